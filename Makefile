@@ -1,0 +1,48 @@
+# `make run` and `make test` each do the whole set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format check build eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: the Telegram bot when TELEGRAM_BOT_TOKEN is set, otherwise a chat in the terminal
+run: $(STAMP)
+	$(BIN)/policybot start
+
+## test: lint, validate the knowledge files, then the whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check bot tests
+	$(BIN)/policybot check
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests
+	$(BIN)/ruff format --check bot tests
+
+format: $(STAMP)
+	$(BIN)/ruff format bot tests
+	$(BIN)/ruff check --fix bot tests
+
+check: $(STAMP)
+	$(BIN)/policybot check
+
+build: $(STAMP)
+	$(BIN)/policybot build
+
+eval: $(STAMP)
+	$(BIN)/policybot eval
+
+bench: $(STAMP)
+	$(BIN)/policybot bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,200 @@
+"""The `policybot` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bot.config import ConfigError, Settings
+from bot.engine import Engine, timed_ask
+from bot.knowledge import KnowledgeError, load_knowledge
+from bot.replies import render_text
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def load_engine(root: Path) -> Engine:
+    """The engine, or a clean exit listing every problem in the knowledge files."""
+    try:
+        return Engine.load(root)
+    except KnowledgeError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s) in the knowledge files.", err=True)
+        sys.exit(2)
+
+
+def reply_record(reply, seconds: float | None = None) -> dict:
+    """One reply as the JSON object `policybot ask --json` writes."""
+    record = {
+        "question": reply.question,
+        "outcome": reply.outcome,
+        "answered": reply.answered,
+        "reply": render_text(reply),
+        "entry_id": reply.entry_id if reply.outcome == "answer" else reply.intent,
+        "score": reply.score,
+        "source": reply.source,
+        "suggestions": [s.question for s in reply.suggestions],
+    }
+    if seconds is not None:
+        record["ms"] = round(seconds * 1000, 3)
+    return record
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Answer questions about 坪山街道 and 观湖街道's public reports."""
+
+
+@main.command()
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None)
+def build(root: Path | None) -> None:
+    """Regenerate faq/generated-*.yaml from the reports in data/."""
+    from bot.build import build as build_files
+
+    root = root or _settings().root
+    for name, changed in build_files(root).items():
+        click.echo(f"{'wrote' if changed else 'unchanged'} faq/{name}")
+
+
+@main.command()
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None)
+def check(root: Path | None) -> None:
+    """Validate every file in faq/ and intents/; exit 1 listing each problem."""
+    root = root or _settings().root
+    try:
+        kb = load_knowledge(root)
+    except KnowledgeError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s).", err=True)
+        sys.exit(1)
+    from bot.build import build_documents
+    from bot.reports import load_reports
+
+    stale = [
+        name
+        for name, text in build_documents(load_reports(root / "data")).items()
+        if (root / "faq" / name).read_text(encoding="utf-8") != text
+    ]
+    if stale:
+        for name in stale:
+            click.echo(f"faq/{name}:1: out of date with data/: run `policybot build`", err=True)
+        sys.exit(1)
+    faq = sum(1 for e in kb.entries.values() if e.kind == "faq")
+    click.echo(
+        f"ok: {len(kb.entries)} entries ({faq} hand-written, {len(kb.glossary)} terms), "
+        f"{len(kb.passages)} passages, {len(kb.intents)} intents"
+    )
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option("--no-log", is_flag=True, help="Do not record the questions.")
+def ask(question: str, as_json: bool, no_log: bool) -> None:
+    """Answer QUESTION once; with "-" read one question a line from standard input."""
+    engine = load_engine(_settings().root)
+    questions = sys.stdin if question == "-" else [question]
+    for line in questions:
+        line = line.rstrip("\n")
+        reply, seconds = timed_ask(engine, line)
+        if as_json:
+            click.echo(json.dumps(reply_record(reply, seconds), ensure_ascii=False))
+        else:
+            click.echo(render_text(reply))
+            if question == "-":
+                click.echo()
+
+
+@main.command()
+@click.option("--no-log", is_flag=True, help="Do not record the questions.")
+def chat(no_log: bool) -> None:
+    """Chat in the terminal. Type a question; an empty line or Ctrl-D ends."""
+    settings = _settings()
+    engine = load_engine(settings.root)
+    click.echo(
+        "坪山街道 · 观湖街道 政策问答(终端模式)。输入问题后回车;输入 /quit 或按 Ctrl-D 退出。"
+    )
+    click.echo("资料来源:\n" + engine.about())
+    while True:
+        try:
+            line = input("\n问> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            break
+        if line.strip() in ("/quit", "/exit", "quit", "exit"):
+            break
+        if not line.strip():
+            continue
+        click.echo(render_text(engine.ask(line)))
+
+
+@main.command()
+@click.pass_context
+def start(ctx: click.Context) -> None:
+    """Run the Telegram bot if TELEGRAM_BOT_TOKEN is set, otherwise chat in the terminal."""
+    settings = _settings()
+    if settings.token:
+        ctx.invoke(run)
+    else:
+        click.echo("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead.")
+        ctx.invoke(chat)
+
+
+@main.command()
+def run() -> None:
+    """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set)."""
+    from bot.telegram_bot import run_bot
+
+    settings = _settings()
+    if not settings.token:
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set.")
+    engine = load_engine(settings.root)
+    sys.exit(run_bot(settings, engine))
+
+
+@main.command(name="eval")
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Labeled question set (default tests/eval/questions.yaml).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--failures", is_flag=True, help="List every question answered wrongly.")
+def evaluate(questions: Path | None, as_json: bool, failures: bool) -> None:
+    """Measure answer accuracy per category on a labeled question set."""
+    from bot.evaluation import evaluate as run_eval
+    from bot.evaluation import format_report, load_questions
+
+    settings = _settings()
+    engine = load_engine(settings.root)
+    path = questions or settings.root / "tests" / "eval" / "questions.yaml"
+    report = run_eval(engine, load_questions(path))
+    if as_json:
+        click.echo(json.dumps(report.summary(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report, failures=failures))
+
+
+@main.command()
+@click.option("--rounds", default=3, show_default=True, help="Passes over the question set.")
+@click.option("--scale", default=20, show_default=True, help="Size of the synthetic base.")
+def bench(rounds: int, scale: int) -> None:
+    """Time per question (p50, p99) on the real and a synthetic larger base; start-up time."""
+    from bot.benchmark import run_benchmark
+
+    click.echo(run_benchmark(_settings().root, rounds=rounds, scales=(1, scale)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,460 @@
+"""Loading and validating the knowledge files: faq/, intents/ and the report metadata.
+
+Every problem is reported with its file, line and entry; a knowledge base that has any
+problem is never half-loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.reports import Report, load_reports
+from bot.textnorm import content
+
+STREETS = {"pingshan": "坪山街道", "guanhu": "观湖街道"}
+ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+GENERATED_MARK = "policybot build"
+LINE = "__line__"
+
+FAQ_FILE_KEYS = {"street", "report", "entries", "phrasings", "keywords", "generated_by"}
+ENTRY_KEYS = {
+    "id",
+    "question",
+    "phrasings",
+    "keywords",
+    "answer",
+    "section",
+    "report",
+    "street",
+    "topic",
+    "related",
+    "term",
+}
+REQUIRED_ENTRY_KEYS = ("id", "question", "answer", "section")
+PASSAGE_FILE_KEYS = {"generated_by", "passages"}
+PASSAGE_KEYS = {"id", "report", "section", "text"}
+SECTION_FILE_KEYS = {"generated_by", "sections"}
+SECTION_KEYS = {"report", "number", "heading"}
+INTENT_FILE_KEYS = {"intents", "examples", "other_places"}
+INTENT_KEYS = {"id", "phrasings", "reply"}
+FRAGMENT_SEPARATOR = "……"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    entry: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return (
+            f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+        )
+
+
+class KnowledgeError(Exception):
+    """The knowledge files have problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    kind: str  # "faq" (hand-written), "term" (glossary), "definition" (defined inline)
+    street: str
+    report: str
+    section: str
+    question: str
+    answer: str
+    phrasings: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    topic: str | None = None
+    related: tuple[str, ...] = ()
+    term: str | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    report: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    phrasings: tuple[str, ...]
+    reply: str
+
+
+@dataclass
+class KnowledgeBase:
+    reports: dict[str, Report]
+    sections: dict[tuple[str, str], str]  # (report, number) -> heading
+    entries: dict[str, Entry]
+    passages: list[Passage]
+    intents: dict[str, Intent]
+    examples: list[str] = field(default_factory=list)
+    other_places: list[str] = field(default_factory=list)
+
+    @property
+    def glossary(self) -> list[Entry]:
+        """Entries that define a term (the 观湖 glossary and 坪山's inline definitions)."""
+        return [e for e in self.entries.values() if e.kind in ("term", "definition")]
+
+
+# --- YAML with line numbers --------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Records each mapping's line and refuses duplicate keys instead of overwriting."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        mapping = super().construct_mapping(node, deep=True)
+        mapping[LINE] = node.start_mark.line + 1
+        return mapping
+
+
+def read_yaml(path: Path, display: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """Parse a YAML file into a mapping, or record why it cannot be parsed."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(display, line, None, f"not valid YAML: {error.problem}"))
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(display, 1, None, f"cannot be read: {error}"))
+        return None
+    if data is None:
+        return {LINE: 1}
+    if not isinstance(data, dict):
+        problems.append(Problem(display, 1, None, "must be a mapping at the top level"))
+        return None
+    return data
+
+
+def _unknown_keys(item: dict[str, Any], allowed: set[str]) -> list[str]:
+    return sorted(str(k) for k in item if k != LINE and k not in allowed)
+
+
+def _strings(value: Any) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: how quotes are compared with the reports."""
+    return re.sub(r"[\s\u3000]+", "", text)
+
+
+# --- loading ------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.reports = load_reports(root / "data")
+        self.report_text = {rid: squeeze(r.text) for rid, r in self.reports.items()}
+        self.sections: dict[tuple[str, str], str] = {}
+        self.entries: dict[str, Entry] = {}
+        self.entry_where: dict[str, tuple[str, int]] = {}
+        self.extra_phrasings: list[tuple[str, str, int, str, list[str]]] = []
+        self.passages: list[Passage] = []
+        self.intents: dict[str, Intent] = {}
+        self.examples: list[str] = []
+        self.other_places: list[str] = []
+
+    def problem(self, file: str, line: int, entry: str | None, message: str) -> None:
+        self.problems.append(Problem(file, line, entry, message))
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # sections and passages come first: entries cite them
+    def load_generated_support(self, faq_dir: Path) -> None:
+        path = faq_dir / "generated-sections.yaml"
+        display = self.display(path)
+        data = read_yaml(path, display, self.problems) if path.exists() else None
+        if data is None:
+            if not path.exists():
+                self.problem(display, 1, None, "missing: run `policybot build`")
+            return
+        for key in _unknown_keys(data, SECTION_FILE_KEYS):
+            self.problem(display, data[LINE], None, f"unknown key {key!r}")
+        for item in data.get("sections") or []:
+            for key in _unknown_keys(item, SECTION_KEYS):
+                self.problem(display, item[LINE], None, f"unknown key {key!r}")
+            self.sections[(str(item.get("report")), str(item.get("number")))] = str(
+                item.get("heading", "")
+            )
+        path = faq_dir / "generated-passages.yaml"
+        display = self.display(path)
+        data = read_yaml(path, display, self.problems) if path.exists() else None
+        if data is None:
+            if not path.exists():
+                self.problem(display, 1, None, "missing: run `policybot build`")
+            return
+        for key in _unknown_keys(data, PASSAGE_FILE_KEYS):
+            self.problem(display, data[LINE], None, f"unknown key {key!r}")
+        for item in data.get("passages") or []:
+            for key in _unknown_keys(item, PASSAGE_KEYS):
+                self.problem(display, item[LINE], item.get("id"), f"unknown key {key!r}")
+            report, section = str(item.get("report")), str(item.get("section"))
+            if (report, section) not in self.sections:
+                self.problem(
+                    display, item[LINE], item.get("id"), f"no section {section} in {report}"
+                )
+            self.passages.append(Passage(str(item["id"]), report, section, str(item["text"])))
+
+    def load_faq_file(self, path: Path) -> None:
+        display = self.display(path)
+        data = read_yaml(path, display, self.problems)
+        if data is None:
+            return
+        for key in _unknown_keys(data, FAQ_FILE_KEYS):
+            self.problem(display, data[LINE], None, f"unknown key {key!r}")
+        generated = data.get("generated_by") == GENERATED_MARK
+        default_street = data.get("street")
+        default_report = data.get("report")
+        entries = data.get("entries") or []
+        if not isinstance(entries, list):
+            self.problem(display, data[LINE], None, "'entries' must be a list")
+            entries = []
+        for item in entries:
+            if not isinstance(item, dict):
+                self.problem(display, data[LINE], None, "each entry must be a mapping")
+                continue
+            self.load_entry(display, item, default_street, default_report, generated)
+        for key in ("phrasings", "keywords"):
+            mapping = data.get(key) or {}
+            if not isinstance(mapping, dict):
+                self.problem(display, data[LINE], None, f"'{key}' must map entry ids to lists")
+                continue
+            for entry_id, values in mapping.items():
+                if entry_id == LINE:
+                    continue
+                strings = _strings(values)
+                if strings is None:
+                    self.problem(display, mapping[LINE], entry_id, f"{key} must be a list")
+                    continue
+                self.extra_phrasings.append((key, display, mapping[LINE], entry_id, strings))
+
+    def load_entry(
+        self,
+        display: str,
+        item: dict[str, Any],
+        default_street: str | None,
+        default_report: str | None,
+        generated: bool,
+    ) -> None:
+        line = item[LINE]
+        entry_id = item.get("id")
+        label = str(entry_id) if entry_id is not None else None
+        for key in _unknown_keys(item, ENTRY_KEYS):
+            self.problem(display, line, label, f"unknown key {key!r}")
+        missing = [k for k in REQUIRED_ENTRY_KEYS if item.get(k) in (None, "")]
+        for key in missing:
+            self.problem(display, line, label, f"'{key}' is missing or empty")
+        if missing:
+            return
+        entry_id = str(entry_id)
+        if not ENTRY_ID.match(entry_id):
+            self.problem(display, line, entry_id, "id must be lower-case a-z, 0-9 and -")
+        if entry_id in self.entries:
+            first_file, first_line = self.entry_where[entry_id]
+            self.problem(
+                display, line, entry_id, f"duplicate id (first at {first_file}:{first_line})"
+            )
+            return
+        report = str(item.get("report") or default_report or "")
+        street = str(item.get("street") or default_street or "")
+        section = str(item["section"])
+        if report not in self.reports:
+            self.problem(display, line, entry_id, f"unknown report {report!r}")
+        elif (report, section) not in self.sections:
+            self.problem(display, line, entry_id, f"no section {section!r} in report {report}")
+        if street not in STREETS:
+            self.problem(display, line, entry_id, f"street must be one of {sorted(STREETS)}")
+        elif report in self.reports and self.reports[report].street != street:
+            self.problem(display, line, entry_id, f"report {report} is not about {street}")
+        answer = str(item["answer"]).strip()
+        if report in self.report_text:
+            for fragment in answer.split(FRAGMENT_SEPARATOR):
+                if squeeze(fragment) and squeeze(fragment) not in self.report_text[report]:
+                    self.problem(
+                        display,
+                        line,
+                        entry_id,
+                        f"answer is not a verbatim quote of {report}: {fragment.strip()[:30]!r}…",
+                    )
+        lists = {}
+        for key in ("phrasings", "keywords", "related"):
+            strings = _strings(item.get(key))
+            if strings is None:
+                self.problem(display, line, entry_id, f"'{key}' must be a list of strings")
+                strings = []
+            lists[key] = strings
+        question = str(item["question"]).strip()
+        kind = "faq"
+        if generated:
+            kind = "term" if entry_id.startswith("gh-term-") else "definition"
+        self.entries[entry_id] = Entry(
+            id=entry_id,
+            kind=kind,
+            street=street,
+            report=report,
+            section=section,
+            question=question,
+            answer=answer,
+            phrasings=tuple(p.strip() for p in lists["phrasings"] if p.strip()),
+            keywords=tuple(k.strip() for k in lists["keywords"] if k.strip()),
+            topic=item.get("topic"),
+            related=tuple(lists["related"]),
+            term=item.get("term"),
+            file=display,
+            line=line,
+        )
+        self.entry_where[entry_id] = (display, line)
+
+    def merge_extra_phrasings(self) -> None:
+        from dataclasses import replace
+
+        for key, display, line, entry_id, strings in self.extra_phrasings:
+            entry = self.entries.get(entry_id)
+            if entry is None:
+                self.problem(
+                    display, line, entry_id, f"{key} given for an entry that does not exist"
+                )
+                continue
+            merged = tuple(dict.fromkeys([*getattr(entry, key), *strings]))
+            self.entries[entry_id] = replace(entry, **{key: merged})
+
+    def check_links_and_phrasings(self) -> None:
+        owner: dict[str, str] = {}
+        for entry in self.entries.values():
+            for related in entry.related:
+                if related not in self.entries:
+                    self.problem(
+                        entry.file, entry.line, entry.id, f"related {related!r} does not exist"
+                    )
+            for phrasing in (entry.question, *entry.phrasings):
+                key = content(phrasing)
+                if not key:
+                    self.problem(
+                        entry.file, entry.line, entry.id, f"phrasing {phrasing!r} is empty"
+                    )
+                    continue
+                other = owner.setdefault(key, entry.id)
+                if other != entry.id:
+                    self.problem(
+                        entry.file,
+                        entry.line,
+                        entry.id,
+                        f"phrasing {phrasing!r} is also claimed by {other}",
+                    )
+
+    def load_intent_file(self, path: Path) -> None:
+        display = self.display(path)
+        data = read_yaml(path, display, self.problems)
+        if data is None:
+            return
+        for key in _unknown_keys(data, INTENT_FILE_KEYS):
+            self.problem(display, data[LINE], None, f"unknown key {key!r}")
+        for item in data.get("intents") or []:
+            line = item.get(LINE, data[LINE]) if isinstance(item, dict) else data[LINE]
+            if not isinstance(item, dict):
+                self.problem(display, line, None, "each intent must be a mapping")
+                continue
+            intent_id = str(item.get("id") or "")
+            for key in _unknown_keys(item, INTENT_KEYS):
+                self.problem(display, line, intent_id or None, f"unknown key {key!r}")
+            phrasings = _strings(item.get("phrasings"))
+            reply = str(item.get("reply") or "").strip()
+            if not intent_id:
+                self.problem(display, line, None, "'id' is missing")
+                continue
+            if intent_id in self.intents:
+                self.problem(display, line, intent_id, "duplicate intent id")
+                continue
+            if not phrasings:
+                self.problem(display, line, intent_id, "'phrasings' must be a non-empty list")
+                continue
+            if not reply:
+                self.problem(display, line, intent_id, "'reply' is missing or empty")
+                continue
+            self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply)
+        self.examples += _strings(data.get("examples")) or []
+        self.other_places += _strings(data.get("other_places")) or []
+        self.examples_where = (display, data[LINE])
+
+    def check_examples(self) -> None:
+        for example in self.examples:
+            if example not in self.entries:
+                file, line = getattr(self, "examples_where", ("intents", 1))
+                self.problem(file, line, example, "example entry does not exist")
+
+
+def faq_files(faq_dir: Path) -> list[Path]:
+    """The entry files, generated ones first so hand-written files can extend them."""
+    files = [p for p in sorted(faq_dir.glob("*.yaml")) if not _is_support(p)]
+    return sorted(files, key=lambda p: (not p.name.startswith("generated-"), p.name))
+
+
+def _is_support(path: Path) -> bool:
+    return path.name in ("generated-sections.yaml", "generated-passages.yaml")
+
+
+def load_knowledge(root: Path, extra_faq: Iterable[Path] = ()) -> KnowledgeBase:
+    """Load and validate everything under ``root``; raise KnowledgeError listing all problems."""
+    loader = _Loader(root)
+    faq_dir = root / "faq"
+    loader.load_generated_support(faq_dir)
+    for path in [*faq_files(faq_dir), *extra_faq]:
+        loader.load_faq_file(path)
+    loader.merge_extra_phrasings()
+    loader.check_links_and_phrasings()
+    for path in sorted((root / "intents").glob("*.yaml")):
+        loader.load_intent_file(path)
+    loader.check_examples()
+    if loader.problems:
+        raise KnowledgeError(loader.problems)
+    return KnowledgeBase(
+        reports=loader.reports,
+        sections=loader.sections,
+        entries=loader.entries,
+        passages=loader.passages,
+        intents=loader.intents,
+        examples=loader.examples,
+        other_places=loader.other_places,
+    )

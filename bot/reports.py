@@ -1,0 +1,203 @@
+"""The source reports: metadata, and parsing them into sections, paragraphs and sentences."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+CHINESE_ORDINALS = "一二三四五六七八九十"
+TOP_HEADING = re.compile(r"^([一二三四五六七八九十]+)、(.+)$")
+SUB_HEADING = re.compile(r"^[((]([一二三四五六七八九十]+)[))](.+)$")
+GLOSSARY_LINE = re.compile(r"^(\d+)\.(.+?):(.+)$")
+APPENDIX_HEADING = "附:名词解释"
+SENTENCE_END = re.compile(r"(?<=[。!?;])")
+
+
+@dataclass(frozen=True)
+class Report:
+    id: str
+    file: str
+    street: str
+    street_name: str
+    district: str
+    title: str
+    period: str
+    date: str | None
+    in_force: bool
+    text: str = field(repr=False)
+
+    @property
+    def dated(self) -> str:
+        """The report's date if it has one, else its period."""
+        return self.date or self.period
+
+
+@dataclass(frozen=True)
+class Section:
+    report: str
+    number: str
+    heading: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    report: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    number: int
+    term: str
+    definition: str
+    line: str
+
+
+def load_reports(data_dir: Path) -> dict[str, Report]:
+    """Read data/reports.yaml and the report texts it names."""
+    meta = yaml.safe_load((data_dir / "reports.yaml").read_text(encoding="utf-8"))
+    reports = {}
+    for item in meta["reports"]:
+        date = item.get("date")
+        if isinstance(date, dt.date):
+            date = date.isoformat()
+        text = (data_dir / item["file"]).read_text(encoding="utf-8")
+        reports[item["id"]] = Report(
+            id=item["id"],
+            file=item["file"],
+            street=item["street"],
+            street_name=item["street_name"],
+            district=item["district"],
+            title=item["title"],
+            period=item["period"],
+            date=date,
+            in_force=bool(item["in_force"]),
+            text=text,
+        )
+    return reports
+
+
+def _ordinal(chinese: str) -> int:
+    return CHINESE_ORDINALS.index(chinese) + 1 if len(chinese) == 1 else 10 + _ordinal(chinese[1])
+
+
+def _first_clause(text: str) -> str:
+    return re.split(r"[。]", text, maxsplit=1)[0].strip()
+
+
+def parse_report(report: Report) -> tuple[list[Section], list[Paragraph]]:
+    """Split a report into numbered sections and the paragraphs under each.
+
+    Sections are numbered "1", "1.3" (一、 and its (三)); the glossary is "appendix". Text
+    before the first heading (title, preamble) belongs to section "0".
+    """
+    sections: list[Section] = [Section(report.id, "0", "引言")]
+    paragraphs: list[Paragraph] = []
+    top = "0"
+    current = "0"
+    for raw_line in report.text.splitlines():
+        line = raw_line.strip().strip("\u3000").strip()
+        if not line:
+            continue
+        if line.replace(" ", "") == APPENDIX_HEADING:
+            current = "appendix"
+            sections.append(Section(report.id, current, "附:名词解释"))
+            continue
+        if current != "appendix" and (match := TOP_HEADING.match(line)):
+            top = str(_ordinal(match.group(1)))
+            current = top
+            sections.append(Section(report.id, current, match.group(2).strip()))
+            continue
+        if current != "appendix" and (match := SUB_HEADING.match(line)):
+            current = f"{top}.{_ordinal(match.group(1))}"
+            rest = match.group(2).strip()
+            heading = _first_clause(rest)
+            sections.append(Section(report.id, current, heading))
+            body = rest[len(heading) :].lstrip("。").strip()
+            if body:
+                paragraphs.append(Paragraph(report.id, current, body))
+            continue
+        paragraphs.append(Paragraph(report.id, current, line))
+    return sections, paragraphs
+
+
+def sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences at 。!?; keeping the punctuation."""
+    return [part.strip() for part in SENTENCE_END.split(paragraph) if part.strip()]
+
+
+def glossary_terms(paragraphs: list[Paragraph]) -> list[GlossaryTerm]:
+    """The numbered terms of a report's 附:名词解释."""
+    terms = []
+    for paragraph in paragraphs:
+        if paragraph.section != "appendix":
+            continue
+        match = GLOSSARY_LINE.match(paragraph.text)
+        if match:
+            number, term, definition = match.groups()
+            line = paragraph.text[len(number) + 1 :]
+            terms.append(GlossaryTerm(int(number), term.strip(), definition.strip(), line))
+    return terms
+
+
+@dataclass(frozen=True)
+class InlineDefinition:
+    term: str
+    parts: str
+    sentence: str
+    section: str
+
+
+_PARENTHETICAL = re.compile(r"[((]([^()()]+)[))]")
+# A definition lists its parts: 、 or , between them, or one quoted part after another.
+_PART_SEPARATOR = re.compile(r"[、,]|”“|”和“")
+
+
+def inline_definitions(paragraphs: list[Paragraph]) -> list[InlineDefinition]:
+    """Terms the report defines in place: “term”(part、part、part)."""
+    found = []
+    for paragraph in paragraphs:
+        for sentence in sentences(paragraph.text):
+            for match in _PARENTHETICAL.finditer(sentence):
+                if not _PART_SEPARATOR.search(match.group(1)):
+                    continue
+                before = sentence[: match.start()]
+                quote_at = before.rfind("“")
+                if quote_at < 0 or match.start() - quote_at > 20:
+                    quote_at = before.rfind("‘")
+                if quote_at < 0 or match.start() - quote_at > 20:
+                    continue
+                term = before[quote_at:]
+                if not re.search("[”’]", term) or re.search("[,,。()()]", term[1:]):
+                    continue
+                if term.count("“") > term.count("”"):
+                    term = term[1:]  # its closing quote comes after the parenthesis
+                found.append(
+                    InlineDefinition(
+                        term=term,
+                        parts=match.group(1),
+                        sentence=sentence,
+                        section=paragraph.section,
+                    )
+                )
+    return found
+
+
+def term_names(term: str) -> list[str]:
+    """Ways a glossary term is named: the whole term, its quoted core, its parts around —."""
+    plain = re.sub(r"[“”‘’\"]", "", term)
+    names = [plain]
+    names += re.findall(r"[“‘]([^”’]{2,})[”’]", term)
+    if "—" in plain:
+        names += [part for part in plain.split("—") if len(part) >= 2]
+    seen: list[str] = []
+    for name in names:
+        name = name.strip()
+        if name and name not in seen:
+            seen.append(name)
+    return seen

@@ -1,0 +1,218 @@
+"""Chinese-aware text normalisation for matching.
+
+Two forms are used:
+
+* ``fold(text)``: the canonical spelling of what was typed: full-width to half-width,
+  traditional to simplified, lower case, punctuation/emoji/whitespace removed, Chinese and
+  Arabic numerals made to agree (``6零行动`` == ``六零行动`` == ``60行动``).
+* ``content(text)``: ``fold`` minus filler words (请问, 是什么, 啥, 呢…) so that the words that
+  carry the question are what gets compared.
+
+``sound_key(text)`` maps each syllable to one code point, so that same-sound input-method
+errors (路长治 for 路长制, 雪量工程 for 雪亮工程) compare equal, character by character.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+_T2S = opencc.OpenCC("t2s")
+
+# Zero-width characters, bidi controls and other format characters carry no meaning and
+# are a classic way to make two identical-looking strings differ.
+_FORMAT_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+_DIGITS = {
+    "零": "0",
+    "〇": "0",
+    "一": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
+_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_NUMERAL_RUN = re.compile(f"[{''.join(_DIGITS)}{''.join(_UNITS)}]+")
+
+# Longest first, so that 请问一下 goes before 请问 and 一下.
+FILLERS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "请问一下",
+            "请问",
+            "请教一下",
+            "请教",
+            "想问一下",
+            "想问下",
+            "想问",
+            "问一下",
+            "我想知道",
+            "我想了解",
+            "想了解",
+            "了解一下",
+            "告诉我",
+            "你好",
+            "您好",
+            "麻烦问下",
+            "麻烦",
+            "是什么意思",
+            "什么意思",
+            "啥意思",
+            "是什么",
+            "是啥",
+            "指什么",
+            "是指什么",
+            "指的是什么",
+            "一下",
+            "吗",
+            "呢",
+            "啊",
+            "呀",
+            "吧",
+            "嘛",
+            "哈",
+            "哦",
+            "喔",
+            "噢",
+            "么",
+            "的",
+            "啥",
+            "滴",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_FILLER_PATTERN = re.compile("|".join(re.escape(f) for f in FILLERS))
+
+
+def clean(text: str) -> str:
+    """Remove control, zero-width and bidi characters; fold runs of whitespace."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _FORMAT_CATEGORIES:
+            kept.append(" " if char in "\t\n\r\x0b\x0c" else "")
+        else:
+            kept.append(char)
+    return re.sub(r"\s+", " ", "".join(kept)).strip()
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified."""
+    return _T2S.convert(text)
+
+
+def _keep(char: str) -> bool:
+    if char.isdigit() or ("a" <= char <= "z"):
+        return True
+    if char in "+.":
+        return True
+    category = unicodedata.category(char)
+    return category == "Lo"  # CJK ideographs and other letters without case
+
+
+def _numeral_value(run: str) -> str:
+    if not any(unit in run for unit in _UNITS):
+        return "".join(_DIGITS[c] for c in run)
+    total, section, digit = 0, 0, None
+    for char in run:
+        if char in _DIGITS:
+            digit = int(_DIGITS[char])
+        elif char == "万":
+            section = (section + (digit or 0)) or 1
+            total += section * 10000
+            section, digit = 0, None
+        else:
+            section += (1 if digit is None else digit) * _UNITS[char]
+            digit = None
+    return str(total + section + (digit or 0))
+
+
+def _numerals_to_digits(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        run = match.group(0)
+        # A unit standing alone after a figure (2.16万, 100余) is part of that figure's
+        # wording, not a number of its own.
+        lead = ""
+        while run and run[0] in "百千万":
+            lead += run[0]
+            run = run[1:]
+        return lead + (_numeral_value(run) if run else "")
+
+    return _NUMERAL_RUN.sub(replace, text)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Canonical form for comparison: half-width, simplified, no punctuation, digits."""
+    text = unicodedata.normalize("NFKC", clean(text)).lower()
+    text = to_simplified(text)
+    text = "".join(char for char in text if _keep(char))
+    text = text.strip(".+")
+    return _numerals_to_digits(text)
+
+
+@lru_cache(maxsize=65536)
+def content(text: str) -> str:
+    """``fold`` without filler words; falls back to ``fold`` if nothing else is left."""
+    folded = fold(_FILLER_PATTERN.sub("", _simplified_halfwidth(text)))
+    return folded or fold(text)
+
+
+def _simplified_halfwidth(text: str) -> str:
+    return to_simplified(unicodedata.normalize("NFKC", clean(text)).lower())
+
+
+# --- sound keys ----------------------------------------------------------------------
+
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+_syllable_codes: dict[str, str] = {}
+_CODE_BASE = 0xE000  # private-use area: never produced by folding real text
+
+
+def _fuzzy_syllable(syllable: str) -> str:
+    # Many residents type with southern accents or sloppy pinyin: zh/z, ch/c, sh/s,
+    # -ng/-n and n/l are the confusions input methods themselves offer as "fuzzy pinyin".
+    for long, short in _FUZZY_INITIALS:
+        if syllable.startswith(long):
+            syllable = short + syllable[len(long) :]
+            break
+    if syllable.startswith("n") and len(syllable) > 1:
+        syllable = "l" + syllable[1:]
+    if syllable.endswith("ng"):
+        syllable = syllable[:-1]
+    return syllable
+
+
+@lru_cache(maxsize=65536)
+def _char_code(char: str) -> str:
+    if not ("\u3400" <= char <= "\u9fff"):
+        return char
+    syllable = _fuzzy_syllable(lazy_pinyin(char, style=Style.NORMAL)[0])
+    code = _syllable_codes.get(syllable)
+    if code is None:
+        code = chr(_CODE_BASE + len(_syllable_codes))
+        _syllable_codes[syllable] = code
+    return code
+
+
+@lru_cache(maxsize=65536)
+def sound_key(folded: str) -> str:
+    """One code point per syllable of an already folded string: equal for homophones."""
+    return "".join(_char_code(char) for char in folded)
+
+
+def pinyin(text: str) -> str:
+    """Readable toneless pinyin, for display and slugs."""
+    return " ".join(lazy_pinyin(text, style=Style.NORMAL))
