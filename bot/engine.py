@@ -144,9 +144,11 @@ class Engine:
                 found.append(entry_id)
         return tuple(self._suggest(i) for i in found[:MAX_TERMS])
 
-    def related_to(self, entries: list[Entry]) -> tuple[Suggestion, ...]:
+    def related_to(
+        self, entries: list[Entry], alternatives: tuple[str, ...] = ()
+    ) -> tuple[Suggestion, ...]:
         shown = {e.id for e in entries}
-        related: list[str] = []
+        related: list[str] = [a for a in alternatives if a not in shown and a in self.kb.entries]
         for entry in entries:
             for other in entry.related:
                 if other not in shown and other not in related:
@@ -170,7 +172,13 @@ class Engine:
         return self._answer_reply(question or entry.question, [entry], 100.0, "chosen", "")
 
     def _answer_reply(
-        self, question: str, entries: list[Entry], score: float, reason: str, normalized: str
+        self,
+        question: str,
+        entries: list[Entry],
+        score: float,
+        reason: str,
+        normalized: str,
+        alternatives: tuple[str, ...] = (),
     ) -> Reply:
         blocks = tuple(self._block(e) for e in entries)
         shown = {e.id for e in entries}
@@ -179,7 +187,7 @@ class Engine:
             question=question,
             outcome="answer",
             blocks=blocks,
-            suggestions=self.related_to(entries),
+            suggestions=self.related_to(entries, alternatives),
             terms=terms,
             entry_id=entries[0].id,
             score=score,
@@ -232,7 +240,10 @@ class Engine:
                 reply = self._passage_reply(question, match, normalized)
             else:
                 entries = [self.kb.entries[i] for i in match.chosen]
-                reply = self._answer_reply(question, entries, match.score, match.reason, normalized)
+                alternatives = tuple(c.id for c in match.candidates[1:3] if c.score >= 60.0)
+                reply = self._answer_reply(
+                    question, entries, match.score, match.reason, normalized, alternatives
+                )
             return _with_candidates(reply, candidates)
         if match.outcome == "clarify":
             return Reply(

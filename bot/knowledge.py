@@ -41,7 +41,7 @@ PASSAGE_FILE_KEYS = {"generated_by", "passages"}
 PASSAGE_KEYS = {"id", "report", "section", "text"}
 SECTION_FILE_KEYS = {"generated_by", "sections"}
 SECTION_KEYS = {"report", "number", "heading"}
-INTENT_FILE_KEYS = {"intents", "examples", "other_places"}
+INTENT_FILE_KEYS = {"intents", "examples", "other_places", "unstated_details"}
 INTENT_KEYS = {"id", "phrasings", "reply"}
 FRAGMENT_SEPARATOR = "……"
 
@@ -110,6 +110,7 @@ class KnowledgeBase:
     intents: dict[str, Intent]
     examples: list[str] = field(default_factory=list)
     other_places: list[str] = field(default_factory=list)
+    unstated_details: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def glossary(self) -> list[Entry]:
@@ -191,6 +192,7 @@ class _Loader:
         self.intents: dict[str, Intent] = {}
         self.examples: list[str] = []
         self.other_places: list[str] = []
+        self.unstated_details: dict[str, list[str]] = {}
 
     def problem(self, file: str, line: int, entry: str | None, message: str) -> None:
         self.problems.append(Problem(file, line, entry, message))
@@ -416,6 +418,18 @@ class _Loader:
             self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply)
         self.examples += _strings(data.get("examples")) or []
         self.other_places += _strings(data.get("other_places")) or []
+        details = data.get("unstated_details") or {}
+        if not isinstance(details, dict):
+            self.problem(display, data[LINE], None, "'unstated_details' must be a mapping")
+            details = {}
+        for label, words in details.items():
+            if label == LINE:
+                continue
+            strings = _strings(words)
+            if not strings:
+                self.problem(display, details[LINE], str(label), "must list words")
+                continue
+            self.unstated_details[str(label)] = strings
         self.examples_where = (display, data[LINE])
 
     def check_examples(self) -> None:
@@ -457,4 +471,5 @@ def load_knowledge(root: Path, extra_faq: Iterable[Path] = ()) -> KnowledgeBase:
         intents=loader.intents,
         examples=loader.examples,
         other_places=loader.other_places,
+        unstated_details=loader.unstated_details,
     )

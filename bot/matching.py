@@ -25,7 +25,11 @@ from bot.knowledge import Entry, KnowledgeBase
 from bot.textnorm import content, fold, sound_key
 
 ANSWER_AT = 72.0  # at or above: answer
-CLARIFY_AT = 56.0  # at or above (and below ANSWER_AT): offer candidates
+# Below ANSWER_AT a clear lead over the runner-up, on a distinctive shared word, still
+# answers: residents' own words rarely reach the wording of an entry.
+LEAD_ANSWER_AT = 62.0
+LEAD = 10.0
+CLARIFY_AT = 55.0  # at or above (and not answered): offer candidates
 PASSAGE_ANSWER_AT = 70.0
 CLOSE_MARGIN = 6.0  # two different entries this close: ask which one
 INTENT_AT = 86.0
@@ -41,12 +45,19 @@ OTHER_STREET_PENALTY = 0.6
 FORM_WEIGHT = 1.0
 ANSWER_WEIGHT = 0.6
 UNIGRAM_SHARE = 0.35
+WORDING_SHARE = 0.2
+NO_ANCHOR_CAP = 50.0
+# A syllable pair that at most this share of documents contain is distinctive enough to
+# tie a question to an entry.
+ANCHOR_MAX_DF_SHARE = 0.02
 
 
 @dataclass(frozen=True)
 class Scored:
     id: str
     score: float
+    keyword: str = ""  # the entry's keyword the question contains, if any
+    anchored: bool = False  # shares a distinctive syllable pair with the question
 
 
 @dataclass(frozen=True)
@@ -112,11 +123,27 @@ class Matcher:
                 df[gram] += len(hits)
         self._idf = {g: math.log((documents + 1) / (n + 0.5)) for g, n in df.items()}
         self._unknown_idf = math.log((documents + 1) / 0.5)
+        self._anchor_idf = math.log((documents + 1) / (ANCHOR_MAX_DF_SHARE * documents + 0.5))
         self._intents = [
             (intent.id, fold(p)) for intent in kb.intents.values() for p in intent.phrasings
         ]
         self._intent_keys = [key for _, key in self._intents]
         self._other_places = self._place_patterns(kb)
+        # Staff type a term to look it up: a question that is exactly a glossary term's
+        # name (in any spelling that sounds the same) goes straight to its definition.
+        self._term_names: dict[str, str] = {}
+        for entry in kb.glossary:
+            for name in (*entry.keywords, entry.term or ""):
+                name_key = _key(name)
+                if len(name_key) >= 2:
+                    self._term_names.setdefault(name_key, entry.id)
+        self._details = [
+            (label, fold(word)) for label, words in kb.unstated_details.items() for word in words
+        ]
+        self._intent_contained = sorted(
+            ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
+            key=lambda pair: -len(pair[1]),
+        )
 
     def _add_entry(self, entry: Entry) -> None:
         forms = [_key(text) for text in (entry.question, *entry.phrasings)]
@@ -172,41 +199,57 @@ class Matcher:
         unknown = self._unknown_idf
         return {g: idf.get(g, unknown) for g in uni}, {g: idf.get(g, unknown) for g in bi}
 
-    @staticmethod
     def _coverage(
+        self,
         weights: tuple[dict[str, float], dict[str, float]],
         postings: dict[str, list[tuple[int, float]]],
-    ) -> dict[int, float]:
-        share = {}
+    ) -> tuple[dict[int, float], set[int]]:
+        """Share of the question's information each document explains, and the documents
+        that share a distinctive syllable pair with it."""
+        share: dict[int, float] = {}
+        anchored: set[int] = set()
         for part, portion in zip(weights, (UNIGRAM_SHARE, 1 - UNIGRAM_SHARE), strict=True):
             total = sum(part.values())
             if not total:
                 continue
             for gram, weight in part.items():
-                for index, level in postings.get(gram, ()):
+                hits = postings.get(gram, ())
+                distinctive = weight >= self._anchor_idf and len(gram) > 1
+                for index, level in hits:
                     share[index] = share.get(index, 0.0) + portion * weight * level / total
+                    if distinctive:
+                        anchored.add(index)
         if not weights[1]:  # one syllable: unigrams carry everything
             share = {index: value / UNIGRAM_SHARE for index, value in share.items()}
-        return share
+        return share, anchored
 
-    def _entry_score(self, doc: _Doc, key: str, coverage: float) -> float:
+    def _entry_score(
+        self, doc: _Doc, key: str, coverage: float, anchored: bool
+    ) -> tuple[float, str]:
         phrase = process.extractOne(
             key, doc.forms, scorer=fuzz.ratio, processor=None, score_cutoff=0
         )
         phrase_score = phrase[1] if phrase else 0.0
         keyword_score = 0.0
+        matched = ""
         for keyword in doc.keywords:
-            if keyword in key:
+            if keyword in key and len(keyword) > len(matched):
                 # The longer the keyword relative to the question, the more of the
                 # question it explains.
-                portion = len(keyword) / len(key)
-                keyword_score = max(keyword_score, 100.0 * (0.55 + 0.45 * portion))
-        # Coverage says the entry explains the question; the keyword says the question is
-        # about the entry. Either alone is weaker than both.
-        blended = 100.0 * coverage
+                portion = min(1.0, len(keyword) / len(key))
+                keyword_score = 100.0 * (0.55 + 0.45 * portion)
+                matched = keyword
+        coverage_score = 100.0 * coverage
+        if not anchored:
+            # Sharing only common syllables (的, 是, 服务) says nothing about the topic.
+            coverage_score = min(coverage_score, NO_ANCHOR_CAP)
+        primary = max(phrase_score, coverage_score)
         if keyword_score:
-            blended = max(keyword_score * (0.8 + 0.2 * coverage), blended)
-        return max(phrase_score, blended)
+            primary = max(primary, keyword_score * (0.8 + 0.2 * coverage))
+        # Among entries that all contain the asked-for word, the one whose own wording is
+        # closest to the question (a term's glossary entry for "路长制") should win.
+        wording = max(phrase_score, coverage_score)
+        return (1 - WORDING_SHARE) * primary + WORDING_SHARE * wording, matched
 
     # --- outcomes ------------------------------------------------------------------
 
@@ -246,24 +289,25 @@ class Matcher:
 
     def _rank_key(self, key: str, street: str | None, limit: int) -> list[Scored]:
         weights = self._weights(key)
-        coverage = self._coverage(weights, self._postings)
+        coverage, anchored = self._coverage(weights, self._postings)
         pool = set(sorted(coverage, key=coverage.__getitem__, reverse=True)[: limit * 2])
-        for index in self._keyword_index.get(key[:2], ()):
-            pool.add(index)
         for i in range(len(key) - 1):
             pool.update(self._keyword_index.get(key[i : i + 2], ()))
         scored = []
         for index in pool:
             doc = self.docs[index]
-            score = self._entry_score(doc, key, coverage.get(index, 0.0))
+            score, keyword = self._entry_score(
+                doc, key, coverage.get(index, 0.0), index in anchored
+            )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
-            scored.append(Scored(doc.id, round(score, 1)))
+            scored.append(Scored(doc.id, round(score, 1), keyword, index in anchored))
         scored.sort(key=lambda s: (-s.score, s.id))
         return scored[:limit]
 
     def _best_passage(self, key: str, street: str | None) -> Scored | None:
-        coverage = self._coverage(self._weights(key), self._passage_postings)
+        coverage, anchored = self._coverage(self._weights(key), self._passage_postings)
+        coverage = {i: v for i, v in coverage.items() if i in anchored}
         if not coverage:
             return None
         best_index = max(coverage, key=lambda i: (coverage[i], -i))
@@ -277,6 +321,30 @@ class Matcher:
         # Passages are worded for reading, not asking; their coverage counts the answer
         # text at ANSWER_WEIGHT, so rescale it to the entries' scale.
         return Scored(doc.id, round(100.0 * coverage[best_index] / ANSWER_WEIGHT, 1))
+
+    def detail_asked(self, folded: str) -> str | None:
+        """The detail word (电话, 地址, 几点…) a question asks for, of a kind reports never give."""
+        for _, word in self._details:
+            if word in folded:
+                return word
+        return None
+
+    def _answer_mentions(self, entry_id: str, word: str) -> bool:
+        # "厂房租金有没有指导价": the answer itself speaks of 租金, so it is not a detail
+        # the report leaves out.
+        answer = fold(self.kb.entries[entry_id].answer)
+        return any(word[i : i + 2] in answer for i in range(len(word) - 1))
+
+    def intent_within(self, text: str, loose: bool) -> str | None:
+        """An intent phrase inside a short message ("太感谢了,帮大忙了"). Unless ``loose``
+        (nothing in the knowledge base fits), the phrase must be most of the message."""
+        key = content(text)
+        if len(key) > 16:
+            return None
+        for intent_id, phrase in self._intent_contained:
+            if phrase in key and (loose or 2 * len(phrase) >= len(key)):
+                return intent_id
+        return None
 
     def match(self, text: str) -> Match:
         """Decide answer, clarify, miss or intent for one question."""
@@ -295,12 +363,46 @@ class Matcher:
         if not key:
             return Match("miss", "only a street name", 0.0, street=street)
         ranked = self._rank_key(key, street, CANDIDATES)
+        term = self._term_names.get(key)
+        if term and (not street or self.kb.entries[term].street == street):
+            ranked = [Scored(term, 100.0), *(s for s in ranked if s.id != term)]
+            return Match("answer", "term name", 100.0, (term,), tuple(ranked[:5]), street=street)
         best = ranked[0] if ranked else Scored("", 0.0)
-        if best.score >= ANSWER_AT:
+        detail = self.detail_asked(folded)
+        if detail and best.score >= CLARIFY_AT and not self._answer_mentions(best.id, detail):
+            # The programme is known, the detail is not: say so, and point to the programme.
+            return Match(
+                "miss",
+                f"unstated detail: {detail}",
+                best.score,
+                (),
+                tuple(ranked[:3]),
+                street=street,
+            )
+        if best.score < ANSWER_AT:
+            within = self.intent_within(text, loose=best.score < CLARIFY_AT)
+            if within:
+                return Match("intent", "intent phrase", best.score, intent=within)
+        competitors = [s for s in ranked[1:] if not self._same_answer(best.id, s.id)]
+        runner_up = competitors[0].score if competitors else 0.0
+        leads = best.anchored and best.score >= LEAD_ANSWER_AT and best.score - runner_up >= LEAD
+        if best.score >= ANSWER_AT or leads:
             rivals = [s for s in ranked[1:4] if best.score - s.score < CLOSE_MARGIN]
             rivals = [s for s in rivals if not self._same_answer(best.id, s.id)]
+            # Close entries that both contain the asked-for word are two facets of it,
+            # not two readings of the question: answer with both.
+            facets = [s for s in rivals if best.keyword and s.keyword == best.keyword]
+            if len(facets) == 1 and len(rivals) == 1:
+                return Match(
+                    "answer",
+                    "two facets",
+                    best.score,
+                    (best.id, facets[0].id),
+                    tuple(ranked[:5]),
+                    street=street,
+                )
             if not rivals:
-                chosen = self._both_streets(best, ranked, street)
+                chosen = self._companions(best, ranked, street)
                 return Match(
                     "answer", "entry", best.score, chosen, tuple(ranked[:5]), street=street
                 )
@@ -318,30 +420,35 @@ class Matcher:
                 street=street,
                 passage=True,
             )
-        if best.score >= CLARIFY_AT:
+        if best.score >= CLARIFY_AT and (best.anchored or best.keyword):
             close = [s for s in ranked[:3] if s.score >= CLARIFY_AT]
             return Match("clarify", "middling score", best.score, (), tuple(close), street=street)
         return Match("miss", "low score", best.score, (), tuple(ranked[:3]), street=street)
 
     def _same_answer(self, first: str, second: str) -> bool:
+        """Two entries that answer together rather than compete: same text or same topic."""
         a, b = self.kb.entries[first], self.kb.entries[second]
-        return a.answer == b.answer or (
-            a.topic is not None and a.topic == b.topic and a.street != b.street
-        )
+        return a.answer == b.answer or (a.topic is not None and a.topic == b.topic)
 
-    def _both_streets(
+    def _companions(
         self, best: Scored, ranked: list[Scored], street: str | None
     ) -> tuple[str, ...]:
-        """The best entry, plus the other street's entry on the same topic when none is named."""
+        """The best entry, plus one on the same topic: the other street's when the question
+        names none (a topic both reports cover is answered for both), else a close one."""
         entry = self.kb.entries[best.id]
-        if street or not entry.topic:
+        if not entry.topic:
             return (best.id,)
-        for other in ranked[1:]:
-            candidate = self.kb.entries[other.id]
-            if (
-                candidate.topic == entry.topic
-                and candidate.street != entry.street
-                and other.score >= CLARIFY_AT
-            ):
+        same_topic = [
+            s
+            for s in ranked[1:]
+            if self.kb.entries[s.id].topic == entry.topic
+            and self.kb.entries[s.id].answer != entry.answer
+        ]
+        if not street:
+            for other in same_topic:
+                if self.kb.entries[other.id].street != entry.street and other.score >= CLARIFY_AT:
+                    return (best.id, other.id)
+        for other in same_topic:
+            if best.score - other.score < CLOSE_MARGIN:
                 return (best.id, other.id)
         return (best.id,)

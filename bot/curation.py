@@ -1,0 +1,534 @@
+"""Curation: missed questions grouped for curators, answering a group, statistics.
+
+No Telegram and no click here: bot.curation_cli and bot.curation_telegram present these.
+
+A question is *missed* when the engine missed it, or when the asker said "都不是" (a vote
+"none") to what it offered. Missed questions are grouped greedily in the order they were
+asked: each joins the first group holding a similar question, or starts a new group. In
+that order a question's group never changes when later questions arrive, so a group's id
+(made from its first question's id) stays the same from one listing to the next.
+
+Answering a group writes one curated file, faq/curated.yaml, validates the whole knowledge
+base, and puts the previous file back if anything is wrong. The group is then marked in
+the database: it leaves the list, and the residents who asked to be told get the answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.engine import Engine
+from bot.knowledge import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.storage import Store, iso
+from bot.textnorm import content
+
+# Similarity (rapidfuzz ratio of the normalised texts, 0-100) at which two missed
+# questions are the same question. Below ~65, "公积金怎么提取" and "社保怎么交" meet.
+GROUP_AT = 68.0
+MAX_EXAMPLES = 3
+MAX_NEAREST = 3
+RANKED_TEXTS = 5  # distinct questions of a group ranked for its nearest entries
+CURATED_FILE = "curated.yaml"
+CURATED_HEADER = """\
+# Answers curators gave to questions the bot had missed: written by
+# `policybot missed answer` and the /missed buttons in Telegram. Edit by hand if needed;
+# `policybot check` validates this file like every other one (see faq/README.md), and
+# answers must still be verbatim quotes of the cited report. Comments below this header
+# are not kept when the tools rewrite the file.
+"""
+SOURCE = re.compile(r"^(?P<report>[a-z0-9-]+):(?P<section>[0-9.]+|appendix)$")
+
+
+class CurationError(Exception):
+    """A curator's request cannot be carried out; ``problems`` says why, line by line."""
+
+    def __init__(self, message: str, problems: Sequence[Problem | str] = ()):
+        self.problems = [str(p) for p in problems]
+        super().__init__(message)
+
+
+# --- missed questions and their groups ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissedQuestion:
+    id: str
+    time: str
+    text: str  # masked
+    normalized: str  # masked
+    channel: str
+    outcome: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Nearest:
+    entry_id: str
+    question: str
+    score: float
+
+
+@dataclass
+class MissedGroup:
+    id: str
+    questions: list[MissedQuestion]  # in the order asked
+    nearest: list[Nearest] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.questions)
+
+    @property
+    def first_seen(self) -> str:
+        return self.questions[0].time
+
+    @property
+    def last_seen(self) -> str:
+        return self.questions[-1].time
+
+    @property
+    def texts(self) -> list[str]:
+        """Distinct wordings, most asked first (then first asked)."""
+        counts = Counter(q.text for q in self.questions)
+        order = {text: n for n, text in enumerate(dict.fromkeys(q.text for q in self.questions))}
+        return sorted(counts, key=lambda text: (-counts[text], order[text]))
+
+    @property
+    def examples(self) -> list[str]:
+        return self.texts[:MAX_EXAMPLES]
+
+    def summary(self) -> dict[str, Any]:
+        """The group as `missed list --json` prints it."""
+        return {
+            "id": self.id,
+            "count": self.count,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "examples": self.examples,
+            "nearest": [
+                {"entry_id": n.entry_id, "question": n.question, "score": n.score}
+                for n in self.nearest
+            ],
+        }
+
+
+MISSED_SQL = """
+SELECT q.id, q.time, q.text, q.normalized, q.channel, q.outcome, q.reason
+FROM questions q
+WHERE (q.outcome = 'miss'
+       OR EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = 'none'))
+  AND coalesce(q.normalized, '') != ''
+  AND q.id NOT IN (SELECT question_id FROM missed_group_questions)
+ORDER BY q.time, q.id
+"""
+
+
+def missed_questions(db: sqlite_utils.Database) -> list[MissedQuestion]:
+    """Missed questions no curator has dealt with yet, in the order asked.
+
+    Questions whose text retention has blanked cannot be read or grouped, so they are left
+    out (they still count in the statistics).
+    """
+    return [MissedQuestion(**row) for row in db.query(MISSED_SQL)]
+
+
+def similarity(first: str, second: str) -> float:
+    return fuzz.ratio(first, second, processor=None)
+
+
+def cluster(
+    questions: Iterable[MissedQuestion], taken_ids: set[str] = frozenset()
+) -> list[MissedGroup]:
+    """Greedy grouping, in the order given: join the most similar group or start one."""
+    groups: list[MissedGroup] = []
+    texts: list[str] = []  # every member's normalised text...
+    owners: list[int] = []  # ...and the index of its group
+    for question in questions:
+        best = process.extractOne(
+            question.normalized,
+            texts,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=GROUP_AT,
+        )
+        if best is None:
+            group_id = _group_id(question.id, taken_ids)
+            taken_ids = taken_ids | {group_id}
+            groups.append(MissedGroup(group_id, []))
+            index = len(groups) - 1
+        else:
+            index = owners[best[2]]
+        groups[index].questions.append(question)
+        texts.append(question.normalized)
+        owners.append(index)
+    return groups
+
+
+def _group_id(first_question_id: str, taken: set[str]) -> str:
+    """ "g" + 6 hex of the first question's id; longer in the rare case that is taken."""
+    for length in range(6, len(first_question_id) + 1):
+        candidate = "g" + first_question_id[:length]
+        if candidate not in taken:
+            return candidate
+    return "g" + first_question_id
+
+
+def nearest_entries(engine: Engine, group: MissedGroup) -> list[Nearest]:
+    """The entries the engine finds closest to any of the group's wordings."""
+    best: dict[str, float] = {}
+    for text in group.texts[:RANKED_TEXTS]:
+        for scored in engine.matcher.rank(text)[:MAX_NEAREST]:
+            best[scored.id] = max(best.get(scored.id, 0.0), scored.score)
+    ranked = sorted(best, key=lambda entry_id: (-best[entry_id], entry_id))[:MAX_NEAREST]
+    return [Nearest(i, engine.kb.entries[i].question, best[i]) for i in ranked]
+
+
+def resolved_group_ids(db: sqlite_utils.Database) -> set[str]:
+    return {row["id"] for row in db.query("SELECT id FROM missed_groups")}
+
+
+def missed_groups(store: Store, engine: Engine | None = None) -> list[MissedGroup]:
+    """Open groups of missed questions, most asked first (then most recently asked)."""
+    with store.reader() as db:
+        questions = missed_questions(db)
+        taken = resolved_group_ids(db)
+    groups = cluster(questions, taken)
+    groups.sort(key=lambda g: (-g.count, _negated(g.last_seen)))
+    if engine is not None:
+        for group in groups:
+            group.nearest = nearest_entries(engine, group)
+    return groups
+
+
+def _negated(text: str) -> tuple[int, ...]:
+    return tuple(-ord(char) for char in text)
+
+
+def find_group(store: Store, group_id: str, engine: Engine | None = None) -> MissedGroup:
+    """One open group by id; CurationError if it is unknown or already dealt with."""
+    for group in missed_groups(store, None):
+        if group.id == group_id:
+            if engine is not None:
+                group.nearest = nearest_entries(engine, group)
+            return group
+    with store.reader() as db:
+        done = list(db.query("SELECT status, entry_id FROM missed_groups WHERE id = ?", [group_id]))
+    if done:
+        status, entry = done[0]["status"], done[0]["entry_id"]
+        detail = f" with {entry}" if entry else ""
+        raise CurationError(f"group {group_id} was already {status}{detail}")
+    raise CurationError(f"no open group {group_id!r}: see `policybot missed list`")
+
+
+# --- the curated file --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    question: str
+    answer: str
+    report: str
+    section: str
+    street: str | None = None
+    id: str | None = None
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass
+class Outcome:
+    """What answering a group did."""
+
+    group: MissedGroup
+    entry_id: str
+    added: list[str]  # wordings written as phrasings
+    skipped: list[str]  # wordings another entry already owns
+    still_missed: list[str]  # wordings a fresh engine still does not answer with entry_id
+    engine: Engine
+    notifications: int = 0
+
+
+def parse_source(source: str) -> tuple[str, str]:
+    """ "pingshan-2020:3.4" -> ("pingshan-2020", "3.4")."""
+    found = SOURCE.match(source.strip())
+    if not found:
+        raise CurationError(
+            f"--source must be REPORT:SECTION, e.g. pingshan-2020:3.4, not {source!r}"
+        )
+    return found["report"], found["section"]
+
+
+def read_curated(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise CurationError(f"{path.name} must be a mapping at the top level")
+    return data
+
+
+def dump_curated(data: dict[str, Any]) -> str:
+    order = ("street", "report", "phrasings", "keywords", "entries")
+    ordered = {key: data[key] for key in order if data.get(key)}
+    ordered.update({k: v for k, v in data.items() if k not in ordered and v})
+    body = (
+        yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=100) if ordered else ""
+    )
+    return CURATED_HEADER + body
+
+
+def _owners(kb: KnowledgeBase) -> dict[str, str]:
+    """Normalised wording -> the entry that owns it (a wording may belong to one entry)."""
+    owners: dict[str, str] = {}
+    for entry in kb.entries.values():
+        for text in (entry.question, *entry.phrasings):
+            owners.setdefault(content(text), entry.id)
+    return owners
+
+
+def _split_wordings(
+    kb: KnowledgeBase, texts: Iterable[str], entry_id: str | None
+) -> tuple[list[str], list[str]]:
+    """(wordings to add, wordings owned by some other entry)."""
+    owners = _owners(kb)
+    added, skipped = [], []
+    seen: set[str] = set()
+    for text in texts:
+        key = content(text)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        owner = owners.get(key)
+        if owner is None:
+            added.append(text)
+        elif owner != entry_id:
+            skipped.append(text)
+    return added, skipped
+
+
+def _add_phrasings(data: dict[str, Any], entry_id: str, texts: list[str]) -> None:
+    phrasings = data.setdefault("phrasings", {}) or {}
+    data["phrasings"] = phrasings
+    phrasings[entry_id] = list(dict.fromkeys([*(phrasings.get(entry_id) or []), *texts]))
+
+
+def _new_entry_record(kb: KnowledgeBase, new: NewEntry, entry_id: str, texts: list[str]) -> dict:
+    report = kb.reports.get(new.report)
+    if report is None:
+        raise CurationError(f"unknown report {new.report!r}; one of: {', '.join(kb.reports)}")
+    street = new.street or report.street
+    record: dict[str, Any] = {
+        "id": entry_id,
+        "question": new.question.strip(),
+        "phrasings": [t for t in texts if content(t) != content(new.question)],
+        "answer": new.answer.strip(),
+        "report": new.report,
+        "street": street,
+        "section": new.section,
+    }
+    if new.keywords:
+        record["keywords"] = list(new.keywords)
+    if not record["phrasings"]:
+        del record["phrasings"]
+    return record
+
+
+def _write_validated(root: Path, path: Path, text: str) -> KnowledgeBase:
+    """Write ``path``, validate everything; put the previous content back on any problem."""
+    previous = path.read_text(encoding="utf-8") if path.exists() else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    try:
+        return load_knowledge(root)
+    except KnowledgeError as error:
+        if previous is None:
+            path.unlink()
+        else:
+            path.write_text(previous, encoding="utf-8")
+        raise CurationError(
+            f"the knowledge base would not load: {path.name} was left as it was",
+            error.problems,
+        ) from error
+
+
+def curated_path(root: Path) -> Path:
+    return root / "faq" / CURATED_FILE
+
+
+def answer_group(
+    root: Path,
+    store: Store,
+    group_id: str,
+    *,
+    entry_id: str | None = None,
+    new: NewEntry | None = None,
+) -> Outcome:
+    """Attach a group to an existing entry, or to a new one; validate; mark it answered.
+
+    Raises CurationError (with the loader's problems) and leaves faq/ untouched if the
+    result does not validate.
+    """
+    if (entry_id is None) == (new is None):
+        raise CurationError("give either an existing entry or a new one")
+    kb = load_knowledge(root)
+    group = find_group(store, group_id)
+    path = curated_path(root)
+    data = read_curated(path)
+    if new is None:
+        assert entry_id is not None
+        if entry_id not in kb.entries:
+            raise CurationError(f"no entry {entry_id!r}")
+        target = entry_id
+        added, skipped = _split_wordings(kb, group.texts, target)
+        if not added and not skipped:
+            raise CurationError(f"{target} already has every wording of group {group_id}")
+        if added:
+            _add_phrasings(data, target, added)
+    else:
+        target = new.id or f"curated-{group.id[1:]}"
+        if not ENTRY_ID.match(target) or target in kb.entries:
+            raise CurationError(f"entry id {target!r} is taken or not a valid id")
+        added, skipped = _split_wordings(kb, [new.question, *group.texts], None)
+        data.setdefault("entries", [])
+        data["entries"] = [*(data.get("entries") or []), _new_entry_record(kb, new, target, added)]
+    new_kb = _write_validated(root, path, dump_curated(data))
+    engine = Engine(new_kb)
+    still = [t for t in group.texts if engine.ask(t).entry_id != target]
+    store.resolve_group(group.id, "answered", target, [q.id for q in group.questions])
+    return Outcome(group, target, added, skipped, still, engine)
+
+
+def ignore_group(store: Store, group_id: str) -> MissedGroup:
+    """Hide a group for good (out of scope, abuse, nothing in the reports)."""
+    group = find_group(store, group_id)
+    store.resolve_group(group.id, "ignored", None, [q.id for q in group.questions])
+    return group
+
+
+# --- export ------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "group",
+    "group_count",
+    "question_id",
+    "time",
+    "channel",
+    "text",
+    "outcome",
+    "reason",
+    "nearest_entry",
+)
+
+
+def export_csv(groups: list[MissedGroup], path: Path) -> int:
+    """One row per missed question, grouped; the number of rows written."""
+    rows = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel reads UTF-8
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_COLUMNS)
+        for group in groups:
+            nearest = group.nearest[0].entry_id if group.nearest else ""
+            for q in group.questions:
+                writer.writerow(
+                    [
+                        group.id,
+                        group.count,
+                        q.id,
+                        q.time,
+                        q.channel,
+                        q.text,
+                        q.outcome,
+                        q.reason,
+                        nearest,
+                    ]
+                )
+                rows += 1
+    return rows
+
+
+# --- statistics --------------------------------------------------------------------------
+
+ANSWERED = ("answer", "intent")
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def statistics(store: Store, engine: Engine | None = None, top: int = 10) -> dict[str, Any]:
+    """Everything `policybot stats` shows, as one JSON-ready mapping."""
+    with store.reader() as db:
+        per_day = list(
+            db.query(
+                """
+                SELECT substr(time, 1, 10) AS day, count(*) AS questions,
+                       sum(outcome IN ('answer', 'intent')) AS answered,
+                       sum(outcome = 'clarify') AS clarify, sum(outcome = 'miss') AS miss
+                FROM questions GROUP BY day ORDER BY day
+                """
+            )
+        )
+        channels = {
+            row["channel"]: row["n"]
+            for row in db.query("SELECT channel, count(*) AS n FROM questions GROUP BY channel")
+        }
+        top_entries = list(
+            db.query(
+                """
+                SELECT entry_id, count(*) AS questions FROM questions
+                WHERE outcome = 'answer' AND entry_id IS NOT NULL
+                GROUP BY entry_id ORDER BY questions DESC, entry_id LIMIT ?
+                """,
+                [top],
+            )
+        )
+        votes = list(
+            db.query(
+                """
+                SELECT coalesce(v.entry_id, q.entry_id) AS entry_id,
+                       sum(v.vote = 'up') AS up, sum(v.vote = 'down') AS down,
+                       sum(v.vote = 'none') AS none
+                FROM votes v LEFT JOIN questions q ON q.id = v.question_id
+                GROUP BY 1 ORDER BY count(*) DESC, 1
+                """
+            )
+        )
+        notifications = db.execute(
+            "SELECT count(*), sum(sent_at IS NOT NULL) FROM notifications"
+        ).fetchone()
+    total = sum(day["questions"] for day in per_day)
+    answered = sum(day["answered"] or 0 for day in per_day)
+    clarify = sum(day["clarify"] or 0 for day in per_day)
+    miss = sum(day["miss"] or 0 for day in per_day)
+    names = engine.kb.entries if engine else {}
+    for row in (*top_entries, *votes):
+        entry = names.get(row["entry_id"]) if row["entry_id"] else None
+        row["question"] = entry.question if entry else None
+    groups = missed_groups(store, None)[:top]
+    return {
+        "questions": total,
+        "answered": answered,
+        "answer_rate": _rate(answered, total),
+        "clarify_rate": _rate(clarify, total),
+        "miss_rate": _rate(miss, total),
+        "channels": channels,
+        "per_day": per_day,
+        "top_entries": top_entries,
+        "missed_groups": [
+            {"id": g.id, "count": g.count, "last_seen": g.last_seen, "example": g.examples[0]}
+            for g in groups
+        ],
+        "votes": votes,
+        "notifications": {"requested": notifications[0] or 0, "sent": notifications[1] or 0},
+        "generated_at": iso(datetime.now(timezone.utc)),
+    }

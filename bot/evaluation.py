@@ -1,0 +1,174 @@
+"""`policybot eval`: answer quality on a labeled question set.
+
+A label says what a correct reply does, not which entry id it comes from, so the same set
+keeps measuring the bot when entries are split, merged or renamed:
+
+* ``expect: answer`` with ``quote``: the reply answers and quotes that text of the report
+  (a list: every quote, e.g. one from each street);
+* ``expect: intent`` with ``intent``: the conversation intent recognised;
+* ``expect: miss``: the bot does not answer (clarify counts as not answering, but is not
+  a correct miss).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.engine import Engine, Reply
+from bot.textnorm import fold
+
+ACCURACY_FLOOR = 0.92
+FALSE_ANSWER_CEILING = 0.03
+
+
+@dataclass(frozen=True)
+class Labeled:
+    question: str
+    category: str
+    expect: str
+    quotes: tuple[str, ...] = ()
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item: Labeled
+    reply: Reply
+    correct: bool
+
+
+@dataclass
+class EvalReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return _share(self.outcomes)
+
+    @property
+    def out_of_scope(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.item.expect == "miss"]
+
+    @property
+    def false_answer_rate(self) -> float:
+        """Share of out-of-scope questions that got an answer (or an intent reply)."""
+        oos = self.out_of_scope
+        return sum(o.reply.answered for o in oos) / len(oos) if oos else 0.0
+
+    @property
+    def in_scope_wrong_answers(self) -> list[Outcome]:
+        """In-scope questions answered with something that does not contain the answer."""
+        return [
+            o
+            for o in self.outcomes
+            if o.item.expect == "answer" and o.reply.outcome == "answer" and not o.correct
+        ]
+
+    def by_category(self) -> dict[str, list[Outcome]]:
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for outcome in self.outcomes:
+            groups[outcome.item.category].append(outcome)
+        return dict(sorted(groups.items()))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "questions": len(self.outcomes),
+            "accuracy": round(self.accuracy, 4),
+            "out_of_scope": len(self.out_of_scope),
+            "false_answer_rate": round(self.false_answer_rate, 4),
+            "wrong_answers_in_scope": len(self.in_scope_wrong_answers),
+            "clarify": sum(o.reply.outcome == "clarify" for o in self.outcomes),
+            "categories": {
+                name: {"questions": len(items), "accuracy": round(_share(items), 4)}
+                for name, items in self.by_category().items()
+            },
+        }
+
+
+def _share(outcomes: list[Outcome]) -> float:
+    return sum(o.correct for o in outcomes) / len(outcomes) if outcomes else 0.0
+
+
+def load_questions(path: Path) -> list[Labeled]:
+    """Read a labeled set; raises ValueError naming the first malformed item."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    labeled = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or "q" not in item or "expect" not in item:
+            raise ValueError(f"{path}: item {number} needs 'q' and 'expect'")
+        quotes = item.get("quote") or ()
+        if isinstance(quotes, str):
+            quotes = (quotes,)
+        expect = str(item["expect"])
+        if expect == "answer" and not quotes:
+            raise ValueError(f"{path}: item {number} expects an answer but has no quote")
+        if expect not in ("answer", "intent", "miss"):
+            raise ValueError(f"{path}: item {number}: unknown expect {expect!r}")
+        labeled.append(
+            Labeled(
+                question=str(item["q"]),
+                category=str(item.get("category", "uncategorised")),
+                expect=expect,
+                quotes=tuple(str(q) for q in quotes),
+                intent=item.get("intent"),
+            )
+        )
+    return labeled
+
+
+def is_correct(item: Labeled, reply: Reply) -> bool:
+    if item.expect == "miss":
+        return reply.outcome == "miss"
+    if item.expect == "intent":
+        return reply.outcome == "intent" and (item.intent is None or reply.intent == item.intent)
+    if reply.outcome != "answer":
+        return False
+    quoted = fold("".join(block.body for block in reply.blocks))
+    return all(fold(quote) in quoted for quote in item.quotes)
+
+
+def evaluate(engine: Engine, items: list[Labeled]) -> EvalReport:
+    report = EvalReport()
+    for item in items:
+        reply = engine.ask(item.question)
+        report.outcomes.append(Outcome(item, reply, is_correct(item, reply)))
+    return report
+
+
+def format_report(report: EvalReport, failures: bool = False) -> str:
+    lines = [f"{'category':<16}{'questions':>10}{'correct':>9}{'accuracy':>10}"]
+    for name, items in report.by_category().items():
+        correct = sum(o.correct for o in items)
+        lines.append(f"{name:<16}{len(items):>10}{correct:>9}{_share(items):>10.1%}")
+    total = len(report.outcomes)
+    correct = sum(o.correct for o in report.outcomes)
+    lines.append(f"{'overall':<16}{total:>10}{correct:>9}{report.accuracy:>10.1%}")
+    lines.append("")
+    lines.append(
+        f"out-of-scope questions answered: {report.false_answer_rate:.1%} "
+        f"({sum(o.reply.answered for o in report.out_of_scope)} of {len(report.out_of_scope)})"
+    )
+    lines.append(
+        f"in-scope questions answered with the wrong text: {len(report.in_scope_wrong_answers)}"
+    )
+    lines.append(
+        f"thresholds: accuracy >= {ACCURACY_FLOOR:.0%}, "
+        f"out-of-scope answered <= {FALSE_ANSWER_CEILING:.0%}"
+    )
+    if failures:
+        lines.append("")
+        for outcome in report.outcomes:
+            if not outcome.correct:
+                reply = outcome.reply
+                got = reply.entry_id or reply.intent or ",".join(s.id for s in reply.candidates[:3])
+                lines.append(
+                    f"[{outcome.item.category}] {outcome.item.question!r}: expected "
+                    f"{outcome.item.expect} {outcome.item.quotes or outcome.item.intent or ''}, "
+                    f"got {reply.outcome} {got} ({reply.score}; {reply.reason})"
+                )
+    return "\n".join(lines)

@@ -1,0 +1,127 @@
+"""Masking personal data before anything is stored.
+
+Residents paste phone numbers, 身份证 numbers, bank cards and e-mail addresses into their
+questions ("我的手机13812345678,怎么申请……"). None of that may reach the database, the
+logs or a curator's screen, so every text is passed through ``mask`` first.
+
+Detection runs on a copy of the text in which each character is replaced by its NFKC form
+when that form is a single character (full-width ``１３８`` -> ``138``, ``＠`` -> ``@``) and
+Chinese digits are read as digits (``一三八`` -> ``138``). Each character maps to exactly
+one character, so a match in the copy has the same position in the original, which is
+masked there; the rest of the text is stored as typed.
+
+When in doubt the rules mask: a run of fifteen or more digits is never something a
+question about two public reports needs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+PHONE = "[手机号]"
+LANDLINE = "[电话]"
+ID_CARD = "[身份证号]"
+BANK_CARD = "[银行卡号]"
+EMAIL = "[邮箱]"
+NUMBER = "[号码]"
+
+# Numbers are read out in Chinese as often as typed in digits (幺 is "one" on the phone).
+_CHINESE_DIGITS = {
+    "〇": "0",
+    "零": "0",
+    "幺": "1",
+    "一": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
+
+_SEP = r"[ \-–]"  # one space or dash between digit groups: 138 1234 5678, 0755-12345678
+_D = rf"(?:{_SEP}?\d)"  # a digit, optionally after a separator
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+# Fifteen or more digits: 身份证 (15 or 18, maybe ending in X), bank cards (16-19), or
+# some other identifier. Classified by _long_number.
+_LONG = re.compile(rf"(?<!\d)\d{_D}{{14,}}(?:{_SEP}?[Xx])?(?!\d)")
+_MOBILE = re.compile(rf"(?<![\d+])(?:\+?86{_SEP}?)?1[3-9]{_D}{{9}}(?!\d)")
+_LANDLINE = re.compile(rf"(?<!\d)(?:\(0\d{{2,3}}\)|0\d{{2,3}}){_SEP}?\d{_D}{{6,7}}(?!\d)")
+# A bare 7-8 digit local number is only a phone number when the text says so.
+_CONTEXT_NUMBER = re.compile(
+    rf"(?:电话|手机|座机|联系|号码|热线|tel|phone|call)\D{{0,6}}?(\d{_D}{{6,7}})(?!\d)",
+    re.IGNORECASE,
+)
+
+_ID_18 = re.compile(
+    r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]"
+)
+_ID_15 = re.compile(r"[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}")
+
+
+def _long_number(found: str) -> str:
+    compact = re.sub(r"[^\dXx]", "", found).upper()
+    if _ID_18.fullmatch(compact) or _ID_15.fullmatch(compact):
+        return ID_CARD
+    if compact.isdigit() and 16 <= len(compact) <= 19:
+        return BANK_CARD
+    return NUMBER
+
+
+Rule = tuple[re.Pattern[str], Callable[[str], str], int]
+
+# In priority order: a span taken by an earlier rule is not looked at again, so a bank
+# card is never half-masked as a phone number.
+RULES: tuple[Rule, ...] = (
+    (_EMAIL, lambda _: EMAIL, 0),
+    (_LONG, _long_number, 0),
+    (_MOBILE, lambda _: PHONE, 0),
+    (_LANDLINE, lambda _: LANDLINE, 0),
+    (_CONTEXT_NUMBER, lambda _: LANDLINE, 1),
+)
+
+
+def detection_text(text: str) -> str:
+    """``text`` with full-width forms and Chinese digits folded, character for character."""
+    chars = []
+    for char in text:
+        folded = unicodedata.normalize("NFKC", char)
+        folded = _CHINESE_DIGITS.get(folded, folded)
+        chars.append(folded if len(folded) == 1 else char)
+    return "".join(chars)
+
+
+def find_personal_data(text: str) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, placeholder) spans of personal data, in text order."""
+    probe = detection_text(text)
+    spans: list[tuple[int, int, str]] = []
+    for pattern, label, group in RULES:
+        for match in pattern.finditer(probe):
+            start, end = match.span(group)
+            if any(start < taken_end and taken_start < end for taken_start, taken_end, _ in spans):
+                continue
+            spans.append((start, end, label(match.group(group))))
+    return sorted(spans)
+
+
+def mask(text: str) -> str:
+    """``text`` with phone, 身份证, bank card numbers and e-mail addresses replaced."""
+    if not text:
+        return text
+    spans = find_personal_data(text)
+    if not spans:
+        return text
+    parts = []
+    position = 0
+    for start, end, placeholder in spans:
+        parts.append(text[position:start])
+        parts.append(placeholder)
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
