@@ -67,7 +67,7 @@ def questions_for(root: Path) -> list[str]:
 
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def time_questions(engine: Engine, questions: list[str], rounds: int) -> list[float]:

@@ -1,0 +1,65 @@
+"""Normalisation: what residents type and what the reports say must meet."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.textnorm import content, fold, sound_key
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("6零行动", "六零行动"),
+        ("６零行动", "六零行动"),  # full-width digit
+        ("六零行動", "六零行动"),  # traditional
+        ("請問觀湖的託育服務", "请问观湖的托育服务"),
+        ("ＰＭ２.５", "pm2.5"),
+        ("１＋４＋Ｎ", "1+4+N"),
+        ("二十一所幼儿园", "21所幼儿园"),
+        ("一百二十", "120"),
+        ("十个全覆盖", "10个全覆盖"),
+        ("三 小 场 所!!!😂", "三小场所"),
+        ("\u202e三小\u200b场所", "三小场所"),  # bidi override and zero-width space
+    ],
+)
+def test_spellings_fold_together(typed: str, canonical: str) -> None:
+    assert fold(typed) == fold(canonical)
+
+
+def test_unit_after_a_figure_stays_a_word() -> None:
+    assert fold("2.16万平方米") == "2.16万平方米"
+
+
+@pytest.mark.parametrize(
+    ("question", "core"),
+    [
+        ("请问一下六零行动是什么意思?", "六零行动"),
+        ("三小场所是啥", "三小场所"),
+        ("门前三包指什么", "门前三包"),
+        ("在吗在吗 一案双查呢", "一案双查"),
+    ],
+)
+def test_content_drops_filler_words(question: str, core: str) -> None:
+    assert content(question) == fold(core)
+
+
+def test_content_of_only_filler_falls_back_to_the_text() -> None:
+    assert content("你好") == "你好"
+
+
+@pytest.mark.parametrize(
+    ("typo", "term"),
+    [("路长治", "路长制"), ("雪量工程", "雪亮工程"), ("公测革命", "公厕革命"), ("门前三保", "门前三包")],
+)
+def test_same_sound_typos_share_a_sound_key(typo: str, term: str) -> None:
+    assert sound_key(fold(typo)) == sound_key(fold(term))
+
+
+def test_different_words_have_different_sound_keys() -> None:
+    assert sound_key(fold("托育")) != sound_key(fold("养老"))
+
+
+@pytest.mark.parametrize("junk", ["", "   ", "😂😂😂", "\x00\x01", "。。。", "\ud800"])
+def test_junk_folds_to_nothing_without_error(junk: str) -> None:
+    assert fold(junk) == ""
