@@ -16,6 +16,7 @@ the database: it leaves the list, and the residents who asked to be told get the
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -33,9 +34,56 @@ from bot.knowledge import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load
 from bot.storage import Store, iso
 from bot.textnorm import content
 
-# Similarity (rapidfuzz ratio of the normalised texts, 0-100) at which two missed
-# questions are the same question. Below ~65, "公积金怎么提取" and "社保怎么交" meet.
-GROUP_AT = 68.0
+# Two missed questions are the same question when their grouping keys score at least
+# GROUP_AT (0-100). The key is the normalised text without the scaffolding every question
+# shares (street names, 哪里, 可以, 怎么…), its characters sorted: rapidfuzz's ratio of
+# sorted strings is then the share of characters two questions have in common, whatever
+# their order (公积金怎么提取 = 怎么提取公积金: 100; 公积金提取 vs 社保提取: 44;
+# 坪山哪里可以打疫苗 vs 坪山哪里可以办护照: 0). Chosen on hand-made pairs; see the tests.
+GROUP_AT = 60.0
+SCAFFOLDING = (
+    "坪山街道",
+    "观湖街道",
+    "坪山区",
+    "龙华区",
+    "坪山",
+    "观湖",
+    "街道",
+    "社区",
+    "可不可以",
+    "能不能",
+    "有没有",
+    "是不是",
+    "怎么样",
+    "怎么办",
+    "为什么",
+    "哪里",
+    "哪儿",
+    "哪个",
+    "在哪",
+    "可以",
+    "有无",
+    "怎样",
+    "怎么",
+    "如何",
+    "什么",
+    "多少",
+    "我们",
+    "你们",
+    "办理",
+    "一下",
+    "怎",
+    "谁",
+    "吗",
+    "我",
+    "你",
+    "请",
+    "能",
+    "会",
+    "要",
+    "去",
+)
+_SCAFFOLDING = re.compile("|".join(sorted(SCAFFOLDING, key=len, reverse=True)))
 MAX_EXAMPLES = 3
 MAX_NEAREST = 3
 RANKED_TEXTS = 5  # distinct questions of a group ranked for its nearest entries
@@ -143,8 +191,15 @@ def missed_questions(db: sqlite_utils.Database) -> list[MissedQuestion]:
     return [MissedQuestion(**row) for row in db.query(MISSED_SQL)]
 
 
+def grouping_key(normalized: str) -> str:
+    """What two questions are compared on: their distinctive characters, sorted."""
+    core = _SCAFFOLDING.sub("", normalized) or normalized
+    return "".join(sorted(core))
+
+
 def similarity(first: str, second: str) -> float:
-    return fuzz.ratio(first, second, processor=None)
+    """0-100: how alike two normalised questions are for grouping."""
+    return fuzz.ratio(grouping_key(first), grouping_key(second), processor=None)
 
 
 def cluster(
@@ -152,12 +207,13 @@ def cluster(
 ) -> list[MissedGroup]:
     """Greedy grouping, in the order given: join the most similar group or start one."""
     groups: list[MissedGroup] = []
-    texts: list[str] = []  # every member's normalised text...
+    keys: list[str] = []  # every member's grouping key...
     owners: list[int] = []  # ...and the index of its group
     for question in questions:
+        key = grouping_key(question.normalized)
         best = process.extractOne(
-            question.normalized,
-            texts,
+            key,
+            keys,
             scorer=fuzz.ratio,
             processor=None,
             score_cutoff=GROUP_AT,
@@ -170,7 +226,7 @@ def cluster(
         else:
             index = owners[best[2]]
         groups[index].questions.append(question)
-        texts.append(question.normalized)
+        keys.append(key)
         owners.append(index)
     return groups
 
@@ -390,8 +446,6 @@ def answer_group(
             raise CurationError(f"no entry {entry_id!r}")
         target = entry_id
         added, skipped = _split_wordings(kb, group.texts, target)
-        if not added and not skipped:
-            raise CurationError(f"{target} already has every wording of group {group_id}")
         if added:
             _add_phrasings(data, target, added)
     else:
@@ -399,9 +453,9 @@ def answer_group(
         if not ENTRY_ID.match(target) or target in kb.entries:
             raise CurationError(f"entry id {target!r} is taken or not a valid id")
         added, skipped = _split_wordings(kb, [new.question, *group.texts], None)
-        data.setdefault("entries", [])
         data["entries"] = [*(data.get("entries") or []), _new_entry_record(kb, new, target, added)]
-    new_kb = _write_validated(root, path, dump_curated(data))
+    # Nothing to add means the entry already knows every wording: just close the group.
+    new_kb = _write_validated(root, path, dump_curated(data)) if added or new else kb
     engine = Engine(new_kb)
     still = [t for t in group.texts if engine.ask(t).entry_id != target]
     store.resolve_group(group.id, "answered", target, [q.id for q in group.questions])
@@ -532,3 +586,15 @@ def statistics(store: Store, engine: Engine | None = None, top: int = 10) -> dic
         "notifications": {"requested": notifications[0] or 0, "sent": notifications[1] or 0},
         "generated_at": iso(datetime.now(timezone.utc)),
     }
+
+
+def waiting_notifications(store: Store, group: MissedGroup) -> int:
+    """How many askers in ``group`` asked to be told and have not been yet."""
+    ids = json.dumps([q.id for q in group.questions])
+    with store.reader() as db:
+        row = db.execute(
+            "SELECT count(*) FROM notifications WHERE sent_at IS NULL"
+            " AND question_id IN (SELECT value FROM json_each(?))",
+            [ids],
+        ).fetchone()
+    return int(row[0])

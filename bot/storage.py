@@ -436,6 +436,34 @@ class Store:
         self._last_retention = time.monotonic()
         self._put(_Op("retention", record={"cutoff": iso(cutoff)}))
 
+    # --- curators' decisions (blocking) ---------------------------------------------
+
+    def resolve_group(
+        self, group_id: str, status: str, entry_id: str | None, question_ids: list[str]
+    ) -> None:
+        """Record that a group was answered or ignored, with the questions it held.
+
+        Written at once, not queued: the curator is told it is done. Blocking: async code
+        calls it through a thread.
+        """
+        with self._connection() as db:
+            migrate(db)
+            with db.atomic():
+                db["missed_groups"].insert(
+                    {
+                        "id": group_id,
+                        "status": status,
+                        "entry_id": entry_id,
+                        "time": iso(utc_now()),
+                        "questions": len(question_ids),
+                    },
+                    replace=True,
+                )
+                db["missed_group_questions"].insert_all(
+                    [{"question_id": q, "group_id": group_id} for q in question_ids],
+                    replace=True,
+                )
+
     # --- reading ---------------------------------------------------------------------
 
     def pending_notifications(self) -> list[Notification]:

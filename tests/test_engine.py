@@ -130,7 +130,9 @@ def test_glossary_terms_inside_an_answer_are_offered(engine: Engine) -> None:
     assert "gh-term-08" in {t.id for t in reply.terms}
 
 
-@pytest.mark.parametrize("junk", ["", "   ", "😂😂", "<script>alert(1)</script>", "\x00", "a" * 10000])
+@pytest.mark.parametrize(
+    "junk", ["", "   ", "😂😂", "<script>alert(1)</script>", "\x00", "a" * 10000]
+)
 def test_junk_gets_a_reply(engine: Engine, junk: str) -> None:
     reply = engine.ask(junk)
     assert reply.outcome in ("miss", "clarify")

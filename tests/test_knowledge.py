@@ -154,7 +154,9 @@ def test_reports_are_byte_for_byte_copies_of_the_seeds() -> None:
         pytest.skip("shared/seeds is not beside this checkout")
     meta = yaml.safe_load((ROOT / "data" / "reports.yaml").read_text(encoding="utf-8"))
     for report in meta["reports"]:
-        assert (ROOT / "data" / report["file"]).read_bytes() == (seeds / report["seed"]).read_bytes()
+        assert (ROOT / "data" / report["file"]).read_bytes() == (
+            seeds / report["seed"]
+        ).read_bytes()
 
 
 def test_glossary_has_all_29_terms_with_full_definitions() -> None:

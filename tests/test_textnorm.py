@@ -50,7 +50,12 @@ def test_content_of_only_filler_falls_back_to_the_text() -> None:
 
 @pytest.mark.parametrize(
     ("typo", "term"),
-    [("路长治", "路长制"), ("雪量工程", "雪亮工程"), ("公测革命", "公厕革命"), ("门前三保", "门前三包")],
+    [
+        ("路长治", "路长制"),
+        ("雪量工程", "雪亮工程"),
+        ("公测革命", "公厕革命"),
+        ("门前三保", "门前三包"),
+    ],
 )
 def test_same_sound_typos_share_a_sound_key(typo: str, term: str) -> None:
     assert sound_key(fold(typo)) == sound_key(fold(term))
