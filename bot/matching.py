@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Entry, KnowledgeBase
@@ -81,6 +82,19 @@ class _Doc:
     keywords: list[str]  # sound keys of distinctive words and term names
 
 
+def _freeze(
+    postings: dict[str, list[tuple[int, float]]],
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Posting lists as arrays, so a query adds a whole list in one vectorised step."""
+    return {
+        gram: (
+            np.fromiter((i for i, _ in hits), dtype=np.int64, count=len(hits)),
+            np.fromiter((w for _, w in hits), dtype=np.float64, count=len(hits)),
+        )
+        for gram, hits in postings.items()
+    }
+
+
 def _grams(key: str) -> tuple[set[str], set[str]]:
     return set(key), {key[i : i + 2] for i in range(len(key) - 1)}
 
@@ -124,6 +138,9 @@ class Matcher:
         self._idf = {g: math.log((documents + 1) / (n + 0.5)) for g, n in df.items()}
         self._unknown_idf = math.log((documents + 1) / 0.5)
         self._anchor_idf = math.log((documents + 1) / (ANCHOR_MAX_DF_SHARE * documents + 0.5))
+        self._entry_arrays = _freeze(self._postings)
+        self._passage_arrays = _freeze(self._passage_postings)
+        self._passage_streets = np.array([d.street for d in self.passage_docs], dtype=object)
         self._intents = [
             (intent.id, fold(p)) for intent in kb.intents.values() for p in intent.phrasings
         ]
@@ -202,25 +219,28 @@ class Matcher:
     def _coverage(
         self,
         weights: tuple[dict[str, float], dict[str, float]],
-        postings: dict[str, list[tuple[int, float]]],
-    ) -> tuple[dict[int, float], set[int]]:
-        """Share of the question's information each document explains, and the documents
-        that share a distinctive syllable pair with it."""
-        share: dict[int, float] = {}
-        anchored: set[int] = set()
+        arrays: dict[str, tuple[np.ndarray, np.ndarray]],
+        size: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Share of the question's information each document explains, and which documents
+        share a distinctive syllable pair with it (both indexed by document)."""
+        share = np.zeros(size)
+        anchored = np.zeros(size, dtype=bool)
         for part, portion in zip(weights, (UNIGRAM_SHARE, 1 - UNIGRAM_SHARE), strict=True):
             total = sum(part.values())
             if not total:
                 continue
             for gram, weight in part.items():
-                hits = postings.get(gram, ())
-                distinctive = weight >= self._anchor_idf and len(gram) > 1
-                for index, level in hits:
-                    share[index] = share.get(index, 0.0) + portion * weight * level / total
-                    if distinctive:
-                        anchored.add(index)
+                hit = arrays.get(gram)
+                if hit is None:
+                    continue
+                indices, levels = hit
+                # A gram appears once per document, so plain fancy-index addition is exact.
+                share[indices] += (portion * weight / total) * levels
+                if weight >= self._anchor_idf and len(gram) > 1:
+                    anchored[indices] = True
         if not weights[1]:  # one syllable: unigrams carry everything
-            share = {index: value / UNIGRAM_SHARE for index, value in share.items()}
+            share /= UNIGRAM_SHARE
         return share, anchored
 
     def _entry_score(
@@ -289,38 +309,39 @@ class Matcher:
 
     def _rank_key(self, key: str, street: str | None, limit: int) -> list[Scored]:
         weights = self._weights(key)
-        coverage, anchored = self._coverage(weights, self._postings)
-        pool = set(sorted(coverage, key=coverage.__getitem__, reverse=True)[: limit * 2])
+        coverage, anchored = self._coverage(weights, self._entry_arrays, len(self.docs))
+        covered = np.flatnonzero(coverage)
+        if len(covered) > limit * 2:
+            covered = covered[np.argpartition(-coverage[covered], limit * 2)[: limit * 2]]
+        pool = {int(i) for i in covered}
         for i in range(len(key) - 1):
             pool.update(self._keyword_index.get(key[i : i + 2], ()))
         scored = []
         for index in pool:
             doc = self.docs[index]
             score, keyword = self._entry_score(
-                doc, key, coverage.get(index, 0.0), index in anchored
+                doc, key, float(coverage[index]), bool(anchored[index])
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
-            scored.append(Scored(doc.id, round(score, 1), keyword, index in anchored))
+            scored.append(Scored(doc.id, round(score, 1), keyword, bool(anchored[index])))
         scored.sort(key=lambda s: (-s.score, s.id))
         return scored[:limit]
 
     def _best_passage(self, key: str, street: str | None) -> Scored | None:
-        coverage, anchored = self._coverage(self._weights(key), self._passage_postings)
-        coverage = {i: v for i, v in coverage.items() if i in anchored}
-        if not coverage:
+        coverage, anchored = self._coverage(
+            self._weights(key), self._passage_arrays, len(self.passage_docs)
+        )
+        eligible = anchored & (coverage > 0)
+        if street:
+            eligible &= self._passage_streets == street
+        if not eligible.any():
             return None
-        best_index = max(coverage, key=lambda i: (coverage[i], -i))
-        doc = self.passage_docs[best_index]
-        if street and doc.street != street:
-            candidates = [i for i in coverage if self.passage_docs[i].street == street]
-            if not candidates:
-                return None
-            best_index = max(candidates, key=lambda i: (coverage[i], -i))
-            doc = self.passage_docs[best_index]
+        best_index = int(np.argmax(np.where(eligible, coverage, -1.0)))
         # Passages are worded for reading, not asking; their coverage counts the answer
         # text at ANSWER_WEIGHT, so rescale it to the entries' scale.
-        return Scored(doc.id, round(100.0 * coverage[best_index] / ANSWER_WEIGHT, 1))
+        score = 100.0 * float(coverage[best_index]) / ANSWER_WEIGHT
+        return Scored(self.passage_docs[best_index].id, round(score, 1))
 
     def detail_asked(self, folded: str) -> str | None:
         """The detail word (电话, 地址, 几点…) a question asks for, of a kind reports never give."""
