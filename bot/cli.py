@@ -9,9 +9,13 @@ from pathlib import Path
 import click
 
 from bot.config import ConfigError, Settings
+from bot.curation_cli import missed, stats
 from bot.engine import Engine, timed_ask
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.replies import render_text
+
+# How often the bot looks for answered questions whose askers asked to be told.
+NOTIFY_EVERY_SECONDS = 30.0
 
 
 def _settings() -> Settings:
@@ -96,23 +100,59 @@ def check(root: Path | None) -> None:
     )
 
 
+class TerminalLog:
+    """Records terminal questions in the curation database, unless --no-log was given."""
+
+    def __init__(self, settings: Settings, enabled: bool):
+        self.store = None
+        if enabled:
+            from bot.storage import Store
+
+            self.store = Store(
+                settings.db_path,
+                secret=settings.user_key_secret,
+                retention_days=settings.retention_days,
+            ).open()
+
+    def record(self, reply, seconds: float) -> None:
+        if self.store is not None:
+            self.store.log_question(
+                channel="terminal",
+                chat_kind="terminal",
+                user_id=None,
+                chat_id=None,
+                reply=reply,
+                seconds=seconds,
+            )
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--no-log", is_flag=True, help="Do not record the questions.")
 def ask(question: str, as_json: bool, no_log: bool) -> None:
     """Answer QUESTION once; with "-" read one question a line from standard input."""
-    engine = load_engine(_settings().root)
+    settings = _settings()
+    engine = load_engine(settings.root)
+    log = TerminalLog(settings, enabled=not no_log)
     questions = sys.stdin if question == "-" else [question]
-    for line in questions:
-        line = line.rstrip("\n")
-        reply, seconds = timed_ask(engine, line)
-        if as_json:
-            click.echo(json.dumps(reply_record(reply, seconds), ensure_ascii=False))
-        else:
-            click.echo(render_text(reply))
-            if question == "-":
-                click.echo()
+    try:
+        for line in questions:
+            line = line.rstrip("\n")
+            reply, seconds = timed_ask(engine, line)
+            log.record(reply, seconds)
+            if as_json:
+                click.echo(json.dumps(reply_record(reply, seconds), ensure_ascii=False))
+            else:
+                click.echo(render_text(reply))
+                if question == "-":
+                    click.echo()
+    finally:
+        log.close()
 
 
 @main.command()
@@ -153,13 +193,21 @@ def start(ctx: click.Context) -> None:
 @main.command()
 def run() -> None:
     """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set)."""
+    from bot.curation_telegram import curator_handlers, notify_job
     from bot.telegram_bot import run_bot
 
     settings = _settings()
     if not settings.token:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set.")
     engine = load_engine(settings.root)
-    sys.exit(run_bot(settings, engine))
+    sys.exit(
+        run_bot(
+            settings,
+            engine,
+            extra_handlers=curator_handlers(settings),
+            repeating_jobs=[(notify_job, NOTIFY_EVERY_SECONDS)],
+        )
+    )
 
 
 @main.command(name="eval")
@@ -195,6 +243,9 @@ def bench(rounds: int, scale: int) -> None:
 
     click.echo(run_benchmark(_settings().root, rounds=rounds, scales=(1, scale)))
 
+
+main.add_command(missed)
+main.add_command(stats)
 
 if __name__ == "__main__":
     main()

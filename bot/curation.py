@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +36,11 @@ from bot.engine import Engine
 from bot.knowledge import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.storage import Store, iso
 from bot.textnorm import content
+
+try:
+    import fcntl
+except ImportError:  # Windows: one curator at a time is then on trust
+    fcntl = None  # type: ignore[assignment]
 
 # Two missed questions are the same question when their grouping keys score at least
 # GROUP_AT (0-100). The key is the normalised text without the scaffolding every question
@@ -178,7 +186,7 @@ WHERE (q.outcome = 'miss'
        OR EXISTS (SELECT 1 FROM votes v WHERE v.question_id = q.id AND v.vote = 'none'))
   AND coalesce(q.normalized, '') != ''
   AND q.id NOT IN (SELECT question_id FROM missed_group_questions)
-ORDER BY q.time, q.id
+ORDER BY q.time, q.rowid
 """
 
 
@@ -254,21 +262,24 @@ def resolved_group_ids(db: sqlite_utils.Database) -> set[str]:
     return {row["id"] for row in db.query("SELECT id FROM missed_groups")}
 
 
-def missed_groups(store: Store, engine: Engine | None = None) -> list[MissedGroup]:
-    """Open groups of missed questions, most asked first (then most recently asked)."""
+def missed_groups(
+    store: Store, engine: Engine | None = None, nearest_for: int | None = None
+) -> list[MissedGroup]:
+    """Open groups of missed questions, most asked first (then most recently asked).
+
+    With an engine, the first ``nearest_for`` groups (default: all) get their nearest
+    entries: ranking costs a few milliseconds a group, so a listing ranks what it shows.
+    """
     with store.reader() as db:
         questions = missed_questions(db)
         taken = resolved_group_ids(db)
     groups = cluster(questions, taken)
-    groups.sort(key=lambda g: (-g.count, _negated(g.last_seen)))
+    groups.sort(key=lambda g: g.last_seen, reverse=True)
+    groups.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
     if engine is not None:
-        for group in groups:
+        for group in groups[:nearest_for]:
             group.nearest = nearest_entries(engine, group)
     return groups
-
-
-def _negated(text: str) -> tuple[int, ...]:
-    return tuple(-ord(char) for char in text)
 
 
 def find_group(store: Store, group_id: str, engine: Engine | None = None) -> MissedGroup:
@@ -436,7 +447,34 @@ def answer_group(
     """
     if (entry_id is None) == (new is None):
         raise CurationError("give either an existing entry or a new one")
-    kb = load_knowledge(root)
+    with _curated_lock(root):
+        return _answer_locked(root, store, group_id, entry_id, new)
+
+
+@contextmanager
+def _curated_lock(root: Path) -> Iterator[None]:
+    """Serialise writers of faq/curated.yaml: the bot's buttons and the command line.
+
+    The lock is taken on the faq/ directory itself, so no lock file is left in the tree.
+    """
+    if fcntl is None:
+        yield
+        return
+    descriptor = os.open(root / "faq", os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _answer_locked(
+    root: Path, store: Store, group_id: str, entry_id: str | None, new: NewEntry | None
+) -> Outcome:
+    try:
+        kb = load_knowledge(root)
+    except KnowledgeError as error:
+        raise CurationError("the knowledge base does not load as it is", error.problems) from error
     group = find_group(store, group_id)
     path = curated_path(root)
     data = read_curated(path)
@@ -458,7 +496,13 @@ def answer_group(
     new_kb = _write_validated(root, path, dump_curated(data)) if added or new else kb
     engine = Engine(new_kb)
     still = [t for t in group.texts if engine.ask(t).entry_id != target]
-    store.resolve_group(group.id, "answered", target, [q.id for q in group.questions])
+    try:
+        store.resolve_group(group.id, "answered", target, [q.id for q in group.questions])
+    except (sqlite3.DatabaseError, OSError) as error:
+        raise CurationError(
+            f"{path.name} was written, but the database could not record that {group.id} "
+            f"is answered ({error}); run the same command again"
+        ) from error
     return Outcome(group, target, added, skipped, still, engine)
 
 

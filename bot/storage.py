@@ -188,6 +188,9 @@ class _Op:
     record: dict[str, Any] | None = None
 
 
+_WAKE = _Op("wake")  # wakes the writer at close(); not a record
+
+
 @dataclass(frozen=True)
 class Notification:
     id: str
@@ -238,11 +241,13 @@ class Store:
         A database that cannot be migrated now (locked, read-only) is logged and
         counted, not raised: the writer migrates before its first successful write.
         """
+        if self._writer is not None and self._writer.is_alive():
+            return self
         try:
             with self._connection() as db:
                 migrate(db)
             self._migrated = True
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, OSError) as error:
             self._count_failure("cannot migrate the schema now", error)
         self._load_secret()
         self._stopping.clear()
@@ -259,6 +264,7 @@ class Store:
         self._close_deadline = time.monotonic() + timeout * 0.8
         self._stopping.set()
         self._retry_now.set()
+        self._queue.put(_WAKE)  # the writer may be waiting for work
         self._writer.join(timeout)
         if self._writer.is_alive():
             log.error("store: writer did not stop within %.0f s", timeout)
@@ -322,7 +328,7 @@ class Store:
         try:
             with self._connection() as db:
                 row = db.execute("SELECT value FROM meta WHERE key = 'user_key_secret'").fetchone()
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, OSError) as error:
             row = None
             self._count_failure("cannot read the user key secret", error)
         if row:
@@ -498,9 +504,13 @@ class Store:
     def _take(self, into: list[_Op], wait: bool) -> None:
         """Move queued ops into ``into``: wait for the first one only if ``wait``."""
         try:
-            into.append(self._queue.get(timeout=IDLE_POLL) if wait else self._queue.get_nowait())
-            while len(into) < MAX_BATCH or not wait:
-                into.append(self._queue.get_nowait())
+            op = self._queue.get(timeout=IDLE_POLL) if wait else self._queue.get_nowait()
+            while True:
+                if op is not _WAKE:
+                    into.append(op)
+                if wait and len(into) >= MAX_BATCH:
+                    return
+                op = self._queue.get_nowait()
         except queue.Empty:
             pass
 
@@ -548,7 +558,7 @@ class Store:
                 with db.atomic():
                     self._apply(db, batch)
             return True
-        except sqlite3.DatabaseError as error:  # OperationalError is a subclass
+        except (sqlite3.DatabaseError, OSError) as error:  # incl. OperationalError
             self._count_failure(f"write of {len(batch)} record(s) failed", error)
         except Exception as error:  # a bug must not kill the writer and lose the queue
             log.exception("store: unexpected error writing %d record(s)", len(batch))

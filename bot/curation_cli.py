@@ -1,0 +1,356 @@
+"""`policybot missed …` and `policybot stats`: curation from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.config import ConfigError, Settings
+from bot.curation import (
+    CurationError,
+    MissedGroup,
+    NewEntry,
+    Outcome,
+    answer_group,
+    export_csv,
+    find_group,
+    ignore_group,
+    missed_groups,
+    nearest_entries,
+    parse_source,
+    statistics,
+    waiting_notifications,
+)
+from bot.engine import Engine, Reply
+from bot.knowledge import KnowledgeError
+from bot.storage import Store
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def open_store(settings: Settings) -> Store:
+    """The question log as configured (POLICYBOT_DB, POLICYBOT_RETENTION_DAYS, …), opened."""
+    return Store(
+        settings.db_path,
+        secret=settings.user_key_secret,
+        retention_days=settings.retention_days,
+    ).open()
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    store = open_store(settings)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _engine(settings: Settings) -> Engine:
+    try:
+        return Engine.load(settings.root)
+    except KnowledgeError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s) in the knowledge files.", err=True)
+        sys.exit(2)
+
+
+def _fail(error: CurationError) -> None:
+    click.echo(f"error: {error}", err=True)
+    for problem in error.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+def _day_time(iso_time: str) -> str:
+    return iso_time[:16].replace("T", " ")
+
+
+def _print_group(group: MissedGroup, examples: list[str]) -> None:
+    click.echo(
+        f"{group.id}  ×{group.count}  {_day_time(group.first_seen)} … "
+        f"{_day_time(group.last_seen)} UTC"
+    )
+    for text in examples:
+        click.echo(f"    “{text}”")
+    for nearest in group.nearest:
+        click.echo(f"    → {nearest.entry_id} ({nearest.score:.0f}) {nearest.question}")
+
+
+# --- policybot missed ----------------------------------------------------------------------
+
+
+@click.group()
+def missed() -> None:
+    """Questions the bot could not answer, grouped by similarity, for curators.
+
+    A question is missed when the bot found no answer, or when the asker tapped 都不是 on
+    what it offered. Answer a group with `missed answer`; it then leaves this list and
+    the residents who asked to be told receive the answer in Telegram.
+    """
+
+
+@missed.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the groups as a JSON array.")
+@click.option("--limit", default=20, show_default=True, help="Show at most this many groups.")
+def list_groups(as_json: bool, limit: int) -> None:
+    """Open groups of missed questions, most asked first.
+
+    Each group shows its id (for `missed show/answer/ignore`), how often it was asked,
+    first and last time, up to three examples, and the nearest existing entries.
+    """
+    settings = _settings()
+    engine = _engine(settings)
+    with _store(settings) as store:
+        groups = missed_groups(store, engine, nearest_for=limit)
+    shown = groups[:limit]
+    if as_json:
+        click.echo(json.dumps([g.summary() for g in shown], ensure_ascii=False, indent=2))
+        return
+    if not groups:
+        click.echo("No missed questions waiting.")
+        return
+    for group in shown:
+        _print_group(group, group.examples)
+    if len(groups) > limit:
+        click.echo(f"… and {len(groups) - limit} more group(s): use --limit.")
+
+
+@missed.command()
+@click.argument("group_id", metavar="GROUP")
+@click.option("--json", "as_json", is_flag=True, help="Print the group as JSON.")
+def show(group_id: str, as_json: bool) -> None:
+    """Every distinct question of GROUP, with the nearest entries."""
+    settings = _settings()
+    with _store(settings) as store:
+        try:
+            group = find_group(store, group_id)
+        except CurationError as error:
+            _fail(error)
+    group.nearest = nearest_entries(_engine(settings), group)
+    if as_json:
+        summary = group.summary()
+        summary["questions"] = [
+            {"id": q.id, "time": q.time, "channel": q.channel, "text": q.text}
+            for q in group.questions
+        ]
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    _print_group(group, group.texts)
+
+
+@missed.command()
+@click.argument("group_id", metavar="GROUP")
+@click.option("--entry", "entry_id", metavar="ENTRY_ID", help="Attach to this existing entry.")
+@click.option("--new", "is_new", is_flag=True, help="Create a new entry instead.")
+@click.option("--question", help="--new: the canonical question (shown on buttons).")
+@click.option("--answer", help="--new: a VERBATIM quote of the report; fragments joined by ……")
+@click.option("--source", metavar="REPORT:SECTION", help="--new: e.g. pingshan-2020:3.4")
+@click.option(
+    "--street", type=click.Choice(["pingshan", "guanhu"]), help="--new: default: the report's."
+)
+@click.option("--id", "new_id", help="--new: the entry id (default curated-<group>).")
+@click.option(
+    "--keyword", "keywords", multiple=True, help="--new: a distinctive word (repeatable)."
+)
+def answer(
+    group_id: str,
+    entry_id: str | None,
+    is_new: bool,
+    question: str | None,
+    answer: str | None,
+    source: str | None,
+    street: str | None,
+    new_id: str | None,
+    keywords: tuple[str, ...],
+) -> None:
+    """Answer GROUP: with --entry, its questions become phrasings of that entry; with
+    --new, they become a new entry.
+
+    A new entry's --answer must be a verbatim quote of the report section given by
+    --source (see faq/README.md): the bot only ever quotes the reports, so a curator
+    quotes them too. Everything is written to faq/curated.yaml and the whole knowledge
+    base is validated; on any problem the file is left as it was and the problems are
+    listed (exit 1). Run /reload in Telegram (or restart) for the running bot to use it.
+    """
+    if bool(entry_id) == is_new:
+        raise click.UsageError("give either --entry ENTRY_ID or --new")
+    new = None
+    if is_new:
+        missing = [
+            f"--{name}"
+            for name, value in (("question", question), ("answer", answer), ("source", source))
+            if not value
+        ]
+        if missing:
+            raise click.UsageError(f"--new needs {', '.join(missing)}")
+        try:
+            report, section = parse_source(source or "")
+        except CurationError as error:
+            raise click.UsageError(str(error)) from error
+        new = NewEntry(
+            question=question or "",
+            answer=answer or "",
+            report=report,
+            section=section,
+            street=street,
+            id=new_id,
+            keywords=keywords,
+        )
+    settings = _settings()
+    with _store(settings) as store:
+        try:
+            outcome = answer_group(settings.root, store, group_id, entry_id=entry_id, new=new)
+        except CurationError as error:
+            _fail(error)
+        waiting = waiting_notifications(store, outcome.group)
+    _report_answer(outcome, waiting)
+
+
+def _report_answer(outcome: Outcome, waiting: int) -> None:
+    group = outcome.group
+    click.echo(f"{group.id}: {group.count} question(s) → {outcome.entry_id}")
+    if outcome.added:
+        click.echo(f"  wrote {len(outcome.added)} phrasing(s) to faq/curated.yaml:")
+        for text in outcome.added:
+            click.echo(f"    + {text}")
+    for text in outcome.skipped:
+        click.echo(f"  skipped “{text}”: another entry already has this wording")
+    for text in outcome.still_missed:
+        click.echo(f"  note: “{text}” is still not answered with {outcome.entry_id}")
+    if waiting:
+        click.echo(f"  {waiting} asker(s) will be notified once the bot has reloaded.")
+
+
+@missed.command()
+@click.argument("group_id", metavar="GROUP")
+def ignore(group_id: str) -> None:
+    """Hide GROUP for good (out of scope, not in the reports, abuse)."""
+    settings = _settings()
+    with _store(settings) as store:
+        try:
+            group = ignore_group(store, group_id)
+        except CurationError as error:
+            _fail(error)
+    click.echo(f"{group.id}: {group.count} question(s) ignored")
+
+
+@missed.command()
+@click.option(
+    "--csv",
+    "csv_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    help="The file to write (UTF-8 with BOM, so spreadsheets read Chinese).",
+)
+def export(csv_path: Path) -> None:
+    """Write every open missed question, with its group, to a CSV file."""
+    settings = _settings()
+    engine = _engine(settings)
+    with _store(settings) as store:
+        groups = missed_groups(store, engine)
+    rows = export_csv(groups, csv_path)
+    click.echo(f"wrote {rows} question(s) in {len(groups)} group(s) to {csv_path}")
+
+
+# --- policybot stats ------------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--top", default=10, show_default=True, help="Rows in each top list.")
+def stats(as_json: bool, top: int) -> None:
+    """Questions per day, answer/clarify/miss rates, most asked entries, biggest missed
+    groups and votes per entry, from the question log."""
+    settings = _settings()
+    engine = _engine(settings)
+    with _store(settings) as store:
+        figures = statistics(store, engine, top=top)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_statistics(figures))
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def format_statistics(figures: dict[str, Any]) -> str:
+    """The statistics as text for the terminal."""
+    lines = [
+        f"questions: {figures['questions']}  "
+        + "  ".join(f"{channel}: {n}" for channel, n in sorted(figures["channels"].items())),
+        f"answered: {_percent(figures['answer_rate'])}  clarify: "
+        f"{_percent(figures['clarify_rate'])}  missed: {_percent(figures['miss_rate'])}",
+        "",
+        "per day (UTC)      questions  answered  clarify  miss",
+    ]
+    for day in figures["per_day"]:
+        lines.append(
+            f"{day['day']}  {day['questions']:>15}  {day['answered'] or 0:>8}  "
+            f"{day['clarify'] or 0:>7}  {day['miss'] or 0:>4}"
+        )
+    lines += ["", "most asked entries:"]
+    for row in figures["top_entries"]:
+        lines.append(f"  {row['questions']:>5}  {row['entry_id']}  {row['question'] or ''}")
+    lines += ["", "biggest missed groups:"]
+    for group in figures["missed_groups"]:
+        lines.append(f"  {group['count']:>5}  {group['id']}  “{group['example']}”")
+    lines += ["", "votes per entry (👍 👎 都不是):"]
+    for row in figures["votes"]:
+        lines.append(
+            f"  {row['up'] or 0:>3} {row['down'] or 0:>3} {row['none'] or 0:>3}  "
+            f"{row['entry_id'] or '(none)'}  {row['question'] or ''}"
+        )
+    notifications = figures["notifications"]
+    lines += [
+        "",
+        f"notifications: {notifications['sent']} sent of {notifications['requested']} requested",
+    ]
+    return "\n".join(lines)
+
+
+# --- logging the terminal's questions ----------------------------------------------------
+
+
+@contextmanager
+def terminal_log(
+    settings: Settings, enabled: bool = True
+) -> Iterator[Callable[[Reply, float], None]]:
+    """A function recording one terminal question (a no-op when ``enabled`` is False).
+
+    The store is opened on entry and flushed and closed on exit. A database that cannot
+    be written is logged by the store; the terminal keeps answering.
+    """
+    if not enabled:
+        yield lambda reply, seconds: None
+        return
+    store = open_store(settings)
+
+    def log_reply(reply: Reply, seconds: float) -> None:
+        store.log_question(
+            channel="terminal",
+            chat_kind="terminal",
+            user_id=None,
+            chat_id=None,
+            reply=reply,
+            seconds=seconds,
+        )
+
+    try:
+        yield log_reply
+    finally:
+        store.close()

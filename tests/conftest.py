@@ -1,0 +1,87 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- Telegram end-to-end tests (tests/test_telegram_*.py) ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def tg_engine():
+    """The real engine on the real knowledge files, loaded once (about a second)."""
+    from bot.engine import Engine
+
+    return Engine.load(ROOT)
+
+
+@pytest.fixture
+def fake_api() -> Iterator:
+    """A fake Bot API server on 127.0.0.1 (see tests/fake_bot_api.py).
+
+    Afterwards, no request may have been one that Telegram refuses (bad HTML, a message
+    over 4096 characters, callback data over 64 bytes).
+    """
+    from fake_bot_api import FakeBotApi
+
+    with FakeBotApi() as api:
+        yield api
+    refused = [(call.method, problems) for call, problems in api.bad_requests]
+    assert not refused, f"requests Telegram would refuse: {refused}"
+
+
+@pytest.fixture
+def tg_store():
+    from fake_bot_api import FakeStore
+
+    return FakeStore()
+
+
+@pytest.fixture
+def tg_settings(fake_api, tmp_path):
+    """Settings pointing the bot at the fake server, with a throwaway database path."""
+    from fake_bot_api import TEST_TOKEN
+
+    from bot.config import Settings
+
+    return Settings(
+        root=ROOT,
+        token=TEST_TOKEN,
+        base_url=fake_api.base_url,
+        db_path=tmp_path / "policybot.db",
+        listen="127.0.0.1",
+    )
+
+
+@pytest.fixture
+async def tg_bot(tg_settings, tg_engine, tg_store) -> AsyncIterator:
+    """The real Application, polling the fake server, with an in-memory store."""
+    from fake_bot_api import running
+
+    from bot.telegram_bot import build_application
+
+    async with running(build_application(tg_settings, tg_engine, tg_store)) as application:
+        yield application
+
+
+@pytest.fixture
+def tg_restore_logging() -> Iterator[None]:
+    """run_bot configures logging for the whole process: put it back afterwards."""
+    import logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    filters = {handler: list(handler.filters) for handler in handlers}
+    yield
+    root.setLevel(level)
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler, kept in filters.items():
+        handler.filters[:] = kept

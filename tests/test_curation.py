@@ -1,0 +1,510 @@
+"""Curation: grouping missed questions, the `missed`/`stats` commands, answering a group
+and then being answered, notifications, and the curator's Telegram handlers.
+
+Every test that writes works on a copy of faq/, intents/ and data/ in tmp_path: the
+project's own faq/ is never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from telegram.error import Forbidden
+
+from bot import curation_telegram as tg
+from bot.config import Settings
+from bot.curation import (
+    CURATED_FILE,
+    GROUP_AT,
+    answer_group,
+    missed_groups,
+    similarity,
+)
+from bot.curation_cli import missed, stats, terminal_log
+from bot.engine import Engine, Reply
+from bot.storage import Store
+from bot.textnorm import content
+
+ROOT = Path(__file__).resolve().parents[1]
+CURATOR, RESIDENT = 1001, 2002
+TARGET = "ps-childcare-centre"
+BABY = [
+    "谁帮我白天照看小娃娃",
+    "白天谁帮我照看小娃娃",
+    "谁帮我白天照看小娃娃",
+    "白天谁能帮我照看娃娃",
+]
+WORK = ["上班了娃没人带", "上班以后娃娃没人带"]
+FUND = ["公积金怎么提取", "怎么提取公积金", "公积金提取流程"]
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base_engine() -> Engine:
+    """The engine on the project's own files, for tests that only read."""
+    return Engine.load(ROOT)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    for tree in ("faq", "intents", "data"):
+        shutil.copytree(ROOT / tree, project / tree, ignore=shutil.ignore_patterns("*.db*"))
+    (project / "faq" / CURATED_FILE).unlink(missing_ok=True)
+    return project
+
+
+@pytest.fixture
+def settings(root: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    db_path = root / "data" / "policybot.db"
+    for name in ("POLICYBOT_RETENTION_DAYS", "POLICYBOT_USER_KEY_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("POLICYBOT_ROOT", str(root))
+    monkeypatch.setenv("POLICYBOT_DB", str(db_path))
+    monkeypatch.setenv("POLICYBOT_CURATORS", str(CURATOR))
+    return Settings.from_env()
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    store = Store(settings.db_path).open()
+    yield store
+    store.close()
+
+
+def ask(
+    store: Store,
+    text: str,
+    outcome: str = "miss",
+    user: int | None = RESIDENT,
+    notify: bool = False,
+) -> str:
+    """Log a question the way the Telegram handlers do; optionally tap 有答案时通知我."""
+    reply = Reply(question=text, outcome=outcome, normalized=content(text), reason="low score")
+    question_id = store.log_question(
+        channel="telegram",
+        chat_kind="private",
+        user_id=user,
+        chat_id=user,
+        reply=reply,
+        seconds=0.01,
+    )
+    if notify and user is not None:
+        store.request_notification(question_id=question_id, user_id=user, chat_id=user)
+    return question_id
+
+
+def run(*args: str) -> Any:
+    command = stats if args[0] == "stats" else missed
+    return CliRunner().invoke(command, list(args[1:] if args[0] == "stats" else args))
+
+
+def listed(store: Store) -> list[dict]:
+    """The open groups (what `missed list --json` prints, without the nearest entries)."""
+    store.flush()
+    return [g.summary() for g in missed_groups(store)]
+
+
+# --- grouping -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("公积金怎么提取", "怎么提取公积金", True),
+        ("公积金怎么提取", "公积金提取流程", True),
+        ("公积金怎么提取", "住房公积金能取出来吗", True),
+        ("社保怎么交", "社保怎么缴费", False),  # 57: close, but not the same words
+        ("娃没人看", "孩子没人看", True),
+        ("天气怎么样", "今天天气如何", True),
+        ("谁帮我白天照看小娃娃", "白天谁能帮我照看娃娃", True),
+        ("公积金怎么提取", "社保怎么交", False),
+        ("公积金怎么提取", "社保怎么提取", False),
+        ("坪山有没有停车场", "坪山有没有游泳池", False),
+        ("坪山哪里可以打疫苗", "坪山哪里可以办护照", False),
+        ("垃圾几点扔", "快递几点到", False),
+    ],
+)
+def test_similarity(first: str, second: str, same: bool) -> None:
+    assert (similarity(content(first), content(second)) >= GROUP_AT) is same
+
+
+def test_groups_most_asked_first_with_stable_ids(store: Store, base_engine: Engine) -> None:
+    fund = [ask(store, text) for text in FUND]
+    ask(store, "天气怎么样")
+    baby = [ask(store, text) for text in BABY]
+    store.flush()
+    groups = missed_groups(store, base_engine)
+    assert [g.count for g in groups] == [4, 3, 1]
+    first, second, _ = groups
+    assert first.id == "g" + baby[0][:6] and second.id == "g" + fund[0][:6]
+    assert first.examples == [BABY[0], BABY[1], BABY[3]]  # distinct, most asked first
+    assert first.first_seen <= first.last_seen
+    assert 1 <= len(first.nearest) <= 3
+    assert all(n.entry_id in base_engine.kb.entries for n in first.nearest)
+    ask(store, "公积金能取吗")  # later questions never move a group's id
+    store.flush()
+    again = {g.id: g.count for g in missed_groups(store, None)}
+    assert again[first.id] == 4 and again[second.id] == 4
+
+
+def test_a_none_vote_makes_a_question_missed(store: Store) -> None:
+    clarified = ask(store, "养狗要办证吗", outcome="clarify")
+    answered = ask(store, "六零行动是什么", outcome="answer")
+    store.log_vote(question_id=clarified, user_id=RESIDENT, entry_id=None, vote="none")
+    store.log_vote(question_id=answered, user_id=RESIDENT, entry_id="gh-term-26", vote="down")
+    store.flush()
+    assert [g.examples for g in missed_groups(store)] == [["养狗要办证吗"]]
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def test_missed_list_and_show(store: Store) -> None:
+    for text in FUND:
+        ask(store, text)
+    store.flush()
+    result = run("list", "--json")
+    assert result.exit_code == 0, result.output
+    (group,) = json.loads(result.stdout)
+    assert group["count"] == 3 and group["examples"] == FUND
+    assert group["first_seen"] <= group["last_seen"]
+    assert 1 <= len(group["nearest"]) <= 3
+    text = run("list")
+    assert text.exit_code == 0 and group["id"] in text.output and "公积金怎么提取" in text.output
+    shown = run("show", group["id"], "--json")
+    assert [q["text"] for q in json.loads(shown.stdout)["questions"]] == FUND
+    unknown = run("show", "g000000")
+    assert unknown.exit_code == 1 and "no open group" in unknown.stderr
+
+
+def test_answer_with_an_existing_entry(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    assert all(base_engine.ask(t).entry_id != TARGET for t in BABY)
+    for text in BABY:
+        ask(store, text)
+    (group,) = listed(store)
+    result = run("answer", group["id"], "--entry", TARGET)
+    assert result.exit_code == 0, result.output
+    curated = settings.root / "faq" / CURATED_FILE
+    assert curated.read_text(encoding="utf-8").startswith("# Answers curators gave")
+    assert yaml.safe_load(curated.read_text())["phrasings"][TARGET] == [BABY[0], BABY[1], BABY[3]]
+    fresh = Engine.load(settings.root)
+    for text in BABY:
+        answered = fresh.ask(text)
+        assert (answered.outcome, answered.entry_id) == ("answer", TARGET), text
+    assert listed(store) == []
+    assert not list((settings.root / "faq").glob("generated-*.yaml.*"))
+
+
+def test_answer_with_a_new_entry_must_quote_the_report(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    quote_of = base_engine.kb.entries[TARGET]
+    for text in WORK:
+        ask(store, text)
+    (group,) = listed(store)
+    curated = settings.root / "faq" / CURATED_FILE
+    curated.write_text("# kept as it was\nphrasings: {}\n", encoding="utf-8")
+    before = curated.read_text(encoding="utf-8")
+    source = f"{quote_of.report}:{quote_of.section}"
+    invented = run(
+        "answer", group["id"], "--new", "--question", "上班了孩子谁来带?",
+        "--answer", "街道托育中心每天早上八点开门。", "--source", source,
+    )  # fmt: skip
+    assert invented.exit_code == 1
+    assert "verbatim" in invented.stderr and CURATED_FILE in invented.stderr
+    assert curated.read_text(encoding="utf-8") == before
+    no_source = run("answer", group["id"], "--new", "--question", "q", "--answer", "a")
+    assert no_source.exit_code == 2 and "--source" in no_source.output
+    quote = quote_of.answer.split("。")[1]
+    result = run(
+        "answer", group["id"], "--new", "--question", "上班了孩子谁来带?",
+        "--answer", quote, "--source", source, "--id", "curated-work-childcare",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    fresh = Engine.load(settings.root)
+    assert fresh.kb.entries["curated-work-childcare"].answer == quote
+    for text in WORK:
+        assert fresh.ask(text).entry_id == "curated-work-childcare", text
+    assert listed(store) == []
+
+
+def test_ignore_and_export(store: Store, settings: Settings, tmp_path: Path) -> None:
+    for text in [*FUND, "天气怎么样"]:
+        ask(store, text)
+    groups = listed(store)
+    exported = tmp_path / "missed.csv"
+    result = run("export", "--csv", str(exported))
+    assert result.exit_code == 0, result.output
+    with exported.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["text"] for r in rows] == [*FUND, "天气怎么样"]
+    assert rows[0]["group"] == groups[0]["id"] and rows[0]["group_count"] == "3"
+    assert run("ignore", groups[1]["id"]).exit_code == 0
+    assert [g["id"] for g in listed(store)] == [groups[0]["id"]]
+    again = run("answer", groups[1]["id"], "--entry", TARGET)
+    assert again.exit_code == 1 and "already ignored" in again.stderr
+
+
+def test_stats(store: Store) -> None:
+    answered = ask(store, "六零行动是什么", outcome="answer")
+    store.log_question(
+        channel="terminal",
+        chat_kind="terminal",
+        user_id=None,
+        chat_id=None,
+        reply=Reply(question="托育", outcome="answer", entry_id=TARGET, normalized="托育"),
+        seconds=0.01,
+    )
+    ask(store, "养狗要办证吗", outcome="clarify")
+    for text in FUND:
+        ask(store, text)
+    store.log_vote(question_id=answered, user_id=RESIDENT, entry_id=TARGET, vote="up")
+    store.flush()
+    result = run("stats", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["questions"] == 6
+    assert (figures["answer_rate"], figures["clarify_rate"], figures["miss_rate"]) == (
+        0.3333,
+        0.1667,
+        0.5,
+    )
+    assert figures["channels"] == {"telegram": 5, "terminal": 1}
+    assert figures["per_day"][0]["questions"] == 6
+    assert figures["top_entries"][0]["entry_id"] == TARGET
+    assert figures["missed_groups"][0]["count"] == 3
+    assert figures["votes"] == [
+        {
+            "entry_id": TARGET,
+            "up": 1,
+            "down": 0,
+            "none": 0,
+            "question": figures["votes"][0]["question"],
+        }
+    ]
+    text = run("stats")
+    assert text.exit_code == 0 and "answered: 33.3%" in text.output
+
+
+def test_terminal_log(settings: Settings) -> None:
+    reply = Reply(question="我的电话13812345678", outcome="miss", normalized="x")
+    with terminal_log(settings, enabled=False) as log_reply:
+        log_reply(reply, 0.01)
+    assert not settings.db_path.exists()
+    with terminal_log(settings) as log_reply:
+        log_reply(reply, 0.01)
+    with Store(settings.db_path) as store, store.reader() as db:
+        (row,) = db["questions"].rows
+    assert (row["channel"], row["chat_kind"], row["user_key"]) == ("terminal", "terminal", None)
+    assert row["text"] == "我的电话[手机号]"
+
+
+# --- Telegram: fakes ------------------------------------------------------------------------
+
+
+class FakeMessage:
+    def __init__(self) -> None:
+        self.replies: list[tuple[str, dict]] = []
+        self.text_html = "group"
+
+    async def reply_text(self, text: str, **kwargs: Any) -> None:
+        self.replies.append((text, kwargs))
+
+
+class FakeQuery:
+    def __init__(self, data: str, message: FakeMessage) -> None:
+        self.data, self.message = data, message
+        self.answers: list[tuple[str | None, bool]] = []
+        self.edits: list[str] = []
+
+    async def answer(self, text: str | None = None, show_alert: bool = False) -> None:
+        self.answers.append((text, show_alert))
+
+    async def edit_message_text(self, text: str, **kwargs: Any) -> None:
+        self.edits.append(text)
+
+
+class FakeBot:
+    def __init__(self, blocked: frozenset[int] = frozenset()) -> None:
+        self.sent: list[tuple[int, str]] = []
+        self.blocked = blocked
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> None:
+        if chat_id in self.blocked:
+            raise Forbidden("bot was blocked by the user")
+        self.sent.append((chat_id, text))
+
+
+def update(user: int, data: str | None = None) -> Any:
+    message = FakeMessage()
+    query = FakeQuery(data, message) if data is not None else None
+    return SimpleNamespace(
+        effective_user=SimpleNamespace(id=user), effective_message=message, callback_query=query
+    )
+
+
+def context(settings: Settings, store: Store, engine: Engine, bot: FakeBot | None = None) -> Any:
+    bot_data = {"settings": settings, "store": store, "engine": engine}
+    return SimpleNamespace(bot_data=bot_data, bot=bot or FakeBot())
+
+
+def command(settings: Settings, name: str) -> Any:
+    (found,) = [h for h in tg.curator_handlers(settings) if name in getattr(h, "commands", ())]
+    return found.callback
+
+
+def button_handler(settings: Settings) -> Any:
+    from telegram.ext import CallbackQueryHandler
+
+    (found,) = [h for h in tg.curator_handlers(settings) if isinstance(h, CallbackQueryHandler)]
+    assert found.pattern.match("m:i:g123456")
+    return found.callback
+
+
+# --- Telegram: curators ---------------------------------------------------------------------
+
+
+async def test_missed_is_for_curators_only(store: Store, settings: Settings, base_engine: Engine):
+    for text in BABY:
+        ask(store, text)
+    store.flush()
+    on_missed = command(settings, "missed")
+    resident = update(RESIDENT)
+    await on_missed(resident, context(settings, store, base_engine))
+    assert resident.effective_message.replies[0][0] == tg.REFUSAL
+    curator = update(CURATOR)
+    await on_missed(curator, context(settings, store, base_engine))
+    _, (text, kwargs) = curator.effective_message.replies
+    assert "白天谁帮我照看小娃娃" in text
+    buttons = [b for row in kwargs["reply_markup"].inline_keyboard for b in row]
+    assert buttons[-1].text == "忽略" and buttons[0].text.startswith("→ ")
+    for button in buttons:
+        assert len(button.callback_data.encode()) <= 64
+        assert tg.CALLBACK.match(button.callback_data)
+
+
+async def test_button_answers_the_group_and_notifies_each_asker_once(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    engine = base_engine
+    ask(store, BABY[0], notify=True)
+    ask(store, BABY[1], user=3003, notify=True)
+    ask(store, BABY[1], user=3003, notify=True)  # asked twice: told twice, once each
+    ask(store, BABY[3], user=4004, notify=True)  # has blocked the bot since
+    store.flush()
+    (group,) = missed_groups(store)
+    on_button = button_handler(settings)
+    bot = FakeBot(blocked=frozenset({4004}))
+    ctx = context(settings, store, engine, bot)
+
+    refused = update(RESIDENT, f"m:a:{group.id}:{TARGET}")
+    await on_button(refused, ctx)
+    assert refused.callback_query.answers == [(tg.REFUSAL, True)]
+    assert missed_groups(store) and ctx.bot_data["engine"] is engine
+
+    tampered = update(CURATOR, f"m:a:{group.id}:../../etc")
+    await on_button(tampered, ctx)
+    assert tampered.callback_query.answers[0][0] == "这个按钮无效。"
+
+    tap = update(CURATOR, f"m:a:{group.id}:{TARGET}")
+    await on_button(tap, ctx)
+    assert "已归入" in tap.callback_query.edits[0]
+    assert ctx.bot_data["engine"] is not engine  # the validated knowledge is live
+    assert ctx.bot_data["engine"].ask(BABY[0]).entry_id == TARGET
+    assert missed_groups(store) == []
+    assert sorted(chat for chat, _ in bot.sent) == [RESIDENT, 3003, 3003]
+    assert all("现在有答案了" in text for _, text in bot.sent)
+
+    await tg.notify_job(ctx)  # the job runs again: nothing is sent twice
+    store.flush()
+    await tg.notify_job(ctx)
+    assert len(bot.sent) == 3
+    with Store(settings.db_path) as reopened:  # nor after a restart
+        assert reopened.pending_notifications() == []
+        with reopened.reader() as db:
+            # Sent or undeliverable, no chat id is kept any longer.
+            assert [r["chat_id"] for r in db["notifications"].rows] == [None] * 4
+
+
+async def test_notification_for_a_new_entry_waits_for_reload(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    engine = base_engine  # loaded before the new entry existed
+    for text in WORK:
+        ask(store, text, notify=True)
+    store.flush()
+    (group,) = missed_groups(store)
+    quote_of = engine.kb.entries[TARGET]
+    answer_group(
+        settings.root,
+        store,
+        group.id,
+        new=tg_new_entry(quote_of.answer.split("。")[1], quote_of.report, quote_of.section),
+    )
+    bot = FakeBot()
+    ctx = context(settings, store, engine, bot)
+    await tg.notify_job(ctx)
+    assert bot.sent == []  # the running engine does not know the entry yet
+    await command(settings, "reload")(update(CURATOR), ctx)
+    assert sorted(chat for chat, _ in bot.sent) == [RESIDENT, RESIDENT]
+
+
+def tg_new_entry(answer: str, report: str, section: str) -> Any:
+    from bot.curation import NewEntry
+
+    return NewEntry(question="上班了孩子谁来带?", answer=answer, report=report, section=section)
+
+
+async def test_reload_with_a_broken_file_keeps_the_old_engine(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    engine = base_engine
+    broken = settings.root / "faq" / "broken.yaml"
+    broken.write_text(
+        "street: pingshan\nreport: pingshan-2020\nentries:\n"
+        "  - id: ps-broken\n    question: 坏了吗\n    answer: 这句话报告里没有\n"
+        '    section: "3.4"\n    "<oops>": 1\n',
+        encoding="utf-8",
+    )
+    reload = command(settings, "reload")
+    ctx = context(settings, store, engine)
+    resident = update(RESIDENT)
+    await reload(resident, ctx)
+    assert resident.effective_message.replies[0][0] == tg.REFUSAL
+    curator = update(CURATOR)
+    await reload(curator, ctx)
+    assert ctx.bot_data["engine"] is engine
+    ((text, kwargs),) = curator.effective_message.replies
+    assert "2 个问题" in text and kwargs["parse_mode"] == "HTML"
+    assert "faq/broken.yaml:4: ps-broken: unknown key &#x27;&lt;oops&gt;&#x27;" in text
+    assert "answer is not a verbatim quote" in text
+    broken.unlink()
+    await reload(curator, ctx)
+    assert ctx.bot_data["engine"] is not engine
+    assert "已重新加载" in curator.effective_message.replies[-1][0]
+
+
+async def test_ignore_button(store: Store, settings: Settings, base_engine: Engine) -> None:
+    for text in FUND:
+        ask(store, text)
+    store.flush()
+    (group,) = missed_groups(store)
+    tap = update(CURATOR, f"m:i:{group.id}")
+    await button_handler(settings)(tap, context(settings, store, base_engine))
+    assert "已忽略" in tap.callback_query.edits[0]
+    assert missed_groups(store) == []
+    assert not (settings.root / "faq" / CURATED_FILE).exists()

@@ -1,0 +1,102 @@
+"""Masking personal data (bot.privacy): table-driven."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE, mask
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # mobile numbers
+        ("我的手机13812345678怎么办", f"我的手机{PHONE}怎么办"),
+        ("电话 138 1234 5678", f"电话 {PHONE}"),
+        ("138-1234-5678", PHONE),
+        ("+86 138-1234-5678", PHONE),
+        ("8613812345678", PHONE),
+        ("１３８１２３４５６７８", PHONE),  # full-width digits
+        ("１３８　１２３４　５６７８", PHONE),  # and an ideographic space
+        ("一三八一二三四五六七八", PHONE),  # read out in Chinese
+        ("手机:19912345678。", f"手机:{PHONE}。"),
+        ("5 13812345678", f"5 {PHONE}"),
+        # landlines
+        ("座机0755-12345678", f"座机{LANDLINE}"),
+        ("(0755)1234 5678", LANDLINE),
+        ("（０７５５）１２３４５６７８", LANDLINE),
+        ("020-87654321转", f"{LANDLINE}转"),
+        ("办事处电话是28901234吗", f"办事处电话是{LANDLINE}吗"),
+        # 身份证
+        ("身份证440306199001011234", f"身份证{ID_CARD}"),
+        ("44030619900101123X号", f"{ID_CARD}号"),
+        ("44030619900101123x", ID_CARD),
+        ("4403 0619 9001 0112 34", ID_CARD),
+        ("老证440306900101123", f"老证{ID_CARD}"),
+        ("４４０３０６１９９００１０１１２３４", ID_CARD),
+        # bank cards
+        ("卡号6222 0212 3456 7890 123", f"卡号{BANK_CARD}"),
+        ("6222021234567890", BANK_CARD),
+        ("6217-0012-3456-7890", BANK_CARD),
+        # e-mail
+        ("邮箱zhang.san@qq.com谢谢", f"邮箱{EMAIL}谢谢"),
+        ("a_b-c+d@mail.example.com.cn", EMAIL),
+        ("abc＠ｅｘａｍｐｌｅ．ｃｏｍ", EMAIL),
+        # other long identifiers are masked too
+        ("编号123456789012345678901234", f"编号{NUMBER}"),
+        # several at once
+        (
+            "我叫小王,13812345678,wang@163.com,身份证440306199001011234",
+            f"我叫小王,{PHONE},{EMAIL},身份证{ID_CARD}",
+        ),
+    ],
+)
+def test_masks(text: str, expected: str) -> None:
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "六零行动是什么",
+        "坪山街道2020年做了哪些工作",
+        "拨打12345热线",
+        "2021年12月31日",
+        "2020-2021年",
+        "完成100%合围管理",
+        "投入资金2.16万元",
+        "PM2.5是多少",
+        "第3.4节",
+        "1380万",  # a figure, not a phone number
+        "email 是什么意思",
+        "观湖街道有29个名词解释",
+    ],
+)
+def test_leaves_ordinary_text_alone(text: str) -> None:
+    assert mask(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13812345678",
+        "+86 138 1234 5678",
+        "440306199001011234",
+        "6222 0212 3456 7890 123",
+        "x@y.cn",
+        "电话0755-12345678",
+    ],
+)
+def test_is_idempotent(text: str) -> None:
+    once = mask(text)
+    assert mask(once) == once
+
+
+def test_no_digit_run_survives_in_a_long_message() -> None:
+    pii = ["13812345678", "0755-12345678", "440306199001011234", "6222021234567890", "a@b.com"]
+    masked = mask("以下是我的资料:" + ";".join(pii) + "。请问怎么办理?")
+    assert not re.search(r"\d{7,}", masked.replace("-", ""))
+    assert "@" not in masked
