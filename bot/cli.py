@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bot.config import ConfigError, Settings
-from bot.curation_cli import missed, stats
+from bot.curation_cli import missed, stats, terminal_log
 from bot.engine import Engine, timed_ask
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.replies import render_text
@@ -100,36 +100,6 @@ def check(root: Path | None) -> None:
     )
 
 
-class TerminalLog:
-    """Records terminal questions in the curation database, unless --no-log was given."""
-
-    def __init__(self, settings: Settings, enabled: bool):
-        self.store = None
-        if enabled:
-            from bot.storage import Store
-
-            self.store = Store(
-                settings.db_path,
-                secret=settings.user_key_secret,
-                retention_days=settings.retention_days,
-            ).open()
-
-    def record(self, reply, seconds: float) -> None:
-        if self.store is not None:
-            self.store.log_question(
-                channel="terminal",
-                chat_kind="terminal",
-                user_id=None,
-                chat_id=None,
-                reply=reply,
-                seconds=seconds,
-            )
-
-    def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-
-
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
@@ -138,21 +108,18 @@ def ask(question: str, as_json: bool, no_log: bool) -> None:
     """Answer QUESTION once; with "-" read one question a line from standard input."""
     settings = _settings()
     engine = load_engine(settings.root)
-    log = TerminalLog(settings, enabled=not no_log)
     questions = sys.stdin if question == "-" else [question]
-    try:
+    with terminal_log(settings, enabled=not no_log) as log:
         for line in questions:
             line = line.rstrip("\n")
             reply, seconds = timed_ask(engine, line)
-            log.record(reply, seconds)
+            log(reply, seconds)
             if as_json:
                 click.echo(json.dumps(reply_record(reply, seconds), ensure_ascii=False))
             else:
                 click.echo(render_text(reply))
                 if question == "-":
                     click.echo()
-    finally:
-        log.close()
 
 
 @main.command()

@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from bot.engine import Engine
 from bot.knowledge import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE
 from bot.storage import Store, iso
 from bot.textnorm import content
 
@@ -103,6 +104,8 @@ CURATED_HEADER = """\
 # answers must still be verbatim quotes of the cited report. Comments below this header
 # are not kept when the tools rewrite the file.
 """
+_PLACEHOLDER = "|".join(re.escape(p) for p in (PHONE, LANDLINE, ID_CARD, BANK_CARD, EMAIL, NUMBER))
+PLACEHOLDERS = re.compile(rf"[\s,，;；:：、]*(?:{_PLACEHOLDER})[\s,，;；:：、。.!！?？]*")
 SOURCE = re.compile(r"^(?P<report>[a-z0-9-]+):(?P<section>[0-9.]+|appendix)$")
 
 
@@ -338,7 +341,10 @@ def parse_source(source: str) -> tuple[str, str]:
 def read_curated(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise CurationError(f"{path.name} is not valid YAML; fix it by hand: {error}") from error
     if not isinstance(data, dict):
         raise CurationError(f"{path.name} must be a mapping at the top level")
     return data
@@ -363,6 +369,11 @@ def _owners(kb: KnowledgeBase) -> dict[str, str]:
     return owners
 
 
+def _wording(text: str) -> str:
+    """A missed question as a phrasing: without masking placeholders ("[手机号]")."""
+    return re.sub(r"\s+", " ", PLACEHOLDERS.sub(" ", text)).strip(" ,，。.;；")
+
+
 def _split_wordings(
     kb: KnowledgeBase, texts: Iterable[str], entry_id: str | None
 ) -> tuple[list[str], list[str]]:
@@ -370,7 +381,7 @@ def _split_wordings(
     owners = _owners(kb)
     added, skipped = [], []
     seen: set[str] = set()
-    for text in texts:
+    for text in map(_wording, texts):
         key = content(text)
         if not key or key in seen:
             continue
@@ -413,19 +424,25 @@ def _new_entry_record(kb: KnowledgeBase, new: NewEntry, entry_id: str, texts: li
 def _write_validated(root: Path, path: Path, text: str) -> KnowledgeBase:
     """Write ``path``, validate everything; put the previous content back on any problem."""
     previous = path.read_text(encoding="utf-8") if path.exists() else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    _replace(path, text)
     try:
         return load_knowledge(root)
     except KnowledgeError as error:
         if previous is None:
             path.unlink()
         else:
-            path.write_text(previous, encoding="utf-8")
+            _replace(path, previous)
         raise CurationError(
             f"the knowledge base would not load: {path.name} was left as it was",
             error.problems,
         ) from error
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write whole or not at all: a /reload reading the file meanwhile sees old or new."""
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def curated_path(root: Path) -> Path:

@@ -29,7 +29,7 @@ from bot.curation import (
 )
 from bot.engine import Engine, Reply
 from bot.knowledge import KnowledgeError
-from bot.storage import Store
+from bot.storage import Store, open_store
 
 
 def _settings() -> Settings:
@@ -37,15 +37,6 @@ def _settings() -> Settings:
         return Settings.from_env()
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
-
-
-def open_store(settings: Settings) -> Store:
-    """The question log as configured (POLICYBOT_DB, POLICYBOT_RETENTION_DAYS, …), opened."""
-    return Store(
-        settings.db_path,
-        secret=settings.user_key_secret,
-        retention_days=settings.retention_days,
-    ).open()
 
 
 @contextmanager
@@ -151,13 +142,19 @@ def show(group_id: str, as_json: bool) -> None:
     _print_group(group, group.texts)
 
 
-@missed.command()
+@missed.command(short_help="Attach GROUP to an entry (--entry) or to a new one (--new).")
 @click.argument("group_id", metavar="GROUP")
 @click.option("--entry", "entry_id", metavar="ENTRY_ID", help="Attach to this existing entry.")
 @click.option("--new", "is_new", is_flag=True, help="Create a new entry instead.")
-@click.option("--question", help="--new: the canonical question (shown on buttons).")
-@click.option("--answer", help="--new: a VERBATIM quote of the report; fragments joined by ……")
-@click.option("--source", metavar="REPORT:SECTION", help="--new: e.g. pingshan-2020:3.4")
+@click.option("--question", help="--new, required: the canonical question (shown on buttons).")
+@click.option(
+    "--answer", help="--new, required: a VERBATIM quote of the report; fragments joined by ……"
+)
+@click.option(
+    "--source",
+    metavar="REPORT:SECTION",
+    help="--new, required: where the quote is, e.g. pingshan-2020:3.4",
+)
 @click.option(
     "--street", type=click.Choice(["pingshan", "guanhu"]), help="--new: default: the report's."
 )

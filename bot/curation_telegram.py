@@ -137,8 +137,10 @@ async def reload_engine(bot_data: MutableMapping[str, Any], settings: Settings) 
 
 
 def problems_text(problems: list[Problem]) -> str:
-    listed = "\n".join(escape(str(p)) for p in problems)
-    return f"知识库有 {len(problems)} 个问题,继续使用原来的版本:\n<pre>{listed}</pre>"
+    # One problem a line and no <pre>: a long list is split across messages at line
+    # breaks, and a tag left open in one part would make Telegram refuse it.
+    listed = "\n".join(f"• {escape(str(p))}" for p in problems)
+    return f"知识库有 {len(problems)} 个问题,继续使用原来的版本:\n{listed}"
 
 
 async def reload_command(
@@ -186,9 +188,8 @@ async def curator_button(
         else:
             result = await _attach(context, store, settings, found["group"], found["entry"])
     except CurationError as error:
-        details = "\n".join(escape(p) for p in error.problems)
-        text = f"未能处理:{escape(str(error))}"
-        await _say(update, text + (f"\n<pre>{details}</pre>" if details else ""))
+        lines = [f"未能处理:{escape(str(error))}", *(f"• {escape(p)}" for p in error.problems)]
+        await _say(update, "\n".join(lines))
         return
     await _close_buttons(update, result)
     await notify_pending(context)

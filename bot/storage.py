@@ -34,6 +34,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.config import Settings
 from bot.engine import Reply
 from bot.privacy import mask
 from bot.textnorm import content
@@ -610,3 +611,12 @@ def _blank_old_text(db: sqlite_utils.Database, cutoff: str) -> None:
     )
     # An unanswered request older than the retention period still holds a chat id.
     db.execute("DELETE FROM notifications WHERE time < ? AND sent_at IS NULL", [cutoff])
+
+
+def open_store(settings: Settings) -> Store:
+    """The question log as configured (POLICYBOT_DB, POLICYBOT_RETENTION_DAYS, …), opened."""
+    return Store(
+        settings.db_path,
+        secret=settings.user_key_secret,
+        retention_days=settings.retention_days,
+    ).open()

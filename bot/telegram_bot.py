@@ -44,7 +44,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -703,7 +703,16 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error and tell the user something went wrong; the bot keeps running."""
-    logger.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    if isinstance(error, Conflict):
+        logger.error("another process is polling with this bot token; stop one of them")
+        return
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # Telegram or the network hiccuped (PTB retries polling by itself): no traceback,
+        # and no apology, which could not be delivered either.
+        logger.warning("network problem talking to the Bot API: %s", error)
+        return
+    logger.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
         return
     try:
@@ -711,8 +720,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.callback_query.answer(SORRY)
         elif update.effective_chat is not None:
             await update.effective_chat.send_message(escape(SORRY))
-    except TelegramError as error:
-        logger.warning("could not tell the user about the error: %s", error)
+    except TelegramError as failure:
+        logger.warning("could not tell the user about the error: %s", failure)
 
 
 def register_handlers(application: Application, extra_handlers: Sequence[BaseHandler] = ()) -> None:
@@ -752,20 +761,13 @@ def register_handlers(application: Application, extra_handlers: Sequence[BaseHan
 # --- life cycle ----------------------------------------------------------------------
 
 
-def open_store(settings: Settings) -> Store:
-    """The SQLite question log named by the settings, opened (its writer thread running)."""
-    from bot.storage import Store
-
-    return Store(
-        settings.db_path, secret=settings.user_key_secret, retention_days=settings.retention_days
-    ).open()
-
-
 async def post_init(application: Application) -> None:
     """Open the store (unless one was given) and publish the command menu."""
     settings: Settings = application.bot_data["settings"]
     if application.bot_data.get("store") is None:
         try:
+            from bot.storage import open_store
+
             application.bot_data["store"] = await asyncio.to_thread(open_store, settings)
         except Exception as error:
             raise StartupError(

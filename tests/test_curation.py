@@ -508,3 +508,17 @@ async def test_ignore_button(store: Store, settings: Settings, base_engine: Engi
     assert "已忽略" in tap.callback_query.edits[0]
     assert missed_groups(store) == []
     assert not (settings.root / "faq" / CURATED_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("asked", "phrasing"),
+    [
+        ("谁帮我白天照看小娃娃", "谁帮我白天照看小娃娃"),
+        ("我电话[手机号],谁帮我照看娃娃", "我电话 谁帮我照看娃娃"),
+        ("发到[邮箱]。", "发到"),
+    ],
+)
+def test_placeholders_never_become_phrasings(asked: str, phrasing: str) -> None:
+    from bot.curation import _wording
+
+    assert _wording(asked) == phrasing
