@@ -2,7 +2,7 @@
 
 The server runs tornado in its own thread and event loop, so it serves both async tests
 (whose loop runs the bot) and sync tests (where ``run_bot`` owns the main thread). Tests
-queue user updates with the builder methods (``text``, ``tap``, ``inline`` …), the bot
+queue user updates with the builder methods (``message``, ``tap``, ``inline``), the bot
 long-polls them with getUpdates, and every request the bot makes is recorded as a
 ``Call`` that tests wait for with ``wait_for`` / ``wait_for_sync``.
 """

@@ -211,6 +211,11 @@ async def test_group_kinds_are_both_filtered(tg_bot, fake_api, chat_kind):
     group = FakeBotApi.group(-100500, chat_kind)
     mark = fake_api.mark()
     fake_api.message("谢谢", chat=group)
-    fake_api.message("@policy_test_bot 谢谢", chat=group)
-    await fake_api.wait_for("sendMessage", after=mark)
+    mention = fake_api.message("@policy_test_bot 谢谢", chat=group)
+    # Wait for the answer to the mention: by then the message before it was handled.
+    await fake_api.wait_for(
+        "sendMessage",
+        lambda c: c.params["reply_parameters"]["message_id"] == mention["message_id"],
+        after=mark,
+    )
     assert len(await _answered(fake_api, after=mark)) == 1
