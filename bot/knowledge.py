@@ -121,7 +121,12 @@ class KnowledgeBase:
 # --- YAML with line numbers --------------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (it does in every wheel): several times faster, and
+# it still reports the line of every node.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):
     """Records each mapping's line and refuses duplicate keys instead of overwriting."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

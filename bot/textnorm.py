@@ -19,7 +19,7 @@ import unicodedata
 from functools import lru_cache
 
 import opencc
-from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
 _T2S = opencc.OpenCC("t2s")
 
@@ -212,11 +212,24 @@ def _fuzzy_syllable(syllable: str) -> str:
     return syllable
 
 
+def _toneless(char: str) -> str | None:
+    # pypinyin's single-character table, read directly: its phrase dictionary (the slow
+    # part of importing pypinyin) is not needed to key one character at a time.
+    readings = pinyin_dict.get(ord(char))
+    if not readings:
+        return None
+    toned = readings.split(",")[0]
+    return "".join(c for c in unicodedata.normalize("NFD", toned) if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=65536)
 def _char_code(char: str) -> str:
     if not ("\u3400" <= char <= "\u9fff"):
         return char
-    syllable = _fuzzy_syllable(lazy_pinyin(char, style=Style.NORMAL)[0])
+    syllable = _toneless(char)
+    if syllable is None:
+        return char
+    syllable = _fuzzy_syllable(syllable)
     code = _syllable_codes.get(syllable)
     if code is None:
         code = chr(_CODE_BASE + len(_syllable_codes))
@@ -228,8 +241,3 @@ def _char_code(char: str) -> str:
 def sound_key(folded: str) -> str:
     """One code point per syllable of an already folded string: equal for homophones."""
     return "".join(_char_code(char) for char in folded)
-
-
-def pinyin(text: str) -> str:
-    """Readable toneless pinyin, for display and slugs."""
-    return " ".join(lazy_pinyin(text, style=Style.NORMAL))
