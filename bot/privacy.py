@@ -20,6 +20,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from bot.textnorm import CHINESE_DIGITS
+
 PHONE = "[手机号]"
 LANDLINE = "[电话]"
 ID_CARD = "[身份证号]"
@@ -28,21 +30,7 @@ EMAIL = "[邮箱]"
 NUMBER = "[号码]"
 
 # Numbers are read out in Chinese as often as typed in digits (幺 is "one" on the phone).
-_CHINESE_DIGITS = {
-    "〇": "0",
-    "零": "0",
-    "幺": "1",
-    "一": "1",
-    "二": "2",
-    "两": "2",
-    "三": "3",
-    "四": "4",
-    "五": "5",
-    "六": "6",
-    "七": "7",
-    "八": "8",
-    "九": "9",
-}
+_CHINESE_DIGITS = {**CHINESE_DIGITS, "幺": "1"}
 
 _SEP = r"[ \-–]"  # one space or dash between digit groups: 138 1234 5678, 0755-12345678
 _D = rf"(?:{_SEP}?\d)"  # a digit, optionally after a separator

@@ -27,7 +27,7 @@ _T2S = opencc.OpenCC("t2s")
 # are a classic way to make two identical-looking strings differ.
 _FORMAT_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
-_DIGITS = {
+CHINESE_DIGITS = {
     "零": "0",
     "〇": "0",
     "一": "1",
@@ -42,7 +42,7 @@ _DIGITS = {
     "九": "9",
 }
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_NUMERAL_RUN = re.compile(f"[{''.join(_DIGITS)}{''.join(_UNITS)}]+")
+_NUMERAL_RUN = re.compile(f"[{''.join(CHINESE_DIGITS)}{''.join(_UNITS)}]+")
 
 # Longest first, so that 请问一下 goes before 请问 and 一下.
 FILLERS: tuple[str, ...] = tuple(
@@ -141,11 +141,11 @@ def _keep(char: str) -> bool:
 
 def _numeral_value(run: str) -> str:
     if not any(unit in run for unit in _UNITS):
-        return "".join(_DIGITS[c] for c in run)
+        return "".join(CHINESE_DIGITS[c] for c in run)
     total, section, digit = 0, 0, None
     for char in run:
-        if char in _DIGITS:
-            digit = int(_DIGITS[char])
+        if char in CHINESE_DIGITS:
+            digit = int(CHINESE_DIGITS[char])
         elif char == "万":
             section = (section + (digit or 0)) or 1
             total += section * 10000
