@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge
@@ -302,8 +302,6 @@ class Engine:
 
 
 def _with_candidates(reply: Reply, candidates: tuple[Suggestion, ...]) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, candidates=candidates)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -355,8 +355,6 @@ class _Loader:
         self.entry_where[entry_id] = (display, line)
 
     def merge_extra_phrasings(self) -> None:
-        from dataclasses import replace
-
         for key, display, line, entry_id, strings in self.extra_phrasings:
             entry = self.entries.get(entry_id)
             if entry is None:
