@@ -275,6 +275,12 @@ class Engine:
             return (
                 f"我只了解坪山街道和观湖街道的两份公开报告,报告里没有关于“{place}”的内容,无法回答。"
             )
+        if match.reason.startswith("uncovered topic"):
+            topic = match.reason.split(": ", 1)[1]
+            return (
+                f"坪山街道和观湖街道的两份报告没有涉及“{topic}”,我无法回答,"
+                "也不想给您不准确的信息。问题已记下,供工作人员参考。"
+            )
         return (
             "抱歉,坪山街道和观湖街道的两份报告里没有找到这个问题的答案,"
             "我不想给您不准确的信息。问题已记下,供工作人员补充。"

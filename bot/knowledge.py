@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from bot.reports import Report, load_reports
-from bot.textnorm import content
+from bot.textnorm import content, fold
 
 STREETS = {"pingshan": "坪山街道", "guanhu": "观湖街道"}
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -41,7 +41,13 @@ PASSAGE_FILE_KEYS = {"generated_by", "passages"}
 PASSAGE_KEYS = {"id", "report", "section", "text"}
 SECTION_FILE_KEYS = {"generated_by", "sections"}
 SECTION_KEYS = {"report", "number", "heading"}
-INTENT_FILE_KEYS = {"intents", "examples", "other_places", "unstated_details"}
+INTENT_FILE_KEYS = {
+    "intents",
+    "examples",
+    "other_places",
+    "uncovered_topics",
+    "unstated_details",
+}
 INTENT_KEYS = {"id", "phrasings", "reply"}
 FRAGMENT_SEPARATOR = "……"
 
@@ -110,6 +116,7 @@ class KnowledgeBase:
     intents: dict[str, Intent]
     examples: list[str] = field(default_factory=list)
     other_places: list[str] = field(default_factory=list)
+    uncovered_topics: list[str] = field(default_factory=list)
     unstated_details: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -197,6 +204,7 @@ class _Loader:
         self.intents: dict[str, Intent] = {}
         self.examples: list[str] = []
         self.other_places: list[str] = []
+        self.uncovered_topics: list[str] = []
         self.unstated_details: dict[str, list[str]] = {}
 
     def problem(self, file: str, line: int, entry: str | None, message: str) -> None:
@@ -421,6 +429,7 @@ class _Loader:
             self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply)
         self.examples += _strings(data.get("examples")) or []
         self.other_places += _strings(data.get("other_places")) or []
+        self._load_uncovered_topics(display, data)
         details = data.get("unstated_details") or {}
         if not isinstance(details, dict):
             self.problem(display, data[LINE], None, "'unstated_details' must be a mapping")
@@ -434,6 +443,25 @@ class _Loader:
                 continue
             self.unstated_details[str(label)] = strings
         self.examples_where = (display, data[LINE])
+
+    def _load_uncovered_topics(self, display: str, data: dict[str, Any]) -> None:
+        words = _strings(data.get("uncovered_topics")) or []
+        if not words:
+            return
+        # A topic either report mentions is not uncovered: listing it would turn away
+        # questions the reports answer.
+        folded_reports = {rid: fold(r.text) for rid, r in self.reports.items()}
+        for word in words:
+            found = [rid for rid, text in folded_reports.items() if fold(word) in text]
+            if found:
+                self.problem(
+                    display,
+                    data[LINE],
+                    word,
+                    f"uncovered topic appears in report {', '.join(sorted(found))}",
+                )
+            else:
+                self.uncovered_topics.append(word)
 
     def check_examples(self) -> None:
         for example in self.examples:
@@ -474,5 +502,6 @@ def load_knowledge(root: Path, extra_faq: Iterable[Path] = ()) -> KnowledgeBase:
         intents=loader.intents,
         examples=loader.examples,
         other_places=loader.other_places,
+        uncovered_topics=loader.uncovered_topics,
         unstated_details=loader.unstated_details,
     )

@@ -146,6 +146,7 @@ class Matcher:
         ]
         self._intent_keys = [key for _, key in self._intents]
         self._other_places = self._place_patterns(kb)
+        self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
         # Staff type a term to look it up: a question that is exactly a glossary term's
         # name (in any spelling that sounds the same) goes straight to its definition.
         self._term_names: dict[str, str] = {}
@@ -214,7 +215,14 @@ class Matcher:
         uni, bi = _grams(key)
         idf = self._idf
         unknown = self._unknown_idf
-        return {g: idf.get(g, unknown) for g in uni}, {g: idf.get(g, unknown) for g in bi}
+        unigrams = {g: idf.get(g, unknown) for g in uni}
+        # A syllable pair no document contains is mostly two words meeting (落实|得): its
+        # rarity is an accident, so it carries no more than its two syllables do. Pairs of
+        # rare syllables (公积金) keep their weight; that is what marks a topic we lack.
+        bigrams = {
+            g: idf[g] if g in idf else min(unknown, unigrams[g[0]] + unigrams[g[1]]) for g in bi
+        }
+        return unigrams, bigrams
 
     def _coverage(
         self,
@@ -243,8 +251,26 @@ class Matcher:
             share /= UNIGRAM_SHARE
         return share, anchored
 
+    @staticmethod
+    def _explained(weights: tuple[dict[str, float], dict[str, float]], part: str) -> float:
+        """Share of the question's information that one word of it carries."""
+        uni, bi = _grams(part)
+        share = 0.0
+        for grams, wanted, portion in zip(
+            weights, (uni, bi), (UNIGRAM_SHARE, 1 - UNIGRAM_SHARE), strict=True
+        ):
+            total = sum(grams.values())
+            if total:
+                share += portion * sum(w for g, w in grams.items() if g in wanted) / total
+        return share if weights[1] else share / UNIGRAM_SHARE
+
     def _entry_score(
-        self, doc: _Doc, key: str, coverage: float, anchored: bool
+        self,
+        doc: _Doc,
+        key: str,
+        coverage: float,
+        anchored: bool,
+        weights: tuple[dict[str, float], dict[str, float]],
     ) -> tuple[float, str]:
         phrase = process.extractOne(
             key, doc.forms, scorer=fuzz.ratio, processor=None, score_cutoff=0
@@ -254,9 +280,9 @@ class Matcher:
         matched = ""
         for keyword in doc.keywords:
             if keyword in key and len(keyword) > len(matched):
-                # The longer the keyword relative to the question, the more of the
-                # question it explains.
-                portion = min(1.0, len(keyword) / len(key))
+                # The more of the question the keyword explains, the surer the match:
+                # by length, or by information when the rest is generic (落实得怎么样).
+                portion = min(1.0, max(len(keyword) / len(key), self._explained(weights, keyword)))
                 keyword_score = 100.0 * (0.55 + 0.45 * portion)
                 matched = keyword
         coverage_score = 100.0 * coverage
@@ -290,6 +316,10 @@ class Matcher:
                 return place
         return None
 
+    def uncovered_topic(self, folded: str) -> str | None:
+        """A service neither report mentions (公积金, 护照) that the question asks about."""
+        return next((word for word in self._uncovered if word in folded), None)
+
     def intent_of(self, folded: str) -> tuple[str, float] | None:
         if not folded or len(folded) > 16:
             return None
@@ -320,7 +350,7 @@ class Matcher:
         for index in pool:
             doc = self.docs[index]
             score, keyword = self._entry_score(
-                doc, key, float(coverage[index]), bool(anchored[index])
+                doc, key, float(coverage[index]), bool(anchored[index]), weights
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
@@ -379,6 +409,9 @@ class Matcher:
         place = self.other_place(folded)
         if place:
             return Match("miss", f"other place: {place}", 0.0)
+        topic = self.uncovered_topic(folded)
+        if topic:
+            return Match("miss", f"uncovered topic: {topic}", 0.0)
         street = self.street_of(folded)
         key = _key(text)
         if not key:

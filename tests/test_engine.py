@@ -64,6 +64,22 @@ def test_out_of_scope_is_never_answered(engine: Engine, question: str) -> None:
     assert not reply.blocks
 
 
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("养老金每个月能领多少", "养老金"),
+        ("坪山的公积金怎么提取", "公积金"),
+        ("護照在哪裡辦", "护照"),
+    ],
+)
+def test_a_service_neither_report_mentions_is_named_in_the_miss(
+    engine: Engine, question: str, topic: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "miss"
+    assert f"没有涉及“{topic}”" in reply.text
+
+
 def test_a_miss_about_an_unstated_detail_points_to_the_programme(engine: Engine) -> None:
     reply = engine.ask("托育中心电话多少")
     assert reply.outcome == "miss"

@@ -166,3 +166,17 @@ def test_glossary_has_all_29_terms_with_full_definitions() -> None:
     by_id = {e.id: e for e in terms}
     assert by_id["gh-term-22"].answer == "三小场所:指小档口、小作坊、小娱乐场所。"
     assert "零积压" in by_id["gh-term-26"].answer and "零差异" in by_id["gh-term-26"].answer
+
+
+def test_an_uncovered_topic_the_reports_mention_is_refused(project: Path) -> None:
+    # 垃圾分类 is in both reports: listing it would turn away questions they answer.
+    scope = project / "intents" / "scope.yaml"
+    text = scope.read_text(encoding="utf-8")
+    scope.write_text(
+        text.replace("uncovered_topics:\n  [", "uncovered_topics:\n  [垃圾分类, "), encoding="utf-8"
+    )
+    found = problems(project)
+    assert any(
+        p.startswith("intents/scope.yaml:") and "垃圾分类" in p and "appears in report" in p
+        for p in found
+    ), found
