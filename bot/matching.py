@@ -32,6 +32,7 @@ LEAD_ANSWER_AT = 62.0
 LEAD = 10.0
 CLARIFY_AT = 55.0  # at or above (and not answered): offer candidates
 PASSAGE_ANSWER_AT = 70.0
+KEYWORD_COMPANION_AT = 50.0  # the other street's entry with the same keyword answers too
 CLOSE_MARGIN = 6.0  # two different entries this close: ask which one
 INTENT_AT = 86.0
 MAX_QUERY_CHARS = 300  # a 10,000-character message is matched on its beginning
@@ -146,6 +147,7 @@ class Matcher:
         ]
         self._intent_keys = [key for _, key in self._intents]
         self._other_places = self._place_patterns(kb)
+        self._answer_keys: dict[str, str] = {}
         self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
         # Staff type a term to look it up: a question that is exactly a glossary term's
         # name (in any spelling that sounds the same) goes straight to its definition.
@@ -484,12 +486,39 @@ class Matcher:
         a, b = self.kb.entries[first], self.kb.entries[second]
         return a.answer == b.answer or (a.topic is not None and a.topic == b.topic)
 
+    def _shares_keyword(self, best: Scored, other: Scored) -> bool:
+        """Whether ``other`` was found by a word of the question that is as specific as the
+        best entry's and that the best entry's answer speaks of as well."""
+        if best.keyword == other.keyword:
+            return True
+        return len(other.keyword) >= len(best.keyword) and other.keyword in self._answer_key(
+            best.id
+        )
+
+    def _answer_key(self, entry_id: str) -> str:
+        key = self._answer_keys.get(entry_id)
+        if key is None:
+            key = self._answer_keys[entry_id] = _key(self.kb.entries[entry_id].answer)
+        return key
+
     def _companions(
         self, best: Scored, ranked: list[Scored], street: str | None
     ) -> tuple[str, ...]:
         """The best entry, plus one on the same topic: the other street's when the question
         names none (a topic both reports cover is answered for both), else a close one."""
         entry = self.kb.entries[best.id]
+        if not street and best.keyword:
+            # The other street's entry holding a distinctive word of the question that the
+            # best entry speaks of too (油烟, 停车难) is the same subject seen from its
+            # report: a question naming neither street gets both.
+            for other in ranked[1:]:
+                if (
+                    other.keyword
+                    and self.kb.entries[other.id].street != entry.street
+                    and other.score >= KEYWORD_COMPANION_AT
+                    and self._shares_keyword(best, other)
+                ):
+                    return (best.id, other.id)
         if not entry.topic:
             return (best.id,)
         same_topic = [

@@ -102,10 +102,17 @@ def test_pingshan_answers_cite_section_heading_and_period(engine: Engine) -> Non
     assert block.source.in_force
 
 
-def test_a_topic_both_reports_cover_is_answered_for_both(engine: Engine) -> None:
-    reply = engine.ask("河湖长制")
+@pytest.mark.parametrize("question", ["河湖长制", "烧烤店油烟呛人有人管吗", "餐馆油烟太大"])
+def test_a_topic_both_reports_cover_is_answered_for_both(engine: Engine, question: str) -> None:
+    reply = engine.ask(question)
     streets = {block.source.street_name for block in reply.blocks}
     assert reply.outcome == "answer" and streets == {"坪山街道", "观湖街道"}
+
+
+def test_a_street_specific_programme_is_not_padded_with_the_other_street(engine: Engine) -> None:
+    # 观湖 speaks of 养老 too, but 1+4+N is 坪山's own platform.
+    reply = engine.ask("1+4+N养老")
+    assert {block.source.street_name for block in reply.blocks} == {"坪山街道"}
 
 
 def test_naming_a_street_prefers_it(engine: Engine) -> None:
