@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge
 from bot.matching import Match, Matcher
-from bot.textnorm import clean, content
+from bot.textnorm import clean, content, fold
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
 MAX_RELATED = 3
@@ -260,7 +260,11 @@ class Engine:
             question=question,
             outcome="miss",
             text=self._miss_text(match),
-            suggestions=self.examples(),
+            # A detail the reports leave out belongs to a programme they do describe:
+            # point to it rather than to unrelated examples.
+            suggestions=candidates[:1]
+            if match.reason.startswith("unstated detail") and candidates
+            else self.examples(),
             score=match.score,
             reason=match.reason,
             normalized=normalized,
@@ -275,6 +279,13 @@ class Engine:
             return (
                 f"我只了解坪山街道和观湖街道的两份公开报告,报告里没有关于“{place}”的内容,无法回答。"
             )
+        if match.reason.startswith("unstated detail"):
+            word = match.reason.split(": ", 1)[1]
+            label = self._detail_label(word)
+            return (
+                f"报告里提到了相关工作,但没有写{label},我无法回答,也不想给您不准确的信息。"
+                "问题已记下,供工作人员参考。"
+            )
         if match.reason.startswith("uncovered topic"):
             topic = match.reason.split(": ", 1)[1]
             return (
@@ -285,6 +296,13 @@ class Engine:
             "抱歉,坪山街道和观湖街道的两份报告里没有找到这个问题的答案,"
             "我不想给您不准确的信息。问题已记下,供工作人员补充。"
         )
+
+    def _detail_label(self, word: str) -> str:
+        """The kind of detail (地址, 收费) a detail word asks for, as the scope file names it."""
+        for label, words in self.kb.unstated_details.items():
+            if any(fold(w) == word for w in words):
+                return label
+        return "这方面的细节"
 
     def search(self, text: str, limit: int = 10) -> list[Suggestion]:
         """Entries matching a partial query, best first (inline mode)."""

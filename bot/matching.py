@@ -32,6 +32,9 @@ LEAD_ANSWER_AT = 62.0
 LEAD = 10.0
 CLARIFY_AT = 55.0  # at or above (and not answered): offer candidates
 PASSAGE_ANSWER_AT = 70.0
+# A question asking a detail the reports never give (电话, 地址) is a miss whatever its
+# score; from this score on, the programme it is about is named with the miss.
+DETAIL_POINTER_AT = 45.0
 KEYWORD_COMPANION_AT = 50.0  # the other street's entry with the same keyword answers too
 CLOSE_MARGIN = 6.0  # two different entries this close: ask which one
 INTENT_AT = 86.0
@@ -425,7 +428,12 @@ class Matcher:
             return Match("answer", "term name", 100.0, (term,), tuple(ranked[:5]), street=street)
         best = ranked[0] if ranked else Scored("", 0.0)
         detail = self.detail_asked(folded)
-        if detail and best.score >= CLARIFY_AT and not self._answer_mentions(best.id, detail):
+        if (
+            detail
+            and best.anchored
+            and best.score >= DETAIL_POINTER_AT
+            and not self._answer_mentions(best.id, detail)
+        ):
             # The programme is known, the detail is not: say so, and point to the programme.
             return Match(
                 "miss",

@@ -234,9 +234,11 @@ def suggestion_rows(suggestions: Sequence[Suggestion]) -> list[list[InlineKeyboa
 
 
 def can_notify(reply: Reply) -> bool:
-    """Whether "有答案时通知我" makes sense: not for an empty message or another place,
-    which no curated answer will ever cover."""
-    return reply.question.strip() != "" and not reply.reason.startswith(("empty", "other place"))
+    """Whether "有答案时通知我" makes sense: not for an empty message, another place or a
+    service neither report mentions, which no curated answer (a quote) will ever cover."""
+    return reply.question.strip() != "" and not reply.reason.startswith(
+        ("empty", "other place", "uncovered topic")
+    )
 
 
 def reply_keyboard(

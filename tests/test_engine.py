@@ -80,10 +80,30 @@ def test_a_service_neither_report_mentions_is_named_in_the_miss(
     assert f"没有涉及“{topic}”" in reply.text
 
 
-def test_a_miss_about_an_unstated_detail_points_to_the_programme(engine: Engine) -> None:
-    reply = engine.ask("托育中心电话多少")
-    assert reply.outcome == "miss"
-    assert any("托育" in c.question for c in reply.candidates)
+@pytest.mark.parametrize(
+    ("question", "label", "programme"),
+    [
+        ("托育中心电话多少", "电话号码", "托育"),
+        ("坪山记忆馆在哪条路", "地址", "坪山记忆馆"),
+        ("托育中心要自己出钱吗", "收费", "托育"),
+        ("银龄志愿队怎么加入", "办理方式", "银龄"),
+        ("高空抛物会判刑吗", "法律后果", "高空抛物"),
+    ],
+)
+def test_a_miss_about_an_unstated_detail_points_to_the_programme(
+    engine: Engine, question: str, label: str, programme: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "miss" and not reply.blocks
+    assert f"没有写{label}" in reply.text
+    assert [programme in s.question for s in reply.suggestions] == [True]
+
+
+@pytest.mark.parametrize("question", ["社工村在哪个社区", "门磁报警器是干嘛的,隔离的人开门会响吗"])
+def test_a_place_or_word_the_report_does_give_is_still_answered(
+    engine: Engine, question: str
+) -> None:
+    assert engine.ask(question).outcome == "answer"
 
 
 def test_every_answer_cites_street_report_section_and_date(engine: Engine) -> None:

@@ -146,7 +146,7 @@ async def test_clarify_offers_candidates_and_none_of_these(tg_bot, fake_api, tg_
 
 
 async def test_miss_says_so_suggests_examples_and_offers_notification(tg_bot, fake_api, tg_store):
-    reply = await ask(fake_api, "明天天气怎么样")
+    reply = await ask(fake_api, "今晚吃什么好")
     assert "没有找到这个问题的答案" in reply.text
     qid = tg_store.questions[-1]["id"]
     assert QUESTION_ID.match(qid)
@@ -163,6 +163,9 @@ async def test_no_notification_offer_for_other_places_or_empty_text(tg_bot, fake
     other_place = await ask(fake_api, "南山区有什么政策")
     assert "南山" in other_place.text
     assert not any(data.startswith("n:") for _, data in other_place.buttons)
+    uncovered = await ask(fake_api, "明天天气怎么样")
+    assert "没有涉及“天气”" in uncovered.text
+    assert not any(data.startswith("n:") for _, data in uncovered.buttons)
     emoji = await ask(fake_api, "😀😀")
     assert "没有收到文字问题" in emoji.text
     assert not any(data.startswith("n:") for _, data in emoji.buttons)
