@@ -23,7 +23,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Entry, KnowledgeBase
-from bot.textnorm import content, fold, sound_key
+from bot.textnorm import content, fold, sound_key, subject
 
 ANSWER_AT = 72.0  # at or above: answer
 # Below ANSWER_AT a clear lead over the runner-up, on a distinctive shared word, still
@@ -111,7 +111,7 @@ def _strip_streets(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return sound_key(_strip_streets(content(text)))
+    return sound_key(subject(_strip_streets(content(text))))
 
 
 class Matcher:

@@ -180,6 +180,88 @@ def fold(text: str) -> str:
     return _numerals_to_digits(text)
 
 
+# The way a resident frames a question (能不能, 有没有, 我家…) says nothing about its
+# subject, yet formal reports rarely use these words, so left in they would weigh as much
+# as a programme's name. Only words that cannot be part of a content word: not 就 (就业).
+SCAFFOLDING: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "能不能",
+            "能否",
+            "可不可以",
+            "可以",
+            "有没有",
+            "有木有",
+            "是不是",
+            "是否",
+            "会不会",
+            "要不要",
+            "管不管",
+            "该不该",
+            "怎么办",
+            "怎么样",
+            "怎么回事",
+            "怎样",
+            "如何",
+            "为什么",
+            "为啥",
+            "有什么",
+            "有哪些",
+            "哪些",
+            "什么样",
+            "什么",
+            "我们",
+            "我家",
+            "咱们",
+            "你们",
+            "他们",
+            "我",
+            "你",
+            "您",
+            "他",
+            "她",
+            "老是",
+            "总是",
+            "一直",
+            "经常",
+            "到底",
+            "究竟",
+            "真的",
+            "听说",
+            "现在",
+            "最近",
+            "这种",
+            "这个",
+            "这些",
+            "那些",
+            "一个",
+            "有人",
+            "谁来",
+            "谁管",
+            "应该",
+            "需要",
+            "想要",
+            "打算",
+            "已经",
+            "了",
+            "过",
+            "呗",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_SCAFFOLDING_PATTERN = re.compile("|".join(re.escape(w) for w in SCAFFOLDING))
+
+
+def subject(folded: str) -> str:
+    """A folded question without its framing words; unchanged if fewer than three
+    characters would be left ("这个怎么用" is all framing, and a scrap of one or two
+    characters would match anything)."""
+    stripped = _SCAFFOLDING_PATTERN.sub("", folded)
+    return stripped if len(stripped) >= 3 else folded
+
+
 @lru_cache(maxsize=65536)
 def content(text: str) -> str:
     """``fold`` without filler words; falls back to ``fold`` if nothing else is left."""

@@ -87,7 +87,7 @@ def test_a_service_neither_report_mentions_is_named_in_the_miss(
         ("坪山记忆馆在哪条路", "地址", "坪山记忆馆"),
         ("托育中心要自己出钱吗", "收费", "托育"),
         ("银龄志愿队怎么加入", "办理方式", "银龄"),
-        ("高空抛物会判刑吗", "法律后果", "高空抛物"),
+        ("广场舞太吵会被拘留吗", "法律后果", "广场舞"),
     ],
 )
 def test_a_miss_about_an_unstated_detail_points_to_the_programme(
@@ -122,7 +122,7 @@ def test_pingshan_answers_cite_section_heading_and_period(engine: Engine) -> Non
     assert block.source.in_force
 
 
-@pytest.mark.parametrize("question", ["河湖长制", "烧烤店油烟呛人有人管吗", "餐馆油烟太大"])
+@pytest.mark.parametrize("question", ["河湖长制", "烧烤店油烟呛人", "餐馆油烟太大"])
 def test_a_topic_both_reports_cover_is_answered_for_both(engine: Engine, question: str) -> None:
     reply = engine.ask(question)
     streets = {block.source.street_name for block in reply.blocks}

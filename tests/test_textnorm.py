@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.textnorm import content, fold, sound_key
+from bot.textnorm import content, fold, sound_key, subject
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,16 @@ def test_different_words_have_different_sound_keys() -> None:
 @pytest.mark.parametrize("junk", ["", "   ", "😂😂😂", "\x00\x01", "。。。", "\ud800"])
 def test_junk_folds_to_nothing_without_error(junk: str) -> None:
     assert fold(junk) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("能不能装扶手", "装扶手"),
+        ("我家附近有没有图书馆", "附近图书馆"),
+        ("这个怎么用", "这个怎么用"),  # all framing: kept whole
+        ("就业补贴", "就业补贴"),  # 就 is part of 就业, never stripped
+    ],
+)
+def test_subject_drops_the_framing_of_a_question(question: str, expected: str) -> None:
+    assert subject(fold(question)) == expected
