@@ -55,6 +55,7 @@ NO_ANCHOR_CAP = 50.0
 # A syllable pair that at most this share of documents contain is distinctive enough to
 # tie a question to an entry.
 ANCHOR_MAX_DF_SHARE = 0.02
+SOUND_ONLY = 0.6
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Scored:
     score: float
     keyword: str = ""  # the entry's keyword the question contains, if any
     anchored: bool = False  # shares a distinctive syllable pair with the question
+    written: bool = False  # ... and spells it the same way (not a mere homophone)
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,22 @@ def _strip_streets(text: str) -> str:
     return text
 
 
+def _spelling(text: str) -> str:
+    return subject(_strip_streets(content(text)))
+
+
 def _key(text: str) -> str:
-    return sound_key(subject(_strip_streets(content(text))))
+    return sound_key(_spelling(text))
+
+
+def _spelled(key: str, spelling: str) -> dict[str, str]:
+    """For each gram of a sound key, the characters it was spelled with (the first
+    spelling, when one sound is spelled two ways in a question)."""
+    spelled: dict[str, str] = {}
+    for size in (1, 2):
+        for i in range(len(key) - size + 1):
+            spelled.setdefault(key[i : i + size], spelling[i : i + size])
+    return spelled
 
 
 class Matcher:
@@ -123,6 +139,9 @@ class Matcher:
         self.passage_docs: list[_Doc] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._passage_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # The same grams as written, to tell a match in spelling from one in sound only.
+        self._spelled_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._passage_spelled_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._keyword_index: dict[str, list[int]] = defaultdict(list)
         for entry in kb.entries.values():
             self._add_entry(entry)
@@ -131,9 +150,14 @@ class Matcher:
             doc = _Doc(passage.id, street, None, [], [])
             self.passage_docs.append(doc)
             index = len(self.passage_docs) - 1
-            uni, bi = _grams(_key(passage.text))
-            for gram in uni | bi:
-                self._passage_postings[gram].append((index, ANSWER_WEIGHT))
+            spelling = _spelling(passage.text)
+            for postings, text in (
+                (self._passage_postings, sound_key(spelling)),
+                (self._passage_spelled_postings, spelling),
+            ):
+                uni, bi = _grams(text)
+                for gram in uni | bi:
+                    postings[gram].append((index, ANSWER_WEIGHT))
         documents = len(self.docs) + len(self.passage_docs)
         df: dict[str, int] = defaultdict(int)
         for postings in (self._postings, self._passage_postings):
@@ -144,6 +168,8 @@ class Matcher:
         self._anchor_idf = math.log((documents + 1) / (ANCHOR_MAX_DF_SHARE * documents + 0.5))
         self._entry_arrays = _freeze(self._postings)
         self._passage_arrays = _freeze(self._passage_postings)
+        self._entry_spelled_arrays = _freeze(self._spelled_postings)
+        self._passage_spelled_arrays = _freeze(self._passage_spelled_postings)
         self._passage_streets = np.array([d.street for d in self.passage_docs], dtype=object)
         self._intents = [
             (intent.id, fold(p)) for intent in kb.intents.values() for p in intent.phrasings
@@ -181,16 +207,20 @@ class Matcher:
         )
         self.docs.append(doc)
         index = len(self.docs) - 1
-        weights: dict[str, float] = {}
-        for key in (*doc.forms, *doc.keywords):
-            uni, bi = _grams(key)
+        wording = [_spelling(text) for text in (entry.question, *entry.phrasings)]
+        wording += [_spelling(k) for k in (*entry.keywords, *names)]
+        answer = _spelling(entry.answer)
+        for postings, convert in ((self._postings, sound_key), (self._spelled_postings, str)):
+            weights: dict[str, float] = {}
+            for text in wording:
+                uni, bi = _grams(convert(text))
+                for gram in uni | bi:
+                    weights[gram] = FORM_WEIGHT
+            uni, bi = _grams(convert(answer))
             for gram in uni | bi:
-                weights[gram] = FORM_WEIGHT
-        uni, bi = _grams(_key(entry.answer))
-        for gram in uni | bi:
-            weights.setdefault(gram, ANSWER_WEIGHT)
-        for gram, weight in weights.items():
-            self._postings[gram].append((index, weight))
+                weights.setdefault(gram, ANSWER_WEIGHT)
+            for gram, weight in weights.items():
+                postings[gram].append((index, weight))
         for keyword in set(doc.keywords):
             self._keyword_index[keyword[:2]].append(index)
 
@@ -234,11 +264,17 @@ class Matcher:
         weights: tuple[dict[str, float], dict[str, float]],
         arrays: dict[str, tuple[np.ndarray, np.ndarray]],
         size: int,
+        spelled: dict[str, str],
+        spelled_arrays: dict[str, tuple[np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray]:
         """Share of the question's information each document explains, and which documents
-        share a distinctive syllable pair with it (both indexed by document)."""
+        share a distinctive syllable pair with it (both indexed by document).
+
+        A gram matched in sound only (义警 / 亿增, 新闻 / 型文) counts SOUND_ONLY of a gram
+        matched as written: enough to forgive a typing error, not enough for two words that
+        merely sound alike to pass for the same one."""
         share = np.zeros(size)
-        anchored = np.zeros(size, dtype=bool)
+        anchored = np.zeros(size, dtype=np.int8)  # 1: in sound, 2: as written too
         for part, portion in zip(weights, (UNIGRAM_SHARE, 1 - UNIGRAM_SHARE), strict=True):
             total = sum(part.values())
             if not total:
@@ -248,10 +284,16 @@ class Matcher:
                 if hit is None:
                     continue
                 indices, levels = hit
+                amount = portion * weight / total
                 # A gram appears once per document, so plain fancy-index addition is exact.
-                share[indices] += (portion * weight / total) * levels
+                share[indices] += (amount * SOUND_ONLY) * levels
+                written = spelled_arrays.get(spelled.get(gram, ""))
+                if written is not None:
+                    share[written[0]] += (amount * (1 - SOUND_ONLY)) * written[1]
                 if weight >= self._anchor_idf and len(gram) > 1:
-                    anchored[indices] = True
+                    anchored[indices] = np.maximum(anchored[indices], 1)
+                    if written is not None:
+                        anchored[written[0]] = 2
         if not weights[1]:  # one syllable: unigrams carry everything
             share /= UNIGRAM_SHARE
         return share, anchored
@@ -337,14 +379,21 @@ class Matcher:
 
     def rank(self, text: str, street: str | None = None, limit: int = CANDIDATES) -> list[Scored]:
         """Entries ordered by score for a question (no outcome decided)."""
-        key = _key(text[:MAX_QUERY_CHARS])
-        if not key:
+        spelling = _spelling(text[:MAX_QUERY_CHARS])
+        if not spelling:
             return []
-        return self._rank_key(key, street, limit)
+        return self._rank_key(spelling, street, limit)
 
-    def _rank_key(self, key: str, street: str | None, limit: int) -> list[Scored]:
+    def _rank_key(self, spelling: str, street: str | None, limit: int) -> list[Scored]:
+        key = sound_key(spelling)
         weights = self._weights(key)
-        coverage, anchored = self._coverage(weights, self._entry_arrays, len(self.docs))
+        coverage, anchored = self._coverage(
+            weights,
+            self._entry_arrays,
+            len(self.docs),
+            _spelled(key, spelling),
+            self._entry_spelled_arrays,
+        )
         covered = np.flatnonzero(coverage)
         if len(covered) > limit * 2:
             covered = covered[np.argpartition(-coverage[covered], limit * 2)[: limit * 2]]
@@ -359,15 +408,28 @@ class Matcher:
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
-            scored.append(Scored(doc.id, round(score, 1), keyword, bool(anchored[index])))
+            scored.append(
+                Scored(
+                    doc.id,
+                    round(score, 1),
+                    keyword,
+                    bool(anchored[index]),
+                    bool(anchored[index] == 2),
+                )
+            )
         scored.sort(key=lambda s: (-s.score, s.id))
         return scored[:limit]
 
-    def _best_passage(self, key: str, street: str | None) -> Scored | None:
+    def _best_passage(self, spelling: str, street: str | None) -> Scored | None:
+        key = sound_key(spelling)
         coverage, anchored = self._coverage(
-            self._weights(key), self._passage_arrays, len(self.passage_docs)
+            self._weights(key),
+            self._passage_arrays,
+            len(self.passage_docs),
+            _spelled(key, spelling),
+            self._passage_spelled_arrays,
         )
-        eligible = anchored & (coverage > 0)
+        eligible = (anchored > 0) & (coverage > 0)
         if street:
             eligible &= self._passage_streets == street
         if not eligible.any():
@@ -418,10 +480,11 @@ class Matcher:
         if topic:
             return Match("miss", f"uncovered topic: {topic}", 0.0)
         street = self.street_of(folded)
-        key = _key(text)
+        spelling = _spelling(text)
+        key = sound_key(spelling)
         if not key:
             return Match("miss", "only a street name", 0.0, street=street)
-        ranked = self._rank_key(key, street, CANDIDATES)
+        ranked = self._rank_key(spelling, street, CANDIDATES)
         term = self._term_names.get(key)
         if term and (not street or self.kb.entries[term].street == street):
             ranked = [Scored(term, 100.0), *(s for s in ranked if s.id != term)]
@@ -449,7 +512,9 @@ class Matcher:
                 return Match("intent", "intent phrase", best.score, intent=within)
         competitors = [s for s in ranked[1:] if not self._same_answer(best.id, s.id)]
         runner_up = competitors[0].score if competitors else 0.0
-        leads = best.anchored and best.score >= LEAD_ANSWER_AT and best.score - runner_up >= LEAD
+        # Below ANSWER_AT only a distinctive word spelled as the entry spells it will do:
+        # a homophone (大新闻 / 大型文体) is too weak to answer on.
+        leads = best.written and best.score >= LEAD_ANSWER_AT and best.score - runner_up >= LEAD
         if best.score >= ANSWER_AT or leads:
             rivals = [s for s in ranked[1:4] if best.score - s.score < CLOSE_MARGIN]
             rivals = [s for s in rivals if not self._same_answer(best.id, s.id)]
@@ -473,7 +538,7 @@ class Matcher:
             return Match(
                 "clarify", "close candidates", best.score, (), tuple(ranked[:3]), street=street
             )
-        passage = self._best_passage(key, street)
+        passage = self._best_passage(spelling, street)
         if passage and passage.score >= PASSAGE_ANSWER_AT and passage.score > best.score:
             return Match(
                 "answer",

@@ -219,3 +219,12 @@ def test_eval_accuracy_and_false_answer_rate(engine: Engine) -> None:
     assert len(report.outcomes) >= 250 and len(report.out_of_scope) >= 50
     assert report.false_answer_rate <= FALSE_ANSWER_CEILING
     assert report.accuracy >= min(REACHED_ACCURACY, ACCURACY_FLOOR)
+
+
+@pytest.mark.parametrize("question", ["最近有什么大新闻", "观湖有多少义警"])
+def test_words_that_only_sound_like_a_programme_do_not_borrow_its_answer(
+    engine: Engine, question: str
+) -> None:
+    # 大新闻 sounds like 大型文(体); 义警 like 亿(元): neither is what those entries are about.
+    reply = engine.ask(question)
+    assert reply.outcome != "answer" or "义警" in "".join(b.body for b in reply.blocks)
