@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -56,6 +56,7 @@ NO_ANCHOR_CAP = 50.0
 # tie a question to an entry.
 ANCHOR_MAX_DF_SHARE = 0.02
 SOUND_ONLY = 0.6
+SOUND_KEYWORD_MIN = 3  # syllables: a shorter keyword must be found as written
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class _Doc:
     topic: str | None
     forms: list[str]  # sound keys of every way of asking
     keywords: list[str]  # sound keys of distinctive words and term names
+    written_keywords: list[str] = field(default_factory=list)  # the same, as written
 
 
 def _freeze(
@@ -197,13 +199,15 @@ class Matcher:
     def _add_entry(self, entry: Entry) -> None:
         forms = [_key(text) for text in (entry.question, *entry.phrasings)]
         names = [entry.term] if entry.term else []
-        keywords = [_key(k) for k in (*entry.keywords, *names)]
+        written = [_spelling(k) for k in (*entry.keywords, *names)]
+        written = [w for w in written if len(w) >= 2]
         doc = _Doc(
             entry.id,
             entry.street,
             entry.topic,
             [f for f in forms if f],
-            [k for k in keywords if len(k) >= 2],
+            [sound_key(w) for w in written],
+            written,
         )
         self.docs.append(doc)
         index = len(self.docs) - 1
@@ -318,6 +322,7 @@ class Matcher:
         coverage: float,
         anchored: bool,
         weights: tuple[dict[str, float], dict[str, float]],
+        spelling: str,
     ) -> tuple[float, str]:
         phrase = process.extractOne(
             key, doc.forms, scorer=fuzz.ratio, processor=None, score_cutoff=0
@@ -325,8 +330,12 @@ class Matcher:
         phrase_score = phrase[1] if phrase else 0.0
         keyword_score = 0.0
         matched = ""
-        for keyword in doc.keywords:
+        for keyword, written in zip(doc.keywords, doc.written_keywords, strict=True):
             if keyword in key and len(keyword) > len(matched):
+                if len(keyword) < SOUND_KEYWORD_MIN and written not in spelling:
+                    # Two syllables that merely sound alike (翻译 / 防疫, 征地 / 阵地) are
+                    # a coincidence far more often than a typing error.
+                    continue
                 # The more of the question the keyword explains, the surer the match:
                 # by length, or by information when the rest is generic (落实得怎么样).
                 portion = min(1.0, max(len(keyword) / len(key), self._explained(weights, keyword)))
@@ -404,7 +413,7 @@ class Matcher:
         for index in pool:
             doc = self.docs[index]
             score, keyword = self._entry_score(
-                doc, key, float(coverage[index]), bool(anchored[index]), weights
+                doc, key, float(coverage[index]), bool(anchored[index]), weights, spelling
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,24 @@ def test_words_that_only_sound_like_a_programme_do_not_borrow_its_answer(
     # 大新闻 sounds like 大型文(体); 义警 like 亿(元): neither is what those entries are about.
     reply = engine.ask(question)
     assert reply.outcome != "answer" or "义警" in "".join(b.body for b in reply.blocks)
+
+
+def test_a_short_keyword_counts_only_as_written(tmp_path: Path) -> None:
+    # In fuzzy pinyin 翻译 sounds like 防疫: a question about 防疫 must not find an entry
+    # through its keyword 翻译, while a three-syllable name still forgives a typo (路长治).
+    for name in ("data", "faq", "intents"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    (tmp_path / "faq" / "zz-test.yaml").write_text(
+        "street: pingshan\nreport: pingshan-2020\nentries:\n"
+        "  - id: zz-keyword\n    question: 测试问题\n    keywords: [翻译]\n"
+        '    answer: 整治“散乱污”企业194家\n    section: "1.2"\n',
+        encoding="utf-8",
+    )
+    matcher = Engine.load(tmp_path).matcher
+
+    def keyword_of(question: str, entry_id: str) -> str:
+        return next((s.keyword for s in matcher.rank(question, limit=50) if s.id == entry_id), "")
+
+    assert keyword_of("翻译服务", "zz-keyword")
+    assert not keyword_of("防疫服务", "zz-keyword")
+    assert keyword_of("路长治", "gh-term-08")
