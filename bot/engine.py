@@ -286,6 +286,17 @@ class Engine:
                 f"报告里提到了相关工作,但没有写{label},我无法回答,也不想给您不准确的信息。"
                 "问题已记下,供工作人员参考。"
             )
+        if match.reason.startswith("uncovered year"):
+            year = match.reason.split(": ", 1)[1]
+            covered = "；".join(
+                f"{r.street_name}{r.period}"
+                for r in self.kb.reports.values()
+                if not match.street or r.street == match.street
+            )
+            return (
+                f"报告里没有{year}年的内容:报告只写到{covered}。我无法回答,"
+                "也不想给您不准确的信息。问题已记下,供工作人员参考。"
+            )
         if match.reason.startswith("uncovered topic"):
             topic = match.reason.split(": ", 1)[1]
             return (

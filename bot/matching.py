@@ -57,6 +57,13 @@ NO_ANCHOR_CAP = 50.0
 ANCHOR_MAX_DF_SHARE = 0.02
 SOUND_ONLY = 0.6
 SOUND_KEYWORD_MIN = 3  # syllables: a shorter keyword must be found as written
+# A code of letters and digits (PM10, 5G) names one thing exactly: an entry that does not
+# contain it is about something else, however much of the rest it shares (PM2.5).
+MISSING_CODE_PENALTY = 0.6
+CODE = re.compile(r"[a-z]+[0-9][a-z0-9.]*|[0-9][0-9.]*[a-z]+[a-z0-9]*")
+YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
+# A short message that holds an intent phrase and nothing the knowledge base fits.
+LOOSE_INTENT_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class _Doc:
     forms: list[str]  # sound keys of every way of asking
     keywords: list[str]  # sound keys of distinctive words and term names
     written_keywords: list[str] = field(default_factory=list)  # the same, as written
+    text: str = ""  # every word of the entry, folded: for exact codes (PM2.5, 5G)
 
 
 def _freeze(
@@ -149,7 +157,7 @@ class Matcher:
             self._add_entry(entry)
         for passage in kb.passages:
             street = kb.reports[passage.report].street
-            doc = _Doc(passage.id, street, None, [], [])
+            doc = _Doc(passage.id, street, None, [], [], [], fold(passage.text))
             self.passage_docs.append(doc)
             index = len(self.passage_docs) - 1
             spelling = _spelling(passage.text)
@@ -173,6 +181,9 @@ class Matcher:
         self._entry_spelled_arrays = _freeze(self._spelled_postings)
         self._passage_spelled_arrays = _freeze(self._passage_spelled_postings)
         self._passage_streets = np.array([d.street for d in self.passage_docs], dtype=object)
+        self._street_years: dict[str, set[int]] = defaultdict(set)
+        for report in kb.reports.values():
+            self._street_years[report.street].update(report.years)
         self._intents = [
             (intent.id, fold(p)) for intent in kb.intents.values() for p in intent.phrasings
         ]
@@ -188,8 +199,11 @@ class Matcher:
                 name_key = _key(name)
                 if len(name_key) >= 2:
                     self._term_names.setdefault(name_key, entry.id)
+        # fold drops the "$" that anchors a detail word at the end of the question.
         self._details = [
-            (label, fold(word)) for label, words in kb.unstated_details.items() for word in words
+            (label, fold(word) + ("$" if word.endswith("$") else ""))
+            for label, words in kb.unstated_details.items()
+            for word in words
         ]
         self._intent_contained = sorted(
             ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
@@ -208,6 +222,7 @@ class Matcher:
             [f for f in forms if f],
             [sound_key(w) for w in written],
             written,
+            fold(" ".join((entry.question, *entry.phrasings, *entry.keywords, entry.answer))),
         )
         self.docs.append(doc)
         index = len(self.docs) - 1
@@ -393,7 +408,9 @@ class Matcher:
             return []
         return self._rank_key(spelling, street, limit)
 
-    def _rank_key(self, spelling: str, street: str | None, limit: int) -> list[Scored]:
+    def _rank_key(
+        self, spelling: str, street: str | None, limit: int, codes: tuple[str, ...] = ()
+    ) -> list[Scored]:
         key = sound_key(spelling)
         weights = self._weights(key)
         coverage, anchored = self._coverage(
@@ -417,6 +434,8 @@ class Matcher:
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
+            if any(code not in doc.text for code in codes):
+                score *= MISSING_CODE_PENALTY
             scored.append(
                 Scored(
                     doc.id,
@@ -429,7 +448,9 @@ class Matcher:
         scored.sort(key=lambda s: (-s.score, s.id))
         return scored[:limit]
 
-    def _best_passage(self, spelling: str, street: str | None) -> Scored | None:
+    def _best_passage(
+        self, spelling: str, street: str | None, codes: tuple[str, ...] = ()
+    ) -> Scored | None:
         key = sound_key(spelling)
         coverage, anchored = self._coverage(
             self._weights(key),
@@ -441,6 +462,10 @@ class Matcher:
         eligible = (anchored > 0) & (coverage > 0)
         if street:
             eligible &= self._passage_streets == street
+        if codes:
+            eligible &= np.array(
+                [all(code in doc.text for code in codes) for doc in self.passage_docs]
+            )
         if not eligible.any():
             return None
         best_index = int(np.argmax(np.where(eligible, coverage, -1.0)))
@@ -450,10 +475,26 @@ class Matcher:
         return Scored(self.passage_docs[best_index].id, round(score, 1))
 
     def detail_asked(self, folded: str) -> str | None:
-        """The detail word (电话, 地址, 几点…) a question asks for, of a kind reports never give."""
+        """The detail word (电话, 地址, 几点…) a question asks for, of a kind reports never give.
+
+        A word written with a trailing ``$`` counts only at the end of the question: "托育中心
+        在哪" asks an address, "社工村在哪个社区" asks what the report says."""
         for _, word in self._details:
-            if word in folded:
+            if word.endswith("$"):
+                if re.search(re.escape(word[:-1]) + "[吗呢啊呀哇]*$", folded):
+                    return word[:-1]
+            elif word in folded:
                 return word
+        return None
+
+    def uncovered_year(self, folded: str, street: str | None) -> int | None:
+        """A year the question names that the (named street's) reports do not cover."""
+        covered = (
+            self._street_years[street] if street else set().union(*self._street_years.values())
+        )
+        for year in YEAR.findall(folded):
+            if covered and int(year) not in covered:
+                return int(year)
         return None
 
     def _answer_mentions(self, entry_id: str, word: str) -> bool:
@@ -466,7 +507,7 @@ class Matcher:
         """An intent phrase inside a short message ("太感谢了,帮大忙了"). Unless ``loose``
         (nothing in the knowledge base fits), the phrase must be most of the message."""
         key = content(text)
-        if len(key) > 16:
+        if len(key) > (LOOSE_INTENT_CHARS if loose else 16):
             return None
         for intent_id, phrase in self._intent_contained:
             if phrase in key and (loose or 2 * len(phrase) >= len(key)):
@@ -489,11 +530,15 @@ class Matcher:
         if topic:
             return Match("miss", f"uncovered topic: {topic}", 0.0)
         street = self.street_of(folded)
+        year = self.uncovered_year(folded, street)
+        if year:
+            return Match("miss", f"uncovered year: {year}", 0.0, street=street)
         spelling = _spelling(text)
         key = sound_key(spelling)
         if not key:
             return Match("miss", "only a street name", 0.0, street=street)
-        ranked = self._rank_key(spelling, street, CANDIDATES)
+        codes = tuple(dict.fromkeys(CODE.findall(folded)))
+        ranked = self._rank_key(spelling, street, CANDIDATES, codes)
         term = self._term_names.get(key)
         if term and (not street or self.kb.entries[term].street == street):
             ranked = [Scored(term, 100.0), *(s for s in ranked if s.id != term)]
@@ -547,7 +592,7 @@ class Matcher:
             return Match(
                 "clarify", "close candidates", best.score, (), tuple(ranked[:3]), street=street
             )
-        passage = self._best_passage(spelling, street)
+        passage = self._best_passage(spelling, street, codes)
         if passage and passage.score >= PASSAGE_ANSWER_AT and passage.score > best.score:
             return Match(
                 "answer",

@@ -29,6 +29,7 @@ class Report:
     date: str | None
     in_force: bool
     text: str = field(repr=False)
+    years: tuple[int, ...] = ()  # the years the report reviews or plans
 
     @property
     def dated(self) -> str:
@@ -78,6 +79,7 @@ def load_reports(data_dir: Path) -> dict[str, Report]:
             date=date,
             in_force=bool(item["in_force"]),
             text=text,
+            years=tuple(int(y) for y in item.get("years") or ()),
         )
     return reports
 

@@ -100,6 +100,46 @@ def test_a_miss_about_an_unstated_detail_points_to_the_programme(
     assert [programme in s.question for s in reply.suggestions] == [True]
 
 
+@pytest.mark.parametrize(
+    ("question", "covered"),
+    [
+        ("观湖街道2021年的工作总结", "观湖街道2019年工作回顾、2020年工作重点"),
+        ("坪山2019年做了哪些事", "坪山街道2020年工作总结、2021年工作计划"),
+        ("2023年垃圾分类有什么新政策", "坪山街道2020年工作总结"),
+    ],
+)
+def test_a_year_the_reports_do_not_cover_is_a_miss_naming_the_years_they_do(
+    engine: Engine, question: str, covered: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "miss" and not reply.blocks
+    assert covered in reply.text
+
+
+def test_a_year_the_report_covers_is_still_answered(engine: Engine) -> None:
+    assert engine.ask("观湖2019年PM2.5均值是多少").outcome == "answer"
+
+
+def test_a_code_the_entry_lacks_does_not_borrow_a_near_one(engine: Engine) -> None:
+    # PM10 is not PM2.5: the letters match, the figure the resident asks about does not.
+    assert "23.9" in "".join(b.body for b in engine.ask("观湖PM2.5是多少").blocks)
+    reply = engine.ask("观湖PM10是多少")
+    assert reply.outcome != "answer", reply.entry_id
+
+
+@pytest.mark.parametrize("question", ["核酸检测点在哪", "托育中心在哪呢", "扶贫超市去哪里"])
+def test_asking_where_at_the_end_is_an_address_the_reports_never_give(
+    engine: Engine, question: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "miss" and "没有写地址" in reply.text
+
+
+def test_a_long_message_asking_for_staff_gets_the_human_intent(engine: Engine) -> None:
+    reply = engine.ask("我想直接打电话问街道办的工作人员,怎么联系")
+    assert reply.intent == "human" and not any(ch.isdigit() for ch in reply.text)
+
+
 @pytest.mark.parametrize("question", ["社工村在哪个社区", "门磁报警器是干嘛的,隔离的人开门会响吗"])
 def test_a_place_or_word_the_report_does_give_is_still_answered(
     engine: Engine, question: str
