@@ -45,6 +45,7 @@ STREET_NAMES = {
     "guanhu": ("观湖街道", "观湖"),
 }
 OTHER_STREET_PENALTY = 0.6
+BOTH_STREETS = ("两个街道", "两街道", "两边街道", "两边", "两个街")
 # Weight of an entry's wording vs. its answer text in coverage: a question is about an
 # entry mostly through how it is asked, partly through what the answer says.
 FORM_WEIGHT = 1.0
@@ -375,6 +376,13 @@ class Matcher:
         named = [s for s, names in STREET_NAMES.items() if any(n in folded for n in names)]
         return named[0] if len(named) == 1 else None
 
+    @staticmethod
+    def names_both_streets(folded: str) -> bool:
+        """Whether a question asks about both streets at once (坪山和观湖, 两个街道)."""
+        return all(any(n in folded for n in names) for names in STREET_NAMES.values()) or any(
+            fold(word) in folded for word in BOTH_STREETS
+        )
+
     def other_place(self, folded: str) -> str | None:
         """A place outside the two streets that the question is about, if any."""
         for place, inside in self._other_places:
@@ -560,6 +568,12 @@ class Matcher:
                 tuple(ranked[:3]),
                 street=street,
             )
+        if not street and self.names_both_streets(folded):
+            pair = self._one_per_street(ranked)
+            if pair:
+                return Match(
+                    "answer", "both streets", best.score, pair, tuple(ranked[:5]), street=None
+                )
         if best.score < ANSWER_AT:
             within = self.intent_within(text, loose=best.score < CLARIFY_AT)
             if within:
@@ -607,6 +621,19 @@ class Matcher:
             close = [s for s in ranked[:3] if s.score >= CLARIFY_AT]
             return Match("clarify", "middling score", best.score, (), tuple(close), street=street)
         return Match("miss", "low score", best.score, (), tuple(ranked[:3]), street=street)
+
+    def _one_per_street(self, ranked: list[Scored]) -> tuple[str, ...]:
+        """The best entry of each street, when both are good enough to offer: a question
+        that names both streets is answered from both reports or not at all."""
+        chosen: dict[str, Scored] = {}
+        for scored in ranked:
+            street = self.kb.entries[scored.id].street
+            found = scored.anchored or scored.keyword
+            if street not in chosen and scored.score >= CLARIFY_AT and found:
+                chosen[street] = scored
+        if len(chosen) < len(STREET_NAMES):
+            return ()
+        return tuple(s.id for s in sorted(chosen.values(), key=lambda s: -s.score))
 
     def _same_answer(self, first: str, second: str) -> bool:
         """Two entries that answer together rather than compete: same text or same topic."""

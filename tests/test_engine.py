@@ -170,6 +170,18 @@ def test_a_topic_both_reports_cover_is_answered_for_both(engine: Engine, questio
     assert reply.outcome == "answer" and streets == {"坪山街道", "观湖街道"}
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["坪山和观湖的垃圾分类都做得怎么样", "两个街道都有河长制吗", "两个街道的养老服务有什么"],
+)
+def test_a_question_naming_both_streets_is_answered_from_both_reports(
+    engine: Engine, question: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "answer", reply.reason
+    assert sorted(b.source.street_name for b in reply.blocks) == ["坪山街道", "观湖街道"]
+
+
 def test_a_street_specific_programme_is_not_padded_with_the_other_street(engine: Engine) -> None:
     # 观湖 speaks of 养老 too, but 1+4+N is 坪山's own platform.
     reply = engine.ask("1+4+N养老")
