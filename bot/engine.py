@@ -263,7 +263,7 @@ class Engine:
             # A detail the reports leave out belongs to a programme they do describe:
             # point to it rather than to unrelated examples.
             suggestions=candidates[:1]
-            if match.reason.startswith("unstated detail") and candidates
+            if match.reason.startswith("unstated") and candidates
             else self.examples(),
             score=match.score,
             reason=match.reason,
@@ -285,6 +285,11 @@ class Engine:
             return (
                 f"报告里提到了相关工作,但没有写{label},我无法回答,也不想给您不准确的信息。"
                 "问题已记下,供工作人员参考。"
+            )
+        if match.reason == "unstated figure":
+            return (
+                "报告里提到了相关工作,但没有给出您问的具体数字,我无法回答,"
+                "也不想给您不准确的信息。问题已记下,供工作人员参考。"
             )
         if match.reason.startswith("uncovered year"):
             year = match.reason.split(": ", 1)[1]

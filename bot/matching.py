@@ -28,7 +28,7 @@ from bot.textnorm import content, fold, sound_key, subject
 ANSWER_AT = 72.0  # at or above: answer
 # Below ANSWER_AT a clear lead over the runner-up, on a distinctive shared word, still
 # answers: residents' own words rarely reach the wording of an entry.
-LEAD_ANSWER_AT = 62.0
+LEAD_ANSWER_AT = 54.0
 LEAD = 10.0
 CLARIFY_AT = 55.0  # at or above (and not answered): offer candidates
 PASSAGE_ANSWER_AT = 70.0
@@ -63,6 +63,10 @@ SOUND_KEYWORD_MIN = 3  # syllables: a shorter keyword must be found as written
 MISSING_CODE_PENALTY = 0.6
 CODE = re.compile(r"[a-z]+[0-9][a-z0-9.]*|[0-9][0-9.]*[a-z]+[a-z0-9]*")
 YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
+# A question asking how many or how much, answered by text with no number in it, asks a
+# figure the report does not give (广场舞音量最多允许多少分贝).
+QUANTITY = re.compile(r"多少|几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成")
+DIGIT = re.compile(r"[0-9]")
 # A short message that holds an intent phrase and nothing the knowledge base fits.
 LOOSE_INTENT_CHARS = 40
 
@@ -525,6 +529,29 @@ class Matcher:
     def match(self, text: str) -> Match:
         """Decide answer, clarify, miss or intent for one question."""
         text = text[:MAX_QUERY_CHARS]
+        result = self._decide(text)
+        if (
+            result.outcome == "answer"
+            and result.reason != "term name"
+            and QUANTITY.search(fold(text))
+            and not any(DIGIT.search(self._chosen_text(i, result.passage)) for i in result.chosen)
+        ):
+            return Match(
+                "miss",
+                "unstated figure",
+                result.score,
+                (),
+                result.candidates[:3] if not result.passage else (),
+                street=result.street,
+            )
+        return result
+
+    def _chosen_text(self, chosen_id: str, passage: bool) -> str:
+        if passage:
+            return next(d.text for d in self.passage_docs if d.id == chosen_id)
+        return fold(self.kb.entries[chosen_id].answer)
+
+    def _decide(self, text: str) -> Match:
         folded = fold(text)
         if not folded:
             return Match("miss", "empty", 0.0)

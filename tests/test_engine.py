@@ -135,6 +135,17 @@ def test_asking_where_at_the_end_is_an_address_the_reports_never_give(
     assert reply.outcome == "miss" and "没有写地址" in reply.text
 
 
+@pytest.mark.parametrize(
+    "question", ["广场舞音量最多允许多少分贝", "爱心接力站有多少个", "安全会客厅开了几次"]
+)
+def test_a_figure_the_answer_does_not_give_is_not_answered_with_words(
+    engine: Engine, question: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "miss" and "没有给出您问的具体数字" in reply.text
+    assert reply.suggestions, "the miss points to the programme it is about"
+
+
 def test_a_long_message_asking_for_staff_gets_the_human_intent(engine: Engine) -> None:
     reply = engine.ask("我想直接打电话问街道办的工作人员,怎么联系")
     assert reply.intent == "human" and not any(ch.isdigit() for ch in reply.text)
