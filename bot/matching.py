@@ -63,10 +63,13 @@ SOUND_KEYWORD_MIN = 3  # syllables: a shorter keyword must be found as written
 MISSING_CODE_PENALTY = 0.6
 CODE = re.compile(r"[a-z]+[0-9][a-z0-9.]*|[0-9][0-9.]*[a-z]+[a-z0-9]*")
 YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
+YEAR_WORD = re.compile(r"(?<![0-9])20[0-9]{2}年(?:度)?")
 # A question asking how many or how much, answered by text with no number in it, asks a
 # figure the report does not give (广场舞音量最多允许多少分贝).
 QUANTITY = re.compile(r"多少|几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成")
 DIGIT = re.compile(r"[0-9]")
+# What may follow a detail word anchored at the end of a question (托育中心电话是啥).
+TRAILING_PARTICLES = "(?:是啥|是什么|是多少|有吗|呗|吧|呀|啊|呢|吗|嘛|哈|哦|哇)*$"
 # A short message that holds an intent phrase and nothing the knowledge base fits.
 LOOSE_INTENT_CHARS = 40
 
@@ -128,7 +131,9 @@ def _strip_streets(text: str) -> str:
 
 
 def _spelling(text: str) -> str:
-    return subject(_strip_streets(content(text)))
+    # Like a street's name, a year the reports cover is context, not subject: "2021年养老
+    #有啥新打算" is about 养老, not about every entry that names 2021.
+    return subject(YEAR_WORD.sub("", _strip_streets(content(text))))
 
 
 def _key(text: str) -> str:
@@ -493,7 +498,7 @@ class Matcher:
         在哪" asks an address, "社工村在哪个社区" asks what the report says."""
         for _, word in self._details:
             if word.endswith("$"):
-                if re.search(re.escape(word[:-1]) + "[吗呢啊呀哇]*$", folded):
+                if re.search(re.escape(word[:-1]) + TRAILING_PARTICLES, folded):
                     return word[:-1]
             elif word in folded:
                 return word
