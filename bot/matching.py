@@ -68,6 +68,13 @@ YEAR_WORD = re.compile(r"(?<![0-9])20[0-9]{2}年(?:度)?")
 # figure the report does not give (广场舞音量最多允许多少分贝).
 QUANTITY = re.compile(r"多少|几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成")
 DIGIT = re.compile(r"[0-9]")
+# Kinds of detail (as intents/scope.yaml labels them) an answer can state in words of
+# its own: a day, an opening time, a price.
+DETAIL_EVIDENCE = {
+    "日期": re.compile(r"[0-9]+月[0-9]+日|每月|每周|每年|星期[一二三四五六日天]"),
+    "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
+    "收费": re.compile(r"[0-9.]+元|免费"),
+}
 # What may follow a detail word anchored at the end of a question (托育中心电话是啥).
 TRAILING_PARTICLES = "(?:是啥|是什么|是多少|有吗|呗|吧|呀|啊|呢|吗|嘛|哈|哦|哇)*$"
 # A short message that holds an intent phrase and nothing the knowledge base fits.
@@ -132,7 +139,7 @@ def _strip_streets(text: str) -> str:
 
 def _spelling(text: str) -> str:
     # Like a street's name, a year the reports cover is context, not subject: "2021年养老
-    #有啥新打算" is about 养老, not about every entry that names 2021.
+    # 有啥新打算" is about 养老, not about every entry that names 2021.
     return subject(YEAR_WORD.sub("", _strip_streets(content(text))))
 
 
@@ -215,6 +222,7 @@ class Matcher:
             for label, words in kb.unstated_details.items()
             for word in words
         ]
+        self._detail_labels = {word.rstrip("$"): label for label, word in self._details}
         self._intent_contained = sorted(
             ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
             key=lambda pair: -len(pair[1]),
@@ -518,7 +526,12 @@ class Matcher:
         # "厂房租金有没有指导价": the answer itself speaks of 租金, so it is not a detail
         # the report leaves out.
         answer = fold(self.kb.entries[entry_id].answer)
-        return any(word[i : i + 2] in answer for i in range(len(word) - 1))
+        if any(word[i : i + 2] in answer for i in range(len(word) - 1)):
+            return True
+        # "居民议事日是哪天": the answer gives the day (每月最后一个星期日), so the detail is
+        # stated after all, in other words.
+        evidence = DETAIL_EVIDENCE.get(self._detail_labels.get(word, ""))
+        return bool(evidence and evidence.search(answer))
 
     def intent_within(self, text: str, loose: bool) -> str | None:
         """An intent phrase inside a short message ("太感谢了,帮大忙了"). Unless ``loose``

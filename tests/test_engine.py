@@ -86,7 +86,7 @@ def test_a_service_neither_report_mentions_is_named_in_the_miss(
     [
         ("托育中心电话多少", "电话号码", "托育"),
         ("坪山记忆馆在哪条路", "地址", "坪山记忆馆"),
-        ("托育中心要自己出钱吗", "收费", "托育"),
+        ("坪山记忆馆门票要出钱吗", "收费", "坪山记忆馆"),
         ("银龄志愿队怎么加入", "办理方式", "银龄"),
         ("广场舞太吵会被拘留吗", "法律后果", "广场舞"),
     ],
@@ -98,6 +98,22 @@ def test_a_miss_about_an_unstated_detail_points_to_the_programme(
     assert reply.outcome == "miss" and not reply.blocks
     assert f"没有写{label}" in reply.text
     assert [programme in s.question for s in reply.suggestions] == [True]
+
+
+@pytest.mark.parametrize(
+    ("question", "stated"),
+    [
+        ("居民议事日是哪天", "每月最后一个星期日"),  # a day, though no date
+        ("托育中心要自己出钱吗", "免费托育服务"),  # a price: free
+        ("党群服务站几点关门", "24小时"),  # an opening time
+    ],
+)
+def test_a_detail_the_answer_states_in_its_own_words_is_answered(
+    engine: Engine, question: str, stated: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "answer", reply.reason
+    assert stated in "".join(b.body for b in reply.blocks)
 
 
 @pytest.mark.parametrize(
