@@ -28,8 +28,8 @@ from bot.textnorm import content, fold, sound_key, subject
 ANSWER_AT = 72.0  # at or above: answer
 # Below ANSWER_AT a clear lead over the runner-up, on a distinctive shared word, still
 # answers: residents' own words rarely reach the wording of an entry.
-LEAD_ANSWER_AT = 54.0
-LEAD = 10.0
+LEAD_ANSWER_AT = 52.0
+LEAD = 6.0
 CLARIFY_AT = 55.0  # at or above (and not answered): offer candidates
 PASSAGE_ANSWER_AT = 70.0
 # A question asking a detail the reports never give (电话, 地址) is a miss whatever its
@@ -633,13 +633,18 @@ class Matcher:
             rivals = [s for s in rivals if not self._same_answer(best.id, s.id)]
             # Close entries that both contain the asked-for word are two facets of it,
             # not two readings of the question: answer with both.
-            facets = [s for s in rivals if best.keyword and s.keyword == best.keyword]
+            facets = [
+                s
+                for s in rivals
+                if (best.keyword and s.keyword == best.keyword) or self._defines(best, s)
+            ]
             if len(facets) == 1 and len(rivals) == 1:
+                pair = sorted((best, facets[0]), key=self._definition_first)
                 return Match(
                     "answer",
                     "two facets",
                     best.score,
-                    (best.id, facets[0].id),
+                    tuple(p.id for p in pair),
                     tuple(ranked[:5]),
                     street=street,
                 )
@@ -684,6 +689,23 @@ class Matcher:
         """Two entries that answer together rather than compete: same text or same topic."""
         a, b = self.kb.entries[first], self.kb.entries[second]
         return a.answer == b.answer or (a.topic is not None and a.topic == b.topic)
+
+    def _defines(self, first: Scored, second: Scored) -> bool:
+        """Whether one of two entries defines a term that the other one's answer uses
+        (八大行动 and the plan that names 排水八大行动): two facets of one question."""
+        for term, other in ((first, second), (second, first)):
+            entry = self.kb.entries[term.id]
+            if entry.kind == "faq":
+                continue
+            answer = fold(self.kb.entries[other.id].answer)
+            names = (entry.term or "", *entry.keywords[:1])
+            if any(len(fold(n)) >= 3 and fold(n) in answer for n in names):
+                return True
+        return False
+
+    def _definition_first(self, scored: Scored) -> tuple[float, bool]:
+        # A look-up of jargon wants the definition before the report's use of it.
+        return (-scored.score, self.kb.entries[scored.id].kind == "faq")
 
     def _shares_keyword(self, best: Scored, other: Scored) -> bool:
         """Whether ``other`` was found by a word of the question that is as specific as the

@@ -221,6 +221,16 @@ def test_naming_a_street_prefers_it(engine: Engine) -> None:
     assert {block.source.street_name for block in reply.blocks} == {"观湖街道"}
 
 
+@pytest.mark.parametrize("question", ["排水八大行动", "防消宣一体化"])
+def test_jargon_used_by_an_entry_is_answered_with_its_definition_first(
+    engine: Engine, question: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "answer", reply.reason
+    assert reply.blocks[0].source.section == "附:名词解释"
+    assert len(reply.blocks) == 2
+
+
 def test_clarify_offers_candidates(engine: Engine) -> None:
     reply = engine.ask("垃圾分类")
     assert reply.outcome == "clarify"
