@@ -37,13 +37,14 @@ from bot.textnorm import content
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = 1001, 2002
 TARGET = "ps-childcare-centre"
+# Worded so that the knowledge base as shipped does not find them (小不点 is in no entry).
 BABY = [
-    "谁帮我白天照看小娃娃",
-    "白天谁帮我照看小娃娃",
-    "谁帮我白天照看小娃娃",
-    "白天谁能帮我照看娃娃",
+    "白天谁来管我家小不点",
+    "谁管我家小不点白天",
+    "白天谁来管我家小不点",
+    "白天谁能管管我家小不点",
 ]
-WORK = ["上班了娃没人带", "上班以后娃娃没人带"]
+WORK = ["上班了小不点没人管", "上班以后小不点没人管"]
 FUND = ["公积金怎么提取", "怎么提取公积金", "公积金提取流程"]
 
 
@@ -389,7 +390,7 @@ async def test_missed_is_for_curators_only(store: Store, settings: Settings, bas
     curator = update(CURATOR)
     await on_missed(curator, context(settings, store, base_engine))
     _, (text, kwargs) = curator.effective_message.replies
-    assert "白天谁帮我照看小娃娃" in text
+    assert BABY[1] in text
     buttons = [b for row in kwargs["reply_markup"].inline_keyboard for b in row]
     assert buttons[-1].text == "忽略" and buttons[0].text.startswith("→ ")
     for button in buttons:
