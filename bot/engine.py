@@ -246,11 +246,12 @@ class Engine:
                 )
             return _with_candidates(reply, candidates)
         if match.outcome == "clarify":
+            offered = candidates[:MAX_RELATED]
             return Reply(
                 question=question,
                 outcome="clarify",
-                text="您问的是下面哪一个?",
-                suggestions=candidates[:MAX_RELATED],
+                text="您问的是下面哪一个?" if len(offered) > 1 else "您是想问下面这个问题吗?",
+                suggestions=offered,
                 score=match.score,
                 reason=match.reason,
                 normalized=normalized,

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.engine import Engine
 from bot.evaluation import ACCURACY_FLOOR, FALSE_ANSWER_CEILING, evaluate, load_questions
+from bot.matching import Match, Scored
 from bot.replies import render_html, render_text, split_message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,6 +230,16 @@ def test_jargon_used_by_an_entry_is_answered_with_its_definition_first(
     assert reply.outcome == "answer", reply.reason
     assert reply.blocks[0].source.section == "附:名词解释"
     assert len(reply.blocks) == 2
+
+
+def test_a_clarify_with_one_candidate_asks_about_that_one(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = Match("clarify", "middling score", 60.0, (), (Scored("ps-childcare-centre", 60.0),))
+    monkeypatch.setattr(engine.matcher, "match", lambda text: one)
+    reply = engine.ask("娃没人带")
+    assert reply.text == "您是想问下面这个问题吗?"
+    assert [s.id for s in reply.suggestions] == ["ps-childcare-centre"]
 
 
 def test_clarify_offers_candidates(engine: Engine) -> None:
