@@ -595,7 +595,19 @@ class Matcher:
         term = self._term_names.get(key)
         if term and (not street or self.kb.entries[term].street == street):
             ranked = [Scored(term, 100.0), *(s for s in ranked if s.id != term)]
-            return Match("answer", "term name", 100.0, (term,), tuple(ranked[:5]), street=street)
+            used = next(
+                (
+                    s.id
+                    for s in ranked[1:]
+                    if s.score >= ANSWER_AT
+                    and self.kb.entries[s.id].kind == "faq"
+                    and self._defines(ranked[0], s)
+                ),
+                None,
+            )
+            # The definition, then where the report puts the term to work, if it does.
+            chosen = (term, used) if used else (term,)
+            return Match("answer", "term name", 100.0, chosen, tuple(ranked[:5]), street=street)
         best = ranked[0] if ranked else Scored("", 0.0)
         detail = self.detail_asked(folded)
         if (

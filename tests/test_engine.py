@@ -242,6 +242,12 @@ def test_a_clarify_with_one_candidate_asks_about_that_one(
     assert [s.id for s in reply.suggestions] == ["ps-childcare-centre"]
 
 
+def test_a_term_looked_up_by_name_shows_where_the_report_uses_it(engine: Engine) -> None:
+    reply = engine.ask("六零行动")
+    assert [b.source.section for b in reply.blocks] == ["附:名词解释", "三、(五)"]
+    assert "六零" in reply.blocks[1].body
+
+
 def test_clarify_offers_candidates(engine: Engine) -> None:
     reply = engine.ask("垃圾分类")
     assert reply.outcome == "clarify"
