@@ -71,7 +71,7 @@ DIGIT = re.compile(r"[0-9]")
 # Kinds of detail (as intents/scope.yaml labels them) an answer can state in words of
 # its own: a day, an opening time, a price.
 DETAIL_EVIDENCE = {
-    "日期": re.compile(r"[0-9]+月[0-9]+日|每月|每周|每年|星期[一二三四五六日天]"),
+    "日期": re.compile(r"20[0-9]{2}年|[0-9]+月[0-9]+日|每月|每周|每年|星期[一二三四五六日天]"),
     "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
     "收费": re.compile(r"[0-9.]+元|免费"),
 }
@@ -539,8 +539,17 @@ class Matcher:
         key = content(text)
         if len(key) > (LOOSE_INTENT_CHARS if loose else 16):
             return None
+        # Longest phrases first; an intent's phrases together ("这个机器人" + "哪个单位做")
+        # may make up most of the message where no single one does.
+        left: dict[str, str] = {}
         for intent_id, phrase in self._intent_contained:
-            if phrase in key and (loose or 2 * len(phrase) >= len(key)):
+            rest = left.get(intent_id, key)
+            if phrase not in rest:
+                continue
+            if loose:
+                return intent_id
+            left[intent_id] = rest.replace(phrase, "\0")
+            if 2 * (len(key) - len(left[intent_id].replace("\0", ""))) >= len(key):
                 return intent_id
         return None
 

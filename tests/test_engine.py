@@ -90,6 +90,7 @@ def test_a_service_neither_report_mentions_is_named_in_the_miss(
         ("坪山记忆馆门票要出钱吗", "收费", "坪山记忆馆"),
         ("银龄志愿队怎么加入", "办理方式", "银龄"),
         ("广场舞太吵会被拘留吗", "法律后果", "广场舞"),
+        ("机器人配送是哪年开始的", "日期", "机器人"),
     ],
 )
 def test_a_miss_about_an_unstated_detail_points_to_the_programme(
@@ -256,7 +257,14 @@ def test_clarify_offers_candidates(engine: Engine) -> None:
 
 @pytest.mark.parametrize(
     ("message", "intent"),
-    [("你好", "greeting"), ("谢谢", "thanks"), ("你是谁", "identity"), ("再见", "goodbye")],
+    [
+        ("你好", "greeting"),
+        ("谢谢", "thanks"),
+        ("你是谁", "identity"),
+        ("再见", "goodbye"),
+        ("这个机器人是哪个单位做的", "identity"),  # two identity phrases, most of the message
+        ("太感谢了,帮大忙了", "thanks"),
+    ],
 )
 def test_intents(engine: Engine, message: str, intent: str) -> None:
     reply = engine.ask(message)
