@@ -35,7 +35,12 @@ PASSAGE_ANSWER_AT = 70.0
 # A question asking a detail the reports never give (电话, 地址) is a miss whatever its
 # score; from this score on, the programme it is about is named with the miss.
 DETAIL_POINTER_AT = 45.0
-KEYWORD_COMPANION_AT = 50.0  # the other street's entry with the same keyword answers too
+KEYWORD_COMPANION_AT = 50.0
+TERM_WITHIN_SHARE = 0.35  # of a question's information, for it to be a look-up of a term
+# A term's core name without the generic kind of thing it is (“三事分流”工作机制).
+TERM_SUFFIX = re.compile(
+    r"(工作机制|工作模式|工作体系|机制|模式|体系|制度)$"
+)  # the other street's entry with the same keyword answers too
 CLOSE_MARGIN = 6.0  # two different entries this close: ask which one
 INTENT_AT = 86.0
 MAX_QUERY_CHARS = 300  # a 10,000-character message is matched on its beginning
@@ -216,6 +221,17 @@ class Matcher:
                 name_key = _key(name)
                 if len(name_key) >= 2:
                     self._term_names.setdefault(name_key, entry.id)
+        # ... and a question that is mostly one term's own name ("三事分流机制怎么运作").
+        self._canonical_terms = sorted(
+            {
+                (_key(name), entry.id)
+                for entry in kb.glossary
+                for name in (entry.term or "", *entry.keywords[:1])
+                for name in (name, TERM_SUFFIX.sub("", name))
+                if len(_key(name)) >= 3
+            },
+            key=lambda pair: (-len(pair[0]), pair[1]),
+        )
         # fold drops the "$" that anchors a detail word at the end of the question.
         self._details = [
             (label, fold(word) + ("$" if word.endswith("$") else ""))
@@ -533,6 +549,14 @@ class Matcher:
         evidence = DETAIL_EVIDENCE.get(self._detail_labels.get(word, ""))
         return bool(evidence and evidence.search(answer))
 
+    def _term_within(self, key: str) -> str | None:
+        """The glossary term whose name carries most of a question's information."""
+        weights = self._weights(key)
+        for name_key, entry_id in self._canonical_terms:
+            if name_key in key and self._explained(weights, name_key) >= TERM_WITHIN_SHARE:
+                return entry_id
+        return None
+
     def intent_within(self, text: str, loose: bool) -> str | None:
         """An intent phrase inside a short message ("太感谢了,帮大忙了"). Unless ``loose``
         (nothing in the knowledge base fits), the phrase must be most of the message."""
@@ -559,7 +583,6 @@ class Matcher:
         result = self._decide(text)
         if (
             result.outcome == "answer"
-            and result.reason != "term name"
             and QUANTITY.search(fold(text))
             and not any(DIGIT.search(self._chosen_text(i, result.passage)) for i in result.chosen)
         ):
@@ -601,7 +624,7 @@ class Matcher:
             return Match("miss", "only a street name", 0.0, street=street)
         codes = tuple(dict.fromkeys(CODE.findall(folded)))
         ranked = self._rank_key(spelling, street, CANDIDATES, codes)
-        term = self._term_names.get(key)
+        term = self._term_names.get(key) or self._term_within(key)
         if term and (not street or self.kb.entries[term].street == street):
             ranked = [Scored(term, 100.0), *(s for s in ranked if s.id != term)]
             used = next(

@@ -243,6 +243,12 @@ def test_a_clarify_with_one_candidate_asks_about_that_one(
     assert [s.id for s in reply.suggestions] == ["ps-childcare-centre"]
 
 
+def test_a_question_that_is_mostly_a_terms_name_gets_its_definition(engine: Engine) -> None:
+    reply = engine.ask("社區三事分流機制怎麼運作")
+    assert reply.outcome == "answer" and reply.blocks[0].source.section == "附:名词解释"
+    assert "三事分流" in reply.blocks[0].body
+
+
 def test_a_term_looked_up_by_name_shows_where_the_report_uses_it(engine: Engine) -> None:
     reply = engine.ask("六零行动")
     assert [b.source.section for b in reply.blocks] == ["附:名词解释", "三、(五)"]
