@@ -570,7 +570,11 @@ class Matcher:
             rest = left.get(intent_id, key)
             if phrase not in rest:
                 continue
-            if loose:
+            greets_first = intent_id == "greeting" and key.startswith(phrase) and len(key) <= 8
+            fits = len(key) <= 16 or len(phrase) >= 3
+            if loose and (greets_first or (intent_id != "greeting" and fits)):
+                # A short phrase is too common to count inside a longer message, and a
+                # greeting only opens one: "有人" in "楼顶加盖了一层,有没有人管" is no 有人吗.
                 return intent_id
             left[intent_id] = rest.replace(phrase, "\0")
             if 2 * (len(key) - len(left[intent_id].replace("\0", ""))) >= len(key):
@@ -613,7 +617,14 @@ class Matcher:
             return Match("miss", f"other place: {place}", 0.0)
         topic = self.uncovered_topic(folded)
         if topic:
-            return Match("miss", f"uncovered topic: {topic}", 0.0)
+            # A service neither report covers makes the question a miss, unless the rest of
+            # it is plainly about a programme they do describe ("一下雨下水道就返臭水,是不是
+            # 雨水污水混在一起了" is about 雨污分流, not the weather).
+            rest = folded.replace(topic, " ")
+            ranked = self._rank_key(_spelling(rest), self.street_of(folded), 2)
+            if not ranked or ranked[0].score < ANSWER_AT or not ranked[0].written:
+                return Match("miss", f"uncovered topic: {topic}", 0.0)
+            text, folded = rest, fold(rest)
         street = self.street_of(folded)
         year = self.uncovered_year(folded, street)
         if year:
