@@ -28,7 +28,7 @@ from bot.textnorm import content, fold, sound_key, subject
 ANSWER_AT = 72.0  # at or above: answer
 # Below ANSWER_AT a clear lead over the runner-up, on a distinctive shared word, still
 # answers: residents' own words rarely reach the wording of an entry.
-LEAD_ANSWER_AT = 52.0
+LEAD_ANSWER_AT = 44.0
 LEAD = 6.0
 CLARIFY_AT = 55.0  # at or above (and not answered): offer candidates
 PASSAGE_ANSWER_AT = 70.0
@@ -68,6 +68,11 @@ SOUND_KEYWORD_MIN = 3  # syllables: a shorter keyword must be found as written
 MISSING_CODE_PENALTY = 0.6
 CODE = re.compile(r"[a-z]+[0-9][a-z0-9.]*|[0-9][0-9.]*[a-z]+[a-z0-9]*")
 YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
+# Each report reviews its first year and plans its second (坪山: 2020 done, 2021 planned;
+# 观湖: 2019 done, 2020 planned). A year in the question says which half it asks about.
+PLAN_HEADING = re.compile(r"计划|重点|打算|思路")
+REVIEW_HEADING = re.compile(r"情况|回顾|总结")
+OTHER_HALF_PENALTY = 0.9
 YEAR_WORD = re.compile(r"(?<![0-9])20[0-9]{2}年(?:度)?")
 # A question asking how many or how much, answered by text with no number in it, asks a
 # figure the report does not give (广场舞音量最多允许多少分贝).
@@ -116,6 +121,8 @@ class _Doc:
     keywords: list[str]  # sound keys of distinctive words and term names
     written_keywords: list[str] = field(default_factory=list)  # the same, as written
     text: str = ""  # every word of the entry, folded: for exact codes (PM2.5, 5G)
+    report: str = ""
+    half: str | None = None  # "review" or "plan": the half of its report it comes from
 
 
 def _freeze(
@@ -167,6 +174,7 @@ class Matcher:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
+        self._halves = self._report_halves(kb)
         self.docs: list[_Doc] = []
         self.passage_docs: list[_Doc] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -257,6 +265,8 @@ class Matcher:
             [sound_key(w) for w in written],
             written,
             fold(" ".join((entry.question, *entry.phrasings, *entry.keywords, entry.answer))),
+            entry.report,
+            self._halves.get((entry.report, entry.section.split(".")[0])),
         )
         self.docs.append(doc)
         index = len(self.docs) - 1
@@ -276,6 +286,28 @@ class Matcher:
                 postings[gram].append((index, weight))
         for keyword in set(doc.keywords):
             self._keyword_index[keyword[:2]].append(index)
+
+    @staticmethod
+    def _report_halves(kb: KnowledgeBase) -> dict[tuple[str, str], str]:
+        """Top-level sections that review the past year or plan the next, by heading."""
+        halves = {}
+        for (report, number), heading in kb.sections.items():
+            if "." in number:
+                continue
+            if PLAN_HEADING.search(heading):
+                halves[(report, number)] = "plan"
+            elif REVIEW_HEADING.search(heading):
+                halves[(report, number)] = "review"
+        return halves
+
+    def halves_asked(self, folded: str) -> dict[str, str]:
+        """For each report, the half a year named in the question points to."""
+        asked: dict[str, str] = {}
+        for year in {int(y) for y in YEAR.findall(folded)}:
+            for report in self.kb.reports.values():
+                if len(report.years) == 2 and year in report.years:
+                    asked[report.id] = "review" if year == report.years[0] else "plan"
+        return asked
 
     @staticmethod
     def _place_patterns(kb: KnowledgeBase) -> list[tuple[str, list[str]]]:
@@ -450,7 +482,12 @@ class Matcher:
         return self._rank_key(spelling, street, limit)
 
     def _rank_key(
-        self, spelling: str, street: str | None, limit: int, codes: tuple[str, ...] = ()
+        self,
+        spelling: str,
+        street: str | None,
+        limit: int,
+        codes: tuple[str, ...] = (),
+        halves: dict[str, str] | None = None,
     ) -> list[Scored]:
         key = sound_key(spelling)
         weights = self._weights(key)
@@ -477,6 +514,8 @@ class Matcher:
                 score *= OTHER_STREET_PENALTY
             if any(code not in doc.text for code in codes):
                 score *= MISSING_CODE_PENALTY
+            if halves and doc.half and halves.get(doc.report, doc.half) != doc.half:
+                score *= OTHER_HALF_PENALTY
             scored.append(
                 Scored(
                     doc.id,
@@ -634,7 +673,7 @@ class Matcher:
         if not key:
             return Match("miss", "only a street name", 0.0, street=street)
         codes = tuple(dict.fromkeys(CODE.findall(folded)))
-        ranked = self._rank_key(spelling, street, CANDIDATES, codes)
+        ranked = self._rank_key(spelling, street, CANDIDATES, codes, self.halves_asked(folded))
         term = self._term_names.get(key) or self._term_within(key)
         if term and (not street or self.kb.entries[term].street == street):
             ranked = [Scored(term, 100.0), *(s for s in ranked if s.id != term)]

@@ -153,6 +153,12 @@ def test_asking_where_at_the_end_is_an_address_the_reports_never_give(
     assert reply.outcome == "miss" and "没有写地址" in reply.text
 
 
+def test_a_year_points_to_the_half_of_the_report_it_names(engine: Engine) -> None:
+    # 观湖's report reviews 2019 and plans 2020: the 2020 target is in the plan.
+    reply = engine.ask("观湖2020年PM2.5定的目标是多少")
+    assert "低于26.5微克/立方米" in "".join(b.body for b in reply.blocks)
+
+
 @pytest.mark.parametrize(
     "question", ["广场舞音量最多允许多少分贝", "爱心接力站有多少个", "安全会客厅开了几次"]
 )
@@ -350,14 +356,23 @@ def test_ask_json_writes_one_object_a_line_in_order() -> None:
 # Measured quality. The issue asks for >= 92% overall; the engine is not there yet (see
 # README). This guards what has been reached so that no change makes it worse, and holds
 # the out-of-scope ceiling exactly as the issue sets it.
-REACHED_ACCURACY = 0.80
-
-
-def test_eval_accuracy_and_false_answer_rate(engine: Engine) -> None:
-    report = evaluate(engine, load_questions(ROOT / "tests" / "eval" / "questions.yaml"))
-    assert len(report.outcomes) >= 250 and len(report.out_of_scope) >= 50
+# The independent sets were written later, by other hands; their floors guard what was
+# reached on them, the first set carries the target itself.
+@pytest.mark.parametrize(
+    ("questions", "floor"),
+    [("questions.yaml", ACCURACY_FLOOR), ("residents-2.yaml", 0.87), ("residents-3.yaml", 0.83)],
+)
+def test_eval_accuracy_and_false_answer_rate(engine: Engine, questions: str, floor: float) -> None:
+    report = evaluate(engine, load_questions(ROOT / "tests" / "eval" / questions))
+    assert len(report.outcomes) >= 200 and len(report.out_of_scope) >= 40
     assert report.false_answer_rate <= FALSE_ANSWER_CEILING
-    assert report.accuracy >= min(REACHED_ACCURACY, ACCURACY_FLOOR)
+    assert report.accuracy >= floor
+
+
+def test_the_main_labeled_set_is_large_enough() -> None:
+    items = load_questions(ROOT / "tests" / "eval" / "questions.yaml")
+    assert len(items) >= 250
+    assert sum(item.expect == "miss" for item in items) >= 50
 
 
 @pytest.mark.parametrize("question", ["最近有什么大新闻", "观湖有多少义警"])
