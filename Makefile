@@ -39,7 +39,7 @@ build: $(STAMP)
 	$(BIN)/policybot build
 
 eval: $(STAMP)
-	$(BIN)/policybot eval
+	$(BIN)/policybot eval --all
 
 bench: $(STAMP)
 	$(BIN)/policybot bench

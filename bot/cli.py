@@ -181,23 +181,39 @@ def run() -> None:
 @click.option(
     "--questions",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    default=None,
-    help="Labeled question set (default tests/eval/questions.yaml).",
+    multiple=True,
+    help="Labeled question set; repeat for several (default tests/eval/questions.yaml).",
+)
+@click.option(
+    "--all", "every_set", is_flag=True, help="Every set in tests/eval/, one after another."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--failures", is_flag=True, help="List every question answered wrongly.")
-def evaluate(questions: Path | None, as_json: bool, failures: bool) -> None:
-    """Measure answer accuracy per category on a labeled question set."""
+def evaluate(questions: tuple[Path, ...], every_set: bool, as_json: bool, failures: bool) -> None:
+    """Measure answer accuracy per category on labeled question sets."""
     from bot.evaluation import evaluate as run_eval
     from bot.evaluation import format_report, load_questions
 
     settings = _settings()
     engine = load_engine(settings.root)
-    path = questions or settings.root / "tests" / "eval" / "questions.yaml"
-    report = run_eval(engine, load_questions(path))
+    eval_dir = settings.root / "tests" / "eval"
+    paths = list(questions)
+    if every_set:
+        paths += sorted(p for p in eval_dir.glob("*.yaml") if p not in paths)
+    paths = paths or [eval_dir / "questions.yaml"]
+    reports = {path.name: run_eval(engine, load_questions(path)) for path in paths}
     if as_json:
-        click.echo(json.dumps(report.summary(), ensure_ascii=False, indent=2))
-    else:
+        summaries = {name: report.summary() for name, report in reports.items()}
+        only = len(summaries) == 1
+        click.echo(
+            json.dumps(
+                next(iter(summaries.values())) if only else summaries, ensure_ascii=False, indent=2
+            )
+        )
+        return
+    for number, (name, report) in enumerate(reports.items()):
+        if len(reports) > 1:
+            click.echo(f"{'' if number == 0 else chr(10)}== {name}")
         click.echo(format_report(report, failures=failures))
 
 

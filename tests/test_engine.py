@@ -369,6 +369,16 @@ def test_eval_accuracy_and_false_answer_rate(engine: Engine, questions: str, flo
     assert report.accuracy >= floor
 
 
+def test_eval_command_reports_every_set_by_category() -> None:
+    result = CliRunner().invoke(main, ["eval", "--all", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert set(figures) == {p.name for p in (ROOT / "tests" / "eval").glob("*.yaml")}
+    for summary in figures.values():
+        assert {"paraphrase", "out_of_scope", "typo"} <= set(summary["categories"])
+        assert 0 <= summary["false_answer_rate"] <= 1
+
+
 def test_the_main_labeled_set_is_large_enough() -> None:
     items = load_questions(ROOT / "tests" / "eval" / "questions.yaml")
     assert len(items) >= 250
