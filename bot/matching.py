@@ -50,6 +50,7 @@ STREET_NAMES = {
     "guanhu": ("观湖街道", "观湖"),
 }
 OTHER_STREET_PENALTY = 0.6
+TRAVEL_VERBS = "(?:去|到|跑|往|从|来回|回|赴|直达|通往|开往)"
 BOTH_STREETS = ("两个街道", "两街道", "两边街道", "两边", "两个街")
 # Weight of an entry's wording vs. its answer text in coverage: a question is about an
 # entry mostly through how it is asked, partly through what the answer says.
@@ -456,6 +457,9 @@ class Matcher:
             masked = folded
             for name in inside:
                 masked = masked.replace(name, "")
+            # A place one travels to or from (跑香港拉货, 去广州) is where the question goes,
+            # not what it is about: the programme asked about may still be ours.
+            masked = re.sub(TRAVEL_VERBS + re.escape(place), "", masked)
             if place in masked:
                 return place
         return None

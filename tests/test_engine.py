@@ -301,6 +301,11 @@ def test_an_uncovered_word_in_a_question_plainly_about_a_programme_does_not_bloc
     assert "扶贫超市" in "".join(b.body for b in reply.blocks)
 
 
+def test_a_place_travelled_to_is_not_what_the_question_is_about(engine: Engine) -> None:
+    assert engine.ask("从香港回来要隔离吗").outcome == "answer"
+    assert engine.ask("香港的垃圾怎么分类").outcome == "miss"
+
+
 def test_how_to_reach_a_person_invents_no_contact_details(engine: Engine) -> None:
     reply = engine.ask("人工客服")
     assert reply.intent == "human"
