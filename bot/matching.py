@@ -124,6 +124,7 @@ class _Doc:
     text: str = ""  # every word of the entry, folded: for exact codes (PM2.5, 5G)
     report: str = ""
     half: str | None = None  # "review" or "plan": the half of its report it comes from
+    spelled_forms: list[str] = field(default_factory=list)  # every way of asking, as written
 
 
 def _freeze(
@@ -268,6 +269,7 @@ class Matcher:
             fold(" ".join((entry.question, *entry.phrasings, *entry.keywords, entry.answer))),
             entry.report,
             self._halves.get((entry.report, entry.section.split(".")[0])),
+            [w for w in (_spelling(t) for t in (entry.question, *entry.phrasings)) if w],
         )
         self.docs.append(doc)
         index = len(self.docs) - 1
@@ -409,7 +411,14 @@ class Matcher:
         phrase = process.extractOne(
             key, doc.forms, scorer=fuzz.ratio, processor=None, score_cutoff=0
         )
-        phrase_score = phrase[1] if phrase else 0.0
+        as_written = process.extractOne(
+            spelling, doc.spelled_forms, scorer=fuzz.ratio, processor=None, score_cutoff=0
+        )
+        # As with coverage, sounding alike counts for less than being written alike: 讲个笑话
+        # sounds three quarters like 违建消化, but shares only 消化's sound.
+        sounded = phrase[1] if phrase else 0.0
+        written_alike = as_written[1] if as_written else 0.0
+        phrase_score = SOUND_ONLY * sounded + (1 - SOUND_ONLY) * written_alike
         keyword_score = 0.0
         matched = ""
         for keyword, written in zip(doc.keywords, doc.written_keywords, strict=True):

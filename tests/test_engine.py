@@ -91,6 +91,7 @@ def test_a_service_neither_report_mentions_is_named_in_the_miss(
         ("银龄志愿队怎么加入", "办理方式", "银龄"),
         ("广场舞太吵会被拘留吗", "法律后果", "广场舞"),
         ("机器人配送是哪年开始的", "日期", "机器人"),
+        ("我家门口那条路的路长叫什么名字", "姓名", "路长"),
     ],
 )
 def test_a_miss_about_an_unstated_detail_points_to_the_programme(
@@ -388,6 +389,14 @@ def test_the_main_labeled_set_is_large_enough() -> None:
     items = load_questions(ROOT / "tests" / "eval" / "questions.yaml")
     assert len(items) >= 250
     assert sum(item.expect == "miss" for item in items) >= 50
+
+
+def test_a_short_phrasing_that_only_sounds_like_a_question_does_not_answer_it(
+    engine: Engine,
+) -> None:
+    # 讲个笑话 sounds three quarters like the phrasing 违建消化 (jiang/jian, xiaohua).
+    assert engine.ask("讲个笑话").outcome == "miss"
+    assert engine.ask("路长治").outcome == "answer"  # a typo still sounds its way home
 
 
 @pytest.mark.parametrize("question", ["最近有什么大新闻", "观湖有多少义警"])
