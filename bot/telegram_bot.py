@@ -1042,11 +1042,13 @@ def run_bot(
     extra_handlers: Sequence[BaseHandler] = (),
     *,
     repeating_jobs: Sequence[tuple[JobCallback, float]] = (),
+    rate_limited: bool = True,
 ) -> int:
     """Serve the bot until Ctrl-C or SIGTERM; the exit code.
 
     0 after a clean stop; EXIT_CONFIG or EXIT_UNAVAILABLE, with one line on stderr, when
     it cannot start. Long polling, or a webhook when ``settings.webhook_url`` is set.
+    ``rate_limited`` as in ``build_application`` (False only for a fake Bot API).
     """
     configure_logging(settings)
     try:
@@ -1055,7 +1057,12 @@ def run_bot(
         options = webhook_options(settings) if settings.webhook_url else None
         asyncio.run(check_token(settings))  # first: nothing else is logged before it
         application = build_application(
-            settings, engine, store, extra_handlers, repeating_jobs=repeating_jobs
+            settings,
+            engine,
+            store,
+            extra_handlers,
+            repeating_jobs=repeating_jobs,
+            rate_limited=rate_limited,
         )
     except StartupError as error:
         return _fail(error)
