@@ -522,15 +522,23 @@ async def _edit_markup(update: Update, markup: InlineKeyboardMarkup) -> None:
 async def wait_for_store(
     store: Store, future: concurrent.futures.Future[Any], what: str
 ) -> Any | None:
-    """The store's result for ``future``, or None if it is failing or slow to answer."""
-    if store.failing:
-        return None
-    try:
-        # shield: giving up must not cancel the store's future, which its writer resolves.
-        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), STORE_WAIT)
-    except asyncio.TimeoutError:
-        logger.warning("the store did not confirm %s within %.0f s; going on", what, STORE_WAIT)
-        return None
+    """The store's result for ``future``, or None if it is failing or slow to answer.
+
+    Gives up as soon as the store reports a failed write (a locked or full database),
+    not only after STORE_WAIT.
+    """
+    waiting = asyncio.wrap_future(future)
+    deadline = asyncio.get_running_loop().time() + STORE_WAIT
+    while not store.failing:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            logger.warning("the store did not confirm %s in %.0f s; going on", what, STORE_WAIT)
+            break
+        # asyncio.wait neither cancels nor raises: the writer still resolves the future.
+        done, _ = await asyncio.wait({waiting}, timeout=min(remaining, 0.05))
+        if done:
+            return waiting.result()
+    return None
 
 
 def _is_question(update: Update) -> bool:
@@ -952,7 +960,9 @@ def build_application(
     async def flush(timeout: float) -> bool:
         current: Store | None = application.bot_data.get("store")
         if current is None or current.failing:
-            return current is None
+            # Nothing to wait for, or nothing worth waiting for: a failing store keeps
+            # its records in memory and says so itself, once a minute.
+            return True
         return await asyncio.to_thread(current.flush, timeout, unless_failing=True)
 
     ledger.flush = flush

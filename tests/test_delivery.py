@@ -12,10 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fake_bot_api import running
 
 from bot.delivery import Ledger
 from bot.engine import Reply
 from bot.storage import CLAIM_KEEP, Store, iso, utc_now
+from bot.telegram_bot import build_application
 
 
 def reply(question: str) -> Reply:
@@ -114,3 +116,55 @@ async def test_the_ledger_gives_up_on_a_handler_that_hangs(caplog) -> None:
     ledger.received([1])
     await asyncio.wait_for(ledger.settle(2, timeout=0.1), 5)
     assert "confirming them anyway" in caplog.text
+
+
+# --- the bot's side: which redelivered updates it answers -----------------------------
+
+
+async def test_after_a_restart_only_the_update_cut_short_is_answered(
+    tg_settings, tg_engine, fake_api
+):
+    # What a killed process left: update 1 answered (its question logged), update 2
+    # claimed but cut short before its question was written, update 3 (/start) handled.
+    with Store(tg_settings.db_path) as before:
+        for update_id in (1, 2, 3):
+            before.claim_update(update_id)
+        log(before, "孩子两岁有托育服务吗", update_id=1)
+    store = Store(tg_settings.db_path).open()
+    async with running(build_application(tg_settings, tg_engine, store)):
+        mark = fake_api.mark()
+        fake_api.message("孩子两岁有托育服务吗", user_id=1)  # Telegram sends all three again
+        fake_api.message("六零行动是什么", user_id=2)
+        fake_api.message("/start", user_id=3)
+        fake_api.message("路长治", user_id=4)  # and a new one
+        await fake_api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 4, after=mark)
+    assert sorted(call.params["chat_id"] for call in fake_api.sent()) == [2, 4]
+    with sqlite3.connect(tg_settings.db_path) as db:
+        logged = dict(db.execute("SELECT update_id, question_id IS NOT NULL FROM updates"))
+    assert logged == {1: 1, 2: 1, 3: 0, 4: 1}
+
+
+def _read_only(path: Path):
+    return lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.05)
+
+
+async def test_a_store_that_cannot_write_still_lets_every_message_be_answered(
+    tg_settings, tg_engine, fake_api
+):
+    Store(tg_settings.db_path).open().close()  # the schema exists; now it cannot be written
+    store = Store(tg_settings.db_path, busy_timeout=0.05, max_backoff=0.1)
+    store._connect = _read_only(tg_settings.db_path)  # type: ignore[method-assign]
+    store.open()
+    async with running(build_application(tg_settings, tg_engine, store)):
+        for text in ("/start", "孩子两岁有托育服务吗", "路长治"):
+            fake_api.message(text)
+        for _ in range(500):  # every message answered while every write fails
+            if len(fake_api.sent()) >= 3:
+                break
+            await asyncio.sleep(0.02)
+        assert len(fake_api.sent()) == 3
+        assert store.failing and store.pending > 0  # held in memory, not written
+        del store._connect  # writable again: shutdown writes what was held
+    with sqlite3.connect(tg_settings.db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM questions").fetchone() == (2,)
+        assert db.execute("SELECT COUNT(*) FROM updates").fetchone() == (3,)
