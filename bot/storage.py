@@ -208,7 +208,7 @@ def migrate(db: sqlite_utils.Database) -> int:
 class _Op:
     """One queued write: an insert into ``table``, or an update named by ``kind``.
 
-    ``done``, when set, gets the op's result once its batch is committed.
+    ``done``, when set, is resolved (with None) once the op's batch is committed.
     """
 
     kind: str  # "insert" | "notified" | "retention" | "claim" | "durable"
