@@ -527,6 +527,8 @@ async def wait_for_store(
     Gives up as soon as the store reports a failed write (a locked or full database),
     not only after STORE_WAIT.
     """
+    if store.failing:
+        return None
     waiting = asyncio.wrap_future(future)
     deadline = asyncio.get_running_loop().time() + STORE_WAIT
     while not store.failing:
