@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check build eval bench clean
+.PHONY: run test lint format check build eval bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,17 +20,17 @@ run: $(STAMP)
 
 ## test: lint, validate the knowledge files, then the whole test suite
 test: $(STAMP)
-	$(BIN)/ruff check bot tests
+	$(BIN)/ruff check bot tests bench
 	$(BIN)/policybot check
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
 
 format: $(STAMP)
-	$(BIN)/ruff format bot tests
-	$(BIN)/ruff check --fix bot tests
+	$(BIN)/ruff format bot tests bench
+	$(BIN)/ruff check --fix bot tests bench
 
 check: $(STAMP)
 	$(BIN)/policybot check
@@ -41,8 +41,13 @@ build: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/policybot eval --all
 
+## bench: engine time per question and memory (real, 10x, 100x knowledge base), start-up
 bench: $(STAMP)
 	$(BIN)/policybot bench
+
+## bench-load: end to end through the fake Bot API on loopback (1,000 simulated users)
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,17 +1,24 @@
 """`policybot bench`: time per question on the real and on synthetic larger knowledge bases.
 
-Figures are reported, never asserted: timing in tests is flaky and says little.
+Each knowledge base is measured in a fresh process (``python -m bot.benchmark``), so that
+its resident memory is its own and not what the larger one before it left behind.
+Figures are reported, never asserted: timing in tests is flaky and says little. The end
+to end load through the fake Bot API is bench/load.py (`make bench-load`).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
+import resource
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -82,6 +89,63 @@ def time_questions(engine: Engine, questions: list[str], rounds: int) -> list[fl
     return samples
 
 
+def memory_mb() -> tuple[float, float]:
+    """(resident, peak resident) memory of this process in MB.
+
+    From /proc/self/status on Linux; elsewhere only the peak, from getrusage (whose unit
+    is kB on Linux, bytes on macOS).
+    """
+    try:
+        fields = dict(
+            line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+        )
+        return (
+            int(fields["VmRSS"].split()[0]) / 1024,
+            int(fields["VmHWM"].split()[0]) / 1024,
+        )
+    except (OSError, KeyError, ValueError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_mb = peak / 1024 / (1024 if sys.platform == "darwin" else 1)
+        return peak_mb, peak_mb
+
+
+def measure(root: Path, scale: int, rounds: int) -> dict[str, Any]:
+    """One knowledge base, in this process: sizes, build times, per-question times, memory."""
+    start = time.perf_counter()
+    kb = load_knowledge(root)
+    load_seconds = time.perf_counter() - start
+    big = synthetic(kb, scale)
+    start = time.perf_counter()
+    engine = Engine(big)
+    index_seconds = time.perf_counter() - start
+    samples = time_questions(engine, questions_for(root), rounds)
+    rss, peak = memory_mb()
+    return {
+        "scale": scale,
+        "entries": len(big.entries),
+        "passages": len(big.passages),
+        "load_s": load_seconds,
+        "index_s": index_seconds,
+        "questions": len(samples),
+        "p50_ms": percentile(samples, 0.5) * 1000,
+        "p99_ms": percentile(samples, 0.99) * 1000,
+        "max_ms": max(samples) * 1000,
+        "rss_mb": rss,
+        "peak_mb": peak,
+    }
+
+
+def measure_in_child(root: Path, scale: int, rounds: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.benchmark", "--scale", str(scale), "--rounds", str(rounds)],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def time_to_first_answer(root: Path) -> float:
     """Seconds from starting a fresh process to its first printed answer."""
     start = time.perf_counter()
@@ -94,29 +158,44 @@ def time_to_first_answer(root: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_benchmark(root: Path, rounds: int = 3, scales: tuple[int, ...] = (1, 20)) -> str:
-    kb = load_knowledge(root)
-    questions = questions_for(root)
+def run_benchmark(root: Path, rounds: int = 3, scales: tuple[int, ...] = (10, 100)) -> str:
+    """The report `policybot bench` prints: the real base, then each synthetic scale."""
+    results = [measure_in_child(root, scale, rounds) for scale in (1, *scales) if scale >= 1]
     lines = [
-        f"{len(questions)} questions x {rounds} rounds; python {sys.version.split()[0]}",
-        f"{'knowledge base':<28}{'entries':>8}{'passages':>9}{'index s':>9}"
-        f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}",
+        f"{len(questions_for(root))} questions x {rounds} rounds; python "
+        f"{sys.version.split()[0]}; each base in a fresh process",
+        f"{'knowledge base':<16}{'entries':>8}{'passages':>9}{'index s':>9}"
+        f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'RSS MB':>8}",
     ]
-    for scale in scales:
-        big = synthetic(kb, scale)
-        start = time.perf_counter()
-        engine = Engine(big)
-        index_seconds = time.perf_counter() - start
-        samples = time_questions(engine, questions, rounds)
-        label = "real" if scale == 1 else f"synthetic {scale}x"
+    for result in results:
+        label = "real" if result["scale"] == 1 else f"synthetic {result['scale']}x"
         lines.append(
-            f"{label:<28}{len(big.entries):>8}{len(big.passages):>9}{index_seconds:>9.2f}"
-            f"{percentile(samples, 0.5) * 1000:>8.2f}{percentile(samples, 0.99) * 1000:>8.2f}"
-            f"{max(samples) * 1000:>8.2f}"
+            f"{label:<16}{result['entries']:>8}{result['passages']:>9}"
+            f"{result['index_s']:>9.2f}{result['p50_ms']:>8.2f}{result['p99_ms']:>8.2f}"
+            f"{result['max_ms']:>8.2f}{result['rss_mb']:>8.0f}"
         )
+    real = results[0]
+    lines.append(
+        f"loading the real knowledge files: {real['load_s']:.2f} s, then the index "
+        f"{real['index_s']:.2f} s (in a running process)"
+    )
     first = [time_to_first_answer(root) for _ in range(3)]
     lines.append(
         f"start to first answer (fresh process, `policybot ask`): "
         f"median {statistics.median(first):.2f} s, worst {max(first):.2f} s"
     )
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bot.benchmark --scale N``: one base measured, as one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+    print(json.dumps(measure(args.root, args.scale, args.rounds)))
+
+
+if __name__ == "__main__":
+    main()

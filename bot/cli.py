@@ -219,12 +219,21 @@ def evaluate(questions: tuple[Path, ...], every_set: bool, as_json: bool, failur
 
 @main.command()
 @click.option("--rounds", default=3, show_default=True, help="Passes over the question set.")
-@click.option("--scale", default=20, show_default=True, help="Size of the synthetic base.")
-def bench(rounds: int, scale: int) -> None:
-    """Time per question (p50, p99) on the real and a synthetic larger base; start-up time."""
+@click.option(
+    "--scale",
+    "scales",
+    type=int,
+    multiple=True,
+    default=(10, 100),
+    show_default=True,
+    help="Size of a synthetic base, in times the real one (repeatable).",
+)
+def bench(rounds: int, scales: tuple[int, ...]) -> None:
+    """Time per question (p50, p99) and memory on the real and synthetic larger bases,
+    each in a fresh process; start-up time. The end-to-end load is `make bench-load`."""
     from bot.benchmark import run_benchmark
 
-    click.echo(run_benchmark(_settings().root, rounds=rounds, scales=(1, scale)))
+    click.echo(run_benchmark(_settings().root, rounds=rounds, scales=scales))
 
 
 main.add_command(missed)

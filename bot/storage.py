@@ -10,6 +10,14 @@ the process lives.
 Every record carries an id made when it is queued and is written with INSERT OR IGNORE,
 so retrying a batch that was in fact partly written cannot duplicate anything.
 
+Telegram redelivers every update whose offset was not confirmed, so after a crash the bot
+may see again updates it had already handled. ``claim_update`` records each update id
+(queued like any record; the caller may wait until it is written) and says whether a
+process before this one claimed it, and which question it logged; ``durable`` lets a
+handler wait until its question is written before replying. The bot uses both to answer
+an update at most once and to confirm it only when its question is on disk
+(bot/delivery.py, bot/telegram_bot.py).
+
 Privacy: question text is masked (bot.privacy) before it is queued, users are stored as a
 keyed hash, and ``apply_retention`` blanks question text older than the retention period.
 The raw chat id is kept only for a pending notification and cleared once it is sent.
@@ -17,6 +25,7 @@ The raw chat id is kept only for a pending notification and cleared once it is s
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import hmac
 import logging
@@ -26,8 +35,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -47,6 +56,10 @@ MAX_BATCH = 500
 RETENTION_EVERY = 24 * 3600.0
 IDLE_POLL = 0.5  # seconds the writer waits for work before checking its timers
 FAILURE_LOG_EVERY = 60.0  # while a failure persists, repeat the warning this often
+# Telegram keeps an unconfirmed update for 24 hours, and update ids may start again at a
+# random number after a quiet week: claims older than this can never be redelivered.
+CLAIM_KEEP = timedelta(hours=48)
+CLAIM_PRUNE_EVERY = 3600.0
 
 
 def utc_now() -> datetime:
@@ -137,9 +150,20 @@ def _step_2_curation(db: sqlite_utils.Database) -> None:
     db["missed_group_questions"].create_index(["group_id"], if_not_exists=True)
 
 
+def _step_3_updates(db: sqlite_utils.Database) -> None:
+    """Telegram update ids seen, and the question each one logged (see claim_update)."""
+    db["updates"].create(
+        {"update_id": int, "time": str, "question_id": str},
+        pk="update_id",
+        if_not_exists=True,
+    )
+    db["updates"].create_index(["time"], if_not_exists=True)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _step_1_log,
     _step_2_curation,
+    _step_3_updates,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -182,14 +206,27 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 @dataclass(frozen=True)
 class _Op:
-    """One queued write: an insert into ``table``, or an update named by ``kind``."""
+    """One queued write: an insert into ``table``, or an update named by ``kind``.
 
-    kind: str  # "insert" | "notified" | "retention"
+    ``done``, when set, is resolved (with None) once the op's batch is committed.
+    """
+
+    kind: str  # "insert" | "notified" | "retention" | "claim" | "durable"
     table: str = ""
     record: dict[str, Any] | None = None
+    done: concurrent.futures.Future[Any] | None = field(default=None, compare=False)
 
 
 _WAKE = _Op("wake")  # wakes the writer at close(); not a record
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the store knew about an update id when it was claimed."""
+
+    new: bool  # not claimed by an earlier process (as far as the store could read)
+    question_id: str | None  # the question it logged then, if it was claimed and logged one
+    written: concurrent.futures.Future[None]  # done once this claim is on disk
 
 
 @dataclass(frozen=True)
@@ -229,10 +266,15 @@ class Store:
         self._writer: threading.Thread | None = None
         self._notified: set[str] = set()  # sent in this process, maybe not yet written
         self._last_retention = 0.0
+        self._last_claim_prune = -CLAIM_PRUNE_EVERY  # prune with the first claim
         self._migrated = False
         self._failing_since: float | None = None
         self._last_failure_log = 0.0
         self._close_deadline = 0.0
+        self._keeper: sqlite3.Connection | None = None
+        # Update ids claimed by earlier processes (Telegram redelivers only recent ones),
+        # with the question each logged; read once at open().
+        self._earlier_claims: dict[int, str | None] = {}
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -251,6 +293,8 @@ class Store:
         except (sqlite3.DatabaseError, OSError) as error:
             self._count_failure("cannot migrate the schema now", error)
         self._load_secret()
+        self._load_claims()
+        self._keep_open()
         self._stopping.clear()
         self._writer = threading.Thread(target=self._run, name="policybot-store", daemon=True)
         self._writer.start()
@@ -270,6 +314,27 @@ class Store:
         if self._writer.is_alive():
             log.error("store: writer did not stop within %.0f s", timeout)
         self._writer = None
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
+
+    def _keep_open(self) -> None:
+        """Hold one idle connection for the store's lifetime.
+
+        When the last connection to a WAL database closes, SQLite checkpoints and deletes
+        the WAL file, and the next connection builds it again: about 2 ms per batch, which
+        each claimed update waits for. The idle connection holds no transaction or lock,
+        so it neither blocks checkpoints nor other writers. Best effort: without it the
+        store is only slower.
+        """
+        if self._keeper is not None:
+            return
+        try:
+            keeper = sqlite3.connect(str(self.path), check_same_thread=False)
+            keeper.execute("PRAGMA schema_version").fetchall()  # maps the WAL index; ends
+            self._keeper = keeper
+        except (sqlite3.DatabaseError, OSError) as error:
+            log.debug("store: no idle connection (%s); each write reopens the file", error)
 
     def __enter__(self) -> Store:
         return self.open()
@@ -283,17 +348,27 @@ class Store:
         with self._counts:
             return self._queued - self._written
 
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Block until every record queued so far is written; False on timeout."""
+    @property
+    def failing(self) -> bool:
+        """Whether the last write failed (and no write has succeeded since)."""
+        return self._failing_since is not None
+
+    def flush(self, timeout: float = 5.0, *, unless_failing: bool = False) -> bool:
+        """Block until every record queued so far is written; False on timeout.
+
+        With ``unless_failing``, also give up (False) as soon as a write fails: the caller
+        would rather go on than wait out a locked or full database.
+        """
         deadline = time.monotonic() + timeout
         self._retry_now.set()
         with self._counts:
             target = self._queued
             while self._written < target:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or (unless_failing and self.failing):
                     return False
-                self._counts.wait(remaining)
+                # Wake now and then to notice a failure, which does not notify.
+                self._counts.wait(min(remaining, 0.1) if unless_failing else remaining)
         return True
 
     # --- connections -------------------------------------------------------------
@@ -339,6 +414,18 @@ class Store:
             log.warning("store: using a temporary user key secret for this run")
             self._secret = secrets.token_hex(32).encode()
 
+    def _load_claims(self) -> None:
+        cutoff = iso(utc_now() - CLAIM_KEEP)
+        try:
+            with self._connection() as db:
+                rows = db.execute(
+                    "SELECT update_id, question_id FROM updates WHERE time >= ?", [cutoff]
+                ).fetchall()
+        except (sqlite3.DatabaseError, OSError) as error:
+            rows = []
+            self._count_failure("cannot read the updates handled before", error)
+        self._earlier_claims = {int(update_id): question for update_id, question in rows}
+
     def user_key(self, user_id: int | None) -> str | None:
         """A keyed hash of a Telegram user id: stable per database, never the raw id."""
         if user_id is None:
@@ -364,10 +451,12 @@ class Store:
         chat_id: int | None,
         reply: Reply,
         seconds: float,
+        update_id: int | None = None,
     ) -> str:
         """Queue one question and the engine's reply; the new question id, at once.
 
         ``chat_id`` is not stored: a question needs no chat to be counted or grouped.
+        ``update_id`` (the Telegram update that asked) is noted on the update's claim.
         """
         del chat_id
         question_id = new_id()
@@ -392,7 +481,28 @@ class Store:
             "reason": mask(reply.reason),
         }
         self._put(_Op("insert", "questions", record))
+        if update_id is not None:
+            self._put(_Op("claim", record={"update_id": update_id, "question_id": question_id}))
         return question_id
+
+    def claim_update(self, update_id: int) -> Claim:
+        """Record that Telegram update ``update_id`` is being handled; at once.
+
+        ``new`` unless a process before this one (killed before confirming it) claimed
+        it, in which case ``question_id`` is the question it logged, if any. The claim is
+        queued: wait on ``written`` before doing anything that must not happen twice.
+        """
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._put(_Op("claim", record={"update_id": update_id}, done=done))
+        if update_id in self._earlier_claims:
+            return Claim(False, self._earlier_claims[update_id], done)
+        return Claim(True, None, done)
+
+    def durable(self) -> concurrent.futures.Future[None]:
+        """A future that completes once everything queued before this call is written."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._put(_Op("durable", done=done))
+        return done
 
     def log_vote(
         self,
@@ -530,6 +640,7 @@ class Store:
                     log.info("store: writing again; %d held record(s) written", len(batch))
                     self._failing_since = None
                 self._acknowledge(len(batch))
+                _resolve(batch)
                 batch, delay = [], 0.0
                 continue
             if self._stopping.is_set() and time.monotonic() >= self._close_deadline:
@@ -566,17 +677,25 @@ class Store:
             self._count_failure(f"write of {len(batch)} record(s) failed", error)
         return False
 
-    @staticmethod
-    def _apply(db: sqlite_utils.Database, batch: list[_Op]) -> None:
+    def _apply(self, db: sqlite_utils.Database, batch: list[_Op]) -> None:
         inserts: dict[str, list[dict[str, Any]]] = {}
         for op in batch:
             if op.kind == "insert":
                 inserts.setdefault(op.table, []).append(op.record or {})
         for table, records in inserts.items():
             db[table].insert_all(records, ignore=True)
+        if any(op.kind == "claim" for op in batch):
+            now = time.monotonic()
+            if now - self._last_claim_prune >= CLAIM_PRUNE_EVERY:
+                # Before this batch's claims: a stale row would hide a new update's claim.
+                cutoff = iso(utc_now() - CLAIM_KEEP)
+                db.execute("DELETE FROM updates WHERE time < ?", [cutoff])
+                self._last_claim_prune = now
         for op in batch:
             record = op.record or {}
-            if op.kind == "notified":
+            if op.kind == "claim":
+                _claim(db, record)
+            elif op.kind == "notified":
                 db.execute(
                     "UPDATE notifications SET sent_at = ?, chat_id = NULL WHERE id = ?",
                     [record["sent_at"], record["id"]],
@@ -602,6 +721,28 @@ class Store:
             type(error).__name__,
             error,
         )
+
+
+def _claim(db: sqlite_utils.Database, record: dict[str, Any]) -> None:
+    """Claim an update id, or note the question it logged (``question_id`` in record)."""
+    update_id, question_id = record["update_id"], record.get("question_id")
+    db.execute(
+        "INSERT OR IGNORE INTO updates (update_id, time, question_id) VALUES (?, ?, ?)",
+        [update_id, iso(utc_now()), question_id],
+    )
+    if question_id is not None:
+        db.execute(
+            "UPDATE updates SET question_id = ? WHERE update_id = ?", [question_id, update_id]
+        )
+
+
+def _resolve(batch: list[_Op]) -> None:
+    """Tell the callers waiting for these ops that they are written (a caller that
+    stopped waiting is fine)."""
+    for op in batch:
+        if op.done is not None and not op.done.done():
+            with suppress(concurrent.futures.InvalidStateError):
+                op.done.set_result(None)
 
 
 def _blank_old_text(db: sqlite_utils.Database, cutoff: str) -> None:

@@ -61,10 +61,13 @@ from telegram.ext import (
 )
 
 from bot.config import Settings, mask_token
+from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
 from bot.engine import Engine, Reply, Suggestion
 from bot.replies import render_html, split_message
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from bot.storage import Store
 
 # What JobQueue.run_repeating accepts: an async function of the context.
@@ -88,6 +91,10 @@ CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
 OWN_PREFIXES = r"^(a|t|v|x|n|p):"
 TERMS_PER_PAGE = 10
 INLINE_RESULTS = 10
+# How long a handler waits for the store to confirm a write it depends on (an update's
+# claim, a question written before its answer). A healthy store takes milliseconds; past
+# this, or while the store is failing, the bot answers anyway: answering comes first.
+STORE_WAIT = 1.0
 
 WELCOME = (
     "您好!我是<b>坪山街道、观湖街道政策问答助手</b>。\n"
@@ -450,6 +457,7 @@ def log_question(
             chat_id=chat.id if chat else None,
             reply=reply,
             seconds=seconds,
+            update_id=update.update_id,
         )
     except Exception:
         logger.exception("could not log a question; answering anyway")
@@ -486,10 +494,17 @@ async def send(
 async def send_reply(
     update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, seconds: float
 ) -> None:
-    """Log ``reply`` and send it rendered, with the buttons for its outcome."""
+    """Log ``reply`` and send it rendered, with the buttons for its outcome.
+
+    The question is written before the answer goes out, so that after a crash an update
+    with no question on record is known to be unanswered (see ``claim_update``).
+    """
     engine = _engine(context)
     question_id = log_question(update, context, reply, seconds)
-    stored = _store(context) is not None
+    store = _store(context)
+    stored = store is not None
+    if store is not None:
+        await wait_for_store(store, store.durable(), "the question to be written")
     logger.debug(
         "reply: outcome=%s entry=%s reason=%s", reply.outcome, reply.entry_id, reply.reason
     )
@@ -504,7 +519,61 @@ async def _edit_markup(update: Update, markup: InlineKeyboardMarkup) -> None:
         logger.debug("could not edit the buttons: %s", error)
 
 
+async def wait_for_store(
+    store: Store, future: concurrent.futures.Future[Any], what: str
+) -> Any | None:
+    """The store's result for ``future``, or None if it is failing or slow to answer.
+
+    Gives up as soon as the store reports a failed write (a locked or full database),
+    not only after STORE_WAIT.
+    """
+    if store.failing:
+        return None
+    waiting = asyncio.wrap_future(future)
+    deadline = asyncio.get_running_loop().time() + STORE_WAIT
+    while not store.failing:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            logger.warning("the store did not confirm %s in %.0f s; going on", what, STORE_WAIT)
+            break
+        # asyncio.wait neither cancels nor raises: the writer still resolves the future.
+        done, _ = await asyncio.wait({waiting}, timeout=min(remaining, 0.05))
+        if done:
+            return waiting.result()
+    return None
+
+
+def _is_question(update: Update) -> bool:
+    """A new text message that is not a command: what ``ask`` answers (if addressed)."""
+    message = update.message
+    return message is not None and bool(message.text) and not message.text.startswith("/")
+
+
 # --- handlers ------------------------------------------------------------------------
+
+
+async def claim_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Do not handle again an update that was handled before a crash.
+
+    Telegram redelivers every update the bot had not confirmed when it died (bot/delivery.py
+    confirms only handled ones), and some of those were answered. Each update id is
+    claimed in the store, and the claim is on disk before anything is sent: here for most
+    updates, and for text questions in ``send_reply``, which writes the question before
+    answering (one wait per update, not two). An update an earlier process claimed is
+    skipped, except a text question that logged no question: that one was never answered.
+    """
+    store = _store(context)
+    if store is None:
+        return
+    claim = store.claim_update(update.update_id)
+    if not claim.new:
+        if claim.question_id is None and _is_question(update):
+            logger.info("update %d was cut short by a restart; answering it", update.update_id)
+        else:
+            logger.info("update %d was handled before a restart; not again", update.update_id)
+            raise ApplicationHandlerStop
+    if not _is_question(update):
+        await wait_for_store(store, claim.written, "an update's claim")
 
 
 async def guard_flood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -728,7 +797,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register_handlers(application: Application, extra_handlers: Sequence[BaseHandler] = ()) -> None:
     """Every handler, in the order PTB tries them (the first match in a group wins)."""
-    # Group -1 runs first and may stop the update (ApplicationHandlerStop).
+    # Groups -2 and -1 run first and may stop the update (ApplicationHandlerStop).
+    application.add_handler(TypeHandler(Update, claim_update), group=-2)
     application.add_handler(TypeHandler(Update, guard_flood), group=-1)
     new_message = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("start", start, filters=new_message))
@@ -851,12 +921,15 @@ def build_application(
     extra_handlers: Sequence[BaseHandler] = (),
     *,
     repeating_jobs: Sequence[tuple[JobCallback, float]] = (),
+    rate_limited: bool = True,
 ) -> Application:
     """The Application with every handler registered; nothing is started or contacted.
 
     With ``store=None`` the store named by ``settings.db_path`` is opened in post_init.
     ``repeating_jobs`` are (callback, seconds) pairs for the job queue, e.g. the curation
-    module's notification job.
+    module's notification job. ``rate_limited=False`` drops the limiter that keeps the
+    bot within Telegram's flood limits: only for a Bot API that has none (load tests and
+    benchmarks against the fake server on loopback).
     """
     if not settings.token:
         raise StartupError("TELEGRAM_BOT_TOKEN is not set.")
@@ -867,20 +940,34 @@ def build_application(
         link_preview_options=LinkPreviewOptions(is_disabled=True),
         allow_sending_without_reply=True,  # the question may be deleted before we answer
     )
-    application = (
+    ledger = Ledger()
+    builder = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(file_url_for(settings.base_url))
         .defaults(defaults)
-        .rate_limiter(AIORateLimiter())
+        .get_updates_request(AckAfterHandling(ledger))
+        .concurrent_updates(LedgerProcessor(ledger))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .build()
     )
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter())
+    application = builder.build()
     application.bot_data.update(
         engine=engine, settings=settings, store=store, flood_guard=FloodGuard()
     )
+
+    async def flush(timeout: float) -> bool:
+        current: Store | None = application.bot_data.get("store")
+        if current is None or current.failing:
+            # Nothing to wait for, or nothing worth waiting for: a failing store keeps
+            # its records in memory and says so itself, once a minute.
+            return True
+        return await asyncio.to_thread(current.flush, timeout, unless_failing=True)
+
+    ledger.flush = flush
     register_handlers(application, extra_handlers)
     for callback, seconds in repeating_jobs:
         if application.job_queue is None:
@@ -967,11 +1054,13 @@ def run_bot(
     extra_handlers: Sequence[BaseHandler] = (),
     *,
     repeating_jobs: Sequence[tuple[JobCallback, float]] = (),
+    rate_limited: bool = True,
 ) -> int:
     """Serve the bot until Ctrl-C or SIGTERM; the exit code.
 
     0 after a clean stop; EXIT_CONFIG or EXIT_UNAVAILABLE, with one line on stderr, when
     it cannot start. Long polling, or a webhook when ``settings.webhook_url`` is set.
+    ``rate_limited`` as in ``build_application`` (False only for a fake Bot API).
     """
     configure_logging(settings)
     try:
@@ -980,7 +1069,12 @@ def run_bot(
         options = webhook_options(settings) if settings.webhook_url else None
         asyncio.run(check_token(settings))  # first: nothing else is logged before it
         application = build_application(
-            settings, engine, store, extra_handlers, repeating_jobs=repeating_jobs
+            settings,
+            engine,
+            store,
+            extra_handlers,
+            repeating_jobs=repeating_jobs,
+            rate_limited=rate_limited,
         )
     except StartupError as error:
         return _fail(error)

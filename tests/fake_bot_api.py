@@ -10,6 +10,7 @@ long-polls them with getUpdates, and every request the bot makes is recorded as 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import json
 import re
@@ -552,6 +553,7 @@ class FakeStore:
         self.votes: list[dict[str, Any]] = []
         self.notifications: list[dict[str, Any]] = []
         self.closed = False
+        self.claimed: list[int] = []
         self._ids = itertools.count(1)
 
     def log_question(self, **record: Any) -> str:
@@ -564,6 +566,23 @@ class FakeStore:
 
     def request_notification(self, **record: Any) -> None:
         self.notifications.append(record)
+
+    # Delivery bookkeeping (see bot/delivery.py): in memory everything is "written" at once.
+    failing = False
+
+    def claim_update(self, update_id: int) -> Any:
+        from bot.storage import Claim
+
+        self.claimed.append(update_id)
+        return Claim(True, None, self.durable())
+
+    def durable(self) -> concurrent.futures.Future[None]:
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        done.set_result(None)
+        return done
+
+    def flush(self, timeout: float = 5.0, *, unless_failing: bool = False) -> bool:
+        return True
 
     def close(self) -> None:
         self.closed = True

@@ -1,0 +1,119 @@
+"""Confirm an update to Telegram only once it is handled and its question is on disk.
+
+With long polling, asking getUpdates for offset N confirms every update below N, and
+Telegram never sends a confirmed update again. python-telegram-bot's Updater asks for
+the next offset as soon as it has *queued* a batch, so a process killed while working
+through a batch has confirmed updates it never answered nor logged: they are lost.
+
+Here the getUpdates request waits until every update below the offset it confirms has
+been handled and the store has written what they queued. A crash then loses nothing
+confirmed; Telegram redelivers the rest, and the claims in the store (``claim_update``
+in bot.storage, checked by the first handler in bot.telegram_bot) keep an update that
+was already answered from being answered again.
+
+While the database is failing the bot does not wait for it (it would stop answering):
+updates are confirmed once handled, and their records wait in memory for the database.
+Webhook mode is not covered: PTB answers Telegram's POST before handling the update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+from telegram import Update
+from telegram.ext import SimpleUpdateProcessor
+from telegram.request import HTTPXRequest, RequestData
+
+logger = logging.getLogger(__name__)
+
+# How long a getUpdates may wait for the updates it confirms. Beyond it (a handler that
+# hangs) the bot confirms anyway and says so: polling must not stop for good.
+SETTLE_TIMEOUT = 30.0
+# How long it then waits for the store to write their records (a healthy store takes
+# milliseconds; a failing one is not waited for at all).
+FLUSH_TIMEOUT = 5.0
+
+
+class Ledger:
+    """Update ids fetched from Telegram and not yet handled."""
+
+    def __init__(self, flush: Callable[[float], Awaitable[bool]] | None = None):
+        self.flush = flush  # writes what handled updates queued; set once the store exists
+        self._pending: set[int] = set()
+        self._changed: asyncio.Event | None = None  # made in the running loop
+
+    def received(self, update_ids: list[int]) -> None:
+        self._pending.update(update_ids)
+
+    def handled(self, update_id: int) -> None:
+        self._pending.discard(update_id)
+        if self._changed is not None:
+            self._changed.set()
+
+    def unhandled_below(self, offset: int) -> list[int]:
+        return sorted(u for u in self._pending if u < offset)
+
+    async def settle(self, offset: int, timeout: float = SETTLE_TIMEOUT) -> None:
+        """Wait until every update below ``offset`` is handled and its records written."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        while self.unhandled_below(offset):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                logger.error(
+                    "updates %s are still being handled after %.0f s; confirming them anyway",
+                    self.unhandled_below(offset),
+                    timeout,
+                )
+                break
+            self._changed.clear()
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+        if self.flush is not None and not await self.flush(FLUSH_TIMEOUT):
+            logger.warning("confirming updates whose records are not written yet")
+
+
+class AckAfterHandling(HTTPXRequest):
+    """The request object for getUpdates: waits on the ledger before confirming.
+
+    PTB sends only getUpdates through this object (ApplicationBuilder.get_updates_request),
+    the Updater's last call at shutdown included.
+    """
+
+    def __init__(self, ledger: Ledger, **kwargs: Any):
+        kwargs.setdefault("connection_pool_size", 1)  # what PTB uses for getUpdates
+        super().__init__(**kwargs)
+        self.ledger = ledger
+
+    async def post(
+        self, url: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        offset = request_data.parameters.get("offset") if request_data is not None else None
+        if isinstance(offset, int) and offset > 0:
+            await self.ledger.settle(offset)
+        result = await super().post(url, request_data, *args, **kwargs)
+        if isinstance(result, list):
+            self.ledger.received([item["update_id"] for item in result if isinstance(item, dict)])
+        return result
+
+
+class LedgerProcessor(SimpleUpdateProcessor):
+    """PTB's default one-at-a-time processing, telling the ledger when an update is done
+    (its handlers and error handler have returned)."""
+
+    def __init__(self, ledger: Ledger, max_concurrent_updates: int = 1):
+        super().__init__(max_concurrent_updates)
+        self.ledger = ledger
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await coroutine
+        finally:
+            if isinstance(update, Update):
+                self.ledger.handled(update.update_id)
