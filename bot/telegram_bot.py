@@ -63,6 +63,7 @@ from telegram.ext import (
 from bot.config import Settings, mask_token
 from bot.engine import Engine, Reply, Suggestion
 from bot.replies import render_html, split_message
+from bot.textnorm import clean
 
 if TYPE_CHECKING:
     from bot.storage import Store
@@ -88,6 +89,7 @@ CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
 OWN_PREFIXES = r"^(a|t|v|x|n|p):"
 TERMS_PER_PAGE = 10
 INLINE_RESULTS = 10
+ECHO_CHARS = 20  # of a /term word that was not found, quoted back to the user
 
 WELCOME = (
     "您好!我是<b>坪山街道、观湖街道政策问答助手</b>。\n"
@@ -173,7 +175,9 @@ class Button:
 
 def parse_callback(data: str | None) -> Button | None:
     """The button ``data`` names, or None if it is not data this module made."""
-    if not data or len(data.encode()) > CALLBACK_LIMIT:
+    # Everything this module makes is ASCII; checking that first also keeps .encode()
+    # from raising on a forged lone surrogate ("\ud800" is valid JSON).
+    if not data or not data.isascii() or len(data) > CALLBACK_LIMIT:
         return None
     parts = data.split(":")
     kind, args = parts[0], parts[1:]
@@ -321,11 +325,23 @@ def find_term(engine: Engine, word: str) -> str | None:
     for entry in glossary:
         if wanted in {_plain(k) for k in entry.keywords}:
             return entry.id
+    # Below, any glossary entry among twenty search results would do, so junk and words
+    # the reports never use ("公积金", "%s{0}") borrowed a term ("公厕革命", "“六零”行动").
+    # What the engine itself declines has no term.
+    if engine.ask(word).outcome == "miss":
+        return None
     ids = {entry.id for entry in glossary}
     for suggestion in engine.search(word, limit=20):
         if suggestion.id in ids:
             return suggestion.id
     return None
+
+
+def echo(word: str) -> str:
+    """``word`` fit to quote back: without control, zero-width, bidi or surrogate
+    characters (a lone surrogate cannot even be sent), and short."""
+    cleaned = clean(word)
+    return cleaned if len(cleaned) <= ECHO_CHARS else cleaned[: ECHO_CHARS - 1] + "…"
 
 
 def known_answer_id(engine: Engine, entry_id: str) -> bool:
@@ -550,7 +566,8 @@ async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def term(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/term 词: straight to the glossary entry; without a word, the list to tap."""
     engine = _engine(context)
-    word = " ".join(context.args or ()).strip()
+    # Cleaned first: a word of zero-width, control or surrogate characters is no word.
+    word = clean(" ".join(context.args or ()))
     entry_id = find_term(engine, word) if word else None
     if entry_id is not None:
         started = time.perf_counter()
@@ -562,7 +579,7 @@ async def term(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert page is not None  # page 0 always exists
     text, markup = page
     if word:
-        text = TERM_NOT_FOUND.format(word=escape(word))
+        text = TERM_NOT_FOUND.format(word=escape(echo(word)))
     await send(update, text, markup)
 
 
@@ -867,7 +884,7 @@ def build_application(
         link_preview_options=LinkPreviewOptions(is_disabled=True),
         allow_sending_without_reply=True,  # the question may be deleted before we answer
     )
-    application = (
+    builder = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.base_url)
@@ -876,8 +893,8 @@ def build_application(
         .rate_limiter(AIORateLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .build()
     )
+    application = builder.build()
     application.bot_data.update(
         engine=engine, settings=settings, store=store, flood_guard=FloodGuard()
     )

@@ -181,7 +181,9 @@ class _MethodHandler(tornado.web.RequestHandler):
         status, payload = await self.api._handle(token, method, params)
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload, ensure_ascii=False))
+        # ASCII escapes: an update may carry a lone surrogate ("\ud800"), which is valid
+        # JSON (Telegram can send it) but cannot be encoded as UTF-8.
+        self.finish(json.dumps(payload, ensure_ascii=True))
 
 
 class FakeBotApi:
@@ -541,7 +543,8 @@ class FakeBotApi:
 
 
 def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    # surrogatepass: a lone surrogate counts as the one UTF-16 unit it is.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 class FakeStore:
