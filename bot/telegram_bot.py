@@ -44,7 +44,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -777,6 +777,59 @@ def register_handlers(application: Application, extra_handlers: Sequence[BaseHan
     application.add_error_handler(on_error)
 
 
+# --- talking to the Bot API ---------------------------------------------------------
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's rate limiter, which also waits out a 429 (``retry_after``) and tries again,
+    plus retries after a 5xx, a timeout or a dropped connection.
+
+    PTB itself never repeats a request that failed on the network, so without this a
+    resident's answer is lost on the first hiccup. A retry can duplicate a message when
+    Telegram did deliver it and only the response was lost: the Bot API has no
+    idempotency key, and an answer shown twice is better than none. 400s (BadRequest),
+    403s and 401s are not retried: they will fail the same way again.
+    getUpdates never comes here: PTB's updater retries it itself.
+    """
+
+    def __init__(self, *, network_retries: int = 3, backoff: float = 0.5, max_retries: int = 3):
+        super().__init__(max_retries=max_retries)
+        self.network_retries = network_retries
+        self.backoff = backoff
+        self.retried = 0  # network retries made, for tests and diagnostics
+
+    async def process_request(
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except NetworkError as error:  # TimedOut included
+                if isinstance(error, BadRequest) or attempt >= self.network_retries:
+                    raise
+                attempt += 1
+                self.retried += 1
+                kind = "timed out" if isinstance(error, TimedOut) else "failed"
+                logger.warning(
+                    "%s %s (%s); retry %d of %d",
+                    endpoint,
+                    kind,
+                    error,
+                    attempt,
+                    self.network_retries,
+                )
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+
+
 # --- life cycle ----------------------------------------------------------------------
 
 
@@ -868,12 +921,15 @@ def build_application(
     extra_handlers: Sequence[BaseHandler] = (),
     *,
     repeating_jobs: Sequence[tuple[JobCallback, float]] = (),
+    http_timeout: float | None = None,
 ) -> Application:
     """The Application with every handler registered; nothing is started or contacted.
 
     With ``store=None`` the store named by ``settings.db_path`` is opened in post_init.
     ``repeating_jobs`` are (callback, seconds) pairs for the job queue, e.g. the curation
-    module's notification job.
+    module's notification job. ``http_timeout`` (seconds) replaces PTB's 5 s read and
+    write timeouts (for getUpdates, what is added to the long-poll time); tests use a
+    short one to meet a stalled server quickly.
     """
     if not settings.token:
         raise StartupError("TELEGRAM_BOT_TOKEN is not set.")
@@ -890,10 +946,16 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(file_url_for(settings.base_url))
         .defaults(defaults)
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(RetryingRateLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    if http_timeout is not None:
+        builder = (
+            builder.read_timeout(http_timeout)
+            .write_timeout(http_timeout)
+            .get_updates_read_timeout(http_timeout)  # added to the long-poll timeout
+        )
     application = builder.build()
     application.bot_data.update(
         engine=engine, settings=settings, store=store, flood_guard=FloodGuard()
