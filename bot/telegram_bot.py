@@ -873,12 +873,13 @@ def quiet_http_logging() -> None:
 
 
 class RedactToken(logging.Filter):
-    """Replaces the bot token with its masked form in any record (defence in depth)."""
+    """Replaces the bot token (or another secret) with its masked form in any record
+    (defence in depth)."""
 
-    def __init__(self, token: str):
+    def __init__(self, token: str, masked: str | None = None):
         super().__init__()
         self.token = token
-        self.masked = mask_token(token)
+        self.masked = mask_token(token) if masked is None else masked
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -901,17 +902,30 @@ class RedactToken(logging.Filter):
 TOKEN_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
 
 
-def protect_token(token: str) -> None:
+def protect_token(token: str, masked: str | None = None) -> None:
     """Mask ``token`` in records of the loggers that write it and in every root handler.
 
     A logger's filter sees its records wherever they go (pytest's capture included); a
     root handler's filter catches any other record that reaches the log output.
+    ``masked`` replaces it (default: the token's masked form).
     """
     targets: list[logging.Filterer] = [logging.getLogger(name) for name in TOKEN_LOGGERS]
     targets += logging.getLogger().handlers
     for target in targets:
         if not any(isinstance(f, RedactToken) and f.token == token for f in target.filters):
-            target.addFilter(RedactToken(token))
+            target.addFilter(RedactToken(token, masked))
+
+
+WEBHOOK_SECRET_MASK = "(webhook secret)"
+
+
+def protect_secrets(settings: Settings) -> None:
+    """The token, and the webhook secret: PTB logs setWebhook's parameters, secret_token
+    included, at DEBUG."""
+    if settings.token:
+        protect_token(settings.token)
+    if settings.webhook_secret:
+        protect_token(settings.webhook_secret, WEBHOOK_SECRET_MASK)
 
 
 def build_application(
@@ -934,7 +948,7 @@ def build_application(
     if not settings.token:
         raise StartupError("TELEGRAM_BOT_TOKEN is not set.")
     quiet_http_logging()
-    protect_token(settings.token)  # before build(): creating the Bot logs its URL
+    protect_secrets(settings)  # before build(): creating the Bot logs its URL
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -978,8 +992,7 @@ def configure_logging(settings: Settings) -> None:
     # The job queue logs two lines at INFO for every run of a repeating job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING if level > logging.DEBUG else level)
     quiet_http_logging()
-    if settings.token:
-        protect_token(settings.token)
+    protect_secrets(settings)
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
