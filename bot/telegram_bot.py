@@ -62,6 +62,7 @@ from telegram.ext import (
 
 from bot.config import Settings, mask_token
 from bot.engine import Engine, Reply, Suggestion
+from bot.privacy import mask
 from bot.replies import render_html, split_message
 from bot.textnorm import clean
 
@@ -916,16 +917,52 @@ def protect_token(token: str, masked: str | None = None) -> None:
             target.addFilter(RedactToken(token, masked))
 
 
+class MaskPersonalData(logging.Filter):
+    """Masks phone, 身份证 and bank card numbers (bot.privacy) in a record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the formatter's problem, not ours
+            return True
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+# At DEBUG, PTB logs every update (Application: "Processing update …", the webhook
+# handler: its raw body, the Bot: getUpdates' result) and every call's parameters:
+# residents' text, with whatever numbers they typed.
+PERSONAL_DATA_LOGGERS = (
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Application",
+    "telegram.ext.Updater",
+    "telegram.ext",
+)
+
+
+def protect_personal_data() -> None:
+    """Mask personal data in the records of PTB's loggers and of every root handler."""
+    targets: list[logging.Filterer] = [logging.getLogger(n) for n in PERSONAL_DATA_LOGGERS]
+    targets += logging.getLogger().handlers
+    for target in targets:
+        if not any(isinstance(f, MaskPersonalData) for f in target.filters):
+            target.addFilter(MaskPersonalData())
+
+
 WEBHOOK_SECRET_MASK = "(webhook secret)"
 
 
 def protect_secrets(settings: Settings) -> None:
-    """The token, and the webhook secret: PTB logs setWebhook's parameters, secret_token
-    included, at DEBUG."""
+    """The token; the webhook secret (PTB logs setWebhook's parameters, secret_token
+    included, at DEBUG); residents' personal data."""
     if settings.token:
         protect_token(settings.token)
     if settings.webhook_secret:
         protect_token(settings.webhook_secret, WEBHOOK_SECRET_MASK)
+    protect_personal_data()
 
 
 def build_application(

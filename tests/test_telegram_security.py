@@ -412,3 +412,42 @@ async def test_personal_data_is_masked_in_every_stored_row_and_on_the_curators_s
     assert "[" in screen
     for _, raw, _ in PERSONAL:
         assert _compact(raw) not in _compact(screen)
+
+
+async def test_personal_data_is_masked_in_debug_logs(
+    tg_settings, tg_engine, fake_api: FakeBotApi, every_log_line: _Everything
+) -> None:
+    """PTB logs each update (and the webhook its raw body) at DEBUG: the numbers a
+    resident typed must not be in any line, in polling or webhook mode."""
+    application = build_application(tg_settings, tg_engine, FakeStore())
+    async with running(application):
+        for number, (text, _, _) in enumerate(PERSONAL):
+            await say(fake_api, text, 7100 + number)
+        await say(fake_api, "/term 13812345678", 7200)  # echoed in the reply's text
+    settings = replace(
+        tg_settings,
+        webhook_url="https://bot.example.test/hook",
+        webhook_secret=SECRET,
+        port=free_port(),
+    )
+    application = build_application(settings, tg_engine, FakeStore())
+    await application.initialize()
+    await application.updater.start_webhook(**webhook_options(settings))
+    await application.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            for number, (text, _, _) in enumerate(PERSONAL):
+                await client.post(
+                    f"http://127.0.0.1:{settings.port}/hook",
+                    content=_update(500 + number, text),
+                    headers={"Content-Type": "application/json", HEADER: SECRET},
+                )
+        await fake_api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 1001)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+    text = every_log_line.stream.getvalue()
+    assert "Processing update" in text and "Webhook received data" in text
+    for _, raw, _ in PERSONAL:
+        assert raw not in text and _compact(raw) not in _compact(text), raw
