@@ -175,11 +175,9 @@ async def test_get_updates_faults_lose_and_repeat_no_update(bot, fake_api, fault
 
 
 async def test_a_lost_response_is_retried_and_delivered_twice(bot, fake_api, caplog) -> None:
-    """Documented limit: Telegram delivered the message but the response was lost.
-
-    The bot cannot tell this from a request that never arrived, and retries: the resident
-    sees the answer twice. (Without the retry a lost request would lose the answer.)
-    """
+    """Documented limit: a response lost after Telegram delivered the message means two."""
+    # The bot cannot tell this from a request that never arrived, and retries: the
+    # resident sees the answer twice. Without the retry a lost request loses the answer.
     fake_api.inject("sendMessage", Fault.drop(processed=True))
     await ask(fake_api, 541)
     await still_serving(fake_api, 542)
@@ -188,8 +186,8 @@ async def test_a_lost_response_is_retried_and_delivered_twice(bot, fake_api, cap
 
 
 async def test_more_faults_than_retries_lose_that_reply_only(bot, fake_api, caplog) -> None:
-    """Four 500s in a row: that reply is given up (logged), the question is kept in the
-    database, and the next message is answered."""
+    """More 500s than retries: that reply is lost and logged, its question kept."""
+    # The next message is answered (still_serving).
     limiter: RetryingRateLimiter = bot.bot.rate_limiter
     fake_api.inject("sendMessage", *[Fault.error(500)] * (limiter.network_retries + 1))
     fake_api.message(CHILDCARE, user_id=551)
@@ -242,7 +240,8 @@ def _break(store: Store, how: str) -> Callable[[], None]:
 
         store._apply = full  # type: ignore[method-assign]
         return lambda: delattr(store, "_apply")
-    store._connect = {"read-only": _read_only, "disk-full": _full}[how](store.path)  # type: ignore[method-assign]
+    connect = {"read-only": _read_only, "disk-full": _full}[how](store.path)
+    store._connect = connect  # type: ignore[method-assign]
     return lambda: delattr(store, "_connect")
 
 
@@ -253,8 +252,8 @@ DB_FAULTS = ["locked", "read-only", "disk-full", "disk-full-mock"]
 async def test_a_failing_database_delays_no_reply_and_loses_nothing(
     tg_settings, tg_engine, fake_api, caplog, how
 ) -> None:
-    """Questions, votes and 通知我 while the database fails: every reply is sent; once it
-    works again everything accepted is written, once, and earlier rows are intact."""
+    """A failing database delays no reply; what was accepted is written once, later."""
+    # Questions, votes and 通知我 while it fails; once it works, earlier rows are intact.
     store = _store(tg_settings.db_path)
     application = build_application(tg_settings, tg_engine, store)
     async with running(application):
@@ -295,8 +294,7 @@ async def test_a_failing_database_delays_no_reply_and_loses_nothing(
 async def test_a_database_still_broken_at_shutdown_counts_and_logs_the_loss(
     tg_settings, tg_engine, fake_api, caplog
 ) -> None:
-    """If the disk stays full until the bot stops, the unwritten records are counted in
-    the log, and the replies were still all sent."""
+    """A disk still full at shutdown: every reply was sent, the loss is logged with its count."""
     store = _store(tg_settings.db_path)
     application = build_application(tg_settings, tg_engine, store)
     async with running(application):
@@ -313,8 +311,8 @@ async def test_a_database_still_broken_at_shutdown_counts_and_logs_the_loss(
 async def test_the_bot_starts_and_answers_when_the_database_is_locked_at_start(
     tg_settings, tg_engine, fake_api
 ) -> None:
-    """post_init opens the store while another process holds the write lock of a
-    database in rollback-journal mode: the bot still starts, answers, and writes later."""
+    """A database locked while post_init opens it: the bot starts, answers, writes later."""
+    # Rollback-journal mode (not yet migrated): the lock blocks even reading the schema.
     with closing(sqlite3.connect(tg_settings.db_path)) as db:
         db.execute("CREATE TABLE unrelated (x)")  # a database, not yet migrated
     lock = _Locked(tg_settings.db_path)

@@ -111,8 +111,7 @@ COMMANDS = ["/missed", "/reload", "/missed 全部", "/reload now", "/missed@poli
 async def test_curator_commands_are_refused_to_everyone_else(
     bot: Any, fake_api: FakeBotApi, command: str
 ) -> None:
-    """A resident (in private and in a group) gets the refusal and nothing else; the
-    curator, asking the same, does not."""
+    """Residents, in private and in a group, get the refusal only; the curator does not."""
     store: Store = bot.bot_data["store"]
     await say(fake_api, MISSED, RESIDENT)
     assert store.flush()
@@ -136,8 +135,8 @@ async def test_curator_commands_are_refused_to_everyone_else(
 async def test_a_real_curator_button_tapped_by_a_resident_changes_nothing(
     bot: Any, fake_api: FakeBotApi, settings: Settings
 ) -> None:
-    """Callback data copied from the curator's /missed message, tapped by someone else:
-    refused, and no group is attached or ignored, no file written, no engine swapped."""
+    """The curator's real buttons tapped by residents: refused, and nothing changes."""
+    # No group attached or ignored, no file written, no engine swapped.
     store: Store = bot.bot_data["store"]
     listing = await missed_listing(fake_api, store)
     attach = next(d for _, d in listing.buttons if d.startswith("m:a:"))
@@ -293,9 +292,9 @@ def every_log_line(tg_restore_logging) -> Iterator[_Everything]:
 async def test_no_secret_in_any_log_line_of_a_full_session(
     settings: Settings, fake_api: FakeBotApi, every_log_line: _Everything
 ) -> None:
-    """Polling with faults and retries, buttons, inline, an error, curator commands, then
-    webhook mode: neither the token (nor its secret half) nor the webhook secret is in
-    any formatted line, traceback included."""
+    """No token, token half or webhook secret in any DEBUG line of a full session."""
+    # Polling with faults and retries, buttons, inline, an error with its traceback,
+    # curator commands, then webhook mode; tracebacks are formatted too.
     store = Store(settings.db_path).open()
     application = build_application(
         settings, Engine.load(settings.root), store, curator_handlers(settings), http_timeout=0.3
@@ -371,8 +370,8 @@ def _compact(text: str) -> str:
 async def test_personal_data_is_masked_in_every_stored_row_and_on_the_curators_screen(
     bot: Any, fake_api: FakeBotApi, settings: Settings
 ) -> None:
-    """Phone, 身份证 and bank card numbers sent to the bot, then 都不是 and 通知我: no raw
-    number in any column of any table, in the SQLite files' bytes, or in /missed."""
+    """Numbers sent to the bot: masked in every column, the files' bytes and /missed."""
+    # Phone, 身份证 and bank card numbers, then 都不是 / 通知我 on each reply.
     store: Store = bot.bot_data["store"]
     for number, (text, _, _) in enumerate(PERSONAL):
         user = 7000 + number  # one user each: the flood guard stays out of it
@@ -417,8 +416,8 @@ async def test_personal_data_is_masked_in_every_stored_row_and_on_the_curators_s
 async def test_personal_data_is_masked_in_debug_logs(
     tg_settings, tg_engine, fake_api: FakeBotApi, every_log_line: _Everything
 ) -> None:
-    """PTB logs each update (and the webhook its raw body) at DEBUG: the numbers a
-    resident typed must not be in any line, in polling or webhook mode."""
+    """Numbers a resident typed are masked in DEBUG lines, polling and webhook alike."""
+    # PTB logs each update (and the webhook its raw body) at DEBUG.
     application = build_application(tg_settings, tg_engine, FakeStore())
     async with running(application):
         for number, (text, _, _) in enumerate(PERSONAL):
