@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -16,6 +17,20 @@ from bot.replies import render_text
 
 # How often the bot looks for answered questions whose askers asked to be told.
 NOTIFY_EVERY_SECONDS = 30.0
+
+CHAT_EMPTY = "请输入问题;输入 /quit 或按 Ctrl-D 退出。"
+CHAT_UNKNOWN_COMMAND = "终端里只有 /quit 一个命令。直接输入问题即可,例如“六零行动是什么”。"
+
+
+def tolerant_stdin() -> None:
+    """Read standard input without failing on bytes that are not UTF-8.
+
+    Python decodes stdin strictly under most locales (surrogateescape only under C or
+    POSIX), so one stray byte ended `ask -` and `chat` with a traceback. Undecodable
+    bytes become U+FFFD: the engine ignores them, and no lone surrogate travels on.
+    """
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
 
 
 def _settings() -> Settings:
@@ -108,6 +123,8 @@ def ask(question: str, as_json: bool, no_log: bool) -> None:
     """Answer QUESTION once; with "-" read one question a line from standard input."""
     settings = _settings()
     engine = load_engine(settings.root)
+    if question == "-":
+        tolerant_stdin()
     questions = sys.stdin if question == "-" else [question]
     with terminal_log(settings, enabled=not no_log) as log:
         for line in questions:
@@ -125,7 +142,8 @@ def ask(question: str, as_json: bool, no_log: bool) -> None:
 @main.command()
 @click.option("--no-log", is_flag=True, help="Do not record the questions.")
 def chat(no_log: bool) -> None:
-    """Chat in the terminal. Type a question; an empty line or Ctrl-D ends."""
+    """Chat in the terminal. Type a question; /quit or Ctrl-D ends."""
+    tolerant_stdin()
     settings = _settings()
     engine = load_engine(settings.root)
     click.echo(
@@ -141,6 +159,10 @@ def chat(no_log: bool) -> None:
         if line.strip() in ("/quit", "/exit", "quit", "exit"):
             break
         if not line.strip():
+            click.echo(CHAT_EMPTY)
+            continue
+        if line.strip().startswith("/"):
+            click.echo(CHAT_UNKNOWN_COMMAND)
             continue
         click.echo(render_text(engine.ask(line)))
 

@@ -629,7 +629,9 @@ class Store:
         batch: list[_Op] = []
         delay = 0.0
         while True:
-            self._take(batch, wait=not batch)
+            # Once closing, never wait for work: close() may have queued its wake-up
+            # while the last records were taken, and waiting would idle for IDLE_POLL.
+            self._take(batch, wait=not batch and not self._stopping.is_set())
             if not batch:
                 if self._stopping.is_set() and self._queue.empty():
                     return

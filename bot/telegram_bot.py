@@ -44,7 +44,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -63,7 +63,9 @@ from telegram.ext import (
 from bot.config import Settings, mask_token
 from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
 from bot.engine import Engine, Reply, Suggestion
+from bot.privacy import mask
 from bot.replies import render_html, split_message
+from bot.textnorm import clean
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -95,6 +97,7 @@ INLINE_RESULTS = 10
 # claim, a question written before its answer). A healthy store takes milliseconds; past
 # this, or while the store is failing, the bot answers anyway: answering comes first.
 STORE_WAIT = 1.0
+ECHO_CHARS = 20  # of a /term word that was not found, quoted back to the user
 
 WELCOME = (
     "您好!我是<b>坪山街道、观湖街道政策问答助手</b>。\n"
@@ -180,7 +183,9 @@ class Button:
 
 def parse_callback(data: str | None) -> Button | None:
     """The button ``data`` names, or None if it is not data this module made."""
-    if not data or len(data.encode()) > CALLBACK_LIMIT:
+    # Everything this module makes is ASCII; checking that first also keeps .encode()
+    # from raising on a forged lone surrogate ("\ud800" is valid JSON).
+    if not data or not data.isascii() or len(data) > CALLBACK_LIMIT:
         return None
     parts = data.split(":")
     kind, args = parts[0], parts[1:]
@@ -328,11 +333,23 @@ def find_term(engine: Engine, word: str) -> str | None:
     for entry in glossary:
         if wanted in {_plain(k) for k in entry.keywords}:
             return entry.id
+    # Below, any glossary entry among twenty search results would do, so junk and words
+    # the reports never use ("公积金", "%s{0}") borrowed a term ("公厕革命", "“六零”行动").
+    # What the engine itself declines has no term.
+    if engine.ask(word).outcome == "miss":
+        return None
     ids = {entry.id for entry in glossary}
     for suggestion in engine.search(word, limit=20):
         if suggestion.id in ids:
             return suggestion.id
     return None
+
+
+def echo(word: str) -> str:
+    """``word`` fit to quote back: without control, zero-width, bidi or surrogate
+    characters (a lone surrogate cannot even be sent), and short."""
+    cleaned = clean(word)
+    return cleaned if len(cleaned) <= ECHO_CHARS else cleaned[: ECHO_CHARS - 1] + "…"
 
 
 def known_answer_id(engine: Engine, entry_id: str) -> bool:
@@ -619,7 +636,8 @@ async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def term(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/term 词: straight to the glossary entry; without a word, the list to tap."""
     engine = _engine(context)
-    word = " ".join(context.args or ()).strip()
+    # Cleaned first: a word of zero-width, control or surrogate characters is no word.
+    word = clean(" ".join(context.args or ()))
     entry_id = find_term(engine, word) if word else None
     if entry_id is not None:
         started = time.perf_counter()
@@ -631,7 +649,7 @@ async def term(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert page is not None  # page 0 always exists
     text, markup = page
     if word:
-        text = TERM_NOT_FOUND.format(word=escape(word))
+        text = TERM_NOT_FOUND.format(word=escape(echo(word)))
     await send(update, text, markup)
 
 
@@ -830,6 +848,59 @@ def register_handlers(application: Application, extra_handlers: Sequence[BaseHan
     application.add_error_handler(on_error)
 
 
+# --- talking to the Bot API ---------------------------------------------------------
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's rate limiter, which also waits out a 429 (``retry_after``) and tries again,
+    plus retries after a 5xx, a timeout or a dropped connection.
+
+    PTB itself never repeats a request that failed on the network, so without this a
+    resident's answer is lost on the first hiccup. A retry can duplicate a message when
+    Telegram did deliver it and only the response was lost: the Bot API has no
+    idempotency key, and an answer shown twice is better than none. 400s (BadRequest),
+    403s and 401s are not retried: they will fail the same way again.
+    getUpdates never comes here: PTB's updater retries it itself.
+    """
+
+    def __init__(self, *, network_retries: int = 3, backoff: float = 0.5, max_retries: int = 3):
+        super().__init__(max_retries=max_retries)
+        self.network_retries = network_retries
+        self.backoff = backoff
+        self.retried = 0  # network retries made, for tests and diagnostics
+
+    async def process_request(
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except NetworkError as error:  # TimedOut included
+                if isinstance(error, BadRequest) or attempt >= self.network_retries:
+                    raise
+                attempt += 1
+                self.retried += 1
+                kind = "timed out" if isinstance(error, TimedOut) else "failed"
+                logger.warning(
+                    "%s %s (%s); retry %d of %d",
+                    endpoint,
+                    kind,
+                    error,
+                    attempt,
+                    self.network_retries,
+                )
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+
+
 # --- life cycle ----------------------------------------------------------------------
 
 
@@ -873,12 +944,13 @@ def quiet_http_logging() -> None:
 
 
 class RedactToken(logging.Filter):
-    """Replaces the bot token with its masked form in any record (defence in depth)."""
+    """Replaces the bot token (or another secret) with its masked form in any record
+    (defence in depth)."""
 
-    def __init__(self, token: str):
+    def __init__(self, token: str, masked: str | None = None):
         super().__init__()
         self.token = token
-        self.masked = mask_token(token)
+        self.masked = mask_token(token) if masked is None else masked
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -901,17 +973,66 @@ class RedactToken(logging.Filter):
 TOKEN_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
 
 
-def protect_token(token: str) -> None:
+def protect_token(token: str, masked: str | None = None) -> None:
     """Mask ``token`` in records of the loggers that write it and in every root handler.
 
     A logger's filter sees its records wherever they go (pytest's capture included); a
     root handler's filter catches any other record that reaches the log output.
+    ``masked`` replaces it (default: the token's masked form).
     """
     targets: list[logging.Filterer] = [logging.getLogger(name) for name in TOKEN_LOGGERS]
     targets += logging.getLogger().handlers
     for target in targets:
         if not any(isinstance(f, RedactToken) and f.token == token for f in target.filters):
-            target.addFilter(RedactToken(token))
+            target.addFilter(RedactToken(token, masked))
+
+
+class MaskPersonalData(logging.Filter):
+    """Masks phone, 身份证 and bank card numbers (bot.privacy) in a record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the formatter's problem, not ours
+            return True
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+# At DEBUG, PTB logs every update (Application: "Processing update …", the webhook
+# handler: its raw body, the Bot: getUpdates' result) and every call's parameters:
+# residents' text, with whatever numbers they typed.
+PERSONAL_DATA_LOGGERS = (
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Application",
+    "telegram.ext.Updater",
+    "telegram.ext",
+)
+
+
+def protect_personal_data() -> None:
+    """Mask personal data in the records of PTB's loggers and of every root handler."""
+    targets: list[logging.Filterer] = [logging.getLogger(n) for n in PERSONAL_DATA_LOGGERS]
+    targets += logging.getLogger().handlers
+    for target in targets:
+        if not any(isinstance(f, MaskPersonalData) for f in target.filters):
+            target.addFilter(MaskPersonalData())
+
+
+WEBHOOK_SECRET_MASK = "(webhook secret)"
+
+
+def protect_secrets(settings: Settings) -> None:
+    """The token; the webhook secret (PTB logs setWebhook's parameters, secret_token
+    included, at DEBUG); residents' personal data."""
+    if settings.token:
+        protect_token(settings.token)
+    if settings.webhook_secret:
+        protect_token(settings.webhook_secret, WEBHOOK_SECRET_MASK)
+    protect_personal_data()
 
 
 def build_application(
@@ -922,38 +1043,50 @@ def build_application(
     *,
     repeating_jobs: Sequence[tuple[JobCallback, float]] = (),
     rate_limited: bool = True,
+    http_timeout: float | None = None,
 ) -> Application:
     """The Application with every handler registered; nothing is started or contacted.
 
     With ``store=None`` the store named by ``settings.db_path`` is opened in post_init.
     ``repeating_jobs`` are (callback, seconds) pairs for the job queue, e.g. the curation
     module's notification job. ``rate_limited=False`` drops the limiter that keeps the
-    bot within Telegram's flood limits: only for a Bot API that has none (load tests and
-    benchmarks against the fake server on loopback).
+    bot within Telegram's flood limits, and with it the retries of failed calls: only
+    for a Bot API that has neither limits nor faults (load tests and benchmarks against
+    the fake server on loopback). ``http_timeout`` (seconds) replaces PTB's 5 s read and
+    write timeouts (for getUpdates, what is added to the long-poll time); tests use a
+    short one to meet a stalled server quickly.
     """
     if not settings.token:
         raise StartupError("TELEGRAM_BOT_TOKEN is not set.")
     quiet_http_logging()
-    protect_token(settings.token)  # before build(): creating the Bot logs its URL
+    protect_secrets(settings)  # before build(): creating the Bot logs its URL
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
         allow_sending_without_reply=True,  # the question may be deleted before we answer
     )
     ledger = Ledger()
+    timeouts = (
+        {}
+        if http_timeout is None
+        else {"read_timeout": http_timeout, "write_timeout": http_timeout}
+    )
     builder = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(file_url_for(settings.base_url))
         .defaults(defaults)
-        .get_updates_request(AckAfterHandling(ledger))
+        # getUpdates has its own request object, so its timeouts go there.
+        .get_updates_request(AckAfterHandling(ledger, **timeouts))
         .concurrent_updates(LedgerProcessor(ledger))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if rate_limited:
-        builder = builder.rate_limiter(AIORateLimiter())
+        builder = builder.rate_limiter(RetryingRateLimiter())
+    if http_timeout is not None:
+        builder = builder.read_timeout(http_timeout).write_timeout(http_timeout)
     application = builder.build()
     application.bot_data.update(
         engine=engine, settings=settings, store=store, flood_guard=FloodGuard()
@@ -986,8 +1119,7 @@ def configure_logging(settings: Settings) -> None:
     # The job queue logs two lines at INFO for every run of a repeating job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING if level > logging.DEBUG else level)
     quiet_http_logging()
-    if settings.token:
-        protect_token(settings.token)
+    protect_secrets(settings)
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:

@@ -5,6 +5,10 @@ The server runs tornado in its own thread and event loop, so it serves both asyn
 queue user updates with the builder methods (``message``, ``tap``, ``inline``), the bot
 long-polls them with getUpdates, and every request the bot makes is recorded as a
 ``Call`` that tests wait for with ``wait_for`` / ``wait_for_sync``.
+
+Faults: ``inject(method, *faults)`` queues ``Fault``s for a method; each of the next calls
+of that method meets one (a 429 with retry_after, a 5xx, a stall longer than the client's
+timeout, a dropped connection) instead of the normal answer. ``faults_met`` records them.
 """
 
 from __future__ import annotations
@@ -40,6 +44,43 @@ _INT_PARAMS = {
     "cache_time",
     "message_thread_id",
 }
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One failure the server shows a request instead of its normal answer.
+
+    ``processed``: the call takes effect (a message is delivered) before the failure,
+    as when Telegram did its work and only the response was lost.
+    """
+
+    kind: str  # "status" | "stall" | "drop"
+    status: int = 500
+    retry_after: int | None = None
+    seconds: float = 0.0
+    processed: bool = False
+
+    @classmethod
+    def too_many(cls, retry_after: int = 1) -> Fault:
+        return cls("status", status=429, retry_after=retry_after)
+
+    @classmethod
+    def error(cls, status: int = 500, *, processed: bool = False) -> Fault:
+        return cls("status", status=status, processed=processed)
+
+    @classmethod
+    def stall(cls, seconds: float, *, processed: bool = False) -> Fault:
+        """Answer nothing for ``seconds``, then close the connection."""
+        return cls("stall", seconds=seconds, processed=processed)
+
+    @classmethod
+    def drop(cls, *, processed: bool = False) -> Fault:
+        """Close the connection without an answer."""
+        return cls("drop", processed=processed)
+
+
+class _Dropped(Exception):
+    """The handler closes the connection instead of answering."""
 
 
 @dataclass
@@ -179,10 +220,18 @@ class _MethodHandler(tornado.web.RequestHandler):
             raw = dict(parse_qsl(body, keep_blank_values=True))
             raw.update({k: v[-1].decode() for k, v in self.request.query_arguments.items()})
             params = _decode(raw)
-        status, payload = await self.api._handle(token, method, params)
+        try:
+            status, payload = await self.api._handle(token, method, params)
+        except _Dropped:
+            # Close the socket with no response: the client sees a dropped connection.
+            if self.request.connection is not None:
+                self.request.connection.close()
+            return
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload, ensure_ascii=False))
+        # ASCII escapes: an update may carry a lone surrogate ("\ud800"), which is valid
+        # JSON (Telegram can send it) but cannot be encoded as UTF-8.
+        self.finish(json.dumps(payload, ensure_ascii=True))
 
 
 class FakeBotApi:
@@ -205,6 +254,8 @@ class FakeBotApi:
         self.rejected: list[str] = []  # methods called with a refused token
         self.webhook_url = ""
         self.bad_requests: list[tuple[Call, list[str]]] = []  # what Telegram would refuse
+        self.faults_met: list[tuple[str, Fault]] = []  # (method, fault), in order
+        self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -326,6 +377,46 @@ class FakeBotApi:
         with self._lock:
             return len(self.calls)
 
+    # --- faults ----------------------------------------------------------------------
+
+    def inject(self, method: str, *faults: Fault) -> None:
+        """The next calls of ``method`` meet ``faults``, one each, in order."""
+        with self._lock:
+            self._faults.setdefault(method, []).extend(faults)
+
+    def faults_left(self, method: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                len(queued) for name, queued in self._faults.items() if method in (None, name)
+            )
+
+    def _next_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            queued = self._faults.get(method)
+            if not queued:
+                return None
+            fault = queued.pop(0)
+            self.faults_met.append((method, fault))
+            return fault
+
+    async def _fail(
+        self, fault: Fault, method: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        if fault.processed:
+            await self._answer(method, params)  # delivered; only the answer is lost
+        if fault.kind == "stall":
+            await asyncio.sleep(fault.seconds)
+            raise _Dropped
+        if fault.kind == "drop":
+            raise _Dropped
+        payload: dict[str, Any] = {"ok": False, "error_code": fault.status}
+        if fault.retry_after is not None:
+            payload["description"] = f"Too Many Requests: retry after {fault.retry_after}"
+            payload["parameters"] = {"retry_after": fault.retry_after}
+        else:
+            payload["description"] = "Internal Server Error"
+        return fault.status, payload
+
     # --- updates the tests send ----------------------------------------------------
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -436,6 +527,12 @@ class FakeBotApi:
             with self._lock:
                 self.rejected.append(method)
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        fault = self._next_fault(method)
+        if fault is not None:
+            return await self._fail(fault, method, params)
+        return await self._answer(method, params)
+
+    async def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method == "getUpdates":
             # Long polls are not recorded: there are many and no test asserts them.
             return 200, {"ok": True, "result": await self._get_updates(params)}
@@ -542,7 +639,8 @@ class FakeBotApi:
 
 
 def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    # surrogatepass: a lone surrogate counts as the one UTF-16 unit it is.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 class FakeStore:
@@ -589,9 +687,9 @@ class FakeStore:
 
 
 @asynccontextmanager
-async def running(application: Any) -> AsyncIterator[Any]:
+async def running(application: Any, *, poll_timeout: int = 5) -> AsyncIterator[Any]:
     """Run ``application`` as run_polling would (post_init, polling, … post_shutdown),
-    but inside the test's event loop."""
+    but inside the test's event loop. ``poll_timeout``: seconds a getUpdates waits."""
     from bot.telegram_bot import ALLOWED_UPDATES
 
     await application.initialize()
@@ -599,7 +697,7 @@ async def running(application: Any) -> AsyncIterator[Any]:
         if application.post_init:
             await application.post_init(application)
         await application.updater.start_polling(
-            poll_interval=0.0, timeout=5, allowed_updates=ALLOWED_UPDATES
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
         await application.start()
         try:

@@ -297,6 +297,22 @@ def test_close_writes_everything_pending(db_path: Path) -> None:
     assert len(rows(db_path, "questions")) == len(ids)
 
 
+def test_close_right_after_a_write_does_not_wait_for_more_work(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """close() just after log_question (as every `policybot ask` does) stops at once."""
+    # close()'s wake-up could be taken with the last record; the writer then idled for
+    # IDLE_POLL before seeing it should stop. With IDLE_POLL longer than close()'s
+    # timeout, that shows as a writer that did not stop.
+    monkeypatch.setattr("bot.storage.IDLE_POLL", 30.0)
+    for attempt in range(20):  # the race needs close() to land while the record is taken
+        store = Store(db_path).open()
+        log(store, f"问{attempt}")
+        store.close(timeout=2.0)
+    assert "did not stop" not in caplog.text
+    assert len(rows(db_path, "questions")) == 20
+
+
 # --- concurrency ----------------------------------------------------------------------------
 
 

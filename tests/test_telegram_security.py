@@ -1,0 +1,452 @@
+"""Security end to end: curator commands and buttons only for curators, webhook requests
+only with the secret, no secret in any log line, and no personal data in the database.
+
+Each protection has a test that fails if it is removed, with a positive control showing
+the protected thing works for whoever is allowed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import shutil
+import socket
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fake_bot_api import TEST_TOKEN, Call, FakeBotApi, FakeStore, Fault, running
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot.config import Settings
+from bot.curation import CURATED_FILE
+from bot.curation_telegram import REFUSAL, curator_handlers
+from bot.engine import Engine
+from bot.privacy import BANK_CARD, ID_CARD, LANDLINE, PHONE
+from bot.storage import Store
+from bot.telegram_bot import RetryingRateLimiter, build_application, webhook_options
+
+ROOT = Path(__file__).resolve().parents[1]
+CURATOR, RESIDENT, OTHER = 1001, 2002, 3003
+MISSED = "谁帮我白天照看小娃娃"  # a question the entries miss (see test_curation_telegram)
+SECRET = "hook_Secret-0123456789"
+TOKEN_SECRET_PART = TEST_TOKEN.split(":", 1)[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_api: FakeBotApi) -> Settings:
+    """A copy of the knowledge files (curators write faq/curated.yaml) and one curator."""
+    root = tmp_path / "project"
+    for tree in ("faq", "intents", "data"):
+        shutil.copytree(ROOT / tree, root / tree, ignore=shutil.ignore_patterns("*.db*"))
+    (root / "faq" / CURATED_FILE).unlink(missing_ok=True)
+    return Settings(
+        root=root,
+        token=TEST_TOKEN,
+        base_url=fake_api.base_url,
+        db_path=tmp_path / "policybot.db",
+        curators=frozenset({CURATOR}),
+        listen="127.0.0.1",
+    )
+
+
+@pytest.fixture
+async def bot(settings: Settings) -> AsyncIterator[Any]:
+    store = Store(settings.db_path).open()
+    application = build_application(
+        settings, Engine.load(settings.root), store, extra_handlers=curator_handlers(settings)
+    )
+    async with running(application):
+        yield application
+
+
+async def say(api: FakeBotApi, text: str, user: int, **kw: Any) -> Call:
+    mark = api.mark()
+    api.message(text, user_id=user, **kw)
+    return await api.wait_for("sendMessage", after=mark)
+
+
+async def tap(api: FakeBotApi, data: str, message: Call, user: int) -> Call:
+    mark = api.mark()
+    api.tap(data, api.bot_message(message), user_id=user)
+    return await api.wait_for("answerCallbackQuery", after=mark)
+
+
+async def missed_listing(api: FakeBotApi, store: Store) -> Call:
+    """A resident's missed question, then the curator's /missed message for its group."""
+    await say(api, MISSED, RESIDENT)
+    assert store.flush()
+    mark = api.mark()
+    api.message("/missed", user_id=CURATOR)
+    return await api.wait_for(
+        "sendMessage", lambda c: any(d.startswith("m:a:") for _, d in c.buttons), after=mark
+    )
+
+
+def resolved_groups(path: Path) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute("SELECT id, status FROM missed_groups").fetchall()
+
+
+# --- curators only ------------------------------------------------------------------------
+
+COMMANDS = ["/missed", "/reload", "/missed 全部", "/reload now", "/missed@policy_test_bot"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+async def test_curator_commands_are_refused_to_everyone_else(
+    bot: Any, fake_api: FakeBotApi, command: str
+) -> None:
+    """Residents, in private and in a group, get the refusal only; the curator does not."""
+    store: Store = bot.bot_data["store"]
+    await say(fake_api, MISSED, RESIDENT)
+    assert store.flush()
+    engine = bot.bot_data["engine"]
+    group = FakeBotApi.group(-100_321)
+    for user, chat in ((RESIDENT, None), (OTHER, None), (OTHER, group)):
+        mark = fake_api.mark()
+        fake_api.message(command, user_id=user, chat=chat)
+        refused = await fake_api.wait_for("sendMessage", after=mark)
+        sent = [c for c in fake_api.requests()[mark:] if c.method == "sendMessage"]
+        assert [c.text for c in sent] == [REFUSAL], (user, chat)
+        assert MISSED not in refused.text  # other residents' questions stay hidden
+        assert bot.bot_data["engine"] is engine  # /reload did not run
+    # The curator is let through (so the refusal above is the curator check at work).
+    mark = fake_api.mark()
+    fake_api.message(command, user_id=CURATOR)
+    allowed = await fake_api.wait_for("sendMessage", after=mark)
+    assert allowed.text != REFUSAL
+
+
+async def test_a_real_curator_button_tapped_by_a_resident_changes_nothing(
+    bot: Any, fake_api: FakeBotApi, settings: Settings
+) -> None:
+    """The curator's real buttons tapped by residents: refused, and nothing changes."""
+    # No group attached or ignored, no file written, no engine swapped.
+    store: Store = bot.bot_data["store"]
+    listing = await missed_listing(fake_api, store)
+    attach = next(d for _, d in listing.buttons if d.startswith("m:a:"))
+    ignore = next(d for _, d in listing.buttons if d.startswith("m:i:"))
+    engine = bot.bot_data["engine"]
+    for data in (attach, ignore):
+        for user in (RESIDENT, OTHER):
+            answer = await tap(fake_api, data, listing, user)
+            assert answer.params["text"] == REFUSAL and answer.params["show_alert"] is True
+    assert resolved_groups(store.path) == []
+    assert not (settings.root / "faq" / CURATED_FILE).exists()
+    assert bot.bot_data["engine"] is engine
+    assert not fake_api.requests("editMessageText")
+    # The curator's own tap works.
+    mark = fake_api.mark()
+    fake_api.tap(attach, fake_api.bot_message(listing), user_id=CURATOR)
+    await fake_api.wait_for("editMessageText", after=mark)
+    assert [status for _, status in resolved_groups(store.path)] == ["answered"]
+
+
+async def test_curator_ids_are_user_ids_not_chat_ids(
+    bot: Any, fake_api: FakeBotApi, settings: Settings
+) -> None:
+    """A resident writing in a chat whose id equals the curator's user id is not a curator."""
+    chat = {"id": CURATOR, "type": "group", "title": "同名群"}
+    mark = fake_api.mark()
+    fake_api.message("/missed", user_id=RESIDENT, chat=chat)
+    refused = await fake_api.wait_for("sendMessage", after=mark)
+    assert refused.text == REFUSAL
+
+
+def test_no_curators_configured_means_nobody() -> None:
+    """An empty POLICYBOT_CURATORS lets no one in, not everyone."""
+    assert Settings.from_env({"POLICYBOT_CURATORS": ""}).curators == frozenset()
+    assert Settings.from_env({"POLICYBOT_CURATORS": " , ;"}).curators == frozenset()
+
+
+# --- the webhook secret -------------------------------------------------------------------
+
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+BAD_HEADERS: dict[str, dict[str, str]] = {
+    "missing": {},
+    "empty": {HEADER: ""},
+    "wrong": {HEADER: "guess"},
+    "prefix": {HEADER: SECRET[:-1]},
+    "longer": {HEADER: SECRET + "x"},
+    "other-case": {HEADER: SECRET.upper()},
+    "with-a-nul": {HEADER: SECRET + "%00"},
+    "bot-token-instead": {HEADER: TOKEN_SECRET_PART},
+    "other-header": {"X-Telegram-Bot-Api-Secret": SECRET},
+}
+
+
+@pytest.fixture
+async def webhook(tg_settings, tg_engine, fake_api, tg_store) -> AsyncIterator[dict[str, Any]]:
+    """The bot in webhook mode on a free loopback port; every update reaching PTB's
+    handlers is recorded."""
+    settings = replace(
+        tg_settings,
+        webhook_url="https://bot.example.test/tg-hook",
+        webhook_secret=SECRET,
+        port=free_port(),
+    )
+    application = build_application(settings, tg_engine, tg_store)
+    reached: list[Update] = []
+
+    async def record(update: Update, context: Any) -> None:
+        reached.append(update)
+
+    application.add_handler(TypeHandler(Update, record), group=-5)
+    await application.initialize()
+    await application.post_init(application)
+    await application.updater.start_webhook(**webhook_options(settings))
+    await application.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{settings.port}/tg-hook", "reached": reached}
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
+
+
+def _update(update_id: int, text: str) -> str:
+    message = {
+        "message_id": update_id,
+        "date": 0,
+        "chat": FakeBotApi.private(),
+        "from": FakeBotApi.user(),
+        "text": text,
+    }
+    return json.dumps({"update_id": update_id, "message": message})
+
+
+@pytest.mark.parametrize("headers", BAD_HEADERS.values(), ids=BAD_HEADERS.keys())
+async def test_webhook_requests_without_the_right_secret_never_reach_a_handler(
+    webhook, fake_api, tg_store, headers
+) -> None:
+    """403 for each wrong secret; the same update with the secret is handled."""
+    async with httpx.AsyncClient() as client:
+        refused = await client.post(
+            webhook["url"],
+            content=_update(1, "孩子两岁有托育服务吗"),
+            headers={"Content-Type": "application/json", **headers},
+        )
+        assert refused.status_code == 403
+        accepted = await client.post(
+            webhook["url"],
+            content=_update(2, "谢谢"),
+            headers={"Content-Type": "application/json", HEADER: SECRET},
+        )
+        assert accepted.status_code == 200
+    await fake_api.wait_for("sendMessage")
+    assert [u.update_id for u in webhook["reached"]] == [2]
+    assert [q["reply"].question for q in tg_store.questions] == ["谢谢"]
+
+
+# --- no secret in the logs ----------------------------------------------------------------
+
+
+class _Everything(logging.Handler):
+    """Formats every record of every logger, tracebacks included."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.stream = io.StringIO()
+        self.records: list[logging.LogRecord] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        self.stream.write(self.format(record) + "\n")
+
+
+@pytest.fixture
+def every_log_line(tg_restore_logging) -> Iterator[_Everything]:
+    """All logging at DEBUG into one handler, installed as configure_logging would be:
+    on the root logger before the bot is built. Libraries' own levels too."""
+    handler = _Everything()
+    root = logging.getLogger()
+    levels = {}
+    for name in ("telegram", "httpx", "httpcore", "tornado", "apscheduler", "bot"):
+        levels[name] = logging.getLogger(name).level
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def test_no_secret_in_any_log_line_of_a_full_session(
+    settings: Settings, fake_api: FakeBotApi, every_log_line: _Everything
+) -> None:
+    """No token, token half or webhook secret in any DEBUG line of a full session."""
+    # Polling with faults and retries, buttons, inline, an error with its traceback,
+    # curator commands, then webhook mode; tracebacks are formatted too.
+    store = Store(settings.db_path).open()
+    application = build_application(
+        settings, Engine.load(settings.root), store, curator_handlers(settings), http_timeout=0.3
+    )
+    # quiet_http_logging() (inside build_application) sets httpx to WARNING: undo it, so
+    # that its request lines, which hold the token in the URL, are produced and filtered.
+    logging.getLogger("httpx").setLevel(logging.DEBUG)
+    limiter = application.bot.rate_limiter
+    assert isinstance(limiter, RetryingRateLimiter)
+    limiter.backoff = 0.01
+    async with running(application, poll_timeout=1):
+        fake_api.inject("sendMessage", Fault.error(500), Fault.drop(), Fault.stall(1.0))
+        fake_api.inject("getUpdates", Fault.error(502))
+        reply = await say(fake_api, "孩子两岁有托育服务吗", RESIDENT)
+        await tap(fake_api, reply.data_for("👍"), reply, RESIDENT)
+        mark = fake_api.mark()
+        fake_api.inline("六零", user_id=RESIDENT)
+        await fake_api.wait_for("answerInlineQuery", after=mark)
+        await missed_listing(fake_api, store)
+        await say(fake_api, "/reload", CURATOR)
+        application.bot_data["engine"] = None  # every handler now fails: tracebacks
+        await say(fake_api, "谢谢", OTHER)
+    webhook_settings = replace(
+        settings, webhook_url="https://bot.example.test/hook", webhook_secret=SECRET
+    )
+    webhook_settings = replace(webhook_settings, port=free_port())
+    application = build_application(webhook_settings, Engine.load(settings.root), FakeStore())
+    logging.getLogger("httpx").setLevel(logging.DEBUG)
+    await application.initialize()
+    await application.updater.start_webhook(**webhook_options(webhook_settings))
+    await application.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            await client.post(
+                f"http://127.0.0.1:{webhook_settings.port}/hook",
+                content=_update(99, "谢谢"),
+                headers={"Content-Type": "application/json", HEADER: SECRET},
+            )
+        await fake_api.wait_for("sendMessage", lambda c: "不客气" in c.text)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+    text = every_log_line.stream.getvalue()
+    names = {r.name for r in every_log_line.records}
+    # The test means something only if the chatty loggers did log at DEBUG.
+    assert {"telegram.ext.ExtBot", "telegram.ext.Updater", "httpx"} <= names, names
+    assert "retry 1 of 3" in text and "Traceback" in text and "setWebhook" in text
+    for secret in (TEST_TOKEN, TOKEN_SECRET_PART, SECRET):
+        assert secret not in text, next(line for line in text.splitlines() if secret in line)
+
+
+# --- personal data is masked in storage ---------------------------------------------------
+
+PERSONAL = [
+    ("我的手机13812345678,孩子两岁有托育服务吗", "13812345678", PHONE),
+    ("电话 +86 139-8765-4321 托育", "13987654321", PHONE),
+    ("手机号一三七一二三四五六七八", "一三七一二三四五六七八", PHONE),
+    ("１５９１２３４５６７８ 怎么办", "１５９１２３４５６７８", PHONE),
+    ("座机0755-28901234在哪", "28901234", LANDLINE),
+    ("身份证440306199001011234能办吗", "440306199001011234", ID_CARD),
+    ("身份证号 11010519491231002X 办证", "11010519491231002X", ID_CARD),
+    ("卡号6222 0212 3456 7890 123", "6222021234567890123", BANK_CARD),
+    ("银行卡6228480402564890018退钱", "6228480402564890018", BANK_CARD),
+]
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s\-+]", "", text)
+
+
+async def test_personal_data_is_masked_in_every_stored_row_and_on_the_curators_screen(
+    bot: Any, fake_api: FakeBotApi, settings: Settings
+) -> None:
+    """Numbers sent to the bot: masked in every column, the files' bytes and /missed."""
+    # Phone, 身份证 and bank card numbers, then 都不是 / 通知我 on each reply.
+    store: Store = bot.bot_data["store"]
+    for number, (text, _, _) in enumerate(PERSONAL):
+        user = 7000 + number  # one user each: the flood guard stays out of it
+        reply = await say(fake_api, text, user)
+        for _, data in reply.buttons:
+            if data.startswith(("n:", "x:")):
+                await tap(fake_api, data, reply, user)
+                break
+    assert store.flush()
+    with closing(sqlite3.connect(settings.db_path)) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        values = [
+            (table, str(value))
+            for table in tables
+            for row in db.execute(f"SELECT * FROM {table}")
+            for value in row
+            if value is not None
+        ]
+        texts = [r[0] for r in db.execute("SELECT text FROM questions ORDER BY time, rowid")]
+    assert len(texts) == len(PERSONAL)
+    for (_, _, placeholder), stored in zip(PERSONAL, texts, strict=True):
+        assert placeholder in stored, stored
+    raw_bytes = b"".join(
+        p.read_bytes() for p in settings.db_path.parent.glob(settings.db_path.name + "*")
+    )
+    for _, raw, _ in PERSONAL:
+        digits = _compact(raw)
+        for table, value in values:
+            assert digits not in _compact(value), (table, value)
+        assert raw.encode() not in raw_bytes and digits.encode() not in raw_bytes
+    # The curator sees the masked text only.
+    mark = fake_api.mark()
+    fake_api.message("/missed", user_id=CURATOR)
+    await fake_api.wait_for("sendMessage", lambda c: "组" in c.text, after=mark)
+    await say(fake_api, "谢谢", CURATOR)  # /missed has sent all its messages by now
+    screen = "\n".join(c.text for c in fake_api.sent(CURATOR))
+    assert "[" in screen
+    for _, raw, _ in PERSONAL:
+        assert _compact(raw) not in _compact(screen)
+
+
+async def test_personal_data_is_masked_in_debug_logs(
+    tg_settings, tg_engine, fake_api: FakeBotApi, every_log_line: _Everything
+) -> None:
+    """Numbers a resident typed are masked in DEBUG lines, polling and webhook alike."""
+    # PTB logs each update (and the webhook its raw body) at DEBUG.
+    application = build_application(tg_settings, tg_engine, FakeStore())
+    async with running(application):
+        for number, (text, _, _) in enumerate(PERSONAL):
+            await say(fake_api, text, 7100 + number)
+        await say(fake_api, "/term 13812345678", 7200)  # echoed in the reply's text
+    settings = replace(
+        tg_settings,
+        webhook_url="https://bot.example.test/hook",
+        webhook_secret=SECRET,
+        port=free_port(),
+    )
+    application = build_application(settings, tg_engine, FakeStore())
+    await application.initialize()
+    await application.updater.start_webhook(**webhook_options(settings))
+    await application.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            for number, (text, _, _) in enumerate(PERSONAL):
+                await client.post(
+                    f"http://127.0.0.1:{settings.port}/hook",
+                    content=_update(500 + number, text),
+                    headers={"Content-Type": "application/json", HEADER: SECRET},
+                )
+        await fake_api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 1001)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+    text = every_log_line.stream.getvalue()
+    assert "Processing update" in text and "Webhook received data" in text
+    for _, raw, _ in PERSONAL:
+        assert raw not in text and _compact(raw) not in _compact(text), raw
