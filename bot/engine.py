@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge
 from bot.matching import Match, Matcher
-from bot.textnorm import clean, content, fold
+from bot.privacy import without_personal_data
+from bot.textnorm import clean, content, fold, strip_markup
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
 MAX_RELATED = 3
@@ -221,7 +222,9 @@ class Engine:
         """Answer one question: answer, clarify, miss or intent."""
         question = clean(question)
         normalized = content(question) if question else ""
-        match = self.matcher.match(question)
+        # Markup and personal numbers are not what is asked; the reply still echoes the
+        # question as typed (masked where it is stored, by the store).
+        match = self.matcher.match(clean(without_personal_data(strip_markup(question))))
         candidates = tuple(self._suggest(c.id) for c in match.candidates)
         if match.outcome == "intent":
             intent = self.kb.intents[match.intent or ""]

@@ -113,3 +113,20 @@ def mask(text: str) -> str:
         position = end
     parts.append(text[position:])
     return "".join(parts)
+
+
+_PLACEHOLDERS = "|".join(re.escape(p) for p in (PHONE, LANDLINE, ID_CARD, BANK_CARD, EMAIL, NUMBER))
+# The words that introduce a number one gives about oneself (我的手机是…, 身份证…).
+_LABELLED = re.compile(
+    r"(?:我的|我)?(?:手机号码|手机号|手机|电话号码|电话|座机|联系方式|身份证号码|身份证号|身份证"
+    r"|银行卡号|银行卡|卡号|邮箱|号码)?\s*[是为:：]?\s*(?:" + _PLACEHOLDERS + ")"
+)
+
+
+def without_personal_data(text: str) -> str:
+    """``text`` with personal numbers, and the words that introduce them, taken out.
+
+    A resident who gives a phone number along with a question ("我手机13812345678,孩子两岁
+    有托育吗") is asking about 托育, not about phones or 身份证: matching sees the rest."""
+    masked = mask(text)
+    return _LABELLED.sub(" ", masked) if masked != text else text

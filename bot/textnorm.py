@@ -125,6 +125,16 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", "".join(kept)).strip()
 
 
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+
+
+def strip_markup(text: str) -> str:
+    """``text`` without HTML tags, and without what script and style tags hold: markup
+    pasted around a question ("<b>托育</b>") is not part of what is asked."""
+    return _TAG.sub(" ", _SCRIPT.sub(" ", text))
+
+
 def to_simplified(text: str) -> str:
     """Traditional characters to simplified."""
     return _T2S.convert(text)

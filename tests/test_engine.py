@@ -307,6 +307,21 @@ def test_a_place_travelled_to_is_not_what_the_question_is_about(engine: Engine) 
     assert engine.ask("香港的垃圾怎么分类").outcome == "miss"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我的手机13812345678,孩子两岁有托育服务吗",
+        "身份证440301199001011234 孩子两岁有托育服务吗",
+        "<b>孩子两岁有托育服务吗</b>",
+        "<script>alert(1)</script>孩子两岁有托育服务吗",
+    ],
+)
+def test_personal_numbers_and_markup_around_a_question_do_not_change_its_answer(
+    engine: Engine, question: str
+) -> None:
+    assert engine.ask(question).entry_id == engine.ask("孩子两岁有托育服务吗").entry_id
+
+
 def test_how_to_reach_a_person_invents_no_contact_details(engine: Engine) -> None:
     reply = engine.ask("人工客服")
     assert reply.intent == "human"
