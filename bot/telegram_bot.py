@@ -119,6 +119,7 @@ ABOUT = (
     "回答逐字摘自上面两份公开报告,并注明章节;报告之后的变化我不知道,办事前请向街道核实。"
 )
 NOT_TEXT = "我只能回答文字问题,看不懂{kind}。请用文字提问,例如“六零行动是什么”。"
+CAPTION_NOTE = "我看不懂{kind},下面只回答您写的文字:"
 EDITED = "我只回答新发送的消息,修改过的消息不会再回答。请把问题重新发一遍。"
 UNKNOWN_COMMAND = "没有这个命令。可用的命令:/start /help /about /term。也可以直接发文字问题。"
 FLOOD = "您发消息太快了,我先暂停回复半分钟,请稍后再问。"
@@ -509,9 +510,14 @@ async def send(
 
 
 async def send_reply(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, seconds: float
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    reply: Reply,
+    seconds: float,
+    note: str = "",
 ) -> None:
-    """Log ``reply`` and send it rendered, with the buttons for its outcome.
+    """Log ``reply`` and send it rendered (after ``note``, plain text), with the buttons
+    for its outcome.
 
     The question is written before the answer goes out, so that after a crash an update
     with no question on record is known to be unanswered (see ``claim_update``).
@@ -525,7 +531,8 @@ async def send_reply(
     logger.debug(
         "reply: outcome=%s entry=%s reason=%s", reply.outcome, reply.entry_id, reply.reason
     )
-    await send(update, render_html(reply), reply_keyboard(engine, reply, question_id, stored))
+    text = (escape(note) + "\n\n" if note else "") + render_html(reply)
+    await send(update, text, reply_keyboard(engine, reply, question_id, stored))
 
 
 async def _edit_markup(update: Update, markup: InlineKeyboardMarkup) -> None:
@@ -771,12 +778,23 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice, files, locations…: only text questions can be answered."""
+    """Stickers, photos, voice, files, locations…: only text can be answered, so a photo
+    whose caption asks something gets that answered, and anything else a polite no."""
     message = update.effective_message
     kind = next(
         (name for attribute, name in NON_TEXT_KINDS if getattr(message, attribute, None)),
         "这类消息",
     )
+    caption = message.caption or ""
+    if message.chat.type != ChatType.PRIVATE:
+        caption = strip_mention(caption, context.bot.username)
+    if caption.strip() and not caption.lstrip().startswith("/"):
+        started = time.perf_counter()
+        reply = _engine(context).ask(caption)
+        if reply.outcome != "miss" or reply.reason != "empty":
+            note = CAPTION_NOTE.format(kind=kind)
+            await send_reply(update, context, reply, time.perf_counter() - started, note)
+            return
     await message.reply_text(escape(NOT_TEXT.format(kind=kind)))
 
 

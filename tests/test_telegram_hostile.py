@@ -360,7 +360,6 @@ MORE_NON_TEXT: list[tuple[str, dict[str, Any], str]] = [
         {"sticker": _file(width=512, height=512, is_animated=False, is_video=True, type="regular")},
         "贴纸",
     ),
-    ("photo-with-question-caption", {"photo": _PHOTO, "caption": CHILDCARE}, "图片"),
     ("photo-with-script-caption", {"photo": _PHOTO, "caption": "<script>x</script>"}, "图片"),
     (
         "document-with-html-caption",
@@ -427,7 +426,20 @@ async def test_every_kind_of_message_that_is_not_text(live: Live, caplog, kind, 
     reply = unescape(sent_text(calls))
     assert_clear_chinese(reply)
     assert reply.startswith("我只能回答文字问题") and f"看不懂{word}" in reply
-    assert "来源" not in reply  # a caption is not answered as a question
+    assert "来源" not in reply  # no caption here asks anything a report answers
+    assert_healthy(live, caplog)
+
+
+async def test_a_photo_whose_caption_asks_a_question_gets_the_caption_answered(
+    live: Live, caplog
+) -> None:
+    """A photo captioned 孩子两岁有托育服务吗: the picture cannot be read, the words can."""
+    calls = await exchange(
+        live, lambda user: live.api.message(user_id=user, photo=_PHOTO, caption=CHILDCARE)
+    )
+    reply = unescape(sent_text(calls))
+    assert reply.startswith("我看不懂图片,下面只回答您写的文字")
+    assert "来源" in reply and "托育" in reply
     assert_healthy(live, caplog)
 
 
