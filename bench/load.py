@@ -43,21 +43,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_bot_api import TEST_TOKEN, FakeBotApi  # noqa: E402  (needs the path above)
+from fake_bot_api import MIXED_QUESTIONS, TEST_TOKEN, FakeBotApi  # noqa: E402  (needs the path above)
 
-QUESTIONS = [
-    "孩子两岁有托育服务吗",
-    "六零行动是什么",
-    "路长治",
-    "公积金怎么提取",
-    "观湖街道的雪亮工程",
-    "坪山街道垃圾分类做得怎么样",
-    "你好",
-    "隔离在家心情很差,能找人聊聊吗",
-    "谢谢",
-    "老旧小区改造有哪些",
-    "今天天气怎么样",
-]
+QUESTIONS = MIXED_QUESTIONS
 TELEGRAM_LIMIT = 30  # messages per second per bot, Telegram's documented broadcast limit
 
 

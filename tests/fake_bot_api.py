@@ -30,6 +30,22 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+# What simulated residents ask in load tests and benchmarks: answers, a clarify, misses
+# and intents, so a load exercises every path rather than one cached reply.
+MIXED_QUESTIONS = [
+    "孩子两岁有托育服务吗",
+    "六零行动是什么",
+    "路长治",
+    "公积金怎么提取",
+    "观湖街道的雪亮工程",
+    "坪山街道垃圾分类做得怎么样",
+    "你好",
+    "隔离在家心情很差,能找人聊聊吗",
+    "谢谢",
+    "老旧小区改造有哪些",
+    "今天天气怎么样",
+]
+
 TEST_TOKEN = "123456789:TEST-token-not-real-ABCDEFGHIJKLMNOPQRS"
 BOT_USERNAME = "policy_test_bot"
 

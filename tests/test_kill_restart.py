@@ -24,21 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fake_bot_api import TEST_TOKEN, FakeBotApi
+from fake_bot_api import MIXED_QUESTIONS, TEST_TOKEN, FakeBotApi
 
 from bot.delivery import CONCURRENT_UPDATES
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = [
-    "孩子两岁有托育服务吗",
-    "六零行动是什么",
-    "路长治",
-    "公积金怎么提取",
-    "观湖街道的雪亮工程",
-    "坪山街道垃圾分类做得怎么样",
-    "你好",
-    "隔离在家心情很差,能找人聊聊吗",
-]
+QUESTIONS = MIXED_QUESTIONS[:8]
 USERS = 160  # two getUpdates batches (PTB fetches up to 100 at a time)
 KILL_AFTER = 120  # replies: inside the second batch, once the first one is confirmed
 

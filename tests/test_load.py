@@ -14,25 +14,13 @@ import sqlite3
 import sys
 from collections import Counter
 
-from fake_bot_api import running
+from fake_bot_api import MIXED_QUESTIONS, running
 
 from bot.telegram_bot import FLOOD, build_application
 
 USERS = 1000
 PER_USER = 5
-QUESTIONS = [
-    "孩子两岁有托育服务吗",
-    "六零行动是什么",
-    "路长治",
-    "公积金怎么提取",
-    "观湖街道的雪亮工程",
-    "坪山街道垃圾分类做得怎么样",
-    "你好",
-    "隔离在家心情很差,能找人聊聊吗",
-    "谢谢",
-    "老旧小区改造有哪些",
-    "今天天气怎么样",
-]
+QUESTIONS = MIXED_QUESTIONS
 
 
 async def test_1000_users_sending_5_messages_each_all_get_replies_all_logged_once(
