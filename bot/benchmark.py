@@ -158,7 +158,7 @@ def time_to_first_answer(root: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_benchmark(root: Path, rounds: int = 3, scales: tuple[int, ...] = (10, 100)) -> str:
+def run_benchmark(root: Path, rounds: int = 3, scales: tuple[int, ...] = (10, 20, 100)) -> str:
     """The report `policybot bench` prints: the real base, then each synthetic scale."""
     results = [measure_in_child(root, scale, rounds) for scale in (1, *scales) if scale >= 1]
     lines = [

@@ -246,7 +246,7 @@ def evaluate(questions: tuple[Path, ...], every_set: bool, as_json: bool, failur
     "scales",
     type=int,
     multiple=True,
-    default=(10, 100),
+    default=(10, 20, 100),
     show_default=True,
     help="Size of a synthetic base, in times the real one (repeatable).",
 )
