@@ -41,6 +41,8 @@ FLUSH_TIMEOUT = 5.0
 # a crash can cut short: their questions are logged, but whether their replies went out
 # cannot be known, and an update is never answered twice (see bot.telegram_bot).
 CONCURRENT_UPDATES = 8
+# Updates that may wait for their chat's turn (PTB fetches at most 100 at a time).
+WAITING_UPDATES = 256
 
 
 class Ledger:
@@ -71,11 +73,14 @@ class Ledger:
         while self.unhandled_below(offset):
             remaining = deadline - loop.time()
             if remaining <= 0:
+                stuck = self.unhandled_below(offset)
                 logger.error(
                     "updates %s are still being handled after %.0f s; confirming them anyway",
-                    self.unhandled_below(offset),
+                    stuck,
                     timeout,
                 )
+                # Confirmed now: later batches must not wait for them all over again.
+                self._pending.difference_update(stuck)
                 break
             self._changed.clear()
             with suppress(asyncio.TimeoutError):
@@ -118,7 +123,11 @@ class LedgerProcessor(SimpleUpdateProcessor):
     still answered in the order sent."""
 
     def __init__(self, ledger: Ledger, max_concurrent_updates: int = CONCURRENT_UPDATES):
-        super().__init__(max_concurrent_updates)
+        # PTB's own semaphore only bounds how many updates wait; ours, taken once a
+        # chat's turn has come, bounds how many run. Taken the other way round, updates
+        # queued behind one busy chat would hold every slot and stall all other chats.
+        super().__init__(max(WAITING_UPDATES, max_concurrent_updates))
+        self._running = asyncio.BoundedSemaphore(max_concurrent_updates)
         self.ledger = ledger
         self._chats: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}  # updates holding or awaiting each chat's lock
@@ -127,14 +136,15 @@ class LedgerProcessor(SimpleUpdateProcessor):
         key = _conversation_of(update)
         try:
             if key is None:
-                await coroutine
+                async with self._running:
+                    await coroutine
                 return
             lock = self._chats.setdefault(key, asyncio.Lock())
             self._waiting[key] = self._waiting.get(key, 0) + 1
             try:
                 # asyncio.Lock wakes waiters first come, first served, and updates reach
                 # this point in the order PTB took them from Telegram.
-                async with lock:
+                async with lock, self._running:
                     await coroutine
             finally:
                 self._waiting[key] -= 1

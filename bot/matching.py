@@ -50,8 +50,8 @@ STREET_NAMES = {
     "guanhu": ("观湖街道", "观湖"),
 }
 OTHER_STREET_PENALTY = 0.6
-TRAVEL_VERBS = "(?:去|到|跑|往|从|来回|回|赴|直达|通往|开往)"
-BOTH_STREETS = ("两个街道", "两街道", "两边街道", "两边", "两个街")
+TRAVEL_VERBS = "(?:从|来回|往返|跑)"
+BOTH_STREETS = ("两个街道", "两街道", "两边街道")
 # Weight of an entry's wording vs. its answer text in coverage: a question is about an
 # entry mostly through how it is asked, partly through what the answer says.
 FORM_WEIGHT = 1.0
@@ -68,7 +68,9 @@ SOUND_KEYWORD_MIN = 3  # syllables: a shorter keyword must be found as written
 # contain it is about something else, however much of the rest it shares (PM2.5).
 MISSING_CODE_PENALTY = 0.6
 CODE = re.compile(r"[a-z]+[0-9][a-z0-9.]*|[0-9][0-9.]*[a-z]+[a-z0-9]*")
-YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
+# A year as a year (2021年), not a house number or a count (2088号, 2030个岗位).
+YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?=年)")
+ONLY_NUMBERS = re.compile(r"[0-9.%\-]+")
 # Each report reviews its first year and plans its second (坪山: 2020 done, 2021 planned;
 # 观湖: 2019 done, 2020 planned). A year in the question says which half it asks about.
 PLAN_HEADING = re.compile(r"计划|重点|打算|思路")
@@ -77,8 +79,13 @@ OTHER_HALF_PENALTY = 0.9
 YEAR_WORD = re.compile(r"(?<![0-9])20[0-9]{2}年(?:度)?")
 # A question asking how many or how much, answered by text with no number in it, asks a
 # figure the report does not give (广场舞音量最多允许多少分贝).
-QUANTITY = re.compile(r"多少|几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成")
-DIGIT = re.compile(r"[0-9]")
+QUANTITY = re.compile(r"多少|(?<!哪)几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成")
+# A figure: a number with a unit or a counter ("一是" folds to "1是", which is none).
+DIGIT = re.compile(
+    r"[0-9０-９〇零一二三四五六七八九十百千万两][0-9０-９.．〇零一二三四五六七八九十百千万两]*(?:余|多)?"
+    r"(?:%|％|个|家|所|条|名|人|万|亿|元|宗|件|次|项|平方|公里|米|岁|座|台|辆|间|户|栋|处|支|批|场|套"
+    r"|吨|微克|倍|小时|分钟|天|年|月|日|号|期|轮|类|级|位|棵|公顷|亩|以上|以下)"
+)
 # Kinds of detail (as intents/scope.yaml labels them) an answer can state in words of
 # its own: a day, an opening time, a price.
 DETAIL_EVIDENCE = {
@@ -169,6 +176,15 @@ def _spelled(key: str, spelling: str) -> dict[str, str]:
         for i in range(len(key) - size + 1):
             spelled.setdefault(key[i : i + size], spelling[i : i + size])
     return spelled
+
+
+def _inside_a_number(phrase: str, text: str) -> bool:
+    """Whether a phrase of letters or digits (88, 886, hi) occurs only as part of a longer
+    run of them (2088号, this): 坪山大道2088号 says no goodbye."""
+    if not phrase.isascii():
+        return False
+    pattern = rf"(?<![0-9a-z]){re.escape(phrase)}(?![0-9a-z])"
+    return re.search(pattern, text) is None
 
 
 class Matcher:
@@ -620,7 +636,7 @@ class Matcher:
         left: dict[str, str] = {}
         for intent_id, phrase in self._intent_contained:
             rest = left.get(intent_id, key)
-            if phrase not in rest:
+            if phrase not in rest or _inside_a_number(phrase, rest):
                 continue
             greets_first = intent_id == "greeting" and key.startswith(phrase) and len(key) <= 8
             fits = len(key) <= 16 or len(phrase) >= 3
@@ -653,9 +669,10 @@ class Matcher:
         return result
 
     def _chosen_text(self, chosen_id: str, passage: bool) -> str:
+        # As written, not folded: a figure's unit may be punctuation (95%).
         if passage:
-            return next(d.text for d in self.passage_docs if d.id == chosen_id)
-        return fold(self.kb.entries[chosen_id].answer)
+            return next(p.text for p in self.kb.passages if p.id == chosen_id)
+        return self.kb.entries[chosen_id].answer
 
     def _decide(self, text: str) -> Match:
         folded = fold(text)
@@ -685,24 +702,20 @@ class Matcher:
         key = sound_key(spelling)
         if not key:
             return Match("miss", "only a street name", 0.0, street=street)
+        if ONLY_NUMBERS.fullmatch(spelling) and key not in self._term_names:
+            # "2021" or "1234567" alone asks nothing; as a rare token it would match
+            # whatever entry happens to contain it.
+            return Match("miss", "only numbers", 0.0, street=street)
         codes = tuple(dict.fromkeys(CODE.findall(folded)))
         ranked = self._rank_key(spelling, street, CANDIDATES, codes, self.halves_asked(folded))
         term = self._term_names.get(key) or self._term_within(key)
-        if term and (not street or self.kb.entries[term].street == street):
-            ranked = [Scored(term, 100.0), *(s for s in ranked if s.id != term)]
-            used = next(
-                (
-                    s.id
-                    for s in ranked[1:]
-                    if s.score >= ANSWER_AT
-                    and self.kb.entries[s.id].kind == "faq"
-                    and self._defines(ranked[0], s)
-                ),
-                None,
-            )
-            # The definition, then where the report puts the term to work, if it does.
-            chosen = (term, used) if used else (term,)
-            return Match("answer", "term name", 100.0, chosen, tuple(ranked[:5]), street=street)
+        if term and (street and self.kb.entries[term].street != street):
+            term = None
+        if term:
+            ranked = [
+                Scored(term, 100.0, anchored=True, written=True),
+                *(s for s in ranked if s.id != term),
+            ]
         best = ranked[0] if ranked else Scored("", 0.0)
         detail = self.detail_asked(folded)
         if (
@@ -720,12 +733,31 @@ class Matcher:
                 tuple(ranked[:3]),
                 street=street,
             )
+        if term:
+            used = next(
+                (
+                    s.id
+                    for s in ranked[1:]
+                    if s.score >= ANSWER_AT
+                    and self.kb.entries[s.id].kind == "faq"
+                    and self.kb.entries[s.id].report == self.kb.entries[term].report
+                    and self._defines(best, s)
+                ),
+                None,
+            )
+            # The definition, then where the report puts the term to work, if it does.
+            chosen = (term, used) if used else (term,)
+            return Match("answer", "term name", 100.0, chosen, tuple(ranked[:5]), street=street)
         if not street and self.names_both_streets(folded):
             pair = self._one_per_street(ranked)
             if pair:
                 return Match(
                     "answer", "both streets", best.score, pair, tuple(ranked[:5]), street=None
                 )
+            if best.score >= CLARIFY_AT:
+                # Asked of both streets, found for one at most: offer, do not half-answer.
+                close = tuple(s for s in ranked[:3] if s.score >= CLARIFY_AT)
+                return Match("clarify", "both streets asked", best.score, (), close, street=None)
         if best.score < ANSWER_AT:
             within = self.intent_within(text, loose=best.score < CLARIFY_AT)
             if within:
@@ -734,7 +766,15 @@ class Matcher:
         runner_up = competitors[0].score if competitors else 0.0
         # Below ANSWER_AT only a distinctive word spelled as the entry spells it will do:
         # a homophone (大新闻 / 大型文体) is too weak to answer on.
-        leads = best.written and best.score >= LEAD_ANSWER_AT and best.score - runner_up >= LEAD
+        # ... and, where the question names a street, only that street's entry: the other
+        # street's programme would read as if the named street had it.
+        ours = not street or self.kb.entries[best.id].street == street
+        leads = (
+            ours
+            and best.written
+            and best.score >= LEAD_ANSWER_AT
+            and best.score - runner_up >= LEAD
+        )
         if best.score >= ANSWER_AT or leads:
             rivals = [s for s in ranked[1:4] if best.score - s.score < CLOSE_MARGIN]
             rivals = [s for s in rivals if not self._same_answer(best.id, s.id)]
@@ -785,8 +825,7 @@ class Matcher:
         chosen: dict[str, Scored] = {}
         for scored in ranked:
             street = self.kb.entries[scored.id].street
-            found = scored.anchored or scored.keyword
-            if street not in chosen and scored.score >= CLARIFY_AT and found:
+            if street not in chosen and scored.score >= CLARIFY_AT and scored.written:
                 chosen[street] = scored
         if len(chosen) < len(STREET_NAMES):
             return ()

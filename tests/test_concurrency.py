@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_bot_api import TEST_TOKEN, FakeBotApi, running
+from fake_bot_api import BOT_USERNAME, TEST_TOKEN, FakeBotApi, running
 
 from bot.config import Settings
 from bot.delivery import CONCURRENT_UPDATES
@@ -99,3 +99,31 @@ async def test_chats_are_answered_side_by_side_each_in_order(
         mark = next(m for m in QUESTIONS.values() if m in call.text)
         replied[int(call.params["chat_id"])].append(mark)
     assert replied == asked
+
+
+async def test_one_busy_chat_does_not_hold_up_the_others(
+    slow_api: RoundTripApi, tg_engine: Any, tmp_path: Any
+) -> None:
+    settings = Settings(
+        root=ROOT,
+        token=TEST_TOKEN,
+        base_url=slow_api.base_url,
+        db_path=tmp_path / "policybot.db",
+        listen="127.0.0.1",
+    )
+    application = build_application(settings, tg_engine, rate_limited=False)
+    group, other = FakeBotApi.group(), 6100
+    async with running(application):
+        # A busy group: twelve members asking at once, more than there are slots.
+        for member in range(12):
+            slow_api.message(f"@{BOT_USERNAME} 六零行动是什么", user_id=6000 + member, chat=group)
+        slow_api.message("孩子两岁有托育服务吗", user_id=other)
+        for _ in range(300):
+            if len(slow_api.sent()) >= 13:
+                break
+            await asyncio.sleep(0.05)
+    chats = [int(call.params["chat_id"]) for call in slow_api.sent()]
+    assert len(chats) == 13
+    # The group's replies go one after another; the other chat's does not queue behind
+    # them (waiting for a chat's turn takes none of the slots that run updates).
+    assert chats.index(other) < 4, chats

@@ -168,3 +168,14 @@ async def test_a_store_that_cannot_write_still_lets_every_message_be_answered(
     with sqlite3.connect(tg_settings.db_path) as db:
         assert db.execute("SELECT COUNT(*) FROM questions").fetchone() == (2,)
         assert db.execute("SELECT COUNT(*) FROM updates").fetchone() == (3,)
+
+
+async def test_updates_confirmed_after_the_timeout_are_not_waited_for_again() -> None:
+    """A handler stuck past SETTLE_TIMEOUT delays one getUpdates, not every later one."""
+    ledger = Ledger()
+    ledger.received([1, 2])
+    ledger.handled(1)
+    await ledger.settle(3, timeout=0.05)  # update 2 is stuck: confirmed anyway
+    ledger.received([3])
+    ledger.handled(3)
+    assert ledger.unhandled_below(4) == []

@@ -322,6 +322,53 @@ def test_personal_numbers_and_markup_around_a_question_do_not_change_its_answer(
     assert engine.ask(question).entry_id == engine.ask("孩子两岁有托育服务吗").entry_id
 
 
+@pytest.mark.parametrize("question", ["观湖有托育服务吗", "坪山要建几所公办幼儿园"])
+def test_a_question_naming_a_street_is_not_answered_from_the_other_streets_report(
+    engine: Engine, question: str
+) -> None:
+    # 托育 is 坪山's programme, new 公办幼儿园 观湖's: answering would credit the wrong street.
+    reply = engine.ask(question)
+    named = "观湖街道" if question.startswith("观湖") else "坪山街道"
+    assert all(b.source.street_name == named for b in reply.blocks), reply.entry_id
+
+
+@pytest.mark.parametrize("question", ["去北京上访", "到福田区看病"])
+def test_a_trip_to_another_place_is_still_about_that_place(engine: Engine, question: str) -> None:
+    assert engine.ask(question).outcome == "miss"
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [("三事分流怎么报名", "办理方式"), ("六零行动电话多少", "电话号码"), ("路长制多少钱", "收费")],
+)
+def test_a_detail_asked_of_a_glossary_term_is_still_a_detail_the_report_never_gives(
+    engine: Engine, question: str, label: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "miss" and f"没有写{label}" in reply.text
+
+
+@pytest.mark.parametrize("question", ["2021", "2020", "1234567"])
+def test_a_number_alone_asks_nothing(engine: Engine, question: str) -> None:
+    assert engine.ask(question).outcome == "miss"
+
+
+@pytest.mark.parametrize("question", ["四零+", "“１＋６”是什么", "坪山街道对口帮扶哪几个村"])
+def test_names_made_of_numbers_and_which_ones_questions_are_answered(
+    engine: Engine, question: str
+) -> None:
+    assert engine.ask(question).outcome == "answer"
+
+
+def test_a_house_number_is_neither_a_year_nor_a_goodbye(engine: Engine) -> None:
+    reply = engine.ask("坪山大道2088号在哪")
+    assert reply.intent is None and "2088年" not in reply.text
+
+
+def test_both_sides_of_a_river_is_not_both_streets(engine: Engine) -> None:
+    assert engine.ask("河道两边的绿化怎么样").reason != "both streets"
+
+
 def test_how_to_reach_a_person_invents_no_contact_details(engine: Engine) -> None:
     reply = engine.ask("人工客服")
     assert reply.intent == "human"
