@@ -243,7 +243,13 @@ class Engine:
                 reply = self._passage_reply(question, match, normalized)
             else:
                 entries = [self.kb.entries[i] for i in match.chosen]
-                alternatives = tuple(c.id for c in match.candidates[1:3] if c.score >= 60.0)
+                # A term looked up by name has its own related entries; the runners-up of
+                # its ranking share only characters with it (六零 / 60).
+                alternatives = (
+                    ()
+                    if match.reason == "term name"
+                    else tuple(c.id for c in match.candidates[1:3] if c.score >= 60.0)
+                )
                 reply = self._answer_reply(
                     question, entries, match.score, match.reason, normalized, alternatives
                 )

@@ -7,18 +7,34 @@ from html import escape
 from bot.engine import Block, Reply
 
 TELEGRAM_LIMIT = 4096
-NOT_IN_FORCE = "注意:该报告的来源页面标注“文件已失效”,内容反映的是报告发布时的情况,仅供参考。"
+NOT_IN_FORCE = "注意:{which}的来源页面标注“文件已失效”,内容反映的是报告发布时的情况,仅供参考。"
+BOTH_STREETS = "两个街道的报告都提到了这方面的工作:"
+SAME_REPORT = "报告里有{count}处相关内容:"
 
 
-def _block_text(block: Block, both: bool) -> list[str]:
-    lines = []
-    if both:
-        lines.append(f"【{block.source.street_name}】")
-    lines.append(block.body)
-    lines.append(f"来源:{block.source.cite()}")
-    if not block.source.in_force:
-        lines.append(NOT_IN_FORCE)
-    return lines
+def _intro(blocks: tuple[Block, ...]) -> tuple[str, bool] | None:
+    """What introduces several quotes, and whether each is headed by its street (else by
+    its title): blocks from two streets, or two passages of one report."""
+    if len(blocks) < 2:
+        return None
+    streets = {block.source.street_name for block in blocks}
+    if len(streets) > 1:
+        return BOTH_STREETS, True
+    return SAME_REPORT.format(count="两" if len(blocks) == 2 else len(blocks)), False
+
+
+def _header(block: Block, by_street: bool) -> str:
+    return block.source.street_name if by_street else block.title
+
+
+def _not_in_force(blocks: tuple[Block, ...]) -> str:
+    """The notice for quotes from a source marked no longer in force, naming it when the
+    reply also quotes one that is not; empty if none is."""
+    stale = sorted({b.source.street_name for b in blocks if not b.source.in_force})
+    if not stale:
+        return ""
+    mixed = any(b.source.in_force for b in blocks)
+    return NOT_IN_FORCE.format(which=f"{'、'.join(stale)}报告" if mixed else "该报告")
 
 
 def render_text(reply: Reply) -> str:
@@ -26,13 +42,20 @@ def render_text(reply: Reply) -> str:
     lines: list[str] = []
     if reply.text:
         lines.append(reply.text)
-    both = len(reply.blocks) > 1
-    if both:
-        lines.append("两个街道的报告都提到了这方面的工作:")
+    intro = _intro(reply.blocks)
+    if intro:
+        lines.append(intro[0])
     for block in reply.blocks:
         if lines:
             lines.append("")
-        lines += _block_text(block, both)
+        if intro:
+            lines.append(f"【{_header(block, intro[1])}】")
+        lines.append(block.body)
+        lines.append(f"来源:{block.source.cite()}")
+    notice = _not_in_force(reply.blocks)
+    if notice:
+        # Once, after the quotes: the notice is about a source, not about each quote.
+        lines.append(notice)
     if reply.suggestions:
         lines.append("")
         heading = {
@@ -47,17 +70,6 @@ def render_text(reply: Reply) -> str:
     return "\n".join(lines).strip()
 
 
-def _block_html(block: Block, both: bool) -> str:
-    parts = []
-    if both:
-        parts.append(f"<b>【{escape(block.source.street_name)}】</b>")
-    parts.append(escape(block.body))
-    parts.append(f"<i>来源:{escape(block.source.cite())}</i>")
-    if not block.source.in_force:
-        parts.append(f"⚠️ {escape(NOT_IN_FORCE)}")
-    return "\n".join(parts)
-
-
 def render_html(reply: Reply) -> str:
     """The reply for Telegram's HTML parse mode; every piece of text is escaped.
 
@@ -66,13 +78,21 @@ def render_html(reply: Reply) -> str:
     parts = []
     if reply.text:
         parts.append(escape(reply.text))
-    both = len(reply.blocks) > 1
-    if both:
-        parts.append("两个街道的报告都提到了这方面的工作:")
+    intro = _intro(reply.blocks)
+    if intro:
+        parts.append(escape(intro[0]))
     for block in reply.blocks:
-        if not both and len(reply.blocks) == 1 and block.title != "报告原文":
-            parts.append(f"<b>{escape(block.title)}</b>")
-        parts.append(_block_html(block, both))
+        lines = []
+        if intro:
+            lines.append(f"<b>【{escape(_header(block, intro[1]))}】</b>")
+        elif block.title != "报告原文":
+            lines.append(f"<b>{escape(block.title)}</b>")
+        lines.append(escape(block.body))
+        lines.append(f"<i>来源:{escape(block.source.cite())}</i>")
+        parts.append("\n".join(lines))
+    notice = _not_in_force(reply.blocks)
+    if notice:
+        parts.append(f"⚠️ {escape(notice)}")
     return "\n\n".join(parts).strip()
 
 

@@ -401,6 +401,19 @@ def test_html_rendering_escapes_user_and_report_text(engine: Engine) -> None:
     assert "<b>六零行动</b>" not in html
 
 
+def test_two_quotes_of_one_report_are_not_called_two_streets(engine: Engine) -> None:
+    text = render_text(engine.ask("六零行动"))
+    assert text.startswith("报告里有两处相关内容") and "两个街道" not in text
+    assert text.count("文件已失效") == 1  # one notice for the one source
+
+
+def test_quotes_of_both_streets_name_the_source_no_longer_in_force(engine: Engine) -> None:
+    text = render_text(engine.ask("楼上老往下扔东西怎么办"))
+    assert text.startswith("两个街道的报告都提到了这方面的工作")
+    assert "【坪山街道】" in text and "【观湖街道】" in text
+    assert "注意:观湖街道报告的来源页面标注“文件已失效”" in text
+
+
 def test_long_replies_split_at_paragraphs() -> None:
     text = "\n\n".join("段" * 1000 for _ in range(10))
     parts = split_message(text, 4096)
