@@ -41,7 +41,7 @@ build: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/policybot eval --all
 
-## bench: engine time per question and memory (real, 10x, 100x knowledge base), start-up
+## bench: engine time per question and memory (real, 10x, 20x, 100x knowledge base), start-up
 bench: $(STAMP)
 	$(BIN)/policybot bench
 
