@@ -68,17 +68,22 @@ def slow_api() -> Iterator[RoundTripApi]:
     assert not api.bad_requests
 
 
-async def test_chats_are_answered_side_by_side_each_in_order(
-    slow_api: RoundTripApi, tg_engine: Any, tmp_path: Any
-) -> None:
-    settings = Settings(
+@pytest.fixture
+def slow_settings(slow_api: RoundTripApi, tmp_path: Path) -> Settings:
+    """Settings pointing the bot at the slow fake server, with a throwaway database."""
+    return Settings(
         root=ROOT,
         token=TEST_TOKEN,
         base_url=slow_api.base_url,
         db_path=tmp_path / "policybot.db",
         listen="127.0.0.1",
     )
-    application = build_application(settings, tg_engine, rate_limited=False)
+
+
+async def test_chats_are_answered_side_by_side_each_in_order(
+    slow_api: RoundTripApi, slow_settings: Settings, tg_engine: Any
+) -> None:
+    application = build_application(slow_settings, tg_engine, rate_limited=False)
     asked: dict[int, list[str]] = defaultdict(list)
     async with running(application):
         for question in QUESTIONS:
@@ -102,16 +107,9 @@ async def test_chats_are_answered_side_by_side_each_in_order(
 
 
 async def test_one_busy_chat_does_not_hold_up_the_others(
-    slow_api: RoundTripApi, tg_engine: Any, tmp_path: Any
+    slow_api: RoundTripApi, slow_settings: Settings, tg_engine: Any
 ) -> None:
-    settings = Settings(
-        root=ROOT,
-        token=TEST_TOKEN,
-        base_url=slow_api.base_url,
-        db_path=tmp_path / "policybot.db",
-        listen="127.0.0.1",
-    )
-    application = build_application(settings, tg_engine, rate_limited=False)
+    application = build_application(slow_settings, tg_engine, rate_limited=False)
     group, other = FakeBotApi.group(), 6100
     async with running(application):
         # A busy group: twelve members asking at once, more than there are slots.
