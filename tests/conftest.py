@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,3 +89,49 @@ def tg_restore_logging() -> Iterator[None]:
             root.removeHandler(handler)
     for handler, kept in filters.items():
         handler.filters[:] = kept
+
+
+@pytest.fixture
+def curator_settings(tmp_path: Path, fake_api) -> Settings:
+    """A copy of the knowledge files (curators write faq/curated.yaml) and one curator,
+    CURATOR_ID, pointed at the fake server."""
+    import shutil
+
+    from fake_bot_api import CURATOR_ID, TEST_TOKEN
+
+    from bot.config import Settings
+    from bot.curation import CURATED_FILE
+
+    root = tmp_path / "project"
+    for tree in ("faq", "intents", "data"):
+        shutil.copytree(ROOT / tree, root / tree, ignore=shutil.ignore_patterns("*.db*"))
+    (root / "faq" / CURATED_FILE).unlink(missing_ok=True)
+    return Settings(
+        root=root,
+        token=TEST_TOKEN,
+        base_url=fake_api.base_url,
+        db_path=tmp_path / "policybot.db",
+        curators=frozenset({CURATOR_ID}),
+        listen="127.0.0.1",
+    )
+
+
+@pytest.fixture
+async def curator_bot(curator_settings) -> AsyncIterator:
+    """The real Application with the curator handlers and a real SQLite store."""
+    from fake_bot_api import running
+
+    from bot.curation_telegram import curator_handlers
+    from bot.engine import Engine
+    from bot.storage import Store
+    from bot.telegram_bot import build_application
+
+    store = Store(curator_settings.db_path).open()
+    application = build_application(
+        curator_settings,
+        Engine.load(curator_settings.root),
+        store,
+        extra_handlers=curator_handlers(curator_settings),
+    )
+    async with running(application):
+        yield application

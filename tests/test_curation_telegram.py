@@ -5,51 +5,29 @@ real Store (SQLite in tmp_path) and a copy of the knowledge files.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_bot_api import TEST_TOKEN, Call, FakeBotApi, running
+from fake_bot_api import CURATOR_ID, Call, FakeBotApi
 
 from bot.config import Settings
-from bot.curation import CURATED_FILE, missed_groups
-from bot.curation_telegram import curator_handlers
-from bot.engine import Engine
+from bot.curation import missed_groups
 from bot.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-CURATOR, RESIDENT = 1001, 2002
+CURATOR, RESIDENT = CURATOR_ID, 2002
 QUESTION = "谁帮我白天照看小娃娃"
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_api: FakeBotApi) -> Settings:
-    root = tmp_path / "project"
-    for tree in ("faq", "intents", "data"):
-        shutil.copytree(ROOT / tree, root / tree, ignore=shutil.ignore_patterns("*.db*"))
-    (root / "faq" / CURATED_FILE).unlink(missing_ok=True)
-    return Settings(
-        root=root,
-        token=TEST_TOKEN,
-        base_url=fake_api.base_url,
-        db_path=tmp_path / "policybot.db",
-        curators=frozenset({CURATOR}),
-        listen="127.0.0.1",
-    )
+def settings(curator_settings: Settings) -> Settings:
+    return curator_settings
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[Any]:
-    from bot.telegram_bot import build_application
-
-    store = Store(settings.db_path).open()
-    application = build_application(
-        settings, Engine.load(settings.root), store, extra_handlers=curator_handlers(settings)
-    )
-    async with running(application):
-        yield application
+def bot(curator_bot: Any) -> Any:
+    return curator_bot
 
 
 async def say(api: FakeBotApi, text: str, user: int) -> Call:

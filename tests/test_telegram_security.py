@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import re
-import shutil
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_bot_api import TEST_TOKEN, Call, FakeBotApi, FakeStore, Fault, running
+from fake_bot_api import CURATOR_ID, TEST_TOKEN, Call, FakeBotApi, FakeStore, Fault, running
 from telegram import Update
 from telegram.ext import TypeHandler
 
@@ -35,7 +34,7 @@ from bot.storage import Store
 from bot.telegram_bot import RetryingRateLimiter, build_application, webhook_options
 
 ROOT = Path(__file__).resolve().parents[1]
-CURATOR, RESIDENT, OTHER = 1001, 2002, 3003
+CURATOR, RESIDENT, OTHER = CURATOR_ID, 2002, 3003
 MISSED = "谁帮我白天照看小娃娃"  # a question the entries miss (see test_curation_telegram)
 SECRET = "hook_Secret-0123456789"
 TOKEN_SECRET_PART = TEST_TOKEN.split(":", 1)[1]
@@ -48,30 +47,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_api: FakeBotApi) -> Settings:
-    """A copy of the knowledge files (curators write faq/curated.yaml) and one curator."""
-    root = tmp_path / "project"
-    for tree in ("faq", "intents", "data"):
-        shutil.copytree(ROOT / tree, root / tree, ignore=shutil.ignore_patterns("*.db*"))
-    (root / "faq" / CURATED_FILE).unlink(missing_ok=True)
-    return Settings(
-        root=root,
-        token=TEST_TOKEN,
-        base_url=fake_api.base_url,
-        db_path=tmp_path / "policybot.db",
-        curators=frozenset({CURATOR}),
-        listen="127.0.0.1",
-    )
+def settings(curator_settings: Settings) -> Settings:
+    return curator_settings
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[Any]:
-    store = Store(settings.db_path).open()
-    application = build_application(
-        settings, Engine.load(settings.root), store, extra_handlers=curator_handlers(settings)
-    )
-    async with running(application):
-        yield application
+def bot(curator_bot: Any) -> Any:
+    return curator_bot
 
 
 async def say(api: FakeBotApi, text: str, user: int, **kw: Any) -> Call:
