@@ -43,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_bot_api import MIXED_QUESTIONS, TEST_TOKEN, FakeBotApi  # noqa: E402  (needs the path above)
+from fake_bot_api import MIXED_QUESTIONS, FakeBotApi, bot_process_env  # noqa: E402  (needs the path above)
 
 QUESTIONS = MIXED_QUESTIONS
 TELEGRAM_LIMIT = 30  # messages per second per bot, Telegram's documented broadcast limit
@@ -134,16 +134,7 @@ def run_scenario(
     db_path = work / "policybot.db"
     api = SlowBotApi(delay) if delay else FakeBotApi()
     with api:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_BASE_URL": api.base_url,
-            "POLICYBOT_DB": str(db_path),
-            "POLICYBOT_ROOT": str(ROOT),
-            "POLICYBOT_WEBHOOK_URL": "",
-            "POLICYBOT_CURATORS": "",
-            "POLICYBOT_LOG_LEVEL": "WARNING",
-        }
+        env = bot_process_env(api, db_path, "WARNING")
         if rate_limited:  # the product exactly as deployed
             command = [sys.executable, "-m", "bot.cli", "run"]
         else:

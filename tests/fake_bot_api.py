@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -726,3 +727,20 @@ async def running(application: Any, *, poll_timeout: int = 5) -> AsyncIterator[A
         await application.shutdown()
         if application.post_shutdown:
             await application.post_shutdown(application)
+
+
+def bot_process_env(api: FakeBotApi, db_path: Any, log_level: str = "INFO") -> dict[str, str]:
+    """The environment for `policybot run` as its own process against ``api``: the test
+    token, the fake server's URL, its own database, no webhook and no curators."""
+    import os
+
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "POLICYBOT_DB": str(db_path),
+        "POLICYBOT_ROOT": str(Path(__file__).resolve().parents[1]),
+        "POLICYBOT_WEBHOOK_URL": "",
+        "POLICYBOT_CURATORS": "",
+        "POLICYBOT_LOG_LEVEL": log_level,
+    }

@@ -12,7 +12,6 @@ the side of not answering twice).
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -24,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fake_bot_api import MIXED_QUESTIONS, TEST_TOKEN, FakeBotApi
+from fake_bot_api import MIXED_QUESTIONS, TEST_TOKEN, FakeBotApi, bot_process_env
 
 from bot.delivery import CONCURRENT_UPDATES
 
@@ -64,16 +63,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 
 
 def start_bot(api: FakeBotApi, db_path: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "POLICYBOT_DB": str(db_path),
-        "POLICYBOT_ROOT": str(ROOT),
-        "POLICYBOT_WEBHOOK_URL": "",
-        "POLICYBOT_CURATORS": "",
-        "POLICYBOT_LOG_LEVEL": "INFO",
-    }
+    env = bot_process_env(api, db_path, "INFO")
     with log.open("ab") as stderr:
         return subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"],
