@@ -744,3 +744,15 @@ def bot_process_env(api: FakeBotApi, db_path: Any, log_level: str = "INFO") -> d
         "POLICYBOT_CURATORS": "",
         "POLICYBOT_LOG_LEVEL": log_level,
     }
+
+
+def webhook_body(update_id: int, text: str) -> str:
+    """The JSON body Telegram POSTs to a webhook for one private text message."""
+    message = {
+        "message_id": update_id,
+        "date": 0,
+        "chat": FakeBotApi.private(),
+        "from": FakeBotApi.user(),
+        "text": text,
+    }
+    return json.dumps({"update_id": update_id, "message": message})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import signal
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fake_bot_api import TEST_TOKEN, FakeBotApi, FakeStore, running
+from fake_bot_api import TEST_TOKEN, FakeBotApi, FakeStore, running, webhook_body
 
 from bot.config import Settings, mask_token
 from bot.telegram_bot import (
@@ -83,28 +82,18 @@ async def test_webhook_mode_answers_with_the_secret_and_refuses_without(
         assert registered.params["secret_token"] == SECRET
         assert set(registered.params["allowed_updates"]) >= {"message", "callback_query"}
 
-        def update(update_id: int, text: str) -> str:
-            message = {
-                "message_id": update_id,
-                "date": 0,
-                "chat": FakeBotApi.private(),
-                "from": FakeBotApi.user(),
-                "text": text,
-            }
-            return json.dumps({"update_id": update_id, "message": message})
-
         url = f"http://127.0.0.1:{port}/tg-hook"
         headers = {"Content-Type": "application/json"}
         async with httpx.AsyncClient() as client:
-            missing = await client.post(url, content=update(1, "谢谢"), headers=headers)
+            missing = await client.post(url, content=webhook_body(1, "谢谢"), headers=headers)
             wrong = await client.post(
                 url,
-                content=update(2, "谢谢"),
+                content=webhook_body(2, "谢谢"),
                 headers={**headers, "X-Telegram-Bot-Api-Secret-Token": "guess"},
             )
             right = await client.post(
                 url,
-                content=update(3, "孩子两岁有托育服务吗"),
+                content=webhook_body(3, "孩子两岁有托育服务吗"),
                 headers={**headers, "X-Telegram-Bot-Api-Secret-Token": SECRET},
             )
         assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)

@@ -8,7 +8,6 @@ the protected thing works for whoever is allowed.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 import socket
@@ -21,7 +20,16 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_bot_api import CURATOR_ID, TEST_TOKEN, Call, FakeBotApi, FakeStore, Fault, running
+from fake_bot_api import (
+    CURATOR_ID,
+    TEST_TOKEN,
+    Call,
+    FakeBotApi,
+    FakeStore,
+    Fault,
+    running,
+    webhook_body,
+)
 from telegram import Update
 from telegram.ext import TypeHandler
 
@@ -202,17 +210,6 @@ async def webhook(tg_settings, tg_engine, fake_api, tg_store) -> AsyncIterator[d
         await application.post_shutdown(application)
 
 
-def _update(update_id: int, text: str) -> str:
-    message = {
-        "message_id": update_id,
-        "date": 0,
-        "chat": FakeBotApi.private(),
-        "from": FakeBotApi.user(),
-        "text": text,
-    }
-    return json.dumps({"update_id": update_id, "message": message})
-
-
 @pytest.mark.parametrize("headers", BAD_HEADERS.values(), ids=BAD_HEADERS.keys())
 async def test_webhook_requests_without_the_right_secret_never_reach_a_handler(
     webhook, fake_api, tg_store, headers
@@ -221,13 +218,13 @@ async def test_webhook_requests_without_the_right_secret_never_reach_a_handler(
     async with httpx.AsyncClient() as client:
         refused = await client.post(
             webhook["url"],
-            content=_update(1, "孩子两岁有托育服务吗"),
+            content=webhook_body(1, "孩子两岁有托育服务吗"),
             headers={"Content-Type": "application/json", **headers},
         )
         assert refused.status_code == 403
         accepted = await client.post(
             webhook["url"],
-            content=_update(2, "谢谢"),
+            content=webhook_body(2, "谢谢"),
             headers={"Content-Type": "application/json", HEADER: SECRET},
         )
         assert accepted.status_code == 200
@@ -312,7 +309,7 @@ async def test_no_secret_in_any_log_line_of_a_full_session(
         async with httpx.AsyncClient() as client:
             await client.post(
                 f"http://127.0.0.1:{webhook_settings.port}/hook",
-                content=_update(99, "谢谢"),
+                content=webhook_body(99, "谢谢"),
                 headers={"Content-Type": "application/json", HEADER: SECRET},
             )
         await fake_api.wait_for("sendMessage", lambda c: "不客气" in c.text)
@@ -420,7 +417,7 @@ async def test_personal_data_is_masked_in_debug_logs(
             for number, (text, _, _) in enumerate(PERSONAL):
                 await client.post(
                     f"http://127.0.0.1:{settings.port}/hook",
-                    content=_update(500 + number, text),
+                    content=webhook_body(500 + number, text),
                     headers={"Content-Type": "application/json", HEADER: SECRET},
                 )
         await fake_api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 1001)
