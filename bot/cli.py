@@ -14,6 +14,7 @@ from bot.curation_cli import missed, stats, terminal_log
 from bot.engine import Engine, timed_ask
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.replies import render_text
+from bot.semantic import MODELS
 
 # How often the bot looks for answered questions whose askers asked to be told.
 NOTIFY_EVERY_SECONDS = 30.0
@@ -40,10 +41,15 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from error
 
 
-def load_engine(root: Path) -> Engine:
+def load_engine(
+    root: Path,
+    generated_only: bool = False,
+    model: str | None = None,
+    disabled: tuple[str, ...] = (),
+) -> Engine:
     """The engine, or a clean exit listing every problem in the knowledge files."""
     try:
-        return Engine.load(root)
+        return Engine.load(root, generated_only=generated_only, model=model, disabled=disabled)
     except KnowledgeError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -115,14 +121,31 @@ def check(root: Path | None) -> None:
     )
 
 
+GENERATED_ONLY = click.option(
+    "--generated-only",
+    is_flag=True,
+    help="Only what `policybot build` generates from the reports (no hand-written FAQ).",
+)
+MODEL = click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Sentence-embedding model (default: $POLICYBOT_MODEL, else use).",
+)
+
+
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--no-log", is_flag=True, help="Do not record the questions.")
-def ask(question: str, as_json: bool, no_log: bool) -> None:
+@GENERATED_ONLY
+@MODEL
+def ask(
+    question: str, as_json: bool, no_log: bool, generated_only: bool, model: str | None
+) -> None:
     """Answer QUESTION once; with "-" read one question a line from standard input."""
     settings = _settings()
-    engine = load_engine(settings.root)
+    engine = load_engine(settings.root, generated_only, model)
     if question == "-":
         tolerant_stdin()
     questions = sys.stdin if question == "-" else [question]
@@ -209,21 +232,44 @@ def run() -> None:
 @click.option(
     "--all", "every_set", is_flag=True, help="Every set in tests/eval/, one after another."
 )
+@GENERATED_ONLY
+@MODEL
+@click.option("--ablate", is_flag=True, help="Again with each named rule off in turn.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--failures", is_flag=True, help="List every question answered wrongly.")
-def evaluate(questions: tuple[Path, ...], every_set: bool, as_json: bool, failures: bool) -> None:
-    """Measure answer accuracy per category on labeled question sets."""
+def evaluate(
+    questions: tuple[Path, ...],
+    every_set: bool,
+    generated_only: bool,
+    model: str | None,
+    ablate: bool,
+    as_json: bool,
+    failures: bool,
+) -> None:
+    """Measure answer accuracy per category on labeled question sets; exit 1 when a set
+    falls below its floor (tests/eval/floors.yaml) in this mode."""
+    from bot.evaluation import ablation_table, format_report, load_floors, load_questions
     from bot.evaluation import evaluate as run_eval
-    from bot.evaluation import format_report, load_questions
+    from bot.matching import RULES
 
     settings = _settings()
-    engine = load_engine(settings.root)
+    engine = load_engine(settings.root, generated_only, model)
     eval_dir = settings.root / "tests" / "eval"
     paths = list(questions)
     if every_set:
-        paths += sorted(p for p in eval_dir.glob("*.yaml") if p not in paths)
+        paths += sorted(
+            p for p in eval_dir.glob("*.yaml") if p not in paths and p.name != "floors.yaml"
+        )
     paths = paths or [eval_dir / "questions.yaml"]
-    reports = {path.name: run_eval(engine, load_questions(path)) for path in paths}
+    sets = {path.name: load_questions(path) for path in paths}
+    reports = {name: run_eval(engine, items) for name, items in sets.items()}
+    mode = "generated" if generated_only else "faq"
+    floors = load_floors(eval_dir)
+    failing = [
+        name
+        for name, report in reports.items()
+        if (name, mode) in floors and not floors[(name, mode)].holds(report)
+    ]
     if as_json:
         summaries = {name: report.summary() for name, report in reports.items()}
         only = len(summaries) == 1
@@ -232,11 +278,50 @@ def evaluate(questions: tuple[Path, ...], every_set: bool, as_json: bool, failur
                 next(iter(summaries.values())) if only else summaries, ensure_ascii=False, indent=2
             )
         )
-        return
-    for number, (name, report) in enumerate(reports.items()):
-        if len(reports) > 1:
-            click.echo(f"{'' if number == 0 else chr(10)}== {name}")
-        click.echo(format_report(report, failures=failures))
+    else:
+        click.echo(
+            f"mode: {'generated only' if generated_only else 'with the FAQ files'}, "
+            f"model: {engine.model}"
+        )
+        for name, report in reports.items():
+            if len(reports) > 1:
+                click.echo(f"\n== {name}")
+            click.echo(format_report(report, failures=failures, floor=floors.get((name, mode))))
+    if ablate:
+        without = {}
+        for rule in RULES:
+            ablated = load_engine(settings.root, generated_only, model, (rule,))
+            without[rule] = {name: run_eval(ablated, items) for name, items in sets.items()}
+        click.echo("")
+        click.echo(ablation_table(reports, without))
+    if failing:
+        click.echo(f"\nbelow the floor: {', '.join(failing)}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@MODEL
+def calibrate(model: str | None) -> None:
+    """Fit the probability that an answer is right on the labeled training sets (both
+    modes) and write data/calibration.yaml; the held-out sets are never read."""
+    from bot.calibrate import HELD_OUT, TRAINING_SETS
+    from bot.calibrate import calibrate as fit_calibration
+    from bot.engine import configured_model
+
+    settings = _settings()
+    model = model or configured_model()
+    path, summary = fit_calibration(settings.root, model, settings.root / "tests" / "eval")
+    click.echo(f"wrote {path.relative_to(settings.root)} for model {model}")
+    click.echo(f"trained on {', '.join(TRAINING_SETS)}; held out {', '.join(HELD_OUT)}")
+    click.echo(f"{summary['candidates']} candidates, {summary['right']} right")
+    validation = summary["cross_validated"]
+    click.echo(f"cross-validated log loss {validation['log_loss']}, brier {validation['brier']}")
+    click.echo("best candidate per question, predicted against observed:")
+    for band in validation["best_candidate_by_band"]:
+        click.echo(
+            f"  p {band['band']}: {band['candidates']:>5} questions, predicted "
+            f"{band['predicted']:.2f}, observed {band['observed']:.2f}"
+        )
 
 
 @main.command()

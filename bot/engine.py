@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge
-from bot.matching import Match, Matcher
+from bot.matching import CLARIFY_P, Match, Matcher, Outcome, Reason
 from bot.privacy import without_personal_data
+from bot.scoring import load_calibration
+from bot.semantic import DEFAULT_MODEL, MODEL_ENV, VectorCache, default_cache_dir, embedder_named
 from bot.textnorm import clean, content, fold, strip_markup
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
@@ -57,15 +61,22 @@ class Reply:
     suggestions: tuple[Suggestion, ...] = ()  # candidates, related questions or examples
     terms: tuple[Suggestion, ...] = ()  # glossary terms that appear inside the answer
     entry_id: str | None = None
-    score: float = 0.0
-    reason: str = ""
+    score: float = 0.0  # the probability that the answer is right
+    reason: Reason | str = Reason.LOW_SCORE
     normalized: str = ""
     intent: str | None = None
     candidates: tuple[Suggestion, ...] = field(default=(), compare=False)
+    detail: str | None = None  # what the reason names: a place, topic, year, detail word
 
     @property
     def answered(self) -> bool:
         return self.outcome in ("answer", "intent")
+
+    @property
+    def reason_label(self) -> str:
+        """The reason as logged for curators: "unstated detail: 电话"."""
+        label = Reason(self.reason).value
+        return f"{label}: {self.detail}" if self.detail else label
 
     @property
     def source(self) -> str | None:
@@ -89,19 +100,50 @@ def section_label(number: str) -> str:
     return label
 
 
+def configured_model() -> str:
+    """The sentence-embedding model named by ``$POLICYBOT_MODEL`` (default: use)."""
+    return os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+
 class Engine:
     """Answers questions from a validated knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        root: Path | None = None,
+        model: str | None = None,
+        cache_dir: Path | None = None,
+        disabled: Iterable[str] = (),
+    ):
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.model = model or configured_model()
+        vectors = None
+        if self.model != "none":
+            embedder = embedder_named(self.model)
+            embedder.start()
+            vectors = VectorCache(embedder, cache_dir or default_cache_dir())
+        calibration = load_calibration(root, self.model) if root else None
+        self.vectors = vectors
+        self.matcher = Matcher(kb, vectors, calibration, disabled)
         self._passages = {p.id: p for p in kb.passages}
         self._term_names = self._glossary_names()
 
     @classmethod
-    def load(cls, root: Path) -> Engine:
-        """Load, validate and index the knowledge under ``root`` (raises KnowledgeError)."""
-        return cls(load_knowledge(root))
+    def load(
+        cls,
+        root: Path,
+        generated_only: bool = False,
+        model: str | None = None,
+        disabled: Iterable[str] = (),
+    ) -> Engine:
+        """Load, validate and index the knowledge under ``root`` (raises KnowledgeError);
+        with ``generated_only``, only what `policybot build` makes of the reports."""
+        if (model or configured_model()) != "none":
+            # Read the model's weights while the knowledge files are parsed.
+            embedder_named(model or configured_model()).start()
+        kb = load_knowledge(root, generated_only=generated_only)
+        return cls(kb, root, model, disabled=disabled)
 
     # --- building replies --------------------------------------------------------
 
@@ -124,8 +166,13 @@ class Engine:
             entry.id, entry.question, entry.answer, self._source(entry.report, entry.section)
         )
 
-    def _suggest(self, entry_id: str) -> Suggestion:
-        return Suggestion(entry_id, self.kb.entries[entry_id].question)
+    def _suggest(self, doc_id: str) -> Suggestion:
+        passage = self._passages.get(doc_id)
+        if passage is not None:
+            # A sentence of a report has no question; its beginning says what it is about.
+            text = passage.text if len(passage.text) <= 30 else passage.text[:29] + "…"
+            return Suggestion(doc_id, text)
+        return Suggestion(doc_id, self.kb.entries[doc_id].question)
 
     def _glossary_names(self) -> list[tuple[str, str]]:
         names = []
@@ -149,7 +196,7 @@ class Engine:
         self, entries: list[Entry], alternatives: tuple[str, ...] = ()
     ) -> tuple[Suggestion, ...]:
         shown = {e.id for e in entries}
-        related: list[str] = [a for a in alternatives if a not in shown and a in self.kb.entries]
+        related: list[str] = [a for a in alternatives if a not in shown]
         for entry in entries:
             for other in entry.related:
                 if other not in shown and other not in related:
@@ -166,50 +213,47 @@ class Engine:
         return tuple(self._suggest(i) for i in related[:MAX_RELATED])
 
     def entry_reply(self, entry_id: str, question: str = "") -> Reply | None:
-        """The answer for one entry, as when a suggested question is tapped."""
+        """The answer for one entry or passage, as when a suggested question is tapped."""
+        if entry_id in self._passages:
+            return self._answer_reply(
+                question or self._suggest(entry_id).question, [entry_id], 1.0, Reason.CHOSEN, ""
+            )
         entry = self.kb.entries.get(entry_id)
         if entry is None:
             return None
-        return self._answer_reply(question or entry.question, [entry], 100.0, "chosen", "")
+        return self._answer_reply(question or entry.question, [entry_id], 1.0, Reason.CHOSEN, "")
+
+    def _passage_block(self, passage_id: str) -> Block:
+        passage = self._passages[passage_id]
+        return Block(
+            passage.id, "报告原文", passage.text, self._source(passage.report, passage.section)
+        )
 
     def _answer_reply(
         self,
         question: str,
-        entries: list[Entry],
+        chosen: list[str],
         score: float,
-        reason: str,
+        reason: Reason,
         normalized: str,
         alternatives: tuple[str, ...] = (),
     ) -> Reply:
-        blocks = tuple(self._block(e) for e in entries)
-        shown = {e.id for e in entries}
-        terms = self.terms_in(" ".join(e.answer for e in entries), shown)
+        blocks = tuple(
+            self._passage_block(i) if i in self._passages else self._block(self.kb.entries[i])
+            for i in chosen
+        )
+        entries = [self.kb.entries[i] for i in chosen if i in self.kb.entries]
+        shown = set(chosen)
+        terms = self.terms_in(" ".join(b.body for b in blocks), shown)
         return Reply(
             question=question,
             outcome="answer",
             blocks=blocks,
-            suggestions=self.related_to(entries, alternatives),
+            suggestions=self.related_to(entries, tuple(a for a in alternatives if a not in shown)),
             terms=terms,
-            entry_id=entries[0].id,
+            entry_id=chosen[0],
             score=score,
             reason=reason,
-            normalized=normalized,
-        )
-
-    def _passage_reply(self, question: str, match: Match, normalized: str) -> Reply:
-        passage = self._passages[match.chosen[0]]
-        block = Block(
-            passage.id, "报告原文", passage.text, self._source(passage.report, passage.section)
-        )
-        return Reply(
-            question=question,
-            outcome="answer",
-            blocks=(block,),
-            suggestions=tuple(self._suggest(c.id) for c in match.candidates[:MAX_RELATED]),
-            terms=self.terms_in(passage.text, set()),
-            entry_id=passage.id,
-            score=match.score,
-            reason=match.reason,
             normalized=normalized,
         )
 
@@ -226,102 +270,103 @@ class Engine:
         # question as typed (masked where it is stored, by the store).
         match = self.matcher.match(clean(without_personal_data(strip_markup(question))))
         candidates = tuple(self._suggest(c.id) for c in match.candidates)
-        if match.outcome == "intent":
+        common = {
+            "question": question,
+            "score": round(match.score, 4),
+            "reason": match.reason,
+            "normalized": normalized,
+            "detail": match.detail,
+        }
+        if match.outcome is Outcome.INTENT:
             intent = self.kb.intents[match.intent or ""]
             return Reply(
-                question=question,
                 outcome="intent",
                 text=intent.reply.strip(),
                 suggestions=self.examples() if match.intent in ("greeting", "capabilities") else (),
-                score=match.score,
-                reason=match.reason,
-                normalized=normalized,
                 intent=match.intent,
+                **common,
             )
-        if match.outcome == "answer":
-            if match.passage:
-                reply = self._passage_reply(question, match, normalized)
-            else:
-                entries = [self.kb.entries[i] for i in match.chosen]
-                # A term looked up by name has its own related entries; the runners-up of
-                # its ranking share only characters with it (六零 / 60).
-                alternatives = (
-                    ()
-                    if match.reason == "term name"
-                    else tuple(c.id for c in match.candidates[1:3] if c.score >= 60.0)
+        if match.outcome is Outcome.ANSWER:
+            # A term looked up by name has its own related entries; the runners-up of its
+            # ranking share only characters with it (六零 / 60).
+            alternatives = (
+                ()
+                if match.reason is Reason.TERM_NAME
+                else tuple(
+                    c.id
+                    for c in match.candidates[1:3]
+                    if c.probability >= CLARIFY_P and not c.passage
                 )
-                reply = self._answer_reply(
-                    question, entries, match.score, match.reason, normalized, alternatives
-                )
-            return _with_candidates(reply, candidates)
-        if match.outcome == "clarify":
+            )
+            reply = self._answer_reply(
+                question,
+                list(match.chosen),
+                common["score"],
+                match.reason,
+                normalized,
+                alternatives,
+            )
+            return replace(reply, candidates=candidates, detail=match.detail)
+        if match.outcome is Outcome.CLARIFY:
             offered = candidates[:MAX_RELATED]
             return Reply(
-                question=question,
                 outcome="clarify",
                 text="您问的是下面哪一个?" if len(offered) > 1 else "您是想问下面这个问题吗?",
                 suggestions=offered,
-                score=match.score,
-                reason=match.reason,
-                normalized=normalized,
                 candidates=candidates,
+                **common,
             )
         return Reply(
-            question=question,
             outcome="miss",
             text=self._miss_text(match),
-            # A detail the reports leave out belongs to a programme they do describe:
-            # point to it rather than to unrelated examples.
-            suggestions=candidates[:1]
-            if match.reason.startswith("unstated") and candidates
-            else self.examples(),
-            score=match.score,
-            reason=match.reason,
-            normalized=normalized,
+            # A detail the reports leave out belongs to a programme they do describe: point
+            # to it. Otherwise the questions nearest in meaning, if any, else examples.
+            suggestions=candidates[:MAX_RELATED] if candidates else self.examples(),
             candidates=candidates,
+            **common,
         )
 
     def _miss_text(self, match: Match) -> str:
-        if match.reason == "empty":
+        reason, detail = match.reason, match.detail or ""
+        if reason is Reason.EMPTY:
             return "没有收到文字问题。请用文字提问,例如“六零行动是什么”。"
-        if match.reason.startswith("other place"):
-            place = match.reason.split(": ", 1)[1]
-            return (
-                f"我只了解坪山街道和观湖街道的两份公开报告,报告里没有关于“{place}”的内容,无法回答。"
-            )
-        if match.reason.startswith("unstated detail"):
-            word = match.reason.split(": ", 1)[1]
-            label = self._detail_label(word)
+        if reason is Reason.OTHER_PLACE:
+            return f"我只了解{self._streets()}的公开报告,报告里没有关于“{detail}”的内容,无法回答。"
+        if reason is Reason.UNSTATED_DETAIL:
+            label = self._detail_label(detail)
             return (
                 f"报告里提到了相关工作,但没有写{label},我无法回答,也不想给您不准确的信息。"
                 "问题已记下,供工作人员参考。"
             )
-        if match.reason == "unstated figure":
+        if reason is Reason.UNSTATED_FIGURE:
             return (
                 "报告里提到了相关工作,但没有给出您问的具体数字,我无法回答,"
                 "也不想给您不准确的信息。问题已记下,供工作人员参考。"
             )
-        if match.reason.startswith("uncovered year"):
-            year = match.reason.split(": ", 1)[1]
+        if reason is Reason.UNCOVERED_YEAR:
             covered = "；".join(
                 f"{r.street_name}{r.period}"
                 for r in self.kb.reports.values()
                 if not match.street or r.street == match.street
             )
             return (
-                f"报告里没有{year}年的内容:报告只写到{covered}。我无法回答,"
+                f"报告里没有{detail}年的内容:报告只写到{covered}。我无法回答,"
                 "也不想给您不准确的信息。问题已记下,供工作人员参考。"
             )
-        if match.reason.startswith("uncovered topic"):
-            topic = match.reason.split(": ", 1)[1]
+        if reason is Reason.UNCOVERED_TOPIC:
             return (
-                f"坪山街道和观湖街道的两份报告没有涉及“{topic}”,我无法回答,"
+                f"{self._streets()}的报告没有涉及“{detail}”,我无法回答,"
                 "也不想给您不准确的信息。问题已记下,供工作人员参考。"
             )
         return (
-            "抱歉,坪山街道和观湖街道的两份报告里没有找到这个问题的答案,"
+            f"抱歉,{self._streets()}的报告里没有找到这个问题的答案,"
             "我不想给您不准确的信息。问题已记下,供工作人员补充。"
         )
+
+    def _streets(self) -> str:
+        """The streets the reports cover, as a reply names them (坪山街道和观湖街道)."""
+        names = list(dict.fromkeys(r.street_name for r in self.kb.reports.values()))
+        return "和".join(names) if len(names) <= 2 else "、".join(names[:-1]) + "和" + names[-1]
 
     def _detail_label(self, word: str) -> str:
         """The kind of detail (地址, 收费) a detail word asks for, as the scope file names it."""
@@ -349,10 +394,6 @@ class Engine:
                 f"{report.period}{'，' + report.date if report.date else ''}{status}"
             )
         return "\n".join(lines)
-
-
-def _with_candidates(reply: Reply, candidates: tuple[Suggestion, ...]) -> Reply:
-    return replace(reply, candidates=candidates)
 
 
 def timed_ask(engine: Engine, question: str) -> tuple[Reply, float]:

@@ -470,9 +470,13 @@ class _Loader:
                 self.problem(file, line, example, "example entry does not exist")
 
 
-def faq_files(faq_dir: Path) -> list[Path]:
-    """The entry files, generated ones first so hand-written files can extend them."""
+def faq_files(faq_dir: Path, generated_only: bool = False) -> list[Path]:
+    """The entry files, generated ones first so hand-written files can extend them; with
+    ``generated_only``, what `policybot build` makes of the reports and nothing else (what
+    a brand-new report gives)."""
     files = [p for p in sorted(faq_dir.glob("*.yaml")) if not _is_support(p)]
+    if generated_only:
+        files = [p for p in files if p.name.startswith("generated-")]
     return sorted(files, key=lambda p: (not p.name.startswith("generated-"), p.name))
 
 
@@ -480,17 +484,23 @@ def _is_support(path: Path) -> bool:
     return path.name in ("generated-sections.yaml", "generated-passages.yaml")
 
 
-def load_knowledge(root: Path, extra_faq: Iterable[Path] = ()) -> KnowledgeBase:
+def load_knowledge(
+    root: Path, extra_faq: Iterable[Path] = (), generated_only: bool = False
+) -> KnowledgeBase:
     """Load and validate everything under ``root``; raise KnowledgeError listing all problems."""
     loader = _Loader(root)
     faq_dir = root / "faq"
     loader.load_generated_support(faq_dir)
-    for path in [*faq_files(faq_dir), *extra_faq]:
+    for path in [*faq_files(faq_dir, generated_only), *extra_faq]:
         loader.load_faq_file(path)
     loader.merge_extra_phrasings()
     loader.check_links_and_phrasings()
     for path in sorted((root / "intents").glob("*.yaml")):
         loader.load_intent_file(path)
+    if generated_only:
+        # The examples name hand-written entries; a new report offers its own terms.
+        kept = [e for e in loader.examples if e in loader.entries]
+        loader.examples = kept or [e.id for e in loader.entries.values() if e.term][:3]
     loader.check_examples()
     if loader.problems:
         raise KnowledgeError(loader.problems)

@@ -16,32 +16,34 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import Enum
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Entry, KnowledgeBase
-from bot.textnorm import content, fold, sound_key, subject
+from bot.scoring import PRIOR, Calibration, Candidate, describe, same_answer
+from bot.semantic import SemanticIndex, VectorCache
+from bot.textnorm import content, fold, sound_key, subject, to_simplified
 
-ANSWER_AT = 72.0  # at or above: answer
-# Below ANSWER_AT a clear lead over the runner-up, on a distinctive shared word, still
-# answers: residents' own words rarely reach the wording of an entry.
-LEAD_ANSWER_AT = 44.0
-LEAD = 6.0
-CLARIFY_AT = 55.0  # at or above (and not answered): offer candidates
-PASSAGE_ANSWER_AT = 70.0
-# A question asking a detail the reports never give (电话, 地址) is a miss whatever its
-# score; from this score on, the programme it is about is named with the miss.
-DETAIL_POINTER_AT = 45.0
-KEYWORD_COMPANION_AT = 50.0
+# The decision, on the calibrated probability that the best candidate is the right answer
+# (bot/scoring.py); the calibration table in data/calibration.yaml says what each means.
+ANSWER_P = 0.5  # answer when the best candidate is more likely right than wrong
+CLARIFY_P = 0.2  # offer the likely candidates when one in five would be right
+# Two answers that belong together (facets of one subject) are given together when the
+# second is this close to the first.
+CLOSE_P = 0.25
+SEMANTIC_CANDIDATES = 12  # documents nearest in meaning, added to those nearest in wording
+PASSAGE_CANDIDATES = 8
 TERM_WITHIN_SHARE = 0.35  # of a question's information, for it to be a look-up of a term
 # A term's core name without the generic kind of thing it is (“三事分流”工作机制).
 TERM_SUFFIX = re.compile(
     r"(工作机制|工作模式|工作体系|机制|模式|体系|制度)$"
 )  # the other street's entry with the same keyword answers too
-CLOSE_MARGIN = 6.0  # two different entries this close: ask which one
 INTENT_AT = 86.0
 MAX_QUERY_CHARS = 300  # a 10,000-character message is matched on its beginning
 CANDIDATES = 12
@@ -99,25 +101,77 @@ TRAILING_PARTICLES = "(?:是啥|是什么|是多少|有吗|呗|吧|呀|啊|呢|�
 LOOSE_INTENT_CHARS = 40
 
 
+# Rules that can be switched off one at a time (``policybot eval --ablate``); each one
+# must earn its place there and has its own test with it on and off.
+RULES = (
+    "other_place",  # a place outside the streets the reports cover: miss
+    "uncovered_topic",  # a service neither report mentions (公积金): miss
+    "uncovered_year",  # a year no report covers: miss
+    "only_numbers",  # a bare number asks nothing
+    "term_name",  # a glossary term's own name: its definition
+    "named_street",  # a street named: only its report answers
+    "unstated_detail",  # a detail the reports never give (电话, 几点): miss
+    "unstated_figure",  # a how-many answered by text with no number: miss
+    "both_streets",  # both streets named: one answer from each, or none
+    "companions",  # the other street's answer on the same subject, or a close facet
+    "intent_phrase",  # an intent phrase in a message nothing else fits
+)
+
+
+class Outcome(str, Enum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    MISS = "miss"
+    INTENT = "intent"
+
+
+class Reason(str, Enum):
+    """Why a question got its outcome; ``Match.detail`` carries the word or year."""
+
+    EMPTY = "empty"
+    INTENT = "intent"
+    INTENT_PHRASE = "intent phrase"
+    OTHER_PLACE = "other place"
+    UNCOVERED_TOPIC = "uncovered topic"
+    UNCOVERED_YEAR = "uncovered year"
+    ONLY_STREET = "only a street name"
+    ONLY_NUMBERS = "only numbers"
+    TERM_NAME = "term name"
+    UNSTATED_DETAIL = "unstated detail"
+    UNSTATED_FIGURE = "unstated figure"
+    BOTH_STREETS = "both streets"
+    BOTH_STREETS_ASKED = "both streets asked"
+    CONFIDENT = "confident"
+    UNSURE = "unsure"
+    LOW_SCORE = "low score"
+    CHOSEN = "chosen"
+
+
 @dataclass(frozen=True)
 class Scored:
+    """A document's lexical score for a question (0-100) and how it was reached."""
+
     id: str
     score: float
     keyword: str = ""  # the entry's keyword the question contains, if any
     anchored: bool = False  # shares a distinctive syllable pair with the question
     written: bool = False  # ... and spells it the same way (not a mere homophone)
+    index: int = -1
+    coverage: float = 0.0
+    other_half: bool = False
+    missing_code: bool = False
 
 
 @dataclass(frozen=True)
 class Match:
-    outcome: str  # "answer" | "clarify" | "miss" | "intent"
-    reason: str
-    score: float
+    outcome: Outcome
+    reason: Reason
+    score: float  # the probability that the answer is right (1.0 for rules that decide)
     chosen: tuple[str, ...] = ()  # entries or passages answered (two when both streets)
-    candidates: tuple[Scored, ...] = ()  # best entries, for clarify and curation
+    candidates: tuple[Candidate, ...] = ()  # likely answers, for clarify and curation
     intent: str | None = None
     street: str | None = None
-    passage: bool = False
+    detail: str | None = None  # the place, topic, year or detail word the reason names
 
 
 @dataclass
@@ -190,8 +244,19 @@ def _inside_a_number(phrase: str, text: str) -> bool:
 class Matcher:
     """Indexes a knowledge base once; ``match`` is then cheap and side-effect free."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        vectors: VectorCache | None = None,
+        calibration: Calibration | None = None,
+        disabled: Iterable[str] = (),
+    ):
         self.kb = kb
+        self.calibration = calibration or PRIOR
+        self.disabled = frozenset(disabled)
+        unknown = self.disabled - set(RULES)
+        if unknown:
+            raise ValueError(f"unknown rules: {', '.join(sorted(unknown))}")
         self._halves = self._report_halves(kb)
         self.docs: list[_Doc] = []
         self.passage_docs: list[_Doc] = []
@@ -205,7 +270,8 @@ class Matcher:
             self._add_entry(entry)
         for passage in kb.passages:
             street = kb.reports[passage.report].street
-            doc = _Doc(passage.id, street, None, [], [], [], fold(passage.text))
+            doc = _Doc(passage.id, street, None, [], [], [], fold(passage.text), passage.report)
+            doc.half = self._halves.get((passage.report, passage.section.split(".")[0]))
             self.passage_docs.append(doc)
             index = len(self.passage_docs) - 1
             spelling = _spelling(passage.text)
@@ -265,9 +331,40 @@ class Matcher:
             for word in words
         ]
         self._detail_labels = {word.rstrip("$"): label for label, word in self._details}
+        self._passage_by_id = {p.id: p for p in kb.passages}
+        self._folded_answers = [fold(self.answer_text(d.id)) for d in self.docs]
+        self._folded_answers += [fold(p.text) for p in kb.passages]
+        self.semantic = self._semantic_index(vectors) if vectors else None
         self._intent_contained = sorted(
             ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
             key=lambda pair: -len(pair[1]),
+        )
+
+    def semantic_texts(self) -> tuple[list[int], list[str]]:
+        """Every text that stands for a document in meaning, with the document it belongs to
+        (entries first, then passages): each way of asking, the answer and its clauses."""
+        owners: list[int] = []
+        texts: list[str] = []
+        for index, doc in enumerate(self.docs):
+            entry = self.kb.entries[doc.id]
+            names = [entry.term] if entry.term else []
+            own = (entry.question, *entry.phrasings, *names, entry.answer, *clauses(entry.answer))
+            for text in dict.fromkeys(for_model(t) for t in own):
+                owners.append(index)
+                texts.append(text)
+        for index, passage in enumerate(self.kb.passages, start=len(self.docs)):
+            for text in dict.fromkeys(for_model(t) for t in (passage.text, *clauses(passage.text))):
+                owners.append(index)
+                texts.append(text)
+        return owners, texts
+
+    def _semantic_index(self, vectors: VectorCache) -> SemanticIndex:
+        owners, texts = self.semantic_texts()
+        return SemanticIndex(
+            vectors.embedder,
+            owners,
+            vectors.vectors(texts),
+            len(self.docs) + len(self.passage_docs),
         )
 
     def _add_entry(self, entry: Entry) -> None:
@@ -504,7 +601,7 @@ class Matcher:
         return self._intents[best[2]][0], best[1]
 
     def rank(self, text: str, street: str | None = None, limit: int = CANDIDATES) -> list[Scored]:
-        """Entries ordered by score for a question (no outcome decided)."""
+        """Entries ordered by their wording's score for a question (no outcome decided)."""
         spelling = _spelling(text[:MAX_QUERY_CHARS])
         if not spelling:
             return []
@@ -517,7 +614,10 @@ class Matcher:
         limit: int,
         codes: tuple[str, ...] = (),
         halves: dict[str, str] | None = None,
+        extra: Iterable[int] = (),
     ) -> list[Scored]:
+        """Entries by lexical score: the best ``limit``, plus any ``extra`` ones asked for
+        (those found by meaning, so that every candidate is described the same way)."""
         key = sound_key(spelling)
         weights = self._weights(key)
         coverage, anchored = self._coverage(
@@ -533,17 +633,20 @@ class Matcher:
         pool = {int(i) for i in covered}
         for i in range(len(key) - 1):
             pool.update(self._keyword_index.get(key[i : i + 2], ()))
+        wanted = set(extra)
         scored = []
-        for index in pool:
+        for index in pool | wanted:
             doc = self.docs[index]
             score, keyword = self._entry_score(
                 doc, key, float(coverage[index]), bool(anchored[index]), weights, spelling
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
-            if any(code not in doc.text for code in codes):
+            missing_code = any(code not in doc.text for code in codes)
+            if missing_code:
                 score *= MISSING_CODE_PENALTY
-            if halves and doc.half and halves.get(doc.report, doc.half) != doc.half:
+            other_half = bool(halves and doc.half and halves.get(doc.report, doc.half) != doc.half)
+            if other_half:
                 score *= OTHER_HALF_PENALTY
             scored.append(
                 Scored(
@@ -552,14 +655,24 @@ class Matcher:
                     keyword,
                     bool(anchored[index]),
                     bool(anchored[index] == 2),
+                    index=index,
+                    coverage=float(coverage[index]),
+                    other_half=other_half,
+                    missing_code=missing_code,
                 )
             )
         scored.sort(key=lambda s: (-s.score, s.id))
-        return scored[:limit]
+        return [s for n, s in enumerate(scored) if n < limit or s.index in wanted]
 
-    def _best_passage(
-        self, spelling: str, street: str | None, codes: tuple[str, ...] = ()
-    ) -> Scored | None:
+    def _rank_passages(
+        self,
+        spelling: str,
+        limit: int,
+        codes: tuple[str, ...] = (),
+        halves: dict[str, str] | None = None,
+        extra: Iterable[int] = (),
+    ) -> list[Scored]:
+        """Sentences of the reports by how much of the question they explain."""
         key = sound_key(spelling)
         coverage, anchored = self._coverage(
             self._weights(key),
@@ -568,20 +681,34 @@ class Matcher:
             _spelled(key, spelling),
             self._passage_spelled_arrays,
         )
-        eligible = (anchored > 0) & (coverage > 0)
-        if street:
-            eligible &= self._passage_streets == street
-        if codes:
-            eligible &= np.array(
-                [all(code in doc.text for code in codes) for doc in self.passage_docs]
+        eligible = np.flatnonzero((anchored > 0) & (coverage > 0))
+        if len(eligible) > limit:
+            eligible = eligible[np.argpartition(-coverage[eligible], limit)[:limit]]
+        scored = []
+        for index in {int(i) for i in eligible} | set(extra):
+            doc = self.passage_docs[index]
+            # Passages are worded for reading, not asking; their coverage counts the answer
+            # text at ANSWER_WEIGHT, so rescale it to the entries' scale.
+            score = min(100.0, 100.0 * float(coverage[index]) / ANSWER_WEIGHT)
+            missing_code = any(code not in doc.text for code in codes)
+            if missing_code:
+                score *= MISSING_CODE_PENALTY
+            other_half = bool(halves and doc.half and halves.get(doc.report, doc.half) != doc.half)
+            scored.append(
+                Scored(
+                    doc.id,
+                    round(score, 1),
+                    "",
+                    bool(anchored[index]),
+                    bool(anchored[index] == 2),
+                    index=index,
+                    coverage=float(coverage[index]),
+                    other_half=other_half,
+                    missing_code=missing_code,
+                )
             )
-        if not eligible.any():
-            return None
-        best_index = int(np.argmax(np.where(eligible, coverage, -1.0)))
-        # Passages are worded for reading, not asking; their coverage counts the answer
-        # text at ANSWER_WEIGHT, so rescale it to the entries' scale.
-        score = 100.0 * float(coverage[best_index]) / ANSWER_WEIGHT
-        return Scored(self.passage_docs[best_index].id, round(score, 1))
+        scored.sort(key=lambda s: (-s.score, s.id))
+        return scored
 
     def detail_asked(self, folded: str) -> str | None:
         """The detail word (电话, 地址, 几点…) a question asks for, of a kind reports never give.
@@ -609,7 +736,7 @@ class Matcher:
     def _answer_mentions(self, entry_id: str, word: str) -> bool:
         # "厂房租金有没有指导价": the answer itself speaks of 租金, so it is not a detail
         # the report leaves out.
-        answer = fold(self.kb.entries[entry_id].answer)
+        answer = fold(self.answer_text(entry_id))
         if any(word[i : i + 2] in answer for i in range(len(word) - 1)):
             return True
         # "居民议事日是哪天": the answer gives the day (每月最后一个星期日), so the detail is
@@ -654,206 +781,318 @@ class Matcher:
         text = text[:MAX_QUERY_CHARS]
         result = self._decide(text)
         if (
-            result.outcome == "answer"
+            result.outcome is Outcome.ANSWER
+            and self.rule("unstated_figure")
             and QUANTITY.search(fold(text))
-            and not any(DIGIT.search(self._chosen_text(i, result.passage)) for i in result.chosen)
+            and not any(DIGIT.search(self.answer_text(i)) for i in result.chosen)
         ):
-            return Match(
-                "miss",
-                "unstated figure",
-                result.score,
-                (),
-                result.candidates[:3] if not result.passage else (),
-                street=result.street,
+            return replace(
+                result,
+                outcome=Outcome.MISS,
+                reason=Reason.UNSTATED_FIGURE,
+                chosen=(),
+                candidates=result.candidates[:1],
             )
         return result
 
-    def _chosen_text(self, chosen_id: str, passage: bool) -> str:
-        # As written, not folded: a figure's unit may be punctuation (95%).
-        if passage:
-            return next(p.text for p in self.kb.passages if p.id == chosen_id)
-        return self.kb.entries[chosen_id].answer
+    def rule(self, name: str) -> bool:
+        """Whether a named rule is on (``policybot eval --ablate`` turns each off in turn)."""
+        return name not in self.disabled
+
+    def answer_text(self, doc_id: str) -> str:
+        """What an entry or passage quotes, as written (a figure's unit may be 95%)."""
+        passage = self._passage_by_id.get(doc_id)
+        return passage.text if passage else self.kb.entries[doc_id].answer
 
     def _decide(self, text: str) -> Match:
         folded = fold(text)
         if not folded:
-            return Match("miss", "empty", 0.0)
+            return Match(Outcome.MISS, Reason.EMPTY, 0.0)
         intent = self.intent_of(folded)
         if intent:
-            return Match("intent", "intent", intent[1], intent=intent[0])
-        place = self.other_place(folded)
+            return Match(Outcome.INTENT, Reason.INTENT, 1.0, intent=intent[0])
+        place = self.other_place(folded) if self.rule("other_place") else None
         if place:
-            return Match("miss", f"other place: {place}", 0.0)
-        topic = self.uncovered_topic(folded)
+            return Match(Outcome.MISS, Reason.OTHER_PLACE, 0.0, detail=place)
+        topic = self.uncovered_topic(folded) if self.rule("uncovered_topic") else None
         if topic:
             # A service neither report covers makes the question a miss, unless the rest of
             # it is plainly about a programme they do describe ("一下雨下水道就返臭水,是不是
             # 雨水污水混在一起了" is about 雨污分流, not the weather).
             rest = folded.replace(topic, " ")
-            ranked = self._rank_key(_spelling(rest), self.street_of(folded), 2)
-            if not ranked or ranked[0].score < ANSWER_AT or not ranked[0].written:
-                return Match("miss", f"uncovered topic: {topic}", 0.0)
+            ranked = self.assess(rest, fold(rest), self.street_of(folded))
+            if not ranked or ranked[0].probability < ANSWER_P or not ranked[0].written:
+                return Match(Outcome.MISS, Reason.UNCOVERED_TOPIC, 0.0, detail=topic)
             text, folded = rest, fold(rest)
         street = self.street_of(folded)
-        year = self.uncovered_year(folded, street)
+        year = self.uncovered_year(folded, street) if self.rule("uncovered_year") else None
         if year:
-            return Match("miss", f"uncovered year: {year}", 0.0, street=street)
+            return Match(Outcome.MISS, Reason.UNCOVERED_YEAR, 0.0, street=street, detail=str(year))
         spelling = _spelling(text)
         key = sound_key(spelling)
         if not key:
-            return Match("miss", "only a street name", 0.0, street=street)
-        if ONLY_NUMBERS.fullmatch(spelling) and key not in self._term_names:
-            # "2021" or "1234567" alone asks nothing; as a rare token it would match
-            # whatever entry happens to contain it.
-            return Match("miss", "only numbers", 0.0, street=street)
-        codes = tuple(dict.fromkeys(CODE.findall(folded)))
-        ranked = self._rank_key(spelling, street, CANDIDATES, codes, self.halves_asked(folded))
-        term = self._term_names.get(key) or self._term_within(key)
-        if term and (street and self.kb.entries[term].street != street):
-            term = None
+            return Match(Outcome.MISS, Reason.ONLY_STREET, 0.0, street=street)
+        if self.rule("only_numbers") and ONLY_NUMBERS.fullmatch(spelling):
+            if key not in self._term_names:
+                # "2021" or "1234567" alone asks nothing; as a rare token it would match
+                # whatever entry happens to contain it.
+                return Match(Outcome.MISS, Reason.ONLY_NUMBERS, 0.0, street=street)
+        ranked = self.assess(text, folded, street)
+        term = self._term_asked(key, street) if self.rule("term_name") else None
         if term:
-            ranked = [
-                Scored(term, 100.0, anchored=True, written=True),
-                *(s for s in ranked if s.id != term),
-            ]
-        best = ranked[0] if ranked else Scored("", 0.0)
-        detail = self.detail_asked(folded)
+            found = next((c for c in ranked if c.id == term), None)
+            if found is None:
+                found = self._entry_candidate(term)
+            found.probability = 1.0
+            ranked = [found, *(c for c in ranked if c.id != term)]
+        best = ranked[0] if ranked else None
+        detail = self.detail_asked(folded) if self.rule("unstated_detail") else None
         if (
             detail
+            and best
             and best.anchored
-            and best.score >= DETAIL_POINTER_AT
+            and best.probability >= CLARIFY_P
             and not self._answer_mentions(best.id, detail)
         ):
             # The programme is known, the detail is not: say so, and point to the programme.
             return Match(
-                "miss",
-                f"unstated detail: {detail}",
-                best.score,
+                Outcome.MISS,
+                Reason.UNSTATED_DETAIL,
+                best.probability,
                 (),
                 tuple(ranked[:3]),
                 street=street,
+                detail=detail,
             )
         if term:
-            used = next(
-                (
-                    s.id
-                    for s in ranked[1:]
-                    if s.score >= ANSWER_AT
-                    and self.kb.entries[s.id].kind == "faq"
-                    and self.kb.entries[s.id].report == self.kb.entries[term].report
-                    and self._defines(best, s)
-                ),
-                None,
-            )
-            # The definition, then where the report puts the term to work, if it does.
-            chosen = (term, used) if used else (term,)
-            return Match("answer", "term name", 100.0, chosen, tuple(ranked[:5]), street=street)
-        if not street and self.names_both_streets(folded):
-            pair = self._one_per_street(ranked)
-            if pair:
-                return Match(
-                    "answer", "both streets", best.score, pair, tuple(ranked[:5]), street=None
-                )
-            if best.score >= CLARIFY_AT:
-                # Asked of both streets, found for one at most: offer, do not half-answer.
-                close = tuple(s for s in ranked[:3] if s.score >= CLARIFY_AT)
-                return Match("clarify", "both streets asked", best.score, (), close, street=None)
-        if best.score < ANSWER_AT:
-            within = self.intent_within(text, loose=best.score < CLARIFY_AT)
+            return self._term_answer(term, ranked, street)
+        if self.rule("both_streets") and not street and self.names_both_streets(folded):
+            both = self._both_streets(ranked)
+            if both:
+                return both
+        top = best.probability if best else 0.0
+        if top < ANSWER_P and self.rule("intent_phrase"):
+            within = self.intent_within(text, loose=top < CLARIFY_P)
             if within:
-                return Match("intent", "intent phrase", best.score, intent=within)
-        competitors = [s for s in ranked[1:] if not self._same_answer(best.id, s.id)]
-        runner_up = competitors[0].score if competitors else 0.0
-        # Below ANSWER_AT only a distinctive word spelled as the entry spells it will do:
-        # a homophone (大新闻 / 大型文体) is too weak to answer on.
-        # ... and, where the question names a street, only that street's entry: the other
-        # street's programme would read as if the named street had it.
-        ours = not street or self.kb.entries[best.id].street == street
-        leads = (
-            ours
-            and best.written
-            and best.score >= LEAD_ANSWER_AT
-            and best.score - runner_up >= LEAD
-        )
-        if best.score >= ANSWER_AT or leads:
-            rivals = [s for s in ranked[1:4] if best.score - s.score < CLOSE_MARGIN]
-            rivals = [s for s in rivals if not self._same_answer(best.id, s.id)]
-            # Close entries that both contain the asked-for word are two facets of it,
-            # not two readings of the question: answer with both.
-            facets = [
-                s
-                for s in rivals
-                if (best.keyword and s.keyword == best.keyword) or self._defines(best, s)
-            ]
-            if len(facets) == 1 and len(rivals) == 1:
-                pair = sorted((best, facets[0]), key=self._definition_first)
-                return Match(
-                    "answer",
-                    "two facets",
-                    best.score,
-                    tuple(p.id for p in pair),
-                    tuple(ranked[:5]),
-                    street=street,
-                )
-            if not rivals:
-                chosen = self._companions(best, ranked, street)
-                return Match(
-                    "answer", "entry", best.score, chosen, tuple(ranked[:5]), street=street
-                )
+                return Match(Outcome.INTENT, Reason.INTENT_PHRASE, top, intent=within)
+        if best and top >= ANSWER_P:
+            chosen = self._companions(best, ranked, street) if self.rule("companions") else None
             return Match(
-                "clarify", "close candidates", best.score, (), tuple(ranked[:3]), street=street
-            )
-        passage = self._best_passage(spelling, street, codes)
-        if passage and passage.score >= PASSAGE_ANSWER_AT and passage.score > best.score:
-            return Match(
-                "answer",
-                "passage",
-                passage.score,
-                (passage.id,),
+                Outcome.ANSWER,
+                Reason.CONFIDENT,
+                top,
+                chosen or (best.id,),
                 tuple(ranked[:5]),
                 street=street,
-                passage=True,
             )
-        if best.score >= CLARIFY_AT and (best.anchored or best.keyword):
-            close = [s for s in ranked[:3] if s.score >= CLARIFY_AT]
-            return Match("clarify", "middling score", best.score, (), tuple(close), street=street)
-        return Match("miss", "low score", best.score, (), tuple(ranked[:3]), street=street)
+        if best and top >= CLARIFY_P:
+            offered = self._distinct([c for c in ranked if c.probability >= CLARIFY_P])[:3]
+            return Match(Outcome.CLARIFY, Reason.UNSURE, top, (), tuple(offered), street=street)
+        return Match(
+            Outcome.MISS, Reason.LOW_SCORE, top, (), tuple(self._nearest(ranked)), street=street
+        )
 
-    def _one_per_street(self, ranked: list[Scored]) -> tuple[str, ...]:
-        """The best entry of each street, when both are good enough to offer: a question
-        that names both streets is answered from both reports or not at all."""
-        chosen: dict[str, Scored] = {}
-        for scored in ranked:
-            street = self.kb.entries[scored.id].street
-            if street not in chosen and scored.score >= CLARIFY_AT and scored.written:
-                chosen[street] = scored
-        if len(chosen) < len(STREET_NAMES):
-            return ()
-        return tuple(s.id for s in sorted(chosen.values(), key=lambda s: -s.score))
+    # --- candidates and their probability ----------------------------------------------
 
-    def _same_answer(self, first: str, second: str) -> bool:
-        """Two entries that answer together rather than compete: same text or same topic."""
-        a, b = self.kb.entries[first], self.kb.entries[second]
-        return a.answer == b.answer or (a.topic is not None and a.topic == b.topic)
+    def assess(self, text: str, folded: str, street: str | None) -> list[Candidate]:
+        """Every plausible answer to a question, most probably right first."""
+        spelling = _spelling(text)
+        key = sound_key(spelling)
+        if not key:
+            return []
+        codes = tuple(dict.fromkeys(CODE.findall(folded)))
+        halves = self.halves_asked(folded)
+        similarity = self._similarity(text)
+        entries_by_meaning: list[int] = []
+        passages_by_meaning: list[int] = []
+        if similarity is not None:
+            top = np.argsort(-similarity)[:SEMANTIC_CANDIDATES]
+            entries_by_meaning = [int(i) for i in top if i < len(self.docs)]
+            passages_by_meaning = [int(i) - len(self.docs) for i in top if i >= len(self.docs)]
+        candidates = [
+            self._candidate(s, self.docs[s.index], False, similarity)
+            for s in self._rank_key(spelling, street, CANDIDATES, codes, halves, entries_by_meaning)
+        ]
+        candidates += [
+            self._candidate(s, self.passage_docs[s.index], True, similarity)
+            for s in self._rank_passages(
+                spelling, PASSAGE_CANDIDATES, codes, halves, passages_by_meaning
+            )
+        ]
+        if street and self.rule("named_street"):
+            # The other street's programme would read as if the named street had it.
+            candidates = [c for c in candidates if c.street == street]
+        rows = describe(candidates, self._unknown_share(key), _latin_share(text))
+        probabilities = self.calibration.probability(rows)
+        for candidate, row, probability in zip(candidates, rows, probabilities, strict=True):
+            candidate.features = row
+            candidate.probability = float(probability)
+        candidates.sort(key=lambda c: (-c.probability, c.id))
+        return candidates
 
-    def _defines(self, first: Scored, second: Scored) -> bool:
+    def _candidate(
+        self, scored: Scored, doc: _Doc, passage: bool, similarity: np.ndarray | None
+    ) -> Candidate:
+        offset = len(self.docs) if passage else 0
+        entry = None if passage else self.kb.entries[doc.id]
+        return Candidate(
+            id=doc.id,
+            index=scored.index,
+            passage=passage,
+            street=doc.street,
+            lexical=scored.score,
+            coverage=scored.coverage,
+            semantic=float(similarity[offset + scored.index]) if similarity is not None else 0.0,
+            keyword=scored.keyword,
+            anchored=scored.anchored,
+            written=scored.written,
+            term=bool(entry and entry.kind != "faq"),
+            other_half=scored.other_half,
+            missing_code=scored.missing_code,
+            answer=self._folded_answers[offset + scored.index],
+        )
+
+    def _entry_candidate(self, entry_id: str) -> Candidate:
+        index = next(i for i, d in enumerate(self.docs) if d.id == entry_id)
+        doc = self.docs[index]
+        return Candidate(
+            id=entry_id,
+            index=index,
+            passage=False,
+            street=doc.street,
+            term=self.kb.entries[entry_id].kind != "faq",
+            anchored=True,
+            written=True,
+            answer=self._folded_answers[index],
+        )
+
+    def _similarity(self, text: str) -> np.ndarray | None:
+        if self.semantic is None:
+            return None
+        return self.semantic.similarity(self.semantic.query_vector(for_model(text)))
+
+    def _unknown_share(self, key: str) -> float:
+        """Share of a question's syllables that no document contains (公积金, 天气)."""
+        unigrams, _ = self._weights(key)
+        total = sum(unigrams.values())
+        if not total:
+            return 0.0
+        return sum(w for g, w in unigrams.items() if g not in self._idf) / total
+
+    def _distinct(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Candidates with different answers, first of each kept."""
+        kept: list[Candidate] = []
+        for candidate in candidates:
+            if not any(same_answer(candidate, k) for k in kept):
+                kept.append(candidate)
+        return kept
+
+    def _nearest(self, ranked: list[Candidate]) -> list[Candidate]:
+        """What a miss suggests: the entries nearest the question in meaning."""
+        entries = [c for c in ranked if not c.passage]
+        entries.sort(key=lambda c: (-c.semantic, -c.lexical, c.id))
+        return self._distinct(entries)[:3]
+
+    # --- composing an answer ---------------------------------------------------------
+
+    def _term_asked(self, key: str, street: str | None) -> str | None:
+        """The glossary term a question names, or is mostly made of."""
+        term = self._term_names.get(key) or self._term_within(key)
+        if term and street and self.kb.entries[term].street != street:
+            return None
+        return term
+
+    def _term_answer(self, term: str, ranked: list[Candidate], street: str | None) -> Match:
+        """The definition, then where the report puts the term to work, if it does."""
+        report = self.kb.entries[term].report
+        used = next(
+            (
+                c.id
+                for c in ranked[1:]
+                if c.probability >= ANSWER_P
+                and not c.passage
+                and self.kb.entries[c.id].kind == "faq"
+                and self.kb.entries[c.id].report == report
+                and self._defines(term, c.id)
+            ),
+            None,
+        )
+        chosen = (term, used) if used else (term,)
+        return Match(
+            Outcome.ANSWER, Reason.TERM_NAME, 1.0, chosen, tuple(ranked[:5]), street=street
+        )
+
+    def _both_streets(self, ranked: list[Candidate]) -> Match | None:
+        """A question that names both streets is answered from both reports or not at all:
+        the best candidate of each street when both are likely enough; else offered."""
+        chosen: dict[str, Candidate] = {}
+        for candidate in ranked:
+            if candidate.street not in chosen and candidate.probability >= CLARIFY_P:
+                chosen[candidate.street] = candidate
+        best = ranked[0] if ranked else None
+        if len(chosen) == len(self._street_years) and best and best.probability >= ANSWER_P:
+            pair = tuple(c.id for c in sorted(chosen.values(), key=lambda c: -c.probability))
+            return Match(
+                Outcome.ANSWER, Reason.BOTH_STREETS, best.probability, pair, tuple(ranked[:5])
+            )
+        if best and best.probability >= CLARIFY_P:
+            offered = self._distinct([c for c in ranked if c.probability >= CLARIFY_P])[:3]
+            return Match(
+                Outcome.CLARIFY, Reason.BOTH_STREETS_ASKED, best.probability, (), tuple(offered)
+            )
+        return None
+
+    def _defines(self, first: str, second: str) -> bool:
         """Whether one of two entries defines a term that the other one's answer uses
         (八大行动 and the plan that names 排水八大行动): two facets of one question."""
         for term, other in ((first, second), (second, first)):
-            entry = self.kb.entries[term.id]
-            if entry.kind == "faq":
+            entry = self.kb.entries.get(term)
+            if entry is None or entry.kind == "faq":
                 continue
-            answer = fold(self.kb.entries[other.id].answer)
+            answer = fold(self.answer_text(other))
             names = (entry.term or "", *entry.keywords[:1])
             if any(len(fold(n)) >= 3 and fold(n) in answer for n in names):
                 return True
         return False
 
-    def _definition_first(self, scored: Scored) -> tuple[float, bool]:
-        # A look-up of jargon wants the definition before the report's use of it.
-        return (-scored.score, self.kb.entries[scored.id].kind == "faq")
+    def _companions(
+        self, best: Candidate, ranked: list[Candidate], street: str | None
+    ) -> tuple[str, ...]:
+        """The best answer, plus one that belongs with it: the other street's on the same
+        subject when the question names none (a topic both reports cover is answered for
+        both), or a close one that the best one defines or shares its asked-for word with."""
+        close = [c for c in ranked[1:] if c.probability >= CLARIFY_P and not same_answer(best, c)]
+        if not street:
+            for other in close:
+                if other.street != best.street and (
+                    self._same_topic(best, other)
+                    or (best.keyword and other.keyword and self._shares_keyword(best, other))
+                ):
+                    return (best.id, other.id)
+        for other in close:
+            if best.probability - other.probability >= CLOSE_P or other.street != best.street:
+                continue
+            if (
+                self._same_topic(best, other)
+                or (best.keyword and other.keyword == best.keyword)
+                or self._defines(best.id, other.id)
+            ):
+                pair = sorted((best, other), key=self._definition_first)
+                return tuple(c.id for c in pair)
+        return (best.id,)
 
-    def _shares_keyword(self, best: Scored, other: Scored) -> bool:
+    def _same_topic(self, first: Candidate, second: Candidate) -> bool:
+        if first.passage or second.passage:
+            return False
+        a, b = self.kb.entries[first.id], self.kb.entries[second.id]
+        return a.topic is not None and a.topic == b.topic
+
+    @staticmethod
+    def _definition_first(candidate: Candidate) -> tuple[bool, float]:
+        # A look-up of jargon wants the definition before the report's use of it.
+        return (not candidate.term, -candidate.probability)
+
+    def _shares_keyword(self, best: Candidate, other: Candidate) -> bool:
         """Whether ``other`` was found by a word of the question that is as specific as the
         best entry's and that the best entry's answer speaks of as well."""
         if best.keyword == other.keyword:
@@ -865,40 +1104,31 @@ class Matcher:
     def _answer_key(self, entry_id: str) -> str:
         key = self._answer_keys.get(entry_id)
         if key is None:
-            key = self._answer_keys[entry_id] = _key(self.kb.entries[entry_id].answer)
+            key = self._answer_keys[entry_id] = _key(self.answer_text(entry_id))
         return key
 
-    def _companions(
-        self, best: Scored, ranked: list[Scored], street: str | None
-    ) -> tuple[str, ...]:
-        """The best entry, plus one on the same topic: the other street's when the question
-        names none (a topic both reports cover is answered for both), else a close one."""
-        entry = self.kb.entries[best.id]
-        if not street and best.keyword:
-            # The other street's entry holding a distinctive word of the question that the
-            # best entry speaks of too (油烟, 停车难) is the same subject seen from its
-            # report: a question naming neither street gets both.
-            for other in ranked[1:]:
-                if (
-                    other.keyword
-                    and self.kb.entries[other.id].street != entry.street
-                    and other.score >= KEYWORD_COMPANION_AT
-                    and self._shares_keyword(best, other)
-                ):
-                    return (best.id, other.id)
-        if not entry.topic:
-            return (best.id,)
-        same_topic = [
-            s
-            for s in ranked[1:]
-            if self.kb.entries[s.id].topic == entry.topic
-            and self.kb.entries[s.id].answer != entry.answer
-        ]
-        if not street:
-            for other in same_topic:
-                if self.kb.entries[other.id].street != entry.street and other.score >= CLARIFY_AT:
-                    return (best.id, other.id)
-        for other in same_topic:
-            if best.score - other.score < CLOSE_MARGIN:
-                return (best.id, other.id)
-        return (best.id,)
+
+def _latin_share(text: str) -> float:
+    """Share of a question's letters and characters that are Latin letters (English)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(c.isascii() for c in letters) / len(letters)
+
+
+CLAUSE_BREAK = re.compile(r"[；;。，,：:！!？?]")
+CLAUSE_MIN_CHARS = 6
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a long sentence: a resident's question is usually about one of them,
+    and a whole sentence's vector blurs what each clause says."""
+    parts = [part.strip() for part in CLAUSE_BREAK.split(text)]
+    found = [part for part in parts if len(part) >= CLAUSE_MIN_CHARS]
+    return found if len(found) > 1 else []
+
+
+def for_model(text: str) -> str:
+    """A question as the embedding model should read it: simplified, half-width, no
+    invisible characters; filler and punctuation kept, they are part of natural text."""
+    return unicodedata.normalize("NFKC", to_simplified(text)).strip()

@@ -478,7 +478,7 @@ class Store:
             "intent": reply.intent,
             "score": float(reply.score),
             "ms": round(seconds * 1000, 3),
-            "reason": mask(reply.reason),
+            "reason": mask(reply.reason_label),
         }
         self._put(_Op("insert", "questions", record))
         if update_id is not None:

@@ -63,6 +63,7 @@ from telegram.ext import (
 from bot.config import Settings, mask_token
 from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
 from bot.engine import Engine, Reply, Suggestion
+from bot.matching import Reason
 from bot.privacy import mask
 from bot.replies import render_html, split_message
 from bot.textnorm import clean
@@ -249,8 +250,10 @@ def suggestion_rows(suggestions: Sequence[Suggestion]) -> list[list[InlineKeyboa
 def can_notify(reply: Reply) -> bool:
     """Whether "有答案时通知我" makes sense: not for an empty message, another place or a
     service neither report mentions, which no curated answer (a quote) will ever cover."""
-    return reply.question.strip() != "" and not reply.reason.startswith(
-        ("empty", "other place", "uncovered topic")
+    return reply.question.strip() != "" and reply.reason not in (
+        Reason.EMPTY,
+        Reason.OTHER_PLACE,
+        Reason.UNCOVERED_TOPIC,
     )
 
 
@@ -529,7 +532,7 @@ async def send_reply(
     if store is not None:
         await wait_for_store(store, store.durable(), "the question to be written")
     logger.debug(
-        "reply: outcome=%s entry=%s reason=%s", reply.outcome, reply.entry_id, reply.reason
+        "reply: outcome=%s entry=%s reason=%s", reply.outcome, reply.entry_id, reply.reason_label
     )
     text = (escape(note) + "\n\n" if note else "") + render_html(reply)
     await send(update, text, reply_keyboard(engine, reply, question_id, stored))
@@ -791,7 +794,7 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if caption.strip() and not caption.lstrip().startswith("/"):
         started = time.perf_counter()
         reply = _engine(context).ask(caption)
-        if reply.outcome != "miss" or reply.reason != "empty":
+        if reply.outcome != "miss" or reply.reason is not Reason.EMPTY:
             note = CAPTION_NOTE.format(kind=kind)
             await send_reply(update, context, reply, time.perf_counter() - started, note)
             return
