@@ -49,6 +49,13 @@ INTENT_FILE_KEYS = {
     "unstated_details",
 }
 INTENT_KEYS = {"id", "phrasings", "reply"}
+# Report-independent language data: everyday words (Chinese or English) for the words the
+# reports use. The file name says the language; the keys say which side is which.
+LEXICONS = {
+    "lexicon-zh.yaml": ("everyday", "official"),
+    "lexicon-en.yaml": ("english", "chinese"),
+}
+LEXICON_FILE_KEYS = {"entries"}
 FRAGMENT_SEPARATOR = "……"
 
 
@@ -118,6 +125,10 @@ class KnowledgeBase:
     other_places: list[str] = field(default_factory=list)
     uncovered_topics: list[str] = field(default_factory=list)
     unstated_details: dict[str, list[str]] = field(default_factory=dict)
+    # (everyday phrases, the reports' words), by language: "zh" and "en"
+    lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = field(
+        default_factory=dict
+    )
 
     @property
     def glossary(self) -> list[Entry]:
@@ -206,6 +217,7 @@ class _Loader:
         self.other_places: list[str] = []
         self.uncovered_topics: list[str] = []
         self.unstated_details: dict[str, list[str]] = {}
+        self.lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
 
     def problem(self, file: str, line: int, entry: str | None, message: str) -> None:
         self.problems.append(Problem(file, line, entry, message))
@@ -463,6 +475,31 @@ class _Loader:
             else:
                 self.uncovered_topics.append(word)
 
+    def load_lexicons(self, data_dir: Path) -> None:
+        for name, (plain, official) in LEXICONS.items():
+            path = data_dir / name
+            if not path.exists():
+                continue
+            display = self.display(path)
+            data = read_yaml(path, display, self.problems)
+            if data is None:
+                continue
+            for key in _unknown_keys(data, LEXICON_FILE_KEYS):
+                self.problem(display, data[LINE], None, f"unknown key {key!r}")
+            language = name.removeprefix("lexicon-").removesuffix(".yaml")
+            pairs = self.lexicons.setdefault(language, [])
+            for item in data.get("entries") or []:
+                if not isinstance(item, dict):
+                    self.problem(display, data[LINE], None, "each entry must be a mapping")
+                    continue
+                for key in _unknown_keys(item, {plain, official}):
+                    self.problem(display, item[LINE], None, f"unknown key {key!r}")
+                words, meant = _strings(item.get(plain)), _strings(item.get(official))
+                if not words or not meant:
+                    self.problem(display, item[LINE], None, f"needs '{plain}' and '{official}'")
+                    continue
+                pairs.append((tuple(words), tuple(meant)))
+
     def check_examples(self) -> None:
         for example in self.examples:
             if example not in self.entries:
@@ -497,6 +534,7 @@ def load_knowledge(
     loader.check_links_and_phrasings()
     for path in sorted((root / "intents").glob("*.yaml")):
         loader.load_intent_file(path)
+    loader.load_lexicons(root / "data")
     if generated_only:
         # The examples name hand-written entries; a new report offers its own terms.
         kept = [e for e in loader.examples if e in loader.entries]
@@ -514,4 +552,5 @@ def load_knowledge(
         other_places=loader.other_places,
         uncovered_topics=loader.uncovered_topics,
         unstated_details=loader.unstated_details,
+        lexicons=loader.lexicons,
     )

@@ -115,7 +115,9 @@ RULES = (
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
     "intent_phrase",  # an intent phrase in a message nothing else fits
+    "lexicon",  # the reports' words for everyday ones (带娃 → 托育, childcare → 托育)
 )
+ENGLISH_SHARE = 0.5  # of a question's letters in Latin script: read as English
 
 
 class Outcome(str, Enum):
@@ -266,6 +268,8 @@ class Matcher:
         self._spelled_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._passage_spelled_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._keyword_index: dict[str, list[int]] = defaultdict(list)
+        # Each document's syllables and syllable pairs, to see what of a question it lacks.
+        self._doc_sounds: list[frozenset[str]] = []
         for entry in kb.entries.values():
             self._add_entry(entry)
         for passage in kb.passages:
@@ -275,6 +279,7 @@ class Matcher:
             self.passage_docs.append(doc)
             index = len(self.passage_docs) - 1
             spelling = _spelling(passage.text)
+            self._doc_sounds.append(frozenset(set().union(*_grams(sound_key(spelling)))))
             for postings, text in (
                 (self._passage_postings, sound_key(spelling)),
                 (self._passage_spelled_postings, spelling),
@@ -335,6 +340,30 @@ class Matcher:
         self._folded_answers = [fold(self.answer_text(d.id)) for d in self.docs]
         self._folded_answers += [fold(p.text) for p in kb.passages]
         self.semantic = self._semantic_index(vectors) if vectors else None
+        self._lexicon_zh = sorted(
+            (
+                (fold(phrase), tuple(_spelling(w) for w in meant))
+                for phrases, meant in kb.lexicons.get("zh", [])
+                for phrase in phrases
+                if len(fold(phrase)) >= 2
+            ),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._lexicon_en = {
+            phrase.lower().strip(): tuple(_spelling(w) for w in meant)
+            for phrases, meant in kb.lexicons.get("en", [])
+            for phrase in phrases
+            if phrase.strip()
+        }
+        self._lexicon_en_pattern = (
+            re.compile(
+                r"\b(?:"
+                + "|".join(re.escape(p) for p in sorted(self._lexicon_en, key=len, reverse=True))
+                + r")(?:es|s)?\b"
+            )
+            if self._lexicon_en
+            else None
+        )
         self._intent_contained = sorted(
             ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
             key=lambda pair: -len(pair[1]),
@@ -389,6 +418,10 @@ class Matcher:
         wording = [_spelling(text) for text in (entry.question, *entry.phrasings)]
         wording += [_spelling(k) for k in (*entry.keywords, *names)]
         answer = _spelling(entry.answer)
+        sounds: set[str] = set()
+        for text in (*wording, answer):
+            sounds.update(*_grams(sound_key(text)))
+        self._doc_sounds.append(frozenset(sounds))
         for postings, convert in ((self._postings, sound_key), (self._spelled_postings, str)):
             weights: dict[str, float] = {}
             for text in wording:
@@ -520,6 +553,7 @@ class Matcher:
         anchored: bool,
         weights: tuple[dict[str, float], dict[str, float]],
         spelling: str,
+        expanded: str = "",
     ) -> tuple[float, str]:
         phrase = process.extractOne(
             key, doc.forms, scorer=fuzz.ratio, processor=None, score_cutoff=0
@@ -535,14 +569,17 @@ class Matcher:
         keyword_score = 0.0
         matched = ""
         for keyword, written in zip(doc.keywords, doc.written_keywords, strict=True):
-            if keyword in key and len(keyword) > len(matched):
-                if len(keyword) < SOUND_KEYWORD_MIN and written not in spelling:
+            found = keyword in key or (expanded and keyword in expanded)
+            if found and len(keyword) > len(matched):
+                if len(keyword) < SOUND_KEYWORD_MIN and written not in spelling + expanded:
                     # Two syllables that merely sound alike (翻译 / 防疫, 征地 / 阵地) are
                     # a coincidence far more often than a typing error.
                     continue
                 # The more of the question the keyword explains, the surer the match:
                 # by length, or by information when the rest is generic (落实得怎么样).
-                portion = min(1.0, max(len(keyword) / len(key), self._explained(weights, keyword)))
+                portion = min(
+                    1.0, max(len(keyword) / max(len(key), 1), self._explained(weights, keyword))
+                )
                 keyword_score = 100.0 * (0.55 + 0.45 * portion)
                 matched = keyword
         coverage_score = 100.0 * coverage
@@ -615,30 +652,42 @@ class Matcher:
         codes: tuple[str, ...] = (),
         halves: dict[str, str] | None = None,
         extra: Iterable[int] = (),
+        expansion: str = "",
     ) -> list[Scored]:
         """Entries by lexical score: the best ``limit``, plus any ``extra`` ones asked for
-        (those found by meaning, so that every candidate is described the same way)."""
+        (those found by meaning, so that every candidate is described the same way).
+        ``expansion`` holds the reports' words for the question's everyday ones: it counts
+        in coverage and keywords, not in how alike the wording is."""
         key = sound_key(spelling)
-        weights = self._weights(key)
+        covered_spelling = spelling + expansion
+        covered_key = sound_key(covered_spelling)
+        weights = self._weights(covered_key)
         coverage, anchored = self._coverage(
             weights,
             self._entry_arrays,
             len(self.docs),
-            _spelled(key, spelling),
+            _spelled(covered_key, covered_spelling),
             self._entry_spelled_arrays,
         )
         covered = np.flatnonzero(coverage)
         if len(covered) > limit * 2:
             covered = covered[np.argpartition(-coverage[covered], limit * 2)[: limit * 2]]
         pool = {int(i) for i in covered}
-        for i in range(len(key) - 1):
-            pool.update(self._keyword_index.get(key[i : i + 2], ()))
+        for i in range(len(covered_key) - 1):
+            pool.update(self._keyword_index.get(covered_key[i : i + 2], ()))
         wanted = set(extra)
         scored = []
+        expanded = sound_key(expansion)
         for index in pool | wanted:
             doc = self.docs[index]
             score, keyword = self._entry_score(
-                doc, key, float(coverage[index]), bool(anchored[index]), weights, spelling
+                doc,
+                key,
+                float(coverage[index]),
+                bool(anchored[index]),
+                weights,
+                spelling,
+                expanded,
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
@@ -671,8 +720,10 @@ class Matcher:
         codes: tuple[str, ...] = (),
         halves: dict[str, str] | None = None,
         extra: Iterable[int] = (),
+        expansion: str = "",
     ) -> list[Scored]:
         """Sentences of the reports by how much of the question they explain."""
+        spelling += expansion
         key = sound_key(spelling)
         coverage, anchored = self._coverage(
             self._weights(key),
@@ -832,11 +883,14 @@ class Matcher:
         key = sound_key(spelling)
         if not key:
             return Match(Outcome.MISS, Reason.ONLY_STREET, 0.0, street=street)
-        if self.rule("only_numbers") and ONLY_NUMBERS.fullmatch(spelling):
-            if key not in self._term_names:
-                # "2021" or "1234567" alone asks nothing; as a rare token it would match
-                # whatever entry happens to contain it.
-                return Match(Outcome.MISS, Reason.ONLY_NUMBERS, 0.0, street=street)
+        # "2021" or "1234567" alone asks nothing; as a rare token it would match whatever
+        # entry happens to contain it.
+        if (
+            self.rule("only_numbers")
+            and ONLY_NUMBERS.fullmatch(spelling)
+            and key not in self._term_names
+        ):
+            return Match(Outcome.MISS, Reason.ONLY_NUMBERS, 0.0, street=street)
         ranked = self.assess(text, folded, street)
         term = self._term_asked(key, street) if self.rule("term_name") else None
         if term:
@@ -896,13 +950,20 @@ class Matcher:
 
     def assess(self, text: str, folded: str, street: str | None) -> list[Candidate]:
         """Every plausible answer to a question, most probably right first."""
+        latin = _latin_share(text)
+        expansion = self.expansion(text, folded) if self.rule("lexicon") else ""
         spelling = _spelling(text)
-        key = sound_key(spelling)
-        if not key:
+        if latin >= ENGLISH_SHARE:
+            # English words are compared through the lexicon only: spelled out letter by
+            # letter, they would look like rare words no document has.
+            spelling = _spelling("".join(c for c in text if not c.isascii()))
+            spelling, expansion = spelling + expansion, ""
+        key = sound_key(spelling + expansion)
+        similarity = self._similarity(text)
+        if not key and similarity is None:
             return []
         codes = tuple(dict.fromkeys(CODE.findall(folded)))
         halves = self.halves_asked(folded)
-        similarity = self._similarity(text)
         entries_by_meaning: list[int] = []
         passages_by_meaning: list[int] = []
         if similarity is not None:
@@ -916,13 +977,16 @@ class Matcher:
         candidates += [
             self._candidate(s, self.passage_docs[s.index], True, similarity)
             for s in self._rank_passages(
-                spelling, PASSAGE_CANDIDATES, codes, halves, passages_by_meaning
+                spelling, PASSAGE_CANDIDATES, codes, halves, passages_by_meaning, expansion
             )
         ]
         if street and self.rule("named_street"):
             # The other street's programme would read as if the named street had it.
             candidates = [c for c in candidates if c.street == street]
-        rows = describe(candidates, self._unknown_share(key), _latin_share(text))
+        pairs = self._weights(key)[1]
+        for candidate in candidates:
+            candidate.missing_peak = self._missing_peak(pairs, candidate)
+        rows = describe(candidates, self._unknown_share(key), latin)
         probabilities = self.calibration.probability(rows)
         for candidate, row, probability in zip(candidates, rows, probabilities, strict=True):
             candidate.features = row
@@ -970,6 +1034,29 @@ class Matcher:
         if self.semantic is None:
             return None
         return self.semantic.similarity(self.semantic.query_vector(for_model(text)))
+
+    def expansion(self, text: str, folded: str) -> str:
+        """The reports' words for the everyday ones in a question (带娃 → 托育), from the
+        report-independent lexicons, that the question does not already use."""
+        words: list[str] = []
+        for phrase, meant in self._lexicon_zh:
+            if phrase in folded:
+                words += meant
+        if self._lexicon_en_pattern is not None and _latin_share(text) > 0:
+            for found in self._lexicon_en_pattern.findall(text.lower()):
+                words += self._lexicon_en.get(found) or self._lexicon_en.get(
+                    re.sub(r"(?:es|s)$", "", found), ()
+                )
+        return "".join(w for w in dict.fromkeys(words) if w not in folded)
+
+    def _missing_peak(self, pairs: dict[str, float], candidate: Candidate) -> float:
+        """The weight of the most informative syllable pair of the question that the
+        candidate lacks, on the scale of a pair no document has (公积金 in 公积金怎么提取
+        against an entry on 怎么申请): one missing key word is enough to be about
+        something else."""
+        sounds = self._doc_sounds[candidate.index + (len(self.docs) if candidate.passage else 0)]
+        missing = [w for g, w in pairs.items() if g not in sounds]
+        return max(missing, default=0.0) / self._unknown_idf
 
     def _unknown_share(self, key: str) -> float:
         """Share of a question's syllables that no document contains (公积金, 天气)."""

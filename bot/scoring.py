@@ -9,6 +9,7 @@ checked against the calibration table in ``data/calibration.yaml``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ FEATURES: tuple[str, ...] = (
     "other_half",  # the question's year points to the other half of the report
     "missing_code",  # the question names a code (PM10) the candidate lacks
     "unknown_share",  # share of the question's information in words no document has
+    "missing_peak",  # the most informative pair of syllables of the question it lacks
     "latin",  # share of the question written in Latin letters (English)
     "semantic_latin",  # meaning counts for more when the wording cannot be compared
     "lexical_semantic",  # both signals agreeing
@@ -61,6 +63,7 @@ class Candidate:
     term: bool = False
     other_half: bool = False
     missing_code: bool = False
+    missing_peak: float = 0.0
     answer: str = ""  # folded, to tell candidates with the same answer apart
     probability: float = 0.0
     features: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -101,6 +104,7 @@ def describe(candidates: Sequence[Candidate], unknown_share: float, latin: float
             float(candidate.other_half),
             float(candidate.missing_code),
             unknown_share,
+            candidate.missing_peak,
             latin,
             semantic[i] * latin,
             lexical[i] * semantic[i],
@@ -240,7 +244,7 @@ def reliability(p: np.ndarray, labels: np.ndarray, bins: int = 5) -> list[dict[s
     """Predicted against observed rate of right answers, by band of probability."""
     table = []
     edges = np.linspace(0.0, 1.0, bins + 1)
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         inside = (p >= low) & ((p < high) | (high == 1.0))
         if inside.any():
             table.append(
