@@ -34,6 +34,9 @@ from bot.textnorm import content, fold, sound_key, subject, to_simplified
 # (bot/scoring.py); the calibration table in data/calibration.yaml says what each means.
 ANSWER_P = 0.5  # answer when the best candidate is more likely right than wrong
 CLARIFY_P = 0.2  # offer the likely candidates when one in five would be right
+# A second answer that belongs with the first (the other street's, or a facet) is added
+# from this probability: it is shown beside a confident answer, not instead of it.
+COMPANION_P = 0.1
 # Two answers that belong together (facets of one subject) are given together when the
 # second is this close to the first.
 CLOSE_P = 0.25
@@ -110,6 +113,7 @@ RULES = (
     "only_numbers",  # a bare number asks nothing
     "term_name",  # a glossary term's own name: its definition
     "named_street",  # a street named: only its report answers
+    "code",  # a code named (PM10): only texts that contain it answer
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
     "unstated_figure",  # a how-many answered by text with no number: miss
     "both_streets",  # both streets named: one answer from each, or none
@@ -133,6 +137,7 @@ class Reason(str, Enum):
     EMPTY = "empty"
     INTENT = "intent"
     INTENT_PHRASE = "intent phrase"
+    INTENT_NOTHING_ELSE = "intent phrase, nothing else fits"
     OTHER_PLACE = "other place"
     UNCOVERED_TOPIC = "uncovered topic"
     UNCOVERED_YEAR = "uncovered year"
@@ -147,6 +152,23 @@ class Reason(str, Enum):
     UNSURE = "unsure"
     LOW_SCORE = "low score"
     CHOSEN = "chosen"
+
+
+# Outcomes decided by a rule before any candidate is scored: the calibrated model is never
+# consulted for them, so it is not fitted on them either.
+DECIDED_BEFORE_SCORING = frozenset(
+    {
+        Reason.EMPTY,
+        Reason.INTENT,
+        Reason.OTHER_PLACE,
+        Reason.UNCOVERED_TOPIC,
+        Reason.UNCOVERED_YEAR,
+        Reason.ONLY_STREET,
+        Reason.ONLY_NUMBERS,
+        Reason.TERM_NAME,
+        Reason.INTENT_PHRASE,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -835,7 +857,7 @@ class Matcher:
             result.outcome is Outcome.ANSWER
             and self.rule("unstated_figure")
             and QUANTITY.search(fold(text))
-            and not any(DIGIT.search(self.answer_text(i)) for i in result.chosen)
+            and not any(self._states_a_figure(self.answer_text(i), text) for i in result.chosen)
         ):
             return replace(
                 result,
@@ -845,6 +867,13 @@ class Matcher:
                 candidates=result.candidates[:1],
             )
         return result
+
+    @staticmethod
+    def _states_a_figure(answer: str, question: str) -> bool:
+        """Whether an answer gives a figure the question does not already hold: "4号线观湖段
+        设了几个站" is not answered by "4号线观湖段年内通车"."""
+        given = fold(question)
+        return any(fold(found.group(0)) not in given for found in DIGIT.finditer(answer))
 
     def rule(self, name: str) -> bool:
         """Whether a named rule is on (``policybot eval --ablate`` turns each off in turn)."""
@@ -862,6 +891,11 @@ class Matcher:
         intent = self.intent_of(folded)
         if intent:
             return Match(Outcome.INTENT, Reason.INTENT, 1.0, intent=intent[0])
+        # A message that is mostly an intent phrase ("太感谢了,说得很清楚") is that intent,
+        # whatever sentence of a report happens to thank someone too.
+        within = self.intent_within(text, loose=False) if self.rule("intent_phrase") else None
+        if within:
+            return Match(Outcome.INTENT, Reason.INTENT_PHRASE, 1.0, intent=within)
         place = self.other_place(folded) if self.rule("other_place") else None
         if place:
             return Match(Outcome.MISS, Reason.OTHER_PLACE, 0.0, detail=place)
@@ -872,7 +906,13 @@ class Matcher:
             # 雨水污水混在一起了" is about 雨污分流, not the weather).
             rest = folded.replace(topic, " ")
             ranked = self.assess(rest, fold(rest), self.street_of(folded))
-            if not ranked or ranked[0].probability < ANSWER_P or not ranked[0].written:
+            plainly = (
+                ranked
+                and ranked[0].probability >= ANSWER_P
+                and ranked[0].written
+                and not self.detail_asked(fold(rest))
+            )
+            if not plainly:
                 return Match(Outcome.MISS, Reason.UNCOVERED_TOPIC, 0.0, detail=topic)
             text, folded = rest, fold(rest)
         street = self.street_of(folded)
@@ -901,20 +941,16 @@ class Matcher:
             ranked = [found, *(c for c in ranked if c.id != term)]
         best = ranked[0] if ranked else None
         detail = self.detail_asked(folded) if self.rule("unstated_detail") else None
-        if (
-            detail
-            and best
-            and best.anchored
-            and best.probability >= CLARIFY_P
-            and not self._answer_mentions(best.id, detail)
-        ):
-            # The programme is known, the detail is not: say so, and point to the programme.
+        if detail and best and not self._answer_mentions(best.id, detail):
+            # The detail is not in the reports. When the programme it belongs to is known,
+            # say so and point to it.
+            known = best.anchored and best.probability >= CLARIFY_P
             return Match(
                 Outcome.MISS,
                 Reason.UNSTATED_DETAIL,
                 best.probability,
                 (),
-                tuple(ranked[:3]),
+                tuple(ranked[:1]) if known else (),
                 street=street,
                 detail=detail,
             )
@@ -928,7 +964,7 @@ class Matcher:
         if top < ANSWER_P and self.rule("intent_phrase"):
             within = self.intent_within(text, loose=top < CLARIFY_P)
             if within:
-                return Match(Outcome.INTENT, Reason.INTENT_PHRASE, top, intent=within)
+                return Match(Outcome.INTENT, Reason.INTENT_NOTHING_ELSE, top, intent=within)
         if best and top >= ANSWER_P:
             chosen = self._companions(best, ranked, street) if self.rule("companions") else None
             return Match(
@@ -983,6 +1019,10 @@ class Matcher:
         if street and self.rule("named_street"):
             # The other street's programme would read as if the named street had it.
             candidates = [c for c in candidates if c.street == street]
+        if codes and self.rule("code"):
+            # A code of letters and digits (PM10, 5G) names one thing exactly: a text that
+            # does not contain it is about something else (PM2.5).
+            candidates = [c for c in candidates if not c.missing_code]
         pairs = self._weights(key)[1]
         for candidate in candidates:
             candidate.missing_peak = self._missing_peak(pairs, candidate)
@@ -1148,7 +1188,9 @@ class Matcher:
         """The best answer, plus one that belongs with it: the other street's on the same
         subject when the question names none (a topic both reports cover is answered for
         both), or a close one that the best one defines or shares its asked-for word with."""
-        close = [c for c in ranked[1:] if c.probability >= CLARIFY_P and not same_answer(best, c)]
+        close = [
+            c for c in ranked[1:] if c.probability >= COMPANION_P and not same_answer(best, c)
+        ]
         if not street:
             for other in close:
                 if other.street != best.street and (

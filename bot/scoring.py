@@ -43,6 +43,12 @@ FEATURES: tuple[str, ...] = (
     "latin",  # share of the question written in Latin letters (English)
     "semantic_latin",  # meaning counts for more when the wording cannot be compared
     "lexical_semantic",  # both signals agreeing
+    # A hand-written entry's wording is how residents ask: a close match on it means more
+    # than the same match on a report's sentence.
+    "phrased_lexical",
+    "phrased_coverage",
+    "phrased_semantic",
+    "phrased_margin",
 )
 
 
@@ -88,6 +94,7 @@ def describe(candidates: Sequence[Candidate], unknown_share: float, latin: float
         rivals = [j for j, other in enumerate(candidates) if not same_answer(candidate, other)]
         best_lexical = max((lexical[j] for j in rivals), default=0.0)
         best_semantic = max((semantic[j] for j in rivals), default=0.0)
+        phrased = float(not candidate.passage and not candidate.term)
         rows[i] = (
             lexical[i],
             candidate.coverage,
@@ -108,6 +115,10 @@ def describe(candidates: Sequence[Candidate], unknown_share: float, latin: float
             latin,
             semantic[i] * latin,
             lexical[i] * semantic[i],
+            phrased * lexical[i],
+            phrased * candidate.coverage,
+            phrased * semantic[i],
+            phrased * (lexical[i] - best_lexical),
         )
     return rows
 
