@@ -24,16 +24,24 @@ from bot.scoring import (
     PRIOR,
     calibration_entry,
     fit,
+    lead_features,
     log_loss,
     reliability,
     write_calibration,
 )
 from bot.textnorm import clean, fold, strip_markup
 
-TRAINING_SETS = ("questions.yaml", "residents-2.yaml", "residents-3.yaml", "english-2.yaml")
+TRAINING_SETS = (
+    "questions.yaml",
+    "residents-2.yaml",
+    "residents-3.yaml",
+    "english-2.yaml",
+    "declines-train.yaml",
+)
 # Written before any tuning and never fitted on: the honest check of what generalises.
 HELD_OUT = ("residents-4.yaml", "english.yaml")
 L2 = 1.0
+LEAD_L2 = 0.1
 FRONT = 3  # candidates per question, by the prior score, that the model is fitted on
 
 
@@ -43,6 +51,7 @@ class Examples:
     labels: np.ndarray
     groups: np.ndarray  # which training set each row comes from (for cross-validation)
     questions: np.ndarray  # which question, to find each question's best candidate
+    answers: list[str]  # each candidate's folded text, to tell rivals from the same answer
 
 
 def _right(item: Labeled, text: str) -> bool:
@@ -51,14 +60,14 @@ def _right(item: Labeled, text: str) -> bool:
 
 def collect(engines: Sequence[Engine], sets: dict[str, list[Labeled]]) -> Examples:
     """One row per candidate of every question, in every engine (mode)."""
-    rows, labels, groups, questions = [], [], [], []
+    rows, labels, groups, questions, answers = [], [], [], [], []
     number = 0
     for engine in engines:
         matcher = engine.matcher
         for group, (_, items) in enumerate(sorted(sets.items())):
             for item in items:
-                if item.expect == "intent":
-                    continue
+                # A greeting or a thanks that reaches scoring has no right candidate: the
+                # model learns that a sentence which merely thanks someone too is no answer.
                 text = clean(without_personal_data(strip_markup(clean(item.question))))
                 folded = fold(text)
                 if not folded or matcher.match(text).reason in DECIDED_BEFORE_SCORING:
@@ -72,40 +81,78 @@ def collect(engines: Sequence[Engine], sets: dict[str, list[Labeled]]) -> Exampl
                     if place not in front:
                         continue
                     rows.append(candidate.features)
+                    answers.append(candidate.answer)
                     labels.append(float(item.expect == "answer" and _right(item, candidate.answer)))
                     groups.append(group)
                     questions.append(number)
                 number += 1
     return Examples(
-        np.array(rows), np.array(labels), np.array(groups), np.array(questions, dtype=np.int64)
+        np.array(rows),
+        np.array(labels),
+        np.array(groups),
+        np.array(questions, dtype=np.int64),
+        answers,
     )
 
 
-def _top_of_each_question(p: np.ndarray, examples: Examples) -> tuple[np.ndarray, np.ndarray]:
-    """The best candidate's probability and whether it was right, per question."""
-    best: dict[int, tuple[float, float]] = {}
-    for probability, label, question in zip(p, examples.labels, examples.questions, strict=True):
-        if question not in best or probability > best[question][0]:
-            best[question] = (float(probability), float(label))
-    values = np.array(list(best.values()))
-    return values[:, 0], values[:, 1]
+def _leads(p: np.ndarray, examples: Examples) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per question: the second stage's inputs for its best candidate, whether that
+    candidate is right, and the training set the question comes from."""
+    inputs, right, groups = [], [], []
+    for question in np.unique(examples.questions):
+        rows = np.flatnonzero(examples.questions == question)
+        order = rows[np.argsort(-p[rows], kind="stable")]
+        best = order[0]
+        rival = next(
+            (
+                j
+                for j in order[1:]
+                if not _same(examples.answers[best], examples.answers[j])
+            ),
+            None,
+        )
+        inputs.append(lead_features(p[best], p[rival] if rival is not None else 0.0))
+        right.append(examples.labels[best])
+        groups.append(examples.groups[best])
+    return np.array(inputs), np.array(right), np.array(groups)
 
 
-def cross_validate(examples: Examples) -> dict[str, Any]:
-    """Leave one training set out at a time; how well the held-out probabilities agree
-    with what happened."""
-    p = np.zeros(len(examples.labels))
-    for group in np.unique(examples.groups):
-        test = examples.groups == group
-        means, scales, weights, bias = fit(examples.rows[~test], examples.labels[~test], L2)
-        z = ((examples.rows[test] - means) / scales) @ weights + float(bias)
+def _same(a: str, b: str) -> bool:
+    return bool(a and b) and (a in b or b in a)
+
+
+def _out_of_fold(rows: np.ndarray, labels: np.ndarray, groups: np.ndarray, l2: float) -> np.ndarray:
+    """Each row scored by a model fitted without its training set."""
+    p = np.zeros(len(labels))
+    for group in np.unique(groups):
+        test = groups == group
+        means, scales, weights, bias = fit(rows[~test], labels[~test], l2)
+        z = ((rows[test] - means) / scales) @ weights + float(bias)
         p[test] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-    top_p, top_right = _top_of_each_question(p, examples)
-    return {
+    return p
+
+
+def _lead_model(inputs: np.ndarray, right: np.ndarray) -> tuple[float, float, float]:
+    means, scales, weights, bias = fit(inputs, right, LEAD_L2)
+    # Back to raw inputs: the matcher applies the weights without standardising.
+    raw = weights / scales
+    return float(raw[0]), float(raw[1]), float(bias) - float((means * raw).sum())
+
+
+def cross_validate(examples: Examples) -> tuple[dict[str, Any], tuple[float, float, float]]:
+    """Leave one training set out at a time, for both stages; returns how well the
+    held-out probabilities agree with what happened, and the second stage fitted on the
+    first stage's held-out scores."""
+    p = _out_of_fold(examples.rows, examples.labels, examples.groups, L2)
+    inputs, right, groups = _leads(p, examples)
+    confidence = _out_of_fold(inputs, right, groups, LEAD_L2)
+    validation = {
         "log_loss": round(log_loss(p, examples.labels), 4),
         "brier": round(float(np.mean((p - examples.labels) ** 2)), 4),
-        "best_candidate_by_band": reliability(top_p, top_right),
+        "answer_log_loss": round(log_loss(confidence, right), 4),
+        "answer_by_band": reliability(confidence, right),
     }
+    return validation, _lead_model(inputs, right)
 
 
 def calibrate(root: Path, model: str, eval_dir: Path) -> tuple[Path, dict[str, Any]]:
@@ -116,7 +163,7 @@ def calibrate(root: Path, model: str, eval_dir: Path) -> tuple[Path, dict[str, A
         for generated in (False, True)
     ]
     examples = collect(engines, sets)
-    validation = cross_validate(examples)
+    validation, lead = cross_validate(examples)
     means, scales, weights, bias = fit(examples.rows, examples.labels, L2)
     summary = {
         "trained_on": list(TRAINING_SETS),
@@ -125,5 +172,5 @@ def calibrate(root: Path, model: str, eval_dir: Path) -> tuple[Path, dict[str, A
         "right": int(examples.labels.sum()),
         "cross_validated": validation,
     }
-    entry = calibration_entry(means, scales, weights, float(bias), summary)
+    entry = calibration_entry(means, scales, weights, float(bias), lead, summary)
     return write_calibration(root, model, entry), summary

@@ -315,9 +315,12 @@ def calibrate(model: str | None) -> None:
     click.echo(f"trained on {', '.join(TRAINING_SETS)}; held out {', '.join(HELD_OUT)}")
     click.echo(f"{summary['candidates']} candidates, {summary['right']} right")
     validation = summary["cross_validated"]
-    click.echo(f"cross-validated log loss {validation['log_loss']}, brier {validation['brier']}")
-    click.echo("best candidate per question, predicted against observed:")
-    for band in validation["best_candidate_by_band"]:
+    click.echo(
+        f"cross-validated: candidates log loss {validation['log_loss']}, brier "
+        f"{validation['brier']}; answers log loss {validation['answer_log_loss']}"
+    )
+    click.echo("answering with the first candidate, predicted against observed:")
+    for band in validation["answer_by_band"]:
         click.echo(
             f"  p {band['band']}: {band['candidates']:>5} questions, predicted "
             f"{band['predicted']:.2f}, observed {band['observed']:.2f}"

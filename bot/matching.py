@@ -40,6 +40,7 @@ COMPANION_P = 0.1
 # Two answers that belong together (facets of one subject) are given together when the
 # second is this close to the first.
 CLOSE_P = 0.25
+KEYWORD_COMPANION_AT = 50.0  # lexical score of the other street's text on the same word
 SEMANTIC_CANDIDATES = 12  # documents nearest in meaning, added to those nearest in wording
 PASSAGE_CANDIDATES = 8
 TERM_WITHIN_SHARE = 0.35  # of a question's information, for it to be a look-up of a term
@@ -56,6 +57,8 @@ STREET_NAMES = {
 }
 OTHER_STREET_PENALTY = 0.6
 TRAVEL_VERBS = "(?:从|来回|往返|跑)"
+# Verbs that ask for a service to be done (办护照, 开证明, 换驾照).
+SERVICE_VERBS = "(?:办理|申请|提取|办|开|换|补|领|考|拿|交|缴|查)"
 BOTH_STREETS = ("两个街道", "两街道", "两边街道")
 # Weight of an entry's wording vs. its answer text in coverage: a question is about an
 # entry mostly through how it is asked, partly through what the answer says.
@@ -892,9 +895,10 @@ class Matcher:
         if intent:
             return Match(Outcome.INTENT, Reason.INTENT, 1.0, intent=intent[0])
         # A message that is mostly an intent phrase ("太感谢了,说得很清楚") is that intent,
-        # whatever sentence of a report happens to thank someone too.
+        # whatever sentence of a report happens to thank someone too; but a detail asked
+        # ("托育中心电话多少") makes it a question.
         within = self.intent_within(text, loose=False) if self.rule("intent_phrase") else None
-        if within:
+        if within and not self.detail_asked(folded):
             return Match(Outcome.INTENT, Reason.INTENT_PHRASE, 1.0, intent=within)
         place = self.other_place(folded) if self.rule("other_place") else None
         if place:
@@ -906,8 +910,11 @@ class Matcher:
             # 雨水污水混在一起了" is about 雨污分流, not the weather).
             rest = folded.replace(topic, " ")
             ranked = self.assess(rest, fold(rest), self.street_of(folded))
+            # ... but not when the service is what is asked for (大厅能办护照吗).
+            asked_for = re.search(SERVICE_VERBS + r".{0,2}" + re.escape(topic), folded)
             plainly = (
-                ranked
+                not asked_for
+                and ranked
                 and ranked[0].probability >= ANSWER_P
                 and ranked[0].written
                 and not self.detail_asked(fold(rest))
@@ -937,30 +944,31 @@ class Matcher:
             found = next((c for c in ranked if c.id == term), None)
             if found is None:
                 found = self._entry_candidate(term)
-            found.probability = 1.0
+            found.probability = found.confidence = 1.0
             ranked = [found, *(c for c in ranked if c.id != term)]
         best = ranked[0] if ranked else None
         detail = self.detail_asked(folded) if self.rule("unstated_detail") else None
         if detail and best and not self._answer_mentions(best.id, detail):
             # The detail is not in the reports. When the programme it belongs to is known,
-            # say so and point to it.
-            known = best.anchored and best.probability >= CLARIFY_P
-            return Match(
-                Outcome.MISS,
-                Reason.UNSTATED_DETAIL,
-                best.probability,
-                (),
-                tuple(ranked[:1]) if known else (),
-                street=street,
-                detail=detail,
-            )
+            # say so and point to it; a likely answer without the detail is no answer.
+            known = best.anchored and best.confidence >= CLARIFY_P
+            if known or best.confidence >= ANSWER_P:
+                return Match(
+                    Outcome.MISS,
+                    Reason.UNSTATED_DETAIL,
+                    best.confidence,
+                    (),
+                    tuple(ranked[:1]) if known else (),
+                    street=street,
+                    detail=detail,
+                )
         if term:
             return self._term_answer(term, ranked, street)
         if self.rule("both_streets") and not street and self.names_both_streets(folded):
             both = self._both_streets(ranked)
             if both:
                 return both
-        top = best.probability if best else 0.0
+        top = best.confidence if best else 0.0
         if top < ANSWER_P and self.rule("intent_phrase"):
             within = self.intent_within(text, loose=top < CLARIFY_P)
             if within:
@@ -1032,6 +1040,12 @@ class Matcher:
             candidate.features = row
             candidate.probability = float(probability)
         candidates.sort(key=lambda c: (-c.probability, c.id))
+        if candidates:
+            best = candidates[0]
+            rival = next((c for c in candidates[1:] if not same_answer(best, c)), None)
+            best.confidence = self.calibration.confidence(
+                best.probability, rival.probability if rival else 0.0
+            )
         return candidates
 
     def _candidate(
@@ -1136,7 +1150,7 @@ class Matcher:
             (
                 c.id
                 for c in ranked[1:]
-                if c.probability >= ANSWER_P
+                if c.probability >= COMPANION_P
                 and not c.passage
                 and self.kb.entries[c.id].kind == "faq"
                 and self.kb.entries[c.id].report == report
@@ -1157,15 +1171,15 @@ class Matcher:
             if candidate.street not in chosen and candidate.probability >= CLARIFY_P:
                 chosen[candidate.street] = candidate
         best = ranked[0] if ranked else None
-        if len(chosen) == len(self._street_years) and best and best.probability >= ANSWER_P:
+        if len(chosen) == len(self._street_years) and best and best.confidence >= ANSWER_P:
             pair = tuple(c.id for c in sorted(chosen.values(), key=lambda c: -c.probability))
             return Match(
-                Outcome.ANSWER, Reason.BOTH_STREETS, best.probability, pair, tuple(ranked[:5])
+                Outcome.ANSWER, Reason.BOTH_STREETS, best.confidence, pair, tuple(ranked[:5])
             )
-        if best and best.probability >= CLARIFY_P:
+        if best and best.confidence >= CLARIFY_P:
             offered = self._distinct([c for c in ranked if c.probability >= CLARIFY_P])[:3]
             return Match(
-                Outcome.CLARIFY, Reason.BOTH_STREETS_ASKED, best.probability, (), tuple(offered)
+                Outcome.CLARIFY, Reason.BOTH_STREETS_ASKED, best.confidence, (), tuple(offered)
             )
         return None
 
@@ -1192,10 +1206,18 @@ class Matcher:
             c for c in ranked[1:] if c.probability >= COMPANION_P and not same_answer(best, c)
         ]
         if not street:
-            for other in close:
-                if other.street != best.street and (
-                    self._same_topic(best, other)
-                    or (best.keyword and other.keyword and self._shares_keyword(best, other))
+            # The other street's text on the same subject (a topic both reports cover, or a
+            # distinctive word of the question that the best answer speaks of too: 油烟,
+            # 高空抛物) is the same subject seen from its report: a question naming neither
+            # street gets both.
+            for other in ranked[1:]:
+                if other.street == best.street or same_answer(best, other):
+                    continue
+                if (other.probability >= COMPANION_P and self._same_topic(best, other)) or (
+                    best.keyword
+                    and other.keyword
+                    and other.lexical >= KEYWORD_COMPANION_AT
+                    and self._shares_keyword(best, other)
                 ):
                     return (best.id, other.id)
         for other in close:

@@ -71,7 +71,10 @@ class Candidate:
     missing_code: bool = False
     missing_peak: float = 0.0
     answer: str = ""  # folded, to tell candidates with the same answer apart
-    probability: float = 0.0
+    probability: float = 0.0  # that this candidate is the right answer
+    # For the first candidate: that answering with it is right, given how far it leads the
+    # next candidate with another answer (what the decision thresholds are stated on).
+    confidence: float = 0.0
     features: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
@@ -123,21 +126,40 @@ def describe(candidates: Sequence[Candidate], unknown_share: float, latin: float
     return rows
 
 
+def logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def lead_features(first: float, second: float) -> np.ndarray:
+    """What the second stage reads: the first candidate's log-odds, and its lead in
+    log-odds over the best candidate with another answer."""
+    return np.array([logit(first), logit(first) - logit(second)])
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """A fitted logistic model: standardise, weigh, squash."""
+    """Two fitted logistic models. The first scores every candidate (standardise, weigh,
+    squash) and so ranks them; the second turns the first candidate's score and its lead
+    into the probability that answering with it is right (Platt scaling, as in stacking:
+    fitted on the first model's cross-validated scores)."""
 
     model: str
     means: np.ndarray
     scales: np.ndarray
     weights: np.ndarray
     bias: float
+    lead: tuple[float, float, float] = (1.0, 0.0, 0.0)  # weight, lead weight, bias
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
         if not len(rows):
             return np.zeros(0)
         z = ((rows - self.means) / self.scales) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def confidence(self, first: float, second: float) -> float:
+        x = lead_features(first, second)
+        return sigmoid(float(self.lead[0] * x[0] + self.lead[1] * x[1] + self.lead[2]))
 
 
 def _prior() -> Calibration:
@@ -187,6 +209,13 @@ def load_calibration(root: Path, model: str) -> Calibration | None:
     fitted = (data.get("models") or {}).get(model)
     if not fitted:
         return None
+    try:
+        return _calibration(model, fitted)
+    except (KeyError, TypeError, ValueError):
+        return None  # written by an older version: stale until `policybot calibrate`
+
+
+def _calibration(model: str, fitted: dict[str, Any]) -> Calibration | None:
     names = [row["feature"] for row in fitted["coefficients"]]
     if tuple(names) != FEATURES:
         return None  # features changed since: the file is stale, `policybot calibrate`
@@ -196,6 +225,11 @@ def load_calibration(root: Path, model: str) -> Calibration | None:
         scales=np.array([row["scale"] for row in fitted["coefficients"]], dtype=float),
         weights=np.array([row["weight"] for row in fitted["coefficients"]], dtype=float),
         bias=float(fitted["bias"]),
+        lead=(
+            float(fitted["answer"]["score_weight"]),
+            float(fitted["answer"]["lead_weight"]),
+            float(fitted["answer"]["bias"]),
+        ),
     )
 
 
@@ -204,10 +238,16 @@ def calibration_entry(
     scales: np.ndarray,
     weights: np.ndarray,
     bias: float,
+    lead: tuple[float, float, float],
     summary: dict[str, Any],
 ) -> dict[str, Any]:
     """One model's section of the calibration file."""
     return {
+        "answer": {
+            "score_weight": round(lead[0], 6),
+            "lead_weight": round(lead[1], 6),
+            "bias": round(lead[2], 6),
+        },
         "bias": round(float(bias), 6),
         "coefficients": [
             {
