@@ -33,13 +33,14 @@ from bot.textnorm import content, fold, sound_key, subject, to_simplified
 # The decision, on the calibrated probability that the best candidate is the right answer
 # (bot/scoring.py); the calibration table in data/calibration.yaml says what each means.
 ANSWER_P = 0.5  # answer when the best candidate is more likely right than wrong
-CLARIFY_P = 0.2  # offer the likely candidates when one in five would be right
+CLARIFY_P = 0.3  # offer the likely candidates when about one in three would be right
 # A second answer that belongs with the first (the other street's, or a facet) is added
 # from this probability: it is shown beside a confident answer, not instead of it.
 COMPANION_P = 0.1
 # Two answers that belong together (facets of one subject) are given together when the
 # second is this close to the first.
 CLOSE_P = 0.25
+INTENT_OVER_WORDING = 40.0  # lexical score below which an intent phrase is what counts
 KEYWORD_COMPANION_AT = 50.0  # lexical score of the other street's text on the same word
 SEMANTIC_CANDIDATES = 12  # documents nearest in meaning, added to those nearest in wording
 PASSAGE_CANDIDATES = 8
@@ -969,8 +970,12 @@ class Matcher:
             if both:
                 return both
         top = best.confidence if best else 0.0
-        if top < ANSWER_P and self.rule("intent_phrase"):
-            within = self.intent_within(text, loose=top < CLARIFY_P)
+        # An intent phrase in a message whose words fit nothing well is the intent: a
+        # sentence of a report that merely thanks someone too is no answer to 太感谢了.
+        worded = best.lexical if best else 0.0
+        if self.rule("intent_phrase") and (top < ANSWER_P or worded < INTENT_OVER_WORDING):
+            loose = top < CLARIFY_P or worded < INTENT_OVER_WORDING
+            within = self.intent_within(text, loose=loose)
             if within:
                 return Match(Outcome.INTENT, Reason.INTENT_NOTHING_ELSE, top, intent=within)
         if best and top >= ANSWER_P:
@@ -984,7 +989,7 @@ class Matcher:
                 street=street,
             )
         if best and top >= CLARIFY_P:
-            offered = self._distinct([c for c in ranked if c.probability >= CLARIFY_P])[:3]
+            offered = self._offered(ranked)
             return Match(Outcome.CLARIFY, Reason.UNSURE, top, (), tuple(offered), street=street)
         return Match(
             Outcome.MISS, Reason.LOW_SCORE, top, (), tuple(self._nearest(ranked)), street=street
@@ -1128,6 +1133,11 @@ class Matcher:
                 kept.append(candidate)
         return kept
 
+    def _offered(self, ranked: list[Candidate]) -> list[Candidate]:
+        """What a clarify offers: the first candidate and the likely others."""
+        likely = [c for i, c in enumerate(ranked) if i == 0 or c.probability >= COMPANION_P]
+        return self._distinct(likely)[:3]
+
     def _nearest(self, ranked: list[Candidate]) -> list[Candidate]:
         """What a miss suggests: the entries nearest the question in meaning."""
         entries = [c for c in ranked if not c.passage]
@@ -1151,9 +1161,8 @@ class Matcher:
                 c.id
                 for c in ranked[1:]
                 if c.probability >= COMPANION_P
-                and not c.passage
-                and self.kb.entries[c.id].kind == "faq"
-                and self.kb.entries[c.id].report == report
+                and not c.term
+                and self._report_of(c) == report
                 and self._defines(term, c.id)
             ),
             None,
@@ -1162,6 +1171,11 @@ class Matcher:
         return Match(
             Outcome.ANSWER, Reason.TERM_NAME, 1.0, chosen, tuple(ranked[:5]), street=street
         )
+
+    def _report_of(self, candidate: Candidate) -> str:
+        if candidate.passage:
+            return self._passage_by_id[candidate.id].report
+        return self.kb.entries[candidate.id].report
 
     def _both_streets(self, ranked: list[Candidate]) -> Match | None:
         """A question that names both streets is answered from both reports or not at all:
@@ -1177,7 +1191,7 @@ class Matcher:
                 Outcome.ANSWER, Reason.BOTH_STREETS, best.confidence, pair, tuple(ranked[:5])
             )
         if best and best.confidence >= CLARIFY_P:
-            offered = self._distinct([c for c in ranked if c.probability >= CLARIFY_P])[:3]
+            offered = self._offered(ranked)
             return Match(
                 Outcome.CLARIFY, Reason.BOTH_STREETS_ASKED, best.confidence, (), tuple(offered)
             )
@@ -1213,7 +1227,8 @@ class Matcher:
             for other in ranked[1:]:
                 if other.street == best.street or same_answer(best, other):
                     continue
-                if (other.probability >= COMPANION_P and self._same_topic(best, other)) or (
+                on_topic = other.probability >= COMPANION_P or other.lexical >= KEYWORD_COMPANION_AT
+                if (on_topic and self._same_topic(best, other)) or (
                     best.keyword
                     and other.keyword
                     and other.lexical >= KEYWORD_COMPANION_AT
