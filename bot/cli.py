@@ -81,13 +81,22 @@ def main() -> None:
 
 @main.command()
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None)
-def build(root: Path | None) -> None:
-    """Regenerate faq/generated-*.yaml from the reports in data/."""
+@MODEL
+def build(root: Path | None, model: str | None) -> None:
+    """Regenerate faq/generated-*.yaml from the reports in data/, then compute (or find
+    cached) the vectors of every phrasing, answer and passage."""
     from bot.build import build as build_files
 
     root = root or _settings().root
     for name, changed in build_files(root).items():
         click.echo(f"{'wrote' if changed else 'unchanged'} faq/{name}")
+    engine = load_engine(root, model=model)
+    if engine.vectors is not None:
+        report = engine.vectors.report
+        click.echo(
+            f"vectors ({engine.model}): {report.texts} texts, {report.computed} computed "
+            f"in {report.seconds:.1f} s, in {engine.vectors.path}"
+        )
 
 
 @main.command()
