@@ -104,11 +104,7 @@ def _leads(p: np.ndarray, examples: Examples) -> tuple[np.ndarray, np.ndarray, n
         order = rows[np.argsort(-p[rows], kind="stable")]
         best = order[0]
         rival = next(
-            (
-                j
-                for j in order[1:]
-                if not _same(examples.answers[best], examples.answers[j])
-            ),
+            (j for j in order[1:] if not _same(examples.answers[best], examples.answers[j])),
             None,
         )
         inputs.append(lead_features(p[best], p[rival] if rival is not None else 0.0))

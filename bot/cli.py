@@ -23,6 +23,19 @@ CHAT_EMPTY = "请输入问题;输入 /quit 或按 Ctrl-D 退出。"
 CHAT_UNKNOWN_COMMAND = "终端里只有 /quit 一个命令。直接输入问题即可,例如“六零行动是什么”。"
 
 
+GENERATED_ONLY = click.option(
+    "--generated-only",
+    is_flag=True,
+    help="Only what `policybot build` generates from the reports (no hand-written FAQ).",
+)
+MODEL = click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Sentence-embedding model (default: $POLICYBOT_MODEL, else use).",
+)
+
+
 def tolerant_stdin() -> None:
     """Read standard input without failing on bytes that are not UTF-8.
 
@@ -128,19 +141,6 @@ def check(root: Path | None) -> None:
         f"ok: {len(kb.entries)} entries ({faq} hand-written, {len(kb.glossary)} terms), "
         f"{len(kb.passages)} passages, {len(kb.intents)} intents"
     )
-
-
-GENERATED_ONLY = click.option(
-    "--generated-only",
-    is_flag=True,
-    help="Only what `policybot build` generates from the reports (no hand-written FAQ).",
-)
-MODEL = click.option(
-    "--model",
-    type=click.Choice(MODELS),
-    default=None,
-    help="Sentence-embedding model (default: $POLICYBOT_MODEL, else use).",
-)
 
 
 @main.command()

@@ -126,9 +126,7 @@ class KnowledgeBase:
     uncovered_topics: list[str] = field(default_factory=list)
     unstated_details: dict[str, list[str]] = field(default_factory=dict)
     # (everyday phrases, the reports' words), by language: "zh" and "en"
-    lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = field(
-        default_factory=dict
-    )
+    lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = field(default_factory=dict)
 
     @property
     def glossary(self) -> list[Entry]:

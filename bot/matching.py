@@ -1216,9 +1216,7 @@ class Matcher:
         """The best answer, plus one that belongs with it: the other street's on the same
         subject when the question names none (a topic both reports cover is answered for
         both), or a close one that the best one defines or shares its asked-for word with."""
-        close = [
-            c for c in ranked[1:] if c.probability >= COMPANION_P and not same_answer(best, c)
-        ]
+        close = [c for c in ranked[1:] if c.probability >= COMPANION_P and not same_answer(best, c)]
         if not street:
             # The other street's text on the same subject (a topic both reports cover, or a
             # distinctive word of the question that the best answer speaks of too: 油烟,
