@@ -177,8 +177,9 @@ def default_cache_dir() -> Path:
     return Path(base) / "policybot"
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+def _digest(text: str) -> str:
+    # Hex, not raw bytes: numpy's fixed-width byte strings drop trailing NUL bytes.
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -196,7 +197,7 @@ class VectorCache:
         self.path = (
             directory / f"vectors-{embedder.name}-{embedder.version}.npz" if directory else None
         )
-        self._rows: dict[bytes, np.ndarray] = {}
+        self._rows: dict[str, np.ndarray] = {}
         self._loaded = False
         self.report = CacheReport()
 
@@ -209,7 +210,7 @@ class VectorCache:
                 keys, vectors = stored["keys"], stored["vectors"]
         except (OSError, ValueError, KeyError):
             return  # a damaged cache is rebuilt, never trusted
-        self._rows = {bytes(key): row for key, row in zip(keys, vectors, strict=True)}
+        self._rows = {str(key): row for key, row in zip(keys, vectors, strict=True)}
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, computing (and saving) only the ones not cached yet."""
@@ -227,23 +228,24 @@ class VectorCache:
             self._rows.update(zip(missing, fresh, strict=True))
             self.report.computed = len(missing)
             self.report.seconds = time.perf_counter() - started
-            self._save(set(keys))
+            self._save()
         if not keys:
             return np.zeros((0, 1), dtype=np.float32)
         return np.stack([self._rows[k] for k in keys])
 
-    def _save(self, wanted: set[bytes]) -> None:
+    def _save(self) -> None:
         if self.path is None:
             return
-        # Only what the knowledge base holds now: an edited phrasing's old vector goes.
-        kept = [k for k in self._rows if k in wanted]
+        # Everything known, not only this knowledge base's texts: the generated-only engine
+        # and the full one share the file, and neither may throw away the other's vectors.
+        kept = list(self._rows)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             with partial.open("wb") as handle:
                 np.savez(
                     handle,
-                    keys=np.array(kept, dtype="S16"),
+                    keys=np.array(kept, dtype="U32"),
                     vectors=np.stack([self._rows[k] for k in kept]),
                 )
             os.replace(partial, self.path)
