@@ -61,6 +61,12 @@ TRAVEL_VERBS = "(?:从|来回|往返|跑)"
 # Verbs that ask for a service to be done (办护照, 开证明, 换驾照).
 SERVICE_VERBS = "(?:办理|申请|提取|办|开|换|补|领|考|拿|交|缴|查)"
 BOTH_STREETS = ("两个街道", "两街道", "两边街道")
+# Which street (or both) is context, not subject: stripped before wording is compared.
+STREET_WORDS = sorted(
+    {fold(w) for w in (*BOTH_STREETS, *(n for names in STREET_NAMES.values() for n in names))},
+    key=len,
+    reverse=True,
+)
 # Weight of an entry's wording vs. its answer text in coverage: a question is about an
 # entry mostly through how it is asked, partly through what the answer says.
 FORM_WEIGHT = 1.0
@@ -234,9 +240,9 @@ def _grams(key: str) -> tuple[set[str], set[str]]:
 
 
 def _strip_streets(text: str) -> str:
-    for names in STREET_NAMES.values():
-        for name in names:
-            text = text.replace(name, "")
+    # Longest first: 两个街道 before 街道 names, 坪山街道 before 坪山.
+    for name in STREET_WORDS:
+        text = text.replace(name, "")
     return text
 
 
@@ -580,6 +586,7 @@ class Matcher:
         weights: tuple[dict[str, float], dict[str, float]],
         spelling: str,
         expanded: str = "",
+        expansion: str = "",
     ) -> tuple[float, str]:
         phrase = process.extractOne(
             key, doc.forms, scorer=fuzz.ratio, processor=None, score_cutoff=0
@@ -597,7 +604,7 @@ class Matcher:
         for keyword, written in zip(doc.keywords, doc.written_keywords, strict=True):
             found = keyword in key or (expanded and keyword in expanded)
             if found and len(keyword) > len(matched):
-                if len(keyword) < SOUND_KEYWORD_MIN and written not in spelling + expanded:
+                if len(keyword) < SOUND_KEYWORD_MIN and written not in spelling + expansion:
                     # Two syllables that merely sound alike (翻译 / 防疫, 征地 / 阵地) are
                     # a coincidence far more often than a typing error.
                     continue
@@ -714,6 +721,7 @@ class Matcher:
                 weights,
                 spelling,
                 expanded,
+                expansion,
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
@@ -1021,7 +1029,9 @@ class Matcher:
             passages_by_meaning = [int(i) - len(self.docs) for i in top if i >= len(self.docs)]
         candidates = [
             self._candidate(s, self.docs[s.index], False, similarity)
-            for s in self._rank_key(spelling, street, CANDIDATES, codes, halves, entries_by_meaning)
+            for s in self._rank_key(
+                spelling, street, CANDIDATES, codes, halves, entries_by_meaning, expansion
+            )
         ]
         candidates += [
             self._candidate(s, self.passage_docs[s.index], True, similarity)
@@ -1182,10 +1192,11 @@ class Matcher:
         the best candidate of each street when both are likely enough; else offered."""
         chosen: dict[str, Candidate] = {}
         for candidate in ranked:
-            if candidate.street not in chosen and candidate.probability >= CLARIFY_P:
+            if candidate.street not in chosen and candidate.probability >= COMPANION_P:
                 chosen[candidate.street] = candidate
         best = ranked[0] if ranked else None
-        if len(chosen) == len(self._street_years) and best and best.confidence >= ANSWER_P:
+        # Each street's text on its own counts: the two are not rivals here.
+        if len(chosen) == len(self._street_years) and best and best.confidence >= CLARIFY_P:
             pair = tuple(c.id for c in sorted(chosen.values(), key=lambda c: -c.probability))
             return Match(
                 Outcome.ANSWER, Reason.BOTH_STREETS, best.confidence, pair, tuple(ranked[:5])

@@ -198,10 +198,20 @@ def fit(rows: np.ndarray, labels: np.ndarray, l2: float = 1.0) -> tuple[np.ndarr
 
 
 PRIOR = _prior()
+# Without a model (POLICYBOT_MODEL=none), wording alone: even odds at a lexical score of 72.
+LEXICAL_PRIOR = Calibration(
+    model="none",
+    means=np.zeros(len(FEATURES)),
+    scales=np.ones(len(FEATURES)),
+    weights=np.array([10.0 if name == "lexical" else 0.0 for name in FEATURES]),
+    bias=-7.2,
+)
 
 
 def load_calibration(root: Path, model: str) -> Calibration | None:
     """The fitted coefficients for ``model``, or None when it was never calibrated."""
+    if model == "none":
+        return LEXICAL_PRIOR
     path = root / CALIBRATION_FILE
     if not path.exists():
         return None

@@ -208,9 +208,10 @@ class VectorCache:
         try:
             with np.load(self.path, allow_pickle=False) as stored:
                 keys, vectors = stored["keys"], stored["vectors"]
-        except (OSError, ValueError, KeyError):
+                rows = {str(key): row for key, row in zip(keys, vectors, strict=True)}
+        except (OSError, ValueError, KeyError, TypeError, EOFError):
             return  # a damaged cache is rebuilt, never trusted
-        self._rows = {str(key): row for key, row in zip(keys, vectors, strict=True)}
+        self._rows = rows
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, computing (and saving) only the ones not cached yet."""

@@ -1,0 +1,240 @@
+"""Each named rule of the matcher on a five-entry synthetic knowledge base, on and off.
+
+`policybot eval --ablate` measures what each rule earns on the labeled sets; these tests
+say what each one does, so that switching one off changes exactly its own behaviour.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.knowledge import Entry, KnowledgeBase, Passage, load_knowledge
+from bot.matching import RULES, Match, Matcher, Outcome, Reason
+from bot.scoring import PRIOR, load_calibration
+from bot.semantic import VectorCache, default_cache_dir, embedder_named
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _entry(entry_id: str, street: str, question: str, answer: str, **extra: object) -> Entry:
+    report = "pingshan-2020" if street == "pingshan" else "guanhu-2020"
+    section = "appendix" if extra.get("kind") == "term" else "1"
+    return Entry(
+        id=entry_id,
+        kind=str(extra.pop("kind", "faq")),
+        street=street,
+        report=report,
+        section=section,
+        question=question,
+        answer=answer,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> KnowledgeBase:
+    """Five entries and two passages, with the real reports' metadata and language data."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-childcare",
+            "pingshan",
+            "坪山的托育中心提供什么服务?",
+            "建成托育中心,为婴幼儿提供普惠托育服务。",
+            phrasings=("孩子白天没人带怎么办", "有没有托育服务"),
+            keywords=("托育",),
+        ),
+        _entry(
+            "ps-garbage",
+            "pingshan",
+            "坪山垃圾分类做得怎么样?",
+            "完成237个垃圾分类投放点建设。",
+            phrasings=("坪山的垃圾怎么分类",),
+            keywords=("垃圾分类",),
+            topic="garbage",
+        ),
+        _entry(
+            "gh-garbage",
+            "guanhu",
+            "观湖垃圾分类做得怎么样?",
+            "扎实推进生活垃圾强制分类,提升环卫指数排名。",
+            phrasings=("观湖的垃圾怎么分类",),
+            keywords=("垃圾分类",),
+            topic="garbage",
+        ),
+        _entry(
+            "gh-term-60",
+            "guanhu",
+            "“六零”行动是什么?",
+            "“六零”行动:指优化政务服务,努力做到办事“零等待”、流程“零跑动”。",
+            keywords=("六零行动", "六零"),
+            term="“六零”行动",
+            kind="term",
+        ),
+        _entry(
+            "gh-air",
+            "guanhu",
+            "观湖的空气质量怎么样?",
+            "PM2.5年均浓度为23.9微克/立方米,空气质量优良。",
+            phrasings=("观湖空气好不好",),
+            keywords=("PM2.5", "空气质量"),
+        ),
+    ]
+    passages = [
+        Passage("psg-gh-1", "guanhu-2020", "1", "落实好政务服务“六零”行动,编制辖区便民地图。"),
+        Passage("psg-ps-1", "pingshan-2020", "1", "开展垃圾分类宣传督导,提升居民分类意识。"),
+    ]
+    sections = {(r, "1"): "工作情况" for r in real.reports} | {("guanhu-2020", "appendix"): ""}
+    return KnowledgeBase(
+        reports=real.reports,
+        sections=sections,
+        entries={e.id: e for e in entries},
+        passages=passages,
+        intents=real.intents,
+        other_places=real.other_places,
+        uncovered_topics=real.uncovered_topics,
+        unstated_details=real.unstated_details,
+        lexicons=real.lexicons,
+    )
+
+
+@pytest.fixture(scope="module")
+def vectors() -> VectorCache:
+    return VectorCache(embedder_named("use"), default_cache_dir())
+
+
+def matcher(kb: KnowledgeBase, vectors: VectorCache, *off: str) -> Matcher:
+    # The fixed prior, not the fitted calibration: what a rule does must not move when
+    # `policybot calibrate` refits on the labeled sets.
+    return Matcher(kb, vectors, PRIOR, disabled=off)
+
+
+def ids(match: Match) -> set[str]:
+    return {c.id for c in match.candidates} | set(match.chosen)
+
+
+# (rule, question, what holds with the rule on, what holds with it off)
+CASES = [
+    (
+        "other_place",
+        "福田区的垃圾分类怎么样",
+        lambda m: m.reason is Reason.OTHER_PLACE and m.detail == "福田",
+        lambda m: m.reason is not Reason.OTHER_PLACE,
+    ),
+    (
+        "uncovered_topic",
+        "公积金怎么提取",
+        lambda m: m.reason is Reason.UNCOVERED_TOPIC and m.detail == "公积金",
+        lambda m: m.reason is not Reason.UNCOVERED_TOPIC,
+    ),
+    (
+        "uncovered_year",
+        "2025年坪山的垃圾分类",
+        lambda m: m.reason is Reason.UNCOVERED_YEAR and m.detail == "2025",
+        lambda m: m.reason is not Reason.UNCOVERED_YEAR,
+    ),
+    (
+        "only_numbers",
+        "237",
+        lambda m: m.reason is Reason.ONLY_NUMBERS,
+        lambda m: m.reason is not Reason.ONLY_NUMBERS,
+    ),
+    (
+        "term_name",
+        "六零行动",
+        lambda m: m.reason is Reason.TERM_NAME and m.chosen[0] == "gh-term-60",
+        lambda m: m.reason is not Reason.TERM_NAME,
+    ),
+    (
+        "named_street",
+        "观湖有托育服务吗",
+        lambda m: "ps-childcare" not in ids(m),
+        lambda m: "ps-childcare" in ids(m),
+    ),
+    (
+        "code",
+        "观湖PM10是多少",
+        lambda m: "gh-air" not in ids(m),
+        lambda m: "gh-air" in ids(m),
+    ),
+    (
+        "unstated_detail",
+        "坪山托育中心的电话是多少",
+        lambda m: m.reason is Reason.UNSTATED_DETAIL and not m.chosen,
+        lambda m: m.reason is not Reason.UNSTATED_DETAIL,
+    ),
+    (
+        "unstated_figure",
+        "坪山的托育中心有多少个老师",
+        lambda m: m.outcome is not Outcome.ANSWER,
+        lambda m: m.reason is not Reason.UNSTATED_FIGURE,
+    ),
+    (
+        "both_streets",
+        "两个街道的垃圾分类",
+        lambda m: m.reason in (Reason.BOTH_STREETS, Reason.BOTH_STREETS_ASKED),
+        lambda m: m.reason not in (Reason.BOTH_STREETS, Reason.BOTH_STREETS_ASKED),
+    ),
+    (
+        "companions",
+        "垃圾分类",
+        lambda m: set(m.chosen) == {"ps-garbage", "gh-garbage"},
+        lambda m: len(m.chosen) <= 1,
+    ),
+    (
+        "intent_phrase",
+        "太感谢了,帮大忙了",
+        lambda m: m.outcome is Outcome.INTENT and m.intent == "thanks",
+        lambda m: m.outcome is not Outcome.INTENT,
+    ),
+    (
+        "lexicon",
+        "带娃的地方有吗",  # 带娃 is everyday for 托育
+        lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
+        lambda m: True,  # see test_the_lexicon_lends_the_reports_words
+    ),
+]
+
+
+def test_the_lexicon_lends_the_reports_words(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    def wording(*off: str) -> float:
+        ranked = matcher(synthetic, vectors, *off).assess("带娃的地方有吗", "带娃的地方有吗", None)
+        return next(c.lexical for c in ranked if c.id == "ps-childcare")
+
+    assert wording() > wording("lexicon") + 5
+
+
+def test_every_rule_has_its_case() -> None:
+    assert sorted(rule for rule, *_ in CASES) == sorted(RULES)
+
+
+@pytest.mark.parametrize(("rule", "question", "on", "off"), CASES, ids=[c[0] for c in CASES])
+def test_a_rule_on_and_off(
+    synthetic: KnowledgeBase, vectors: VectorCache, rule: str, question: str, on, off
+) -> None:
+    with_rule = matcher(synthetic, vectors).match(question)
+    assert on(with_rule), with_rule
+    without = matcher(synthetic, vectors, rule).match(question)
+    assert off(without), without
+
+
+def test_an_unknown_rule_is_refused(synthetic: KnowledgeBase) -> None:
+    with pytest.raises(ValueError, match="unknown rules: no-such-rule"):
+        Matcher(synthetic, disabled=("no-such-rule",))
+
+
+def test_lexical_only_matching_still_decides(synthetic: KnowledgeBase) -> None:
+    # Without a model (POLICYBOT_MODEL=none) the wording alone decides, from the prior.
+    match = Matcher(synthetic, calibration=load_calibration(ROOT, "none")).match(
+        "坪山垃圾分类做得怎么样"
+    )
+    assert match.outcome is Outcome.ANSWER and match.chosen[0] == "ps-garbage"
+
+
+def test_the_engine_names_the_model_it_uses() -> None:
+    assert Engine.load(ROOT, model="none").model == "none"
