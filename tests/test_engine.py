@@ -13,8 +13,8 @@ from bot.cli import main
 from bot.engine import Engine
 from bot.evaluation import evaluate, load_floors, load_questions
 from bot.matching import Match, Outcome, Reason
-from bot.scoring import Candidate
 from bot.replies import render_html, render_text, split_message
+from bot.scoring import Candidate
 
 ROOT = Path(__file__).resolve().parents[1]
 

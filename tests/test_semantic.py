@@ -1,0 +1,169 @@
+"""Matching by meaning: the shipped model, the vector cache, generated-only knowledge,
+English questions, and what a miss suggests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hostile_cases import TEXT_CASES
+
+from bot.cli import main
+from bot.engine import Engine
+from bot.evaluation import evaluate, load_questions
+from bot.semantic import VectorCache, embedder_named
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class CountingEmbedder:
+    """The real model, counting the texts it is asked to encode."""
+
+    def __init__(self) -> None:
+        self.inner = embedder_named("use")
+        self.name, self.version = self.inner.name, self.inner.version
+        self.encoded = 0
+
+    def encode(self, texts, query):
+        self.encoded += len(texts)
+        return self.inner.encode(texts, query)
+
+
+def test_the_model_puts_a_paraphrase_nearer_than_an_unrelated_sentence() -> None:
+    model = embedder_named("use")
+    question, right, wrong = model.encode(
+        ["我家孩子两岁,有托育服务吗", "婴幼儿托育服务中心", "高空抛物专项整治"], query=False
+    )
+    assert question @ right > question @ wrong
+    assert np.isclose(np.linalg.norm(question), 1.0, atol=1e-3)
+
+
+def test_a_restart_with_unchanged_knowledge_computes_no_vector(tmp_path: Path) -> None:
+    texts = ["托育中心", "垃圾分类", "高空抛物"]
+    first = CountingEmbedder()
+    before = VectorCache(first, tmp_path).vectors(texts)
+    assert first.encoded == 3
+    again = CountingEmbedder()
+    after = VectorCache(again, tmp_path).vectors(texts)
+    assert again.encoded == 0
+    assert np.allclose(before, after)
+
+
+def test_a_changed_text_recomputes_only_itself(tmp_path: Path) -> None:
+    VectorCache(CountingEmbedder(), tmp_path).vectors(["托育中心", "垃圾分类"])
+    counting = CountingEmbedder()
+    VectorCache(counting, tmp_path).vectors(["托育中心", "垃圾分类投放点"])
+    assert counting.encoded == 1
+
+
+def test_the_cache_is_keyed_by_model_and_version(tmp_path: Path) -> None:
+    cache = VectorCache(CountingEmbedder(), tmp_path)
+    cache.vectors(["托育中心"])
+    assert cache.path is not None and cache.path.exists()
+    assert cache.path.name == f"vectors-use-{embedder_named('use').version}.npz"
+
+
+def test_a_damaged_cache_is_rebuilt_not_trusted(tmp_path: Path) -> None:
+    cache = VectorCache(CountingEmbedder(), tmp_path)
+    assert cache.path is not None
+    cache.path.write_bytes(b"not a numpy file")
+    counting = CountingEmbedder()
+    VectorCache(counting, tmp_path).vectors(["托育中心"])
+    assert counting.encoded == 1
+
+
+@pytest.fixture(scope="module")
+def generated() -> Engine:
+    return Engine.load(ROOT, generated_only=True)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "观湖Ｖ－Ｐａｒｋ是什么",  # crashed the matcher when nothing ranked and a street was named
+        "坪山",
+        "观湖2020",
+        "PM10",
+        "Is there childcare for toddlers in Pingshan?",
+        *[text for _, text, _ in TEXT_CASES],
+    ],
+)
+def test_generated_only_never_crashes(generated: Engine, question: str) -> None:
+    reply = generated.ask(question)
+    assert reply.outcome in ("answer", "clarify", "miss", "intent")
+
+
+def test_generated_only_answers_a_resident_from_a_report_sentence(generated: Engine) -> None:
+    assert not any(e.kind == "faq" for e in generated.kb.entries.values())
+    reply = generated.ask("高空抛物有人管吗")
+    assert reply.outcome == "answer"
+    assert "高空抛物" in "".join(b.body for b in reply.blocks)
+
+
+def test_ask_generated_only_from_the_command_line() -> None:
+    result = CliRunner().invoke(
+        main, ["ask", "--generated-only", "--no-log", "--json", "六零行动是什么"]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"outcome": "answer"' in result.output
+
+
+def test_an_english_question_finds_the_same_entry_as_its_chinese_twin() -> None:
+    engine = Engine.load(ROOT)
+    english = engine.ask("what is the river chief system")
+    chinese = engine.ask("河长制")
+    assert english.outcome == "answer"
+    assert english.entry_id == chinese.entry_id
+
+
+def test_misses_suggest_what_is_nearest_in_meaning_not_the_same_examples() -> None:
+    engine = Engine.load(ROOT)
+    first = engine.ask("小区里流浪猫越来越多有人管吗")
+    second = engine.ask("我想学弹钢琴")
+    assert first.outcome == second.outcome == "miss"
+    assert first.suggestions and second.suggestions
+    assert [s.id for s in first.suggestions] != [s.id for s in second.suggestions]
+    examples = [s.id for s in engine.examples()]
+    assert [s.id for s in first.suggestions] != examples
+
+
+def test_eval_sets_aside_an_entrys_own_phrasing(tmp_path: Path) -> None:
+    engine = Engine.load(ROOT)
+    entry = next(e for e in engine.kb.entries.values() if e.kind == "faq" and e.phrasings)
+    labeled = tmp_path / "set.yaml"
+    labeled.write_text(
+        f'- q: "{entry.phrasings[0]}"\n  expect: answer\n  quote: "{entry.answer[:6]}"\n'
+        '- q: "公积金怎么提取"\n  expect: miss\n',
+        encoding="utf-8",
+    )
+    report = evaluate(engine, load_questions(labeled))
+    assert [item.question for item in report.set_aside] == [entry.phrasings[0]]
+    assert len(report.outcomes) == 1
+
+
+def test_eval_exits_1_when_a_set_falls_below_its_floor(tmp_path: Path) -> None:
+    for name in ("data", "faq", "intents"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    (tmp_path / "tests" / "eval").mkdir(parents=True)
+    (tmp_path / "tests" / "eval" / "tiny.yaml").write_text(
+        '- q: "公积金怎么提取"\n  expect: miss\n- q: "六零行动"\n  expect: answer\n'
+        '  quote: "零等待"\n',
+        encoding="utf-8",
+    )
+    floors = tmp_path / "tests" / "eval" / "floors.yaml"
+    runner = CliRunner(env={"POLICYBOT_ROOT": str(tmp_path)})
+    floors.write_text(
+        "sets:\n  tiny.yaml:\n    faq: {accuracy: 1.0, false_answers: 0.0}\n", encoding="utf-8"
+    )
+    held = runner.invoke(main, ["eval", "--all"])
+    assert held.exit_code == 0, held.output
+    assert "floor: accuracy >= 100.0%" in held.output and "holds" in held.output
+    floors.write_text(
+        "sets:\n  tiny.yaml:\n    faq: {accuracy: 1.01, false_answers: 0.0}\n", encoding="utf-8"
+    )
+    fell = runner.invoke(main, ["eval", "--all"])
+    assert fell.exit_code == 1
+    assert "DOES NOT HOLD" in fell.output
