@@ -343,16 +343,33 @@ def calibrate(model: str | None) -> None:
     "scales",
     type=int,
     multiple=True,
-    default=(10, 20, 100),
+    default=(10, 20),
     show_default=True,
     help="Size of a synthetic base, in times the real one (repeatable).",
 )
-def bench(rounds: int, scales: tuple[int, ...]) -> None:
+@MODEL
+@click.option(
+    "--compare",
+    multiple=True,
+    default=("e5",),
+    show_default=True,
+    help="Other models measured on the real base (repeatable).",
+)
+def bench(
+    rounds: int, scales: tuple[int, ...], model: str | None, compare: tuple[str, ...]
+) -> None:
     """Time per question (p50, p99) and memory on the real and synthetic larger bases,
-    each in a fresh process; start-up time. The end-to-end load is `make bench-load`."""
+    each in a fresh process, for the chosen model and the others on the real base; the
+    cold build of the vector cache; start-up time. The end-to-end load is
+    `make bench-load`."""
     from bot.benchmark import run_benchmark
+    from bot.engine import configured_model
 
-    click.echo(run_benchmark(_settings().root, rounds=rounds, scales=scales))
+    chosen = model or configured_model()
+    others = tuple(m for m in compare if m != chosen)
+    click.echo(
+        run_benchmark(_settings().root, rounds=rounds, scales=scales, model=chosen, compare=others)
+    )
 
 
 main.add_command(missed)
