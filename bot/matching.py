@@ -924,7 +924,7 @@ class Matcher:
             plainly = (
                 not asked_for
                 and ranked
-                and ranked[0].probability >= ANSWER_P
+                and ranked[0].confidence >= ANSWER_P
                 and ranked[0].written
                 and not self.detail_asked(fold(rest))
             )
@@ -996,7 +996,13 @@ class Matcher:
                 tuple(ranked[:5]),
                 street=street,
             )
-        if best and top >= CLARIFY_P:
+        # Offering candidates needs a word in common with one (or English, where only the
+        # meaning can be compared): a question that merely sounds like a passage in meaning
+        # (今晚吃什么好 / 夜间经济) is no question about it.
+        grounded = best is not None and (
+            best.anchored or bool(best.keyword) or _latin_share(text) >= ENGLISH_SHARE
+        )
+        if best and top >= CLARIFY_P and grounded:
             offered = self._offered(ranked)
             return Match(Outcome.CLARIFY, Reason.UNSURE, top, (), tuple(offered), street=street)
         return Match(
@@ -1291,6 +1297,7 @@ def _latin_share(text: str) -> float:
     return sum(c.isascii() for c in letters) / len(letters)
 
 
+REPEATED_MARK = re.compile(r"([^\w\s])\1+")
 CLAUSE_BREAK = re.compile(r"[；;。，,：:！!？?]")
 CLAUSE_MIN_CHARS = 6
 
@@ -1306,4 +1313,6 @@ def clauses(text: str) -> list[str]:
 def for_model(text: str) -> str:
     """A question as the embedding model should read it: simplified, half-width, no
     invisible characters; filler and punctuation kept, they are part of natural text."""
-    return unicodedata.normalize("NFKC", to_simplified(text)).strip()
+    text = unicodedata.normalize("NFKC", to_simplified(text)).strip()
+    # "托育服务吗????????" means what "托育服务吗?" means; a run of one mark would not.
+    return REPEATED_MARK.sub(r"\1", text)

@@ -26,7 +26,16 @@ QUESTION_ID = re.compile(r"^[0-9a-f]{12}$")
 
 # The knowledge files grow while these tests stay put: each test takes the first probe
 # that still gives the outcome it needs, rather than pinning one phrasing.
-CLARIFY_PROBES = ("养老", "老人", "垃圾分类", "六零", "托育", "安全", "学位")
+CLARIFY_PROBES = (
+    "养老",
+    "老人",
+    "垃圾分类",
+    "六零",
+    "托育",
+    "安全",
+    "学位",
+    "出租屋的安全有人查吗",
+)
 TERM_ANSWER_PROBES = ("观湖义警队伍有多少人?", "消防", "学位", "安全", "六零行动是什么")
 
 

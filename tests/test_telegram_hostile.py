@@ -20,7 +20,7 @@ from html import unescape
 from typing import Any
 
 import pytest
-from fake_bot_api import Call, FakeBotApi, running
+from fake_bot_api import BOT_USERNAME, Call, FakeBotApi, running
 from hostile_cases import (
     CHILDCARE,
     SIX_ZERO,
@@ -85,18 +85,27 @@ async def live(tg_settings, tg_engine, fake_api) -> AsyncIterator[Live]:
         yield Live(fake_api, application, store, tg_engine, earlier, before)
 
 
-async def exchange(live: Live, send: Callable[[int], object]) -> list[Call]:
-    """Send a hostile update with ``send(user_id)``, then a plain question; the calls the
-    hostile update caused. Updates are handled one at a time, in order."""
+async def exchange(
+    live: Live, send: Callable[[int], object], chat: dict[str, Any] | None = None
+) -> list[Call]:
+    """Send a hostile update with ``send(user_id)``, then a plain question in the same chat;
+    the calls the hostile update caused. Each chat's updates are handled in order (chats
+    side by side), so the probe's reply comes after everything the hostile update caused."""
     api = live.api
     user = next(_users)
     mark = api.mark()
     send(user)
     probe_answer = live.engine.kb.entries[PROBE_ENTRY].answer[:20]
-    api.message(PROBE, user_id=user)
+    if chat is None:
+        api.message(PROBE, user_id=user)
+    elif chat.get("type") == "private":
+        api.message(PROBE, user_id=chat["id"])
+    else:
+        api.message(f"@{BOT_USERNAME} {PROBE}", user_id=user, chat=chat)
+    probe_chat = user if chat is None else chat["id"]
     probe = await api.wait_for(
         "sendMessage",
-        lambda c: c.params.get("chat_id") == user and probe_answer in c.text,
+        lambda c: c.params.get("chat_id") == probe_chat and probe_answer in c.text,
         after=mark,
         timeout=10,
     )
@@ -161,7 +170,9 @@ async def test_hostile_text_mentioning_the_bot_in_a_group(
 ) -> None:
     """In a group, a mention followed by hostile text: answered like in private."""
     calls = await exchange(
-        live, lambda user: live.api.message(f"@policy_test_bot {text}", user_id=user, chat=GROUP)
+        live,
+        lambda user: live.api.message(f"@{BOT_USERNAME} {text}", user_id=user, chat=GROUP),
+        chat=GROUP,
     )
     check_text_reply(live.engine, expect, reply_of(calls))
     assert_healthy(live, caplog)
@@ -303,7 +314,9 @@ CALLBACK_CASES: list[tuple[str, str, str]] = [
 async def test_tampered_and_stale_buttons(live: Live, caplog, case, data, expect) -> None:
     """Forged or outdated callback data: a clear notice, nothing recorded."""
     message = live.api.bot_message(live.earlier)
-    calls = await exchange(live, lambda user: live.api.tap(data, message, user_id=user))
+    calls = await exchange(
+        live, lambda user: live.api.tap(data, message, user_id=user), chat=message["chat"]
+    )
     notice = callback_text(calls)
     assert_clear_chinese(notice)
     expected = {
