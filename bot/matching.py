@@ -266,6 +266,33 @@ def _spelled(key: str, spelling: str) -> dict[str, str]:
     return spelled
 
 
+def _scored(
+    doc: _Doc,
+    index: int,
+    score: float,
+    keyword: str,
+    coverage: np.ndarray,
+    anchored: np.ndarray,
+    codes: tuple[str, ...],
+    halves: dict[str, str] | None,
+) -> Scored:
+    """A document's lexical score, lowered for a code (PM10) it lacks, with what was seen."""
+    missing_code = any(code not in doc.text for code in codes)
+    if missing_code:
+        score *= MISSING_CODE_PENALTY
+    return Scored(
+        doc.id,
+        round(score, 1),
+        keyword,
+        bool(anchored[index]),
+        bool(anchored[index] == 2),
+        index=index,
+        coverage=float(coverage[index]),
+        other_half=bool(halves and doc.half and halves.get(doc.report, doc.half) != doc.half),
+        missing_code=missing_code,
+    )
+
+
 def _inside_a_number(phrase: str, text: str) -> bool:
     """Whether a phrase of letters or digits (88, 886, hi) occurs only as part of a longer
     run of them (2088号, this): 坪山大道2088号 says no goodbye."""
@@ -725,25 +752,10 @@ class Matcher:
             )
             if street and doc.street != street:
                 score *= OTHER_STREET_PENALTY
-            missing_code = any(code not in doc.text for code in codes)
-            if missing_code:
-                score *= MISSING_CODE_PENALTY
-            other_half = bool(halves and doc.half and halves.get(doc.report, doc.half) != doc.half)
-            if other_half:
-                score *= OTHER_HALF_PENALTY
-            scored.append(
-                Scored(
-                    doc.id,
-                    round(score, 1),
-                    keyword,
-                    bool(anchored[index]),
-                    bool(anchored[index] == 2),
-                    index=index,
-                    coverage=float(coverage[index]),
-                    other_half=other_half,
-                    missing_code=missing_code,
-                )
-            )
+            found = _scored(doc, index, score, keyword, coverage, anchored, codes, halves)
+            if found.other_half:
+                found = replace(found, score=round(found.score * OTHER_HALF_PENALTY, 1))
+            scored.append(found)
         scored.sort(key=lambda s: (-s.score, s.id))
         return [s for n, s in enumerate(scored) if n < limit or s.index in wanted]
 
@@ -775,23 +787,7 @@ class Matcher:
             # Passages are worded for reading, not asking; their coverage counts the answer
             # text at ANSWER_WEIGHT, so rescale it to the entries' scale.
             score = min(100.0, 100.0 * float(coverage[index]) / ANSWER_WEIGHT)
-            missing_code = any(code not in doc.text for code in codes)
-            if missing_code:
-                score *= MISSING_CODE_PENALTY
-            other_half = bool(halves and doc.half and halves.get(doc.report, doc.half) != doc.half)
-            scored.append(
-                Scored(
-                    doc.id,
-                    round(score, 1),
-                    "",
-                    bool(anchored[index]),
-                    bool(anchored[index] == 2),
-                    index=index,
-                    coverage=float(coverage[index]),
-                    other_half=other_half,
-                    missing_code=missing_code,
-                )
-            )
+            scored.append(_scored(doc, index, score, "", coverage, anchored, codes, halves))
         scored.sort(key=lambda s: (-s.score, s.id))
         return scored
 
