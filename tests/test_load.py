@@ -54,7 +54,7 @@ async def test_1000_users_sending_5_messages_each_all_get_replies_all_logged_onc
                 question = QUESTIONS[(user + asked[user]) % len(QUESTIONS)]
                 fake_api.message(question, user_id=100_000 + user)
                 asked[user] += 1
-            for _ in range(1200):  # at most two minutes, only if the bot stalls
+            for _ in range(3000):  # at most five minutes, only if the bot stalls
                 if len(fake_api.sent()) >= USERS * PER_USER:
                     break
                 await asyncio.sleep(0.1)
