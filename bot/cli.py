@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.config import ConfigError, Settings
+from bot.cli_common import ConfigurationProblem, settings_or_exit
 from bot.curation_cli import missed, stats, terminal_log
 from bot.engine import Engine, timed_ask
 from bot.knowledge import KnowledgeError, load_knowledge
@@ -45,13 +45,6 @@ def tolerant_stdin() -> None:
     """
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
 
 
 def load_engine(
@@ -100,7 +93,7 @@ def build(root: Path | None, model: str | None) -> None:
     cached) the vectors of every phrasing, answer and passage."""
     from bot.build import build as build_files
 
-    root = root or _settings().root
+    root = root or settings_or_exit().root
     for name, changed in build_files(root).items():
         click.echo(f"{'wrote' if changed else 'unchanged'} faq/{name}")
     engine = load_engine(root, model=model)
@@ -116,7 +109,7 @@ def build(root: Path | None, model: str | None) -> None:
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None)
 def check(root: Path | None) -> None:
     """Validate every file in faq/ and intents/; exit 1 listing each problem."""
-    root = root or _settings().root
+    root = root or settings_or_exit().root
     try:
         kb = load_knowledge(root)
     except KnowledgeError as error:
@@ -153,7 +146,7 @@ def ask(
     question: str, as_json: bool, no_log: bool, generated_only: bool, model: str | None
 ) -> None:
     """Answer QUESTION once; with "-" read one question a line from standard input."""
-    settings = _settings()
+    settings = settings_or_exit()
     engine = load_engine(settings.root, generated_only, model)
     if question == "-":
         tolerant_stdin()
@@ -176,7 +169,7 @@ def ask(
 def chat(no_log: bool) -> None:
     """Chat in the terminal. Type a question; /quit or Ctrl-D ends."""
     tolerant_stdin()
-    settings = _settings()
+    settings = settings_or_exit()
     engine = load_engine(settings.root)
     click.echo(
         "坪山街道 · 观湖街道 政策问答(终端模式)。输入问题后回车;输入 /quit 或按 Ctrl-D 退出。"
@@ -203,7 +196,7 @@ def chat(no_log: bool) -> None:
 @click.pass_context
 def start(ctx: click.Context) -> None:
     """Run the Telegram bot if TELEGRAM_BOT_TOKEN is set, otherwise chat in the terminal."""
-    settings = _settings()
+    settings = settings_or_exit()
     if settings.token:
         ctx.invoke(run)
     else:
@@ -217,9 +210,9 @@ def run() -> None:
     from bot.curation_telegram import curator_handlers, notify_job
     from bot.telegram_bot import run_bot
 
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.token:
-        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set.")
+        raise ConfigurationProblem("TELEGRAM_BOT_TOKEN is not set.")
     engine = load_engine(settings.root)
     sys.exit(
         run_bot(
@@ -261,7 +254,7 @@ def evaluate(
     from bot.evaluation import evaluate as run_eval
     from bot.matching import RULES
 
-    settings = _settings()
+    settings = settings_or_exit()
     engine = load_engine(settings.root, generated_only, model)
     eval_dir = settings.root / "tests" / "eval"
     paths = list(questions)
@@ -317,7 +310,7 @@ def calibrate(model: str | None) -> None:
     from bot.calibrate import calibrate as fit_calibration
     from bot.engine import configured_model
 
-    settings = _settings()
+    settings = settings_or_exit()
     model = model or configured_model()
     path, summary = fit_calibration(settings.root, model, settings.root / "tests" / "eval")
     click.echo(f"wrote {path.relative_to(settings.root)} for model {model}")
@@ -368,7 +361,9 @@ def bench(
     chosen = model or configured_model()
     others = tuple(m for m in compare if m != chosen)
     click.echo(
-        run_benchmark(_settings().root, rounds=rounds, scales=scales, model=chosen, compare=others)
+        run_benchmark(
+            settings_or_exit().root, rounds=rounds, scales=scales, model=chosen, compare=others
+        )
     )
 
 

@@ -10,6 +10,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
+# Exit statuses of every command. A service manager restarts on EXIT_UNAVAILABLE but not
+# on EXIT_CONFIG (deploy/policybot.service, deploy/entrypoint.sh).
+EXIT_UNAVAILABLE = 1  # may work on a retry: network, webhook port, database busy
+EXIT_CONFIG = 2  # will not work until the configuration changes
+
 
 class ConfigError(ValueError):
     """A configuration value is present but unusable."""
@@ -44,8 +49,8 @@ class Settings:
                 raise ConfigError(f"POLICYBOT_CURATORS: {part!r} is not a Telegram user id")
             curators.add(int(part))
         port = env.get("POLICYBOT_PORT") or "8443"
-        if not port.isdigit():
-            raise ConfigError(f"POLICYBOT_PORT: {port!r} is not a port number")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"POLICYBOT_PORT: {port!r} is not a port number (1-65535)")
         retention = env.get("POLICYBOT_RETENTION_DAYS") or None
         if retention is not None and not retention.isdigit():
             raise ConfigError(f"POLICYBOT_RETENTION_DAYS: {retention!r} is not a number of days")

@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from bot.config import ConfigError, Settings
+from bot.cli_common import settings_or_exit
+from bot.config import Settings
 from bot.curation import (
     CurationError,
     MissedGroup,
@@ -30,13 +31,6 @@ from bot.curation import (
 from bot.engine import Engine, Reply
 from bot.knowledge import KnowledgeError
 from bot.storage import Store, open_store
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
 
 
 @contextmanager
@@ -102,7 +96,7 @@ def list_groups(as_json: bool, limit: int) -> None:
     Each group shows its id (for `missed show/answer/ignore`), how often it was asked,
     first and last time, up to three examples, and the nearest existing entries.
     """
-    settings = _settings()
+    settings = settings_or_exit()
     engine = _engine(settings)
     with _store(settings) as store:
         groups = missed_groups(store, engine, nearest_for=limit)
@@ -124,7 +118,7 @@ def list_groups(as_json: bool, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the group as JSON.")
 def show(group_id: str, as_json: bool) -> None:
     """Every distinct question of GROUP, with the nearest entries."""
-    settings = _settings()
+    settings = settings_or_exit()
     with _store(settings) as store:
         try:
             group = find_group(store, group_id)
@@ -206,7 +200,7 @@ def answer(
             id=new_id,
             keywords=keywords,
         )
-    settings = _settings()
+    settings = settings_or_exit()
     with _store(settings) as store:
         try:
             outcome = answer_group(settings.root, store, group_id, entry_id=entry_id, new=new)
@@ -235,7 +229,7 @@ def _report_answer(outcome: Outcome, waiting: int) -> None:
 @click.argument("group_id", metavar="GROUP")
 def ignore(group_id: str) -> None:
     """Hide GROUP for good (out of scope, not in the reports, abuse)."""
-    settings = _settings()
+    settings = settings_or_exit()
     with _store(settings) as store:
         try:
             group = ignore_group(store, group_id)
@@ -254,7 +248,7 @@ def ignore(group_id: str) -> None:
 )
 def export(csv_path: Path) -> None:
     """Write every open missed question, with its group, to a CSV file."""
-    settings = _settings()
+    settings = settings_or_exit()
     engine = _engine(settings)
     with _store(settings) as store:
         groups = missed_groups(store, engine)
@@ -271,7 +265,7 @@ def export(csv_path: Path) -> None:
 def stats(as_json: bool, top: int) -> None:
     """Questions per day, answer/clarify/miss rates, most asked entries, biggest missed
     groups and votes per entry, from the question log."""
-    settings = _settings()
+    settings = settings_or_exit()
     engine = _engine(settings)
     with _store(settings) as store:
         figures = statistics(store, engine, top=top)

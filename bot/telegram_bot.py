@@ -60,7 +60,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Settings, mask_token
+from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
 from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
 from bot.engine import Engine, Reply, Suggestion
 from bot.matching import Reason
@@ -152,9 +152,6 @@ NON_TEXT_KINDS = (
     ("dice", "骰子"),
 )
 
-
-EXIT_UNAVAILABLE = 1  # may work on a retry: network, webhook port, database
-EXIT_CONFIG = 2  # will not work until the configuration changes: token, webhook settings
 
 
 class StartupError(Exception):
