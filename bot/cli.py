@@ -6,14 +6,17 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from bot.cli_common import ConfigurationProblem, settings_or_exit
+from bot.config import EXIT_CONFIG
 from bot.curation_cli import missed, stats, terminal_log
-from bot.engine import Engine, timed_ask
+from bot.engine import Engine, configured_model, timed_ask
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.replies import render_text
+from bot.scoring import load_calibration
 from bot.semantic import MODELS
 
 # How often the bot looks for answered questions whose askers asked to be told.
@@ -57,10 +60,15 @@ def load_engine(
     try:
         return Engine.load(root, generated_only=generated_only, model=model, disabled=disabled)
     except KnowledgeError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(error.problems)} problem(s) in the knowledge files.", err=True)
-        sys.exit(2)
+        _exit_with_problems(error)
+
+
+def _exit_with_problems(error: KnowledgeError) -> NoReturn:
+    """List every problem on stderr and exit EXIT_CONFIG: only editing the files helps."""
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(error.problems)} problem(s) in the knowledge files.", err=True)
+    sys.exit(EXIT_CONFIG)
 
 
 def reply_record(reply, seconds: float | None = None) -> dict:
@@ -94,7 +102,11 @@ def build(root: Path | None, model: str | None) -> None:
     from bot.build import build as build_files
 
     root = root or settings_or_exit().root
-    for name, changed in build_files(root).items():
+    try:
+        built = build_files(root)
+    except KnowledgeError as error:
+        _exit_with_problems(error)
+    for name, changed in built.items():
         click.echo(f"{'wrote' if changed else 'unchanged'} faq/{name}")
     engine = load_engine(root, model=model)
     if engine.vectors is not None:
@@ -112,6 +124,7 @@ def check(root: Path | None) -> None:
     root = root or settings_or_exit().root
     try:
         kb = load_knowledge(root)
+        load_calibration(root, configured_model())
     except KnowledgeError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)

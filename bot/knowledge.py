@@ -12,15 +12,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.problems import LINE, KnowledgeError, Problem, read_yaml
 from bot.reports import Report, load_reports
 from bot.textnorm import content, fold
 
 STREETS = {"pingshan": "坪山街道", "guanhu": "观湖街道"}
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 GENERATED_MARK = "policybot build"
-LINE = "__line__"
 
 FAQ_FILE_KEYS = {"street", "report", "entries", "phrasings", "keywords", "generated_by"}
 ENTRY_KEYS = {
@@ -57,28 +55,6 @@ LEXICONS = {
 }
 LEXICON_FILE_KEYS = {"entries"}
 FRAGMENT_SEPARATOR = "……"
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    entry: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
-        return (
-            f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
-        )
-
-
-class KnowledgeError(Exception):
-    """The knowledge files have problems; ``problems`` lists every one of them."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)
@@ -135,48 +111,6 @@ class KnowledgeBase:
 
 
 # --- YAML with line numbers --------------------------------------------------------
-
-
-# libyaml's parser when PyYAML has it (it does in every wheel): several times faster, and
-# it still reports the line of every node.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_BaseLoader):
-    """Records each mapping's line and refuses duplicate keys instead of overwriting."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        mapping = super().construct_mapping(node, deep=True)
-        mapping[LINE] = node.start_mark.line + 1
-        return mapping
-
-
-def read_yaml(path: Path, display: str, problems: list[Problem]) -> dict[str, Any] | None:
-    """Parse a YAML file into a mapping, or record why it cannot be parsed."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        problems.append(Problem(display, line, None, f"not valid YAML: {error.problem}"))
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(display, 1, None, f"cannot be read: {error}"))
-        return None
-    if data is None:
-        return {LINE: 1}
-    if not isinstance(data, dict):
-        problems.append(Problem(display, 1, None, "must be a mapping at the top level"))
-        return None
-    return data
 
 
 def _unknown_keys(item: dict[str, Any], allowed: set[str]) -> list[str]:

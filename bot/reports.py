@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import yaml
+from bot.problems import LINE, KnowledgeError, Problem, read_yaml
 
 CHINESE_ORDINALS = "一二三四五六七八九十"
 TOP_HEADING = re.compile(r"^([一二三四五六七八九十]+)、(.+)$")
@@ -59,29 +60,61 @@ class GlossaryTerm:
     line: str
 
 
+REPORT_KEYS = ("id", "file", "street", "street_name", "district", "title", "period", "in_force")
+OPTIONAL_REPORT_KEYS = ("date", "years", "seed")  # seed: the original in ../shared/seeds/
+REPORTS_FILE = "reports.yaml"
+
+
 def load_reports(data_dir: Path) -> dict[str, Report]:
-    """Read data/reports.yaml and the report texts it names."""
-    meta = yaml.safe_load((data_dir / "reports.yaml").read_text(encoding="utf-8"))
+    """Read data/reports.yaml and the report texts it names; KnowledgeError listing every
+    problem (with its line) if either cannot be used."""
+    display = f"{data_dir.name}/{REPORTS_FILE}"
+    problems: list[Problem] = []
+    meta = read_yaml(data_dir / REPORTS_FILE, display, problems)
+    items = (meta or {}).get("reports")
+    if meta is not None and not isinstance(items, list):
+        problems.append(Problem(display, meta[LINE], None, "needs a list under 'reports'"))
     reports = {}
-    for item in meta["reports"]:
-        date = item.get("date")
-        if isinstance(date, dt.date):
-            date = date.isoformat()
-        text = (data_dir / item["file"]).read_text(encoding="utf-8")
-        reports[item["id"]] = Report(
-            id=item["id"],
-            file=item["file"],
-            street=item["street"],
-            street_name=item["street_name"],
-            district=item["district"],
-            title=item["title"],
-            period=item["period"],
-            date=date,
-            in_force=bool(item["in_force"]),
-            text=text,
-            years=tuple(int(y) for y in item.get("years") or ()),
-        )
+    for item in items if isinstance(items, list) else []:
+        report = _report(data_dir, display, item, problems)
+        if report is not None:
+            reports[report.id] = report
+    if problems:
+        raise KnowledgeError(problems)
     return reports
+
+
+def _report(data_dir: Path, display: str, item: Any, problems: list[Problem]) -> Report | None:
+    if not isinstance(item, dict):
+        problems.append(Problem(display, 1, None, "each report must be a mapping"))
+        return None
+    line, name = item[LINE], item.get("id")
+    missing = [key for key in REPORT_KEYS if key not in item]
+    unknown = sorted(str(k) for k in item if k not in (LINE, *REPORT_KEYS, *OPTIONAL_REPORT_KEYS))
+    for message in [f"needs '{key}'" for key in missing] + [f"unknown key {k!r}" for k in unknown]:
+        problems.append(Problem(display, line, name, message))
+    if missing or unknown:
+        return None
+    try:
+        text = (data_dir / str(item["file"])).read_text(encoding="utf-8")
+        years = tuple(int(y) for y in item.get("years") or ())
+    except (OSError, UnicodeDecodeError, TypeError, ValueError) as error:
+        problems.append(Problem(display, line, name, f"cannot be used: {error}"))
+        return None
+    date = item.get("date")
+    return Report(
+        id=str(item["id"]),
+        file=str(item["file"]),
+        street=str(item["street"]),
+        street_name=str(item["street_name"]),
+        district=str(item["district"]),
+        title=str(item["title"]),
+        period=str(item["period"]),
+        date=date.isoformat() if isinstance(date, dt.date) else date,
+        in_force=bool(item["in_force"]),
+        text=text,
+        years=years,
+    )
 
 
 def _ordinal(chinese: str) -> int:

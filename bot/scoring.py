@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from bot.problems import KnowledgeError, Problem, read_plain_yaml
+
 CALIBRATION_FILE = Path("data") / "calibration.yaml"
 GENERATED_MARK = "policybot calibrate"
 
@@ -215,7 +217,9 @@ def load_calibration(root: Path, model: str) -> Calibration | None:
     path = root / CALIBRATION_FILE
     if not path.exists():
         return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_plain_yaml(path, str(CALIBRATION_FILE)) or {}
+    if not isinstance(data, dict):
+        raise KnowledgeError([Problem(str(CALIBRATION_FILE), 1, None, "must be a mapping")])
     fitted = (data.get("models") or {}).get(model)
     if not fitted:
         return None
@@ -277,7 +281,7 @@ def write_calibration(root: Path, model: str, entry: dict[str, Any]) -> Path:
     path = root / CALIBRATION_FILE
     data: dict[str, Any] = {}
     if path.exists():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_plain_yaml(path, str(CALIBRATION_FILE)) or {}
     models = dict(data.get("models") or {})
     models[model] = entry
     header = (

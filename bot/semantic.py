@@ -49,7 +49,10 @@ class _Lazy:
     def start(self) -> None:
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True)
+                # Not a daemon: a process that exits while the weights are read (a
+                # knowledge file with a problem) would abort inside native code
+                # ("terminate called without an active exception"); it waits instead.
+                self._thread = threading.Thread(target=self._run, name="model-load")
                 self._thread.start()
 
     def _run(self) -> None:

@@ -153,7 +153,6 @@ NON_TEXT_KINDS = (
 )
 
 
-
 class StartupError(Exception):
     """The bot cannot start; the message is the one line shown to the operator.
 

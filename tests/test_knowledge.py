@@ -134,6 +134,62 @@ def test_a_broken_file_at_start_up_gives_the_message_not_a_traceback(project: Pa
     assert "Traceback" not in result.stderr
 
 
+def _insert_after_first_line(path: Path, text: str) -> None:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join([lines[0], text, *lines[1:]]), encoding="utf-8")
+
+
+BROKEN_FILES = {
+    "reports.yaml not YAML": (
+        "data/reports.yaml",
+        lambda p: p.write_text("reports: [\n - a: : :\n"),
+    ),
+    "reports.yaml a list": ("data/reports.yaml", lambda p: p.write_text("- just\n- a list\n")),
+    "report without its file": (
+        "data/reports.yaml",
+        lambda p: p.write_text(p.read_text(encoding="utf-8").replace(".txt", ".gone", 1)),
+    ),
+    "report missing a key": (
+        "data/reports.yaml",
+        lambda p: p.write_text(p.read_text(encoding="utf-8").replace("street_name:", "sname:", 1)),
+    ),
+    "NUL in reports.yaml": ("data/reports.yaml", lambda p: _insert_after_first_line(p, "#\x00")),
+    "NUL in an intent file": ("intents/scope.yaml", lambda p: _insert_after_first_line(p, "#\x00")),
+    "escape in a faq file": (
+        "faq/generated-glossary.yaml",
+        lambda p: _insert_after_first_line(p, "# \x1b[31m"),
+    ),
+    "NUL in a lexicon": ("data/lexicon-zh.yaml", lambda p: _insert_after_first_line(p, "#\x00")),
+    "calibration not YAML": (
+        "data/calibration.yaml",
+        lambda p: _insert_after_first_line(p, "models: [\x07"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_FILES))
+def test_a_broken_or_control_character_file_is_a_problem_line_not_a_traceback(
+    project: Path, case: str
+) -> None:
+    name, breaks = BROKEN_FILES[case]
+    breaks(project / name)
+    env = {"POLICYBOT_ROOT": str(project), "PATH": "/usr/bin:/bin"}
+    commands = [(["check"], 1), (["ask", "--no-log", "六零行动"], 2)]
+    if name == "data/reports.yaml":
+        commands.append((["build"], 2))
+    for command, status in commands:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == status, result.stderr
+        assert result.stderr.startswith(f"{name}:"), result.stderr
+
+
 def test_rebuilding_gives_identical_files(project: Path) -> None:
     before = {p.name: p.read_bytes() for p in (project / "faq").glob("generated-*.yaml")}
     changed = build(project)
