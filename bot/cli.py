@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -13,7 +15,7 @@ import click
 from bot.cli_common import ConfigurationProblem, settings_or_exit
 from bot.config import EXIT_CONFIG
 from bot.curation_cli import missed, stats, terminal_log
-from bot.engine import Engine, configured_model, timed_ask
+from bot.engine import Engine, Reply, configured_model, timed_ask
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.replies import render_text
 from bot.scoring import load_calibration
@@ -24,6 +26,9 @@ NOTIFY_EVERY_SECONDS = 30.0
 
 CHAT_EMPTY = "请输入问题;输入 /quit 或按 Ctrl-D 退出。"
 CHAT_UNKNOWN_COMMAND = "终端里只有 /quit 一个命令。直接输入问题即可,例如“六零行动是什么”。"
+# A miss tells the resident the question was recorded for the staff: with --no-log it is
+# not, so the terminal leaves that sentence out.
+RECORDED_CLAIM = re.compile(r"问题已记下,供工作人员(?:参考|补充)。")
 
 
 GENERATED_ONLY = click.option(
@@ -71,13 +76,19 @@ def _exit_with_problems(error: KnowledgeError) -> NoReturn:
     sys.exit(EXIT_CONFIG)
 
 
-def reply_record(reply, seconds: float | None = None) -> dict:
+def terminal_text(reply: Reply, logged: bool = True) -> str:
+    """The reply as the terminal shows it; claims no record of a question not logged."""
+    text = render_text(reply)
+    return text if logged else RECORDED_CLAIM.sub("", text)
+
+
+def reply_record(reply: Reply, seconds: float | None = None, logged: bool = True) -> dict:
     """One reply as the JSON object `policybot ask --json` writes."""
     record = {
         "question": reply.question,
         "outcome": reply.outcome,
         "answered": reply.answered,
-        "reply": render_text(reply),
+        "reply": terminal_text(reply, logged),
         "entry_id": reply.entry_id if reply.outcome == "answer" else reply.intent,
         "score": reply.score,
         "source": reply.source,
@@ -170,9 +181,10 @@ def ask(
             reply, seconds = timed_ask(engine, line)
             log(reply, seconds)
             if as_json:
-                click.echo(json.dumps(reply_record(reply, seconds), ensure_ascii=False))
+                record = reply_record(reply, seconds, logged=not no_log)
+                click.echo(json.dumps(record, ensure_ascii=False))
             else:
-                click.echo(render_text(reply))
+                click.echo(terminal_text(reply, logged=not no_log))
                 if question == "-":
                     click.echo()
 
@@ -188,6 +200,12 @@ def chat(no_log: bool) -> None:
         "坪山街道 · 观湖街道 政策问答(终端模式)。输入问题后回车;输入 /quit 或按 Ctrl-D 退出。"
     )
     click.echo("资料来源:\n" + engine.about())
+    with terminal_log(settings, enabled=not no_log) as log:
+        chat_loop(engine, log, logged=not no_log)
+
+
+def chat_loop(engine: Engine, log: Callable[[Reply, float], None], logged: bool) -> None:
+    """Answer each line typed, recording it with ``log``, until /quit or end of input."""
     while True:
         try:
             line = input("\n问> ")
@@ -202,7 +220,9 @@ def chat(no_log: bool) -> None:
         if line.strip().startswith("/"):
             click.echo(CHAT_UNKNOWN_COMMAND)
             continue
-        click.echo(render_text(engine.ask(line)))
+        reply, seconds = timed_ask(engine, line)
+        log(reply, seconds)
+        click.echo(terminal_text(reply, logged))
 
 
 @main.command()

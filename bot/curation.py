@@ -545,6 +545,18 @@ EXPORT_COLUMNS = (
 )
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice: a resident's
+# "=HYPERLINK(…)" would run on the curator's machine. OWASP: prefix a single quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value`` as a spreadsheet reads it as text: a formula-like string quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_csv(groups: list[MissedGroup], path: Path) -> int:
     """One row per missed question, grouped; the number of rows written."""
     rows = 0
@@ -554,19 +566,9 @@ def export_csv(groups: list[MissedGroup], path: Path) -> int:
         for group in groups:
             nearest = group.nearest[0].entry_id if group.nearest else ""
             for q in group.questions:
-                writer.writerow(
-                    [
-                        group.id,
-                        group.count,
-                        q.id,
-                        q.time,
-                        q.channel,
-                        q.text,
-                        q.outcome,
-                        q.reason,
-                        nearest,
-                    ]
-                )
+                row = [group.id, group.count, q.id, q.time, q.channel, q.text]
+                row += [q.outcome, q.reason, nearest]
+                writer.writerow([spreadsheet_safe(value) for value in row])
                 rows += 1
     return rows
 

