@@ -256,6 +256,7 @@ class Store:
         self.busy_timeout = busy_timeout
         self.max_backoff = max_backoff
         self.failures = 0  # failed write attempts since open()
+        self.refused = 0  # records the database refused, dropped (each logged)
         self._secret = secret.encode() if secret else None
         self._queue: queue.Queue[_Op] = queue.Queue()
         self._counts = threading.Condition()
@@ -637,13 +638,13 @@ class Store:
                     return
                 self._maybe_retention()
                 continue
-            if self._write(batch):
+            size = len(batch)
+            batch = self._write(batch)
+            if not batch:
                 if self._failing_since is not None:
-                    log.info("store: writing again; %d held record(s) written", len(batch))
+                    log.info("store: writing again; %d held record(s) written", size)
                     self._failing_since = None
-                self._acknowledge(len(batch))
-                _resolve(batch)
-                batch, delay = [], 0.0
+                delay = 0.0
                 continue
             if self._stopping.is_set() and time.monotonic() >= self._close_deadline:
                 log.error("store: closing with %d record(s) unwritten", len(batch))
@@ -662,8 +663,13 @@ class Store:
         if self.retention_days is not None and due:
             self.apply_retention()
 
-    def _write(self, batch: list[_Op]) -> bool:
-        """Write one batch in one transaction; False (logged, counted) if it failed."""
+    def _write(self, batch: list[_Op]) -> list[_Op]:
+        """Write ``batch`` in one transaction; what is left to write (all of it, logged and
+        counted, if the database failed).
+
+        When the database refuses a record rather than failing (a value it cannot
+        store), the batch is written one op at a time to find it, and only it is dropped.
+        """
         try:
             with self._connection() as db:
                 if not self._migrated:
@@ -671,13 +677,53 @@ class Store:
                     self._migrated = True
                 with db.atomic():
                     self._apply(db, batch)
-            return True
-        except (sqlite3.DatabaseError, OSError) as error:  # incl. OperationalError
-            self._count_failure(f"write of {len(batch)} record(s) failed", error)
-        except Exception as error:  # a bug must not kill the writer and lose the queue
-            log.exception("store: unexpected error writing %d record(s)", len(batch))
-            self._count_failure(f"write of {len(batch)} record(s) failed", error)
-        return False
+        except Exception as error:
+            if _database_failing(error):
+                self._count_failure(f"write of {len(batch)} record(s) failed", error)
+                return batch
+            return self._write_one_by_one(batch)
+        self._settle(batch)
+        return []
+
+    def _write_one_by_one(self, batch: list[_Op]) -> list[_Op]:
+        """Write each op in its own transaction, dropping (and logging) those the database
+        refuses; what is left if the database itself fails on the way."""
+        left = list(batch)
+        try:
+            with self._connection() as db:
+                while left:
+                    op = left[0]
+                    try:
+                        with db.atomic():
+                            self._apply(db, [op])
+                    except Exception as error:
+                        if _database_failing(error):
+                            raise
+                        self._refuse(op, error)
+                    else:
+                        self._settle([op])
+                    left.pop(0)
+        except Exception as error:
+            self._count_failure(f"write of {len(left)} record(s) failed", error)
+        return left
+
+    def _settle(self, ops: list[_Op]) -> None:
+        """Count ``ops`` as done and tell whoever waits for them."""
+        self._acknowledge(len(ops))
+        _resolve(ops)
+
+    def _refuse(self, op: _Op, error: BaseException) -> None:
+        # Named by its kind and the error only: never a record's values.
+        self.refused += 1
+        log.error(
+            "store: the database refused a %s record; dropped it and went on (%d so far): %s: %s",
+            op.table or op.kind,
+            self.refused,
+            type(error).__name__,
+            error,
+            exc_info=not isinstance(error, (sqlite3.Error, OverflowError)),  # a bug: where
+        )
+        self._settle([op])
 
     def _apply(self, db: sqlite_utils.Database, batch: list[_Op]) -> None:
         inserts: dict[str, list[dict[str, Any]]] = {}
@@ -736,6 +782,21 @@ def _claim(db: sqlite_utils.Database, record: dict[str, Any]) -> None:
         db.execute(
             "UPDATE updates SET question_id = ? WHERE update_id = ?", [question_id, update_id]
         )
+
+
+def _database_failing(error: BaseException) -> bool:
+    """Whether ``error`` is the database failing (locked, read-only, full, damaged): then
+    every record waits. Anything else (a value SQLite cannot store, such as an integer
+    beyond 64 bits or text where an integer must be) is about one record."""
+    refused = (
+        sqlite3.IntegrityError,
+        sqlite3.InterfaceError,
+        sqlite3.DataError,
+        sqlite3.ProgrammingError,
+    )
+    if isinstance(error, refused):
+        return False
+    return isinstance(error, (sqlite3.DatabaseError, OSError))
 
 
 def _resolve(batch: list[_Op]) -> None:

@@ -1,0 +1,53 @@
+"""The question log when things go wrong (real SQLite files)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from test_storage import USER, log, reply, rows
+
+from bot.storage import Store
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "policybot.db"
+
+
+# --- a record the database refuses (issue 11, point 3) --------------------------------------
+
+
+@pytest.mark.parametrize("bad_update_id", ["not-a-number", 2**63], ids=["text", "2**63"])
+def test_a_record_the_database_refuses_is_dropped_alone_and_every_other_is_written(
+    db_path: Path, caplog: pytest.LogCaptureFixture, bad_update_id: object
+) -> None:
+    store = Store(db_path, busy_timeout=0.05, max_backoff=0.1).open()
+    try:
+        before = log(store, "六零行动是什么")
+        store.claim_update(bad_update_id)  # type: ignore[arg-type]
+        asked = store.log_question(
+            channel="telegram",
+            chat_kind="private",
+            user_id=USER,
+            chat_id=USER,
+            reply=reply("孩子两岁有托育服务吗"),
+            seconds=0.01,
+            update_id=bad_update_id,  # type: ignore[arg-type]
+        )
+        after = [log(store, f"之后的问题{n}") for n in range(5)]
+        store.log_vote(question_id=after[0], user_id=USER, entry_id=None, vote="up")
+        assert store.flush(timeout=5), "the writer is stuck on the refused record"
+        assert not store.failing
+        later = log(store, "再问一次")  # and it goes on writing
+        assert store.flush(timeout=5)
+    finally:
+        store.close()
+    questions = {row["id"] for row in rows(db_path, "questions")}
+    assert questions == {before, asked, *after, later}
+    assert len(rows(db_path, "votes")) == 1
+    assert rows(db_path, "updates") == []  # the two claims of the bad update id
+    refused = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) == 2 and all(r.levelno == logging.ERROR for r in refused)
+    assert all("not-a-number" not in r.getMessage() for r in caplog.records)  # no values
