@@ -304,7 +304,8 @@ class Store:
         return self
 
     def close(self, timeout: float = 10.0) -> None:
-        """Write everything pending (retrying for up to ``timeout`` s), stop the writer."""
+        """Write everything pending (retrying for up to ``timeout`` s), stop the writer;
+        what could not be written is counted in the log."""
         if self._writer is None:
             return
         self._close_deadline = time.monotonic() + timeout * 0.8
@@ -312,7 +313,15 @@ class Store:
         self._retry_now.set()
         self._queue.put(_WAKE)  # the writer may be waiting for work
         self._writer.join(timeout)
-        if self._writer.is_alive():
+        stuck = self._writer.is_alive()
+        unwritten = self.pending
+        if unwritten:
+            log.error(
+                "store: closing with %d record(s) unwritten%s",
+                unwritten,
+                f" (the writer did not stop within {timeout:.0f} s)" if stuck else "",
+            )
+        elif stuck:
             log.error("store: writer did not stop within %.0f s", timeout)
         self._writer = None
         if self._keeper is not None:
@@ -377,7 +386,14 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         """A new connection; tests replace this to simulate a read-only file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        return sqlite3.connect(str(self.path), timeout=self.busy_timeout)
+        return sqlite3.connect(str(self.path), timeout=self._busy_wait())
+
+    def _busy_wait(self) -> float:
+        """How long a statement waits for a lock: while closing, no longer than close()
+        waits, or one attempt could outlast it and the loss would go uncounted."""
+        if not self._stopping.is_set():
+            return self.busy_timeout
+        return min(self.busy_timeout, max(0.01, self._closing_left()))
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite_utils.Database]:
@@ -646,12 +662,17 @@ class Store:
                     self._failing_since = None
                 delay = 0.0
                 continue
-            if self._stopping.is_set() and time.monotonic() >= self._close_deadline:
-                log.error("store: closing with %d record(s) unwritten", len(batch))
-                return
+            if self._stopping.is_set() and self._closing_left() <= 0:
+                return  # close() counts and logs what is left
             delay = min(self.max_backoff, max(0.05, delay * 2))
+            if self._stopping.is_set():
+                delay = min(delay, self._closing_left())
             self._retry_now.wait(delay)
             self._retry_now.clear()
+
+    def _closing_left(self) -> float:
+        """Seconds the writer may still spend trying, once close() has been called."""
+        return max(0.0, self._close_deadline - time.monotonic())
 
     def _acknowledge(self, count: int) -> None:
         with self._counts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,26 @@ def test_a_record_the_database_refuses_is_dropped_alone_and_every_other_is_writt
     refused = [r for r in caplog.records if "refused" in r.getMessage()]
     assert len(refused) == 2 and all(r.levelno == logging.ERROR for r in refused)
     assert all("not-a-number" not in r.getMessage() for r in caplog.records)  # no values
+
+
+# --- shutdown with the production defaults (issue 11, point 5) -----------------------------
+
+
+def test_shutdown_with_the_production_defaults_counts_what_it_could_not_write(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """2 s busy timeout, 5 s backoff, close() within 10 s: the loss is counted and logged."""
+    Store(db_path).open().close()
+    store = Store(db_path).open()  # as open_store makes it: the production defaults
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        for n in range(3):
+            log(store, f"关机前的问题{n}")
+        store.close()  # post_shutdown's call
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    lost = [r for r in caplog.records if "unwritten" in r.getMessage()]
+    assert len(lost) == 1 and lost[0].levelno == logging.ERROR, caplog.text
+    assert "3 record(s) unwritten" in lost[0].getMessage()
