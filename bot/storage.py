@@ -44,6 +44,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
+from bot.dbfiles import UnusableDatabase, check_database_path
 from bot.engine import Reply
 from bot.privacy import mask
 from bot.textnorm import content
@@ -60,6 +61,12 @@ FAILURE_LOG_EVERY = 60.0  # while a failure persists, repeat the warning this of
 # random number after a quiet week: claims older than this can never be redelivered.
 CLAIM_KEEP = timedelta(hours=48)
 CLAIM_PRUNE_EVERY = 3600.0
+# Records held in memory while the database fails (about 600 bytes each, more for long
+# questions); beyond this, new ones are dropped and counted rather than growing forever.
+MAX_HELD = 20_000
+# SQLite's primary result codes for a file that is no usable database: no retry helps.
+UNUSABLE_CODES = {11: "SQLITE_CORRUPT", 14: "SQLITE_CANTOPEN", 26: "SQLITE_NOTADB"}
+UNUSABLE_MESSAGES = ("file is not a database", "malformed", "unable to open database file")
 
 
 def utc_now() -> datetime:
@@ -257,6 +264,8 @@ class Store:
         self.max_backoff = max_backoff
         self.failures = 0  # failed write attempts since open()
         self.refused = 0  # records the database refused, dropped (each logged)
+        self.dropped = 0  # records not accepted: MAX_HELD were waiting already
+        self._last_drop_log = 0.0
         self._secret = secret.encode() if secret else None
         self._queue: queue.Queue[_Op] = queue.Queue()
         self._counts = threading.Condition()
@@ -282,16 +291,21 @@ class Store:
     def open(self) -> Store:
         """Create or migrate the schema, then start the writer; returns self.
 
-        A database that cannot be migrated now (locked, read-only) is logged and
-        counted, not raised: the writer migrates before its first successful write.
+        A database that cannot be migrated now (locked, read-only, full) is logged and
+        counted, not raised: the writer migrates before its first successful write. A
+        path that can never hold it (not an SQLite file, damaged, a directory) raises
+        UnusableDatabase: nothing could ever be written there.
         """
         if self._writer is not None and self._writer.is_alive():
             return self
+        check_database_path(self.path)
         try:
             with self._connection() as db:
                 migrate(db)
             self._migrated = True
         except (sqlite3.DatabaseError, OSError) as error:
+            if _unusable(error):
+                raise UnusableDatabase(f"{self.path}: {_reason(error)}") from error
             self._count_failure("cannot migrate the schema now", error)
         self._load_secret()
         self._load_claims()
@@ -456,8 +470,28 @@ class Store:
 
     def _put(self, op: _Op) -> None:
         with self._counts:
-            self._queued += 1
-        self._queue.put(op)
+            full = self._queued - self._written >= MAX_HELD
+            if full:
+                self.dropped += 1
+            else:
+                self._queued += 1
+        if full:
+            self._drop(op)
+        else:
+            self._queue.put(op)
+
+    def _drop(self, op: _Op) -> None:
+        """Refuse ``op``: the database has been failing and MAX_HELD records wait already.
+        Logged at once, then once a minute while it lasts."""
+        now = time.monotonic()
+        if self.dropped == 1 or now - self._last_drop_log >= FAILURE_LOG_EVERY:
+            self._last_drop_log = now
+            log.error(
+                "store: %d record(s) already wait for the database; dropped new ones (%d so far)",
+                MAX_HELD,
+                self.dropped,
+            )
+        _resolve([op])  # nobody should wait for what will never be written
 
     def log_question(
         self,
@@ -803,6 +837,21 @@ def _claim(db: sqlite_utils.Database, record: dict[str, Any]) -> None:
         db.execute(
             "UPDATE updates SET question_id = ? WHERE update_id = ?", [question_id, update_id]
         )
+
+
+def _unusable(error: BaseException) -> bool:
+    """Whether ``error``, met while opening, means no retry can help: the file is no
+    SQLite database, is damaged, or cannot be opened or created at all."""
+    if isinstance(error, OSError):  # creating its directory failed
+        return True
+    code = getattr(error, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in UNUSABLE_CODES
+    return any(message in str(error) for message in UNUSABLE_MESSAGES)
+
+
+def _reason(error: BaseException) -> str:
+    return error.strerror or str(error) if isinstance(error, OSError) else str(error)
 
 
 def _database_failing(error: BaseException) -> bool:

@@ -925,18 +925,33 @@ class RetryingRateLimiter(AIORateLimiter):
 # --- life cycle ----------------------------------------------------------------------
 
 
+def open_bot_store(settings: Settings) -> Store:
+    """The store ``settings`` name, opened; StartupError if it cannot be.
+
+    A file that can never hold the log (not SQLite, damaged, a directory) is EXIT_CONFIG:
+    a restart would meet it again, and answering without a log would lose every question.
+    """
+    from bot.dbfiles import UnusableDatabase
+    from bot.storage import open_store
+
+    try:
+        return open_store(settings)
+    except UnusableDatabase as error:
+        raise StartupError(
+            f"the database cannot be used: {error}; move it aside or set POLICYBOT_DB "
+            "to another file."
+        ) from error
+    except Exception as error:
+        raise StartupError(
+            f"cannot open the database {settings.db_path}: {error}", EXIT_UNAVAILABLE
+        ) from error
+
+
 async def post_init(application: Application) -> None:
     """Open the store (unless one was given) and publish the command menu."""
     settings: Settings = application.bot_data["settings"]
     if application.bot_data.get("store") is None:
-        try:
-            from bot.storage import open_store
-
-            application.bot_data["store"] = await asyncio.to_thread(open_store, settings)
-        except Exception as error:
-            raise StartupError(
-                f"cannot open the database {settings.db_path}: {error}", EXIT_UNAVAILABLE
-            ) from error
+        application.bot_data["store"] = await asyncio.to_thread(open_bot_store, settings)
     try:
         await application.bot.set_my_commands(COMMANDS)
     except TelegramError as error:

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_storage import USER, log, reply, rows
+from test_storage import USER, _read_only, log, reply, rows
 
 from bot.storage import Store
 
@@ -52,6 +52,31 @@ def test_a_record_the_database_refuses_is_dropped_alone_and_every_other_is_writt
     refused = [r for r in caplog.records if "refused" in r.getMessage()]
     assert len(refused) == 2 and all(r.levelno == logging.ERROR for r in refused)
     assert all("not-a-number" not in r.getMessage() for r in caplog.records)  # no values
+
+
+# --- a database failing for long (issue 11, point 2) ----------------------------------------
+
+
+def test_records_held_while_the_database_fails_are_bounded(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Beyond MAX_HELD records in memory, new ones are dropped, counted and logged."""
+    monkeypatch.setattr("bot.storage.MAX_HELD", 100, raising=False)
+    Store(db_path).open().close()
+    store = Store(db_path, busy_timeout=0.05, max_backoff=0.1)
+    store._connect = _read_only(db_path)  # type: ignore[method-assign]
+    store.open()
+    try:
+        ids = [log(store, f"只读时的问题{n}") for n in range(250)]
+        assert store.pending == 100
+        del store._connect  # writable again
+        assert store.flush(timeout=5)
+    finally:
+        store.close()
+    assert {row["id"] for row in rows(db_path, "questions")} == set(ids[:100])
+    dropped = [r for r in caplog.records if "dropped" in r.getMessage()]
+    assert dropped and all(r.levelno == logging.ERROR for r in dropped)
+    assert store.dropped == 150
 
 
 # --- shutdown with the production defaults (issue 11, point 5) -----------------------------

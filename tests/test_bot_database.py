@@ -1,0 +1,126 @@
+"""`policybot run`, as its own process against the fake Bot API, and its database: a file
+that cannot hold the question log is refused at start-up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fake_bot_api import FakeBotApi, bot_process_env
+
+from bot.storage import Store
+from bot.telegram_bot import EXIT_CONFIG
+
+ROOT = Path(__file__).resolve().parents[1]
+START = 90.0  # seconds: loading the engine takes a few, more on a loaded machine
+
+
+def start_bot(api: FakeBotApi, db_path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=ROOT,
+        env=bot_process_env(api, db_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def stop(bot: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGTERM a bot that still runs; its output."""
+    if bot.poll() is None:
+        bot.send_signal(signal.SIGTERM)
+    try:
+        return bot.communicate(timeout=30)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+
+
+def garbage(path: Path) -> None:
+    path.write_bytes(os.urandom(8192))
+
+
+def truncated(path: Path) -> None:
+    with Store(path) as store:
+        for n in range(200):
+            store.log_question(
+                channel="terminal",
+                chat_kind="terminal",
+                user_id=None,
+                chat_id=None,
+                reply=_reply(f"问题{n}" * 20),
+                seconds=0.0,
+            )
+    for side in ("-wal", "-shm"):
+        Path(f"{path}{side}").unlink(missing_ok=True)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _reply(question: str):
+    from test_storage import reply
+
+    return reply(question)
+
+
+@pytest.mark.parametrize("spoil", [garbage, truncated, directory])
+def test_an_unusable_database_is_refused_at_start_with_exit_2(
+    tmp_path: Path, spoil: Callable[[Path], None]
+) -> None:
+    db_path = tmp_path / "policybot.db"
+    spoil(db_path)
+    with FakeBotApi() as api:
+        api.message("孩子两岁有托育服务吗")
+        bot = start_bot(api, db_path)
+        try:
+            wait_until(lambda: bot.poll() is not None or bool(api.sent()), START, "the bot")
+        finally:
+            out, err = stop(bot)
+        answered = api.sent()
+        polled = api.requests("getUpdates")
+    assert not answered, "it answered with a database that cannot hold the question"
+    assert not polled  # so no update was confirmed to Telegram either
+    assert bot.returncode == EXIT_CONFIG, err
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert str(db_path) in line and "POLICYBOT_DB" in line
+    assert "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("command", [["missed", "list"], ["ask", "六零行动是什么"]])
+def test_curator_and_terminal_commands_refuse_an_unusable_database_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    db_path = tmp_path / "policybot.db"
+    garbage(db_path)
+    env = {**os.environ, "POLICYBOT_DB": str(db_path), "POLICYBOT_ROOT": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("Error: ")]
+    assert "the database cannot be used" in line and str(db_path) in line
