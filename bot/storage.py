@@ -59,6 +59,7 @@ IDLE_POLL = 0.5  # seconds the writer waits for work before checking its timers
 FAILURE_LOG_EVERY = 60.0  # while a failure persists, repeat the warning this often
 # Telegram keeps an unconfirmed update for 24 hours, and update ids may start again at a
 # random number after a quiet week: claims older than this can never be redelivered.
+# "Older" on the store's clock (Store._now), which a clock jumping forward cannot move.
 CLAIM_KEEP = timedelta(hours=48)
 CLAIM_PRUNE_EVERY = 3600.0
 # Records held in memory while the database fails (about 600 bytes each, more for long
@@ -285,6 +286,9 @@ class Store:
         # Update ids claimed by earlier processes (Telegram redelivers only recent ones),
         # with the question each logged; read once at open().
         self._earlier_claims: dict[int, str | None] = {}
+        # The newest time on disk at open(), and when (monotonic) it was read: see _now.
+        self._newest_on_disk: datetime | None = None
+        self._newest_read_at: float | None = None
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -446,9 +450,10 @@ class Store:
             self._secret = secrets.token_hex(32).encode()
 
     def _load_claims(self) -> None:
-        cutoff = iso(utc_now() - CLAIM_KEEP)
         try:
             with self._connection() as db:
+                self._read_newest(db)
+                cutoff = iso(self._now() - CLAIM_KEEP)
                 rows = db.execute(
                     "SELECT update_id, question_id FROM updates WHERE time >= ?", [cutoff]
                 ).fetchall()
@@ -456,6 +461,35 @@ class Store:
             rows = []
             self._count_failure("cannot read the updates handled before", error)
         self._earlier_claims = {int(update_id): question for update_id, question in rows}
+
+    # --- the store's clock ----------------------------------------------------------
+
+    def _read_newest(self, db: sqlite_utils.Database) -> None:
+        """Note the newest question or claim on disk, once per open()."""
+        if self._newest_read_at is not None:
+            return
+        newest = db.execute(
+            "SELECT max(t) FROM (SELECT max(time) AS t FROM questions "
+            "UNION ALL SELECT max(time) FROM updates)"
+        ).fetchone()[0]
+        self._newest_on_disk = datetime.fromisoformat(newest) if newest else None
+        self._newest_read_at = time.monotonic()
+
+    def _now(self) -> datetime:
+        """The clock that expires claims and question text: the wall clock, but never
+        ahead of the newest row on disk at open() plus the time this store has run since
+        (monotonic, which no clock change moves).
+
+        A wall clock that jumped forward between two runs would otherwise make every
+        earlier claim look expired (a redelivered update answered again) and every
+        question look old enough to blank. The price: after a real stop, expiry runs late
+        by the length of the stop, until the next start.
+        """
+        now = utc_now()
+        if self._newest_on_disk is None or self._newest_read_at is None:
+            return now
+        running = timedelta(seconds=time.monotonic() - self._newest_read_at)
+        return min(now, self._newest_on_disk + running)
 
     def user_key(self, user_id: int | None) -> str | None:
         """A keyed hash of a Telegram user id: stable per database, never the raw id."""
@@ -597,12 +631,12 @@ class Store:
         self._put(_Op("notified", record=record))
 
     def apply_retention(self, now: datetime | None = None) -> None:
-        """Queue blanking question text older than ``retention_days`` (rows stay for stats)."""
+        """Queue blanking question text older than ``retention_days`` (rows stay for stats),
+        as of ``now`` (default: the store's clock when it is written, see _now)."""
         if self.retention_days is None:
             return
-        cutoff = (now or utc_now()) - timedelta(days=self.retention_days)
         self._last_retention = time.monotonic()
-        self._put(_Op("retention", record={"cutoff": iso(cutoff)}))
+        self._put(_Op("retention", record={"now": iso(now) if now else None}))
 
     # --- curators' decisions (blocking) ---------------------------------------------
 
@@ -730,6 +764,7 @@ class Store:
                 if not self._migrated:
                     migrate(db)
                     self._migrated = True
+                self._read_newest(db)  # if open() could not
                 with db.atomic():
                     self._apply(db, batch)
         except Exception as error:
@@ -791,7 +826,7 @@ class Store:
             now = time.monotonic()
             if now - self._last_claim_prune >= CLAIM_PRUNE_EVERY:
                 # Before this batch's claims: a stale row would hide a new update's claim.
-                cutoff = iso(utc_now() - CLAIM_KEEP)
+                cutoff = iso(self._now() - CLAIM_KEEP)
                 db.execute("DELETE FROM updates WHERE time < ?", [cutoff])
                 self._last_claim_prune = now
         for op in batch:
@@ -804,7 +839,18 @@ class Store:
                     [record["sent_at"], record["id"]],
                 )
             elif op.kind == "retention":
-                _blank_old_text(db, record["cutoff"])
+                self._blank_old_text(db, record["now"])
+
+    def _blank_old_text(self, db: sqlite_utils.Database, now: str | None) -> None:
+        moment = datetime.fromisoformat(now) if now else self._now()
+        assert self.retention_days is not None
+        cutoff = iso(moment - timedelta(days=self.retention_days))
+        db.execute(
+            "UPDATE questions SET text = '', normalized = '' WHERE time < ? AND text != ''",
+            [cutoff],
+        )
+        # An unanswered request older than the retention period still holds a chat id.
+        db.execute("DELETE FROM notifications WHERE time < ? AND sent_at IS NULL", [cutoff])
 
     def _count_failure(self, what: str, error: BaseException) -> None:
         # The message names the operation and SQLite's error only, never record values.
@@ -876,15 +922,6 @@ def _resolve(batch: list[_Op]) -> None:
         if op.done is not None and not op.done.done():
             with suppress(concurrent.futures.InvalidStateError):
                 op.done.set_result(None)
-
-
-def _blank_old_text(db: sqlite_utils.Database, cutoff: str) -> None:
-    db.execute(
-        "UPDATE questions SET text = '', normalized = '' WHERE time < ? AND text != ''",
-        [cutoff],
-    )
-    # An unanswered request older than the retention period still holds a chat id.
-    db.execute("DELETE FROM notifications WHERE time < ? AND sent_at IS NULL", [cutoff])
 
 
 def open_store(settings: Settings) -> Store:

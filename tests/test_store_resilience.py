@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from test_storage import USER, _read_only, log, reply, rows
 
-from bot.storage import Store
+from bot.storage import Store, utc_now
 
 
 @pytest.fixture
@@ -100,3 +101,43 @@ def test_shutdown_with_the_production_defaults_counts_what_it_could_not_write(
     lost = [r for r in caplog.records if "unwritten" in r.getMessage()]
     assert len(lost) == 1 and lost[0].levelno == logging.ERROR, caplog.text
     assert "3 record(s) unwritten" in lost[0].getMessage()
+
+
+# --- a clock that jumps forward at a restart (issue 11, point 7) ---------------------------
+
+
+def _clock_jumps(monkeypatch: pytest.MonkeyPatch, days: float) -> None:
+    later = utc_now() + timedelta(days=days)
+    monkeypatch.setattr("bot.storage.utc_now", lambda: later)
+
+
+def test_a_clock_jumping_forward_at_restart_does_not_make_a_handled_update_new(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(db_path) as before:
+        assert before.claim_update(41).new
+        asked = log(before, "六零行动是什么")
+        assert before.flush()
+    _clock_jumps(monkeypatch, days=3)  # Telegram redelivers update 41 minutes later
+    with Store(db_path) as after:
+        claim = after.claim_update(41)
+        assert not claim.new  # handled before the restart: not answered again
+        assert after.claim_update(42).new
+        assert after.flush()
+    assert {row["update_id"] for row in rows(db_path, "updates")} == {41, 42}  # kept on disk
+    assert asked in {row["id"] for row in rows(db_path, "questions")}
+
+
+def test_a_clock_jumping_forward_at_restart_does_not_make_retention_blank_new_questions(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(db_path) as before:
+        for n in range(3):
+            log(before, f"今天的问题{n}")
+        assert before.flush()
+    _clock_jumps(monkeypatch, days=400)
+    with Store(db_path, retention_days=30) as after:  # retention runs at open
+        log(after, "跳钟之后的问题")
+        assert after.flush()
+    texts = sorted(row["text"] for row in rows(db_path, "questions"))
+    assert texts == ["今天的问题0", "今天的问题1", "今天的问题2", "跳钟之后的问题"]
