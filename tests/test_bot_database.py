@@ -1,10 +1,11 @@
 """`policybot run`, as its own process against the fake Bot API, and its database: a file
-that cannot hold the question log is refused at start-up."""
+that cannot hold the question log is refused at start-up, and so is a second bot."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ import pytest
 from fake_bot_api import FakeBotApi, bot_process_env
 
 from bot.storage import Store
-from bot.telegram_bot import EXIT_CONFIG
+from bot.telegram_bot import EXIT_CONFIG, EXIT_UNAVAILABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 START = 90.0  # seconds: loading the engine takes a few, more on a loaded machine
@@ -124,3 +125,38 @@ def test_curator_and_terminal_commands_refuse_an_unusable_database_in_one_line(
     assert "Traceback" not in done.stderr
     (line,) = [line for line in done.stderr.splitlines() if line.startswith("Error: ")]
     assert "the database cannot be used" in line and str(db_path) in line
+
+
+def test_a_second_bot_on_the_same_database_is_refused_and_each_message_answered_once(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "policybot.db"
+    with FakeBotApi() as api:
+        first = start_bot(api, db_path)
+        second: subprocess.Popen[str] | None = None
+        try:
+            wait_until(
+                lambda: bool(api.requests("setMyCommands")) or first.poll() is not None,
+                START,
+                "the first bot to start",
+            )
+            assert first.poll() is None, stop(first)[1]
+            second = start_bot(api, db_path)
+            try:
+                code = second.wait(START)
+            except subprocess.TimeoutExpired:
+                code = None
+            assert code == EXIT_UNAVAILABLE, "a second bot runs on the same database"
+            api.message("孩子两岁有托育服务吗")
+            wait_until(lambda: bool(api.sent()) or first.poll() is not None, START, "an answer")
+        finally:
+            _, first_err = stop(first)
+            _, second_err = stop(second) if second is not None else ("", "")
+        answers = api.sent()
+    assert first.returncode == 0, first_err
+    assert len(answers) == 1  # and no other bot is left to answer it again
+    (line,) = [line for line in second_err.splitlines() if line.startswith("error: ")]
+    assert "already running" in line and str(db_path) in line
+    assert "Traceback" not in second_err
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM questions").fetchone() == (1,)
