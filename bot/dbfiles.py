@@ -1,5 +1,9 @@
-"""The files around the question log: whether a path can hold it at all, and one bot per
-database.
+"""The files around the question log: whether a path can hold it at all, the user key, and
+one bot per database.
+
+The key that turns Telegram user ids into pseudonyms lives in its own 0600 file beside
+the database (``policybot.db-userkey``), never in it: a copy of the database alone cannot
+be used to recompute anyone's pseudonym.
 
 ``InstanceLock``: a second ``policybot run`` on the same database would answer every
 message twice. The running bot holds an exclusive lock on a file beside the database;
@@ -11,6 +15,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import secrets
 from contextlib import suppress
 from pathlib import Path
 
@@ -31,6 +36,46 @@ def check_database_path(db_path: Path) -> None:
     say "unable to open database file")."""
     if db_path.is_dir():
         raise UnusableDatabase(f"{db_path} is a directory, not a database file")
+
+
+def key_path(db_path: Path) -> Path:
+    """Named like SQLite's own side files (``policybot.db-wal``): ``policybot.db-userkey``."""
+    return db_path.with_name(db_path.name + "-userkey")
+
+
+def read_key(path: Path) -> str | None:
+    """The key in ``path``, or None if there is no such file (OSError if unreadable)."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    return text or None
+
+
+def create_key(path: Path, key: str | None = None) -> str:
+    """Write ``key`` (default: a new random one) to ``path``, 0600, unless the file exists;
+    the key the file then holds. Atomic: of two processes creating it at once, the
+    second reads the first one's key."""
+    key = key or secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)  # whatever the umask
+        os.write(fd, f"{key}\n".encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(temporary, path)  # unlike a rename, never replaces an existing file
+    except FileExistsError:
+        existing = read_key(path)
+        if existing is None:
+            raise
+        return existing
+    finally:
+        temporary.unlink(missing_ok=True)
+    return key
 
 
 def lock_path(db_path: Path) -> Path:

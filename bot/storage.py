@@ -19,7 +19,8 @@ an update at most once and to confirm it only when its question is on disk
 (bot/delivery.py, bot/telegram_bot.py).
 
 Privacy: question text is masked (bot.privacy) before it is queued, users are stored as a
-keyed hash, and ``apply_retention`` blanks question text older than the retention period.
+keyed hash whose key is kept out of the database (bot.dbfiles), and ``apply_retention``
+blanks question text older than the retention period.
 The raw chat id is kept only for a pending notification and cleared once it is sent.
 """
 
@@ -44,7 +45,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
-from bot.dbfiles import UnusableDatabase, check_database_path
+from bot.dbfiles import UnusableDatabase, check_database_path, create_key, key_path, read_key
 from bot.engine import Reply
 from bot.privacy import mask
 from bot.textnorm import content
@@ -87,7 +88,7 @@ def new_id() -> str:
 
 
 def _step_1_log(db: sqlite_utils.Database) -> None:
-    """Questions, votes and notification requests; the per-database user key secret."""
+    """Questions, votes and notification requests."""
     db["questions"].create(
         {
             "id": str,
@@ -135,10 +136,7 @@ def _step_1_log(db: sqlite_utils.Database) -> None:
         if_not_exists=True,
     )
     db["notifications"].create_index(["question_id"], if_not_exists=True)
-    db.execute(
-        "INSERT OR IGNORE INTO meta (key, value) VALUES ('user_key_secret', ?)",
-        [secrets.token_hex(32)],
-    )
+    # Earlier versions kept the user key here; Store moves such a key out (_load_secret).
 
 
 def _step_2_curation(db: sqlite_utils.Database) -> None:
@@ -434,20 +432,66 @@ class Store:
     # --- pseudonymous users ------------------------------------------------------
 
     def _load_secret(self) -> None:
-        if self._secret is not None:
+        """The key behind pseudonyms: POLICYBOT_USER_KEY_SECRET, else the key file beside
+        the database, made once. A key an earlier version kept in the database moves to
+        that file, so its users keep their pseudonyms, and is erased from the database."""
+        legacy, readable = self._legacy_key()
+        key = None
+        if self._secret is None or legacy is not None:
+            key = self._key_from_file(legacy, readable)
+        if legacy is not None:
+            self._erase_legacy_key(legacy, key)
+        if self._secret is None:
+            if key is None:
+                # Keys made now will not match later runs' keys; better than not answering.
+                log.warning("store: using a temporary user key secret for this run")
+                key = secrets.token_hex(32)
+            self._secret = key.encode()
+
+    def _key_from_file(self, legacy: str | None, readable: bool) -> str | None:
+        """The key file's key, made now if there is none and the database cannot hold an
+        older key it could not read (None then, and on a file error)."""
+        path = key_path(self.path)
+        try:
+            key = read_key(path)
+            empty = not self.path.exists() or self.path.stat().st_size == 0
+            if key is None and (legacy is not None or readable or empty):
+                key = create_key(path, legacy)
+        except OSError as error:
+            log.warning("store: cannot use the user key file %s: %s", path, error.strerror)
+            return None
+        return key
+
+    def _legacy_key(self) -> tuple[str | None, bool]:
+        """(the key an earlier version kept in the database, whether it could be read)."""
+        try:
+            with self._connection() as db:
+                if "meta" not in db.table_names():
+                    return None, True
+                row = db.execute("SELECT value FROM meta WHERE key = 'user_key_secret'").fetchone()
+        except (sqlite3.DatabaseError, OSError) as error:
+            self._count_failure("cannot read the user key secret", error)
+            return None, False
+        return (str(row[0]) if row else None), True
+
+    def _erase_legacy_key(self, legacy: str, key: str | None) -> None:
+        """Delete the database's copy of the key once the key file holds it: overwritten
+        in place (secure_delete), and the WAL, which may hold it too, emptied."""
+        if key != legacy:
+            log.warning(
+                "store: the database holds a user key other than %s; left it there",
+                key_path(self.path),
+            )
             return
         try:
             with self._connection() as db:
-                row = db.execute("SELECT value FROM meta WHERE key = 'user_key_secret'").fetchone()
+                db.execute("PRAGMA secure_delete = ON")
+                with db.conn:
+                    db.execute("DELETE FROM meta WHERE key = 'user_key_secret'")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            log.info("store: moved the user key out of the database, to its key file")
         except (sqlite3.DatabaseError, OSError) as error:
-            row = None
-            self._count_failure("cannot read the user key secret", error)
-        if row:
-            self._secret = str(row[0]).encode()
-        else:
-            # Keys made now will not match later runs' keys; better than not answering.
-            log.warning("store: using a temporary user key secret for this run")
-            self._secret = secrets.token_hex(32).encode()
+            self._count_failure("cannot erase the user key from the database", error)
 
     def _load_claims(self) -> None:
         try:
