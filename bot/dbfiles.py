@@ -1,5 +1,11 @@
-"""The files around the question log: whether a path can hold it at all, the user key, and
-one bot per database.
+"""The files around the question log: whether a path can hold it at all, who may read
+them, the user key, and one bot per database.
+
+The database's directory, when the store creates it, is 0700, and the database 0600,
+whatever the umask (``make run`` and Docker run under 022). SQLite gives its WAL and SHM
+files the database's own mode, so those are 0600 too. Existing files are tightened to
+0600; an existing directory is left as it is, because it may be shared (``/tmp``, or the
+checkout's ``data/``, which holds the reports).
 
 The key that turns Telegram user ids into pseudonyms lives in its own 0600 file beside
 the database (``policybot.db-userkey``), never in it: a copy of the database alone cannot
@@ -14,12 +20,18 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
 import secrets
+import stat
 from contextlib import suppress
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 PRIVATE_FILE = 0o600
+PRIVATE_DIRECTORY = 0o700
+SIDE_FILES = ("-wal", "-shm", "-journal", "-userkey", "-lock")
 
 
 class UnusableDatabase(Exception):
@@ -36,6 +48,52 @@ def check_database_path(db_path: Path) -> None:
     say "unable to open database file")."""
     if db_path.is_dir():
         raise UnusableDatabase(f"{db_path} is a directory, not a database file")
+
+
+def private_directory(path: Path) -> None:
+    """Create ``path`` and its missing parents 0700 whatever the umask (OSError if that
+    fails); a directory that exists is left as it is."""
+    if path.is_dir():
+        return
+    if path.parent != path:
+        private_directory(path.parent)
+    try:
+        path.mkdir(mode=PRIVATE_DIRECTORY)
+    except FileExistsError:
+        if path.is_dir():
+            return  # made by another process meanwhile: not ours to change
+        raise
+    path.chmod(PRIVATE_DIRECTORY)  # mkdir's mode passes through the umask
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty and 0600 unless it exists (OSError if that fails): SQLite
+    would create a database 0644 under the usual umask."""
+    private_directory(path.parent)
+    with suppress(FileExistsError):
+        os.close(_new_private_file(path))
+
+
+def _new_private_file(path: Path) -> int:
+    """A descriptor, open for writing, of ``path`` made now and 0600; FileExistsError if
+    it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)  # a umask such as 0277 would leave it unwritable
+    return fd
+
+
+def make_private(db_path: Path) -> None:
+    """Take group and other access away from the database and the files beside it, if
+    they exist and are ours to change (made by an earlier version, under another umask)."""
+    for path in [db_path, *(Path(f"{db_path}{side}") for side in SIDE_FILES)]:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:
+                path.chmod(mode & 0o700)
+        except FileNotFoundError:
+            pass
+        except OSError as error:  # another user's file: it may stay readable to others
+            log.warning("cannot restrict the permissions of %s: %s", path, error.strerror)
 
 
 def key_path(db_path: Path) -> Path:
@@ -57,11 +115,10 @@ def create_key(path: Path, key: str | None = None) -> str:
     the key the file then holds. Atomic: of two processes creating it at once, the
     second reads the first one's key."""
     key = key or secrets.token_hex(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    fd = _new_private_file(temporary)
     try:
-        os.fchmod(fd, PRIVATE_FILE)  # whatever the umask
         os.write(fd, f"{key}\n".encode("ascii"))
         os.fsync(fd)
     finally:
@@ -99,7 +156,7 @@ class InstanceLock:
         """Take the lock; AlreadyRunning if another process holds it, UnusableDatabase
         if the lock file cannot be made."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_directory(self.path.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         except OSError as error:
             raise UnusableDatabase(f"cannot create {self.path}: {error.strerror}") from error

@@ -45,7 +45,15 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
-from bot.dbfiles import UnusableDatabase, check_database_path, create_key, key_path, read_key
+from bot.dbfiles import (
+    UnusableDatabase,
+    check_database_path,
+    create_key,
+    key_path,
+    make_private,
+    private_file,
+    read_key,
+)
 from bot.engine import Reply
 from bot.privacy import mask
 from bot.textnorm import content
@@ -301,6 +309,7 @@ class Store:
         if self._writer is not None and self._writer.is_alive():
             return self
         check_database_path(self.path)
+        make_private(self.path)
         try:
             with self._connection() as db:
                 migrate(db)
@@ -401,7 +410,7 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         """A new connection; tests replace this to simulate a read-only file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # else SQLite creates it readable by everyone
         return sqlite3.connect(str(self.path), timeout=self._busy_wait())
 
     def _busy_wait(self) -> float:

@@ -1,17 +1,21 @@
-"""What a copy of the question log gives away: not the key behind the pseudonyms (real
-SQLite files)."""
+"""What the question log gives away: not the key behind the pseudonyms, and nothing at all
+to other users of the machine (real SQLite files)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import sqlite3
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 from test_storage import USER, log, rows
 
+from bot.dbfiles import InstanceLock
 from bot.storage import Store
 
 
@@ -108,3 +112,53 @@ def test_pseudonyms_stay_the_same_when_the_database_is_unavailable_at_start(
 def test_the_environment_secret_still_wins(db_path: Path) -> None:
     with Store(db_path, secret="from-the-environment") as store:
         assert store.user_key(USER) == pseudonym("from-the-environment", USER)
+
+
+# --- file permissions (issue 11, point 11) --------------------------------------------------
+
+
+@pytest.fixture(params=[0o022, 0o002, 0o000], ids=["umask-022", "umask-002", "umask-000"])
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    """The process umask during the test (make run and Docker run under 022)."""
+    before = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(before)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_database_its_side_files_and_its_new_directory_are_private(
+    db_path: Path, umask: int
+) -> None:
+    store = Store(db_path).open()
+    lock = InstanceLock(db_path)
+    lock.acquire()
+    try:
+        log(store, "我的问题只给工作人员看")
+        assert store.flush()
+        files = [db_path, *(Path(f"{db_path}{side}") for side in ("-wal", "-shm", "-userkey"))]
+        files.append(lock.path)
+        assert {path.name: mode(path) for path in files} == {path.name: 0o600 for path in files}
+        assert mode(db_path.parent) == 0o700  # made by the store
+    finally:
+        lock.release()
+        store.close()
+
+
+def test_an_existing_database_is_made_private_and_its_directory_left_alone(
+    db_path: Path, umask: int
+) -> None:
+    db_path.parent.mkdir(mode=0o755)
+    db_path.parent.chmod(0o755)  # the operator's (or the checkout's data/): not ours
+    with sqlite3.connect(db_path) as db:  # as an earlier version left it
+        db.execute("CREATE TABLE unrelated (x)")
+    db_path.chmod(0o644)
+    with Store(db_path) as store:
+        log(store, "旧数据库里的新问题")
+        assert store.flush()
+        assert mode(db_path) == mode(Path(f"{db_path}-wal")) == 0o600
+    assert mode(db_path.parent) == 0o755
