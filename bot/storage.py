@@ -5,7 +5,8 @@ from the event loop, so those never touch the database: they put a record on a q
 return. One writer thread drains the queue in batches. When a write fails (database
 locked, read-only, disk full) the batch stays in memory and is retried with backoff, so a
 broken database never stops the bot from answering and nothing acknowledged is lost while
-the process lives.
+the process lives, up to MAX_HELD records (then new ones are dropped and counted). A
+record the database refuses (a value it cannot store) is found, logged and dropped alone.
 
 Every record carries an id made when it is queued and is written with INSERT OR IGNORE,
 so retrying a batch that was in fact partly written cannot duplicate anything.
@@ -751,15 +752,15 @@ class Store:
     # --- the writer thread -----------------------------------------------------------
 
     def _take(self, into: list[_Op], wait: bool) -> None:
-        """Move queued ops into ``into``: wait for the first one only if ``wait``."""
+        """Move queued ops into ``into``, up to MAX_BATCH: wait for the first one only if
+        ``wait``. A batch being retried thus stays one transaction of bounded size, and
+        finding a record the database refuses in it (one op at a time) stays quick."""
         try:
-            op = self._queue.get(timeout=IDLE_POLL) if wait else self._queue.get_nowait()
-            while True:
+            while len(into) < MAX_BATCH:
+                op = self._queue.get(timeout=IDLE_POLL) if wait else self._queue.get_nowait()
+                wait = False
                 if op is not _WAKE:
                     into.append(op)
-                if wait and len(into) >= MAX_BATCH:
-                    return
-                op = self._queue.get_nowait()
         except queue.Empty:
             pass
 
