@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,15 +23,35 @@ ROOT = Path(__file__).resolve().parents[1]
 START = 90.0  # seconds: loading the engine takes a few, more on a loaded machine
 
 
-def start_bot(api: FakeBotApi, db_path: Path) -> subprocess.Popen[str]:
+def start_bot(api: FakeBotApi, db_path: Path, mode: str = "polling") -> subprocess.Popen[str]:
+    """`policybot run` on ``db_path``; in webhook mode on a free port of its own."""
+    env = bot_process_env(api, db_path)
+    if mode == "webhook":
+        env.update(
+            POLICYBOT_WEBHOOK_URL="https://bot.example.test/hook",
+            POLICYBOT_WEBHOOK_SECRET="s3cret",
+            POLICYBOT_LISTEN="127.0.0.1",
+            POLICYBOT_PORT=str(free_port()),
+        )
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"],
         cwd=ROOT,
-        env=bot_process_env(api, db_path),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def started(api: FakeBotApi) -> bool:
+    """Whether a bot got past post_init (it publishes its commands at the end of it)."""
+    return bool(api.requests("setMyCommands"))
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -83,23 +104,31 @@ def _reply(question: str):
     return reply(question)
 
 
-@pytest.mark.parametrize("spoil", [garbage, truncated, directory])
+@pytest.mark.parametrize(
+    ("spoil", "mode"),
+    [(garbage, "polling"), (truncated, "polling"), (directory, "polling"), (garbage, "webhook")],
+    ids=["garbage", "truncated", "directory", "garbage-webhook"],
+)
 def test_an_unusable_database_is_refused_at_start_with_exit_2(
-    tmp_path: Path, spoil: Callable[[Path], None]
+    tmp_path: Path, spoil: Callable[[Path], None], mode: str
 ) -> None:
     db_path = tmp_path / "policybot.db"
     spoil(db_path)
     with FakeBotApi() as api:
         api.message("孩子两岁有托育服务吗")
-        bot = start_bot(api, db_path)
+        bot = start_bot(api, db_path, mode)
         try:
-            wait_until(lambda: bot.poll() is not None or bool(api.sent()), START, "the bot")
+            wait_until(
+                lambda: bot.poll() is not None or started(api) or bool(api.sent()),
+                START,
+                "the bot",
+            )
         finally:
             out, err = stop(bot)
         answered = api.sent()
-        polled = api.requests("getUpdates")
+        taken = api.requests("getUpdates") + api.requests("setWebhook")
     assert not answered, "it answered with a database that cannot hold the question"
-    assert not polled  # so no update was confirmed to Telegram either
+    assert not taken  # so no update was confirmed to Telegram, nor a webhook registered
     assert bot.returncode == EXIT_CONFIG, err
     (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
     assert str(db_path) in line and "POLICYBOT_DB" in line
@@ -135,11 +164,7 @@ def test_a_second_bot_on_the_same_database_is_refused_and_each_message_answered_
         first = start_bot(api, db_path)
         second: subprocess.Popen[str] | None = None
         try:
-            wait_until(
-                lambda: bool(api.requests("setMyCommands")) or first.poll() is not None,
-                START,
-                "the first bot to start",
-            )
+            wait_until(lambda: started(api) or first.poll() is not None, START, "the first bot")
             assert first.poll() is None, stop(first)[1]
             second = start_bot(api, db_path)
             try:
@@ -160,3 +185,33 @@ def test_a_second_bot_on_the_same_database_is_refused_and_each_message_answered_
     assert "Traceback" not in second_err
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT COUNT(*) FROM questions").fetchone() == (1,)
+
+
+def test_a_second_bot_in_webhook_mode_is_refused_before_it_registers_a_webhook(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "policybot.db"
+    with FakeBotApi() as api:
+        first = start_bot(api, db_path, "webhook")
+        second: subprocess.Popen[str] | None = None
+        code = None
+        try:
+            wait_until(
+                lambda: bool(api.requests("setWebhook")) or first.poll() is not None,
+                START,
+                "the first bot",
+            )
+            assert first.poll() is None, stop(first)[1]
+            second = start_bot(api, db_path, "webhook")
+            try:
+                code = second.wait(START)
+            except subprocess.TimeoutExpired:
+                code = None
+        finally:
+            _, first_err = stop(first)
+            _, second_err = stop(second) if second is not None else ("", "")
+        registered = api.requests("setWebhook")
+    assert code == EXIT_UNAVAILABLE, second_err
+    assert first.returncode == 0, first_err
+    assert len(registered) == 1  # the first bot's; the second never took the webhook
+    assert any("already running" in line for line in second_err.splitlines())
