@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from bot.cli_common import settings_or_exit
+from bot.cli_common import ConfigurationProblem, settings_or_exit
 from bot.config import Settings
 from bot.curation import (
     CurationError,
@@ -28,14 +28,26 @@ from bot.curation import (
     statistics,
     waiting_notifications,
 )
+from bot.dbfiles import UnusableDatabase
 from bot.engine import Engine, Reply
 from bot.knowledge import KnowledgeError
 from bot.storage import Store, open_store
 
 
+def _open_store(settings: Settings) -> Store:
+    """The question log, or one line (exit 1) for a file that can never hold it."""
+    try:
+        return open_store(settings)
+    except UnusableDatabase as error:
+        raise ConfigurationProblem(
+            f"the database cannot be used: {error}; move it aside or set POLICYBOT_DB "
+            "to another file."
+        ) from error
+
+
 @contextmanager
 def _store(settings: Settings) -> Iterator[Store]:
-    store = open_store(settings)
+    store = _open_store(settings)
     try:
         yield store
     finally:
@@ -329,7 +341,7 @@ def terminal_log(
     if not enabled:
         yield lambda reply, seconds: None
         return
-    store = open_store(settings)
+    store = _open_store(settings)
 
     def log_reply(reply: Reply, seconds: float) -> None:
         store.log_question(

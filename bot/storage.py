@@ -5,7 +5,8 @@ from the event loop, so those never touch the database: they put a record on a q
 return. One writer thread drains the queue in batches. When a write fails (database
 locked, read-only, disk full) the batch stays in memory and is retried with backoff, so a
 broken database never stops the bot from answering and nothing acknowledged is lost while
-the process lives.
+the process lives, up to MAX_HELD records (then new ones are dropped and counted). A
+record the database refuses (a value it cannot store) is found, logged and dropped alone.
 
 Every record carries an id made when it is queued and is written with INSERT OR IGNORE,
 so retrying a batch that was in fact partly written cannot duplicate anything.
@@ -19,7 +20,8 @@ an update at most once and to confirm it only when its question is on disk
 (bot/delivery.py, bot/telegram_bot.py).
 
 Privacy: question text is masked (bot.privacy) before it is queued, users are stored as a
-keyed hash, and ``apply_retention`` blanks question text older than the retention period.
+keyed hash whose key is kept out of the database (bot.dbfiles), and ``apply_retention``
+blanks question text older than the retention period.
 The raw chat id is kept only for a pending notification and cleared once it is sent.
 """
 
@@ -44,6 +46,15 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
+from bot.dbfiles import (
+    UnusableDatabase,
+    check_database_path,
+    create_key,
+    key_path,
+    make_private,
+    private_file,
+    read_key,
+)
 from bot.engine import Reply
 from bot.privacy import mask
 from bot.textnorm import content
@@ -58,8 +69,15 @@ IDLE_POLL = 0.5  # seconds the writer waits for work before checking its timers
 FAILURE_LOG_EVERY = 60.0  # while a failure persists, repeat the warning this often
 # Telegram keeps an unconfirmed update for 24 hours, and update ids may start again at a
 # random number after a quiet week: claims older than this can never be redelivered.
+# "Older" on the store's clock (Store._now), which a clock jumping forward cannot move.
 CLAIM_KEEP = timedelta(hours=48)
 CLAIM_PRUNE_EVERY = 3600.0
+# Records held in memory while the database fails (about 600 bytes each, more for long
+# questions); beyond this, new ones are dropped and counted rather than growing forever.
+MAX_HELD = 20_000
+# SQLite's primary result codes for a file that is no usable database: no retry helps.
+UNUSABLE_CODES = {11: "SQLITE_CORRUPT", 14: "SQLITE_CANTOPEN", 26: "SQLITE_NOTADB"}
+UNUSABLE_MESSAGES = ("file is not a database", "malformed", "unable to open database file")
 
 
 def utc_now() -> datetime:
@@ -79,7 +97,7 @@ def new_id() -> str:
 
 
 def _step_1_log(db: sqlite_utils.Database) -> None:
-    """Questions, votes and notification requests; the per-database user key secret."""
+    """Questions, votes and notification requests."""
     db["questions"].create(
         {
             "id": str,
@@ -127,10 +145,7 @@ def _step_1_log(db: sqlite_utils.Database) -> None:
         if_not_exists=True,
     )
     db["notifications"].create_index(["question_id"], if_not_exists=True)
-    db.execute(
-        "INSERT OR IGNORE INTO meta (key, value) VALUES ('user_key_secret', ?)",
-        [secrets.token_hex(32)],
-    )
+    # Earlier versions kept the user key here; Store moves such a key out (_load_secret).
 
 
 def _step_2_curation(db: sqlite_utils.Database) -> None:
@@ -256,6 +271,9 @@ class Store:
         self.busy_timeout = busy_timeout
         self.max_backoff = max_backoff
         self.failures = 0  # failed write attempts since open()
+        self.refused = 0  # records the database refused, dropped (each logged)
+        self.dropped = 0  # records not accepted: MAX_HELD were waiting already
+        self._last_drop_log = 0.0
         self._secret = secret.encode() if secret else None
         self._queue: queue.Queue[_Op] = queue.Queue()
         self._counts = threading.Condition()
@@ -275,22 +293,31 @@ class Store:
         # Update ids claimed by earlier processes (Telegram redelivers only recent ones),
         # with the question each logged; read once at open().
         self._earlier_claims: dict[int, str | None] = {}
+        # The newest time on disk at open(), and when (monotonic) it was read: see _now.
+        self._newest_on_disk: datetime | None = None
+        self._newest_read_at: float | None = None
 
     # --- life cycle ----------------------------------------------------------------
 
     def open(self) -> Store:
         """Create or migrate the schema, then start the writer; returns self.
 
-        A database that cannot be migrated now (locked, read-only) is logged and
-        counted, not raised: the writer migrates before its first successful write.
+        A database that cannot be migrated now (locked, read-only, full) is logged and
+        counted, not raised: the writer migrates before its first successful write. A
+        path that can never hold it (not an SQLite file, damaged, a directory) raises
+        UnusableDatabase: nothing could ever be written there.
         """
         if self._writer is not None and self._writer.is_alive():
             return self
+        check_database_path(self.path)
+        make_private(self.path)
         try:
             with self._connection() as db:
                 migrate(db)
             self._migrated = True
         except (sqlite3.DatabaseError, OSError) as error:
+            if _unusable(error):
+                raise UnusableDatabase(f"{self.path}: {_reason(error)}") from error
             self._count_failure("cannot migrate the schema now", error)
         self._load_secret()
         self._load_claims()
@@ -303,7 +330,8 @@ class Store:
         return self
 
     def close(self, timeout: float = 10.0) -> None:
-        """Write everything pending (retrying for up to ``timeout`` s), stop the writer."""
+        """Write everything pending (retrying for up to ``timeout`` s), stop the writer;
+        what could not be written is counted in the log."""
         if self._writer is None:
             return
         self._close_deadline = time.monotonic() + timeout * 0.8
@@ -311,7 +339,15 @@ class Store:
         self._retry_now.set()
         self._queue.put(_WAKE)  # the writer may be waiting for work
         self._writer.join(timeout)
-        if self._writer.is_alive():
+        stuck = self._writer.is_alive()
+        unwritten = self.pending
+        if unwritten:
+            log.error(
+                "store: closing with %d record(s) unwritten%s",
+                unwritten,
+                f" (the writer did not stop within {timeout:.0f} s)" if stuck else "",
+            )
+        elif stuck:
             log.error("store: writer did not stop within %.0f s", timeout)
         self._writer = None
         if self._keeper is not None:
@@ -375,8 +411,15 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         """A new connection; tests replace this to simulate a read-only file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return sqlite3.connect(str(self.path), timeout=self.busy_timeout)
+        private_file(self.path)  # else SQLite creates it readable by everyone
+        return sqlite3.connect(str(self.path), timeout=self._busy_wait())
+
+    def _busy_wait(self) -> float:
+        """How long a statement waits for a lock: while closing, no longer than close()
+        waits, or one attempt could outlast it and the loss would go uncounted."""
+        if not self._stopping.is_set():
+            return self.busy_timeout
+        return min(self.busy_timeout, max(0.01, self._closing_left()))
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite_utils.Database]:
@@ -399,25 +442,72 @@ class Store:
     # --- pseudonymous users ------------------------------------------------------
 
     def _load_secret(self) -> None:
-        if self._secret is not None:
+        """The key behind pseudonyms: POLICYBOT_USER_KEY_SECRET, else the key file beside
+        the database, made once. A key an earlier version kept in the database moves to
+        that file, so its users keep their pseudonyms, and is erased from the database."""
+        legacy, readable = self._legacy_key()
+        key = None
+        if self._secret is None or legacy is not None:
+            key = self._key_from_file(legacy, readable)
+        if legacy is not None:
+            self._erase_legacy_key(legacy, key)
+        if self._secret is None:
+            if key is None:
+                # Keys made now will not match later runs' keys; better than not answering.
+                log.warning("store: using a temporary user key secret for this run")
+                key = secrets.token_hex(32)
+            self._secret = key.encode()
+
+    def _key_from_file(self, legacy: str | None, readable: bool) -> str | None:
+        """The key file's key, made now if there is none and the database cannot hold an
+        older key it could not read (None then, and on a file error)."""
+        path = key_path(self.path)
+        try:
+            key = read_key(path)
+            empty = not self.path.exists() or self.path.stat().st_size == 0
+            if key is None and (legacy is not None or readable or empty):
+                key = create_key(path, legacy)
+        except OSError as error:
+            log.warning("store: cannot use the user key file %s: %s", path, error.strerror)
+            return None
+        return key
+
+    def _legacy_key(self) -> tuple[str | None, bool]:
+        """(the key an earlier version kept in the database, whether it could be read)."""
+        try:
+            with self._connection() as db:
+                if "meta" not in db.table_names():
+                    return None, True
+                row = db.execute("SELECT value FROM meta WHERE key = 'user_key_secret'").fetchone()
+        except (sqlite3.DatabaseError, OSError) as error:
+            self._count_failure("cannot read the user key secret", error)
+            return None, False
+        return (str(row[0]) if row else None), True
+
+    def _erase_legacy_key(self, legacy: str, key: str | None) -> None:
+        """Delete the database's copy of the key once the key file holds it: overwritten
+        in place (secure_delete), and the WAL, which may hold it too, emptied."""
+        if key != legacy:
+            log.warning(
+                "store: the database holds a user key other than %s; left it there",
+                key_path(self.path),
+            )
             return
         try:
             with self._connection() as db:
-                row = db.execute("SELECT value FROM meta WHERE key = 'user_key_secret'").fetchone()
+                db.execute("PRAGMA secure_delete = ON")
+                with db.conn:
+                    db.execute("DELETE FROM meta WHERE key = 'user_key_secret'")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            log.info("store: moved the user key out of the database, to its key file")
         except (sqlite3.DatabaseError, OSError) as error:
-            row = None
-            self._count_failure("cannot read the user key secret", error)
-        if row:
-            self._secret = str(row[0]).encode()
-        else:
-            # Keys made now will not match later runs' keys; better than not answering.
-            log.warning("store: using a temporary user key secret for this run")
-            self._secret = secrets.token_hex(32).encode()
+            self._count_failure("cannot erase the user key from the database", error)
 
     def _load_claims(self) -> None:
-        cutoff = iso(utc_now() - CLAIM_KEEP)
         try:
             with self._connection() as db:
+                self._read_newest(db)
+                cutoff = iso(self._now() - CLAIM_KEEP)
                 rows = db.execute(
                     "SELECT update_id, question_id FROM updates WHERE time >= ?", [cutoff]
                 ).fetchall()
@@ -425,6 +515,35 @@ class Store:
             rows = []
             self._count_failure("cannot read the updates handled before", error)
         self._earlier_claims = {int(update_id): question for update_id, question in rows}
+
+    # --- the store's clock ----------------------------------------------------------
+
+    def _read_newest(self, db: sqlite_utils.Database) -> None:
+        """Note the newest question or claim on disk, once per open()."""
+        if self._newest_read_at is not None:
+            return
+        newest = db.execute(
+            "SELECT max(t) FROM (SELECT max(time) AS t FROM questions "
+            "UNION ALL SELECT max(time) FROM updates)"
+        ).fetchone()[0]
+        self._newest_on_disk = datetime.fromisoformat(newest) if newest else None
+        self._newest_read_at = time.monotonic()
+
+    def _now(self) -> datetime:
+        """The clock that expires claims and question text: the wall clock, but never
+        ahead of the newest row on disk at open() plus the time this store has run since
+        (monotonic, which no clock change moves).
+
+        A wall clock that jumped forward between two runs would otherwise make every
+        earlier claim look expired (a redelivered update answered again) and every
+        question look old enough to blank. The price: after a real stop, expiry runs late
+        by the length of the stop, until the next start.
+        """
+        now = utc_now()
+        if self._newest_on_disk is None or self._newest_read_at is None:
+            return now
+        running = timedelta(seconds=time.monotonic() - self._newest_read_at)
+        return min(now, self._newest_on_disk + running)
 
     def user_key(self, user_id: int | None) -> str | None:
         """A keyed hash of a Telegram user id: stable per database, never the raw id."""
@@ -439,8 +558,28 @@ class Store:
 
     def _put(self, op: _Op) -> None:
         with self._counts:
-            self._queued += 1
-        self._queue.put(op)
+            full = self._queued - self._written >= MAX_HELD
+            if full:
+                self.dropped += 1
+            else:
+                self._queued += 1
+        if full:
+            self._drop(op)
+        else:
+            self._queue.put(op)
+
+    def _drop(self, op: _Op) -> None:
+        """Refuse ``op``: the database has been failing and MAX_HELD records wait already.
+        Logged at once, then once a minute while it lasts."""
+        now = time.monotonic()
+        if self.dropped == 1 or now - self._last_drop_log >= FAILURE_LOG_EVERY:
+            self._last_drop_log = now
+            log.error(
+                "store: %d record(s) already wait for the database; dropped new ones (%d so far)",
+                MAX_HELD,
+                self.dropped,
+            )
+        _resolve([op])  # nobody should wait for what will never be written
 
     def log_question(
         self,
@@ -546,12 +685,12 @@ class Store:
         self._put(_Op("notified", record=record))
 
     def apply_retention(self, now: datetime | None = None) -> None:
-        """Queue blanking question text older than ``retention_days`` (rows stay for stats)."""
+        """Queue blanking question text older than ``retention_days`` (rows stay for stats),
+        as of ``now`` (default: the store's clock when it is written, see _now)."""
         if self.retention_days is None:
             return
-        cutoff = (now or utc_now()) - timedelta(days=self.retention_days)
         self._last_retention = time.monotonic()
-        self._put(_Op("retention", record={"cutoff": iso(cutoff)}))
+        self._put(_Op("retention", record={"now": iso(now) if now else None}))
 
     # --- curators' decisions (blocking) ---------------------------------------------
 
@@ -613,15 +752,15 @@ class Store:
     # --- the writer thread -----------------------------------------------------------
 
     def _take(self, into: list[_Op], wait: bool) -> None:
-        """Move queued ops into ``into``: wait for the first one only if ``wait``."""
+        """Move queued ops into ``into``, up to MAX_BATCH: wait for the first one only if
+        ``wait``. A batch being retried thus stays one transaction of bounded size, and
+        finding a record the database refuses in it (one op at a time) stays quick."""
         try:
-            op = self._queue.get(timeout=IDLE_POLL) if wait else self._queue.get_nowait()
-            while True:
+            while len(into) < MAX_BATCH:
+                op = self._queue.get(timeout=IDLE_POLL) if wait else self._queue.get_nowait()
+                wait = False
                 if op is not _WAKE:
                     into.append(op)
-                if wait and len(into) >= MAX_BATCH:
-                    return
-                op = self._queue.get_nowait()
         except queue.Empty:
             pass
 
@@ -637,20 +776,25 @@ class Store:
                     return
                 self._maybe_retention()
                 continue
-            if self._write(batch):
+            size = len(batch)
+            batch = self._write(batch)
+            if not batch:
                 if self._failing_since is not None:
-                    log.info("store: writing again; %d held record(s) written", len(batch))
+                    log.info("store: writing again; %d held record(s) written", size)
                     self._failing_since = None
-                self._acknowledge(len(batch))
-                _resolve(batch)
-                batch, delay = [], 0.0
+                delay = 0.0
                 continue
-            if self._stopping.is_set() and time.monotonic() >= self._close_deadline:
-                log.error("store: closing with %d record(s) unwritten", len(batch))
-                return
+            if self._stopping.is_set() and self._closing_left() <= 0:
+                return  # close() counts and logs what is left
             delay = min(self.max_backoff, max(0.05, delay * 2))
+            if self._stopping.is_set():
+                delay = min(delay, self._closing_left())
             self._retry_now.wait(delay)
             self._retry_now.clear()
+
+    def _closing_left(self) -> float:
+        """Seconds the writer may still spend trying, once close() has been called."""
+        return max(0.0, self._close_deadline - time.monotonic())
 
     def _acknowledge(self, count: int) -> None:
         with self._counts:
@@ -662,22 +806,68 @@ class Store:
         if self.retention_days is not None and due:
             self.apply_retention()
 
-    def _write(self, batch: list[_Op]) -> bool:
-        """Write one batch in one transaction; False (logged, counted) if it failed."""
+    def _write(self, batch: list[_Op]) -> list[_Op]:
+        """Write ``batch`` in one transaction; what is left to write (all of it, logged and
+        counted, if the database failed).
+
+        When the database refuses a record rather than failing (a value it cannot
+        store), the batch is written one op at a time to find it, and only it is dropped.
+        """
         try:
             with self._connection() as db:
                 if not self._migrated:
                     migrate(db)
                     self._migrated = True
+                self._read_newest(db)  # if open() could not
                 with db.atomic():
                     self._apply(db, batch)
-            return True
-        except (sqlite3.DatabaseError, OSError) as error:  # incl. OperationalError
-            self._count_failure(f"write of {len(batch)} record(s) failed", error)
-        except Exception as error:  # a bug must not kill the writer and lose the queue
-            log.exception("store: unexpected error writing %d record(s)", len(batch))
-            self._count_failure(f"write of {len(batch)} record(s) failed", error)
-        return False
+        except Exception as error:
+            if _database_failing(error):
+                self._count_failure(f"write of {len(batch)} record(s) failed", error)
+                return batch
+            return self._write_one_by_one(batch)
+        self._settle(batch)
+        return []
+
+    def _write_one_by_one(self, batch: list[_Op]) -> list[_Op]:
+        """Write each op in its own transaction, dropping (and logging) those the database
+        refuses; what is left if the database itself fails on the way."""
+        left = list(batch)
+        try:
+            with self._connection() as db:
+                while left:
+                    op = left[0]
+                    try:
+                        with db.atomic():
+                            self._apply(db, [op])
+                    except Exception as error:
+                        if _database_failing(error):
+                            raise
+                        self._refuse(op, error)
+                    else:
+                        self._settle([op])
+                    left.pop(0)
+        except Exception as error:
+            self._count_failure(f"write of {len(left)} record(s) failed", error)
+        return left
+
+    def _settle(self, ops: list[_Op]) -> None:
+        """Count ``ops`` as done and tell whoever waits for them."""
+        self._acknowledge(len(ops))
+        _resolve(ops)
+
+    def _refuse(self, op: _Op, error: BaseException) -> None:
+        # Named by its kind and the error only: never a record's values.
+        self.refused += 1
+        log.error(
+            "store: the database refused a %s record; dropped it and went on (%d so far): %s: %s",
+            op.table or op.kind,
+            self.refused,
+            type(error).__name__,
+            error,
+            exc_info=not isinstance(error, (sqlite3.Error, OverflowError)),  # a bug: where
+        )
+        self._settle([op])
 
     def _apply(self, db: sqlite_utils.Database, batch: list[_Op]) -> None:
         inserts: dict[str, list[dict[str, Any]]] = {}
@@ -690,7 +880,7 @@ class Store:
             now = time.monotonic()
             if now - self._last_claim_prune >= CLAIM_PRUNE_EVERY:
                 # Before this batch's claims: a stale row would hide a new update's claim.
-                cutoff = iso(utc_now() - CLAIM_KEEP)
+                cutoff = iso(self._now() - CLAIM_KEEP)
                 db.execute("DELETE FROM updates WHERE time < ?", [cutoff])
                 self._last_claim_prune = now
         for op in batch:
@@ -703,7 +893,18 @@ class Store:
                     [record["sent_at"], record["id"]],
                 )
             elif op.kind == "retention":
-                _blank_old_text(db, record["cutoff"])
+                self._blank_old_text(db, record["now"])
+
+    def _blank_old_text(self, db: sqlite_utils.Database, now: str | None) -> None:
+        moment = datetime.fromisoformat(now) if now else self._now()
+        assert self.retention_days is not None
+        cutoff = iso(moment - timedelta(days=self.retention_days))
+        db.execute(
+            "UPDATE questions SET text = '', normalized = '' WHERE time < ? AND text != ''",
+            [cutoff],
+        )
+        # An unanswered request older than the retention period still holds a chat id.
+        db.execute("DELETE FROM notifications WHERE time < ? AND sent_at IS NULL", [cutoff])
 
     def _count_failure(self, what: str, error: BaseException) -> None:
         # The message names the operation and SQLite's error only, never record values.
@@ -738,6 +939,36 @@ def _claim(db: sqlite_utils.Database, record: dict[str, Any]) -> None:
         )
 
 
+def _unusable(error: BaseException) -> bool:
+    """Whether ``error``, met while opening, means no retry can help: the file is no
+    SQLite database, is damaged, or cannot be opened or created at all."""
+    if isinstance(error, OSError):  # creating its directory failed
+        return True
+    code = getattr(error, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in UNUSABLE_CODES
+    return any(message in str(error) for message in UNUSABLE_MESSAGES)
+
+
+def _reason(error: BaseException) -> str:
+    return error.strerror or str(error) if isinstance(error, OSError) else str(error)
+
+
+def _database_failing(error: BaseException) -> bool:
+    """Whether ``error`` is the database failing (locked, read-only, full, damaged): then
+    every record waits. Anything else (a value SQLite cannot store, such as an integer
+    beyond 64 bits or text where an integer must be) is about one record."""
+    refused = (
+        sqlite3.IntegrityError,
+        sqlite3.InterfaceError,
+        sqlite3.DataError,
+        sqlite3.ProgrammingError,
+    )
+    if isinstance(error, refused):
+        return False
+    return isinstance(error, (sqlite3.DatabaseError, OSError))
+
+
 def _resolve(batch: list[_Op]) -> None:
     """Tell the callers waiting for these ops that they are written (a caller that
     stopped waiting is fine)."""
@@ -745,15 +976,6 @@ def _resolve(batch: list[_Op]) -> None:
         if op.done is not None and not op.done.done():
             with suppress(concurrent.futures.InvalidStateError):
                 op.done.set_result(None)
-
-
-def _blank_old_text(db: sqlite_utils.Database, cutoff: str) -> None:
-    db.execute(
-        "UPDATE questions SET text = '', normalized = '' WHERE time < ? AND text != ''",
-        [cutoff],
-    )
-    # An unanswered request older than the retention period still holds a chat id.
-    db.execute("DELETE FROM notifications WHERE time < ? AND sent_at IS NULL", [cutoff])
 
 
 def open_store(settings: Settings) -> Store:

@@ -71,6 +71,7 @@ from bot.textnorm import clean
 if TYPE_CHECKING:
     import concurrent.futures
 
+    from bot.dbfiles import InstanceLock
     from bot.storage import Store
 
 # What JobQueue.run_repeating accepts: an async function of the context.
@@ -921,18 +922,53 @@ class RetryingRateLimiter(AIORateLimiter):
 # --- life cycle ----------------------------------------------------------------------
 
 
+def open_bot_store(settings: Settings) -> Store:
+    """The store ``settings`` name, opened; StartupError if it cannot be.
+
+    A file that can never hold the log (not SQLite, damaged, a directory) is EXIT_CONFIG:
+    a restart would meet it again, and answering without a log would lose every question.
+    """
+    from bot.dbfiles import UnusableDatabase
+    from bot.storage import open_store
+
+    try:
+        return open_store(settings)
+    except UnusableDatabase as error:
+        raise StartupError(
+            f"the database cannot be used: {error}; move it aside or set POLICYBOT_DB "
+            "to another file."
+        ) from error
+    except Exception as error:
+        raise StartupError(
+            f"cannot open the database {settings.db_path}: {error}", EXIT_UNAVAILABLE
+        ) from error
+
+
+def hold_instance_lock(settings: Settings) -> InstanceLock:
+    """The database's instance lock, held; StartupError if another bot holds it.
+
+    EXIT_UNAVAILABLE: the other one may be on its way out (a restart that overlaps, a
+    container still flushing), so a later retry may well start.
+    """
+    from bot.dbfiles import AlreadyRunning, InstanceLock, UnusableDatabase
+
+    lock = InstanceLock(settings.db_path)
+    try:
+        lock.acquire()
+    except AlreadyRunning as error:
+        raise StartupError(str(error), EXIT_UNAVAILABLE) from error
+    except UnusableDatabase as error:
+        raise StartupError(f"the database cannot be used: {error}") from error
+    return lock
+
+
 async def post_init(application: Application) -> None:
-    """Open the store (unless one was given) and publish the command menu."""
+    """Take the database (unless a store was given) and publish the command menu."""
     settings: Settings = application.bot_data["settings"]
     if application.bot_data.get("store") is None:
-        try:
-            from bot.storage import open_store
-
-            application.bot_data["store"] = await asyncio.to_thread(open_store, settings)
-        except Exception as error:
-            raise StartupError(
-                f"cannot open the database {settings.db_path}: {error}", EXIT_UNAVAILABLE
-            ) from error
+        # Before anything is read: a second bot must not load claims the first is writing.
+        application.bot_data["instance_lock"] = hold_instance_lock(settings)
+        application.bot_data["store"] = await asyncio.to_thread(open_bot_store, settings)
     try:
         await application.bot.set_my_commands(COMMANDS)
     except TelegramError as error:
@@ -942,10 +978,14 @@ async def post_init(application: Application) -> None:
 
 
 async def post_shutdown(application: Application) -> None:
-    """Flush and close the store (off the event loop: it waits for its writer)."""
+    """Flush and close the store (off the event loop: it waits for its writer), then let
+    another bot take the database."""
     store = application.bot_data.get("store")
     if store is not None:
         await asyncio.to_thread(store.close)
+    lock = application.bot_data.pop("instance_lock", None)
+    if lock is not None:
+        lock.release()
 
 
 def file_url_for(base_url: str) -> str:

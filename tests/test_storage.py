@@ -124,7 +124,7 @@ def test_user_key_is_a_stable_keyed_hash(db_path: Path) -> None:
     with Store(db_path) as first:
         key = first.user_key(USER)
     with Store(db_path) as again:
-        assert again.user_key(USER) == key  # the per-database secret is kept in meta
+        assert again.user_key(USER) == key  # the secret is kept in a file beside it
     other = db_path.with_name("other.db")
     with Store(other) as elsewhere:
         assert elsewhere.user_key(USER) != key  # another database, another secret
