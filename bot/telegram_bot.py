@@ -24,7 +24,7 @@ import re
 import secrets
 import sys
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -366,9 +366,12 @@ def known_answer_id(engine: Engine, entry_id: str) -> bool:
 
 class FloodGuard:
     """Per-user limit: more than ``limit`` updates in ``window`` seconds gets one notice,
-    then silence for ``pause`` seconds. In memory, on a monotonic clock."""
+    then silence for ``pause`` seconds. In memory, on a monotonic clock.
 
-    MAX_USERS = 10_000  # beyond this, forget users who have been quiet for a window
+    An update costs the same however many users there are: users are kept in the order
+    they were last seen (and silenced users in the order their pause ends), so those
+    quiet for a window are all at the front and are forgotten from there, each once.
+    """
 
     def __init__(
         self,
@@ -381,33 +384,45 @@ class FloodGuard:
         self.window = window
         self.pause = pause
         self.clock = clock
-        self._seen: dict[int, deque[float]] = {}
-        self._silenced_until: dict[int, float] = {}
+        self._seen: OrderedDict[int, deque[float]] = OrderedDict()  # least recent first
+        self._silenced_until: OrderedDict[int, float] = OrderedDict()  # first to end first
+
+    @property
+    def tracked(self) -> int:
+        """Users held in memory: those seen within the window, and those silenced."""
+        return len(self._seen) + len(self._silenced_until)
 
     def check(self, user_id: int) -> str:
         """Count one update: "ok", "notice" (the first one over the limit) or "silent"."""
         now = self.clock()
-        until = self._silenced_until.get(user_id)
-        if until is not None:
-            if now < until:
-                return "silent"
-            del self._silenced_until[user_id]
-        seen = self._seen.setdefault(user_id, deque())
-        while seen and now - seen[0] >= self.window:
+        self._forget(now)
+        if user_id in self._silenced_until:
+            return "silent"
+        seen = self._seen.get(user_id)
+        if seen is None:
+            seen = self._seen[user_id] = deque()
+        else:
+            self._seen.move_to_end(user_id)
+        while seen and now - seen[0] >= self.window:  # at most limit + 1 entries
             seen.popleft()
         seen.append(now)
         if len(seen) > self.limit:
-            seen.clear()
+            del self._seen[user_id]
             self._silenced_until[user_id] = now + self.pause
             return "notice"
-        if len(self._seen) > self.MAX_USERS:
-            self._forget(now)
         return "ok"
 
     def _forget(self, now: float) -> None:
-        for user_id in [u for u, s in self._seen.items() if not s or now - s[-1] >= self.window]:
+        """Drop users quiet for a window and pauses that are over, from the front only."""
+        while self._seen:
+            user_id, seen = next(iter(self._seen.items()))
+            if now - seen[-1] < self.window:
+                break
             del self._seen[user_id]
-        for user_id in [u for u, until in self._silenced_until.items() if until <= now]:
+        while self._silenced_until:
+            user_id, until = next(iter(self._silenced_until.items()))
+            if until > now:
+                break
             del self._silenced_until[user_id]
 
 
