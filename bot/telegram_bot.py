@@ -61,7 +61,14 @@ from telegram.ext import (
 )
 
 from bot.config import Settings, mask_token
-from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
+from bot.delivery import (
+    AckAfterHandling,
+    Ledger,
+    LedgerProcessor,
+    TrackShown,
+    shown_so_far,
+    start_tracking,
+)
 from bot.engine import Engine, Reply, Suggestion
 from bot.matching import Reason
 from bot.privacy import mask
@@ -594,6 +601,11 @@ def _is_question(update: Update) -> bool:
 # --- handlers ------------------------------------------------------------------------
 
 
+async def track_shown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start recording what this update shows its sender (read by ``on_error``)."""
+    start_tracking()
+
+
 async def claim_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Do not handle again an update that was handled before a crash.
 
@@ -840,10 +852,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
         return
+    shown = shown_so_far()
+    if shown is not None and shown.message:
+        # The reply (or part of it) went out: an apology after it would contradict it.
+        logger.info("update %d had its reply delivered; no apology", update.update_id)
+        return
+    answered = shown is not None and shown.callback_answered
     try:
-        if update.callback_query is not None:
+        if update.callback_query is not None and not answered:
             await update.callback_query.answer(SORRY)
-        elif update.effective_chat is not None:
+        elif update.effective_chat is not None:  # a query is answered once: say it instead
             await update.effective_chat.send_message(escape(SORRY))
     except TelegramError as failure:
         logger.warning("could not tell the user about the error: %s", failure)
@@ -851,7 +869,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register_handlers(application: Application, extra_handlers: Sequence[BaseHandler] = ()) -> None:
     """Every handler, in the order PTB tries them (the first match in a group wins)."""
-    # Groups -2 and -1 run first and may stop the update (ApplicationHandlerStop).
+    # Groups -3 to -1 run first; -2 and -1 may stop the update (ApplicationHandlerStop).
+    application.add_handler(TypeHandler(Update, track_shown), group=-3)
     application.add_handler(TypeHandler(Update, claim_update), group=-2)
     application.add_handler(TypeHandler(Update, guard_flood), group=-1)
     new_message = filters.UpdateType.MESSAGE
@@ -1113,16 +1132,15 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(file_url_for(settings.base_url))
         .defaults(defaults)
-        # getUpdates has its own request object, so its timeouts go there.
+        # Both request objects are ours, so the timeouts go to them, not to the builder.
         .get_updates_request(AckAfterHandling(ledger, **timeouts))
+        .request(TrackShown(**timeouts))
         .concurrent_updates(LedgerProcessor(ledger))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if rate_limited:
         builder = builder.rate_limiter(RetryingRateLimiter())
-    if http_timeout is not None:
-        builder = builder.read_timeout(http_timeout).write_timeout(http_timeout)
     application = builder.build()
     application.bot_data.update(
         engine=engine, settings=settings, store=store, flood_guard=FloodGuard()
