@@ -23,7 +23,7 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -40,6 +40,7 @@ TOP_GROUPS = 5
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback data
 LABEL_CHARS = 28
 REFUSAL = "抱歉,这个功能只供内容维护人员使用。"
+PRIVATE_ONLY = "这个功能只能在与我的私聊中使用。"
 NO_STORE = "没有启用问题记录(数据库未打开),无法列出未答问题。"
 NOTHING_MISSED = "目前没有待处理的未答问题。"
 CALLBACK = re.compile(
@@ -51,6 +52,15 @@ CALLBACK = re.compile(
 def is_curator(settings: Settings, update: Update) -> bool:
     user = update.effective_user
     return user is not None and user.id in settings.curators
+
+
+def in_private_chat(update: Update) -> bool:
+    """Whether the update comes from a private chat (for a button: the message's chat).
+
+    Curation shows residents' questions: only ever in the curator's own chat with the bot.
+    """
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
 
 
 def _settings(context: ContextTypes.DEFAULT_TYPE, fallback: Settings) -> Settings:
@@ -102,9 +112,12 @@ def group_text(group: MissedGroup) -> str:
 async def missed_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, settings: Settings
 ) -> None:
-    """/missed: the most asked open groups, each with its buttons (curators only)."""
+    """/missed: the most asked open groups, each with its buttons (curators, in private)."""
     if not is_curator(settings, update):
         await _say(update, escape(REFUSAL))
+        return
+    if not in_private_chat(update):
+        await _say(update, escape(PRIVATE_ONLY))
         return
     store: Store | None = context.bot_data.get("store")
     if store is None:
@@ -146,9 +159,12 @@ def problems_text(problems: list[Problem]) -> str:
 async def reload_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, settings: Settings
 ) -> None:
-    """/reload: re-read intents/ and faq/ without a restart (curators only)."""
+    """/reload: re-read intents/ and faq/ without a restart (curators, in private)."""
     if not is_curator(settings, update):
         await _say(update, escape(REFUSAL))
+        return
+    if not in_private_chat(update):
+        await _say(update, escape(PRIVATE_ONLY))
         return
     problems = await reload_engine(context.bot_data, _settings(context, settings))
     if problems:
@@ -175,6 +191,9 @@ async def curator_button(
         return
     if not is_curator(settings, update):
         await query.answer(REFUSAL, show_alert=True)
+        return
+    if not in_private_chat(update):
+        await query.answer(PRIVATE_ONLY, show_alert=True)
         return
     store: Store | None = context.bot_data.get("store")
     if store is None:

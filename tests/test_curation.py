@@ -354,7 +354,10 @@ def update(user: int, data: str | None = None) -> Any:
     message = FakeMessage()
     query = FakeQuery(data, message) if data is not None else None
     return SimpleNamespace(
-        effective_user=SimpleNamespace(id=user), effective_message=message, callback_query=query
+        effective_user=SimpleNamespace(id=user),
+        effective_chat=SimpleNamespace(id=user, type="private"),
+        effective_message=message,
+        callback_query=query,
     )
 
 
