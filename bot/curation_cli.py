@@ -50,7 +50,7 @@ def _store(settings: Settings) -> Iterator[Store]:
 
 def _engine(settings: Settings) -> Engine:
     try:
-        return Engine.load(settings.root)
+        return Engine.load(settings.root, curated=settings.curated_path)
     except KnowledgeError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -178,9 +178,10 @@ def answer(
 
     A new entry's --answer must be a verbatim quote of the report section given by
     --source (see faq/README.md): the bot only ever quotes the reports, so a curator
-    quotes them too. Everything is written to faq/curated.yaml and the whole knowledge
-    base is validated; on any problem the file is left as it was and the problems are
-    listed (exit 1). Run /reload in Telegram (or restart) for the running bot to use it.
+    quotes them too. Everything is written to the curated file (POLICYBOT_CURATED, default
+    curated.yaml next to the database) and the whole knowledge base is validated; on any
+    problem the file is left as it was and the problems are listed (exit 1). Run /reload
+    in Telegram (or restart) for the running bot to use it.
     """
     if bool(entry_id) == is_new:
         raise click.UsageError("give either --entry ENTRY_ID or --new")
@@ -209,18 +210,25 @@ def answer(
     settings = _settings()
     with _store(settings) as store:
         try:
-            outcome = answer_group(settings.root, store, group_id, entry_id=entry_id, new=new)
+            outcome = answer_group(
+                settings.root,
+                store,
+                group_id,
+                curated=settings.curated_path,
+                entry_id=entry_id,
+                new=new,
+            )
         except CurationError as error:
             _fail(error)
         waiting = waiting_notifications(store, outcome.group)
-    _report_answer(outcome, waiting)
+    _report_answer(outcome, waiting, settings.curated_path)
 
 
-def _report_answer(outcome: Outcome, waiting: int) -> None:
+def _report_answer(outcome: Outcome, waiting: int, curated: Path) -> None:
     group = outcome.group
     click.echo(f"{group.id}: {group.count} question(s) → {outcome.entry_id}")
     if outcome.added:
-        click.echo(f"  wrote {len(outcome.added)} phrasing(s) to faq/curated.yaml:")
+        click.echo(f"  wrote {len(outcome.added)} phrasing(s) to {curated}:")
         for text in outcome.added:
             click.echo(f"    + {text}")
     for text in outcome.skipped:

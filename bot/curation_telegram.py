@@ -142,7 +142,7 @@ async def reload_engine(bot_data: MutableMapping[str, Any], settings: Settings) 
     Returns the problems (empty on success); on any problem the old engine stays.
     """
     try:
-        engine = await asyncio.to_thread(Engine.load, settings.root)
+        engine = await asyncio.to_thread(Engine.load, settings.root, curated=settings.curated_path)
     except KnowledgeError as error:
         return list(error.problems)
     bot_data["engine"] = engine
@@ -159,7 +159,8 @@ def problems_text(problems: list[Problem]) -> str:
 async def reload_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, settings: Settings
 ) -> None:
-    """/reload: re-read intents/ and faq/ without a restart (curators, in private)."""
+    """/reload: re-read intents/, faq/ and the curated answers without a restart (curators,
+    in private)."""
     if not is_curator(settings, update):
         await _say(update, escape(REFUSAL))
         return
@@ -221,8 +222,15 @@ async def _attach(
     group_id: str,
     entry_id: str,
 ) -> str:
-    root = _settings(context, settings).root
-    outcome = await asyncio.to_thread(answer_group, root, store, group_id, entry_id=entry_id)
+    current = _settings(context, settings)
+    outcome = await asyncio.to_thread(
+        answer_group,
+        current.root,
+        store,
+        group_id,
+        curated=current.curated_path,
+        entry_id=entry_id,
+    )
     # The file was validated by loading it: that engine is the reload.
     context.bot_data["engine"] = outcome.engine
     entry = outcome.engine.kb.entries[outcome.entry_id]

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -63,6 +66,7 @@ def root(tmp_path: Path) -> Path:
     for tree in ("faq", "intents", "data"):
         shutil.copytree(ROOT / tree, project / tree, ignore=shutil.ignore_patterns("*.db*"))
     (project / "faq" / CURATED_FILE).unlink(missing_ok=True)
+    (project / "data" / CURATED_FILE).unlink(missing_ok=True)  # the answers of a local run
     return project
 
 
@@ -199,15 +203,100 @@ def test_answer_with_an_existing_entry(
     (group,) = listed(store)
     result = run("answer", group["id"], "--entry", TARGET)
     assert result.exit_code == 0, result.output
-    curated = settings.root / "faq" / CURATED_FILE
+    curated = settings.curated_path
     assert curated.read_text(encoding="utf-8").startswith("# Answers curators gave")
     assert yaml.safe_load(curated.read_text())["phrasings"][TARGET] == [BABY[0], BABY[1], BABY[3]]
-    fresh = Engine.load(settings.root)
+    fresh = Engine.load(settings.root, curated=curated)
     for text in BABY:
         answered = fresh.ask(text)
         assert (answered.outcome, answered.entry_id) == ("answer", TARGET), text
     assert listed(store) == []
     assert not list((settings.root / "faq").glob("generated-*.yaml.*"))
+
+
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*")}
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`policybot ARGS` as its own process, as `docker exec … policybot` runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        "POLICYBOT_ROOT": str(settings.root),
+        "POLICYBOT_DB": str(settings.db_path),
+        "POLICYBOT_CURATED": "",
+        **extra,
+    }
+
+
+def test_curated_answers_live_next_to_the_database_and_faq_is_only_read(
+    store: Store, settings: Settings
+) -> None:
+    """In Docker faq/ belongs to root and the bot's user cannot write it: curated answers
+    go to the data directory (next to the database), and every command reads them there."""
+    faq_before = _tree(settings.root / "faq")
+    for text in BABY:
+        ask(store, text)
+    (group,) = listed(store)
+    answered = _cli("missed", "answer", group["id"], "--entry", TARGET, env=_env(settings))
+    assert answered.returncode == 0, answered.stderr
+    assert _tree(settings.root / "faq") == faq_before
+    curated = settings.db_path.parent / CURATED_FILE
+    assert yaml.safe_load(curated.read_text())["phrasings"][TARGET] == [BABY[0], BABY[1], BABY[3]]
+    asked = _cli("ask", "--no-log", "--json", BABY[0], env=_env(settings))
+    assert json.loads(asked.stdout)["entry_id"] == TARGET, asked.stderr
+    # Elsewhere, when POLICYBOT_CURATED says so; `policybot check` validates it too.
+    moved = settings.root.parent / "state" / "answers.yaml"
+    moved.parent.mkdir()
+    moved.write_text("phrasings:\n  no-such-entry: [随便问问]\n", encoding="utf-8")
+    checked = _cli("check", env=_env(settings, POLICYBOT_CURATED=str(moved)))
+    assert checked.returncode == 1 and "no-such-entry" in checked.stderr
+
+
+def test_a_curated_file_that_cannot_be_written_is_one_clear_line(
+    store: Store, settings: Settings
+) -> None:
+    """`missed answer` where the curated file cannot be written (here its directory is a
+    file, which stops root too): exit 1, one line saying what to do, no traceback, and
+    the group is still open."""
+    for text in BABY:
+        ask(store, text)
+    (group,) = listed(store)
+    blocker = settings.root.parent / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    env = _env(settings, POLICYBOT_CURATED=str(blocker / CURATED_FILE))
+    failed = _cli("missed", "answer", group["id"], "--entry", TARGET, env=env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "Traceback" not in failed.stderr
+    first = failed.stderr.splitlines()[0]
+    assert first.startswith("error: cannot write") and "POLICYBOT_CURATED" in first, first
+    assert [g["id"] for g in listed(store)] == [group["id"]]
+
+
+def test_an_old_faq_curated_file_is_still_read_and_left_as_it_was(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    """A faq/curated.yaml from before keeps answering; new answers go to the new file."""
+    legacy = settings.root / "faq" / CURATED_FILE
+    legacy.write_text(f"phrasings:\n  {TARGET}: [{WORK[0]}]\n", encoding="utf-8")
+    before = legacy.read_bytes()
+    assert base_engine.ask(WORK[0]).entry_id != TARGET
+    for text in BABY:
+        ask(store, text)
+    (group,) = listed(store)
+    assert run("answer", group["id"], "--entry", TARGET).exit_code == 0
+    assert legacy.read_bytes() == before
+    fresh = Engine.load(settings.root, curated=settings.curated_path)
+    assert fresh.ask(WORK[0]).entry_id == TARGET and fresh.ask(BABY[0]).entry_id == TARGET
 
 
 def test_answer_with_a_new_entry_must_quote_the_report(
@@ -217,7 +306,7 @@ def test_answer_with_a_new_entry_must_quote_the_report(
     for text in WORK:
         ask(store, text)
     (group,) = listed(store)
-    curated = settings.root / "faq" / CURATED_FILE
+    curated = settings.curated_path
     curated.write_text("# kept as it was\nphrasings: {}\n", encoding="utf-8")
     before = curated.read_text(encoding="utf-8")
     source = f"{quote_of.report}:{quote_of.section}"
@@ -236,7 +325,7 @@ def test_answer_with_a_new_entry_must_quote_the_report(
         "--answer", quote, "--source", source, "--id", "curated-work-childcare",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    fresh = Engine.load(settings.root)
+    fresh = Engine.load(settings.root, curated=curated)
     assert fresh.kb.entries["curated-work-childcare"].answer == quote
     for text in WORK:
         assert fresh.ask(text).entry_id == "curated-work-childcare", text
@@ -457,6 +546,7 @@ async def test_notification_for_a_new_entry_waits_for_reload(
         settings.root,
         store,
         group.id,
+        curated=settings.curated_path,
         new=tg_new_entry(quote_of.answer.split("。")[1], quote_of.report, quote_of.section),
     )
     bot = FakeBot()
@@ -511,7 +601,7 @@ async def test_ignore_button(store: Store, settings: Settings, base_engine: Engi
     await button_handler(settings)(tap, context(settings, store, base_engine))
     assert "已忽略" in tap.callback_query.edits[0]
     assert missed_groups(store) == []
-    assert not (settings.root / "faq" / CURATED_FILE).exists()
+    assert not settings.curated_path.exists()
 
 
 @pytest.mark.parametrize(

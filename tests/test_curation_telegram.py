@@ -5,6 +5,7 @@ real Store (SQLite in tmp_path) and a copy of the knowledge files.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from fake_bot_api import CURATOR_ID, Call, FakeBotApi
 from bot.config import Settings
 from bot.curation import missed_groups
 from bot.storage import Store
+from bot.telegram_bot import SORRY
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = CURATOR_ID, 2002
@@ -75,8 +77,61 @@ async def test_missed_question_to_curator_answer_to_notification(
     assert "现在有答案了" in told.text and answer[:20] in told.text
     assert missed_groups(store) == []
 
+    # The answer was written next to the database; faq/ is only read.
+    assert entry_id in settings.curated_path.read_text(encoding="utf-8")
+    assert settings.curated_path.parent == settings.db_path.parent
+    assert not (settings.root / "faq" / "curated.yaml").exists()
+
     # 5. The same question is now answered, by the engine the curator's tap swapped in.
     again = await say(fake_api, QUESTION, RESIDENT)
     assert answer[:20] in again.text
     assert len([c for c in fake_api.sent(RESIDENT) if "现在有答案了" in c.text]) == 1
     assert store.pending_notifications() == []
+
+
+@pytest.fixture
+async def bot_that_cannot_write(curator_settings: Settings, tmp_path: Path) -> Any:
+    """The curator bot with a curated file that cannot be written: its directory is a
+    file (which stops root too, unlike a read-only mode)."""
+    from fake_bot_api import running
+
+    from bot.curation_telegram import curator_handlers
+    from bot.engine import Engine
+    from bot.telegram_bot import build_application
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    settings = replace(curator_settings, curated=blocker / "curated.yaml")
+    store = Store(settings.db_path).open()
+    application = build_application(
+        settings, Engine.load(settings.root), store, extra_handlers=curator_handlers(settings)
+    )
+    async with running(application):
+        yield application
+
+
+async def test_a_tap_that_cannot_write_says_why_once(
+    bot_that_cannot_write: Any, fake_api: FakeBotApi
+) -> None:
+    """ "→ entry" when the curated file cannot be written: the tap is answered once, the
+    curator reads what failed and what to do, no apology, and the group stays open."""
+    bot = bot_that_cannot_write
+    store: Store = bot.bot_data["store"]
+    engine = bot.bot_data["engine"]
+    await say(fake_api, QUESTION, RESIDENT)
+    assert store.flush()
+    mark = fake_api.mark()
+    fake_api.message("/missed", user_id=CURATOR)
+    group = await fake_api.wait_for(
+        "sendMessage", lambda c: any(d.startswith("m:a:") for _, d in c.buttons), after=mark
+    )
+    attach = next(data for _, data in group.buttons if data.startswith("m:a:"))
+    mark = fake_api.mark()
+    fake_api.tap(attach, fake_api.bot_message(group), user_id=CURATOR)
+    said = await fake_api.wait_for("sendMessage", after=mark)
+    await say(fake_api, "谢谢", CURATOR)  # the curator's chat is handled in order
+    assert said.text.startswith("未能处理") and "POLICYBOT_CURATED" in said.text, said.text
+    assert len(fake_api.requests("answerCallbackQuery")) == 1
+    assert SORRY not in [c.text for c in fake_api.sent(CURATOR)]
+    assert bot.bot_data["engine"] is engine
+    assert len(missed_groups(store)) == 1

@@ -34,7 +34,6 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.config import Settings
-from bot.curation import CURATED_FILE
 from bot.curation_telegram import PRIVATE_ONLY, REFUSAL, curator_handlers
 from bot.engine import Engine
 from bot.privacy import BANK_CARD, ID_CARD, LANDLINE, PHONE
@@ -137,7 +136,7 @@ async def test_a_real_curator_button_tapped_by_a_resident_changes_nothing(
             answer = await tap(fake_api, data, listing, user)
             assert answer.params["text"] == REFUSAL and answer.params["show_alert"] is True
     assert resolved_groups(store.path) == []
-    assert not (settings.root / "faq" / CURATED_FILE).exists()
+    assert not settings.curated_path.exists()
     assert bot.bot_data["engine"] is engine
     assert not fake_api.requests("editMessageText")
     # The curator's own tap works.
@@ -190,7 +189,7 @@ async def test_curator_buttons_in_a_group_change_nothing(
         answer = await fake_api.wait_for("answerCallbackQuery", after=mark)
         assert answer.params["text"] == PRIVATE_ONLY and answer.params["show_alert"] is True
     assert resolved_groups(store.path) == []
-    assert not (settings.root / "faq" / CURATED_FILE).exists()
+    assert not settings.curated_path.exists()
     assert bot.bot_data["engine"] is engine
     assert not fake_api.requests("editMessageText")
 
