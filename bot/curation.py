@@ -37,9 +37,10 @@ from rapidfuzz import fuzz, process
 
 from bot.engine import Engine
 from bot.knowledge import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.matching import CLARIFY_P
 from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE
 from bot.storage import Store, iso
-from bot.textnorm import content
+from bot.textnorm import content, fold
 
 try:
     import fcntl
@@ -96,6 +97,13 @@ SCAFFOLDING = (
     "去",
 )
 _SCAFFOLDING = re.compile("|".join(sorted(SCAFFOLDING, key=len, reverse=True)))
+# An entry fits a group when the engine would at least offer it for one of the group's
+# wordings (the probability at which it offers candidates, bot.matching.CLARIFY_P).
+# Below that they share little, and the curator is asked before the group is attached to
+# it: "公积金怎么提取" attached to 一园一策 would answer with 一园一策 from then on.
+# Most missed groups are below it (that is why they were missed): the question is there
+# so that a person reads the answer, not to judge for them.
+FITS_AT = CLARIFY_P
 MAX_EXAMPLES = 3
 MAX_NEAREST = 3
 RANKED_TEXTS = 5  # distinct questions of a group ranked for its nearest entries
@@ -262,6 +270,20 @@ def nearest_entries(engine: Engine, group: MissedGroup) -> list[Nearest]:
             best[scored.id] = max(best.get(scored.id, 0.0), scored.score)
     ranked = sorted(best, key=lambda entry_id: (-best[entry_id], entry_id))[:MAX_NEAREST]
     return [Nearest(i, engine.kb.entries[i].question, best[i]) for i in ranked]
+
+
+def fit(engine: Engine, group: MissedGroup, entry_id: str) -> float:
+    """How well an entry fits a group: the engine's calibrated probability (bot.scoring)
+    that answering one of the group's most asked wordings with it is right, at best; 0 for
+    a wording the entry is not even a candidate for."""
+    best = 0.0
+    for text in group.texts[:RANKED_TEXTS]:
+        folded = fold(text)
+        street = engine.matcher.street_of(folded)
+        for candidate in engine.matcher.assess(text, folded, street):
+            if candidate.id == entry_id:
+                best = max(best, candidate.probability)
+    return best
 
 
 def resolved_group_ids(db: sqlite_utils.Database) -> set[str]:

@@ -13,6 +13,7 @@ import click
 
 from bot.config import ConfigError, Settings
 from bot.curation import (
+    FITS_AT,
     CurationError,
     MissedGroup,
     NewEntry,
@@ -20,6 +21,7 @@ from bot.curation import (
     answer_group,
     export_csv,
     find_group,
+    fit,
     ignore_group,
     missed_groups,
     nearest_entries,
@@ -162,6 +164,13 @@ def show(group_id: str, as_json: bool) -> None:
 @click.option(
     "--keyword", "keywords", multiple=True, help="--new: a distinctive word (repeatable)."
 )
+@click.option(
+    "--yes",
+    "-y",
+    "assume_yes",
+    is_flag=True,
+    help="--entry: attach without asking, even to an entry the group shares little with.",
+)
 def answer(
     group_id: str,
     entry_id: str | None,
@@ -172,9 +181,14 @@ def answer(
     street: str | None,
     new_id: str | None,
     keywords: tuple[str, ...],
+    assume_yes: bool,
 ) -> None:
     """Answer GROUP: with --entry, its questions become phrasings of that entry; with
     --new, they become a new entry.
+
+    --entry first prints the entry's answer and how well it fits the group (the engine's
+    probability of answering the group's questions right with it); when they share
+    little, it asks before attaching (--yes: attach anyway).
 
     A new entry's --answer must be a verbatim quote of the report section given by
     --source (see faq/README.md): the bot only ever quotes the reports, so a curator
@@ -209,6 +223,9 @@ def answer(
         )
     settings = _settings()
     with _store(settings) as store:
+        if entry_id and not _entry_confirmed(settings, store, group_id, entry_id, assume_yes):
+            click.echo("error: nothing attached: answer y at the prompt, or pass --yes", err=True)
+            sys.exit(1)
         try:
             outcome = answer_group(
                 settings.root,
@@ -222,6 +239,40 @@ def answer(
             _fail(error)
         waiting = waiting_notifications(store, outcome.group)
     _report_answer(outcome, waiting, settings.curated_path)
+
+
+def _entry_confirmed(
+    settings: Settings, store: Store, group_id: str, entry_id: str, assume_yes: bool
+) -> bool:
+    """Print the entry's answer and how well it fits the group; ask if they share little."""
+    engine = _engine(settings)
+    try:
+        group = find_group(store, group_id)
+    except CurationError as error:
+        _fail(error)
+    entry = engine.kb.entries.get(entry_id)
+    if entry is None:
+        _fail(CurationError(f"no entry {entry_id!r}"))
+    probability = fit(engine, group, entry_id)
+    click.echo(f"{entry_id}: {entry.question}")
+    click.echo(f"  answer: {entry.answer}")
+    click.echo(
+        f"  fit: the engine answers the group's questions right with it at p={probability:.2f}"
+        " at best"
+    )
+    if probability >= FITS_AT:
+        return True
+    click.echo(
+        f"  they share little (below p={FITS_AT:.2f}): every question of {group.id} "
+        "would get the answer above"
+    )
+    if assume_yes:
+        return True
+    try:
+        return click.confirm(f"Attach {group.id} to {entry_id} anyway?", default=False)
+    except click.Abort:  # nobody to answer (no terminal, stdin closed)
+        click.echo()
+        return False
 
 
 def _report_answer(outcome: Outcome, waiting: int, curated: Path) -> None:

@@ -40,6 +40,7 @@ from bot.textnorm import content
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = 1001, 2002
 TARGET = "ps-childcare-centre"
+ONE_PARK = "gh-p-one-park-one-policy"  # 工业园区“一园一策”: what 公积金 was attached to
 # Worded so that the knowledge base as shipped does not find them (小不点 is in no entry).
 BABY = [
     "白天谁来管我家小不点",
@@ -201,7 +202,8 @@ def test_answer_with_an_existing_entry(
     for text in BABY:
         ask(store, text)
     (group,) = listed(store)
-    result = run("answer", group["id"], "--entry", TARGET)
+    # The engine does not even consider TARGET for these wordings: confirmed with --yes.
+    result = run("answer", group["id"], "--entry", TARGET, "--yes")
     assert result.exit_code == 0, result.output
     curated = settings.curated_path
     assert curated.read_text(encoding="utf-8").startswith("# Answers curators gave")
@@ -247,7 +249,7 @@ def test_curated_answers_live_next_to_the_database_and_faq_is_only_read(
     for text in BABY:
         ask(store, text)
     (group,) = listed(store)
-    answered = _cli("missed", "answer", group["id"], "--entry", TARGET, env=_env(settings))
+    answered = _cli("missed", "answer", group["id"], "--entry", TARGET, "--yes", env=_env(settings))
     assert answered.returncode == 0, answered.stderr
     assert _tree(settings.root / "faq") == faq_before
     curated = settings.db_path.parent / CURATED_FILE
@@ -274,7 +276,7 @@ def test_a_curated_file_that_cannot_be_written_is_one_clear_line(
     blocker = settings.root.parent / "not-a-directory"
     blocker.write_text("", encoding="utf-8")
     env = _env(settings, POLICYBOT_CURATED=str(blocker / CURATED_FILE))
-    failed = _cli("missed", "answer", group["id"], "--entry", TARGET, env=env)
+    failed = _cli("missed", "answer", group["id"], "--entry", TARGET, "--yes", env=env)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Traceback" not in failed.stderr
     first = failed.stderr.splitlines()[0]
@@ -293,10 +295,48 @@ def test_an_old_faq_curated_file_is_still_read_and_left_as_it_was(
     for text in BABY:
         ask(store, text)
     (group,) = listed(store)
-    assert run("answer", group["id"], "--entry", TARGET).exit_code == 0
+    assert run("answer", group["id"], "--entry", TARGET, "--yes").exit_code == 0
     assert legacy.read_bytes() == before
     fresh = Engine.load(settings.root, curated=settings.curated_path)
     assert fresh.ask(WORK[0]).entry_id == TARGET and fresh.ask(BABY[0]).entry_id == TARGET
+
+
+def test_an_unrelated_entry_is_shown_and_attached_only_once_confirmed(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    """公积金 (which no report covers) to 一园一策: the entry's answer is printed, and
+    nothing is attached without a yes (--yes or at the prompt)."""
+    for text in [*FUND, "今天天气怎么样"]:
+        ask(store, text)
+    fund, weather = (g["id"] for g in listed(store))
+    answer_of = base_engine.kb.entries[ONE_PARK].answer
+    for stdin in ("", "n\n"):  # no one to answer, or a no
+        refused = CliRunner().invoke(missed, ["answer", fund, "--entry", ONE_PARK], input=stdin)
+        assert refused.exit_code == 1, refused.output
+        assert answer_of in refused.stdout and "share little" in refused.stdout
+        assert "nothing attached" in refused.stderr
+        assert [g["id"] for g in listed(store)] == [fund, weather]
+        assert not settings.curated_path.exists()
+    accepted = CliRunner().invoke(missed, ["answer", fund, "--entry", ONE_PARK], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert answer_of in accepted.stdout
+    forced = run("answer", weather, "--entry", ONE_PARK, "--yes")
+    assert forced.exit_code == 0, forced.output
+    assert answer_of in forced.stdout
+    assert listed(store) == []
+
+
+def test_a_fitting_entry_is_shown_and_attached_without_a_question(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    """A question the engine itself finds the entry for (a resident tapped 都不是 on it)."""
+    asked = ask(store, "孩子没地方托管", outcome="answer")
+    store.log_vote(question_id=asked, user_id=RESIDENT, entry_id=None, vote="none")
+    (group,) = listed(store)
+    result = CliRunner().invoke(missed, ["answer", group["id"], "--entry", TARGET], input="")
+    assert result.exit_code == 0, result.output
+    assert base_engine.kb.entries[TARGET].answer in result.stdout
+    assert "share little" not in result.stdout and listed(store) == []
 
 
 def test_answer_with_a_new_entry_must_quote_the_report(
@@ -513,7 +553,14 @@ async def test_button_answers_the_group_and_notifies_each_asker_once(
     await on_button(tampered, ctx)
     assert tampered.callback_query.answers[0][0] == "这个按钮无效。"
 
-    tap = update(CURATOR, f"m:a:{group.id}:{TARGET}")
+    preview = update(CURATOR, f"m:a:{group.id}:{TARGET}")
+    await on_button(preview, ctx)
+    ((text, kwargs),) = preview.effective_message.replies
+    assert engine.kb.entries[TARGET].answer in text and missed_groups(store)
+    confirm = kwargs["reply_markup"].inline_keyboard[0][0].callback_data
+    assert confirm == f"m:c:{group.id}:{TARGET}"
+
+    tap = update(CURATOR, confirm)
     await on_button(tap, ctx)
     assert "已归入" in tap.callback_query.edits[0]
     assert ctx.bot_data["engine"] is not engine  # the validated knowledge is live

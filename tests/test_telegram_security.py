@@ -130,8 +130,9 @@ async def test_a_real_curator_button_tapped_by_a_resident_changes_nothing(
     listing = await missed_listing(fake_api, store)
     attach = next(d for _, d in listing.buttons if d.startswith("m:a:"))
     ignore = next(d for _, d in listing.buttons if d.startswith("m:i:"))
+    confirm = attach.replace("m:a:", "m:c:", 1)  # what the curator's preview carries
     engine = bot.bot_data["engine"]
-    for data in (attach, ignore):
+    for data in (attach, confirm, ignore):
         for user in (RESIDENT, OTHER):
             answer = await tap(fake_api, data, listing, user)
             assert answer.params["text"] == REFUSAL and answer.params["show_alert"] is True
@@ -139,9 +140,12 @@ async def test_a_real_curator_button_tapped_by_a_resident_changes_nothing(
     assert not settings.curated_path.exists()
     assert bot.bot_data["engine"] is engine
     assert not fake_api.requests("editMessageText")
-    # The curator's own tap works.
+    # The curator's own taps work: the preview of the entry's answer, then the attach.
     mark = fake_api.mark()
     fake_api.tap(attach, fake_api.bot_message(listing), user_id=CURATOR)
+    preview = await fake_api.wait_for("sendMessage", after=mark)
+    assert preview.data_for("归入") == confirm
+    fake_api.tap(confirm, fake_api.bot_message(preview), user_id=CURATOR)
     await fake_api.wait_for("editMessageText", after=mark)
     assert [status for _, status in resolved_groups(store.path)] == ["answered"]
 
