@@ -60,10 +60,13 @@ def load_engine(
     generated_only: bool = False,
     model: str | None = None,
     disabled: tuple[str, ...] = (),
+    curated: Path | None = None,
 ) -> Engine:
     """The engine, or a clean exit listing every problem in the knowledge files."""
     try:
-        return Engine.load(root, generated_only=generated_only, model=model, disabled=disabled)
+        return Engine.load(
+            root, generated_only=generated_only, model=model, disabled=disabled, curated=curated
+        )
     except KnowledgeError as error:
         _exit_with_problems(error)
 
@@ -131,10 +134,12 @@ def build(root: Path | None, model: str | None) -> None:
 @main.command()
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None)
 def check(root: Path | None) -> None:
-    """Validate every file in faq/ and intents/; exit 1 listing each problem."""
+    """Validate every file in faq/ and intents/, and the curators' answers (without --root:
+    POLICYBOT_CURATED, default next to the database); exit 1 listing each problem."""
+    curated = [] if root else [settings_or_exit().curated_path]
     root = root or settings_or_exit().root
     try:
-        kb = load_knowledge(root)
+        kb = load_knowledge(root, curated)
         load_calibration(root, configured_model())
     except KnowledgeError as error:
         for problem in error.problems:
@@ -171,7 +176,7 @@ def ask(
 ) -> None:
     """Answer QUESTION once; with "-" read one question a line from standard input."""
     settings = settings_or_exit()
-    engine = load_engine(settings.root, generated_only, model)
+    engine = load_engine(settings.root, generated_only, model, curated=settings.curated_path)
     if question == "-":
         tolerant_stdin()
     questions = sys.stdin if question == "-" else [question]
@@ -195,7 +200,7 @@ def chat(no_log: bool) -> None:
     """Chat in the terminal. Type a question; /quit or Ctrl-D ends."""
     tolerant_stdin()
     settings = settings_or_exit()
-    engine = load_engine(settings.root)
+    engine = load_engine(settings.root, curated=settings.curated_path)
     click.echo(
         "坪山街道 · 观湖街道 政策问答(终端模式)。输入问题后回车;输入 /quit 或按 Ctrl-D 退出。"
     )
@@ -246,7 +251,7 @@ def run() -> None:
     settings = settings_or_exit()
     if not settings.token:
         raise ConfigurationProblem("TELEGRAM_BOT_TOKEN is not set.")
-    engine = load_engine(settings.root)
+    engine = load_engine(settings.root, curated=settings.curated_path)
     sys.exit(
         run_bot(
             settings,

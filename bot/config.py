@@ -9,6 +9,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+CURATED_NAME = "curated.yaml"
 
 # Exit statuses of every command. A service manager restarts on EXIT_UNAVAILABLE but not
 # on EXIT_CONFIG (deploy/policybot.service, deploy/entrypoint.sh).
@@ -34,6 +35,16 @@ class Settings:
     retention_days: int | None = None
     log_level: str = "INFO"
     user_key_secret: str | None = field(default=None, repr=False)
+    curated: Path | None = None  # POLICYBOT_CURATED; see curated_path
+
+    @property
+    def curated_path(self) -> Path:
+        """Where curators' answers are kept: POLICYBOT_CURATED, else next to the database.
+
+        On the data volume, not in faq/: a container's faq/ belongs to root and is not the
+        bot's to write, and the volume is what survives a new container.
+        """
+        return self.curated or self.db_path.parent / CURATED_NAME
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +78,7 @@ class Settings:
             retention_days=int(retention) if retention else None,
             log_level=(env.get("POLICYBOT_LOG_LEVEL") or "INFO").upper(),
             user_key_secret=(env.get("POLICYBOT_USER_KEY_SECRET") or "").strip() or None,
+            curated=Path(curated) if (curated := env.get("POLICYBOT_CURATED")) else None,
         )
 
 

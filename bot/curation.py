@@ -8,9 +8,12 @@ asked: each joins the first group holding a similar question, or starts a new gr
 that order a question's group never changes when later questions arrive, so a group's id
 (made from its first question's id) stays the same from one listing to the next.
 
-Answering a group writes one curated file, faq/curated.yaml, validates the whole knowledge
-base, and puts the previous file back if anything is wrong. The group is then marked in
-the database: it leaves the list, and the residents who asked to be told get the answer.
+Answering a group writes one curated file (``Settings.curated_path``: POLICYBOT_CURATED,
+default curated.yaml next to the database, on the data volume), validates the whole
+knowledge base with it, and puts the previous file back if anything is wrong. A
+faq/curated.yaml from earlier releases is still read, as any file in faq/, never written.
+The group is then marked in the database: it leaves the list, and the residents who asked
+to be told get the answer.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,9 +37,10 @@ from rapidfuzz import fuzz, process
 
 from bot.engine import Engine
 from bot.knowledge import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.matching import CLARIFY_P
 from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE
 from bot.storage import Store, iso
-from bot.textnorm import content
+from bot.textnorm import content, fold
 
 try:
     import fcntl
@@ -93,6 +97,13 @@ SCAFFOLDING = (
     "去",
 )
 _SCAFFOLDING = re.compile("|".join(sorted(SCAFFOLDING, key=len, reverse=True)))
+# An entry fits a group when the engine would at least offer it for one of the group's
+# wordings (the probability at which it offers candidates, bot.matching.CLARIFY_P).
+# Below that they share little, and the curator is asked before the group is attached to
+# it: "公积金怎么提取" attached to 一园一策 would answer with 一园一策 from then on.
+# Most missed groups are below it (that is why they were missed): the question is there
+# so that a person reads the answer, not to judge for them.
+FITS_AT = CLARIFY_P
 MAX_EXAMPLES = 3
 MAX_NEAREST = 3
 RANKED_TEXTS = 5  # distinct questions of a group ranked for its nearest entries
@@ -261,6 +272,20 @@ def nearest_entries(engine: Engine, group: MissedGroup) -> list[Nearest]:
     return [Nearest(i, engine.kb.entries[i].question, best[i]) for i in ranked]
 
 
+def fit(engine: Engine, group: MissedGroup, entry_id: str) -> float:
+    """How well an entry fits a group: the engine's calibrated probability (bot.scoring)
+    that answering one of the group's most asked wordings with it is right, at best; 0 for
+    a wording the entry is not even a candidate for."""
+    best = 0.0
+    for text in group.texts[:RANKED_TEXTS]:
+        folded = fold(text)
+        street = engine.matcher.street_of(folded)
+        for candidate in engine.matcher.assess(text, folded, street):
+            if candidate.id == entry_id:
+                best = max(best, candidate.probability)
+    return best
+
+
 def resolved_group_ids(db: sqlite_utils.Database) -> set[str]:
     return {row["id"] for row in db.query("SELECT id FROM missed_groups")}
 
@@ -343,6 +368,8 @@ def read_curated(path: Path) -> dict[str, Any]:
         return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise CurationError(f"cannot read {path} ({_reason(error)}){WHAT_TO_DO}") from error
     except yaml.YAMLError as error:
         raise CurationError(f"{path.name} is not valid YAML; fix it by hand: {error}") from error
     if not isinstance(data, dict):
@@ -426,7 +453,7 @@ def _write_validated(root: Path, path: Path, text: str) -> KnowledgeBase:
     previous = path.read_text(encoding="utf-8") if path.exists() else None
     _replace(path, text)
     try:
-        return load_knowledge(root)
+        return load_knowledge(root, [path])
     except KnowledgeError as error:
         if previous is None:
             path.unlink()
@@ -441,12 +468,23 @@ def _write_validated(root: Path, path: Path, text: str) -> KnowledgeBase:
 def _replace(path: Path, text: str) -> None:
     """Write whole or not at all: a /reload reading the file meanwhile sees old or new."""
     partial = path.with_name(f".{path.name}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        with suppress(OSError):  # what a full disk left behind
+            partial.unlink(missing_ok=True)
+        raise
 
 
-def curated_path(root: Path) -> Path:
-    return root / "faq" / CURATED_FILE
+WHAT_TO_DO = (
+    ": set POLICYBOT_CURATED to a file in a directory the bot's user can write"
+    " (default: curated.yaml next to the database), or make that directory writable"
+)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
 
 
 def answer_group(
@@ -454,30 +492,37 @@ def answer_group(
     store: Store,
     group_id: str,
     *,
+    curated: Path,
     entry_id: str | None = None,
     new: NewEntry | None = None,
 ) -> Outcome:
-    """Attach a group to an existing entry, or to a new one; validate; mark it answered.
+    """Attach a group to an existing entry, or to a new one, in the file ``curated``;
+    validate; mark the group answered.
 
-    Raises CurationError (with the loader's problems) and leaves faq/ untouched if the
-    result does not validate.
+    Raises CurationError, and leaves the file as it was, if the result does not validate
+    or the file cannot be written (a message saying what to do, never an OSError).
     """
     if (entry_id is None) == (new is None):
         raise CurationError("give either an existing entry or a new one")
-    with _curated_lock(root):
-        return _answer_locked(root, store, group_id, entry_id, new)
+    try:
+        if not curated.parent.exists():
+            curated.parent.mkdir(parents=True)
+        with _curated_lock(curated.parent):
+            return _answer_locked(root, store, group_id, entry_id, new, curated)
+    except OSError as error:
+        raise CurationError(f"cannot write {curated} ({_reason(error)}){WHAT_TO_DO}") from error
 
 
 @contextmanager
-def _curated_lock(root: Path) -> Iterator[None]:
-    """Serialise writers of faq/curated.yaml: the bot's buttons and the command line.
+def _curated_lock(directory: Path) -> Iterator[None]:
+    """Serialise writers of the curated file: the bot's buttons and the command line.
 
-    The lock is taken on the faq/ directory itself, so no lock file is left in the tree.
+    The lock is taken on the file's directory itself, so no lock file is left there.
     """
     if fcntl is None:
         yield
         return
-    descriptor = os.open(root / "faq", os.O_RDONLY)
+    descriptor = os.open(directory, os.O_RDONLY)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -486,14 +531,18 @@ def _curated_lock(root: Path) -> Iterator[None]:
 
 
 def _answer_locked(
-    root: Path, store: Store, group_id: str, entry_id: str | None, new: NewEntry | None
+    root: Path,
+    store: Store,
+    group_id: str,
+    entry_id: str | None,
+    new: NewEntry | None,
+    path: Path,
 ) -> Outcome:
     try:
-        kb = load_knowledge(root)
+        kb = load_knowledge(root, [path])
     except KnowledgeError as error:
         raise CurationError("the knowledge base does not load as it is", error.problems) from error
     group = find_group(store, group_id)
-    path = curated_path(root)
     data = read_curated(path)
     if new is None:
         assert entry_id is not None
@@ -526,7 +575,12 @@ def _answer_locked(
 def ignore_group(store: Store, group_id: str) -> MissedGroup:
     """Hide a group for good (out of scope, abuse, nothing in the reports)."""
     group = find_group(store, group_id)
-    store.resolve_group(group.id, "ignored", None, [q.id for q in group.questions])
+    try:
+        store.resolve_group(group.id, "ignored", None, [q.id for q in group.questions])
+    except (sqlite3.DatabaseError, OSError) as error:
+        raise CurationError(
+            f"the database could not record that {group.id} is ignored ({error})"
+        ) from error
     return group
 
 

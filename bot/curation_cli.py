@@ -14,6 +14,7 @@ import click
 from bot.cli_common import ConfigurationProblem, settings_or_exit
 from bot.config import Settings
 from bot.curation import (
+    FITS_AT,
     CurationError,
     MissedGroup,
     NewEntry,
@@ -21,6 +22,7 @@ from bot.curation import (
     answer_group,
     export_csv,
     find_group,
+    fit,
     ignore_group,
     missed_groups,
     nearest_entries,
@@ -56,7 +58,7 @@ def _store(settings: Settings) -> Iterator[Store]:
 
 def _engine(settings: Settings) -> Engine:
     try:
-        return Engine.load(settings.root)
+        return Engine.load(settings.root, curated=settings.curated_path)
     except KnowledgeError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -168,6 +170,13 @@ def show(group_id: str, as_json: bool) -> None:
 @click.option(
     "--keyword", "keywords", multiple=True, help="--new: a distinctive word (repeatable)."
 )
+@click.option(
+    "--yes",
+    "-y",
+    "assume_yes",
+    is_flag=True,
+    help="--entry: attach without asking, even to an entry the group shares little with.",
+)
 def answer(
     group_id: str,
     entry_id: str | None,
@@ -178,15 +187,21 @@ def answer(
     street: str | None,
     new_id: str | None,
     keywords: tuple[str, ...],
+    assume_yes: bool,
 ) -> None:
     """Answer GROUP: with --entry, its questions become phrasings of that entry; with
     --new, they become a new entry.
 
+    --entry first prints the entry's answer and how well it fits the group (the engine's
+    probability of answering the group's questions right with it); when they share
+    little, it asks before attaching (--yes: attach anyway).
+
     A new entry's --answer must be a verbatim quote of the report section given by
     --source (see faq/README.md): the bot only ever quotes the reports, so a curator
-    quotes them too. Everything is written to faq/curated.yaml and the whole knowledge
-    base is validated; on any problem the file is left as it was and the problems are
-    listed (exit 1). Run /reload in Telegram (or restart) for the running bot to use it.
+    quotes them too. Everything is written to the curated file (POLICYBOT_CURATED, default
+    curated.yaml next to the database) and the whole knowledge base is validated; on any
+    problem the file is left as it was and the problems are listed (exit 1). Run /reload
+    in Telegram (or restart) for the running bot to use it.
     """
     if bool(entry_id) == is_new:
         raise click.UsageError("give either --entry ENTRY_ID or --new")
@@ -214,19 +229,63 @@ def answer(
         )
     settings = settings_or_exit()
     with _store(settings) as store:
+        if entry_id and not _entry_confirmed(settings, store, group_id, entry_id, assume_yes):
+            click.echo("error: nothing attached: answer y at the prompt, or pass --yes", err=True)
+            sys.exit(1)
         try:
-            outcome = answer_group(settings.root, store, group_id, entry_id=entry_id, new=new)
+            outcome = answer_group(
+                settings.root,
+                store,
+                group_id,
+                curated=settings.curated_path,
+                entry_id=entry_id,
+                new=new,
+            )
         except CurationError as error:
             _fail(error)
         waiting = waiting_notifications(store, outcome.group)
-    _report_answer(outcome, waiting)
+    _report_answer(outcome, waiting, settings.curated_path)
 
 
-def _report_answer(outcome: Outcome, waiting: int) -> None:
+def _entry_confirmed(
+    settings: Settings, store: Store, group_id: str, entry_id: str, assume_yes: bool
+) -> bool:
+    """Print the entry's answer and how well it fits the group; ask if they share little."""
+    engine = _engine(settings)
+    try:
+        group = find_group(store, group_id)
+    except CurationError as error:
+        _fail(error)
+    entry = engine.kb.entries.get(entry_id)
+    if entry is None:
+        _fail(CurationError(f"no entry {entry_id!r}"))
+    probability = fit(engine, group, entry_id)
+    click.echo(f"{entry_id}: {entry.question}")
+    click.echo(f"  answer: {entry.answer}")
+    click.echo(
+        f"  fit: the engine answers the group's questions right with it at p={probability:.2f}"
+        " at best"
+    )
+    if probability >= FITS_AT:
+        return True
+    click.echo(
+        f"  they share little (below p={FITS_AT:.2f}): every question of {group.id} "
+        "would get the answer above"
+    )
+    if assume_yes:
+        return True
+    try:
+        return click.confirm(f"Attach {group.id} to {entry_id} anyway?", default=False)
+    except click.Abort:  # nobody to answer (no terminal, stdin closed)
+        click.echo()
+        return False
+
+
+def _report_answer(outcome: Outcome, waiting: int, curated: Path) -> None:
     group = outcome.group
     click.echo(f"{group.id}: {group.count} question(s) → {outcome.entry_id}")
     if outcome.added:
-        click.echo(f"  wrote {len(outcome.added)} phrasing(s) to faq/curated.yaml:")
+        click.echo(f"  wrote {len(outcome.added)} phrasing(s) to {curated}:")
         for text in outcome.added:
             click.echo(f"    + {text}")
     for text in outcome.skipped:

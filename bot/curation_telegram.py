@@ -6,7 +6,9 @@ schedule ``notify_job`` with ``application.job_queue.run_repeating``. The handle
 
 Callback data (at most 64 bytes, validated again when it comes back):
 
-    m:a:<group>:<entry_id>    attach the missed group to an entry
+    m:a:<group>:<entry_id>    show the entry's answer, and how well it fits the group
+    m:c:<group>:<entry_id>    attach the group to the entry (from that preview)
+    m:x:<group>               do not attach (from that preview)
     m:i:<group>               ignore the group
 
 Database reads, curated-file writes and knowledge reloads run in threads: the event loop
@@ -23,12 +25,21 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.config import Settings
-from bot.curation import CurationError, MissedGroup, answer_group, ignore_group, missed_groups
+from bot.curation import (
+    FITS_AT,
+    CurationError,
+    MissedGroup,
+    answer_group,
+    find_group,
+    fit,
+    ignore_group,
+    missed_groups,
+)
 from bot.engine import Engine
 from bot.knowledge import KnowledgeError, Problem
 from bot.replies import TELEGRAM_LIMIT, render_html, split_message
@@ -40,17 +51,28 @@ TOP_GROUPS = 5
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback data
 LABEL_CHARS = 28
 REFUSAL = "抱歉,这个功能只供内容维护人员使用。"
+PRIVATE_ONLY = "这个功能只能在与我的私聊中使用。"
 NO_STORE = "没有启用问题记录(数据库未打开),无法列出未答问题。"
 NOTHING_MISSED = "目前没有待处理的未答问题。"
+NOT_ATTACHED = "已取消,未归入。"
 CALLBACK = re.compile(
-    r"^m:(?:a:(?P<group>g[0-9a-f]{6,12}):(?P<entry>[a-z0-9][a-z0-9-]{0,39})"
-    r"|i:(?P<ignored>g[0-9a-f]{6,12}))$"
+    r"^m:(?:(?P<step>[ac]):(?P<group>g[0-9a-f]{6,12}):(?P<entry>[a-z0-9][a-z0-9-]{0,39})"
+    r"|i:(?P<ignored>g[0-9a-f]{6,12})|x:(?P<cancelled>g[0-9a-f]{6,12}))$"
 )
 
 
 def is_curator(settings: Settings, update: Update) -> bool:
     user = update.effective_user
     return user is not None and user.id in settings.curators
+
+
+def in_private_chat(update: Update) -> bool:
+    """Whether the update comes from a private chat (for a button: the message's chat).
+
+    Curation shows residents' questions: only ever in the curator's own chat with the bot.
+    """
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
 
 
 def _settings(context: ContextTypes.DEFAULT_TYPE, fallback: Settings) -> Settings:
@@ -102,9 +124,12 @@ def group_text(group: MissedGroup) -> str:
 async def missed_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, settings: Settings
 ) -> None:
-    """/missed: the most asked open groups, each with its buttons (curators only)."""
+    """/missed: the most asked open groups, each with its buttons (curators, in private)."""
     if not is_curator(settings, update):
         await _say(update, escape(REFUSAL))
+        return
+    if not in_private_chat(update):
+        await _say(update, escape(PRIVATE_ONLY))
         return
     store: Store | None = context.bot_data.get("store")
     if store is None:
@@ -115,7 +140,11 @@ async def missed_command(
     if not groups:
         await _say(update, escape(NOTHING_MISSED))
         return
-    await _say(update, f"未答问题共 {len(groups)} 组,最常问的 {min(len(groups), TOP_GROUPS)} 组:")
+    shown = min(len(groups), TOP_GROUPS)
+    await _say(
+        update,
+        f"未答问题共 {len(groups)} 组,最常问的 {shown} 组(点“→”先看条目的回答,确认后才归入):",
+    )
     for group in groups[:TOP_GROUPS]:
         await _say(update, group_text(group), group_markup(group))
 
@@ -129,7 +158,7 @@ async def reload_engine(bot_data: MutableMapping[str, Any], settings: Settings) 
     Returns the problems (empty on success); on any problem the old engine stays.
     """
     try:
-        engine = await asyncio.to_thread(Engine.load, settings.root)
+        engine = await asyncio.to_thread(Engine.load, settings.root, curated=settings.curated_path)
     except KnowledgeError as error:
         return list(error.problems)
     bot_data["engine"] = engine
@@ -146,9 +175,13 @@ def problems_text(problems: list[Problem]) -> str:
 async def reload_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, settings: Settings
 ) -> None:
-    """/reload: re-read intents/ and faq/ without a restart (curators only)."""
+    """/reload: re-read intents/, faq/ and the curated answers without a restart (curators,
+    in private)."""
     if not is_curator(settings, update):
         await _say(update, escape(REFUSAL))
+        return
+    if not in_private_chat(update):
+        await _say(update, escape(PRIVATE_ONLY))
         return
     problems = await reload_engine(context.bot_data, _settings(context, settings))
     if problems:
@@ -176,12 +209,21 @@ async def curator_button(
     if not is_curator(settings, update):
         await query.answer(REFUSAL, show_alert=True)
         return
+    if not in_private_chat(update):
+        await query.answer(PRIVATE_ONLY, show_alert=True)
+        return
     store: Store | None = context.bot_data.get("store")
     if store is None:
         await query.answer(NO_STORE, show_alert=True)
         return
     await query.answer()
     try:
+        if found["cancelled"]:
+            await _close_buttons(update, NOT_ATTACHED, "✖")
+            return
+        if found["step"] == "a":
+            await _preview(update, context, store, found["group"], found["entry"])
+            return
         if found["ignored"]:
             group = await asyncio.to_thread(ignore_group, store, found["ignored"])
             result = f"已忽略 {group.id}({group.count} 个问题)。"
@@ -195,6 +237,55 @@ async def curator_button(
     await notify_pending(context)
 
 
+async def _preview(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    store: Store,
+    group_id: str,
+    entry_id: str,
+) -> None:
+    """The entry's answer, how well it fits the group, and buttons to attach or not."""
+    engine: Engine = context.bot_data["engine"]
+    entry = engine.kb.entries.get(entry_id)
+    if entry is None:  # gone since the listing (a /reload)
+        raise CurationError(f"no entry {entry_id!r}")
+    group = await asyncio.to_thread(find_group, store, group_id)
+    probability = await asyncio.to_thread(fit, engine, group, entry_id)
+    await _say(
+        update,
+        preview_text(group, entry.question, entry.answer, probability),
+        preview_markup(group.id, entry_id, probability),
+    )
+
+
+def preview_text(group: MissedGroup, question: str, answer: str, probability: float) -> str:
+    lines = [
+        f"<b>归入前请看这条回答</b>:{escape(group.id)}(问了 {group.count} 次)→“{escape(question)}”",
+        "",
+        escape(answer),
+        "",
+    ]
+    chance = f"引擎估计,用它回答这组问题,答对的可能最高 {probability:.0%}。"
+    if probability < FITS_AT:
+        lines.append(
+            f"⚠️ 这组问题和这个条目几乎没有共同之处:{chance}"
+            "归入后,这组的每个问法都会得到上面的回答。"
+        )
+    else:
+        lines.append(chance)
+    return "\n".join(lines)
+
+
+def preview_markup(group_id: str, entry_id: str, probability: float) -> InlineKeyboardMarkup:
+    attach = "仍然归入" if probability < FITS_AT else "✅ 归入"
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(attach, callback_data=f"m:c:{group_id}:{entry_id}")],
+            [InlineKeyboardButton("取消", callback_data=f"m:x:{group_id}")],
+        ]
+    )
+
+
 async def _attach(
     context: ContextTypes.DEFAULT_TYPE,
     store: Store,
@@ -202,8 +293,15 @@ async def _attach(
     group_id: str,
     entry_id: str,
 ) -> str:
-    root = _settings(context, settings).root
-    outcome = await asyncio.to_thread(answer_group, root, store, group_id, entry_id=entry_id)
+    current = _settings(context, settings)
+    outcome = await asyncio.to_thread(
+        answer_group,
+        current.root,
+        store,
+        group_id,
+        curated=current.curated_path,
+        entry_id=entry_id,
+    )
     # The file was validated by loading it: that engine is the reload.
     context.bot_data["engine"] = outcome.engine
     entry = outcome.engine.kb.entries[outcome.entry_id]
@@ -213,12 +311,12 @@ async def _attach(
     return text
 
 
-async def _close_buttons(update: Update, result: str) -> None:
-    """Show the result under the group and take its buttons away."""
+async def _close_buttons(update: Update, result: str, mark: str = "✅") -> None:
+    """Show the result under the tapped message and take its buttons away."""
     query = update.callback_query
     message = query.message if query else None
     original = getattr(message, "text_html", None) or ""
-    edited = f"{original}\n\n✅ {escape(result)}"
+    edited = f"{original}\n\n{mark} {escape(result)}"
     try:
         if len(edited) <= TELEGRAM_LIMIT:
             await query.edit_message_text(edited, parse_mode=ParseMode.HTML, reply_markup=None)

@@ -14,6 +14,9 @@ was already answered from being answered again.
 While the database is failing the bot does not wait for it (it would stop answering):
 updates are confirmed once handled, and their records wait in memory for the database.
 Webhook mode is not covered: PTB answers Telegram's POST before handling the update.
+
+It also records what each update has shown its sender (``Shown``, ``TrackShown``), so
+that an error after the answer went out brings no apology after it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -164,3 +169,68 @@ def _conversation_of(update: object) -> int | None:
     if update.effective_user is not None:
         return update.effective_user.id
     return None
+
+
+# --- what an update has shown its sender ---------------------------------------------
+
+# Bot API methods that put something in front of the user when Telegram accepts them.
+SHOWING_METHODS = frozenset(
+    {"sendMessage", "editMessageText", "answerInlineQuery", "sendPhoto", "sendDocument"}
+)
+
+
+@dataclass
+class Shown:
+    """What Telegram accepted while one update was handled."""
+
+    message: bool = False  # a message sent or edited, an inline answer, a toast with text
+    callback_answered: bool = False  # a tapped button's query was answered (at most once)
+
+    def note(self, method: str, parameters: dict[str, Any]) -> None:
+        if method in SHOWING_METHODS:
+            self.message = True
+        elif method == "answerCallbackQuery":
+            self.callback_answered = True
+            self.message = self.message or bool(parameters.get("text"))
+
+
+# Each update is handled in its own task, and everything it sends is awaited in that task:
+# a context variable set when handling starts is seen by the request layer below and by
+# the error handler, and by nothing another update does.
+_shown: ContextVar[Shown | None] = ContextVar("policybot_shown", default=None)
+
+
+def start_tracking() -> Shown:
+    """A fresh record for the update being handled in the current task."""
+    shown = Shown()
+    _shown.set(shown)
+    return shown
+
+
+def shown_so_far() -> Shown | None:
+    """The record of the update being handled in the current task, if tracking started."""
+    return _shown.get()
+
+
+class TrackShown(HTTPXRequest):
+    """The request object for every Bot API call but getUpdates: notes each call Telegram
+    accepted in the current update's record.
+
+    Noted as soon as Telegram answers "ok", before PTB reads the result: a message
+    delivered whose echo PTB cannot read (a proxy returning fields in another shape) was
+    still delivered.
+    """
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("connection_pool_size", 256)  # what PTB uses for other calls
+        super().__init__(**kwargs)
+
+    async def post(
+        self, url: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        result = await super().post(url, request_data, *args, **kwargs)
+        shown = _shown.get()
+        if shown is not None:
+            parameters = request_data.parameters if request_data is not None else {}
+            shown.note(url.rsplit("/", 1)[-1], parameters)
+        return result

@@ -136,13 +136,16 @@ class Engine:
         generated_only: bool = False,
         model: str | None = None,
         disabled: Iterable[str] = (),
+        curated: Path | None = None,
     ) -> Engine:
-        """Load, validate and index the knowledge under ``root`` (raises KnowledgeError);
-        with ``generated_only``, only what `policybot build` makes of the reports."""
+        """Load, validate and index the knowledge under ``root`` (raises KnowledgeError),
+        with the curators' answers in ``curated`` if that file exists; with
+        ``generated_only``, only what `policybot build` makes of the reports."""
         if (model or configured_model()) != "none":
             # Read the model's weights while the knowledge files are parsed.
             embedder_named(model or configured_model()).start()
-        kb = load_knowledge(root, generated_only=generated_only)
+        extra = [curated] if curated is not None and not generated_only else []
+        kb = load_knowledge(root, extra, generated_only=generated_only)
         return cls(kb, root, model, disabled=disabled)
 
     # --- building replies --------------------------------------------------------

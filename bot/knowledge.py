@@ -456,11 +456,18 @@ def _is_support(path: Path) -> bool:
 def load_knowledge(
     root: Path, extra_faq: Iterable[Path] = (), generated_only: bool = False
 ) -> KnowledgeBase:
-    """Load and validate everything under ``root``; raise KnowledgeError listing all problems."""
+    """Load and validate everything under ``root``; raise KnowledgeError listing all problems.
+
+    ``extra_faq``: entry files from elsewhere (the curators' file); one that does not exist
+    yet is skipped, and one that is also in faq/ is read once.
+    """
     loader = _Loader(root)
     faq_dir = root / "faq"
     loader.load_generated_support(faq_dir)
-    for path in [*faq_files(faq_dir, generated_only), *extra_faq]:
+    files = faq_files(faq_dir, generated_only)
+    known = {path.resolve() for path in files}
+    extra = [path for path in extra_faq if path.exists() and path.resolve() not in known]
+    for path in [*files, *extra]:
         loader.load_faq_file(path)
     loader.merge_extra_phrasings()
     loader.check_links_and_phrasings()

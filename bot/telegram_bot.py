@@ -24,7 +24,7 @@ import re
 import secrets
 import sys
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -61,7 +61,14 @@ from telegram.ext import (
 )
 
 from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
-from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
+from bot.delivery import (
+    AckAfterHandling,
+    Ledger,
+    LedgerProcessor,
+    TrackShown,
+    shown_so_far,
+    start_tracking,
+)
 from bot.engine import Engine, Reply, Suggestion
 from bot.matching import Reason
 from bot.privacy import mask_log_line
@@ -363,9 +370,12 @@ def known_answer_id(engine: Engine, entry_id: str) -> bool:
 
 class FloodGuard:
     """Per-user limit: more than ``limit`` updates in ``window`` seconds gets one notice,
-    then silence for ``pause`` seconds. In memory, on a monotonic clock."""
+    then silence for ``pause`` seconds. In memory, on a monotonic clock.
 
-    MAX_USERS = 10_000  # beyond this, forget users who have been quiet for a window
+    An update costs the same however many users there are: users are kept in the order
+    they were last seen (and silenced users in the order their pause ends), so those
+    quiet for a window are all at the front and are forgotten from there, each once.
+    """
 
     def __init__(
         self,
@@ -378,33 +388,45 @@ class FloodGuard:
         self.window = window
         self.pause = pause
         self.clock = clock
-        self._seen: dict[int, deque[float]] = {}
-        self._silenced_until: dict[int, float] = {}
+        self._seen: OrderedDict[int, deque[float]] = OrderedDict()  # least recent first
+        self._silenced_until: OrderedDict[int, float] = OrderedDict()  # first to end first
+
+    @property
+    def tracked(self) -> int:
+        """Users held in memory: those seen within the window, and those silenced."""
+        return len(self._seen) + len(self._silenced_until)
 
     def check(self, user_id: int) -> str:
         """Count one update: "ok", "notice" (the first one over the limit) or "silent"."""
         now = self.clock()
-        until = self._silenced_until.get(user_id)
-        if until is not None:
-            if now < until:
-                return "silent"
-            del self._silenced_until[user_id]
-        seen = self._seen.setdefault(user_id, deque())
-        while seen and now - seen[0] >= self.window:
+        self._forget(now)
+        if user_id in self._silenced_until:
+            return "silent"
+        seen = self._seen.get(user_id)
+        if seen is None:
+            seen = self._seen[user_id] = deque()
+        else:
+            self._seen.move_to_end(user_id)
+        while seen and now - seen[0] >= self.window:  # at most limit + 1 entries
             seen.popleft()
         seen.append(now)
         if len(seen) > self.limit:
-            seen.clear()
+            del self._seen[user_id]
             self._silenced_until[user_id] = now + self.pause
             return "notice"
-        if len(self._seen) > self.MAX_USERS:
-            self._forget(now)
         return "ok"
 
     def _forget(self, now: float) -> None:
-        for user_id in [u for u, s in self._seen.items() if not s or now - s[-1] >= self.window]:
+        """Drop users quiet for a window and pauses that are over, from the front only."""
+        while self._seen:
+            user_id, seen = next(iter(self._seen.items()))
+            if now - seen[-1] < self.window:
+                break
             del self._seen[user_id]
-        for user_id in [u for u, until in self._silenced_until.items() if until <= now]:
+        while self._silenced_until:
+            user_id, until = next(iter(self._silenced_until.items()))
+            if until > now:
+                break
             del self._silenced_until[user_id]
 
 
@@ -574,6 +596,11 @@ def _is_question(update: Update) -> bool:
 
 
 # --- handlers ------------------------------------------------------------------------
+
+
+async def track_shown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start recording what this update shows its sender (read by ``on_error``)."""
+    start_tracking()
 
 
 async def claim_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -822,10 +849,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
         return
+    shown = shown_so_far()
+    if shown is not None and shown.message:
+        # The reply (or part of it) went out: an apology after it would contradict it.
+        logger.info("update %d had its reply delivered; no apology", update.update_id)
+        return
+    answered = shown is not None and shown.callback_answered
     try:
-        if update.callback_query is not None:
+        if update.callback_query is not None and not answered:
             await update.callback_query.answer(SORRY)
-        elif update.effective_chat is not None:
+        elif update.effective_chat is not None:  # a query is answered once: say it instead
             await update.effective_chat.send_message(escape(SORRY))
     except TelegramError as failure:
         logger.warning("could not tell the user about the error: %s", failure)
@@ -833,7 +866,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register_handlers(application: Application, extra_handlers: Sequence[BaseHandler] = ()) -> None:
     """Every handler, in the order PTB tries them (the first match in a group wins)."""
-    # Groups -2 and -1 run first and may stop the update (ApplicationHandlerStop).
+    # Groups -3 to -1 run first; -2 and -1 may stop the update (ApplicationHandlerStop).
+    application.add_handler(TypeHandler(Update, track_shown), group=-3)
     application.add_handler(TypeHandler(Update, claim_update), group=-2)
     application.add_handler(TypeHandler(Update, guard_flood), group=-1)
     new_message = filters.UpdateType.MESSAGE
@@ -1134,16 +1168,15 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(file_url_for(settings.base_url))
         .defaults(defaults)
-        # getUpdates has its own request object, so its timeouts go there.
+        # Both request objects are ours, so the timeouts go to them, not to the builder.
         .get_updates_request(AckAfterHandling(ledger, **timeouts))
+        .request(TrackShown(**timeouts))
         .concurrent_updates(LedgerProcessor(ledger))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if rate_limited:
         builder = builder.rate_limiter(RetryingRateLimiter())
-    if http_timeout is not None:
-        builder = builder.read_timeout(http_timeout).write_timeout(http_timeout)
     application = builder.build()
     application.bot_data.update(
         engine=engine, settings=settings, store=store, flood_guard=FloodGuard()

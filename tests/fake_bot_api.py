@@ -72,7 +72,7 @@ class Fault:
     as when Telegram did its work and only the response was lost.
     """
 
-    kind: str  # "status" | "stall" | "drop"
+    kind: str  # "status" | "stall" | "drop" | "odd"
     status: int = 500
     retry_after: int | None = None
     seconds: float = 0.0
@@ -95,6 +95,12 @@ class Fault:
     def drop(cls, *, processed: bool = False) -> Fault:
         """Close the connection without an answer."""
         return cls("drop", processed=processed)
+
+    @classmethod
+    def odd(cls) -> Fault:
+        """Do the work and answer "ok", but echo the message back in a shape the client
+        cannot read (its sender as a bare name, as some Bot API proxies do)."""
+        return cls("odd", processed=True)
 
 
 class _Dropped(Exception):
@@ -420,6 +426,11 @@ class FakeBotApi:
     async def _fail(
         self, fault: Fault, method: str, params: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
+        if fault.kind == "odd":
+            status, payload = await self._answer(method, params)
+            if isinstance(payload.get("result"), dict):
+                payload["result"]["from"] = self.username
+            return status, payload
         if fault.processed:
             await self._answer(method, params)  # delivered; only the answer is lost
         if fault.kind == "stall":

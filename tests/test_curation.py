@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,6 +40,7 @@ from bot.textnorm import content
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = 1001, 2002
 TARGET = "ps-childcare-centre"
+ONE_PARK = "gh-p-one-park-one-policy"  # 工业园区“一园一策”: what 公积金 was attached to
 # Worded so that the knowledge base as shipped does not find them (小不点 is in no entry).
 BABY = [
     "白天谁来管我家小不点",
@@ -63,6 +67,7 @@ def root(tmp_path: Path) -> Path:
     for tree in ("faq", "intents", "data"):
         shutil.copytree(ROOT / tree, project / tree, ignore=shutil.ignore_patterns("*.db*"))
     (project / "faq" / CURATED_FILE).unlink(missing_ok=True)
+    (project / "data" / CURATED_FILE).unlink(missing_ok=True)  # the answers of a local run
     return project
 
 
@@ -197,17 +202,141 @@ def test_answer_with_an_existing_entry(
     for text in BABY:
         ask(store, text)
     (group,) = listed(store)
-    result = run("answer", group["id"], "--entry", TARGET)
+    # The engine does not even consider TARGET for these wordings: confirmed with --yes.
+    result = run("answer", group["id"], "--entry", TARGET, "--yes")
     assert result.exit_code == 0, result.output
-    curated = settings.root / "faq" / CURATED_FILE
+    curated = settings.curated_path
     assert curated.read_text(encoding="utf-8").startswith("# Answers curators gave")
     assert yaml.safe_load(curated.read_text())["phrasings"][TARGET] == [BABY[0], BABY[1], BABY[3]]
-    fresh = Engine.load(settings.root)
+    fresh = Engine.load(settings.root, curated=curated)
     for text in BABY:
         answered = fresh.ask(text)
         assert (answered.outcome, answered.entry_id) == ("answer", TARGET), text
     assert listed(store) == []
     assert not list((settings.root / "faq").glob("generated-*.yaml.*"))
+
+
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*")}
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`policybot ARGS` as its own process, as `docker exec … policybot` runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        "POLICYBOT_ROOT": str(settings.root),
+        "POLICYBOT_DB": str(settings.db_path),
+        "POLICYBOT_CURATED": "",
+        **extra,
+    }
+
+
+def test_curated_answers_live_next_to_the_database_and_faq_is_only_read(
+    store: Store, settings: Settings
+) -> None:
+    """In Docker faq/ belongs to root and the bot's user cannot write it: curated answers
+    go to the data directory (next to the database), and every command reads them there."""
+    faq_before = _tree(settings.root / "faq")
+    for text in BABY:
+        ask(store, text)
+    (group,) = listed(store)
+    answered = _cli("missed", "answer", group["id"], "--entry", TARGET, "--yes", env=_env(settings))
+    assert answered.returncode == 0, answered.stderr
+    assert _tree(settings.root / "faq") == faq_before
+    curated = settings.db_path.parent / CURATED_FILE
+    assert yaml.safe_load(curated.read_text())["phrasings"][TARGET] == [BABY[0], BABY[1], BABY[3]]
+    asked = _cli("ask", "--no-log", "--json", BABY[0], env=_env(settings))
+    assert json.loads(asked.stdout)["entry_id"] == TARGET, asked.stderr
+    # Elsewhere, when POLICYBOT_CURATED says so; `policybot check` validates it too.
+    moved = settings.root.parent / "state" / "answers.yaml"
+    moved.parent.mkdir()
+    moved.write_text("phrasings:\n  no-such-entry: [随便问问]\n", encoding="utf-8")
+    checked = _cli("check", env=_env(settings, POLICYBOT_CURATED=str(moved)))
+    assert checked.returncode == 1 and "no-such-entry" in checked.stderr
+
+
+def test_a_curated_file_that_cannot_be_written_is_one_clear_line(
+    store: Store, settings: Settings
+) -> None:
+    """`missed answer` where the curated file cannot be written (here its directory is a
+    file, which stops root too): exit 1, one line saying what to do, no traceback, and
+    the group is still open."""
+    for text in BABY:
+        ask(store, text)
+    (group,) = listed(store)
+    blocker = settings.root.parent / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    env = _env(settings, POLICYBOT_CURATED=str(blocker / CURATED_FILE))
+    failed = _cli("missed", "answer", group["id"], "--entry", TARGET, "--yes", env=env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "Traceback" not in failed.stderr
+    first = failed.stderr.splitlines()[0]
+    assert first.startswith("error: cannot write") and "POLICYBOT_CURATED" in first, first
+    assert [g["id"] for g in listed(store)] == [group["id"]]
+
+
+def test_an_old_faq_curated_file_is_still_read_and_left_as_it_was(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    """A faq/curated.yaml from before keeps answering; new answers go to the new file."""
+    legacy = settings.root / "faq" / CURATED_FILE
+    legacy.write_text(f"phrasings:\n  {TARGET}: [{WORK[0]}]\n", encoding="utf-8")
+    before = legacy.read_bytes()
+    assert base_engine.ask(WORK[0]).entry_id != TARGET
+    for text in BABY:
+        ask(store, text)
+    (group,) = listed(store)
+    assert run("answer", group["id"], "--entry", TARGET, "--yes").exit_code == 0
+    assert legacy.read_bytes() == before
+    fresh = Engine.load(settings.root, curated=settings.curated_path)
+    assert fresh.ask(WORK[0]).entry_id == TARGET and fresh.ask(BABY[0]).entry_id == TARGET
+
+
+def test_an_unrelated_entry_is_shown_and_attached_only_once_confirmed(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    """公积金 (which no report covers) to 一园一策: the entry's answer is printed, and
+    nothing is attached without a yes (--yes or at the prompt)."""
+    for text in [*FUND, "今天天气怎么样"]:
+        ask(store, text)
+    fund, weather = (g["id"] for g in listed(store))
+    answer_of = base_engine.kb.entries[ONE_PARK].answer
+    for stdin in ("", "n\n"):  # no one to answer, or a no
+        refused = CliRunner().invoke(missed, ["answer", fund, "--entry", ONE_PARK], input=stdin)
+        assert refused.exit_code == 1, refused.output
+        assert answer_of in refused.stdout and "share little" in refused.stdout
+        assert "nothing attached" in refused.stderr
+        assert [g["id"] for g in listed(store)] == [fund, weather]
+        assert not settings.curated_path.exists()
+    accepted = CliRunner().invoke(missed, ["answer", fund, "--entry", ONE_PARK], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert answer_of in accepted.stdout
+    forced = run("answer", weather, "--entry", ONE_PARK, "--yes")
+    assert forced.exit_code == 0, forced.output
+    assert answer_of in forced.stdout
+    assert listed(store) == []
+
+
+def test_a_fitting_entry_is_shown_and_attached_without_a_question(
+    store: Store, settings: Settings, base_engine: Engine
+) -> None:
+    """A question the engine itself finds the entry for (a resident tapped 都不是 on it)."""
+    asked = ask(store, "孩子没地方托管", outcome="answer")
+    store.log_vote(question_id=asked, user_id=RESIDENT, entry_id=None, vote="none")
+    (group,) = listed(store)
+    result = CliRunner().invoke(missed, ["answer", group["id"], "--entry", TARGET], input="")
+    assert result.exit_code == 0, result.output
+    assert base_engine.kb.entries[TARGET].answer in result.stdout
+    assert "share little" not in result.stdout and listed(store) == []
 
 
 def test_answer_with_a_new_entry_must_quote_the_report(
@@ -217,7 +346,7 @@ def test_answer_with_a_new_entry_must_quote_the_report(
     for text in WORK:
         ask(store, text)
     (group,) = listed(store)
-    curated = settings.root / "faq" / CURATED_FILE
+    curated = settings.curated_path
     curated.write_text("# kept as it was\nphrasings: {}\n", encoding="utf-8")
     before = curated.read_text(encoding="utf-8")
     source = f"{quote_of.report}:{quote_of.section}"
@@ -236,7 +365,7 @@ def test_answer_with_a_new_entry_must_quote_the_report(
         "--answer", quote, "--source", source, "--id", "curated-work-childcare",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    fresh = Engine.load(settings.root)
+    fresh = Engine.load(settings.root, curated=curated)
     assert fresh.kb.entries["curated-work-childcare"].answer == quote
     for text in WORK:
         assert fresh.ask(text).entry_id == "curated-work-childcare", text
@@ -389,7 +518,10 @@ def update(user: int, data: str | None = None) -> Any:
     message = FakeMessage()
     query = FakeQuery(data, message) if data is not None else None
     return SimpleNamespace(
-        effective_user=SimpleNamespace(id=user), effective_message=message, callback_query=query
+        effective_user=SimpleNamespace(id=user),
+        effective_chat=SimpleNamespace(id=user, type="private"),
+        effective_message=message,
+        callback_query=query,
     )
 
 
@@ -456,7 +588,14 @@ async def test_button_answers_the_group_and_notifies_each_asker_once(
     await on_button(tampered, ctx)
     assert tampered.callback_query.answers[0][0] == "这个按钮无效。"
 
-    tap = update(CURATOR, f"m:a:{group.id}:{TARGET}")
+    preview = update(CURATOR, f"m:a:{group.id}:{TARGET}")
+    await on_button(preview, ctx)
+    ((text, kwargs),) = preview.effective_message.replies
+    assert engine.kb.entries[TARGET].answer in text and missed_groups(store)
+    confirm = kwargs["reply_markup"].inline_keyboard[0][0].callback_data
+    assert confirm == f"m:c:{group.id}:{TARGET}"
+
+    tap = update(CURATOR, confirm)
     await on_button(tap, ctx)
     assert "已归入" in tap.callback_query.edits[0]
     assert ctx.bot_data["engine"] is not engine  # the validated knowledge is live
@@ -489,6 +628,7 @@ async def test_notification_for_a_new_entry_waits_for_reload(
         settings.root,
         store,
         group.id,
+        curated=settings.curated_path,
         new=tg_new_entry(quote_of.answer.split("。")[1], quote_of.report, quote_of.section),
     )
     bot = FakeBot()
@@ -543,7 +683,7 @@ async def test_ignore_button(store: Store, settings: Settings, base_engine: Engi
     await button_handler(settings)(tap, context(settings, store, base_engine))
     assert "已忽略" in tap.callback_query.edits[0]
     assert missed_groups(store) == []
-    assert not (settings.root / "faq" / CURATED_FILE).exists()
+    assert not settings.curated_path.exists()
 
 
 @pytest.mark.parametrize(

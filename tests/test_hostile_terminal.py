@@ -42,7 +42,7 @@ def terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tg_engine: Any) ->
     db_path = tmp_path / "policybot.db"
     monkeypatch.setenv("POLICYBOT_DB", str(db_path))
     monkeypatch.setenv("POLICYBOT_ROOT", str(ROOT))
-    monkeypatch.setattr(cli, "load_engine", lambda root, *options: tg_engine)
+    monkeypatch.setattr(cli, "load_engine", lambda root, *options, **named: tg_engine)
     earlier = run(["ask", CHILDCARE])
     assert "来源" in earlier.output
     yield db_path

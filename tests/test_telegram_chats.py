@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fake_bot_api import FakeBotApi
 
+from bot import telegram_bot
 from bot.telegram_bot import EDITED, FLOOD, FloodGuard
 
 GROUP = FakeBotApi.group()
@@ -204,6 +207,63 @@ def test_flood_guard_counts_within_the_window_only() -> None:
     assert guard.check(1) == "silent"
     clock.now += 0.2
     assert guard.check(1) == "ok"
+
+
+def _lines_run(call: Callable[[], object]) -> int:
+    """How many lines of bot/telegram_bot.py Python runs during ``call()``: its work,
+    counted rather than timed."""
+    count = 0
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal count
+        if frame.f_code.co_filename != telegram_bot.__file__:
+            return None
+        if event == "line":
+            count += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def _guard_with_active_users(users: int) -> tuple[FloodGuard, _Clock]:
+    """A guard that has seen ``users`` users, all within its window."""
+    clock = _Clock()
+    guard = FloodGuard(limit=8, window=10.0, pause=30.0, clock=clock)
+    for user in range(users):
+        guard.check(user)
+        clock.now += 5.0 / users
+    return guard, clock
+
+
+def test_flood_guard_work_per_update_does_not_grow_with_the_users() -> None:
+    """With 15,000 users active in its window, an update costs what it costs with 100."""
+
+    def work(users: int) -> int:
+        guard, _ = _guard_with_active_users(users)
+        new_user = _lines_run(lambda: guard.check(users + 1))
+        returning = _lines_run(lambda: guard.check(0))
+        return max(new_user, returning)
+
+    assert work(15_000) <= work(100)
+
+
+def test_flood_guard_forgets_users_once_they_have_been_quiet_for_a_window() -> None:
+    """Memory follows the users active within the window, whatever came before."""
+    guard, clock = _guard_with_active_users(15_000)
+    for user in range(20):  # silence twenty of them
+        for _ in range(9):
+            guard.check(user)
+    clock.now += 10.0
+    assert guard.check(99_999) == "ok"
+    assert guard.tracked == 21  # the twenty still silenced and the one just seen
+    clock.now += 30.0
+    assert guard.check(0) == "ok"  # the pause is over
+    assert guard.tracked == 1
 
 
 @pytest.mark.parametrize("chat_kind", ["group", "supergroup"])

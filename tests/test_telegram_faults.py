@@ -35,7 +35,7 @@ from fake_bot_api import Call, FakeBotApi, Fault, running
 from hostile_cases import CHILDCARE, SIX_ZERO, assert_db_intact, db_rows
 
 from bot.storage import Store
-from bot.telegram_bot import VOTE_THANKS, RetryingRateLimiter, build_application
+from bot.telegram_bot import SORRY, VOTE_THANKS, RetryingRateLimiter, build_application
 
 TIMEOUT = 0.5  # the bot's HTTP read/write timeout in these tests: a stall of 1.5 s exceeds it
 STALL = 1.5
@@ -205,6 +205,36 @@ async def test_more_faults_than_retries_lose_that_reply_only(bot, fake_api, capl
     assert len(given_up) == 1 and given_up[0].levelno == logging.WARNING
     store: Store = bot.bot_data["store"]
     assert store.flush() and len(question_ids(store.path)) == 2  # the question is kept
+
+
+async def test_no_apology_after_an_answer_that_was_delivered(bot, fake_api, caplog) -> None:
+    """Telegram delivers the answer but echoes it back in a shape PTB cannot read: the
+    error is logged, and the resident, who has the answer, gets no apology after it."""
+    fake_api.inject("sendMessage", Fault.odd())
+    reply = await ask(fake_api, 561)
+    assert CHILDCARE_ANSWER in reply.text
+    # The same chat's next update is handled after this one, its error handler included.
+    mark = fake_api.mark()
+    fake_api.message(SIX_ZERO, user_id=561)
+    await fake_api.wait_for("sendMessage", lambda c: "“六零”行动" in c.text, after=mark)
+    assert fake_api.faults_left() == 0
+    assert [c.text for c in fake_api.sent(561) if c.text == SORRY] == []
+    assert "error while handling an update" in caplog.text
+
+
+async def test_no_apology_after_a_tapped_answer_that_was_delivered(bot, fake_api) -> None:
+    """The same for a tapped button: answered once, the answer delivered, no apology."""
+    reply = await ask(fake_api, 562)
+    related = next(data for _, data in reply.buttons if data.startswith("a:"))
+    fake_api.inject("sendMessage", Fault.odd())
+    mark = fake_api.mark()
+    fake_api.tap(related, fake_api.bot_message(reply), user_id=562)
+    await fake_api.wait_for("sendMessage", after=mark)
+    await ask(fake_api, 562, SIX_ZERO)
+    assert fake_api.faults_left() == 0
+    taps = fake_api.requests("answerCallbackQuery")
+    assert len(taps) == 1 and "text" not in taps[0].params
+    assert [c.text for c in fake_api.sent(562) if c.text == SORRY] == []
 
 
 # --- the database failing -------------------------------------------------------------

@@ -39,9 +39,8 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.config import Settings
-from bot.curation import CURATED_FILE
 from bot.curation_cli import missed
-from bot.curation_telegram import REFUSAL, TOP_GROUPS, curator_handlers
+from bot.curation_telegram import PRIVATE_ONLY, REFUSAL, TOP_GROUPS, curator_handlers
 from bot.engine import Engine
 from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, PHONE
 from bot.storage import Store
@@ -137,20 +136,72 @@ async def test_a_real_curator_button_tapped_by_a_resident_changes_nothing(
     listing = await missed_listing(fake_api, store)
     attach = next(d for _, d in listing.buttons if d.startswith("m:a:"))
     ignore = next(d for _, d in listing.buttons if d.startswith("m:i:"))
+    confirm = attach.replace("m:a:", "m:c:", 1)  # what the curator's preview carries
     engine = bot.bot_data["engine"]
-    for data in (attach, ignore):
+    for data in (attach, confirm, ignore):
         for user in (RESIDENT, OTHER):
             answer = await tap(fake_api, data, listing, user)
             assert answer.params["text"] == REFUSAL and answer.params["show_alert"] is True
     assert resolved_groups(store.path) == []
-    assert not (settings.root / "faq" / CURATED_FILE).exists()
+    assert not settings.curated_path.exists()
     assert bot.bot_data["engine"] is engine
     assert not fake_api.requests("editMessageText")
-    # The curator's own tap works.
+    # The curator's own taps work: the preview of the entry's answer, then the attach.
     mark = fake_api.mark()
     fake_api.tap(attach, fake_api.bot_message(listing), user_id=CURATOR)
+    preview = await fake_api.wait_for("sendMessage", after=mark)
+    assert preview.data_for("归入") == confirm
+    fake_api.tap(confirm, fake_api.bot_message(preview), user_id=CURATOR)
     await fake_api.wait_for("editMessageText", after=mark)
     assert [status for _, status in resolved_groups(store.path)] == ["answered"]
+
+
+async def handled_in_order(api: FakeBotApi, chat: dict[str, Any]) -> None:
+    """Wait until every earlier update of ``chat`` is handled: its next one is answered."""
+    mark = api.mark()
+    api.message("@policy_test_bot 谢谢", user_id=OTHER, chat=chat)
+    await api.wait_for("sendMessage", lambda c: "不客气" in c.text, after=mark)
+
+
+@pytest.mark.parametrize("command", ["/missed", "/reload", "/missed@policy_test_bot"])
+async def test_curator_commands_in_a_group_post_nothing_of_residents(
+    bot: Any, fake_api: FakeBotApi, command: str
+) -> None:
+    """The curator in a group gets a short note: no resident's question is posted there,
+    and nothing is reloaded. In a private chat the same command works."""
+    store: Store = bot.bot_data["store"]
+    await say(fake_api, MISSED, RESIDENT)
+    assert store.flush()
+    engine = bot.bot_data["engine"]
+    group = FakeBotApi.group(-100_654)
+    mark = fake_api.mark()
+    fake_api.message(command, user_id=CURATOR, chat=group)
+    await handled_in_order(fake_api, group)
+    sent = [c.text for c in fake_api.requests()[mark:] if c.method == "sendMessage"]
+    assert sent[:-1] == [PRIVATE_ONLY], sent
+    assert bot.bot_data["engine"] is engine
+    allowed = await say(fake_api, command, CURATOR)
+    assert allowed.text not in (PRIVATE_ONLY, REFUSAL)
+
+
+async def test_curator_buttons_in_a_group_change_nothing(
+    bot: Any, fake_api: FakeBotApi, settings: Settings
+) -> None:
+    """A curator's button on a message in a group (a listing posted there before this
+    rule): refused even to the curator, and nothing changes."""
+    store: Store = bot.bot_data["store"]
+    listing = await missed_listing(fake_api, store)
+    in_group = {**fake_api.bot_message(listing), "chat": FakeBotApi.group(-100_655)}
+    engine = bot.bot_data["engine"]
+    for data in (d for _, d in listing.buttons if d.startswith("m:")):
+        mark = fake_api.mark()
+        fake_api.tap(data, in_group, user_id=CURATOR)
+        answer = await fake_api.wait_for("answerCallbackQuery", after=mark)
+        assert answer.params["text"] == PRIVATE_ONLY and answer.params["show_alert"] is True
+    assert resolved_groups(store.path) == []
+    assert not settings.curated_path.exists()
+    assert bot.bot_data["engine"] is engine
+    assert not fake_api.requests("editMessageText")
 
 
 async def test_curator_ids_are_user_ids_not_chat_ids(
