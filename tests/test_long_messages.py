@@ -112,6 +112,12 @@ async def test_notification_of_a_long_question_is_delivered(
     attach = next(data for _, data in group.buttons if data.startswith("m:a:"))
     mark = fake_api.mark()
     fake_api.tap(attach, fake_api.bot_message(group), user_id=CURATOR)
+    preview = await fake_api.wait_for(  # the entry's answer first, then the confirming tap
+        "sendMessage", lambda c: any(d.startswith("m:c:") for _, d in c.buttons), after=mark
+    )
+    confirm = next(data for _, data in preview.buttons if data.startswith("m:c:"))
+    mark = fake_api.mark()
+    fake_api.tap(confirm, fake_api.bot_message(preview), user_id=CURATOR)
     await handled(fake_api, CURATOR)  # the tap sends the notifications before it ends
     entry_id = attach.rsplit(":", 1)[1]
     answer = curator_bot.bot_data["engine"].kb.entries[entry_id].answer
@@ -122,7 +128,7 @@ async def test_notification_of_a_long_question_is_delivered(
     assert answer.replace("\n", "") in told.replace("\n", "")
     assert fake_api.bad_requests == []
     assert store.pending_notifications() == []
-    # The curator sees the result, and the group's buttons are gone.
-    result = messages(fake_api, CURATOR, mark)[0]
+    # The curator sees the result under the preview, whose buttons are gone.
+    result = fake_api.requests("editMessageText")[-1]
     assert "已归入" in result.text
-    assert "reply_markup" not in fake_api.bot_message(group)
+    assert "reply_markup" not in fake_api.bot_message(preview)
