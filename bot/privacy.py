@@ -16,6 +16,7 @@ question about two public reports needs.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -113,6 +114,29 @@ def mask(text: str) -> str:
         position = end
     parts.append(text[position:])
     return "".join(parts)
+
+
+# A run of JSON (or Python repr) escapes: "\\u624b\\u673a\\u53f7" is 手机号.
+_ESCAPED_RUN = re.compile(r"(?:\\u[0-9a-fA-F]{4})+")
+
+
+def unescaped(text: str) -> str:
+    """``text`` with its ``\\uXXXX`` escapes decoded, for masking to see what they hide.
+
+    A JSON body escapes every non-ASCII character, so 手机号一三七… and full-width digits
+    reach a log line as escapes that no rule matches. Runs are decoded by the json module
+    (surrogate pairs joined); a lone surrogate stays escaped, since it cannot be written
+    out as UTF-8.
+    """
+
+    def decode(run: re.Match[str]) -> str:
+        try:
+            decoded = json.loads(f'"{run.group(0)}"')
+        except ValueError:
+            return run.group(0)
+        return decoded.encode("utf-8", "backslashreplace").decode("utf-8")
+
+    return _ESCAPED_RUN.sub(decode, text) if "\\u" in text else text
 
 
 _PLACEHOLDERS = "|".join(re.escape(p) for p in (PHONE, LANDLINE, ID_CARD, BANK_CARD, EMAIL, NUMBER))

@@ -64,7 +64,7 @@ from bot.config import Settings, mask_token
 from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
 from bot.engine import Engine, Reply, Suggestion
 from bot.matching import Reason
-from bot.privacy import mask
+from bot.privacy import mask, unescaped
 from bot.replies import render_html, split_message
 from bot.textnorm import clean
 
@@ -1009,15 +1009,17 @@ def protect_token(token: str, masked: str | None = None) -> None:
 
 
 class MaskPersonalData(logging.Filter):
-    """Masks phone, 身份证 and bank card numbers (bot.privacy) in a record's message."""
+    """Masks phone, 身份证 and bank card numbers (bot.privacy) in a record's message,
+    also where a JSON body hides them in \\uXXXX escapes (the message is then decoded)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a malformed record is the formatter's problem, not ours
             return True
-        masked = mask(message)
-        if masked != message:
+        decoded = unescaped(message)
+        masked = mask(decoded)
+        if masked != decoded:
             record.msg, record.args = masked, None
         return True
 

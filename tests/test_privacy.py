@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE, mask
+from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE, mask, unescaped
 
 
 @pytest.mark.parametrize(
@@ -100,3 +101,25 @@ def test_no_digit_run_survives_in_a_long_message() -> None:
     masked = mask("以下是我的资料:" + ";".join(pii) + "。请问怎么办理?")
     assert not re.search(r"\d{7,}", masked.replace("-", ""))
     assert "@" not in masked
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder"),
+    [
+        ("手机号一三七一二三四五六七八", PHONE),
+        ("１５９１２３４５６７８", PHONE),
+        ("办事处电话28901234", LANDLINE),
+    ],
+)
+def test_numbers_hidden_in_json_escapes_are_masked_once_decoded(
+    text: str, placeholder: str
+) -> None:
+    body = json.dumps({"update_id": 1, "message": {"text": text}})  # escapes non-ASCII
+    assert mask(body) == body  # the escapes hide the number from every rule
+    masked = mask(unescaped(body))
+    assert placeholder in masked and text not in masked
+
+
+def test_unescaping_joins_surrogate_pairs_and_keeps_a_lone_one_escaped() -> None:
+    assert unescaped("\\u4e00 \\ud83d\\ude00 \\ud800!") == "一 😀 \\ud800!"
+    assert unescaped("no escapes: \\u12 \\x41") == "no escapes: \\u12 \\x41"
