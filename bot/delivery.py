@@ -13,7 +13,8 @@ was already answered from being answered again.
 
 While the database is failing the bot does not wait for it (it would stop answering):
 updates are confirmed once handled, and their records wait in memory for the database.
-Webhook mode is not covered: PTB answers Telegram's POST before handling the update.
+Webhook mode has its own way to the same end (bot/inbox.py): each update is stored
+before Telegram gets its 200; the ledger tells it when an update is handled.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Ledger:
 
     def __init__(self, flush: Callable[[float], Awaitable[bool]] | None = None):
         self.flush = flush  # writes what handled updates queued; set once the store exists
+        self.on_handled: Callable[[int], None] | None = None  # the webhook's inbox
         self._pending: set[int] = set()
         self._changed: asyncio.Event | None = None  # made in the running loop
 
@@ -58,6 +60,8 @@ class Ledger:
 
     def handled(self, update_id: int) -> None:
         self._pending.discard(update_id)
+        if self.on_handled is not None:
+            self.on_handled(update_id)
         if self._changed is not None:
             self._changed.set()
 

@@ -63,6 +63,7 @@ from telegram.ext import (
 from bot.config import Settings, mask_token
 from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
 from bot.engine import Engine, Reply, Suggestion
+from bot.inbox import InboxUpdater
 from bot.matching import Reason
 from bot.privacy import mask, unescaped
 from bot.replies import render_html, split_message
@@ -1111,6 +1112,11 @@ def build_application(
     if http_timeout is not None:
         builder = builder.read_timeout(http_timeout).write_timeout(http_timeout)
     application = builder.build()
+    # The same Updater for polling; for a webhook, a server that stores each update
+    # before Telegram is told 200 (bot/inbox.py).
+    application.updater = InboxUpdater(
+        application.bot, application.update_queue, ledger, settings.db_path
+    )
     application.bot_data.update(
         engine=engine, settings=settings, store=store, flood_guard=FloodGuard()
     )
