@@ -669,8 +669,13 @@ class Store:
                 if not self._migrated:
                     migrate(db)
                     self._migrated = True
+                # The write lock first: a transaction that has read cannot take it once
+                # another connection (the webhook inbox, a curator's command) has written,
+                # and SQLite then fails at once instead of waiting ("database is locked").
+                db.execute("BEGIN IMMEDIATE")
                 with db.atomic():
                     self._apply(db, batch)
+                db.execute("COMMIT")
             return True
         except (sqlite3.DatabaseError, OSError) as error:  # incl. OperationalError
             self._count_failure(f"write of {len(batch)} record(s) failed", error)

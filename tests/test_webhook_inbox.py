@@ -12,6 +12,7 @@ import asyncio
 import json
 import socket
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import closing
 from dataclasses import replace
@@ -195,3 +196,43 @@ async def test_the_stored_update_holds_no_personal_number(hook, fake_api, tg_set
     assert not any("13812345678" in value for value in values)
     raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
     assert b"13812345678" not in raw
+
+
+# --- the inbox and the store share the file --------------------------------------------
+
+
+class _ReadsThenMeetsTheInbox(Store):
+    """A store whose batch reads before it writes (sqlite-utils looks at the table first)
+    while the webhook inbox commits an update to the same file."""
+
+    def __init__(self, path: Any) -> None:
+        super().__init__(path)
+        self.inbox = Inbox(path)
+        self.inbox_writes: list[threading.Thread] = []
+
+    def _apply(self, db: Any, batch: Any) -> None:
+        db.execute("SELECT COUNT(*) FROM questions").fetchall()
+        update_id = len(self.inbox_writes) + 1
+        writer = threading.Thread(target=self.inbox.accept, args=(update_id, "{}"))
+        self.inbox_writes.append(writer)
+        writer.start()
+        writer.join(0.5)  # the inbox has written, or waits for the store's lock
+        super()._apply(db, batch)
+
+
+def test_the_store_writes_while_the_inbox_writes_the_same_file(tmp_path) -> None:
+    """An inbox commit between the store's read and its write must not fail the batch
+    (a deferred transaction then fails at once, "database is locked", without waiting)."""
+    store = _ReadsThenMeetsTheInbox(tmp_path / "policybot.db").open()
+    try:
+        store.claim_update(1)
+        assert store.flush(5.0)
+        assert store.failures == 0
+    finally:
+        store.close(timeout=1.0)
+        for writer in store.inbox_writes:
+            writer.join(10)
+        store.inbox.close()
+    with closing(sqlite3.connect(tmp_path / "policybot.db")) as db:
+        assert db.execute("SELECT update_id FROM updates").fetchall() == [(1,)]
+        assert db.execute("SELECT COUNT(*) FROM webhook_inbox").fetchone()[0] == 1
