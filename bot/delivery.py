@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
@@ -52,6 +53,7 @@ class Ledger:
     def __init__(self, flush: Callable[[float], Awaitable[bool]] | None = None):
         self.flush = flush  # writes what handled updates queued; set once the store exists
         self.on_handled: Callable[[int], None] | None = None  # the webhook's inbox
+        self.last_poll: float | None = None  # time.monotonic() of the last getUpdates sent
         self._pending: set[int] = set()
         self._changed: asyncio.Event | None = None  # made in the running loop
 
@@ -111,6 +113,7 @@ class AckAfterHandling(HTTPXRequest):
         offset = request_data.parameters.get("offset") if request_data is not None else None
         if isinstance(offset, int) and offset > 0:
             await self.ledger.settle(offset)
+        self.ledger.last_poll = time.monotonic()  # for the heartbeat (bot/health.py)
         result = await super().post(url, request_data, *args, **kwargs)
         if isinstance(result, list):
             self.ledger.received([item["update_id"] for item in result if isinstance(item, dict)])

@@ -63,6 +63,7 @@ from telegram.ext import (
 from bot.config import Settings, mask_token
 from bot.delivery import AckAfterHandling, Ledger, LedgerProcessor
 from bot.engine import Engine, Reply, Suggestion
+from bot.health import Beat, Heartbeat, heartbeat_interval, heartbeat_path
 from bot.inbox import InboxUpdater
 from bot.matching import Reason
 from bot.privacy import mask, unescaped
@@ -1131,11 +1132,22 @@ def build_application(
 
     ledger.flush = flush
     register_handlers(application, extra_handlers)
+    install_heartbeat(application, settings, ledger)
     for callback, seconds in repeating_jobs:
         if application.job_queue is None:
             raise StartupError("the job queue is missing: install python-telegram-bot[job-queue]")
         application.job_queue.run_repeating(callback, interval=seconds, first=seconds)
     return application
+
+
+def install_heartbeat(application: Application, settings: Settings, ledger: Ledger) -> None:
+    """A beat through the update queue every few seconds, written next to the database
+    when it gets through: the container's health check reads it (bot/health.py)."""
+    if application.job_queue is None:
+        return  # no job queue, no beats: the health check then reports the bot down
+    heartbeat = Heartbeat(heartbeat_path(settings.db_path), lambda: ledger.last_poll)
+    application.add_handler(TypeHandler(Beat, heartbeat.handle), group=-3)
+    application.job_queue.run_repeating(heartbeat.queue, interval=heartbeat_interval(), first=0)
 
 
 def configure_logging(settings: Settings) -> None:
