@@ -1141,8 +1141,8 @@ def build_application(
 
 
 def install_heartbeat(application: Application, settings: Settings, ledger: Ledger) -> None:
-    """A beat through the update queue every few seconds, written next to the database
-    when it gets through: the container's health check reads it (bot/health.py)."""
+    """A beat through the update queue every $POLICYBOT_HEARTBEAT_SECONDS (30 s), written
+    beside the database once handled: the container's health check reads it (bot/health.py)."""
     if application.job_queue is None:
         return  # no job queue, no beats: the health check then reports the bot down
     heartbeat = Heartbeat(heartbeat_path(settings.db_path), lambda: ledger.last_poll)
