@@ -262,6 +262,21 @@ def run() -> None:
     )
 
 
+@main.command()
+@click.option(
+    "--max-age",
+    type=float,
+    default=None,
+    help="Seconds a heartbeat stays fresh (default: three heartbeat intervals, 90 s).",
+)
+def health(max_age: float | None) -> None:
+    """Exit 0 if the running bot is handling updates (its heartbeat is fresh), else 1
+    saying why. The container's health check runs the same as `python -m bot.health`."""
+    from bot.health import main as check_health
+
+    sys.exit(check_health([] if max_age is None else ["--max-age", str(max_age)]))
+
+
 @main.command(name="eval")
 @click.option(
     "--questions",

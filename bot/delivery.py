@@ -13,7 +13,8 @@ was already answered from being answered again.
 
 While the database is failing the bot does not wait for it (it would stop answering):
 updates are confirmed once handled, and their records wait in memory for the database.
-Webhook mode is not covered: PTB answers Telegram's POST before handling the update.
+Webhook mode has its own way to the same end (bot/inbox.py): each update is stored
+before Telegram gets its 200; the ledger tells it when an update is handled.
 
 It also records what each update has shown its sender (``Shown``, ``TrackShown``), so
 that an error after the answer went out brings no apology after it.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from contextvars import ContextVar
@@ -55,6 +57,8 @@ class Ledger:
 
     def __init__(self, flush: Callable[[float], Awaitable[bool]] | None = None):
         self.flush = flush  # writes what handled updates queued; set once the store exists
+        self.on_handled: Callable[[int], None] | None = None  # the webhook's inbox
+        self.last_poll: float | None = None  # time.monotonic() of the last getUpdates sent
         self._pending: set[int] = set()
         self._changed: asyncio.Event | None = None  # made in the running loop
 
@@ -63,6 +67,8 @@ class Ledger:
 
     def handled(self, update_id: int) -> None:
         self._pending.discard(update_id)
+        if self.on_handled is not None:
+            self.on_handled(update_id)
         if self._changed is not None:
             self._changed.set()
 
@@ -112,6 +118,7 @@ class AckAfterHandling(HTTPXRequest):
         offset = request_data.parameters.get("offset") if request_data is not None else None
         if isinstance(offset, int) and offset > 0:
             await self.ledger.settle(offset)
+        self.ledger.last_poll = time.monotonic()  # for the heartbeat (bot/health.py)
         result = await super().post(url, request_data, *args, **kwargs)
         if isinstance(result, list):
             self.ledger.received([item["update_id"] for item in result if isinstance(item, dict)])

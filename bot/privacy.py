@@ -133,14 +133,6 @@ def find_personal_data(text: str) -> list[tuple[int, int, str]]:
     return sorted(spans)
 
 
-_JSON_ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4})+")
-
-
-def _read_escapes(found: re.Match[str]) -> str:
-    read = json.loads(f'"{found.group()}"')
-    return read.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-
 def mask_log_line(line: str) -> str:
     r"""``line`` masked, also where it quotes JSON that escapes what is not ASCII.
 
@@ -150,7 +142,7 @@ def mask_log_line(line: str) -> str:
     masked = mask(line)
     if "\\u" not in line:
         return masked
-    read = _JSON_ESCAPES.sub(_read_escapes, masked)
+    read = unescaped(masked)
     read_masked = mask(read)
     return read_masked if read_masked != read else masked
 
@@ -170,6 +162,29 @@ def mask(text: str) -> str:
         position = end
     parts.append(text[position:])
     return "".join(parts)
+
+
+# A run of JSON (or Python repr) escapes: "\\u624b\\u673a\\u53f7" is 手机号.
+_ESCAPED_RUN = re.compile(r"(?:\\u[0-9a-fA-F]{4})+")
+
+
+def unescaped(text: str) -> str:
+    """``text`` with its ``\\uXXXX`` escapes decoded, for masking to see what they hide.
+
+    A JSON body escapes every non-ASCII character, so 手机号一三七… and full-width digits
+    reach a log line as escapes that no rule matches. Runs are decoded by the json module
+    (surrogate pairs joined); a lone surrogate stays escaped, since it cannot be written
+    out as UTF-8.
+    """
+
+    def decode(run: re.Match[str]) -> str:
+        try:
+            decoded = json.loads(f'"{run.group(0)}"')
+        except ValueError:
+            return run.group(0)
+        return decoded.encode("utf-8", "backslashreplace").decode("utf-8")
+
+    return _ESCAPED_RUN.sub(decode, text) if "\\u" in text else text
 
 
 _PLACEHOLDERS = "|".join(re.escape(p) for p in (PHONE, LANDLINE, ID_CARD, BANK_CARD, EMAIL, NUMBER))

@@ -819,8 +819,13 @@ class Store:
                     migrate(db)
                     self._migrated = True
                 self._read_newest(db)  # if open() could not
+                # The write lock first: a transaction that has read cannot take it once
+                # another connection (the webhook inbox, a curator's command) has written,
+                # and SQLite then fails at once instead of waiting ("database is locked").
+                db.execute("BEGIN IMMEDIATE")
                 with db.atomic():
                     self._apply(db, batch)
+                db.execute("COMMIT")
         except Exception as error:
             if _database_failing(error):
                 self._count_failure(f"write of {len(batch)} record(s) failed", error)

@@ -70,6 +70,8 @@ from bot.delivery import (
     start_tracking,
 )
 from bot.engine import Engine, Reply, Suggestion
+from bot.health import Beat, Heartbeat, heartbeat_interval, heartbeat_path
+from bot.inbox import InboxUpdater
 from bot.matching import Reason
 from bot.privacy import mask_log_line
 from bot.replies import render_html, split_message
@@ -1079,7 +1081,8 @@ def protect_token(token: str, masked: str | None = None) -> None:
 
 
 class MaskPersonalData(logging.Filter):
-    """Masks phone, 身份证 and bank card numbers (bot.privacy) in a record's message."""
+    """Masks phone, 身份证 and bank card numbers (bot.privacy) in a record's message,
+    also where a JSON body hides them in \\uXXXX escapes (the message is then decoded)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -1178,6 +1181,11 @@ def build_application(
     if rate_limited:
         builder = builder.rate_limiter(RetryingRateLimiter())
     application = builder.build()
+    # The same Updater for polling; for a webhook, a server that stores each update
+    # before Telegram is told 200 (bot/inbox.py).
+    application.updater = InboxUpdater(
+        application.bot, application.update_queue, ledger, settings.db_path
+    )
     application.bot_data.update(
         engine=engine, settings=settings, store=store, flood_guard=FloodGuard()
     )
@@ -1192,11 +1200,22 @@ def build_application(
 
     ledger.flush = flush
     register_handlers(application, extra_handlers)
+    install_heartbeat(application, settings, ledger)
     for callback, seconds in repeating_jobs:
         if application.job_queue is None:
             raise StartupError("the job queue is missing: install python-telegram-bot[job-queue]")
         application.job_queue.run_repeating(callback, interval=seconds, first=seconds)
     return application
+
+
+def install_heartbeat(application: Application, settings: Settings, ledger: Ledger) -> None:
+    """A beat through the update queue every $POLICYBOT_HEARTBEAT_SECONDS (30 s), written
+    beside the database once handled: the container's health check reads it (bot/health.py)."""
+    if application.job_queue is None:
+        return  # no job queue, no beats: the health check then reports the bot down
+    heartbeat = Heartbeat(heartbeat_path(settings.db_path), lambda: ledger.last_poll)
+    application.add_handler(TypeHandler(Beat, heartbeat.handle), group=-3)
+    application.job_queue.run_repeating(heartbeat.queue, interval=heartbeat_interval(), first=0)
 
 
 def configure_logging(settings: Settings) -> None:

@@ -7,7 +7,17 @@ import re
 
 import pytest
 
-from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE, mask, mask_log_line
+from bot.privacy import (
+    BANK_CARD,
+    EMAIL,
+    ID_CARD,
+    LANDLINE,
+    NUMBER,
+    PHONE,
+    mask,
+    mask_log_line,
+    unescaped,
+)
 
 
 @pytest.mark.parametrize(
@@ -177,3 +187,25 @@ def test_log_lines_quoting_escaped_json_are_masked_too() -> None:
     assert line == f'Webhook received data: {{"text": "回电{PHONE} 或 {PHONE}"}}'
     ordinary = json.dumps({"text": "2020年的投入"})
     assert mask_log_line(ordinary) == ordinary  # left as it was when nothing is masked
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder"),
+    [
+        ("手机号一三七一二三四五六七八", PHONE),
+        ("１５９１２３４５６７８", PHONE),
+        ("办事处电话28901234", LANDLINE),
+    ],
+)
+def test_numbers_hidden_in_json_escapes_are_masked_once_decoded(
+    text: str, placeholder: str
+) -> None:
+    body = json.dumps({"update_id": 1, "message": {"text": text}})  # escapes non-ASCII
+    assert mask(body) == body  # the escapes hide the number from every rule
+    masked = mask(unescaped(body))
+    assert placeholder in masked and text not in masked
+
+
+def test_unescaping_joins_surrogate_pairs_and_keeps_a_lone_one_escaped() -> None:
+    assert unescaped("\\u4e00 \\ud83d\\ude00 \\ud800!") == "一 😀 \\ud800!"
+    assert unescaped("no escapes: \\u12 \\x41") == "no escapes: \\u12 \\x41"
