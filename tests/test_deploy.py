@@ -86,7 +86,7 @@ def test_every_file_the_image_copies_is_in_the_build_context():
     from pathspec import PathSpec
 
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").splitlines()
-    spec = PathSpec.from_lines("gitwildmatch", ignore)
+    spec = PathSpec.from_lines("gitignore", ignore)
     root = DEPLOY.parent
     sources = copied_sources((DEPLOY / "Dockerfile").read_text(encoding="utf-8"))
     assert "requirements-models.txt" in sources and "deploy/entrypoint.sh" in sources
@@ -117,4 +117,4 @@ def test_files_that_hold_the_token_are_never_committed(path, ignored):
     from pathspec import PathSpec
 
     gitignore = (DEPLOY.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
-    assert PathSpec.from_lines("gitwildmatch", gitignore).match_file(path) is ignored
+    assert PathSpec.from_lines("gitignore", gitignore).match_file(path) is ignored
