@@ -408,6 +408,9 @@ class Matcher:
             ),
             key=lambda pair: -len(pair[0]),
         )
+        self._lexicon_zh_starting: dict[str, list[int]] = defaultdict(list)
+        for index, (phrase, _) in enumerate(self._lexicon_zh):
+            self._lexicon_zh_starting[phrase[0]].append(index)
         self._lexicon_en = {
             phrase.lower().strip(): tuple(_spelling(w) for w in meant)
             for phrases, meant in kb.lexicons.get("en", [])
@@ -1110,7 +1113,11 @@ class Matcher:
         """The reports' words for the everyday ones in a question (带娃 → 托育), from the
         report-independent lexicons, that the question does not already use."""
         words: list[str] = []
-        for phrase, meant in self._lexicon_zh:
+        # Only the phrases that start with one of the question's characters can be in it;
+        # taken in the lexicon's order (longest first), as a scan of every phrase would.
+        candidates = {i for char in set(folded) for i in self._lexicon_zh_starting.get(char, ())}
+        for index in sorted(candidates):
+            phrase, meant = self._lexicon_zh[index]
             if phrase in folded:
                 words += meant
         if self._lexicon_en_pattern is not None and _latin_share(text) > 0:

@@ -86,46 +86,71 @@ def same_answer(first: Candidate, second: Candidate) -> bool:
     return bool(a and b) and (a in b or b in a)
 
 
+def _same_answers(candidates: Sequence[Candidate]) -> np.ndarray:
+    """``same[i, j]``: candidates i and j quote the same text (``same_answer``), checked
+    once per pair."""
+    size = len(candidates)
+    same = np.zeros((size, size), dtype=bool)
+    for i, first in enumerate(candidates):
+        if not first.answer:
+            continue
+        same[i, i] = True
+        for j in range(i + 1, size):
+            if same_answer(first, candidates[j]):
+                same[i, j] = same[j, i] = True
+    return same
+
+
+def _best_rival(values: np.ndarray, same: np.ndarray) -> np.ndarray:
+    """For each candidate, the best value among those with another answer (0 if none)."""
+    rivals = np.where(same, -np.inf, values[None, :]).max(axis=1)
+    return np.where(np.isfinite(rivals), rivals, 0.0)
+
+
 def describe(candidates: Sequence[Candidate], unknown_share: float, latin: float) -> np.ndarray:
     """The feature matrix of a question's candidates, one row each, in FEATURES order."""
-    rows = np.zeros((len(candidates), len(FEATURES)))
     if not candidates:
-        return rows
+        return np.zeros((0, len(FEATURES)))
     lexical = np.array([c.lexical / 100.0 for c in candidates])
     semantic = np.array([c.semantic for c in candidates])
-    top_lexical = int(np.argmax(lexical))
-    top_semantic = int(np.argmax(semantic))
-    for i, candidate in enumerate(candidates):
-        rivals = [j for j, other in enumerate(candidates) if not same_answer(candidate, other)]
-        best_lexical = max((lexical[j] for j in rivals), default=0.0)
-        best_semantic = max((semantic[j] for j in rivals), default=0.0)
-        phrased = float(not candidate.passage and not candidate.term)
-        rows[i] = (
-            lexical[i],
-            candidate.coverage,
-            semantic[i],
-            lexical[i] - best_lexical,
-            semantic[i] - best_semantic,
-            float(i == top_semantic or semantic[i] >= semantic[top_semantic]),
-            float(i == top_lexical or lexical[i] >= lexical[top_lexical]),
-            float(candidate.anchored),
-            float(candidate.written),
-            float(bool(candidate.keyword)),
-            float(candidate.passage),
-            float(candidate.term),
-            float(candidate.other_half),
-            float(candidate.missing_code),
-            unknown_share,
-            candidate.missing_peak,
-            latin,
-            semantic[i] * latin,
-            lexical[i] * semantic[i],
-            phrased * lexical[i],
-            phrased * candidate.coverage,
-            phrased * semantic[i],
-            phrased * (lexical[i] - best_lexical),
-        )
-    return rows
+    coverage = np.array([c.coverage for c in candidates], dtype=float)
+    same = _same_answers(candidates)
+    lexical_lead = lexical - _best_rival(lexical, same)
+    semantic_lead = semantic - _best_rival(semantic, same)
+    top_lexical = lexical[int(np.argmax(lexical))]
+    top_semantic = semantic[int(np.argmax(semantic))]
+
+    def flags(name: str) -> np.ndarray:
+        return np.array([bool(getattr(c, name)) for c in candidates], dtype=float)
+
+    passage, term = flags("passage"), flags("term")
+    phrased = (1.0 - passage) * (1.0 - term)
+    columns = (
+        lexical,
+        coverage,
+        semantic,
+        lexical_lead,
+        semantic_lead,
+        (semantic >= top_semantic).astype(float),
+        (lexical >= top_lexical).astype(float),
+        flags("anchored"),
+        flags("written"),
+        flags("keyword"),
+        passage,
+        term,
+        flags("other_half"),
+        flags("missing_code"),
+        np.full(len(candidates), unknown_share),
+        np.array([c.missing_peak for c in candidates], dtype=float),
+        np.full(len(candidates), latin),
+        semantic * latin,
+        lexical * semantic,
+        phrased * lexical,
+        phrased * coverage,
+        phrased * semantic,
+        phrased * lexical_lead,
+    )
+    return np.column_stack(columns)
 
 
 def logit(p: float) -> float:
