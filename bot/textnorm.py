@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import opencc
@@ -113,16 +114,31 @@ FILLERS: tuple[str, ...] = tuple(
 _FILLER_PATTERN = re.compile("|".join(re.escape(f) for f in FILLERS))
 
 
+class _CharTable(dict[int, "str | None"]):
+    """A ``str.translate`` table that decides each character once, when first seen: the
+    whole text is then mapped in C instead of a Python loop per character."""
+
+    def __init__(self, decide: Callable[[str], str | None]):
+        super().__init__()
+        self._decide = decide
+
+    def __missing__(self, code: int) -> str | None:
+        self[code] = decided = self._decide(chr(code))
+        return decided
+
+
+def _without_format(char: str) -> str | None:
+    if unicodedata.category(char) in _FORMAT_CATEGORIES:
+        return " " if char in "\t\n\r\x0b\x0c" else None
+    return char
+
+
+_CLEAN = _CharTable(_without_format)
+
+
 def clean(text: str) -> str:
     """Remove control, zero-width and bidi characters; fold runs of whitespace."""
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category in _FORMAT_CATEGORIES:
-            kept.append(" " if char in "\t\n\r\x0b\x0c" else "")
-        else:
-            kept.append(char)
-    return re.sub(r"\s+", " ", "".join(kept)).strip()
+    return re.sub(r"\s+", " ", text.translate(_CLEAN)).strip()
 
 
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -147,6 +163,9 @@ def _keep(char: str) -> bool:
         return True
     category = unicodedata.category(char)
     return category == "Lo"  # CJK ideographs and other letters without case
+
+
+_KEPT = _CharTable(lambda char: char if _keep(char) else None)
 
 
 def _numeral_value(run: str) -> str:
@@ -185,7 +204,7 @@ def fold(text: str) -> str:
     """Canonical form for comparison: half-width, simplified, no punctuation, digits."""
     text = unicodedata.normalize("NFKC", clean(text)).lower()
     text = to_simplified(text)
-    text = "".join(char for char in text if _keep(char))
+    text = text.translate(_KEPT)
     text = text.strip(".+")
     return _numerals_to_digits(text)
 

