@@ -291,7 +291,7 @@ class VectorCache:
             with np.load(self.path, allow_pickle=False) as stored:
                 keys, vectors = stored["keys"], stored["vectors"]
                 rows = {str(key): row for key, row in zip(keys, vectors, strict=True)}
-        except (OSError, ValueError, KeyError, TypeError, EOFError):
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
             return  # a damaged cache is rebuilt, never trusted
         self._rows = rows
 
