@@ -20,8 +20,8 @@ import json
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,6 +282,7 @@ class FakeBotApi:
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
         self._updates: list[dict[str, Any]] = []
+        self._holding = False  # while True, getUpdates sees none of the queued updates
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -460,6 +461,20 @@ class FakeBotApi:
             self._loop.call_soon_threadsafe(self._wake)
         return update
 
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Updates queued inside reach the bot in one getUpdates answer, as a burst would
+        from Telegram (one at a time, a long poll may return after the first)."""
+        with self._lock:
+            self._holding = True
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holding = False
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._wake)
+
     def _wake(self) -> None:
         assert self._changed is not None
         self._changed.set()
@@ -621,7 +636,7 @@ class FakeBotApi:
             with self._lock:
                 # An offset confirms every update before it, as on Telegram.
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
-                pending = self._updates[:limit]
+                pending = [] if self._holding else self._updates[:limit]
             remaining = deadline - time.monotonic()
             if pending or remaining <= 0 or self._stop.is_set():
                 return pending
