@@ -102,10 +102,10 @@ def process_memory_mb(pid: int) -> tuple[float, float]:
 def serve(rate_limited: bool) -> int:
     """The bot as `policybot run` starts it (same handlers and jobs), optionally without
     the rate limiter; run as a child of this script."""
-    from bot.cli import NOTIFY_EVERY_SECONDS, load_engine
+    from bot.cli.main import NOTIFY_EVERY_SECONDS, load_engine
     from bot.config import Settings
-    from bot.curation_telegram import curator_handlers, notify_job
-    from bot.telegram_bot import run_bot
+    from bot.telegram.app import run_bot
+    from bot.telegram.curators import curator_handlers, notify_job
 
     settings = Settings.from_env()
     return run_bot(
@@ -136,7 +136,7 @@ def run_scenario(
     with api:
         env = bot_process_env(api, db_path, "WARNING")
         if rate_limited:  # the product exactly as deployed
-            command = [sys.executable, "-m", "bot.cli", "run"]
+            command = [sys.executable, "-m", "bot.cli.main", "run"]
         else:
             command = [sys.executable, str(Path(__file__).resolve()), "--serve-unthrottled"]
         log = (work / "bot.log").open("wb")

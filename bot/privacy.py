@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import NamedTuple
 
-from bot.textnorm import CHINESE_DIGITS
+from bot.engine.textnorm import CHINESE_DIGITS
 
 PHONE = "[手机号]"
 LANDLINE = "[电话]"

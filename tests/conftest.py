@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def tg_engine():
     """The real engine on the real knowledge files, loaded once (about a second)."""
-    from bot.engine import Engine
+    from bot.engine.answering import Engine
 
     return Engine.load(ROOT)
 
@@ -68,7 +68,7 @@ async def tg_bot(tg_settings, tg_engine, tg_store) -> AsyncIterator:
     """The real Application, polling the fake server, with an in-memory store."""
     from fake_bot_api import running
 
-    from bot.telegram_bot import build_application
+    from bot.telegram.app import build_application
 
     async with running(build_application(tg_settings, tg_engine, tg_store)) as application:
         yield application
@@ -100,7 +100,7 @@ def curator_settings(tmp_path: Path, fake_api) -> Settings:
     from fake_bot_api import CURATOR_ID, TEST_TOKEN
 
     from bot.config import Settings
-    from bot.curation import CURATED_FILE
+    from bot.curation.service import CURATED_FILE
 
     root = tmp_path / "project"
     for tree in ("faq", "intents", "data"):
@@ -121,10 +121,10 @@ async def curator_bot(curator_settings) -> AsyncIterator:
     """The real Application with the curator handlers and a real SQLite store."""
     from fake_bot_api import running
 
-    from bot.curation_telegram import curator_handlers
-    from bot.engine import Engine
-    from bot.storage import Store
-    from bot.telegram_bot import build_application
+    from bot.engine.answering import Engine
+    from bot.store.question_log import Store
+    from bot.telegram.app import build_application
+    from bot.telegram.curators import curator_handlers
 
     store = Store(curator_settings.db_path).open()
     application = build_application(

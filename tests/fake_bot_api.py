@@ -709,11 +709,12 @@ class FakeStore:
     def request_notification(self, **record: Any) -> None:
         self.notifications.append(record)
 
-    # Delivery bookkeeping (see bot/delivery.py): in memory everything is "written" at once.
+    # Delivery bookkeeping (see bot/telegram/delivery.py): in memory everything is "written"
+    # at once.
     failing = False
 
     def claim_update(self, update_id: int) -> Any:
-        from bot.storage import Claim
+        from bot.store.question_log import Claim
 
         self.claimed.append(update_id)
         return Claim(True, None, self.durable())
@@ -734,7 +735,7 @@ class FakeStore:
 async def running(application: Any, *, poll_timeout: int = 5) -> AsyncIterator[Any]:
     """Run ``application`` as run_polling would (post_init, polling, … post_shutdown),
     but inside the test's event loop. ``poll_timeout``: seconds a getUpdates waits."""
-    from bot.telegram_bot import ALLOWED_UPDATES
+    from bot.telegram.app import ALLOWED_UPDATES
 
     await application.initialize()
     try:

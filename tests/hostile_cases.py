@@ -9,7 +9,7 @@ Each case is (id, text, expect). ``expect`` says what a meaningful reply is:
                    clarify that offers it
 
 The expectations are about meaning (a script tag must not borrow an unrelated answer), not
-about wording: the texts come from bot/engine.py and the knowledge files.
+about wording: the texts come from bot/engine/answering.py and the knowledge files.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from bot.textnorm import to_simplified
+from bot.engine.textnorm import to_simplified
 
 CHILDCARE = "孩子两岁有托育服务吗"  # answered by ps-childcare-centre
 SIX_ZERO = "六零行动是什么"  # answered by gh-term-26 (a glossary term)

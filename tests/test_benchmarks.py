@@ -12,14 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.benchmark import memory_mb
+from bot.tools.benchmark import memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_one_knowledge_base_is_measured_in_a_child_process_as_one_json_line():
     done = subprocess.run(
-        [sys.executable, "-m", "bot.benchmark", "--scale", "2", "--rounds", "1"],
+        [sys.executable, "-m", "bot.tools.benchmark", "--scale", "2", "--rounds", "1"],
         cwd=ROOT,
         check=True,
         capture_output=True,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fake_bot_api import FakeBotApi, bot_process_env
 
-from bot.storage import Store
-from bot.telegram_bot import EXIT_CONFIG, EXIT_UNAVAILABLE
+from bot.store.question_log import Store
+from bot.telegram.app import EXIT_CONFIG, EXIT_UNAVAILABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 START = 90.0  # seconds: loading the engine takes a few, more on a loaded machine
@@ -34,7 +34,7 @@ def start_bot(api: FakeBotApi, db_path: Path, mode: str = "polling") -> subproce
             POLICYBOT_PORT=str(free_port()),
         )
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.cli.main", "run"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -143,7 +143,7 @@ def test_curator_and_terminal_commands_refuse_an_unusable_database_in_one_line(
     garbage(db_path)
     env = {**os.environ, "POLICYBOT_DB": str(db_path), "POLICYBOT_ROOT": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *command],
+        [sys.executable, "-m", "bot.cli.main", *command],
         cwd=ROOT,
         env=env,
         capture_output=True,

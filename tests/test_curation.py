@@ -23,19 +23,19 @@ import yaml
 from click.testing import CliRunner
 from telegram.error import Forbidden
 
-from bot import curation_telegram as tg
+from bot.cli.curation import missed, stats, terminal_log
 from bot.config import Settings
-from bot.curation import (
+from bot.curation.service import (
     CURATED_FILE,
     GROUP_AT,
     answer_group,
     missed_groups,
     similarity,
 )
-from bot.curation_cli import missed, stats, terminal_log
-from bot.engine import Engine, Reply
-from bot.storage import Store
-from bot.textnorm import content
+from bot.engine.answering import Engine, Reply
+from bot.engine.textnorm import content
+from bot.store.question_log import Store
+from bot.telegram import curators as tg
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = 1001, 2002
@@ -223,7 +223,7 @@ def _tree(directory: Path) -> dict[str, bytes]:
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`policybot ARGS` as its own process, as `docker exec … policybot` runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -640,7 +640,7 @@ async def test_notification_for_a_new_entry_waits_for_reload(
 
 
 def tg_new_entry(answer: str, report: str, section: str) -> Any:
-    from bot.curation import NewEntry
+    from bot.curation.service import NewEntry
 
     return NewEntry(question="上班了孩子谁来带?", answer=answer, report=report, section=section)
 
@@ -695,6 +695,6 @@ async def test_ignore_button(store: Store, settings: Settings, base_engine: Engi
     ],
 )
 def test_placeholders_never_become_phrasings(asked: str, phrasing: str) -> None:
-    from bot.curation import _wording
+    from bot.curation.service import _wording
 
     assert _wording(asked) == phrasing

@@ -14,9 +14,9 @@ import pytest
 from fake_bot_api import CURATOR_ID, Call, FakeBotApi
 
 from bot.config import Settings
-from bot.curation import missed_groups
-from bot.storage import Store
-from bot.telegram_bot import SORRY
+from bot.curation.service import missed_groups
+from bot.store.question_log import Store
+from bot.telegram.app import SORRY
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = CURATOR_ID, 2002
@@ -99,9 +99,9 @@ async def bot_that_cannot_write(curator_settings: Settings, tmp_path: Path) -> A
     file (which stops root too, unlike a read-only mode)."""
     from fake_bot_api import running
 
-    from bot.curation_telegram import curator_handlers
-    from bot.engine import Engine
-    from bot.telegram_bot import build_application
+    from bot.engine.answering import Engine
+    from bot.telegram.app import build_application
+    from bot.telegram.curators import curator_handlers
 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("", encoding="utf-8")

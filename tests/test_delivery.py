@@ -1,4 +1,4 @@
-"""Update claims in the store and the confirm-after-handling ledger (bot/delivery.py).
+"""Update claims in the store and the confirm-after-handling ledger (bot/telegram/delivery.py).
 
 The whole story (a bot process killed mid-load) is tests/test_kill_restart.py; these
 are its parts, each small enough to say which one broke.
@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from fake_bot_api import running
 
-from bot.delivery import Ledger
-from bot.engine import Reply
-from bot.storage import CLAIM_KEEP, Store, iso, utc_now
-from bot.telegram_bot import build_application
+from bot.engine.answering import Reply
+from bot.store.question_log import CLAIM_KEEP, Store, iso, utc_now
+from bot.telegram.app import build_application
+from bot.telegram.delivery import Ledger
 
 
 def reply(question: str) -> Reply:

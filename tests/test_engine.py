@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.engine import Engine
-from bot.evaluation import evaluate, load_floors, load_questions
-from bot.matching import Match, Outcome, Reason
-from bot.replies import render_html, render_text, split_message
-from bot.scoring import Candidate
+from bot.cli.main import main
+from bot.engine.answering import Engine
+from bot.engine.matching import Match, Outcome, Reason
+from bot.engine.rendering import render_html, render_text, split_message
+from bot.engine.scoring import Candidate
+from bot.tools.evaluation import evaluate, load_floors, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 

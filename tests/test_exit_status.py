@@ -24,7 +24,7 @@ def policybot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPro
         **env,
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         cwd=tmp_path,
         env=environment,
         capture_output=True,

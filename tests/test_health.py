@@ -20,8 +20,8 @@ from typing import Any
 
 from fake_bot_api import FakeBotApi, bot_process_env
 
-from bot.delivery import CONCURRENT_UPDATES
-from bot.health import INTERVAL_ENV, check
+from bot.telegram.delivery import CONCURRENT_UPDATES
+from bot.telegram.health import INTERVAL_ENV, check
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -75,7 +75,7 @@ def test_the_container_health_check_sees_a_wedged_bot(tmp_path: Path) -> None:
         env = {**bot_process_env(api, db_path, "INFO"), INTERVAL_ENV: "0.5"}
         with log.open("ab") as stderr:
             bot = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
+                [sys.executable, "-m", "bot.cli.main", "run"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

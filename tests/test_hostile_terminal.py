@@ -30,7 +30,7 @@ from hostile_cases import (
     db_rows,
 )
 
-from bot import cli
+from bot.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "问> "
@@ -148,7 +148,7 @@ def test_stdin_bytes_that_are_not_utf8_in_process(terminal: Path, tg_engine: Any
 
 def _process(args: list[Any], stdin: bytes, db_path: Path, **env: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         cwd=ROOT,
         input=stdin,
         capture_output=True,

@@ -5,7 +5,7 @@ with its real SQLite file and Telegram's own rate limiter. After the kill and af
 restart: the database passes its integrity check, every update whose offset the bot
 confirmed to getUpdates has its question in the log, each question is logged once, no
 update is answered twice, and at most the updates in flight at the kill (up to
-bot.delivery.CONCURRENT_UPDATES, handled side by side) go unanswered (they were claimed
+bot.telegram.delivery.CONCURRENT_UPDATES, handled side by side) go unanswered (they were claimed
 and written, so the restarted bot cannot know whether their replies went out: it errs on
 the side of not answering twice).
 
@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 from fake_bot_api import MIXED_QUESTIONS, TEST_TOKEN, FakeBotApi, bot_process_env
 
-from bot.delivery import CONCURRENT_UPDATES
+from bot.telegram.delivery import CONCURRENT_UPDATES
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = MIXED_QUESTIONS[:8]
@@ -76,7 +76,7 @@ def start_bot(
     env = {**bot_process_env(api, db_path, "INFO"), **(extra_env or {})}
     with log.open("ab") as stderr:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.cli.main", "run"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.build import build, build_documents
-from bot.cli import main
-from bot.knowledge import KnowledgeError, load_knowledge
-from bot.reports import load_reports
+from bot.cli.main import main
+from bot.knowledge.build import build, build_documents
+from bot.knowledge.loading import KnowledgeError, load_knowledge
+from bot.knowledge.reports import load_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,7 +123,7 @@ def test_check_exits_non_zero_listing_problems(project: Path) -> None:
 def test_a_broken_file_at_start_up_gives_the_message_not_a_traceback(project: Path) -> None:
     write_faq(project, GOOD_ENTRY.replace("    section:", "    sectoin:"))
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "--no-log", "六零行动"],
+        [sys.executable, "-m", "bot.cli.main", "ask", "--no-log", "六零行动"],
         env={"POLICYBOT_ROOT": str(project), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
@@ -179,7 +179,7 @@ def test_a_broken_or_control_character_file_is_a_problem_line_not_a_traceback(
         commands.append((["build"], 2))
     for command, status in commands:
         result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *command],
+            [sys.executable, "-m", "bot.cli.main", *command],
             env=env,
             capture_output=True,
             text=True,

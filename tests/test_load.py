@@ -16,7 +16,7 @@ from collections import Counter
 
 from fake_bot_api import MIXED_QUESTIONS, running
 
-from bot.telegram_bot import FLOOD, build_application
+from bot.telegram.app import FLOOD, build_application
 
 USERS = 1000
 PER_USER = 5

@@ -15,8 +15,8 @@ import pytest
 from fake_bot_api import CURATOR_ID, MESSAGE_LIMIT, Call, FakeBotApi, html_problems
 from test_curation_telegram import say
 
-from bot.replies import split_message
-from bot.storage import Store
+from bot.engine.rendering import split_message
+from bot.store.question_log import Store
 
 CURATOR, RESIDENT = CURATOR_ID, 2002
 AMPERSANDS = "&" * 3000

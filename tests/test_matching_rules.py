@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
-from bot.knowledge import Entry, KnowledgeBase, Passage, load_knowledge
-from bot.matching import RULES, Match, Matcher, Outcome, Reason
-from bot.scoring import PRIOR, load_calibration
-from bot.semantic import VectorCache, default_cache_dir, embedder_named
+from bot.engine.answering import Engine
+from bot.engine.matching import RULES, Match, Matcher, Outcome, Reason
+from bot.engine.scoring import PRIOR, load_calibration
+from bot.engine.semantic import VectorCache, default_cache_dir, embedder_named
+from bot.knowledge.loading import Entry, KnowledgeBase, Passage, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from hostile_cases import TEXT_CASES
 
-from bot.cli import main
-from bot.engine import Engine
-from bot.evaluation import evaluate, load_questions
-from bot.semantic import UseEmbedder, VectorCache, embedder_named
+from bot.cli.main import main
+from bot.engine.answering import Engine
+from bot.engine.semantic import UseEmbedder, VectorCache, embedder_named
+from bot.tools.evaluation import evaluate, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""The question log (bot.storage) against real SQLite files in tmp_path."""
+"""The question log (bot.store.question_log) against real SQLite files in tmp_path."""
 
 from __future__ import annotations
 
@@ -14,9 +14,17 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from bot.engine import Reply
-from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store, iso, migrate, schema_version, utc_now
-from bot.textnorm import content
+from bot.engine.answering import Reply
+from bot.engine.textnorm import content
+from bot.store.question_log import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Store,
+    iso,
+    migrate,
+    schema_version,
+    utc_now,
+)
 
 USER = 987654321  # distinctive, so a leak of the raw id would be found by a scan
 
@@ -304,7 +312,7 @@ def test_close_right_after_a_write_does_not_wait_for_more_work(
     # close()'s wake-up could be taken with the last record; the writer then idled for
     # IDLE_POLL before seeing it should stop. With IDLE_POLL longer than close()'s
     # timeout, that shows as a writer that did not stop.
-    monkeypatch.setattr("bot.storage.IDLE_POLL", 30.0)
+    monkeypatch.setattr("bot.store.question_log.IDLE_POLL", 30.0)
     for attempt in range(20):  # the race needs close() to land while the record is taken
         store = Store(db_path).open()
         log(store, f"问{attempt}")

@@ -15,8 +15,8 @@ import pytest
 import sqlite_utils
 from test_storage import USER, log, rows
 
-from bot.dbfiles import InstanceLock
-from bot.storage import Store
+from bot.store.files import InstanceLock
+from bot.store.question_log import Store
 
 
 @pytest.fixture

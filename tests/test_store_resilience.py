@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_storage import USER, _read_only, log, reply, rows
 
-from bot.storage import Store, utc_now
+from bot.store.question_log import Store, utc_now
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_records_held_while_the_database_fails_are_bounded(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Beyond MAX_HELD records in memory, new ones are dropped, counted and logged."""
-    monkeypatch.setattr("bot.storage.MAX_HELD", 100, raising=False)
+    monkeypatch.setattr("bot.store.question_log.MAX_HELD", 100, raising=False)
     Store(db_path).open().close()
     store = Store(db_path, busy_timeout=0.05, max_backoff=0.1)
     store._connect = _read_only(db_path)  # type: ignore[method-assign]
@@ -108,7 +108,7 @@ def test_shutdown_with_the_production_defaults_counts_what_it_could_not_write(
 
 def _clock_jumps(monkeypatch: pytest.MonkeyPatch, days: float) -> None:
     later = utc_now() + timedelta(days=days)
-    monkeypatch.setattr("bot.storage.utc_now", lambda: later)
+    monkeypatch.setattr("bot.store.question_log.utc_now", lambda: later)
 
 
 def test_a_clock_jumping_forward_at_restart_does_not_make_a_handled_update_new(

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fake_bot_api import FakeBotApi
 
-from bot import telegram_bot
-from bot.telegram_bot import EDITED, FLOOD, FloodGuard
+from bot.telegram import app as telegram_bot
+from bot.telegram.app import EDITED, FLOOD, FloodGuard
 
 GROUP = FakeBotApi.group()
 CHAT_ID = GROUP["id"]
@@ -210,7 +210,7 @@ def test_flood_guard_counts_within_the_window_only() -> None:
 
 
 def _lines_run(call: Callable[[], object]) -> int:
-    """How many lines of bot/telegram_bot.py Python runs during ``call()``: its work,
+    """How many lines of bot/telegram/app.py Python runs during ``call()``: its work,
     counted rather than timed."""
     count = 0
 

@@ -10,8 +10,8 @@ from typing import Any
 from fake_bot_api import Call, FakeBotApi, FakeStore
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.replies import TELEGRAM_LIMIT, render_html
-from bot.telegram_bot import (
+from bot.engine.rendering import TELEGRAM_LIMIT, render_html
+from bot.telegram.app import (
     NONE_OF_THESE,
     NOTIFY_OK,
     SORRY,

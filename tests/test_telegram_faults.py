@@ -4,7 +4,7 @@ database failing (locked, read-only, full), with the real Application and SQLite
 What holds, and where Telegram's semantics stop it:
 
 - A failure before Telegram did the work (a 429, a 5xx, a stall or a dropped connection
-  on the way in) is retried (bot.telegram_bot.RetryingRateLimiter): the reply arrives
+  on the way in) is retried (bot.telegram.app.RetryingRateLimiter): the reply arrives
   exactly once.
 - A failure after Telegram did the work (the response is lost) is retried too: the reply
   then arrives twice. sendMessage has no idempotency key, so no client can tell; an answer
@@ -34,8 +34,8 @@ import pytest
 from fake_bot_api import Call, FakeBotApi, Fault, running
 from hostile_cases import CHILDCARE, SIX_ZERO, assert_db_intact, db_rows
 
-from bot.storage import Store
-from bot.telegram_bot import SORRY, VOTE_THANKS, RetryingRateLimiter, build_application
+from bot.store.question_log import Store
+from bot.telegram.app import SORRY, VOTE_THANKS, RetryingRateLimiter, build_application
 
 TIMEOUT = 0.5  # the bot's HTTP read/write timeout in these tests: a stall of 1.5 s exceeds it
 STALL = 1.5
@@ -325,7 +325,9 @@ async def test_a_failing_database_delays_no_reply_and_loses_nothing(
         assert len(rows["questions"]) == len(before["questions"]) + 6
         assert len(set(question_ids(store.path))) == len(rows["questions"])
         assert len(rows["votes"]) == 1 and len(rows["notifications"]) == 1
-    warnings = [r for r in caplog.records if r.name == "bot.storage" and "failed" in r.message]
+    warnings = [
+        r for r in caplog.records if r.name == "bot.store.question_log" and "failed" in r.message
+    ]
     assert warnings and all("今晚" not in r.getMessage() for r in warnings)  # no user text
 
 

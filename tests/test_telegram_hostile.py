@@ -33,9 +33,8 @@ from hostile_cases import (
 )
 from test_telegram_chats import NON_TEXT
 
-from bot.curation_telegram import REFUSAL, curator_handlers
-from bot.storage import Store
-from bot.telegram_bot import (
+from bot.store.question_log import Store
+from bot.telegram.app import (
     ECHO_CHARS,
     EDITED,
     SORRY,
@@ -44,6 +43,7 @@ from bot.telegram_bot import (
     UNKNOWN_COMMAND,
     build_application,
 )
+from bot.telegram.curators import REFUSAL, curator_handlers
 
 CURATOR = 4242
 PROBE = "观湖义警队伍有多少人?"  # answered by an entry no hostile case may reach

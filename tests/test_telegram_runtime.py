@@ -19,7 +19,7 @@ import pytest
 from fake_bot_api import TEST_TOKEN, FakeBotApi, FakeStore, running, webhook_body
 
 from bot.config import Settings, mask_token
-from bot.telegram_bot import (
+from bot.telegram.app import (
     COMMANDS,
     EXIT_CONFIG,
     EXIT_UNAVAILABLE,
@@ -150,7 +150,7 @@ def test_a_rejected_token_gives_one_masked_line_and_exit_1(tmp_path):
             "POLICYBOT_WEBHOOK_URL": "",
         }
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.cli.main", "run"],
             cwd=ROOT,
             env=env,
             capture_output=True,

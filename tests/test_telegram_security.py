@@ -38,13 +38,13 @@ from fake_bot_api import (
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from bot.cli.curation import missed
 from bot.config import Settings
-from bot.curation_cli import missed
-from bot.curation_telegram import PRIVATE_ONLY, REFUSAL, TOP_GROUPS, curator_handlers
-from bot.engine import Engine
+from bot.engine.answering import Engine
 from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, PHONE
-from bot.storage import Store
-from bot.telegram_bot import RetryingRateLimiter, build_application, webhook_options
+from bot.store.question_log import Store
+from bot.telegram.app import RetryingRateLimiter, build_application, webhook_options
+from bot.telegram.curators import PRIVATE_ONLY, REFUSAL, TOP_GROUPS, curator_handlers
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT, OTHER = CURATOR_ID, 2002, 3003

@@ -1,4 +1,4 @@
-"""The pure parts of bot.telegram_bot: callback data, keyboards, terms, logging, options."""
+"""The pure parts of bot.telegram.app: callback data, keyboards, terms, logging, options."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fake_bot_api import BOT_USERNAME, TEST_TOKEN
 from telegram import Chat, Message, User
 
 from bot.config import Settings, mask_token
-from bot.telegram_bot import (
+from bot.telegram.app import (
     CALLBACK_LIMIT,
     Button,
     StartupError,

@@ -27,7 +27,7 @@ def policybot(db_path: Path, *args: str, stdin: str = "") -> str:
     for name in ("POLICYBOT_RETENTION_DAYS", "POLICYBOT_USER_KEY_SECRET", "TELEGRAM_BOT_TOKEN"):
         env.pop(name, None)
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         cwd=ROOT,
         input=stdin.encode(),
         capture_output=True,

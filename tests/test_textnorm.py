@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.textnorm import content, fold, sound_key, subject
+from bot.engine.textnorm import content, fold, sound_key, subject
 
 
 @pytest.mark.parametrize(

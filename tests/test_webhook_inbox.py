@@ -22,9 +22,9 @@ import httpx
 import pytest
 from fake_bot_api import FakeBotApi
 
-from bot.inbox import Inbox
-from bot.storage import Store
-from bot.telegram_bot import build_application, webhook_options
+from bot.store.question_log import Store
+from bot.telegram.app import build_application, webhook_options
+from bot.telegram.inbox import Inbox
 
 SECRET = "inbox_Secret-42"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from bot.engine import Block, Reply
+from bot.engine.answering import Block, Reply
 
 TELEGRAM_LIMIT = 4096
 NOT_IN_FORCE = "注意:{which}的来源页面标注“文件已失效”,内容反映的是报告发布时的情况,仅供参考。"

@@ -61,7 +61,12 @@ from telegram.ext import (
 )
 
 from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
-from bot.delivery import (
+from bot.engine.answering import Engine, Reply, Suggestion
+from bot.engine.matching import Reason
+from bot.engine.rendering import render_html, split_message
+from bot.engine.textnorm import clean
+from bot.privacy import mask_log_line
+from bot.telegram.delivery import (
     AckAfterHandling,
     Ledger,
     LedgerProcessor,
@@ -69,19 +74,14 @@ from bot.delivery import (
     shown_so_far,
     start_tracking,
 )
-from bot.engine import Engine, Reply, Suggestion
-from bot.health import Beat, Heartbeat, heartbeat_interval, heartbeat_path
-from bot.inbox import InboxUpdater
-from bot.matching import Reason
-from bot.privacy import mask_log_line
-from bot.replies import render_html, split_message
-from bot.textnorm import clean
+from bot.telegram.health import Beat, Heartbeat, heartbeat_interval, heartbeat_path
+from bot.telegram.inbox import InboxUpdater
 
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from bot.dbfiles import InstanceLock
-    from bot.storage import Store
+    from bot.store.files import InstanceLock
+    from bot.store.question_log import Store
 
 # What JobQueue.run_repeating accepts: an async function of the context.
 JobCallback = Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
@@ -608,9 +608,10 @@ async def track_shown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def claim_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Do not handle again an update that was handled before a crash.
 
-    Telegram redelivers every update the bot had not confirmed when it died (bot/delivery.py
-    confirms only handled ones), and some of those were answered. Each update id is
-    claimed in the store, and the claim is on disk before anything is sent: here for most
+    Telegram redelivers every update the bot had not confirmed when it died
+    (bot/telegram/delivery.py confirms only handled ones), and some of those were
+    answered. Each update id is claimed in the store, and the claim is on disk before
+    anything is sent: here for most
     updates, and for text questions in ``send_reply``, which writes the question before
     answering (one wait per update, not two). An update an earlier process claimed is
     skipped, except a text question that logged no question: that one was never answered.
@@ -964,8 +965,8 @@ def open_bot_store(settings: Settings) -> Store:
     A file that can never hold the log (not SQLite, damaged, a directory) is EXIT_CONFIG:
     a restart would meet it again, and answering without a log would lose every question.
     """
-    from bot.dbfiles import UnusableDatabase
-    from bot.storage import open_store
+    from bot.store.files import UnusableDatabase
+    from bot.store.question_log import open_store
 
     try:
         return open_store(settings)
@@ -986,7 +987,7 @@ def hold_instance_lock(settings: Settings) -> InstanceLock:
     EXIT_UNAVAILABLE: the other one may be on its way out (a restart that overlaps, a
     container still flushing), so a later retry may well start.
     """
-    from bot.dbfiles import AlreadyRunning, InstanceLock, UnusableDatabase
+    from bot.store.files import AlreadyRunning, InstanceLock, UnusableDatabase
 
     lock = InstanceLock(settings.db_path)
     try:
@@ -1182,7 +1183,7 @@ def build_application(
         builder = builder.rate_limiter(RetryingRateLimiter())
     application = builder.build()
     # The same Updater for polling; for a webhook, a server that stores each update
-    # before Telegram is told 200 (bot/inbox.py).
+    # before Telegram is told 200 (bot/telegram/inbox.py).
     application.updater = InboxUpdater(
         application.bot, application.update_queue, ledger, settings.db_path
     )
@@ -1210,7 +1211,8 @@ def build_application(
 
 def install_heartbeat(application: Application, settings: Settings, ledger: Ledger) -> None:
     """A beat through the update queue every $POLICYBOT_HEARTBEAT_SECONDS (30 s), written
-    beside the database once handled: the container's health check reads it (bot/health.py)."""
+    beside the database once handled: the container's health check reads it
+    (bot/telegram/health.py)."""
     if application.job_queue is None:
         return  # no job queue, no beats: the health check then reports the bot down
     heartbeat = Heartbeat(heartbeat_path(settings.db_path), lambda: ledger.last_poll)

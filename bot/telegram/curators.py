@@ -1,6 +1,6 @@
 """Curators in Telegram: /missed, /reload, the "m:" buttons, and notifying askers.
 
-Wiring (bot.telegram_bot): pass ``curator_handlers(settings)`` as ``extra_handlers`` and
+Wiring (bot.telegram.app): pass ``curator_handlers(settings)`` as ``extra_handlers`` and
 schedule ``notify_job`` with ``application.job_queue.run_repeating``. The handlers read
 ``bot_data["engine"]``, ``bot_data["store"]`` and ``bot_data["settings"]``.
 
@@ -30,7 +30,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.config import Settings
-from bot.curation import (
+from bot.curation.service import (
     FITS_AT,
     CurationError,
     MissedGroup,
@@ -40,10 +40,10 @@ from bot.curation import (
     ignore_group,
     missed_groups,
 )
-from bot.engine import Engine
-from bot.knowledge import KnowledgeError, Problem
-from bot.replies import TELEGRAM_LIMIT, render_html, split_message
-from bot.storage import Notification, Store
+from bot.engine.answering import Engine
+from bot.engine.rendering import TELEGRAM_LIMIT, render_html, split_message
+from bot.knowledge.loading import KnowledgeError, Problem
+from bot.store.question_log import Notification, Store
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from bot.cli_common import ConfigurationProblem, settings_or_exit
+from bot.cli.common import ConfigurationProblem, settings_or_exit
 from bot.config import Settings
-from bot.curation import (
+from bot.curation.service import (
     FITS_AT,
     CurationError,
     MissedGroup,
@@ -30,10 +30,10 @@ from bot.curation import (
     statistics,
     waiting_notifications,
 )
-from bot.dbfiles import UnusableDatabase
-from bot.engine import Engine, Reply
-from bot.knowledge import KnowledgeError
-from bot.storage import Store, open_store
+from bot.engine.answering import Engine, Reply
+from bot.knowledge.loading import KnowledgeError
+from bot.store.files import UnusableDatabase
+from bot.store.question_log import Store, open_store
 
 
 def _open_store(settings: Settings) -> Store:

@@ -14,12 +14,12 @@ marked handled once its handlers have returned (``Ledger.on_handled``). An ``upd
 already in the inbox gets 200 and is not handled again. At start-up, rows a killed
 process left unhandled are queued before anything new. Whether an update cut short by a
 crash had already been answered is decided as in polling mode, by the claims in the
-store (``claim_update`` in bot.telegram_bot): never twice, and an update in flight at the
+store (``claim_update`` in bot.telegram.app): never twice, and an update in flight at the
 kill may go unanswered.
 
 While the inbox cannot be written (database locked, read-only, full), an update is
 handled from memory and its 200 waits until it is handled, as getUpdates waits in
-polling mode (bot/delivery.py): a crash then loses nothing either, and the bot keeps
+polling mode (bot/telegram/delivery.py): a crash then loses nothing either, and the bot keeps
 answering.
 
 Text in a stored update is masked (bot.privacy) like everything else the bot stores, so
@@ -48,8 +48,8 @@ import tornado.web
 from telegram import Bot, Update
 from telegram.ext import ExtBot, Updater
 
-from bot.delivery import SETTLE_TIMEOUT, Ledger
 from bot.privacy import mask
+from bot.telegram.delivery import SETTLE_TIMEOUT, Ledger
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,13 @@
 
 Every HEARTBEAT_EVERY seconds a job puts a ``Beat`` on the Application's update queue. It
 is handled like an update, in its turn, so it needs a free slot among the updates being
-handled side by side (bot.delivery): the heartbeat file is written only when updates
+handled side by side (bot.telegram.delivery): the heartbeat file is written only when updates
 get through. A blocked event loop, a handler that never returns, every slot held by calls
 that hang: the file stops being renewed. In polling mode the file also says how long ago
 the bot last asked getUpdates, so a polling loop that stopped shows too. A new beat is
 queued only once the last one went through: a wedged bot does not pile them up.
 
-``python -m bot.health`` (and ``policybot health``) exit 0 when the heartbeat is fresh,
+``python -m bot.telegram.health`` (and ``policybot health``) exit 0 when the heartbeat is fresh,
 1 with one line saying why when it is missing or stale: the container's HEALTHCHECK.
 The file sits next to the database (``policybot.heartbeat`` beside ``policybot.db``).
 """
@@ -32,7 +32,7 @@ INTERVAL_ENV = "POLICYBOT_HEARTBEAT_SECONDS"
 DEFAULT_INTERVAL = 30.0
 STALE_AFTER = 3  # intervals without a beat before the bot counts as stuck
 # A healthy poller asks getUpdates again within a long poll (10 s) plus the wait for the
-# updates it confirms (bot.delivery, at most 30 s).
+# updates it confirms (bot.telegram.delivery, at most 30 s).
 POLL_STALE = 60.0
 
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     """The health check as a command: exit 0 (healthy) or 1, one line on stdout."""
     from bot.config import ConfigError, Settings
 
-    parser = argparse.ArgumentParser(prog="python -m bot.health", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.telegram.health", description=__doc__)
     parser.add_argument(
         "--max-age",
         type=float,

@@ -1,6 +1,6 @@
 """Curation: missed questions grouped for curators, answering a group, statistics.
 
-No Telegram and no click here: bot.curation_cli and bot.curation_telegram present these.
+No Telegram and no click here: bot.cli.curation and bot.telegram.curators present these.
 
 A question is *missed* when the engine missed it, or when the asker said "都不是" (a vote
 "none") to what it offered. Missed questions are grouped greedily in the order they were
@@ -35,12 +35,12 @@ import sqlite_utils
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.engine import Engine
-from bot.knowledge import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load_knowledge
-from bot.matching import CLARIFY_P
+from bot.engine.answering import Engine
+from bot.engine.matching import CLARIFY_P
+from bot.engine.textnorm import content, fold
+from bot.knowledge.loading import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE
-from bot.storage import Store, iso
-from bot.textnorm import content, fold
+from bot.store.question_log import Store, iso
 
 try:
     import fcntl
@@ -98,7 +98,7 @@ SCAFFOLDING = (
 )
 _SCAFFOLDING = re.compile("|".join(sorted(SCAFFOLDING, key=len, reverse=True)))
 # An entry fits a group when the engine would at least offer it for one of the group's
-# wordings (the probability at which it offers candidates, bot.matching.CLARIFY_P).
+# wordings (the probability at which it offers candidates, bot.engine.matching.CLARIFY_P).
 # Below that they share little, and the curator is asked before the group is attached to
 # it: "公积金怎么提取" attached to 一园一策 would answer with 一园一策 from then on.
 # Most missed groups are below it (that is why they were missed): the question is there
@@ -273,7 +273,7 @@ def nearest_entries(engine: Engine, group: MissedGroup) -> list[Nearest]:
 
 
 def fit(engine: Engine, group: MissedGroup, entry_id: str) -> float:
-    """How well an entry fits a group: the engine's calibrated probability (bot.scoring)
+    """How well an entry fits a group: the engine's calibrated probability (bot.engine.scoring)
     that answering one of the group's most asked wordings with it is right, at best; 0 for
     a wording the entry is not even a candidate for."""
     best = 0.0

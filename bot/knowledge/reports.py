@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.problems import LINE, KnowledgeError, Problem, read_yaml
+from bot.knowledge.problems import LINE, KnowledgeError, Problem, read_yaml
 
 CHINESE_ORDINALS = "一二三四五六七八九十"
 TOP_HEADING = re.compile(r"^([一二三四五六七八九十]+)、(.+)$")

@@ -12,14 +12,14 @@ from typing import NoReturn
 
 import click
 
-from bot.cli_common import ConfigurationProblem, settings_or_exit
+from bot.cli.common import ConfigurationProblem, settings_or_exit
+from bot.cli.curation import missed, stats, terminal_log
 from bot.config import EXIT_CONFIG
-from bot.curation_cli import missed, stats, terminal_log
-from bot.engine import Engine, Reply, configured_model, timed_ask
-from bot.knowledge import KnowledgeError, load_knowledge
-from bot.replies import render_text
-from bot.scoring import load_calibration
-from bot.semantic import MODELS
+from bot.engine.answering import Engine, Reply, configured_model, timed_ask
+from bot.engine.rendering import render_text
+from bot.engine.scoring import load_calibration
+from bot.engine.semantic import MODELS
+from bot.knowledge.loading import KnowledgeError, load_knowledge
 
 # How often the bot looks for answered questions whose askers asked to be told.
 NOTIFY_EVERY_SECONDS = 30.0
@@ -113,7 +113,7 @@ def main() -> None:
 def build(root: Path | None, model: str | None) -> None:
     """Regenerate faq/generated-*.yaml from the reports in data/, then compute (or find
     cached) the vectors of every phrasing, answer and passage."""
-    from bot.build import build as build_files
+    from bot.knowledge.build import build as build_files
 
     root = root or settings_or_exit().root
     try:
@@ -146,8 +146,8 @@ def check(root: Path | None) -> None:
             click.echo(str(problem), err=True)
         click.echo(f"{len(error.problems)} problem(s).", err=True)
         sys.exit(1)
-    from bot.build import build_documents
-    from bot.reports import load_reports
+    from bot.knowledge.build import build_documents
+    from bot.knowledge.reports import load_reports
 
     stale = [
         name
@@ -245,8 +245,8 @@ def start(ctx: click.Context) -> None:
 @main.command()
 def run() -> None:
     """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set)."""
-    from bot.curation_telegram import curator_handlers, notify_job
-    from bot.telegram_bot import run_bot
+    from bot.telegram.app import run_bot
+    from bot.telegram.curators import curator_handlers, notify_job
 
     settings = settings_or_exit()
     if not settings.token:
@@ -271,8 +271,8 @@ def run() -> None:
 )
 def health(max_age: float | None) -> None:
     """Exit 0 if the running bot is handling updates (its heartbeat is fresh), else 1
-    saying why. The container's health check runs the same as `python -m bot.health`."""
-    from bot.health import main as check_health
+    saying why. The container's health check runs the same as `python -m bot.telegram.health`."""
+    from bot.telegram.health import main as check_health
 
     sys.exit(check_health([] if max_age is None else ["--max-age", str(max_age)]))
 
@@ -303,9 +303,9 @@ def evaluate(
 ) -> None:
     """Measure answer accuracy per category on labeled question sets; exit 1 when a set
     falls below its floor (tests/eval/floors.yaml) in this mode."""
-    from bot.evaluation import ablation_table, format_report, load_floors, load_questions
-    from bot.evaluation import evaluate as run_eval
-    from bot.matching import RULES
+    from bot.engine.matching import RULES
+    from bot.tools.evaluation import ablation_table, format_report, load_floors, load_questions
+    from bot.tools.evaluation import evaluate as run_eval
 
     settings = settings_or_exit()
     engine = load_engine(settings.root, generated_only, model)
@@ -359,9 +359,9 @@ def evaluate(
 def calibrate(model: str | None) -> None:
     """Fit the probability that an answer is right on the labeled training sets (both
     modes) and write data/calibration.yaml; the held-out sets are never read."""
-    from bot.calibrate import HELD_OUT, TRAINING_SETS
-    from bot.calibrate import calibrate as fit_calibration
-    from bot.engine import configured_model
+    from bot.engine.answering import configured_model
+    from bot.tools.calibrate import HELD_OUT, TRAINING_SETS
+    from bot.tools.calibrate import calibrate as fit_calibration
 
     settings = settings_or_exit()
     model = model or configured_model()
@@ -408,8 +408,8 @@ def bench(
     each in a fresh process, for the chosen model and the others on the real base; the
     cold build of the vector cache; start-up time. The end-to-end load is
     `make bench-load`."""
-    from bot.benchmark import run_benchmark
-    from bot.engine import configured_model
+    from bot.engine.answering import configured_model
+    from bot.tools.benchmark import run_benchmark
 
     chosen = model or configured_model()
     others = tuple(m for m in compare if m != chosen)

@@ -26,13 +26,13 @@ from enum import Enum
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.knowledge import Entry, KnowledgeBase
-from bot.scoring import PRIOR, Calibration, Candidate, describe, same_answer
-from bot.semantic import SemanticIndex, VectorCache
-from bot.textnorm import content, fold, sound_key, subject, to_simplified
+from bot.engine.scoring import PRIOR, Calibration, Candidate, describe, same_answer
+from bot.engine.semantic import SemanticIndex, VectorCache
+from bot.engine.textnorm import content, fold, sound_key, subject, to_simplified
+from bot.knowledge.loading import Entry, KnowledgeBase
 
 # The decision, on the calibrated probability that the best candidate is the right answer
-# (bot/scoring.py); the calibration table in data/calibration.yaml says what each means.
+# (bot/engine/scoring.py); the calibration table in data/calibration.yaml says what each means.
 ANSWER_P = 0.5  # answer when the best candidate is more likely right than wrong
 CLARIFY_P = 0.3  # offer the likely candidates when about one in three would be right
 # A second answer that belongs with the first (the other street's, or a facet) is added

@@ -8,12 +8,12 @@ through a batch has confirmed updates it never answered nor logged: they are los
 Here the getUpdates request waits until every update below the offset it confirms has
 been handled and the store has written what they queued. A crash then loses nothing
 confirmed; Telegram redelivers the rest, and the claims in the store (``claim_update``
-in bot.storage, checked by the first handler in bot.telegram_bot) keep an update that
+in bot.store.question_log, checked by the first handler in bot.telegram.app) keep an update that
 was already answered from being answered again.
 
 While the database is failing the bot does not wait for it (it would stop answering):
 updates are confirmed once handled, and their records wait in memory for the database.
-Webhook mode has its own way to the same end (bot/inbox.py): each update is stored
+Webhook mode has its own way to the same end (bot/telegram/inbox.py): each update is stored
 before Telegram gets its 200; the ledger tells it when an update is handled.
 
 It also records what each update has shown its sender (``Shown``, ``TrackShown``), so
@@ -46,7 +46,7 @@ FLUSH_TIMEOUT = 5.0
 # Updates handled side by side. Each waits mostly on Telegram, not the CPU: at 100 ms a
 # round trip, 8 at once already outrun Telegram's 30 messages a second. It is also how many
 # a crash can cut short: their questions are logged, but whether their replies went out
-# cannot be known, and an update is never answered twice (see bot.telegram_bot).
+# cannot be known, and an update is never answered twice (see bot.telegram.app).
 CONCURRENT_UPDATES = 8
 # Updates that may wait for their chat's turn (PTB fetches at most 100 at a time).
 WAITING_UPDATES = 256
@@ -118,7 +118,7 @@ class AckAfterHandling(HTTPXRequest):
         offset = request_data.parameters.get("offset") if request_data is not None else None
         if isinstance(offset, int) and offset > 0:
             await self.ledger.settle(offset)
-        self.ledger.last_poll = time.monotonic()  # for the heartbeat (bot/health.py)
+        self.ledger.last_poll = time.monotonic()  # for the heartbeat (bot/telegram/health.py)
         result = await super().post(url, request_data, *args, **kwargs)
         if isinstance(result, list):
             self.ledger.received([item["update_id"] for item in result if isinstance(item, dict)])

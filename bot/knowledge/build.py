@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge import GENERATED_MARK
-from bot.reports import (
+from bot.knowledge.loading import GENERATED_MARK
+from bot.knowledge.reports import (
     Report,
     glossary_terms,
     inline_definitions,

@@ -17,10 +17,10 @@ may see again updates it had already handled. ``claim_update`` records each upda
 process before this one claimed it, and which question it logged; ``durable`` lets a
 handler wait until its question is written before replying. The bot uses both to answer
 an update at most once and to confirm it only when its question is on disk
-(bot/delivery.py, bot/telegram_bot.py).
+(bot/telegram/delivery.py, bot/telegram/app.py).
 
 Privacy: question text is masked (bot.privacy) before it is queued, users are stored as a
-keyed hash whose key is kept out of the database (bot.dbfiles), and ``apply_retention``
+keyed hash whose key is kept out of the database (bot.store.files), and ``apply_retention``
 blanks question text older than the retention period.
 The raw chat id is kept only for a pending notification and cleared once it is sent.
 """
@@ -46,7 +46,10 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
-from bot.dbfiles import (
+from bot.engine.answering import Reply
+from bot.engine.textnorm import content
+from bot.privacy import mask
+from bot.store.files import (
     UnusableDatabase,
     check_database_path,
     create_key,
@@ -55,9 +58,6 @@ from bot.dbfiles import (
     private_file,
     read_key,
 )
-from bot.engine import Reply
-from bot.privacy import mask
-from bot.textnorm import content
 
 log = logging.getLogger(__name__)
 

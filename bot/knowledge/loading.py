@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.problems import LINE, KnowledgeError, Problem, read_yaml
-from bot.reports import Report, load_reports
-from bot.textnorm import content, fold
+from bot.engine.textnorm import content, fold
+from bot.knowledge.problems import LINE, KnowledgeError, Problem, read_yaml
+from bot.knowledge.reports import Report, load_reports
 
 STREETS = {"pingshan": "坪山街道", "guanhu": "观湖街道"}
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")

@@ -16,11 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.engine import Engine
-from bot.evaluation import Labeled, load_questions
-from bot.matching import DECIDED_BEFORE_SCORING
-from bot.privacy import without_personal_data
-from bot.scoring import (
+from bot.engine.answering import Engine
+from bot.engine.matching import DECIDED_BEFORE_SCORING
+from bot.engine.scoring import (
     PRIOR,
     calibration_entry,
     fit,
@@ -29,7 +27,9 @@ from bot.scoring import (
     reliability,
     write_calibration,
 )
-from bot.textnorm import clean, fold, strip_markup
+from bot.engine.textnorm import clean, fold, strip_markup
+from bot.privacy import without_personal_data
+from bot.tools.evaluation import Labeled, load_questions
 
 TRAINING_SETS = (
     "questions.yaml",

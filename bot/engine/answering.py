@@ -9,12 +9,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.knowledge import Entry, KnowledgeBase, load_knowledge
-from bot.matching import CLARIFY_P, Match, Matcher, Outcome, Reason
+from bot.engine.matching import CLARIFY_P, Match, Matcher, Outcome, Reason
+from bot.engine.scoring import load_calibration
+from bot.engine.semantic import (
+    DEFAULT_MODEL,
+    MODEL_ENV,
+    VectorCache,
+    default_cache_dir,
+    embedder_named,
+)
+from bot.engine.textnorm import clean, content, fold, strip_markup
+from bot.knowledge.loading import Entry, KnowledgeBase, load_knowledge
 from bot.privacy import without_personal_data
-from bot.scoring import load_calibration
-from bot.semantic import DEFAULT_MODEL, MODEL_ENV, VectorCache, default_cache_dir, embedder_named
-from bot.textnorm import clean, content, fold, strip_markup
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
 MAX_RELATED = 3

@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-from bot.engine import Engine, Reply
-from bot.textnorm import content, fold
+from bot.engine.answering import Engine, Reply
+from bot.engine.textnorm import content, fold
 
 FLOORS_FILE = "floors.yaml"
 MODES = ("faq", "generated")  # with the hand-written FAQ files; generated-only

@@ -1,6 +1,6 @@
 """`policybot bench`: time per question on the real and on synthetic larger knowledge bases.
 
-Each knowledge base is measured in a fresh process (``python -m bot.benchmark``), so that
+Each knowledge base is measured in a fresh process (``python -m bot.tools.benchmark``), so that
 its resident memory is its own and not what the larger one before it left behind.
 Figures are reported, never asserted: timing in tests is flaky and says little. The end
 to end load through the fake Bot API is bench/load.py (`make bench-load`).
@@ -23,9 +23,9 @@ from typing import Any
 
 import yaml
 
-from bot.engine import Engine
-from bot.knowledge import KnowledgeBase, Passage, load_knowledge
-from bot.semantic import DEFAULT_MODEL, default_cache_dir
+from bot.engine.answering import Engine
+from bot.engine.semantic import DEFAULT_MODEL, default_cache_dir
+from bot.knowledge.loading import KnowledgeBase, Passage, load_knowledge
 
 SEED = 20201231
 
@@ -150,7 +150,7 @@ def measure(
 def measure_in_child(
     root: Path, scale: int, rounds: int, model: str, cache_dir: Path | None = None
 ) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bot.benchmark", "--scale", str(scale)]
+    command = [sys.executable, "-m", "bot.tools.benchmark", "--scale", str(scale)]
     command += ["--rounds", str(rounds), "--model", model]
     if cache_dir is not None:
         command += ["--cache-dir", str(cache_dir)]
@@ -168,7 +168,7 @@ def time_to_first_answer(root: Path) -> float:
     """Seconds from starting a fresh process to its first printed answer."""
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "--no-log", "六零行动是什么"],
+        [sys.executable, "-m", "bot.cli.main", "ask", "--no-log", "六零行动是什么"],
         cwd=root,
         check=True,
         capture_output=True,
@@ -221,7 +221,7 @@ def run_benchmark(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m bot.benchmark --scale N``: one base measured, as one JSON line."""
+    """``python -m bot.tools.benchmark --scale N``: one base measured, as one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)

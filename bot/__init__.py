@@ -1,0 +1,1 @@
+"""policybot: answers from Shenzhen street offices' public reports."""

@@ -1,0 +1,1 @@
+"""The `policybot` command line."""

@@ -1,0 +1,1 @@
+"""Curation: missed questions grouped, answering them, statistics (no Telegram, no click)."""

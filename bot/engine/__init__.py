@@ -1,0 +1,1 @@
+"""The answer engine: normalisation, meaning, scoring, matching, replies and their rendering."""

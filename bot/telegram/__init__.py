@@ -1,0 +1,1 @@
+"""The Telegram front end: application, handlers, delivery, webhook inbox, health."""

@@ -1,0 +1,1 @@
+"""Tools apart from the product: evaluation, calibration, benchmarks."""
