@@ -98,7 +98,7 @@ SCAFFOLDING = (
 )
 _SCAFFOLDING = re.compile("|".join(sorted(SCAFFOLDING, key=len, reverse=True)))
 # An entry fits a group when the engine would at least offer it for one of the group's
-# wordings (the probability at which it offers candidates, bot.engine.matching.CLARIFY_P).
+# wordings (the probability at which it offers candidates, bot.engine.policy.CLARIFY_P).
 # Below that they share little, and the curator is asked before the group is attached to
 # it: "公积金怎么提取" attached to 一园一策 would answer with 一园一策 from then on.
 # Most missed groups are below it (that is why they were missed): the question is there

@@ -2,7 +2,7 @@
 
 A candidate (an entry or a passage of a report) is described by a few features of the
 question and of itself; a logistic model fitted by ``policybot calibrate`` on the labeled
-sets turns them into a probability. The decision thresholds (``bot.engine.matching.ANSWER_P`` and
+sets turns them into a probability. The decision thresholds (``bot.engine.policy.ANSWER_P`` and
 ``CLARIFY_P``) are stated on that probability, so moving one has a meaning that can be
 checked against the calibration table in ``data/calibration.yaml``.
 """

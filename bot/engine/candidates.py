@@ -1,0 +1,199 @@
+"""Assessing the candidate answers to a question: those nearest in wording and in meaning,
+kept to the street and code it names, described and given a calibrated probability."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from bot.engine.index import CANDIDATES, Doc, LexicalIndex, Scored
+from bot.engine.question import QuestionReader
+from bot.engine.scoring import Calibration, Candidate, describe, same_answer
+from bot.engine.semantic import SemanticIndex, VectorCache
+from bot.engine.textnorm import fold, sound_key
+from bot.engine.wording import ENGLISH_SHARE, clauses, for_model, latin_share, spelling_of
+from bot.knowledge.loading import KnowledgeBase
+
+SEMANTIC_CANDIDATES = 12  # documents nearest in meaning, added to those nearest in wording
+PASSAGE_CANDIDATES = 8
+
+
+class Assessor:
+    """Finds and weighs the candidate answers to a question; side-effect free."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        index: LexicalIndex,
+        questions: QuestionReader,
+        calibration: Calibration,
+        rule: Callable[[str], bool],
+        vectors: VectorCache | None = None,
+    ):
+        self.kb = kb
+        self.index = index
+        self.questions = questions
+        self.calibration = calibration
+        self.rule = rule
+        self.passage_by_id = {p.id: p for p in kb.passages}
+        self._folded_answers = [fold(self.answer_text(d.id)) for d in self.index.docs]
+        self._folded_answers += [fold(p.text) for p in kb.passages]
+        self.semantic = self._semantic_index(vectors) if vectors else None
+
+    def semantic_texts(self) -> tuple[list[int], list[str]]:
+        """Every text that stands for a document in meaning, with the document it belongs to
+        (entries first, then passages): each way of asking, the answer and its clauses."""
+        owners: list[int] = []
+        texts: list[str] = []
+        for index, doc in enumerate(self.index.docs):
+            entry = self.kb.entries[doc.id]
+            names = [entry.term] if entry.term else []
+            own = (entry.question, *entry.phrasings, *names, entry.answer, *clauses(entry.answer))
+            for text in dict.fromkeys(for_model(t) for t in own):
+                owners.append(index)
+                texts.append(text)
+        for index, passage in enumerate(self.kb.passages, start=len(self.index.docs)):
+            for text in dict.fromkeys(for_model(t) for t in (passage.text, *clauses(passage.text))):
+                owners.append(index)
+                texts.append(text)
+        return owners, texts
+
+    def _semantic_index(self, vectors: VectorCache) -> SemanticIndex:
+        owners, texts = self.semantic_texts()
+        return SemanticIndex(
+            vectors.embedder,
+            owners,
+            vectors.vectors(texts),
+            len(self.index.docs) + len(self.index.passage_docs),
+        )
+
+    def answer_text(self, doc_id: str) -> str:
+        """What an entry or passage quotes, as written (a figure's unit may be 95%)."""
+        passage = self.passage_by_id.get(doc_id)
+        return passage.text if passage else self.kb.entries[doc_id].answer
+
+    def report_of(self, candidate: Candidate) -> str:
+        if candidate.passage:
+            return self.passage_by_id[candidate.id].report
+        return self.kb.entries[candidate.id].report
+
+    def assess(self, text: str, folded: str, street: str | None) -> list[Candidate]:
+        """Every plausible answer to a question, most probably right first."""
+        latin = latin_share(text)
+        expansion = self.questions.expansion(text, folded) if self.rule("lexicon") else ""
+        spelling = spelling_of(text)
+        if latin >= ENGLISH_SHARE:
+            # English words are compared through the lexicon only: spelled out letter by
+            # letter, they would look like rare words no document has.
+            spelling = spelling_of("".join(c for c in text if not c.isascii()))
+            spelling, expansion = spelling + expansion, ""
+        key = sound_key(spelling + expansion)
+        similarity = self._similarity(text)
+        if not key and similarity is None:
+            return []
+        codes = self.questions.codes(folded)
+        halves = self.questions.halves_asked(folded)
+        entries_by_meaning: list[int] = []
+        passages_by_meaning: list[int] = []
+        if similarity is not None:
+            top = np.argsort(-similarity)[:SEMANTIC_CANDIDATES]
+            entries_by_meaning = [int(i) for i in top if i < len(self.index.docs)]
+            passages_by_meaning = [
+                int(i) - len(self.index.docs) for i in top if i >= len(self.index.docs)
+            ]
+        candidates = [
+            self._candidate(s, self.index.docs[s.index], False, similarity)
+            for s in self.index.rank(
+                spelling, street, CANDIDATES, codes, halves, entries_by_meaning, expansion
+            )
+        ]
+        candidates += [
+            self._candidate(s, self.index.passage_docs[s.index], True, similarity)
+            for s in self.index.rank_passages(
+                spelling, PASSAGE_CANDIDATES, codes, halves, passages_by_meaning, expansion
+            )
+        ]
+        if street and self.rule("named_street"):
+            # The other street's programme would read as if the named street had it.
+            candidates = [c for c in candidates if c.street == street]
+        if codes and self.rule("code"):
+            # A code of letters and digits (PM10, 5G) names one thing exactly: a text that
+            # does not contain it is about something else (PM2.5).
+            candidates = [c for c in candidates if not c.missing_code]
+        pairs = self.index.weights(key)[1]
+        for candidate in candidates:
+            candidate.missing_peak = self._missing_peak(pairs, candidate)
+        rows = describe(candidates, self._unknown_share(key), latin)
+        probabilities = self.calibration.probability(rows)
+        for candidate, row, probability in zip(candidates, rows, probabilities, strict=True):
+            candidate.features = row
+            candidate.probability = float(probability)
+        candidates.sort(key=lambda c: (-c.probability, c.id))
+        if candidates:
+            best = candidates[0]
+            rival = next((c for c in candidates[1:] if not same_answer(best, c)), None)
+            best.confidence = self.calibration.confidence(
+                best.probability, rival.probability if rival else 0.0
+            )
+        return candidates
+
+    def _candidate(
+        self, scored: Scored, doc: Doc, passage: bool, similarity: np.ndarray | None
+    ) -> Candidate:
+        offset = len(self.index.docs) if passage else 0
+        entry = None if passage else self.kb.entries[doc.id]
+        return Candidate(
+            id=doc.id,
+            index=scored.index,
+            passage=passage,
+            street=doc.street,
+            lexical=scored.score,
+            coverage=scored.coverage,
+            semantic=float(similarity[offset + scored.index]) if similarity is not None else 0.0,
+            keyword=scored.keyword,
+            anchored=scored.anchored,
+            written=scored.written,
+            term=bool(entry and entry.kind != "faq"),
+            other_half=scored.other_half,
+            missing_code=scored.missing_code,
+            answer=self._folded_answers[offset + scored.index],
+        )
+
+    def entry_candidate(self, entry_id: str) -> Candidate:
+        index = next(i for i, d in enumerate(self.index.docs) if d.id == entry_id)
+        doc = self.index.docs[index]
+        return Candidate(
+            id=entry_id,
+            index=index,
+            passage=False,
+            street=doc.street,
+            term=self.kb.entries[entry_id].kind != "faq",
+            anchored=True,
+            written=True,
+            answer=self._folded_answers[index],
+        )
+
+    def _similarity(self, text: str) -> np.ndarray | None:
+        if self.semantic is None:
+            return None
+        return self.semantic.similarity(self.semantic.query_vector(for_model(text)))
+
+    def _missing_peak(self, pairs: dict[str, float], candidate: Candidate) -> float:
+        """The weight of the most informative syllable pair of the question that the
+        candidate lacks, on the scale of a pair no document has (公积金 in 公积金怎么提取
+        against an entry on 怎么申请): one missing key word is enough to be about
+        something else."""
+        sounds = self.index.doc_sounds[
+            candidate.index + (len(self.index.docs) if candidate.passage else 0)
+        ]
+        missing = [w for g, w in pairs.items() if g not in sounds]
+        return max(missing, default=0.0) / self.index.unknown_idf
+
+    def _unknown_share(self, key: str) -> float:
+        """Share of a question's syllables that no document contains (公积金, 天气)."""
+        unigrams, _ = self.index.weights(key)
+        total = sum(unigrams.values())
+        if not total:
+            return 0.0
+        return sum(w for g, w in unigrams.items() if g not in self.index.idf) / total

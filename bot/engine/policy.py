@@ -1,0 +1,416 @@
+"""The decision: an ordered list of named gates, each of which may answer, clarify, miss or
+name an intent; the rules that can be switched off; the thresholds; the Match it returns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from bot.engine.candidates import Assessor
+from bot.engine.composing import Composer
+from bot.engine.question import QuestionReader
+from bot.engine.scoring import Candidate
+from bot.engine.textnorm import fold, sound_key
+from bot.engine.wording import ENGLISH_SHARE, latin_share, spelling_of
+
+# The decision, on the calibrated probability that the best candidate is the right answer
+# (bot/engine/scoring.py); the calibration table in data/calibration.yaml says what each means.
+ANSWER_P = 0.5  # answer when the best candidate is more likely right than wrong
+CLARIFY_P = 0.3  # offer the likely candidates when about one in three would be right
+INTENT_OVER_WORDING = 40.0  # lexical score below which an intent phrase is what counts
+ONLY_NUMBERS = re.compile(r"[0-9.%\-]+")
+# A question asking how many or how much, answered by text with no number in it, asks a
+# figure the report does not give (广场舞音量最多允许多少分贝).
+QUANTITY = re.compile(r"多少|(?<!哪)几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成")
+# A figure: a number with a unit or a counter ("一是" folds to "1是", which is none).
+DIGIT = re.compile(
+    r"[0-9０-９〇零一二三四五六七八九十百千万两][0-9０-９.．〇零一二三四五六七八九十百千万两]*(?:余|多)?"
+    r"(?:%|％|个|家|所|条|名|人|万|亿|元|宗|件|次|项|平方|公里|米|岁|座|台|辆|间|户|栋|处|支|批|场|套"
+    r"|吨|微克|倍|小时|分钟|天|年|月|日|号|期|轮|类|级|位|棵|公顷|亩|以上|以下)"
+)
+
+
+# Rules that can be switched off one at a time (``policybot eval --ablate``); each one
+# must earn its place there and has its own test with it on and off.
+RULES = (
+    "other_place",  # a place outside the streets the reports cover: miss
+    "uncovered_topic",  # a service neither report mentions (公积金): miss
+    "uncovered_year",  # a year no report covers: miss
+    "only_numbers",  # a bare number asks nothing
+    "term_name",  # a glossary term's own name: its definition
+    "named_street",  # a street named: only its report answers
+    "code",  # a code named (PM10): only texts that contain it answer
+    "unstated_detail",  # a detail the reports never give (电话, 几点): miss
+    "unstated_figure",  # a how-many answered by text with no number: miss
+    "both_streets",  # both streets named: one answer from each, or none
+    "companions",  # the other street's answer on the same subject, or a close facet
+    "intent_phrase",  # an intent phrase in a message nothing else fits
+    "lexicon",  # the reports' words for everyday ones (带娃 → 托育, childcare → 托育)
+)
+
+
+class Outcome(str, Enum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    MISS = "miss"
+    INTENT = "intent"
+
+
+class Reason(str, Enum):
+    """Why a question got its outcome; ``Match.detail`` carries the word or year."""
+
+    EMPTY = "empty"
+    INTENT = "intent"
+    INTENT_PHRASE = "intent phrase"
+    INTENT_NOTHING_ELSE = "intent phrase, nothing else fits"
+    OTHER_PLACE = "other place"
+    UNCOVERED_TOPIC = "uncovered topic"
+    UNCOVERED_YEAR = "uncovered year"
+    ONLY_STREET = "only a street name"
+    ONLY_NUMBERS = "only numbers"
+    TERM_NAME = "term name"
+    UNSTATED_DETAIL = "unstated detail"
+    UNSTATED_FIGURE = "unstated figure"
+    BOTH_STREETS = "both streets"
+    BOTH_STREETS_ASKED = "both streets asked"
+    CONFIDENT = "confident"
+    UNSURE = "unsure"
+    LOW_SCORE = "low score"
+    CHOSEN = "chosen"
+
+
+# Outcomes decided by a rule before any candidate is scored: the calibrated model is never
+# consulted for them, so it is not fitted on them either.
+DECIDED_BEFORE_SCORING = frozenset(
+    {
+        Reason.EMPTY,
+        Reason.INTENT,
+        Reason.OTHER_PLACE,
+        Reason.UNCOVERED_TOPIC,
+        Reason.UNCOVERED_YEAR,
+        Reason.ONLY_STREET,
+        Reason.ONLY_NUMBERS,
+        Reason.TERM_NAME,
+        Reason.INTENT_PHRASE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    outcome: Outcome
+    reason: Reason
+    score: float  # the probability that the answer is right (1.0 for rules that decide)
+    chosen: tuple[str, ...] = ()  # entries or passages answered (two when both streets)
+    candidates: tuple[Candidate, ...] = ()  # likely answers, for clarify and curation
+    intent: str | None = None
+    street: str | None = None
+    detail: str | None = None  # the place, topic, year or detail word the reason names
+
+
+@dataclass
+class Asked:
+    """A question as the gates see it. An uncovered topic set aside narrows ``text`` and
+    ``folded``; street and wording are read after that, candidates after those gates."""
+
+    text: str
+    folded: str
+    street: str | None = None
+    spelling: str = ""
+    key: str = ""
+    ranked: list[Candidate] = field(default_factory=list)
+    term: str | None = None  # the glossary term the question names
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.ranked[0] if self.ranked else None
+
+    @property
+    def top(self) -> float:
+        return self.ranked[0].confidence if self.ranked else 0.0
+
+    @property
+    def worded(self) -> float:
+        return self.ranked[0].lexical if self.ranked else 0.0
+
+
+Gate = Callable[[Asked], "Match | None"]
+
+
+def states_a_figure(answer: str, question: str) -> bool:
+    """Whether an answer gives a figure the question does not already hold: "4号线观湖段
+    设了几个站" is not answered by "4号线观湖段年内通车"."""
+    given = fold(question)
+    return any(fold(found.group(0)) not in given for found in DIGIT.finditer(answer))
+
+
+class Policy:
+    """Decides answer, clarify, miss or intent: the first gate that decides, in order."""
+
+    def __init__(
+        self,
+        questions: QuestionReader,
+        assessor: Assessor,
+        composer: Composer,
+        rule: Callable[[str], bool],
+    ):
+        self.questions = questions
+        self.assessor = assessor
+        self.composer = composer
+        self.rule = rule
+        # On the message as sent, before anything is scored.
+        self._on_the_message: tuple[Gate, ...] = (
+            self._empty,
+            self._intent,
+            self._intent_phrase,
+            self._other_place,
+            self._uncovered_topic,
+        )
+        # On its street and wording, once read.
+        self._on_the_wording: tuple[Gate, ...] = (
+            self._uncovered_year,
+            self._only_street,
+            self._only_numbers,
+        )
+        # On the candidates, most probably right first.
+        self._on_the_candidates: tuple[Gate, ...] = (
+            self._unstated_detail,
+            self._term_name,
+            self._both_streets,
+            self._intent_nothing_else,
+            self._confident,
+            self._unsure,
+        )
+
+    def match(self, text: str) -> Match:
+        """Decide one question; an answer to a how-many that states no figure is a miss."""
+        result = self.decide(text)
+        if (
+            result.outcome is Outcome.ANSWER
+            and self.rule("unstated_figure")
+            and QUANTITY.search(fold(text))
+            and not any(states_a_figure(self.assessor.answer_text(i), text) for i in result.chosen)
+        ):
+            return replace(
+                result,
+                outcome=Outcome.MISS,
+                reason=Reason.UNSTATED_FIGURE,
+                chosen=(),
+                candidates=result.candidates[:1],
+            )
+        return result
+
+    def decide(self, text: str) -> Match:
+        """The first gate that decides; a miss on a low score when none does."""
+        asked = Asked(text, fold(text))
+        decided = _first(self._on_the_message, asked)
+        if decided is None:
+            self._read(asked)
+            decided = _first(self._on_the_wording, asked)
+        if decided is None:
+            self._score(asked)
+            decided = _first(self._on_the_candidates, asked)
+        return decided or self._low_score(asked)
+
+    def _read(self, asked: Asked) -> None:
+        asked.street = self.questions.street_of(asked.folded)
+        asked.spelling = spelling_of(asked.text)
+        asked.key = sound_key(asked.spelling)
+
+    def _score(self, asked: Asked) -> None:
+        """The candidates, with a glossary term the question names first and certain."""
+        ranked = self.assessor.assess(asked.text, asked.folded, asked.street)
+        term = (
+            self.questions.term_asked(asked.key, asked.street) if self.rule("term_name") else None
+        )
+        if term:
+            found = next((c for c in ranked if c.id == term), None)
+            if found is None:
+                found = self.assessor.entry_candidate(term)
+            found.probability = found.confidence = 1.0
+            ranked = [found, *(c for c in ranked if c.id != term)]
+        asked.ranked, asked.term = ranked, term
+
+    # --- on the message ----------------------------------------------------------------
+
+    def _empty(self, asked: Asked) -> Match | None:
+        return None if asked.folded else Match(Outcome.MISS, Reason.EMPTY, 0.0)
+
+    def _intent(self, asked: Asked) -> Match | None:
+        intent = self.questions.intent_of(asked.folded)
+        return Match(Outcome.INTENT, Reason.INTENT, 1.0, intent=intent[0]) if intent else None
+
+    def _intent_phrase(self, asked: Asked) -> Match | None:
+        # A message that is mostly an intent phrase ("太感谢了,说得很清楚") is that intent,
+        # whatever sentence of a report happens to thank someone too; but a detail asked
+        # ("托育中心电话多少") makes it a question.
+        if not self.rule("intent_phrase"):
+            return None
+        within = self.questions.intent_within(asked.text, loose=False)
+        if within and not self.questions.detail_asked(asked.folded):
+            return Match(Outcome.INTENT, Reason.INTENT_PHRASE, 1.0, intent=within)
+        return None
+
+    def _other_place(self, asked: Asked) -> Match | None:
+        place = self.questions.other_place(asked.folded) if self.rule("other_place") else None
+        return Match(Outcome.MISS, Reason.OTHER_PLACE, 0.0, detail=place) if place else None
+
+    def _uncovered_topic(self, asked: Asked) -> Match | None:
+        """A service neither report covers makes the question a miss, unless the rest of it
+        is plainly about a programme they do describe ("一下雨下水道就返臭水,是不是雨水污水
+        混在一起了" is about 雨污分流, not the weather): then the rest is what is asked."""
+        folded = asked.folded
+        topic = self.questions.uncovered_topic(folded) if self.rule("uncovered_topic") else None
+        if not topic:
+            return None
+        rest = folded.replace(topic, " ")
+        ranked = self.assessor.assess(rest, fold(rest), self.questions.street_of(folded))
+        plainly = (
+            # ... but not when the service is what is asked for (大厅能办护照吗).
+            not self.questions.asks_for_service(folded, topic)
+            and ranked
+            and ranked[0].confidence >= ANSWER_P
+            and ranked[0].written
+            and not self.questions.detail_asked(fold(rest))
+        )
+        if not plainly:
+            return Match(Outcome.MISS, Reason.UNCOVERED_TOPIC, 0.0, detail=topic)
+        asked.text, asked.folded = rest, fold(rest)
+        return None
+
+    # --- on the wording ----------------------------------------------------------------
+
+    def _uncovered_year(self, asked: Asked) -> Match | None:
+        if not self.rule("uncovered_year"):
+            return None
+        year = self.questions.uncovered_year(asked.folded, asked.street)
+        if year:
+            return Match(
+                Outcome.MISS, Reason.UNCOVERED_YEAR, 0.0, street=asked.street, detail=str(year)
+            )
+        return None
+
+    def _only_street(self, asked: Asked) -> Match | None:
+        if asked.key:
+            return None
+        return Match(Outcome.MISS, Reason.ONLY_STREET, 0.0, street=asked.street)
+
+    def _only_numbers(self, asked: Asked) -> Match | None:
+        # "2021" or "1234567" alone asks nothing; as a rare token it would match whatever
+        # entry happens to contain it.
+        if (
+            self.rule("only_numbers")
+            and ONLY_NUMBERS.fullmatch(asked.spelling)
+            and asked.key not in self.questions.term_names
+        ):
+            return Match(Outcome.MISS, Reason.ONLY_NUMBERS, 0.0, street=asked.street)
+        return None
+
+    # --- on the candidates -------------------------------------------------------------
+
+    def _unstated_detail(self, asked: Asked) -> Match | None:
+        """The detail is not in the reports. When the programme it belongs to is known, say
+        so and point to it; a likely answer without the detail is no answer."""
+        best = asked.best
+        detail = self.questions.detail_asked(asked.folded) if self.rule("unstated_detail") else None
+        if not (detail and best):
+            return None
+        if self.questions.states_detail(self.assessor.answer_text(best.id), detail):
+            return None
+        known = best.anchored and best.confidence >= CLARIFY_P
+        if known or best.confidence >= ANSWER_P:
+            return Match(
+                Outcome.MISS,
+                Reason.UNSTATED_DETAIL,
+                best.confidence,
+                (),
+                tuple(asked.ranked[:1]) if known else (),
+                street=asked.street,
+                detail=detail,
+            )
+        return None
+
+    def _term_name(self, asked: Asked) -> Match | None:
+        if not asked.term:
+            return None
+        chosen = self.composer.term_with_use(asked.term, asked.ranked)
+        ranked = tuple(asked.ranked[:5])
+        return Match(Outcome.ANSWER, Reason.TERM_NAME, 1.0, chosen, ranked, street=asked.street)
+
+    def _both_streets(self, asked: Asked) -> Match | None:
+        """A question that names both streets is answered from both reports or not at all:
+        the best candidate of each street when both are likely enough; else offered."""
+        if (
+            not self.rule("both_streets")
+            or asked.street
+            or not self.questions.names_both_streets(asked.folded)
+        ):
+            return None
+        ranked, best = asked.ranked, asked.best
+        if not best or best.confidence < CLARIFY_P:
+            return None
+        chosen = self.composer.one_per_street(ranked)
+        # Each street's text on its own counts: the two are not rivals here.
+        if len(chosen) == len(self.questions.street_years):
+            pair = tuple(c.id for c in sorted(chosen.values(), key=lambda c: -c.probability))
+            return Match(
+                Outcome.ANSWER, Reason.BOTH_STREETS, best.confidence, pair, tuple(ranked[:5])
+            )
+        offered = tuple(self.composer.offered(ranked))
+        return Match(Outcome.CLARIFY, Reason.BOTH_STREETS_ASKED, best.confidence, (), offered)
+
+    def _intent_nothing_else(self, asked: Asked) -> Match | None:
+        # An intent phrase in a message whose words fit nothing well is the intent: a
+        # sentence of a report that merely thanks someone too is no answer to 太感谢了.
+        top, worded = asked.top, asked.worded
+        if not self.rule("intent_phrase") or (top >= ANSWER_P and worded >= INTENT_OVER_WORDING):
+            return None
+        loose = top < CLARIFY_P or worded < INTENT_OVER_WORDING
+        within = self.questions.intent_within(asked.text, loose=loose)
+        if within:
+            return Match(Outcome.INTENT, Reason.INTENT_NOTHING_ELSE, top, intent=within)
+        return None
+
+    def _confident(self, asked: Asked) -> Match | None:
+        best = asked.best
+        if not best or asked.top < ANSWER_P:
+            return None
+        companions = self.rule("companions")
+        chosen = self.composer.companions(best, asked.ranked, asked.street) if companions else None
+        return Match(
+            Outcome.ANSWER,
+            Reason.CONFIDENT,
+            asked.top,
+            chosen or (best.id,),
+            tuple(asked.ranked[:5]),
+            street=asked.street,
+        )
+
+    def _unsure(self, asked: Asked) -> Match | None:
+        # Offering candidates needs a word in common with one (or English, where only the
+        # meaning can be compared): a question that merely sounds like a passage in meaning
+        # (今晚吃什么好 / 夜间经济) is no question about it.
+        best = asked.best
+        grounded = best is not None and (
+            best.anchored or bool(best.keyword) or latin_share(asked.text) >= ENGLISH_SHARE
+        )
+        if best and asked.top >= CLARIFY_P and grounded:
+            offered = tuple(self.composer.offered(asked.ranked))
+            return Match(
+                Outcome.CLARIFY, Reason.UNSURE, asked.top, (), offered, street=asked.street
+            )
+        return None
+
+    def _low_score(self, asked: Asked) -> Match:
+        nearest = tuple(self.composer.nearest(asked.ranked))
+        return Match(Outcome.MISS, Reason.LOW_SCORE, asked.top, (), nearest, street=asked.street)
+
+
+def _first(gates: tuple[Gate, ...], asked: Asked) -> Match | None:
+    for gate in gates:
+        decided = gate(asked)
+        if decided is not None:
+            return decided
+    return None

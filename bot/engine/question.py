@@ -1,0 +1,289 @@
+"""What a question asks: the street, year and half it names, the detail, service or place
+it asks about, an intent phrase, a glossary term, and the reports' words for its own."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+
+from rapidfuzz import fuzz, process
+
+from bot.engine.index import LexicalIndex
+from bot.engine.textnorm import content, fold
+from bot.engine.wording import BOTH_STREETS, STREET_NAMES, key_of, latin_share, spelling_of
+from bot.knowledge.loading import KnowledgeBase
+
+TERM_WITHIN_SHARE = 0.35  # of a question's information, for it to be a look-up of a term
+# A term's core name without the generic kind of thing it is (“三事分流”工作机制).
+TERM_SUFFIX = re.compile(r"(工作机制|工作模式|工作体系|机制|模式|体系|制度)$")
+INTENT_AT = 86.0
+TRAVEL_VERBS = "(?:从|来回|往返|跑)"
+# Verbs that ask for a service to be done (办护照, 开证明, 换驾照).
+SERVICE_VERBS = "(?:办理|申请|提取|办|开|换|补|领|考|拿|交|缴|查)"
+CODE = re.compile(r"[a-z]+[0-9][a-z0-9.]*|[0-9][0-9.]*[a-z]+[a-z0-9]*")
+# A year as a year (2021年), not a house number or a count (2088号, 2030个岗位).
+YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?=年)")
+# Kinds of detail (as intents/scope.yaml labels them) an answer can state in words of
+# its own: a day, an opening time, a price.
+DETAIL_EVIDENCE = {
+    "日期": re.compile(r"20[0-9]{2}年|[0-9]+月[0-9]+日|每月|每周|每年|星期[一二三四五六日天]"),
+    "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
+    "收费": re.compile(r"[0-9.]+元|免费"),
+}
+# What may follow a detail word anchored at the end of a question (托育中心电话是啥).
+TRAILING_PARTICLES = "(?:是啥|是什么|是多少|有吗|呗|吧|呀|啊|呢|吗|嘛|哈|哦|哇)*$"
+# A short message that holds an intent phrase and nothing the knowledge base fits.
+LOOSE_INTENT_CHARS = 40
+
+
+def _inside_a_number(phrase: str, text: str) -> bool:
+    """Whether a phrase of letters or digits (88, 886, hi) occurs only as part of a longer
+    run of them (2088号, this): 坪山大道2088号 says no goodbye."""
+    if not phrase.isascii():
+        return False
+    pattern = rf"(?<![0-9a-z]){re.escape(phrase)}(?![0-9a-z])"
+    return re.search(pattern, text) is None
+
+
+class QuestionReader:
+    """Reads what a question asks, against the words of one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, index: LexicalIndex):
+        self.kb = kb
+        self.index = index
+        self.street_years: dict[str, set[int]] = defaultdict(set)
+        for report in kb.reports.values():
+            self.street_years[report.street].update(report.years)
+        self._intents = [
+            (intent.id, fold(p)) for intent in kb.intents.values() for p in intent.phrasings
+        ]
+        self._intent_keys = [key for _, key in self._intents]
+        self._other_places = self._place_patterns(kb)
+        self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
+        # Staff type a term to look it up: a question that is exactly a glossary term's
+        # name (in any spelling that sounds the same) goes straight to its definition.
+        self.term_names: dict[str, str] = {}
+        for entry in kb.glossary:
+            for name in (*entry.keywords, entry.term or ""):
+                name_key = key_of(name)
+                if len(name_key) >= 2:
+                    self.term_names.setdefault(name_key, entry.id)
+        # ... and a question that is mostly one term's own name ("三事分流机制怎么运作").
+        self._canonical_terms = sorted(
+            {
+                (key_of(name), entry.id)
+                for entry in kb.glossary
+                for name in (entry.term or "", *entry.keywords[:1])
+                for name in (name, TERM_SUFFIX.sub("", name))
+                if len(key_of(name)) >= 3
+            },
+            key=lambda pair: (-len(pair[0]), pair[1]),
+        )
+        # fold drops the "$" that anchors a detail word at the end of the question.
+        self._details = [
+            (label, fold(word) + ("$" if word.endswith("$") else ""))
+            for label, words in kb.unstated_details.items()
+            for word in words
+        ]
+        self._detail_labels = {word.rstrip("$"): label for label, word in self._details}
+        self._lexicon_zh = sorted(
+            (
+                (fold(phrase), tuple(spelling_of(w) for w in meant))
+                for phrases, meant in kb.lexicons.get("zh", [])
+                for phrase in phrases
+                if len(fold(phrase)) >= 2
+            ),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._lexicon_zh_starting: dict[str, list[int]] = defaultdict(list)
+        for position, (phrase, _) in enumerate(self._lexicon_zh):
+            self._lexicon_zh_starting[phrase[0]].append(position)
+        self._lexicon_en = {
+            phrase.lower().strip(): tuple(spelling_of(w) for w in meant)
+            for phrases, meant in kb.lexicons.get("en", [])
+            for phrase in phrases
+            if phrase.strip()
+        }
+        self._intent_contained = sorted(
+            ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
+            key=lambda pair: -len(pair[1]),
+        )
+
+    @functools.cached_property
+    def _lexicon_en_pattern(self) -> re.Pattern[str] | None:
+        """Every English lexicon phrase in one pattern; compiled at the first English
+        question (a twentieth of a second that a Chinese-only start-up does not need)."""
+        if not self._lexicon_en:
+            return None
+        phrases = sorted(self._lexicon_en, key=len, reverse=True)
+        return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:es|s)?\b")
+
+    def halves_asked(self, folded: str) -> dict[str, str]:
+        """For each report, the half a year named in the question points to."""
+        asked: dict[str, str] = {}
+        for year in {int(y) for y in YEAR.findall(folded)}:
+            for report in self.kb.reports.values():
+                if len(report.years) == 2 and year in report.years:
+                    asked[report.id] = "review" if year == report.years[0] else "plan"
+        return asked
+
+    @staticmethod
+    def _place_patterns(kb: KnowledgeBase) -> list[tuple[str, list[str]]]:
+        # A place the reports do not cover may still be part of a name they use (南山园区
+        # is in 观湖's glossary, 观澜河 flows through 观湖): such names do not count.
+        corpus_names = set()
+        for report in kb.reports.values():
+            corpus_names.add(fold(report.text))
+        patterns = []
+        for place in kb.other_places:
+            folded = fold(place)
+            inside = sorted(
+                {
+                    m.group(0)
+                    for text in corpus_names
+                    for m in re.finditer(re.escape(folded) + r".{1,3}", text)
+                }
+            )
+            patterns.append((folded, inside))
+        return patterns
+
+    def street_of(self, folded: str) -> str | None:
+        """The street a question names, if it names exactly one."""
+        named = [s for s, names in STREET_NAMES.items() if any(n in folded for n in names)]
+        return named[0] if len(named) == 1 else None
+
+    @staticmethod
+    def names_both_streets(folded: str) -> bool:
+        """Whether a question asks about both streets at once (坪山和观湖, 两个街道)."""
+        return all(any(n in folded for n in names) for names in STREET_NAMES.values()) or any(
+            fold(word) in folded for word in BOTH_STREETS
+        )
+
+    def other_place(self, folded: str) -> str | None:
+        """A place outside the two streets that the question is about, if any."""
+        for place, inside in self._other_places:
+            if place not in folded:
+                continue
+            masked = folded
+            for name in inside:
+                masked = masked.replace(name, "")
+            # A place one travels to or from (跑香港拉货, 去广州) is where the question goes,
+            # not what it is about: the programme asked about may still be ours.
+            masked = re.sub(TRAVEL_VERBS + re.escape(place), "", masked)
+            if place in masked:
+                return place
+        return None
+
+    def uncovered_topic(self, folded: str) -> str | None:
+        """A service neither report mentions (公积金, 护照) that the question asks about."""
+        return next((word for word in self._uncovered if word in folded), None)
+
+    def intent_of(self, folded: str) -> tuple[str, float] | None:
+        if not folded or len(folded) > 16:
+            return None
+        best = process.extractOne(
+            folded, self._intent_keys, scorer=fuzz.ratio, processor=None, score_cutoff=INTENT_AT
+        )
+        if best is None:
+            return None
+        return self._intents[best[2]][0], best[1]
+
+    def detail_asked(self, folded: str) -> str | None:
+        """The detail word (电话, 地址, 几点…) a question asks for, of a kind reports never give.
+
+        A word written with a trailing ``$`` counts only at the end of the question: "托育中心
+        在哪" asks an address, "社工村在哪个社区" asks what the report says."""
+        for _, word in self._details:
+            if word.endswith("$"):
+                if re.search(re.escape(word[:-1]) + TRAILING_PARTICLES, folded):
+                    return word[:-1]
+            elif word in folded:
+                return word
+        return None
+
+    def uncovered_year(self, folded: str, street: str | None) -> int | None:
+        """A year the question names that the (named street's) reports do not cover."""
+        covered = self.street_years[street] if street else set().union(*self.street_years.values())
+        for year in YEAR.findall(folded):
+            if covered and int(year) not in covered:
+                return int(year)
+        return None
+
+    def states_detail(self, answer: str, word: str) -> bool:
+        """Whether an answer states the detail a question asks for, in its words or others."""
+        # "厂房租金有没有指导价": the answer itself speaks of 租金, so it is not a detail
+        # the report leaves out.
+        answer = fold(answer)
+        if any(word[i : i + 2] in answer for i in range(len(word) - 1)):
+            return True
+        # "居民议事日是哪天": the answer gives the day (每月最后一个星期日), so the detail is
+        # stated after all, in other words.
+        evidence = DETAIL_EVIDENCE.get(self._detail_labels.get(word, ""))
+        return bool(evidence and evidence.search(answer))
+
+    def _term_within(self, key: str) -> str | None:
+        """The glossary term whose name carries most of a question's information."""
+        weights = self.index.weights(key)
+        for name_key, entry_id in self._canonical_terms:
+            if name_key in key and self.index.explained(weights, name_key) >= TERM_WITHIN_SHARE:
+                return entry_id
+        return None
+
+    def intent_within(self, text: str, loose: bool) -> str | None:
+        """An intent phrase inside a short message ("太感谢了,帮大忙了"). Unless ``loose``
+        (nothing in the knowledge base fits), the phrase must be most of the message."""
+        key = content(text)
+        if len(key) > (LOOSE_INTENT_CHARS if loose else 16):
+            return None
+        # Longest phrases first; an intent's phrases together ("这个机器人" + "哪个单位做")
+        # may make up most of the message where no single one does.
+        left: dict[str, str] = {}
+        for intent_id, phrase in self._intent_contained:
+            rest = left.get(intent_id, key)
+            if phrase not in rest or _inside_a_number(phrase, rest):
+                continue
+            greets_first = intent_id == "greeting" and key.startswith(phrase) and len(key) <= 8
+            fits = len(key) <= 16 or len(phrase) >= 3
+            if loose and (greets_first or (intent_id != "greeting" and fits)):
+                # A short phrase is too common to count inside a longer message, and a
+                # greeting only opens one: "有人" in "楼顶加盖了一层,有没有人管" is no 有人吗.
+                return intent_id
+            left[intent_id] = rest.replace(phrase, "\0")
+            if 2 * (len(key) - len(left[intent_id].replace("\0", ""))) >= len(key):
+                return intent_id
+        return None
+
+    def expansion(self, text: str, folded: str) -> str:
+        """The reports' words for the everyday ones in a question (带娃 → 托育), from the
+        report-independent lexicons, that the question does not already use."""
+        words: list[str] = []
+        # Only the phrases that start with one of the question's characters can be in it;
+        # taken in the lexicon's order (longest first), as a scan of every phrase would.
+        candidates = {i for char in set(folded) for i in self._lexicon_zh_starting.get(char, ())}
+        for index in sorted(candidates):
+            phrase, meant = self._lexicon_zh[index]
+            if phrase in folded:
+                words += meant
+        if latin_share(text) > 0 and self._lexicon_en_pattern is not None:
+            for found in self._lexicon_en_pattern.findall(text.lower()):
+                words += self._lexicon_en.get(found) or self._lexicon_en.get(
+                    re.sub(r"(?:es|s)$", "", found), ()
+                )
+        return "".join(w for w in dict.fromkeys(words) if w not in folded)
+
+    def term_asked(self, key: str, street: str | None) -> str | None:
+        """The glossary term a question names, or is mostly made of."""
+        term = self.term_names.get(key) or self._term_within(key)
+        if term and street and self.kb.entries[term].street != street:
+            return None
+        return term
+
+    def asks_for_service(self, folded: str, topic: str) -> bool:
+        """Whether a question asks for a service to be done (大厅能办护照吗), not about it."""
+        return re.search(SERVICE_VERBS + r".{0,2}" + re.escape(topic), folded) is not None
+
+    @staticmethod
+    def codes(folded: str) -> tuple[str, ...]:
+        """The codes of letters and digits (PM10, 5G) a question names, each once."""
+        return tuple(dict.fromkeys(CODE.findall(folded)))
