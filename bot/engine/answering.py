@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.engine.matching import CLARIFY_P, Match, Matcher, Outcome, Reason
+from bot.engine.matching import Matcher
+from bot.engine.policy import CLARIFY_P, Match, Outcome, Reason
 from bot.engine.scoring import load_calibration
 from bot.engine.semantic import (
     DEFAULT_MODEL,

@@ -121,6 +121,12 @@ class Assessor:
             # A code of letters and digits (PM10, 5G) names one thing exactly: a text that
             # does not contain it is about something else (PM2.5).
             candidates = [c for c in candidates if not c.missing_code]
+        self._calibrate(candidates, key, latin)
+        return candidates
+
+    def _calibrate(self, candidates: list[Candidate], key: str, latin: float) -> None:
+        """Each candidate's features and probability, most probably right first; the best
+        one's confidence against its nearest rival with a different answer."""
         pairs = self.index.weights(key)[1]
         for candidate in candidates:
             candidate.missing_peak = self._missing_peak(pairs, candidate)
@@ -136,7 +142,6 @@ class Assessor:
             best.confidence = self.calibration.confidence(
                 best.probability, rival.probability if rival else 0.0
             )
-        return candidates
 
     def _candidate(
         self, scored: Scored, doc: Doc, passage: bool, similarity: np.ndarray | None

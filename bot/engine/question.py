@@ -61,16 +61,33 @@ class QuestionReader:
         self._intent_keys = [key for _, key in self._intents]
         self._other_places = self._place_patterns(kb)
         self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
+        self.term_names, self._canonical_terms = self._glossary_index(kb)
+        # fold drops the "$" that anchors a detail word at the end of the question.
+        self._details = [
+            (label, fold(word) + ("$" if word.endswith("$") else ""))
+            for label, words in kb.unstated_details.items()
+            for word in words
+        ]
+        self._detail_labels = {word.rstrip("$"): label for label, word in self._details}
+        self._read_lexicons(kb)
+        self._intent_contained = sorted(
+            ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
+            key=lambda pair: -len(pair[1]),
+        )
+
+    @staticmethod
+    def _glossary_index(kb: KnowledgeBase) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """Each glossary term's names by sound key, and its canonical names longest first."""
         # Staff type a term to look it up: a question that is exactly a glossary term's
         # name (in any spelling that sounds the same) goes straight to its definition.
-        self.term_names: dict[str, str] = {}
+        names: dict[str, str] = {}
         for entry in kb.glossary:
             for name in (*entry.keywords, entry.term or ""):
                 name_key = key_of(name)
                 if len(name_key) >= 2:
-                    self.term_names.setdefault(name_key, entry.id)
+                    names.setdefault(name_key, entry.id)
         # ... and a question that is mostly one term's own name ("三事分流机制怎么运作").
-        self._canonical_terms = sorted(
+        canonical = sorted(
             {
                 (key_of(name), entry.id)
                 for entry in kb.glossary
@@ -80,13 +97,10 @@ class QuestionReader:
             },
             key=lambda pair: (-len(pair[0]), pair[1]),
         )
-        # fold drops the "$" that anchors a detail word at the end of the question.
-        self._details = [
-            (label, fold(word) + ("$" if word.endswith("$") else ""))
-            for label, words in kb.unstated_details.items()
-            for word in words
-        ]
-        self._detail_labels = {word.rstrip("$"): label for label, word in self._details}
+        return names, canonical
+
+    def _read_lexicons(self, kb: KnowledgeBase) -> None:
+        """The report-independent lexicons, Chinese by first character, English by phrase."""
         self._lexicon_zh = sorted(
             (
                 (fold(phrase), tuple(spelling_of(w) for w in meant))
@@ -105,10 +119,6 @@ class QuestionReader:
             for phrase in phrases
             if phrase.strip()
         }
-        self._intent_contained = sorted(
-            ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
-            key=lambda pair: -len(pair[1]),
-        )
 
     @functools.cached_property
     def _lexicon_en_pattern(self) -> re.Pattern[str] | None:
