@@ -57,16 +57,14 @@ async def track_shown(update: Update, context: Context) -> None:
 
 
 async def claim_update(update: Update, context: Context) -> None:
-    """Do not handle again an update that was handled before a crash.
-
-    Telegram redelivers every update the bot had not confirmed when it died
-    (bot/telegram/delivery.py confirms only handled ones), and some of those were
-    answered. Each update id is claimed in the store, and the claim is on disk before
-    anything is sent: here for most updates, and for text questions in ``send_reply``,
-    which writes the question before answering (one wait per update, not two). An update
-    an earlier process claimed is skipped, except a text question that logged no
-    question: that one was never answered.
-    """
+    """Skip an update an earlier process handled before a crash."""
+    # Telegram redelivers every update the bot had not confirmed when it died
+    # (bot/telegram/delivery.py confirms only handled ones), and some of those were
+    # answered. Each update id is claimed in the store, and the claim is on disk before
+    # anything is sent: here for most updates, and for text questions in send_reply,
+    # which writes the question before answering (one wait per update, not two). An
+    # update an earlier process claimed is skipped, except a text question that logged
+    # no question: that one was never answered.
     store = context.bot_data.store
     if store is None:
         return
@@ -162,7 +160,7 @@ async def ask(update: Update, context: Context) -> None:
 
 
 async def non_text(update: Update, context: Context) -> None:
-    """Stickers, photos, voice, files…: a caption is answered, anything else a polite no."""
+    """Stickers, photos, files…: a caption is answered, anything else a polite no."""
     message = message_of(update)
     kind = next(
         (name for attribute, name in texts.NON_TEXT_KINDS if getattr(message, attribute, None)),
