@@ -104,14 +104,14 @@ def serve(rate_limited: bool) -> int:
     the rate limiter; run as a child of this script."""
     from bot.cli.main import NOTIFY_EVERY_SECONDS, load_engine
     from bot.config import Settings
-    from bot.telegram.app import run_bot
+    from bot.telegram.application import run_bot
     from bot.telegram.curators import curator_handlers, notify_job
 
     settings = Settings.from_env()
     return run_bot(
         settings,
         load_engine(settings.root),
-        extra_handlers=curator_handlers(settings),
+        extra_handlers=curator_handlers(),
         repeating_jobs=[(notify_job, NOTIFY_EVERY_SECONDS)],
         rate_limited=rate_limited,
     )

@@ -68,7 +68,7 @@ async def tg_bot(tg_settings, tg_engine, tg_store) -> AsyncIterator:
     """The real Application, polling the fake server, with an in-memory store."""
     from fake_bot_api import running
 
-    from bot.telegram.app import build_application
+    from bot.telegram.application import build_application
 
     async with running(build_application(tg_settings, tg_engine, tg_store)) as application:
         yield application
@@ -123,7 +123,7 @@ async def curator_bot(curator_settings) -> AsyncIterator:
 
     from bot.engine.answering import Engine
     from bot.store.question_log import Store
-    from bot.telegram.app import build_application
+    from bot.telegram.application import build_application
     from bot.telegram.curators import curator_handlers
 
     store = Store(curator_settings.db_path).open()
@@ -131,7 +131,7 @@ async def curator_bot(curator_settings) -> AsyncIterator:
         curator_settings,
         Engine.load(curator_settings.root),
         store,
-        extra_handlers=curator_handlers(curator_settings),
+        extra_handlers=curator_handlers(),
     )
     async with running(application):
         yield application

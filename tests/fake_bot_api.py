@@ -735,7 +735,7 @@ class FakeStore:
 async def running(application: Any, *, poll_timeout: int = 5) -> AsyncIterator[Any]:
     """Run ``application`` as run_polling would (post_init, polling, … post_shutdown),
     but inside the test's event loop. ``poll_timeout``: seconds a getUpdates waits."""
-    from bot.telegram.app import ALLOWED_UPDATES
+    from bot.telegram.application import ALLOWED_UPDATES
 
     await application.initialize()
     try:

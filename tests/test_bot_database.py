@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fake_bot_api import FakeBotApi, bot_process_env
 
+from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE
 from bot.store.question_log import Store
-from bot.telegram.app import EXIT_CONFIG, EXIT_UNAVAILABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 START = 90.0  # seconds: loading the engine takes a few, more on a loaded machine

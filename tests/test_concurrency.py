@@ -19,8 +19,8 @@ import pytest
 from fake_bot_api import BOT_USERNAME, TEST_TOKEN, FakeBotApi, running
 
 from bot.config import Settings
-from bot.telegram.app import build_application
-from bot.telegram.delivery import CONCURRENT_UPDATES
+from bot.telegram.application import build_application
+from bot.telegram.limits import CONCURRENT_UPDATES
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUND_TRIP = 0.05  # seconds a sendMessage takes, as over a network

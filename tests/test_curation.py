@@ -36,6 +36,8 @@ from bot.engine.answering import Engine, Reply
 from bot.engine.textnorm import content
 from bot.store.question_log import Store
 from bot.telegram import curators as tg
+from bot.telegram.callbacks import parse_callback
+from bot.telegram.context import BotData
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = 1001, 2002
@@ -526,19 +528,19 @@ def update(user: int, data: str | None = None) -> Any:
 
 
 def context(settings: Settings, store: Store, engine: Engine, bot: FakeBot | None = None) -> Any:
-    bot_data = {"settings": settings, "store": store, "engine": engine}
+    bot_data = BotData.of(engine, settings, store)
     return SimpleNamespace(bot_data=bot_data, bot=bot or FakeBot())
 
 
 def command(settings: Settings, name: str) -> Any:
-    (found,) = [h for h in tg.curator_handlers(settings) if name in getattr(h, "commands", ())]
+    (found,) = [h for h in tg.curator_handlers() if name in getattr(h, "commands", ())]
     return found.callback
 
 
 def button_handler(settings: Settings) -> Any:
     from telegram.ext import CallbackQueryHandler
 
-    (found,) = [h for h in tg.curator_handlers(settings) if isinstance(h, CallbackQueryHandler)]
+    (found,) = [h for h in tg.curator_handlers() if isinstance(h, CallbackQueryHandler)]
     assert found.pattern.match("m:i:g123456")
     return found.callback
 
@@ -562,7 +564,8 @@ async def test_missed_is_for_curators_only(store: Store, settings: Settings, bas
     assert buttons[-1].text == "忽略" and buttons[0].text.startswith("→ ")
     for button in buttons:
         assert len(button.callback_data.encode()) <= 64
-        assert tg.CALLBACK.match(button.callback_data)
+        tapped = parse_callback(button.callback_data)
+        assert tapped is not None and tapped.kind in tg.CURATOR_STEPS
 
 
 async def test_button_answers_the_group_and_notifies_each_asker_once(
@@ -582,7 +585,7 @@ async def test_button_answers_the_group_and_notifies_each_asker_once(
     refused = update(RESIDENT, f"m:a:{group.id}:{TARGET}")
     await on_button(refused, ctx)
     assert refused.callback_query.answers == [(tg.REFUSAL, True)]
-    assert missed_groups(store) and ctx.bot_data["engine"] is engine
+    assert missed_groups(store) and ctx.bot_data.engine is engine
 
     tampered = update(CURATOR, f"m:a:{group.id}:../../etc")
     await on_button(tampered, ctx)
@@ -598,8 +601,8 @@ async def test_button_answers_the_group_and_notifies_each_asker_once(
     tap = update(CURATOR, confirm)
     await on_button(tap, ctx)
     assert "已归入" in tap.callback_query.edits[0]
-    assert ctx.bot_data["engine"] is not engine  # the validated knowledge is live
-    assert ctx.bot_data["engine"].ask(BABY[0]).entry_id == TARGET
+    assert ctx.bot_data.engine is not engine  # the validated knowledge is live
+    assert ctx.bot_data.engine.ask(BABY[0]).entry_id == TARGET
     assert missed_groups(store) == []
     assert sorted(chat for chat, _ in bot.sent) == [RESIDENT, 3003, 3003]
     assert all("现在有答案了" in text for _, text in bot.sent)
@@ -663,14 +666,14 @@ async def test_reload_with_a_broken_file_keeps_the_old_engine(
     assert resident.effective_message.replies[0][0] == tg.REFUSAL
     curator = update(CURATOR)
     await reload(curator, ctx)
-    assert ctx.bot_data["engine"] is engine
+    assert ctx.bot_data.engine is engine
     ((text, kwargs),) = curator.effective_message.replies
     assert "2 个问题" in text and kwargs["parse_mode"] == "HTML"
     assert "faq/broken.yaml:4: ps-broken: unknown key &#x27;&lt;oops&gt;&#x27;" in text
     assert "answer is not a verbatim quote" in text
     broken.unlink()
     await reload(curator, ctx)
-    assert ctx.bot_data["engine"] is not engine
+    assert ctx.bot_data.engine is not engine
     assert "已重新加载" in curator.effective_message.replies[-1][0]
 
 

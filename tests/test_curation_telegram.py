@@ -16,7 +16,7 @@ from fake_bot_api import CURATOR_ID, Call, FakeBotApi
 from bot.config import Settings
 from bot.curation.service import missed_groups
 from bot.store.question_log import Store
-from bot.telegram.app import SORRY
+from bot.telegram.texts import SORRY
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = CURATOR_ID, 2002
@@ -42,7 +42,7 @@ async def say(api: FakeBotApi, text: str, user: int) -> Call:
 async def test_missed_question_to_curator_answer_to_notification(
     bot: Any, fake_api: FakeBotApi, settings: Settings
 ) -> None:
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
 
     # 1. A resident asks something the reports' entries do not cover, and asks to be told.
     missed = await say(fake_api, QUESTION, RESIDENT)
@@ -77,7 +77,7 @@ async def test_missed_question_to_curator_answer_to_notification(
     told = await fake_api.wait_for(
         "sendMessage", lambda c: c.params.get("chat_id") == RESIDENT, after=mark
     )
-    answer = bot.bot_data["engine"].kb.entries[entry_id].answer
+    answer = bot.bot_data.engine.kb.entries[entry_id].answer
     assert "现在有答案了" in told.text and answer[:20] in told.text
     assert missed_groups(store) == []
 
@@ -100,7 +100,7 @@ async def bot_that_cannot_write(curator_settings: Settings, tmp_path: Path) -> A
     from fake_bot_api import running
 
     from bot.engine.answering import Engine
-    from bot.telegram.app import build_application
+    from bot.telegram.application import build_application
     from bot.telegram.curators import curator_handlers
 
     blocker = tmp_path / "not-a-directory"
@@ -108,7 +108,7 @@ async def bot_that_cannot_write(curator_settings: Settings, tmp_path: Path) -> A
     settings = replace(curator_settings, curated=blocker / "curated.yaml")
     store = Store(settings.db_path).open()
     application = build_application(
-        settings, Engine.load(settings.root), store, extra_handlers=curator_handlers(settings)
+        settings, Engine.load(settings.root), store, extra_handlers=curator_handlers()
     )
     async with running(application):
         yield application
@@ -120,8 +120,8 @@ async def test_a_tap_that_cannot_write_says_why_once(
     """ "→ entry" when the curated file cannot be written: the tap is answered once, the
     curator reads what failed and what to do, no apology, and the group stays open."""
     bot = bot_that_cannot_write
-    store: Store = bot.bot_data["store"]
-    engine = bot.bot_data["engine"]
+    store: Store = bot.bot_data.store
+    engine = bot.bot_data.engine
     await say(fake_api, QUESTION, RESIDENT)
     assert store.flush()
     mark = fake_api.mark()
@@ -139,7 +139,7 @@ async def test_a_tap_that_cannot_write_says_why_once(
     assert said.text.startswith("未能处理") and "POLICYBOT_CURATED" in said.text, said.text
     assert len(fake_api.requests("answerCallbackQuery")) == 2  # the two taps, once each
     assert SORRY not in [c.text for c in fake_api.sent(CURATOR)]
-    assert bot.bot_data["engine"] is engine
+    assert bot.bot_data.engine is engine
     assert len(missed_groups(store)) == 1
 
 
@@ -162,12 +162,12 @@ async def test_an_unrelated_entry_is_shown_and_attached_only_once_confirmed(
 ) -> None:
     """ "公积金怎么提取" and its first suggestion, 一园一策: the tap shows the entry's answer
     and that they share little; 取消 attaches nothing; only 仍然归入 does."""
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     await say(fake_api, "公积金怎么提取", RESIDENT)
     assert store.flush()
     listing = await curator_listing(fake_api)
     attach = next(data for _, data in listing.buttons if data.startswith("m:a:"))
-    entry = bot.bot_data["engine"].kb.entries[attach.rsplit(":", 1)[1]]
+    entry = bot.bot_data.engine.kb.entries[attach.rsplit(":", 1)[1]]
     preview = await curator_tap(fake_api, attach, listing, "sendMessage")
     assert entry.answer in unescape(preview.text) and "几乎没有共同之处" in preview.text
     assert len(missed_groups(store)) == 1 and not settings.curated_path.exists()

@@ -16,7 +16,7 @@ from fake_bot_api import running
 
 from bot.engine.answering import Reply
 from bot.store.question_log import CLAIM_KEEP, Store, iso, utc_now
-from bot.telegram.app import build_application
+from bot.telegram.application import build_application
 from bot.telegram.delivery import Ledger
 
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from fake_bot_api import FakeBotApi, bot_process_env
 
-from bot.telegram.delivery import CONCURRENT_UPDATES
 from bot.telegram.health import INTERVAL_ENV, check
+from bot.telegram.limits import CONCURRENT_UPDATES
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

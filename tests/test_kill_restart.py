@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 from fake_bot_api import MIXED_QUESTIONS, TEST_TOKEN, FakeBotApi, bot_process_env
 
-from bot.telegram.delivery import CONCURRENT_UPDATES
+from bot.telegram.limits import CONCURRENT_UPDATES
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = MIXED_QUESTIONS[:8]

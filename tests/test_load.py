@@ -16,7 +16,8 @@ from collections import Counter
 
 from fake_bot_api import MIXED_QUESTIONS, running
 
-from bot.telegram.app import FLOOD, build_application
+from bot.telegram.application import build_application
+from bot.telegram.texts import FLOOD
 
 USERS = 1000
 PER_USER = 5
@@ -34,7 +35,7 @@ async def test_1000_users_sending_5_messages_each_all_get_replies_all_logged_onc
     # The flood guard is left as it is: 5 messages per user stay within its limit, so
     # every user must get 5 answers. (Were the limit lowered below 5, this test would
     # say so here rather than fail on missing replies.)
-    assert application.bot_data["flood_guard"].limit >= PER_USER
+    assert application.bot_data.flood_guard.limit >= PER_USER
 
     # Messages "at once": all queued before the bot fetches them, users interleaved the
     # way simultaneous senders arrive, each user's own messages in order.

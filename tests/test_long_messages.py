@@ -83,7 +83,7 @@ async def test_missed_shows_a_question_of_3000_ampersands_every_time(
     curator_bot: Any, fake_api: FakeBotApi
 ) -> None:
     await say(fake_api, LONG_QUESTION, RESIDENT)
-    assert curator_bot.bot_data["store"].flush()
+    assert curator_bot.bot_data.store.flush()
     for _ in range(2):  # once broken, every later /missed failed
         mark = fake_api.mark()
         fake_api.message("/missed", user_id=CURATOR)
@@ -96,7 +96,7 @@ async def test_missed_shows_a_question_of_3000_ampersands_every_time(
 async def test_notification_of_a_long_question_is_delivered(
     curator_bot: Any, fake_api: FakeBotApi
 ) -> None:
-    store: Store = curator_bot.bot_data["store"]
+    store: Store = curator_bot.bot_data.store
     missed = await say(fake_api, LONG_QUESTION, RESIDENT)
     notify = next(data for _, data in missed.buttons if data.startswith("n:"))
     mark = fake_api.mark()
@@ -120,7 +120,7 @@ async def test_notification_of_a_long_question_is_delivered(
     fake_api.tap(confirm, fake_api.bot_message(preview), user_id=CURATOR)
     await handled(fake_api, CURATOR)  # the tap sends the notifications before it ends
     entry_id = attach.rsplit(":", 1)[1]
-    answer = curator_bot.bot_data["engine"].kb.entries[entry_id].answer
+    answer = curator_bot.bot_data.engine.kb.entries[entry_id].answer
 
     # The resident is told, whole, in as many parts as it takes.
     told = "".join(visible(c.text) for c in messages(fake_api, RESIDENT, mark))

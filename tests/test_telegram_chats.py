@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from fake_bot_api import FakeBotApi
 
-from bot.telegram import app as telegram_bot
-from bot.telegram.app import EDITED, FLOOD, FloodGuard
+from bot.telegram import limits as telegram_limits
+from bot.telegram.limits import FloodGuard
+from bot.telegram.texts import EDITED, FLOOD
 
 GROUP = FakeBotApi.group()
 CHAT_ID = GROUP["id"]
@@ -163,7 +164,7 @@ class _Clock:
 
 async def test_flood_guard_warns_once_then_stays_silent_then_recovers(tg_bot, fake_api):
     clock = _Clock()
-    tg_bot.bot_data["flood_guard"] = FloodGuard(limit=8, window=10.0, pause=30.0, clock=clock)
+    tg_bot.bot_data.flood_guard = FloodGuard(limit=8, window=10.0, pause=30.0, clock=clock)
     mark = fake_api.mark()
     for _ in range(8):
         fake_api.message("谢谢")
@@ -210,13 +211,13 @@ def test_flood_guard_counts_within_the_window_only() -> None:
 
 
 def _lines_run(call: Callable[[], object]) -> int:
-    """How many lines of bot/telegram/app.py Python runs during ``call()``: its work,
+    """How many lines of bot/telegram/limits.py Python runs during ``call()``: its work,
     counted rather than timed."""
     count = 0
 
     def trace(frame: Any, event: str, arg: Any) -> Any:
         nonlocal count
-        if frame.f_code.co_filename != telegram_bot.__file__:
+        if frame.f_code.co_filename != telegram_limits.__file__:
             return None
         if event == "line":
             count += 1

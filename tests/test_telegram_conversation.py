@@ -11,7 +11,8 @@ from fake_bot_api import Call, FakeBotApi, FakeStore
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.engine.rendering import TELEGRAM_LIMIT, render_html
-from bot.telegram.app import (
+from bot.telegram.application import build_application
+from bot.telegram.texts import (
     NONE_OF_THESE,
     NOTIFY_OK,
     SORRY,
@@ -19,7 +20,6 @@ from bot.telegram.app import (
     TAMPERED,
     UNKNOWN_COMMAND,
     VOTE_THANKS,
-    build_application,
 )
 
 QUESTION_ID = re.compile(r"^[0-9a-f]{12}$")
@@ -304,7 +304,7 @@ class _LongAnswers:
 
 async def test_a_long_reply_is_split_at_paragraphs_with_buttons_last(tg_bot, fake_api, tg_engine):
     long_engine = _LongAnswers(tg_engine)
-    tg_bot.bot_data["engine"] = long_engine
+    tg_bot.bot_data.engine = long_engine
     mark = fake_api.mark()
     fake_api.message("随便问")
     await fake_api.wait_for("sendMessage", lambda c: "来源" in c.text, after=mark)
@@ -326,7 +326,7 @@ class _Broken:
 async def test_an_error_is_logged_the_user_told_and_the_bot_keeps_running(
     tg_bot, fake_api, tg_engine, caplog
 ):
-    tg_bot.bot_data["engine"] = _Broken()
+    tg_bot.bot_data.engine = _Broken()
     reply = await ask(fake_api, "孩子两岁有托育服务吗")
     assert reply.text == SORRY
     assert any(
@@ -336,7 +336,7 @@ async def test_an_error_is_logged_the_user_told_and_the_bot_keeps_running(
     mark = fake_api.mark()
     fake_api.tap("a:gh-term-26", {"message_id": 1, "date": 0, "chat": fake_api.private()})
     assert await callback_answer(fake_api, mark) == SORRY
-    tg_bot.bot_data["engine"] = tg_engine  # what /reload does
+    tg_bot.bot_data.engine = tg_engine  # what /reload does
     again = await ask(fake_api, "孩子两岁有托育服务吗")
     assert "来源" in again.text
 

@@ -4,7 +4,7 @@ database failing (locked, read-only, full), with the real Application and SQLite
 What holds, and where Telegram's semantics stop it:
 
 - A failure before Telegram did the work (a 429, a 5xx, a stall or a dropped connection
-  on the way in) is retried (bot.telegram.app.RetryingRateLimiter): the reply arrives
+  on the way in) is retried (bot.telegram.limits.RetryingRateLimiter): the reply arrives
   exactly once.
 - A failure after Telegram did the work (the response is lost) is retried too: the reply
   then arrives twice. sendMessage has no idempotency key, so no client can tell; an answer
@@ -35,7 +35,9 @@ from fake_bot_api import Call, FakeBotApi, Fault, running
 from hostile_cases import CHILDCARE, SIX_ZERO, assert_db_intact, db_rows
 
 from bot.store.question_log import Store
-from bot.telegram.app import SORRY, VOTE_THANKS, RetryingRateLimiter, build_application
+from bot.telegram.application import build_application
+from bot.telegram.limits import RetryingRateLimiter
+from bot.telegram.texts import SORRY, VOTE_THANKS
 
 TIMEOUT = 0.5  # the bot's HTTP read/write timeout in these tests: a stall of 1.5 s exceeds it
 STALL = 1.5
@@ -113,7 +115,7 @@ async def test_send_message_faults_are_retried_and_the_answer_arrives_once(
     assert bot.bot.rate_limiter.retried == (0 if fault.retry_after else 2)
     await still_serving(fake_api, 502)
     assert len(answers(fake_api, 501, CHILDCARE_ANSWER)) == 1  # no late duplicate
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     assert store.flush() and len(question_ids(store.path)) == 2  # each question once
 
 
@@ -130,7 +132,7 @@ async def test_button_faults_are_retried(bot, fake_api, fault) -> None:
     assert [c.params["text"] for c in answered] == [VOTE_THANKS["up"]]
     assert len(fake_api.requests("editMessageReplyMarkup")) == 1
     assert fake_api.faults_left() == 0
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     assert store.flush()
     assert len(db_rows(store.path)["votes"]) == 1  # the vote was recorded once
     await still_serving(fake_api, 512)
@@ -171,7 +173,7 @@ async def test_get_updates_faults_lose_and_repeat_no_update(bot, fake_api, fault
     await still_serving(fake_api, 533)
     for user in (531, 532):
         assert len(answers(fake_api, user, CHILDCARE_ANSWER)) == 1
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     assert store.flush() and len(question_ids(store.path)) == 3
 
 
@@ -203,7 +205,7 @@ async def test_more_faults_than_retries_lose_that_reply_only(bot, fake_api, capl
     assert answers(fake_api, 551, CHILDCARE_ANSWER) == []
     given_up = [r for r in caplog.records if "network problem talking to the Bot API" in r.message]
     assert len(given_up) == 1 and given_up[0].levelno == logging.WARNING
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     assert store.flush() and len(question_ids(store.path)) == 2  # the question is kept
 
 
@@ -361,7 +363,7 @@ async def test_the_bot_starts_and_answers_when_the_database_is_locked_at_start(
     application = build_application(settings, tg_engine, None)
     try:
         async with running(application):
-            store: Store = application.bot_data["store"]
+            store: Store = application.bot_data.store
             store.busy_timeout = 0.05
             assert CHILDCARE_ANSWER in (await ask(fake_api, 630)).text
             assert store.failures >= 1

@@ -34,16 +34,10 @@ from hostile_cases import (
 from test_telegram_chats import NON_TEXT
 
 from bot.store.question_log import Store
-from bot.telegram.app import (
-    ECHO_CHARS,
-    EDITED,
-    SORRY,
-    STALE,
-    TAMPERED,
-    UNKNOWN_COMMAND,
-    build_application,
-)
+from bot.telegram.application import build_application
 from bot.telegram.curators import REFUSAL, curator_handlers
+from bot.telegram.limits import ECHO_CHARS
+from bot.telegram.texts import EDITED, SORRY, STALE, TAMPERED, UNKNOWN_COMMAND
 
 CURATOR = 4242
 PROBE = "观湖义警队伍有多少人?"  # answered by an entry no hostile case may reach
@@ -69,9 +63,7 @@ class Live:
 async def live(tg_settings, tg_engine, fake_api) -> AsyncIterator[Live]:
     settings = replace(tg_settings, curators=frozenset({CURATOR}))
     store = Store(settings.db_path, busy_timeout=0.2, max_backoff=0.1).open()
-    application = build_application(
-        settings, tg_engine, store, extra_handlers=curator_handlers(settings)
-    )
+    application = build_application(settings, tg_engine, store, extra_handlers=curator_handlers())
     async with running(application):
         mark = fake_api.mark()
         fake_api.message(CHILDCARE, user_id=1)

@@ -18,16 +18,9 @@ import httpx
 import pytest
 from fake_bot_api import TEST_TOKEN, FakeBotApi, FakeStore, running, webhook_body
 
-from bot.config import Settings, mask_token
-from bot.telegram.app import (
-    COMMANDS,
-    EXIT_CONFIG,
-    EXIT_UNAVAILABLE,
-    SORRY,
-    build_application,
-    run_bot,
-    webhook_options,
-)
+from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
+from bot.telegram.application import COMMANDS, build_application, run_bot, webhook_options
+from bot.telegram.texts import SORRY
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cret_Token-1"
@@ -122,7 +115,7 @@ async def test_no_log_line_contains_the_token(tg_settings, tg_engine, fake_api, 
         await fake_api.wait_for("answerCallbackQuery", after=mark)
         fake_api.inline("六零")
         await fake_api.wait_for("answerInlineQuery", after=mark)
-        application.bot_data["engine"] = None  # every handler now fails
+        application.bot_data.engine = None  # every handler now fails
         fake_api.message("谢谢")
         await fake_api.wait_for("sendMessage", lambda c: c.text == SORRY, after=mark)
     # The test only means something if the libraries did log at DEBUG.
@@ -298,7 +291,7 @@ async def test_repeating_jobs_run_on_the_job_queue(tg_settings, tg_engine, fake_
     runs: list[object] = []
 
     async def job(context) -> None:
-        runs.append(context.bot_data["store"])
+        runs.append(context.bot_data.store)
         if len(runs) == 2:
             done.set()
 

@@ -43,8 +43,9 @@ from bot.config import Settings
 from bot.engine.answering import Engine
 from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, PHONE
 from bot.store.question_log import Store
-from bot.telegram.app import RetryingRateLimiter, build_application, webhook_options
+from bot.telegram.application import build_application, webhook_options
 from bot.telegram.curators import PRIVATE_ONLY, REFUSAL, TOP_GROUPS, curator_handlers
+from bot.telegram.limits import RetryingRateLimiter
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT, OTHER = CURATOR_ID, 2002, 3003
@@ -107,10 +108,10 @@ async def test_curator_commands_are_refused_to_everyone_else(
     bot: Any, fake_api: FakeBotApi, command: str
 ) -> None:
     """Residents, in private and in a group, get the refusal only; the curator does not."""
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     await say(fake_api, MISSED, RESIDENT)
     assert store.flush()
-    engine = bot.bot_data["engine"]
+    engine = bot.bot_data.engine
     group = FakeBotApi.group(-100_321)
     for user, chat in ((RESIDENT, None), (OTHER, None), (OTHER, group)):
         mark = fake_api.mark()
@@ -119,7 +120,7 @@ async def test_curator_commands_are_refused_to_everyone_else(
         sent = [c for c in fake_api.requests()[mark:] if c.method == "sendMessage"]
         assert [c.text for c in sent] == [REFUSAL], (user, chat)
         assert MISSED not in refused.text  # other residents' questions stay hidden
-        assert bot.bot_data["engine"] is engine  # /reload did not run
+        assert bot.bot_data.engine is engine  # /reload did not run
     # The curator is let through (so the refusal above is the curator check at work).
     mark = fake_api.mark()
     fake_api.message(command, user_id=CURATOR)
@@ -132,19 +133,19 @@ async def test_a_real_curator_button_tapped_by_a_resident_changes_nothing(
 ) -> None:
     """The curator's real buttons tapped by residents: refused, and nothing changes."""
     # No group attached or ignored, no file written, no engine swapped.
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     listing = await missed_listing(fake_api, store)
     attach = next(d for _, d in listing.buttons if d.startswith("m:a:"))
     ignore = next(d for _, d in listing.buttons if d.startswith("m:i:"))
     confirm = attach.replace("m:a:", "m:c:", 1)  # what the curator's preview carries
-    engine = bot.bot_data["engine"]
+    engine = bot.bot_data.engine
     for data in (attach, confirm, ignore):
         for user in (RESIDENT, OTHER):
             answer = await tap(fake_api, data, listing, user)
             assert answer.params["text"] == REFUSAL and answer.params["show_alert"] is True
     assert resolved_groups(store.path) == []
     assert not settings.curated_path.exists()
-    assert bot.bot_data["engine"] is engine
+    assert bot.bot_data.engine is engine
     assert not fake_api.requests("editMessageText")
     # The curator's own taps work: the preview of the entry's answer, then the attach.
     mark = fake_api.mark()
@@ -169,17 +170,17 @@ async def test_curator_commands_in_a_group_post_nothing_of_residents(
 ) -> None:
     """The curator in a group gets a short note: no resident's question is posted there,
     and nothing is reloaded. In a private chat the same command works."""
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     await say(fake_api, MISSED, RESIDENT)
     assert store.flush()
-    engine = bot.bot_data["engine"]
+    engine = bot.bot_data.engine
     group = FakeBotApi.group(-100_654)
     mark = fake_api.mark()
     fake_api.message(command, user_id=CURATOR, chat=group)
     await handled_in_order(fake_api, group)
     sent = [c.text for c in fake_api.requests()[mark:] if c.method == "sendMessage"]
     assert sent[:-1] == [PRIVATE_ONLY], sent
-    assert bot.bot_data["engine"] is engine
+    assert bot.bot_data.engine is engine
     allowed = await say(fake_api, command, CURATOR)
     assert allowed.text not in (PRIVATE_ONLY, REFUSAL)
 
@@ -189,10 +190,10 @@ async def test_curator_buttons_in_a_group_change_nothing(
 ) -> None:
     """A curator's button on a message in a group (a listing posted there before this
     rule): refused even to the curator, and nothing changes."""
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     listing = await missed_listing(fake_api, store)
     in_group = {**fake_api.bot_message(listing), "chat": FakeBotApi.group(-100_655)}
-    engine = bot.bot_data["engine"]
+    engine = bot.bot_data.engine
     for data in (d for _, d in listing.buttons if d.startswith("m:")):
         mark = fake_api.mark()
         fake_api.tap(data, in_group, user_id=CURATOR)
@@ -200,7 +201,7 @@ async def test_curator_buttons_in_a_group_change_nothing(
         assert answer.params["text"] == PRIVATE_ONLY and answer.params["show_alert"] is True
     assert resolved_groups(store.path) == []
     assert not settings.curated_path.exists()
-    assert bot.bot_data["engine"] is engine
+    assert bot.bot_data.engine is engine
     assert not fake_api.requests("editMessageText")
 
 
@@ -333,7 +334,7 @@ async def test_no_secret_in_any_log_line_of_a_full_session(
     # curator commands, then webhook mode; tracebacks are formatted too.
     store = Store(settings.db_path).open()
     application = build_application(
-        settings, Engine.load(settings.root), store, curator_handlers(settings), http_timeout=0.3
+        settings, Engine.load(settings.root), store, curator_handlers(), http_timeout=0.3
     )
     # quiet_http_logging() (inside build_application) sets httpx to WARNING: undo it, so
     # that its request lines, which hold the token in the URL, are produced and filtered.
@@ -351,7 +352,7 @@ async def test_no_secret_in_any_log_line_of_a_full_session(
         await fake_api.wait_for("answerInlineQuery", after=mark)
         await missed_listing(fake_api, store)
         await say(fake_api, "/reload", CURATOR)
-        application.bot_data["engine"] = None  # every handler now fails: tracebacks
+        application.bot_data.engine = None  # every handler now fails: tracebacks
         await say(fake_api, "谢谢", OTHER)
     webhook_settings = replace(
         settings, webhook_url="https://bot.example.test/hook", webhook_secret=SECRET
@@ -415,7 +416,7 @@ async def test_personal_data_is_masked_in_every_stored_row_and_on_the_curators_s
 ) -> None:
     """Numbers sent to the bot: masked in every column, the files' bytes and /missed."""
     # Phone, 身份证 and bank card numbers, then 都不是 / 通知我 on each reply.
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     for number, (text, _, _) in enumerate(PERSONAL):
         user = 7000 + number  # one user each: the flood guard stays out of it
         reply = await say(fake_api, text, user)
@@ -505,7 +506,7 @@ async def test_numbers_with_any_separator_are_masked_in_the_files_missed_csv_and
     tmp_path: Path,
 ) -> None:
     """Each form is stored, shown in /missed, exported and logged masked, nowhere as typed."""
-    store: Store = bot.bot_data["store"]
+    store: Store = bot.bot_data.store
     masked = [text.replace(raw, placeholder) for text, raw, placeholder, _ in SEPARATED]
     screen = []
     for first in range(0, len(SEPARATED), TOP_GROUPS):  # /missed shows the newest groups

@@ -1,4 +1,4 @@
-"""The pure parts of bot.telegram.app: callback data, keyboards, terms, logging, options."""
+"""The pure parts of the Telegram layer: callback data, keyboards, terms, logging, options."""
 
 from __future__ import annotations
 
@@ -12,20 +12,13 @@ from fake_bot_api import BOT_USERNAME, TEST_TOKEN
 from telegram import Chat, Message, User
 
 from bot.config import Settings, mask_token
-from bot.telegram.app import (
-    CALLBACK_LIMIT,
-    Button,
-    StartupError,
-    addressed_to_bot,
-    configure_logging,
-    file_url_for,
-    find_term,
-    parse_callback,
-    reply_keyboard,
-    strip_mention,
-    term_page,
-    webhook_options,
-)
+from bot.telegram.addressing import addressed_to_bot, strip_mention
+from bot.telegram.application import StartupError, file_url_for, webhook_options
+from bot.telegram.callbacks import Button, parse_callback
+from bot.telegram.keyboards import reply_keyboard, term_page
+from bot.telegram.limits import CALLBACK_LIMIT
+from bot.telegram.logsafety import configure_logging
+from bot.telegram.lookup import find_term
 
 BOT_ID = int(TEST_TOKEN.split(":")[0])
 

@@ -23,7 +23,7 @@ import pytest
 from fake_bot_api import FakeBotApi
 
 from bot.store.question_log import Store
-from bot.telegram.app import build_application, webhook_options
+from bot.telegram.application import build_application, webhook_options
 from bot.telegram.inbox import Inbox
 
 SECRET = "inbox_Secret-42"

@@ -245,7 +245,7 @@ def start(ctx: click.Context) -> None:
 @main.command()
 def run() -> None:
     """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set)."""
-    from bot.telegram.app import run_bot
+    from bot.telegram.application import run_bot
     from bot.telegram.curators import curator_handlers, notify_job
 
     settings = settings_or_exit()
@@ -256,7 +256,7 @@ def run() -> None:
         run_bot(
             settings,
             engine,
-            extra_handlers=curator_handlers(settings),
+            extra_handlers=curator_handlers(),
             repeating_jobs=[(notify_job, NOTIFY_EVERY_SECONDS)],
         )
     )

@@ -1,1 +1,11 @@
-"""The Telegram front end: application, handlers, delivery, webhook inbox, health."""
+"""The Telegram front end (python-telegram-bot), above the engine and the store.
+
+application (build_application, run_bot: handlers in order) · context (BotData, typed
+context) · handlers (messages, commands, inline, errors) · buttons (one handler per
+kind of button) · callbacks (the callback protocol) · keyboards · replying (logging and
+sending replies) · addressing (who a group message is for) · lookup (terms by word) ·
+curators (/missed, /reload, "m:" buttons, notifications) · limits (every number, flood
+guard, retrying rate limiter) · texts (every Chinese string) · logsafety (redaction) ·
+delivery (confirm updates once handled) · inbox (webhook: stored before the 200) ·
+health (heartbeat and its check).
+"""

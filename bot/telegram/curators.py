@@ -1,15 +1,9 @@
 """Curators in Telegram: /missed, /reload, the "m:" buttons, and notifying askers.
 
-Wiring (bot.telegram.app): pass ``curator_handlers(settings)`` as ``extra_handlers`` and
-schedule ``notify_job`` with ``application.job_queue.run_repeating``. The handlers read
-``bot_data["engine"]``, ``bot_data["store"]`` and ``bot_data["settings"]``.
-
-Callback data (at most 64 bytes, validated again when it comes back):
-
-    m:a:<group>:<entry_id>    show the entry's answer, and how well it fits the group
-    m:c:<group>:<entry_id>    attach the group to the entry (from that preview)
-    m:x:<group>               do not attach (from that preview)
-    m:i:<group>               ignore the group
+Wiring (bot.telegram.application): pass ``curator_handlers()`` as ``extra_handlers`` and
+schedule ``notify_job`` with ``repeating_jobs``. The handlers read the engine, the store
+and the settings from ``context.bot_data``; the "m:" buttons follow the one callback
+protocol (bot.telegram.callbacks).
 
 Database reads, curated-file writes and knowledge reloads run in threads: the event loop
 keeps answering residents meanwhile.
@@ -19,15 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable
 from html import escape
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.config import Settings
 from bot.curation.service import (
@@ -44,21 +36,42 @@ from bot.engine.answering import Engine
 from bot.engine.rendering import TELEGRAM_LIMIT, render_html, split_message
 from bot.knowledge.loading import KnowledgeError, Problem
 from bot.store.question_log import Notification, Store
+from bot.telegram import callbacks
+from bot.telegram.context import BotData, Context
+from bot.telegram.keyboards import button, rows
+from bot.telegram.limits import LABEL_CHARS, TOP_GROUPS
+from bot.telegram.replying import query_of
+from bot.telegram.texts import (
+    ASKED_BEFORE,
+    ATTACH,
+    ATTACH_ANYWAY,
+    ATTACHED,
+    CANCEL,
+    ENTRY_BUTTON,
+    FIT_CHANCE,
+    GROUP_EXAMPLE,
+    GROUP_HEADER,
+    GROUP_WITHOUT_NEAREST,
+    IGNORE_BUTTON,
+    IGNORED,
+    INVALID_BUTTON,
+    LISTED,
+    MISSED_HEADER,
+    NO_LOG,
+    NOT_ATTACHED,
+    NOT_DONE,
+    NOTHING_MISSED,
+    NOW_ANSWERED,
+    POOR_FIT,
+    PREVIEW_HEADER,
+    PRIVATE_ONLY,
+    REFUSAL,
+    RELOAD_PROBLEMS,
+    RELOADED,
+    STILL_MISSED,
+)
 
 logger = logging.getLogger(__name__)
-
-TOP_GROUPS = 5
-CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback data
-LABEL_CHARS = 28
-REFUSAL = "抱歉,这个功能只供内容维护人员使用。"
-PRIVATE_ONLY = "这个功能只能在与我的私聊中使用。"
-NO_STORE = "没有启用问题记录(数据库未打开),无法列出未答问题。"
-NOTHING_MISSED = "目前没有待处理的未答问题。"
-NOT_ATTACHED = "已取消,未归入。"
-CALLBACK = re.compile(
-    r"^m:(?:(?P<step>[ac]):(?P<group>g[0-9a-f]{6,12}):(?P<entry>[a-z0-9][a-z0-9-]{0,39})"
-    r"|i:(?P<ignored>g[0-9a-f]{6,12})|x:(?P<cancelled>g[0-9a-f]{6,12}))$"
-)
 
 
 def is_curator(settings: Settings, update: Update) -> bool:
@@ -75,8 +88,13 @@ def in_private_chat(update: Update) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-def _settings(context: ContextTypes.DEFAULT_TYPE, fallback: Settings) -> Settings:
-    return context.bot_data.get("settings") or fallback
+def _refusal(update: Update, settings: Settings) -> str | None:
+    """Why this update may not use curation, or None if it may."""
+    if not is_curator(settings, update):
+        return REFUSAL
+    if not in_private_chat(update):
+        return PRIVATE_ONLY
+    return None
 
 
 async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -91,60 +109,58 @@ async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
         )
 
 
+async def _command_allowed(update: Update, context: Context) -> bool:
+    """Whether a curator command may run for this update; if not, says why."""
+    refusal = _refusal(update, context.bot_data.settings)
+    if refusal is not None:
+        await _say(update, escape(refusal))
+    return refusal is None
+
+
+def _listed(items: list[str]) -> str:
+    return "\n".join(LISTED.format(item=escape(item)) for item in items)
+
+
 # --- /missed -----------------------------------------------------------------------------
 
 
 def _label(question: str) -> str:
     short = question if len(question) <= LABEL_CHARS else question[: LABEL_CHARS - 1] + "…"
-    return f"→ {short}"
+    return ENTRY_BUTTON.format(question=short)
 
 
 def group_markup(group: MissedGroup) -> InlineKeyboardMarkup:
     """One button per suggested entry, then 忽略."""
-    rows = []
-    for nearest in group.nearest:
-        data = f"m:a:{group.id}:{nearest.entry_id}"
-        if len(data.encode()) <= CALLBACK_LIMIT:
-            rows.append([InlineKeyboardButton(_label(nearest.question), callback_data=data)])
-    rows.append([InlineKeyboardButton("忽略", callback_data=f"m:i:{group.id}")])
-    return InlineKeyboardMarkup(rows)
+    entries = [
+        [button(_label(n.question), callbacks.preview_data(group.id, n.entry_id))]
+        for n in group.nearest
+    ]
+    ignore = [button(IGNORE_BUTTON, callbacks.ignore_data(group.id))]
+    return InlineKeyboardMarkup(rows(*entries, ignore))
 
 
 def group_text(group: MissedGroup) -> str:
-    lines = [
-        f"<b>{escape(group.id)}</b> · 问了 {group.count} 次 · 最近 "
-        f"{escape(group.last_seen[:16].replace('T', ' '))} UTC"
-    ]
-    lines += [f"“{escape(text)}”" for text in group.examples]
+    when = escape(group.last_seen[:16].replace("T", " "))
+    lines = [GROUP_HEADER.format(group=escape(group.id), count=group.count, when=when)]
+    lines += [GROUP_EXAMPLE.format(text=escape(text)) for text in group.examples]
     if not group.nearest:
-        lines.append("(没有相近的条目:请用 <code>policybot missed answer --new</code>)")
+        lines.append(GROUP_WITHOUT_NEAREST)
     return "\n".join(lines)
 
 
-async def missed_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, settings: Settings
-) -> None:
+async def missed_command(update: Update, context: Context) -> None:
     """/missed: the most asked open groups, each with its buttons (curators, in private)."""
-    if not is_curator(settings, update):
-        await _say(update, escape(REFUSAL))
+    if not await _command_allowed(update, context):
         return
-    if not in_private_chat(update):
-        await _say(update, escape(PRIVATE_ONLY))
-        return
-    store: Store | None = context.bot_data.get("store")
+    store = context.bot_data.store
     if store is None:
-        await _say(update, escape(NO_STORE))
+        await _say(update, escape(NO_LOG))
         return
-    engine: Engine = context.bot_data["engine"]
-    groups = await asyncio.to_thread(missed_groups, store, engine, TOP_GROUPS)
+    groups = await asyncio.to_thread(missed_groups, store, context.bot_data.engine, TOP_GROUPS)
     if not groups:
         await _say(update, escape(NOTHING_MISSED))
         return
-    shown = min(len(groups), TOP_GROUPS)
-    await _say(
-        update,
-        f"未答问题共 {len(groups)} 组,最常问的 {shown} 组(点“→”先看条目的回答,确认后才归入):",
-    )
+    await _say(update, MISSED_HEADER.format(total=len(groups), shown=min(len(groups), TOP_GROUPS)))
     for group in groups[:TOP_GROUPS]:
         await _say(update, group_text(group), group_markup(group))
 
@@ -152,100 +168,73 @@ async def missed_command(
 # --- /reload -----------------------------------------------------------------------------
 
 
-async def reload_engine(bot_data: MutableMapping[str, Any], settings: Settings) -> list[Problem]:
+async def reload_engine(bot_data: BotData) -> list[Problem]:
     """Load the knowledge base again; swap it in only if it has no problem.
 
     Returns the problems (empty on success); on any problem the old engine stays.
     """
+    settings = bot_data.settings
     try:
         engine = await asyncio.to_thread(Engine.load, settings.root, curated=settings.curated_path)
     except KnowledgeError as error:
         return list(error.problems)
-    bot_data["engine"] = engine
+    bot_data.engine = engine
     return []
 
 
 def problems_text(problems: list[Problem]) -> str:
     # One problem a line and no <pre>: a long list is split across messages at line
     # breaks, and a tag left open in one part would make Telegram refuse it.
-    listed = "\n".join(f"• {escape(str(p))}" for p in problems)
-    return f"知识库有 {len(problems)} 个问题,继续使用原来的版本:\n{listed}"
+    return RELOAD_PROBLEMS.format(count=len(problems), listed=_listed([str(p) for p in problems]))
 
 
-async def reload_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, settings: Settings
-) -> None:
+async def reload_command(update: Update, context: Context) -> None:
     """/reload: re-read intents/, faq/ and the curated answers without a restart (curators,
     in private)."""
-    if not is_curator(settings, update):
-        await _say(update, escape(REFUSAL))
+    if not await _command_allowed(update, context):
         return
-    if not in_private_chat(update):
-        await _say(update, escape(PRIVATE_ONLY))
-        return
-    problems = await reload_engine(context.bot_data, _settings(context, settings))
+    problems = await reload_engine(context.bot_data)
     if problems:
         await _say(update, problems_text(problems))
         return
-    entries = len(context.bot_data["engine"].kb.entries)
-    await _say(update, f"已重新加载:{entries} 个条目。")
+    await _say(update, RELOADED.format(entries=len(context.bot_data.engine.kb.entries)))
     await notify_pending(context)
 
 
 # --- the "m:" buttons --------------------------------------------------------------------
 
 
-async def curator_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, settings: Settings
-) -> None:
-    """A tap on an "m:" button: attach a group to an entry, or ignore it."""
-    query = update.callback_query
-    if query is None:
+async def curator_button(update: Update, context: Context) -> None:
+    """A tap on an "m:" button: preview an entry for a group, attach, cancel or ignore."""
+    query = query_of(update)
+    tapped = callbacks.parse_callback(query.data)
+    step = CURATOR_STEPS.get(tapped.kind) if tapped is not None else None
+    if tapped is None or step is None:
+        await query.answer(INVALID_BUTTON)
         return
-    found = CALLBACK.match(query.data or "")
-    if found is None:
-        await query.answer("这个按钮无效。")
-        return
-    if not is_curator(settings, update):
-        await query.answer(REFUSAL, show_alert=True)
-        return
-    if not in_private_chat(update):
-        await query.answer(PRIVATE_ONLY, show_alert=True)
-        return
-    store: Store | None = context.bot_data.get("store")
-    if store is None:
-        await query.answer(NO_STORE, show_alert=True)
+    store = context.bot_data.store
+    refusal = _refusal(update, context.bot_data.settings) or (NO_LOG if store is None else None)
+    if refusal is not None or store is None:
+        await query.answer(refusal, show_alert=True)
         return
     await query.answer()
     try:
-        if found["cancelled"]:
-            await _close_buttons(update, NOT_ATTACHED, "✖")
-            return
-        if found["step"] == "a":
-            await _preview(update, context, store, found["group"], found["entry"])
-            return
-        if found["ignored"]:
-            group = await asyncio.to_thread(ignore_group, store, found["ignored"])
-            result = f"已忽略 {group.id}({group.count} 个问题)。"
-        else:
-            result = await _attach(context, store, settings, found["group"], found["entry"])
+        result = await step(update, context, store, tapped)
     except CurationError as error:
-        lines = [f"未能处理:{escape(str(error))}", *(f"• {escape(p)}" for p in error.problems)]
-        await _say(update, "\n".join(lines))
+        lines = [NOT_DONE.format(error=escape(str(error))), _listed(list(error.problems))]
+        await _say(update, "\n".join(line for line in lines if line))
         return
-    await _close_buttons(update, result)
-    await notify_pending(context)
+    if result is not None:
+        await _close_buttons(update, result)
+        await notify_pending(context)
 
 
 async def _preview(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    store: Store,
-    group_id: str,
-    entry_id: str,
-) -> None:
+    update: Update, context: Context, store: Store, tapped: callbacks.Button
+) -> str | None:
     """The entry's answer, how well it fits the group, and buttons to attach or not."""
-    engine: Engine = context.bot_data["engine"]
+    engine = context.bot_data.engine
+    group_id, entry_id = tapped.group_id or "", tapped.entry_id or ""
     entry = engine.kb.entries.get(entry_id)
     if entry is None:  # gone since the listing (a /reload)
         raise CurationError(f"no entry {entry_id!r}")
@@ -256,66 +245,81 @@ async def _preview(
         preview_text(group, entry.question, entry.answer, probability),
         preview_markup(group.id, entry_id, probability),
     )
+    return None
 
 
 def preview_text(group: MissedGroup, question: str, answer: str, probability: float) -> str:
-    lines = [
-        f"<b>归入前请看这条回答</b>:{escape(group.id)}(问了 {group.count} 次)→“{escape(question)}”",
-        "",
-        escape(answer),
-        "",
-    ]
-    chance = f"引擎估计,用它回答这组问题,答对的可能最高 {probability:.0%}。"
-    if probability < FITS_AT:
-        lines.append(
-            f"⚠️ 这组问题和这个条目几乎没有共同之处:{chance}"
-            "归入后,这组的每个问法都会得到上面的回答。"
-        )
-    else:
-        lines.append(chance)
-    return "\n".join(lines)
+    header = PREVIEW_HEADER.format(
+        group=escape(group.id), count=group.count, question=escape(question)
+    )
+    chance = FIT_CHANCE.format(probability=probability)
+    verdict = POOR_FIT.format(chance=chance) if probability < FITS_AT else chance
+    return "\n".join([header, "", escape(answer), "", verdict])
 
 
 def preview_markup(group_id: str, entry_id: str, probability: float) -> InlineKeyboardMarkup:
-    attach = "仍然归入" if probability < FITS_AT else "✅ 归入"
+    attach = ATTACH_ANYWAY if probability < FITS_AT else ATTACH
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(attach, callback_data=f"m:c:{group_id}:{entry_id}")],
-            [InlineKeyboardButton("取消", callback_data=f"m:x:{group_id}")],
+            [InlineKeyboardButton(attach, callback_data=callbacks.attach_data(group_id, entry_id))],
+            [InlineKeyboardButton(CANCEL, callback_data=callbacks.cancel_data(group_id))],
         ]
     )
 
 
 async def _attach(
-    context: ContextTypes.DEFAULT_TYPE,
-    store: Store,
-    settings: Settings,
-    group_id: str,
-    entry_id: str,
-) -> str:
-    current = _settings(context, settings)
+    update: Update, context: Context, store: Store, tapped: callbacks.Button
+) -> str | None:
+    """Attach the group to the entry: its phrasings go to the curated file, then reload."""
+    settings = context.bot_data.settings
     outcome = await asyncio.to_thread(
         answer_group,
-        current.root,
+        settings.root,
         store,
-        group_id,
-        curated=current.curated_path,
-        entry_id=entry_id,
+        tapped.group_id or "",
+        curated=settings.curated_path,
+        entry_id=tapped.entry_id,
     )
     # The file was validated by loading it: that engine is the reload.
-    context.bot_data["engine"] = outcome.engine
+    context.bot_data.engine = outcome.engine
     entry = outcome.engine.kb.entries[outcome.entry_id]
-    text = f"已归入“{entry.question}”:新增 {len(outcome.added)} 个问法。"
+    text = ATTACHED.format(question=entry.question, added=len(outcome.added))
     if outcome.still_missed:
-        text += f"仍有 {len(outcome.still_missed)} 个问法未答到该条目。"
+        text += STILL_MISSED.format(count=len(outcome.still_missed))
     return text
+
+
+async def _cancel(
+    update: Update, context: Context, store: Store, tapped: callbacks.Button
+) -> str | None:
+    """Do not attach: say so under the preview and take its buttons away."""
+    await _close_buttons(update, NOT_ATTACHED, "✖")
+    return None
+
+
+async def _ignore(
+    update: Update, context: Context, store: Store, tapped: callbacks.Button
+) -> str | None:
+    """Ignore the group: its questions leave /missed."""
+    group = await asyncio.to_thread(ignore_group, store, tapped.group_id or "")
+    return IGNORED.format(group=group.id, count=group.count)
+
+
+# Kind of "m:" button (callbacks.PATTERNS) -> what a tap does; a text means close the
+# tapped message's buttons with it, then send pending notifications.
+CuratorStep = Callable[[Update, Context, Store, callbacks.Button], Awaitable[str | None]]
+CURATOR_STEPS: dict[str, CuratorStep] = {
+    "preview": _preview,
+    "attach": _attach,
+    "cancel": _cancel,
+    "ignore": _ignore,
+}
 
 
 async def _close_buttons(update: Update, result: str, mark: str = "✅") -> None:
     """Show the result under the tapped message and take its buttons away."""
-    query = update.callback_query
-    message = query.message if query else None
-    original = getattr(message, "text_html", None) or ""
+    query = query_of(update)
+    original = getattr(query.message, "text_html", None) or ""
     edited = f"{original}\n\n{mark} {escape(result)}"
     try:
         if len(edited) <= TELEGRAM_LIMIT:
@@ -335,18 +339,19 @@ def notification_text(engine: Engine, notification: Notification) -> str | None:
     reply = engine.entry_reply(notification.entry_id)
     if reply is None:
         return None
-    asked = f"您之前问过:“{escape(notification.question)}”\n" if notification.question else ""
-    return f"{asked}现在有答案了:\n\n{render_html(reply)}"
+    asked = (
+        ASKED_BEFORE.format(question=escape(notification.question)) if notification.question else ""
+    )
+    return NOW_ANSWERED.format(asked=asked, answer=render_html(reply))
 
 
-async def notify_pending(context: ContextTypes.DEFAULT_TYPE) -> int:
+async def notify_pending(context: Context) -> int:
     """Send every pending notification once; the number sent."""
-    store: Store | None = context.bot_data.get("store")
+    store = context.bot_data.store
     if store is None:
         return 0
     # One sender at a time: the job and a curator's tap must not send the same one twice.
-    lock = context.bot_data.setdefault("notify_lock", asyncio.Lock())
-    async with lock:
+    async with context.bot_data.notify_lock:
         pending = await asyncio.to_thread(store.pending_notifications)
         sent = 0
         for notification in pending:
@@ -358,10 +363,10 @@ async def notify_pending(context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def _send_notification(
-    context: ContextTypes.DEFAULT_TYPE, store: Store, notification: Notification
+    context: Context, store: Store, notification: Notification
 ) -> int | None:
     """1 if sent, 0 if skipped or undeliverable, None if sending should stop for now."""
-    text = notification_text(context.bot_data["engine"], notification)
+    text = notification_text(context.bot_data.engine, notification)
     if text is None:
         # A new entry the running engine does not know yet: sent after /reload.
         logger.info("notification %s waits for a reload", notification.id)
@@ -381,7 +386,7 @@ async def _send_notification(
     return 1
 
 
-async def notify_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def notify_job(context: Context) -> None:
     """JobQueue callback: tell askers their question was answered (reloads nothing)."""
     await notify_pending(context)
 
@@ -389,20 +394,10 @@ async def notify_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- registration ------------------------------------------------------------------------
 
 
-def curator_handlers(settings: Settings) -> list[BaseHandler]:
+def curator_handlers() -> list[BaseHandler[Update, Context, None]]:
     """The curator commands and buttons, for ``extra_handlers``."""
-
-    async def on_missed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await missed_command(update, context, _settings(context, settings))
-
-    async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await reload_command(update, context, _settings(context, settings))
-
-    async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await curator_button(update, context, _settings(context, settings))
-
     return [
-        CommandHandler("missed", on_missed),
-        CommandHandler("reload", on_reload),
-        CallbackQueryHandler(on_button, pattern=r"^m:"),
+        CommandHandler("missed", missed_command),
+        CommandHandler("reload", reload_command),
+        CallbackQueryHandler(curator_button, pattern=f"^{callbacks.CURATOR_PREFIX}"),
     ]

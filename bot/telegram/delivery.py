@@ -8,8 +8,8 @@ through a batch has confirmed updates it never answered nor logged: they are los
 Here the getUpdates request waits until every update below the offset it confirms has
 been handled and the store has written what they queued. A crash then loses nothing
 confirmed; Telegram redelivers the rest, and the claims in the store (``claim_update``
-in bot.store.question_log, checked by the first handler in bot.telegram.app) keep an update that
-was already answered from being answered again.
+in bot.store.question_log, checked by the first handler in bot.telegram.handlers) keep an
+update that was already answered from being answered again.
 
 While the database is failing the bot does not wait for it (it would stop answering):
 updates are confirmed once handled, and their records wait in memory for the database.
@@ -18,38 +18,42 @@ before Telegram gets its 200; the ledger tells it when an update is handled.
 
 It also records what each update has shown its sender (``Shown``, ``TrackShown``), so
 that an error after the answer went out brings no apology after it.
+
+Both request objects hook ``HTTPXRequest.do_request``, PTB's documented extension point
+(``BaseRequest.post`` is final): it sees each call's parameters and Telegram's raw answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+from bot.telegram.limits import (
+    CALL_CONNECTIONS,
+    CONCURRENT_UPDATES,
+    FLUSH_TIMEOUT,
+    GET_UPDATES_CONNECTIONS,
+    SETTLE_TIMEOUT,
+    WAITING_UPDATES,
+)
 
 logger = logging.getLogger(__name__)
 
-# How long a getUpdates may wait for the updates it confirms. Beyond it (a handler that
-# hangs) the bot confirms anyway and says so: polling must not stop for good.
-SETTLE_TIMEOUT = 30.0
-# How long it then waits for the store to write their records (a healthy store takes
-# milliseconds; a failing one is not waited for at all).
-FLUSH_TIMEOUT = 5.0
-# Updates handled side by side. Each waits mostly on Telegram, not the CPU: at 100 ms a
-# round trip, 8 at once already outrun Telegram's 30 messages a second. It is also how many
-# a crash can cut short: their questions are logged, but whether their replies went out
-# cannot be known, and an update is never answered twice (see bot.telegram.app).
-CONCURRENT_UPDATES = 8
-# Updates that may wait for their chat's turn (PTB fetches at most 100 at a time).
-WAITING_UPDATES = 256
+# A timeout as do_request takes it: seconds, None, or PTB's DEFAULT_NONE (its type,
+# ODVInput, lives in a private module).
+Timeout = Any
 
 
 class Ledger:
@@ -100,7 +104,41 @@ class Ledger:
             logger.warning("confirming updates whose records are not written yet")
 
 
-class AckAfterHandling(HTTPXRequest):
+class HookedRequest(HTTPXRequest):
+    """PTB's HTTPX request with a hook before each call and one after Telegram answered.
+
+    ``do_request`` is the extension point PTB documents (``BaseRequest.post``, which
+    parses the answer, is final).
+    """
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        parameters = request_data.parameters if request_data is not None else {}
+        await self.before(parameters)
+        code, payload = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        # 2xx is what PTB reads as Telegram's "ok" (anything else raises in post).
+        if HTTPStatus.OK <= code <= 299:
+            self.accepted(url.rsplit("/", 1)[-1], parameters, payload)
+        return code, payload
+
+    async def before(self, parameters: dict[str, Any]) -> None:
+        """Called with a call's parameters before it is sent."""
+
+    def accepted(self, method: str, parameters: dict[str, Any], payload: bytes) -> None:
+        """Called with the Bot API method, its parameters and Telegram's raw "ok" answer."""
+
+
+class AckAfterHandling(HookedRequest):
     """The request object for getUpdates: waits on the ledger before confirming.
 
     PTB sends only getUpdates through this object (ApplicationBuilder.get_updates_request),
@@ -108,21 +146,29 @@ class AckAfterHandling(HTTPXRequest):
     """
 
     def __init__(self, ledger: Ledger, **kwargs: Any):
-        kwargs.setdefault("connection_pool_size", 1)  # what PTB uses for getUpdates
+        kwargs.setdefault("connection_pool_size", GET_UPDATES_CONNECTIONS)
         super().__init__(**kwargs)
         self.ledger = ledger
 
-    async def post(
-        self, url: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
-    ) -> Any:
-        offset = request_data.parameters.get("offset") if request_data is not None else None
+    async def before(self, parameters: dict[str, Any]) -> None:
+        offset = parameters.get("offset")
         if isinstance(offset, int) and offset > 0:
             await self.ledger.settle(offset)
         self.ledger.last_poll = time.monotonic()  # for the heartbeat (bot/telegram/health.py)
-        result = await super().post(url, request_data, *args, **kwargs)
-        if isinstance(result, list):
-            self.ledger.received([item["update_id"] for item in result if isinstance(item, dict)])
-        return result
+
+    def accepted(self, method: str, parameters: dict[str, Any], payload: bytes) -> None:
+        self.ledger.received(_update_ids(payload))
+
+
+def _update_ids(payload: bytes) -> list[int]:
+    """The update ids in getUpdates' answer (none if PTB will refuse the answer anyway)."""
+    try:
+        result = json.loads(payload.decode("utf-8", "replace")).get("result")
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(result, list):
+        return []
+    return [item["update_id"] for item in result if isinstance(item, dict) and "update_id" in item]
 
 
 class LedgerProcessor(SimpleUpdateProcessor):
@@ -219,7 +265,7 @@ def shown_so_far() -> Shown | None:
     return _shown.get()
 
 
-class TrackShown(HTTPXRequest):
+class TrackShown(HookedRequest):
     """The request object for every Bot API call but getUpdates: notes each call Telegram
     accepted in the current update's record.
 
@@ -229,15 +275,10 @@ class TrackShown(HTTPXRequest):
     """
 
     def __init__(self, **kwargs: Any):
-        kwargs.setdefault("connection_pool_size", 256)  # what PTB uses for other calls
+        kwargs.setdefault("connection_pool_size", CALL_CONNECTIONS)
         super().__init__(**kwargs)
 
-    async def post(
-        self, url: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
-    ) -> Any:
-        result = await super().post(url, request_data, *args, **kwargs)
+    def accepted(self, method: str, parameters: dict[str, Any], payload: bytes) -> None:
         shown = _shown.get()
         if shown is not None:
-            parameters = request_data.parameters if request_data is not None else {}
-            shown.note(url.rsplit("/", 1)[-1], parameters)
-        return result
+            shown.note(method, parameters)

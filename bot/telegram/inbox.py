@@ -14,7 +14,7 @@ marked handled once its handlers have returned (``Ledger.on_handled``). An ``upd
 already in the inbox gets 200 and is not handled again. At start-up, rows a killed
 process left unhandled are queued before anything new. Whether an update cut short by a
 crash had already been answered is decided as in polling mode, by the claims in the
-store (``claim_update`` in bot.telegram.app): never twice, and an update in flight at the
+store (``claim_update`` in bot.telegram.handlers): never twice, and an update in flight at the
 kill may go unanswered.
 
 While the inbox cannot be written (database locked, read-only, full), an update is
@@ -49,7 +49,8 @@ from telegram import Bot, Update
 from telegram.ext import ExtBot, Updater
 
 from bot.privacy import mask
-from bot.telegram.delivery import SETTLE_TIMEOUT, Ledger
+from bot.telegram.delivery import Ledger
+from bot.telegram.limits import SETTLE_TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ class WebhookHandler(tornado.web.RequestHandler):
     """Telegram's POSTs: secret and size checked from the headers, the update stored
     before the 200."""
 
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, updater: InboxUpdater) -> None:
         self.updater = updater
@@ -264,7 +265,7 @@ class InboxUpdater(Updater):
         self._remembered: OrderedDict[int, None] = OrderedDict()
         ledger.on_handled = self.handled
 
-    async def _start_webhook(  # type: ignore[override]
+    async def _start_webhook(
         self,
         listen: str,
         port: int,

@@ -1,0 +1,145 @@
+"""One handler per kind of button (bot.telegram.callbacks), each checking the tap first.
+
+A tap is checked against the current engine before anything is done: data that parses
+but names what the engine no longer has (a reload removed it) gets STALE; data no
+pattern matches reaches ``on_unknown_button`` and gets TAMPERED.
+"""
+
+from __future__ import annotations
+
+import time
+from html import escape
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+
+from bot.telegram import texts
+from bot.telegram.callbacks import NONE_PREFIX, NOTIFY_PREFIX, VOTE_PREFIX, Button, parse_callback
+from bot.telegram.context import Context
+from bot.telegram.keyboards import markup, notify_row, suggestion_rows, term_page, without_buttons
+from bot.telegram.lookup import is_glossary_entry, known_answer_id
+from bot.telegram.replying import carried_markup, edit_markup, query_of, send, send_reply
+
+
+async def _tapped(update: Update) -> tuple[CallbackQuery, Button] | None:
+    """The query and its parsed button; None (TAMPERED said) if the data does not parse."""
+    query = query_of(update)
+    button = parse_callback(query.data)
+    if button is None:  # the handler's pattern matched, so only if a pattern is wrong
+        await query.answer(texts.TAMPERED)
+        return None
+    return query, button
+
+
+async def _answer_entry(update: Update, context: Context, entry_id: str, known: bool) -> None:
+    """Send the answer for ``entry_id`` if ``known`` and the engine still has it."""
+    query = query_of(update)
+    started = time.perf_counter()
+    reply = context.bot_data.engine.entry_reply(entry_id) if known else None
+    if reply is None:
+        await query.answer(texts.STALE)
+        return
+    await query.answer()
+    await send_reply(update, context, reply, time.perf_counter() - started)
+
+
+async def on_answer(update: Update, context: Context) -> None:
+    """A suggested question, candidate or example: its answer."""
+    if (tapped := await _tapped(update)) is not None:
+        entry_id = tapped[1].entry_id or ""
+        known = entry_id in context.bot_data.engine.kb.entries
+        await _answer_entry(update, context, entry_id, known)
+
+
+async def on_term(update: Update, context: Context) -> None:
+    """A glossary button: the term's explanation."""
+    if (tapped := await _tapped(update)) is not None:
+        entry_id = tapped[1].entry_id or ""
+        known = is_glossary_entry(context.bot_data.engine, entry_id)
+        await _answer_entry(update, context, entry_id, known)
+
+
+async def on_vote(update: Update, context: Context) -> None:
+    """👍 or 👎 on an answer: recorded, then the vote buttons go."""
+    if (tapped := await _tapped(update)) is None:
+        return
+    query, button = tapped
+    assert button.entry_id is not None and button.vote is not None  # the pattern has both
+    store, user = context.bot_data.store, update.effective_user
+    if not known_answer_id(context.bot_data.engine, button.entry_id):
+        await query.answer(texts.STALE)
+        return
+    if store is None:
+        await query.answer(texts.NO_STORE)
+        return
+    store.log_vote(
+        question_id=button.question_id,
+        user_id=user.id if user else None,
+        entry_id=button.entry_id,
+        vote=button.vote,
+    )
+    await query.answer(texts.VOTE_THANKS[button.vote])
+    await edit_markup(update, without_buttons(carried_markup(update), VOTE_PREFIX))
+
+
+async def on_none(update: Update, context: Context) -> None:
+    """ "都不是": recorded, then examples to try instead."""
+    if (tapped := await _tapped(update)) is None:
+        return
+    query, button = tapped
+    store, user = context.bot_data.store, update.effective_user
+    if store is not None:
+        store.log_vote(
+            question_id=button.question_id,
+            user_id=user.id if user else None,
+            entry_id=None,
+            vote="none",
+        )
+    await query.answer()
+    await edit_markup(update, without_buttons(carried_markup(update), NONE_PREFIX))
+    keyboard = suggestion_rows(context.bot_data.engine.examples())
+    if store is not None and button.question_id is not None:
+        keyboard += notify_row(button.question_id)
+    await send(update, escape(texts.NONE_OF_THESE), markup(keyboard))
+
+
+async def on_notify(update: Update, context: Context) -> None:
+    """ "有答案时通知我": a notification requested, then its button goes."""
+    if (tapped := await _tapped(update)) is None:
+        return
+    query, button = tapped
+    store, user, chat = context.bot_data.store, update.effective_user, update.effective_chat
+    if store is None or chat is None or user is None or button.question_id is None:
+        await query.answer(texts.NO_STORE)
+        return
+    store.request_notification(question_id=button.question_id, user_id=user.id, chat_id=chat.id)
+    await query.answer(texts.NOTIFY_OK)
+    await edit_markup(update, without_buttons(carried_markup(update), NOTIFY_PREFIX))
+
+
+async def on_page(update: Update, context: Context) -> None:
+    """Another page of the /term list, in place."""
+    if (tapped := await _tapped(update)) is None:
+        return
+    query, button = tapped
+    page = term_page(context.bot_data.engine, button.page)
+    if page is None:
+        await query.answer(texts.STALE)
+        return
+    await query.answer()
+    await edit_markup(update, page[1] or InlineKeyboardMarkup([]))
+
+
+async def on_unknown_button(update: Update, context: Context) -> None:
+    """Callback data nobody claimed: old or forged; say so instead of spinning."""
+    await query_of(update).answer(texts.TAMPERED)
+
+
+# Kind of button (a key of callbacks.PATTERNS) -> its handler, for residents' buttons.
+BUTTON_HANDLERS = {
+    "answer": on_answer,
+    "term": on_term,
+    "vote": on_vote,
+    "none": on_none,
+    "notify": on_notify,
+    "page": on_page,
+}

@@ -1,0 +1,144 @@
+"""The callback protocol: every button's data, made and parsed here and nowhere else.
+
+Callback data (at most CALLBACK_LIMIT bytes, checked again when it comes back):
+
+    a:<entry_id>              answer for an entry (candidate, related question, example)
+    t:<entry_id>              a glossary entry
+    v:u:<qid>:<entry_id>      👍 on the answer to question <qid>  (v:d: for 👎)
+    x:<qid>                   "都不是": none of the candidates
+    n:<qid>                   "有答案时通知我"
+    p:<page>                  a page of the /term list
+    m:a:<group>:<entry_id>    curators: show the entry's answer, and how well it fits the group
+    m:c:<group>:<entry_id>    curators: attach the group to the entry (from that preview)
+    m:x:<group>               curators: do not attach (from that preview)
+    m:i:<group>               curators: ignore the group
+
+Each kind has one pattern, used both to parse data and to route a tap to its handler
+(``CallbackQueryHandler(pattern=PATTERNS[kind])``); data no pattern matches is forged or
+from an older bot.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from bot.knowledge.loading import ENTRY_ID
+from bot.telegram.limits import CALLBACK_LIMIT
+
+
+def _unanchored(pattern: re.Pattern[str]) -> str:
+    """The body of a ``^…$`` pattern, to be embedded in a longer one."""
+    body = pattern.pattern
+    if not (body.startswith("^") and body.endswith("$")):
+        raise ValueError(f"expected a ^…$ pattern, got {body!r}")
+    return body[1:-1]
+
+
+# Every part is ASCII, so matching data also keeps .encode() from raising on a forged
+# lone surrogate ("\ud800" is valid JSON). \Z, not $: "$" also matches before a final "\n".
+_ENTRY = f"(?P<entry>{_unanchored(ENTRY_ID)})"
+_QUESTION = "(?P<question>[0-9a-f]{12})"  # the store's question ids (new_question_id)
+_GROUP = "(?P<group>g[0-9a-f]{6,12})"  # curation's missed-question groups
+
+CURATOR_PREFIX = "m:"
+PATTERNS: dict[str, re.Pattern[str]] = {
+    "answer": re.compile(rf"a:{_ENTRY}\Z"),
+    "term": re.compile(rf"t:{_ENTRY}\Z"),
+    "vote": re.compile(rf"v:(?P<vote>[ud]):{_QUESTION}:{_ENTRY}\Z"),
+    "none": re.compile(rf"x:{_QUESTION}\Z"),
+    "notify": re.compile(rf"n:{_QUESTION}\Z"),
+    "page": re.compile(r"p:(?P<page>[0-9]{1,3})\Z"),
+    "preview": re.compile(rf"m:a:{_GROUP}:{_ENTRY}\Z"),
+    "attach": re.compile(rf"m:c:{_GROUP}:{_ENTRY}\Z"),
+    "cancel": re.compile(rf"m:x:{_GROUP}\Z"),
+    "ignore": re.compile(rf"m:i:{_GROUP}\Z"),
+}
+VOTES = {"u": "up", "d": "down"}
+
+
+@dataclass(frozen=True)
+class Button:
+    """A parsed callback: what was tapped, before it is checked against the engine."""
+
+    kind: str  # a key of PATTERNS
+    entry_id: str | None = None
+    question_id: str | None = None
+    vote: str | None = None  # "up" | "down"
+    page: int = 0
+    group_id: str | None = None
+
+
+def parse_callback(data: str | None) -> Button | None:
+    """The button ``data`` names, or None if it is not data this module made."""
+    if not data or len(data) > CALLBACK_LIMIT:
+        return None
+    for kind, pattern in PATTERNS.items():
+        found = pattern.match(data)
+        if found is not None:
+            parts = found.groupdict()
+            return Button(
+                kind,
+                entry_id=parts.get("entry"),
+                question_id=parts.get("question"),
+                vote=VOTES.get(parts.get("vote") or ""),
+                page=int(parts.get("page") or 0),
+                group_id=parts.get("group"),
+            )
+    return None
+
+
+def fits(data: str) -> bool:
+    """Whether ``data`` is valid callback data within Telegram's limit."""
+    return len(data.encode()) <= CALLBACK_LIMIT and parse_callback(data) is not None
+
+
+def new_question_id() -> str:
+    """A question id for replies that are not stored, in the same shape as the store's."""
+    return secrets.token_hex(6)
+
+
+def answer_data(entry_id: str) -> str:
+    return f"a:{entry_id}"
+
+
+def term_data(entry_id: str) -> str:
+    return f"t:{entry_id}"
+
+
+def vote_data(vote: str, question_id: str, entry_id: str) -> str:
+    """``vote`` is "up" or "down"."""
+    return f"v:{vote[0]}:{question_id}:{entry_id}"
+
+
+def none_data(question_id: str) -> str:
+    return f"x:{question_id}"
+
+
+def notify_data(question_id: str) -> str:
+    return f"n:{question_id}"
+
+
+def page_data(page: int) -> str:
+    return f"p:{page}"
+
+
+def preview_data(group_id: str, entry_id: str) -> str:
+    return f"m:a:{group_id}:{entry_id}"
+
+
+def attach_data(group_id: str, entry_id: str) -> str:
+    return f"m:c:{group_id}:{entry_id}"
+
+
+def cancel_data(group_id: str) -> str:
+    return f"m:x:{group_id}"
+
+
+def ignore_data(group_id: str) -> str:
+    return f"m:i:{group_id}"
+
+
+# Prefixes of the buttons a tap removes from the message that carried them.
+VOTE_PREFIX, NONE_PREFIX, NOTIFY_PREFIX = "v:", "x:", "n:"
