@@ -64,8 +64,9 @@ from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
 from bot.engine.answering import Engine, Reply, Suggestion
 from bot.engine.matching import Reason
 from bot.engine.rendering import render_html, split_message
-from bot.engine.textnorm import clean
+from bot.engine.textnorm import clean, content
 from bot.privacy import mask_log_line
+from bot.store.records import QuestionRecord
 from bot.telegram.delivery import (
     AckAfterHandling,
     Ledger,
@@ -492,14 +493,12 @@ def log_question(
         return new_question_id()
     chat, user = update.effective_chat, update.effective_user
     try:
+        kind = chat.type if chat else "unknown"
+        record = QuestionRecord.of(
+            reply, normalize=content, channel="telegram", chat_kind=kind, seconds=seconds
+        )
         return store.log_question(
-            channel="telegram",
-            chat_kind=chat.type if chat else "unknown",
-            user_id=user.id if user else None,
-            chat_id=chat.id if chat else None,
-            reply=reply,
-            seconds=seconds,
-            update_id=update.update_id,
+            record, user_id=user.id if user else None, update_id=update.update_id
         )
     except Exception:
         logger.exception("could not log a question; answering anyway")
