@@ -689,6 +689,6 @@ async def test_ignore_button(store: Store, settings: Settings, base_engine: Engi
     ],
 )
 def test_placeholders_never_become_phrasings(asked: str, phrasing: str) -> None:
-    from bot.curation.service import _wording
+    from bot.curation.answering import _wording
 
     assert _wording(asked) == phrasing
