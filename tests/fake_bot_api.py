@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import itertools
 import json
 import re
@@ -698,9 +699,9 @@ class FakeStore:
         self.claimed: list[int] = []
         self._ids = itertools.count(1)
 
-    def log_question(self, **record: Any) -> str:
+    def log_question(self, record: Any, **who: Any) -> str:
         question_id = f"{next(self._ids):012x}"
-        self.questions.append({"id": question_id, **record})
+        self.questions.append({"id": question_id, **dataclasses.asdict(record), **who})
         return question_id
 
     def log_vote(self, **record: Any) -> None:
@@ -714,7 +715,7 @@ class FakeStore:
     failing = False
 
     def claim_update(self, update_id: int) -> Any:
-        from bot.store.question_log import Claim
+        from bot.store.records import Claim
 
         self.claimed.append(update_id)
         return Claim(True, None, self.durable())

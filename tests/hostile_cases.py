@@ -129,7 +129,7 @@ def assert_clear_chinese(text: str) -> None:
 
 # --- the database after a hostile input -------------------------------------------------
 
-TABLES = ("questions", "votes", "notifications", "meta")
+TABLES = ("questions", "votes", "notifications", "_sqlite_migrations")
 
 
 def db_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:

@@ -17,7 +17,9 @@ import pytest
 from fake_bot_api import FakeBotApi, bot_process_env
 
 from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE
+from bot.engine.textnorm import content
 from bot.store.question_log import Store
+from bot.store.records import QuestionRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 START = 90.0  # seconds: loading the engine takes a few, more on a loaded machine
@@ -80,14 +82,14 @@ def garbage(path: Path) -> None:
 def truncated(path: Path) -> None:
     with Store(path) as store:
         for n in range(200):
-            store.log_question(
+            record = QuestionRecord.of(
+                _reply(f"问题{n}" * 20),
+                normalize=content,
                 channel="terminal",
                 chat_kind="terminal",
-                user_id=None,
-                chat_id=None,
-                reply=_reply(f"问题{n}" * 20),
                 seconds=0.0,
             )
+            store.log_question(record, user_id=None)
     for side in ("-wal", "-shm"):
         Path(f"{path}{side}").unlink(missing_ok=True)
     data = path.read_bytes()

@@ -35,6 +35,7 @@ from bot.curation.service import (
 from bot.engine.answering import Engine, Reply
 from bot.engine.textnorm import content
 from bot.store.question_log import Store
+from bot.store.records import QuestionRecord
 from bot.telegram import curators as tg
 from bot.telegram.callbacks import parse_callback
 from bot.telegram.context import BotData
@@ -100,14 +101,10 @@ def ask(
 ) -> str:
     """Log a question the way the Telegram handlers do; optionally tap 有答案时通知我."""
     reply = Reply(question=text, outcome=outcome, normalized=content(text), reason="low score")
-    question_id = store.log_question(
-        channel="telegram",
-        chat_kind="private",
-        user_id=user,
-        chat_id=user,
-        reply=reply,
-        seconds=0.01,
+    record = QuestionRecord.of(
+        reply, normalize=content, channel="telegram", chat_kind="private", seconds=0.01
     )
+    question_id = store.log_question(record, user_id=user)
     if notify and user is not None:
         store.request_notification(question_id=question_id, user_id=user, chat_id=user)
     return question_id
@@ -428,14 +425,11 @@ def test_export_neutralises_formulas(store: Store, tmp_path: Path) -> None:
 
 def test_stats(store: Store) -> None:
     answered = ask(store, "六零行动是什么", outcome="answer")
-    store.log_question(
-        channel="terminal",
-        chat_kind="terminal",
-        user_id=None,
-        chat_id=None,
-        reply=Reply(question="托育", outcome="answer", entry_id=TARGET, normalized="托育"),
-        seconds=0.01,
+    terminal = Reply(question="托育", outcome="answer", entry_id=TARGET, normalized="托育")
+    record = QuestionRecord.of(
+        terminal, normalize=content, channel="terminal", chat_kind="terminal", seconds=0.01
     )
+    store.log_question(record, user_id=None)
     ask(store, "养狗要办证吗", outcome="clarify")
     for text in FUND:
         ask(store, text)
@@ -698,6 +692,6 @@ async def test_ignore_button(store: Store, settings: Settings, base_engine: Engi
     ],
 )
 def test_placeholders_never_become_phrasings(asked: str, phrasing: str) -> None:
-    from bot.curation.service import _wording
+    from bot.curation.answering import _wording
 
     assert _wording(asked) == phrasing

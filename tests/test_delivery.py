@@ -15,7 +15,11 @@ import pytest
 from fake_bot_api import running
 
 from bot.engine.answering import Reply
-from bot.store.question_log import CLAIM_KEEP, Store, iso, utc_now
+from bot.engine.textnorm import content
+from bot.store.claims import CLAIM_KEEP
+from bot.store.clock import iso, utc_now
+from bot.store.question_log import Store
+from bot.store.records import QuestionRecord
 from bot.telegram.application import build_application
 from bot.telegram.delivery import Ledger
 
@@ -25,15 +29,10 @@ def reply(question: str) -> Reply:
 
 
 def log(store: Store, question: str, update_id: int | None) -> str:
-    return store.log_question(
-        channel="telegram",
-        chat_kind="private",
-        user_id=1,
-        chat_id=1,
-        reply=reply(question),
-        seconds=0.001,
-        update_id=update_id,
+    record = QuestionRecord.of(
+        reply(question), normalize=content, channel="telegram", chat_kind="private", seconds=0.001
     )
+    return store.log_question(record, user_id=1, update_id=update_id)
 
 
 @pytest.fixture

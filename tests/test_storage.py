@@ -16,15 +16,10 @@ import sqlite_utils
 
 from bot.engine.answering import Reply
 from bot.engine.textnorm import content
-from bot.store.question_log import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    Store,
-    iso,
-    migrate,
-    schema_version,
-    utc_now,
-)
+from bot.store.clock import iso, utc_now
+from bot.store.migrations import is_current, migrate, migrations
+from bot.store.question_log import Store
+from bot.store.records import QuestionRecord
 
 USER = 987654321  # distinctive, so a leak of the raw id would be found by a scan
 
@@ -43,14 +38,11 @@ def reply(question: str, outcome: str = "miss", entry_id: str | None = None) -> 
 def log(
     store: Store, question: str, *, channel: str = "telegram", user_id: int | None = USER
 ) -> str:
-    return store.log_question(
-        channel=channel,
-        chat_kind="private" if channel == "telegram" else "terminal",
-        user_id=user_id,
-        chat_id=user_id,
-        reply=reply(question),
-        seconds=0.0123,
+    kind = "private" if channel == "telegram" else "terminal"
+    record = QuestionRecord.of(
+        reply(question), normalize=content, channel=channel, chat_kind=kind, seconds=0.0123
     )
+    return store.log_question(record, user_id=user_id)
 
 
 def rows(path: Path, table: str) -> list[dict]:
@@ -75,25 +67,30 @@ def store(db_path: Path) -> Iterator[Store]:
 def test_open_creates_schema_in_wal_mode(store: Store, db_path: Path) -> None:
     db = sqlite_utils.Database(db_path)
     assert db.journal_mode == "wal"
-    assert {"meta", "questions", "votes", "notifications", "missed_groups"} <= set(db.table_names())
-    assert schema_version(db) == SCHEMA_VERSION == len(MIGRATIONS)
+    assert {"questions", "votes", "notifications", "missed_groups"} <= set(db.table_names())
+    assert is_current(db) and len(migrations.applied(db)) == 3
 
 
 def test_migrates_an_older_database_and_keeps_its_rows(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     db = sqlite_utils.Database(db_path)
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-    MIGRATIONS[0](db)  # a database written by a version with only step 1
-    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    first = migrations.pending(db)[0]
+    with db.atomic():  # a database written by a version with only step 1
+        first.fn(db)
+        migrations.ensure_migrations_table(db)
+        db.table(migrations.migrations_table).insert(
+            {"migration_set": migrations.name, "name": first.name, "applied_at": iso(utc_now())}
+        )
     db["questions"].insert({"id": "aaaaaaaaaaaa", "time": iso(utc_now()), "text": "旧问题"})
     db.close()
     with Store(db_path) as store:
         assert store.flush()
     db = sqlite_utils.Database(db_path)
-    assert schema_version(db) == SCHEMA_VERSION
+    assert is_current(db)
     assert "missed_group_questions" in db.table_names()
     assert [r["text"] for r in db["questions"].rows] == ["旧问题"]
-    assert migrate(db) == SCHEMA_VERSION  # nothing left to do
+    migrate(db)  # nothing left to do
+    assert len(migrations.applied(db)) == 3
 
 
 # --- logging --------------------------------------------------------------------------------
@@ -106,14 +103,11 @@ def test_migrates_an_older_database_and_keeps_its_rows(db_path: Path) -> None:
 def test_logs_a_question_from_each_channel(
     store: Store, db_path: Path, channel: str, chat_kind: str, user_id: int | None
 ) -> None:
-    question_id = store.log_question(
-        channel=channel,
-        chat_kind=chat_kind,
-        user_id=user_id,
-        chat_id=-100 if chat_kind == "group" else user_id,
-        reply=reply("六零行动是什么", "answer", "gh-term-26"),
-        seconds=0.0042,
+    answered = reply("六零行动是什么", "answer", "gh-term-26")
+    record = QuestionRecord.of(
+        answered, normalize=content, channel=channel, chat_kind=chat_kind, seconds=0.0042
     )
+    question_id = store.log_question(record, user_id=user_id)
     assert re.fullmatch(r"[0-9a-f]{12}", question_id)
     assert store.flush()
     (row,) = rows(db_path, "questions")
@@ -312,7 +306,7 @@ def test_close_right_after_a_write_does_not_wait_for_more_work(
     # close()'s wake-up could be taken with the last record; the writer then idled for
     # IDLE_POLL before seeing it should stop. With IDLE_POLL longer than close()'s
     # timeout, that shows as a writer that did not stop.
-    monkeypatch.setattr("bot.store.question_log.IDLE_POLL", 30.0)
+    monkeypatch.setattr("bot.store.writer.IDLE_POLL", 30.0)
     for attempt in range(20):  # the race needs close() to land while the record is taken
         store = Store(db_path).open()
         log(store, f"问{attempt}")

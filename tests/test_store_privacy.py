@@ -78,6 +78,7 @@ def test_a_database_that_held_the_key_keeps_its_pseudonyms_and_gives_the_key_up(
     key_file(db_path).unlink(missing_ok=True)
     legacy = "ab" * 32
     with sqlite3.connect(db_path) as db:  # as the earlier version kept it
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("INSERT OR REPLACE INTO meta VALUES ('user_key_secret', ?)", [legacy])
     with Store(db_path) as store:
         assert store.user_key(USER) == pseudonym(legacy, USER)

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from test_storage import USER, _read_only, log, reply, rows
 
-from bot.store.question_log import Store, utc_now
+from bot.engine.textnorm import content
+from bot.store.clock import utc_now
+from bot.store.question_log import Store
+from bot.store.records import QuestionRecord
 
 
 @pytest.fixture
@@ -29,13 +32,16 @@ def test_a_record_the_database_refuses_is_dropped_alone_and_every_other_is_writt
     try:
         before = log(store, "六零行动是什么")
         store.claim_update(bad_update_id)  # type: ignore[arg-type]
-        asked = store.log_question(
+        record = QuestionRecord.of(
+            reply("孩子两岁有托育服务吗"),
+            normalize=content,
             channel="telegram",
             chat_kind="private",
-            user_id=USER,
-            chat_id=USER,
-            reply=reply("孩子两岁有托育服务吗"),
             seconds=0.01,
+        )
+        asked = store.log_question(
+            record,
+            user_id=USER,
             update_id=bad_update_id,  # type: ignore[arg-type]
         )
         after = [log(store, f"之后的问题{n}") for n in range(5)]
@@ -62,7 +68,7 @@ def test_records_held_while_the_database_fails_are_bounded(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Beyond MAX_HELD records in memory, new ones are dropped, counted and logged."""
-    monkeypatch.setattr("bot.store.question_log.MAX_HELD", 100, raising=False)
+    monkeypatch.setattr("bot.store.writer.MAX_HELD", 100, raising=False)
     Store(db_path).open().close()
     store = Store(db_path, busy_timeout=0.05, max_backoff=0.1)
     store._connect = _read_only(db_path)  # type: ignore[method-assign]
@@ -108,7 +114,7 @@ def test_shutdown_with_the_production_defaults_counts_what_it_could_not_write(
 
 def _clock_jumps(monkeypatch: pytest.MonkeyPatch, days: float) -> None:
     later = utc_now() + timedelta(days=days)
-    monkeypatch.setattr("bot.store.question_log.utc_now", lambda: later)
+    monkeypatch.setattr("bot.store.clock.utc_now", lambda: later)
 
 
 def test_a_clock_jumping_forward_at_restart_does_not_make_a_handled_update_new(

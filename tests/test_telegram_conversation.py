@@ -90,7 +90,7 @@ async def test_answer_has_source_votes_related_and_terms(tg_bot, fake_api, tg_st
     reply = await ask(fake_api, text)
     assert "来源:" in reply.text
     question = tg_store.questions[-1]
-    assert question["reply"].entry_id == entry_id
+    assert question["entry_id"] == entry_id
     assert question["channel"] == "telegram" and question["chat_kind"] == "private"
     assert question["user_id"] == 1001 and question["seconds"] >= 0
     qid = question["id"]

@@ -327,9 +327,7 @@ async def test_a_failing_database_delays_no_reply_and_loses_nothing(
         assert len(rows["questions"]) == len(before["questions"]) + 6
         assert len(set(question_ids(store.path))) == len(rows["questions"])
         assert len(rows["votes"]) == 1 and len(rows["notifications"]) == 1
-    warnings = [
-        r for r in caplog.records if r.name == "bot.store.question_log" and "failed" in r.message
-    ]
+    warnings = [r for r in caplog.records if r.name == "bot.store.writer" and "failed" in r.message]
     assert warnings and all("今晚" not in r.getMessage() for r in warnings)  # no user text
 
 

@@ -288,7 +288,7 @@ async def test_webhook_requests_without_the_right_secret_never_reach_a_handler(
         assert accepted.status_code == 200
     await fake_api.wait_for("sendMessage")
     assert [u.update_id for u in webhook["reached"]] == [2]
-    assert [q["reply"].question for q in tg_store.questions] == ["谢谢"]
+    assert [q["text"] for q in tg_store.questions] == ["谢谢"]
 
 
 # --- no secret in the logs ----------------------------------------------------------------

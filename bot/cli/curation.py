@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -31,9 +31,11 @@ from bot.curation.service import (
     waiting_notifications,
 )
 from bot.engine.answering import Engine, Reply
+from bot.engine.textnorm import content
 from bot.knowledge.loading import KnowledgeError
 from bot.store.files import UnusableDatabase
 from bot.store.question_log import Store, open_store
+from bot.store.records import QuestionRecord
 
 
 def _open_store(settings: Settings) -> Store:
@@ -66,7 +68,7 @@ def _engine(settings: Settings) -> Engine:
         sys.exit(2)
 
 
-def _fail(error: CurationError) -> None:
+def _fail(error: CurationError) -> NoReturn:
     click.echo(f"error: {error}", err=True)
     for problem in error.problems:
         click.echo(f"  {problem}", err=True)
@@ -403,14 +405,10 @@ def terminal_log(
     store = _open_store(settings)
 
     def log_reply(reply: Reply, seconds: float) -> None:
-        store.log_question(
-            channel="terminal",
-            chat_kind="terminal",
-            user_id=None,
-            chat_id=None,
-            reply=reply,
-            seconds=seconds,
+        record = QuestionRecord.of(
+            reply, normalize=content, channel="terminal", chat_kind="terminal", seconds=seconds
         )
+        store.log_question(record, user_id=None)
 
     try:
         yield log_reply

@@ -12,6 +12,8 @@ from telegram.error import BadRequest
 
 from bot.engine.answering import Reply
 from bot.engine.rendering import render_html, split_message
+from bot.engine.textnorm import content
+from bot.store.records import QuestionRecord
 from bot.telegram import texts
 from bot.telegram.callbacks import new_question_id
 from bot.telegram.context import Context
@@ -64,14 +66,12 @@ def log_question(update: Update, context: Context, reply: Reply, seconds: float)
         return new_question_id()
     chat, user = update.effective_chat, update.effective_user
     try:
+        kind = chat.type if chat else "unknown"
+        record = QuestionRecord.of(
+            reply, normalize=content, channel="telegram", chat_kind=kind, seconds=seconds
+        )
         return store.log_question(
-            channel="telegram",
-            chat_kind=chat.type if chat else "unknown",
-            user_id=user.id if user else None,
-            chat_id=chat.id if chat else None,
-            reply=reply,
-            seconds=seconds,
-            update_id=update.update_id,
+            record, user_id=user.id if user else None, update_id=update.update_id
         )
     except Exception:
         logger.exception("could not log a question; answering anyway")

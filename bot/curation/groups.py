@@ -1,0 +1,257 @@
+"""Missed questions grouped for curators: grouping, the entries nearest a group, and
+finding one open group.
+
+A question is *missed* when the engine missed it, or when the asker said "都不是" (a vote
+"none") to what it offered (bot.store.curator_queries reads them). Missed questions are
+grouped greedily in the order they were asked: each joins the first group holding a
+similar question, or starts a new group. In that order a question's group never changes
+when later questions arrive, so a group's id (made from its first question's id) stays
+the same from one listing to the next.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.engine.answering import Engine
+from bot.engine.policy import CLARIFY_P
+from bot.engine.textnorm import fold
+from bot.knowledge.loading import Problem
+from bot.store.curator_queries import MissedQuestion
+from bot.store.question_log import Store
+
+__all__ = ["MissedQuestion"]  # read by bot.store, part of this module's vocabulary
+
+# Two missed questions are the same question when their grouping keys score at least
+# GROUP_AT (0-100). The key is the normalised text without the scaffolding every question
+# shares (street names, 哪里, 可以, 怎么…), its characters sorted: rapidfuzz's ratio of
+# sorted strings is then the share of characters two questions have in common, whatever
+# their order (公积金怎么提取 = 怎么提取公积金: 100; 公积金提取 vs 社保提取: 44;
+# 坪山哪里可以打疫苗 vs 坪山哪里可以办护照: 0). Chosen on hand-made pairs; see the tests.
+GROUP_AT = 60.0
+SCAFFOLDING = (
+    "坪山街道",
+    "观湖街道",
+    "坪山区",
+    "龙华区",
+    "坪山",
+    "观湖",
+    "街道",
+    "社区",
+    "可不可以",
+    "能不能",
+    "有没有",
+    "是不是",
+    "怎么样",
+    "怎么办",
+    "为什么",
+    "哪里",
+    "哪儿",
+    "哪个",
+    "在哪",
+    "可以",
+    "有无",
+    "怎样",
+    "怎么",
+    "如何",
+    "什么",
+    "多少",
+    "我们",
+    "你们",
+    "办理",
+    "一下",
+    "怎",
+    "谁",
+    "吗",
+    "我",
+    "你",
+    "请",
+    "能",
+    "会",
+    "要",
+    "去",
+)
+_SCAFFOLDING = re.compile("|".join(sorted(SCAFFOLDING, key=len, reverse=True)))
+# An entry fits a group when the engine would at least offer it for one of the group's
+# wordings (the probability at which it offers candidates, bot.engine.policy.CLARIFY_P).
+# Below that they share little, and the curator is asked before the group is attached to
+# it: "公积金怎么提取" attached to 一园一策 would answer with 一园一策 from then on.
+# Most missed groups are below it (that is why they were missed): the question is there
+# so that a person reads the answer, not to judge for them.
+FITS_AT = CLARIFY_P
+MAX_EXAMPLES = 3
+MAX_NEAREST = 3
+RANKED_TEXTS = 5  # distinct questions of a group ranked for its nearest entries
+
+
+class CurationError(Exception):
+    """A curator's request cannot be carried out; ``problems`` says why, line by line."""
+
+    def __init__(self, message: str, problems: Sequence[Problem | str] = ()):
+        self.problems = [str(p) for p in problems]
+        super().__init__(message)
+
+
+# --- missed questions and their groups ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Nearest:
+    entry_id: str
+    question: str
+    score: float
+
+
+@dataclass
+class MissedGroup:
+    id: str
+    questions: list[MissedQuestion]  # in the order asked
+    nearest: list[Nearest] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.questions)
+
+    @property
+    def first_seen(self) -> str:
+        return self.questions[0].time
+
+    @property
+    def last_seen(self) -> str:
+        return self.questions[-1].time
+
+    @property
+    def texts(self) -> list[str]:
+        """Distinct wordings, most asked first (then first asked)."""
+        counts = Counter(q.text for q in self.questions)
+        order = {text: n for n, text in enumerate(dict.fromkeys(q.text for q in self.questions))}
+        return sorted(counts, key=lambda text: (-counts[text], order[text]))
+
+    @property
+    def examples(self) -> list[str]:
+        return self.texts[:MAX_EXAMPLES]
+
+    def summary(self) -> dict[str, Any]:
+        """The group as `missed list --json` prints it."""
+        return {
+            "id": self.id,
+            "count": self.count,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "examples": self.examples,
+            "nearest": [
+                {"entry_id": n.entry_id, "question": n.question, "score": n.score}
+                for n in self.nearest
+            ],
+        }
+
+
+def grouping_key(normalized: str) -> str:
+    """What two questions are compared on: their distinctive characters, sorted."""
+    core = _SCAFFOLDING.sub("", normalized) or normalized
+    return "".join(sorted(core))
+
+
+def similarity(first: str, second: str) -> float:
+    """0-100: how alike two normalised questions are for grouping."""
+    return fuzz.ratio(grouping_key(first), grouping_key(second), processor=None)
+
+
+def cluster(
+    questions: Iterable[MissedQuestion], taken_ids: Set[str] = frozenset()
+) -> list[MissedGroup]:
+    """Greedy grouping, in the order given: join the most similar group or start one."""
+    groups: list[MissedGroup] = []
+    keys: list[str] = []  # every member's grouping key...
+    owners: list[int] = []  # ...and the index of its group
+    for question in questions:
+        key = grouping_key(question.normalized)
+        best = process.extractOne(
+            key,
+            keys,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=GROUP_AT,
+        )
+        if best is None:
+            group_id = _group_id(question.id, taken_ids)
+            taken_ids = taken_ids | {group_id}
+            groups.append(MissedGroup(group_id, []))
+            index = len(groups) - 1
+        else:
+            index = owners[best[2]]
+        groups[index].questions.append(question)
+        keys.append(key)
+        owners.append(index)
+    return groups
+
+
+def _group_id(first_question_id: str, taken: Set[str]) -> str:
+    """ "g" + 6 hex of the first question's id; longer in the rare case that is taken."""
+    for length in range(6, len(first_question_id) + 1):
+        candidate = "g" + first_question_id[:length]
+        if candidate not in taken:
+            return candidate
+    return "g" + first_question_id
+
+
+def nearest_entries(engine: Engine, group: MissedGroup) -> list[Nearest]:
+    """The entries the engine finds closest to any of the group's wordings."""
+    best: dict[str, float] = {}
+    for text in group.texts[:RANKED_TEXTS]:
+        for scored in engine.matcher.rank(text)[:MAX_NEAREST]:
+            best[scored.id] = max(best.get(scored.id, 0.0), scored.score)
+    ranked = sorted(best, key=lambda entry_id: (-best[entry_id], entry_id))[:MAX_NEAREST]
+    return [Nearest(i, engine.kb.entries[i].question, best[i]) for i in ranked]
+
+
+def fit(engine: Engine, group: MissedGroup, entry_id: str) -> float:
+    """How well an entry fits a group: the engine's calibrated probability (bot.engine.scoring)
+    that answering one of the group's most asked wordings with it is right, at best; 0 for
+    a wording the entry is not even a candidate for."""
+    best = 0.0
+    for text in group.texts[:RANKED_TEXTS]:
+        folded = fold(text)
+        street = engine.matcher.street_of(folded)
+        for candidate in engine.matcher.assess(text, folded, street):
+            if candidate.id == entry_id:
+                best = max(best, candidate.probability)
+    return best
+
+
+def missed_groups(
+    store: Store, engine: Engine | None = None, nearest_for: int | None = None
+) -> list[MissedGroup]:
+    """Open groups of missed questions, most asked first (then most recently asked).
+
+    With an engine, the first ``nearest_for`` groups (default: all) get their nearest
+    entries: ranking costs a few milliseconds a group, so a listing ranks what it shows.
+    """
+    questions, taken = store.missed_questions()
+    groups = cluster(questions, taken)
+    groups.sort(key=lambda g: g.last_seen, reverse=True)
+    groups.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
+    if engine is not None:
+        for group in groups[:nearest_for]:
+            group.nearest = nearest_entries(engine, group)
+    return groups
+
+
+def find_group(store: Store, group_id: str, engine: Engine | None = None) -> MissedGroup:
+    """One open group by id; CurationError if it is unknown or already dealt with."""
+    for group in missed_groups(store, None):
+        if group.id == group_id:
+            if engine is not None:
+                group.nearest = nearest_entries(engine, group)
+            return group
+    done = store.decision(group_id)
+    if done is not None:
+        detail = f" with {done.entry_id}" if done.entry_id else ""
+        raise CurationError(f"group {group_id} was already {done.status}{detail}")
+    raise CurationError(f"no open group {group_id!r}: see `policybot missed list`")
