@@ -10,10 +10,9 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -62,13 +61,10 @@ def base_engine() -> Engine:
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    for tree in ("faq", "intents", "data"):
-        shutil.copytree(ROOT / tree, project / tree, ignore=shutil.ignore_patterns("*.db*"))
-    (project / "faq" / CURATED_FILE).unlink(missing_ok=True)
-    (project / "data" / CURATED_FILE).unlink(missing_ok=True)  # the answers of a local run
-    return project
+def root(tmp_path: Path, make_project: Callable[..., Path]) -> Path:
+    """faq/ and data/ the test's own (the database and curated answers go in data/, an old
+    faq/curated.yaml in faq/), intents/ shared."""
+    return make_project("faq", "data", at=tmp_path / "project")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -504,11 +504,10 @@ def test_words_that_only_sound_like_a_programme_do_not_borrow_its_answer(
     assert reply.outcome != "answer" or "义警" in "".join(b.body for b in reply.blocks)
 
 
-def test_a_short_keyword_counts_only_as_written(tmp_path: Path) -> None:
+def test_a_short_keyword_counts_only_as_written(make_project: Callable[..., Path]) -> None:
     # In fuzzy pinyin 翻译 sounds like 防疫: a question about 防疫 must not find an entry
     # through its keyword 翻译, while a three-syllable name still forgives a typo (路长治).
-    for name in ("data", "faq", "intents"):
-        shutil.copytree(ROOT / name, tmp_path / name)
+    tmp_path = make_project("faq")
     (tmp_path / "faq" / "zz-test.yaml").write_text(
         "street: pingshan\nreport: pingshan-2020\nentries:\n"
         "  - id: zz-keyword\n    question: 测试问题\n    keywords: [翻译]\n"

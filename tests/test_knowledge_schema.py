@@ -4,7 +4,7 @@ the topics an entry may name (data/topics.yaml)."""
 from __future__ import annotations
 
 import re
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,12 +50,9 @@ def test_the_section_finder_stops_at_the_next_heading_of_its_level() -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """Writable faq/ and data/; intents/ is only read."""
-    for name in ("data", "faq"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    (tmp_path / "intents").symlink_to(ROOT / "intents", target_is_directory=True)
-    return tmp_path
+def project(make_project: Callable[..., Path]) -> Path:
+    """faq/ and data/ the test's own, intents/ shared."""
+    return make_project("faq", "data")
 
 
 ENTRY_WITH_TOPIC = """\

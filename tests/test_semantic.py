@@ -3,7 +3,7 @@ English questions, and what a miss suggests."""
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -163,9 +163,8 @@ def test_eval_sets_aside_an_entrys_own_phrasing(tmp_path: Path) -> None:
     assert len(report.outcomes) == 1
 
 
-def test_eval_exits_1_when_a_set_falls_below_its_floor(tmp_path: Path) -> None:
-    for name in ("data", "faq", "intents"):
-        shutil.copytree(ROOT / name, tmp_path / name)
+def test_eval_exits_1_when_a_set_falls_below_its_floor(make_project: Callable[..., Path]) -> None:
+    tmp_path = make_project()
     (tmp_path / "tests" / "eval").mkdir(parents=True)
     (tmp_path / "tests" / "eval" / "tiny.yaml").write_text(
         '- q: "公积金怎么提取"\n  expect: miss\n- q: "六零行动"\n  expect: answer\n'
