@@ -19,6 +19,8 @@ from fake_bot_api import FakeBotApi, bot_process_env
 from bot.store.question_log import Store
 from bot.telegram.app import EXIT_CONFIG, EXIT_UNAVAILABLE
 
+pytestmark = pytest.mark.slow  # starts the bot in subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 START = 90.0  # seconds: loading the engine takes a few, more on a loaded machine
 

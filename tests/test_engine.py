@@ -429,6 +429,7 @@ def test_long_replies_split_at_paragraphs() -> None:
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
 
 
+@pytest.mark.slow
 def test_ask_json_writes_one_object_a_line_in_order() -> None:
     questions = "六零行动\n\n   \n公积金怎么提取\n你好\n"
     result = CliRunner().invoke(main, ["ask", "--json", "--no-log", "-"], input=questions)
@@ -455,6 +456,7 @@ def generated_engine() -> Engine:
 # or two below), in both modes: with the hand-written FAQ files and with only what
 # `policybot build` generates, as a brand-new report would be.
 @pytest.mark.parametrize(("name", "mode"), sorted(FLOORS))
+@pytest.mark.slow
 def test_eval_holds_its_floor(
     engine: Engine, generated_engine: Engine, name: str, mode: str
 ) -> None:
@@ -471,6 +473,7 @@ def test_every_labeled_set_has_floors_in_both_modes() -> None:
     assert {(name, mode) for name in sets for mode in ("faq", "generated")} <= set(FLOORS)
 
 
+@pytest.mark.slow
 def test_eval_command_reports_every_set_by_category() -> None:
     result = CliRunner().invoke(main, ["eval", "--all", "--json"])
     assert result.exit_code == 0, result.output

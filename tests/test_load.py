@@ -14,9 +14,12 @@ import sqlite3
 import sys
 from collections import Counter
 
+import pytest
 from fake_bot_api import MIXED_QUESTIONS, running
 
 from bot.telegram.app import FLOOD, build_application
+
+pytestmark = pytest.mark.slow  # load test
 
 USERS = 1000
 PER_USER = 5

@@ -12,6 +12,8 @@ from test_storage import USER, _read_only, log, reply, rows
 
 from bot.store.question_log import Store, utc_now
 
+pytestmark = pytest.mark.slow  # fault matrix on the store
+
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:

@@ -37,6 +37,8 @@ from hostile_cases import CHILDCARE, SIX_ZERO, assert_db_intact, db_rows
 from bot.store.question_log import Store
 from bot.telegram.app import SORRY, VOTE_THANKS, RetryingRateLimiter, build_application
 
+pytestmark = pytest.mark.slow  # fault matrix through the fake Bot API
+
 TIMEOUT = 0.5  # the bot's HTTP read/write timeout in these tests: a stall of 1.5 s exceeds it
 STALL = 1.5
 CHILDCARE_ANSWER = "一是探索建立现代化城区普惠性婴幼儿照护服务体系"  # ps-childcare-centre

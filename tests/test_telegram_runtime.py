@@ -29,6 +29,8 @@ from bot.telegram.app import (
     webhook_options,
 )
 
+pytestmark = pytest.mark.slow  # the bot's run loop and subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cret_Token-1"
 
