@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check build calibrate eval bench bench-load clean
+.PHONY: run test test-fast lint format check build calibrate eval bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/policybot check
 	$(BIN)/python -m pytest -q
+
+## test-fast: lint and every test not marked slow (under 30 s): the loop while editing
+test-fast: $(STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench

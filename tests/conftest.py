@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import hashlib
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +14,49 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE_TREES = ("faq", "intents", "data")
+
+
+# --- the knowledge files ------------------------------------------------------------------
+
+
+def _digest(root: Path) -> str:
+    digest = hashlib.blake2b()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def knowledge_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """faq/, intents/ and data/ copied once a session, without what a local run leaves there
+    (databases, curated answers). Shared: tests only read them, through ``make_project``;
+    the session fails if one wrote into them."""
+    root = tmp_path_factory.mktemp("knowledge")
+    for tree in KNOWLEDGE_TREES:
+        shutil.copytree(
+            ROOT / tree, root / tree, ignore=shutil.ignore_patterns("*.db*", "curated.yaml")
+        )
+    before = _digest(root)
+    yield root
+    assert _digest(root) == before, f"a test wrote into the shared knowledge files in {root}"
+
+
+@pytest.fixture
+def make_project(knowledge_files: Path, tmp_path: Path) -> Callable[..., Path]:
+    """``make_project(*writable, at=tmp_path)``: a project root whose ``writable`` trees are
+    the test's own copies and whose other trees are links to the shared, read-only ones."""
+
+    def make(*writable: str, at: Path = tmp_path) -> Path:
+        at.mkdir(parents=True, exist_ok=True)
+        for tree in KNOWLEDGE_TREES:
+            if tree in writable:
+                shutil.copytree(knowledge_files / tree, at / tree)
+            else:
+                (at / tree).symlink_to(knowledge_files / tree, target_is_directory=True)
+        return at
+
+    return make
 
 
 # --- Telegram end-to-end tests (tests/test_telegram_*.py) ---------------------------------
@@ -92,20 +137,14 @@ def tg_restore_logging() -> Iterator[None]:
 
 
 @pytest.fixture
-def curator_settings(tmp_path: Path, fake_api) -> Settings:
-    """A copy of the knowledge files (curators write faq/curated.yaml) and one curator,
-    CURATOR_ID, pointed at the fake server."""
-    import shutil
-
+def curator_settings(tmp_path: Path, fake_api, make_project: Callable[..., Path]) -> Settings:
+    """The knowledge files, only read (curators write the curated file next to the
+    database), and one curator, CURATOR_ID, pointed at the fake server."""
     from fake_bot_api import CURATOR_ID, TEST_TOKEN
 
     from bot.config import Settings
-    from bot.curation.service import CURATED_FILE
 
-    root = tmp_path / "project"
-    for tree in ("faq", "intents", "data"):
-        shutil.copytree(ROOT / tree, root / tree, ignore=shutil.ignore_patterns("*.db*"))
-    (root / "faq" / CURATED_FILE).unlink(missing_ok=True)
+    root = make_project(at=tmp_path / "project")
     return Settings(
         root=root,
         token=TEST_TOKEN,

@@ -12,11 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.tools.benchmark import memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # a child process loading the model
 def test_one_knowledge_base_is_measured_in_a_child_process_as_one_json_line():
     done = subprocess.run(
         [sys.executable, "-m", "bot.tools.benchmark", "--scale", "2", "--rounds", "1"],
@@ -39,6 +42,7 @@ def test_memory_is_read_for_this_process():
     assert 10 < rss <= peak  # a Python process with the bot imported is tens of MB
 
 
+@pytest.mark.slow  # the load benchmark
 def test_the_load_benchmark_runs_end_to_end_on_a_small_load():
     spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
     assert spec is not None and spec.loader is not None

@@ -21,6 +21,8 @@ from bot.engine.textnorm import content
 from bot.store.question_log import Store
 from bot.store.records import QuestionRecord
 
+pytestmark = pytest.mark.slow  # starts the bot in subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 START = 90.0  # seconds: loading the engine takes a few, more on a loaded machine
 

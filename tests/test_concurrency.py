@@ -22,6 +22,8 @@ from bot.config import Settings
 from bot.telegram.application import build_application
 from bot.telegram.limits import CONCURRENT_UPDATES
 
+pytestmark = pytest.mark.slow  # several processes on one database
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUND_TRIP = 0.05  # seconds a sendMessage takes, as over a network
 USERS = 12

@@ -10,10 +10,9 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -65,13 +64,10 @@ def base_engine() -> Engine:
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    for tree in ("faq", "intents", "data"):
-        shutil.copytree(ROOT / tree, project / tree, ignore=shutil.ignore_patterns("*.db*"))
-    (project / "faq" / CURATED_FILE).unlink(missing_ok=True)
-    (project / "data" / CURATED_FILE).unlink(missing_ok=True)  # the answers of a local run
-    return project
+def root(tmp_path: Path, make_project: Callable[..., Path]) -> Path:
+    """faq/ and data/ the test's own (the database and curated answers go in data/, an old
+    faq/curated.yaml in faq/), intents/ shared."""
+    return make_project("faq", "data", at=tmp_path / "project")
 
 
 @pytest.fixture
@@ -176,6 +172,7 @@ def test_a_none_vote_makes_a_question_missed(store: Store) -> None:
 # --- the command line -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_missed_list_and_show(store: Store) -> None:
     for text in FUND:
         ask(store, text)
@@ -194,6 +191,7 @@ def test_missed_list_and_show(store: Store) -> None:
     assert unknown.exit_code == 1 and "no open group" in unknown.stderr
 
 
+@pytest.mark.slow
 def test_answer_with_an_existing_entry(
     store: Store, settings: Settings, base_engine: Engine
 ) -> None:
@@ -239,6 +237,7 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_curated_answers_live_next_to_the_database_and_faq_is_only_read(
     store: Store, settings: Settings
 ) -> None:
@@ -263,6 +262,7 @@ def test_curated_answers_live_next_to_the_database_and_faq_is_only_read(
     assert checked.returncode == 1 and "no-such-entry" in checked.stderr
 
 
+@pytest.mark.slow
 def test_a_curated_file_that_cannot_be_written_is_one_clear_line(
     store: Store, settings: Settings
 ) -> None:
@@ -283,6 +283,7 @@ def test_a_curated_file_that_cannot_be_written_is_one_clear_line(
     assert [g["id"] for g in listed(store)] == [group["id"]]
 
 
+@pytest.mark.slow
 def test_an_old_faq_curated_file_is_still_read_and_left_as_it_was(
     store: Store, settings: Settings, base_engine: Engine
 ) -> None:
@@ -300,6 +301,7 @@ def test_an_old_faq_curated_file_is_still_read_and_left_as_it_was(
     assert fresh.ask(WORK[0]).entry_id == TARGET and fresh.ask(BABY[0]).entry_id == TARGET
 
 
+@pytest.mark.slow
 def test_an_unrelated_entry_is_shown_and_attached_only_once_confirmed(
     store: Store, settings: Settings, base_engine: Engine
 ) -> None:
@@ -325,6 +327,7 @@ def test_an_unrelated_entry_is_shown_and_attached_only_once_confirmed(
     assert listed(store) == []
 
 
+@pytest.mark.slow
 def test_a_fitting_entry_is_shown_and_attached_without_a_question(
     store: Store, settings: Settings, base_engine: Engine
 ) -> None:
@@ -338,6 +341,7 @@ def test_a_fitting_entry_is_shown_and_attached_without_a_question(
     assert "share little" not in result.stdout and listed(store) == []
 
 
+@pytest.mark.slow
 def test_answer_with_a_new_entry_must_quote_the_report(
     store: Store, settings: Settings, base_engine: Engine
 ) -> None:
@@ -371,6 +375,7 @@ def test_answer_with_a_new_entry_must_quote_the_report(
     assert listed(store) == []
 
 
+@pytest.mark.slow
 def test_ignore_and_export(store: Store, settings: Settings, tmp_path: Path) -> None:
     for text in [*FUND, "天气怎么样"]:
         ask(store, text)
@@ -423,6 +428,7 @@ def test_export_neutralises_formulas(store: Store, tmp_path: Path) -> None:
             assert not value or value[0] not in "=+-@\t\r", (column, value)
 
 
+@pytest.mark.slow
 def test_stats(store: Store) -> None:
     answered = ask(store, "六零行动是什么", outcome="answer")
     terminal = Reply(question="托育", outcome="answer", entry_id=TARGET, normalized="托育")
@@ -562,6 +568,7 @@ async def test_missed_is_for_curators_only(store: Store, settings: Settings, bas
         assert tapped is not None and tapped.kind in tg.CURATOR_STEPS
 
 
+@pytest.mark.slow
 async def test_button_answers_the_group_and_notifies_each_asker_once(
     store: Store, settings: Settings, base_engine: Engine
 ) -> None:
@@ -612,6 +619,7 @@ async def test_button_answers_the_group_and_notifies_each_asker_once(
             assert [r["chat_id"] for r in db["notifications"].rows] == [None] * 4
 
 
+@pytest.mark.slow
 async def test_notification_for_a_new_entry_waits_for_reload(
     store: Store, settings: Settings, base_engine: Engine
 ) -> None:
@@ -642,6 +650,7 @@ def tg_new_entry(answer: str, report: str, section: str) -> Any:
     return NewEntry(question="上班了孩子谁来带?", answer=answer, report=report, section=section)
 
 
+@pytest.mark.slow
 async def test_reload_with_a_broken_file_keeps_the_old_engine(
     store: Store, settings: Settings, base_engine: Engine
 ) -> None:

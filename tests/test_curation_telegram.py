@@ -18,6 +18,8 @@ from bot.curation.service import missed_groups
 from bot.store.question_log import Store
 from bot.telegram.texts import SORRY
 
+pytestmark = pytest.mark.slow  # curator conversations end to end
+
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT = CURATOR_ID, 2002
 QUESTION = "谁帮我白天照看小娃娃"

@@ -34,12 +34,14 @@ def start(env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 @pytest.mark.parametrize("status", [0, 1, 3])
+@pytest.mark.slow
 def test_the_entrypoint_passes_on_any_status_but_2(tmp_path, status):
     env = fake_policybot(tmp_path, f'echo "error: something" >&2; exit {status}')
     process = start(env)
     assert process.wait(timeout=30) == status
 
 
+@pytest.mark.slow
 def test_after_a_configuration_error_the_container_waits_instead_of_restarting(tmp_path):
     env = fake_policybot(tmp_path, 'echo "error: TELEGRAM_BOT_TOKEN is not set." >&2; exit 2')
     process = start(env)
@@ -51,6 +53,7 @@ def test_after_a_configuration_error_the_container_waits_instead_of_restarting(t
     assert process.wait(timeout=30) == 2
 
 
+@pytest.mark.slow
 def test_docker_stop_reaches_the_bot_and_its_status_is_kept(tmp_path):
     env = fake_policybot(
         tmp_path, "trap 'echo flushed; exit 0' TERM\necho started\nwhile :; do sleep 1; done"

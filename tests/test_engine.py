@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -429,6 +429,7 @@ def test_long_replies_split_at_paragraphs() -> None:
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
 
 
+@pytest.mark.slow
 def test_ask_json_writes_one_object_a_line_in_order() -> None:
     questions = "六零行动\n\n   \n公积金怎么提取\n你好\n"
     result = CliRunner().invoke(main, ["ask", "--json", "--no-log", "-"], input=questions)
@@ -455,6 +456,7 @@ def generated_engine() -> Engine:
 # or two below), in both modes: with the hand-written FAQ files and with only what
 # `policybot build` generates, as a brand-new report would be.
 @pytest.mark.parametrize(("name", "mode"), sorted(FLOORS))
+@pytest.mark.slow
 def test_eval_holds_its_floor(
     engine: Engine, generated_engine: Engine, name: str, mode: str
 ) -> None:
@@ -471,6 +473,7 @@ def test_every_labeled_set_has_floors_in_both_modes() -> None:
     assert {(name, mode) for name in sets for mode in ("faq", "generated")} <= set(FLOORS)
 
 
+@pytest.mark.slow
 def test_eval_command_reports_every_set_by_category() -> None:
     result = CliRunner().invoke(main, ["eval", "--all", "--json"])
     assert result.exit_code == 0, result.output
@@ -504,11 +507,10 @@ def test_words_that_only_sound_like_a_programme_do_not_borrow_its_answer(
     assert reply.outcome != "answer" or "义警" in "".join(b.body for b in reply.blocks)
 
 
-def test_a_short_keyword_counts_only_as_written(tmp_path: Path) -> None:
+def test_a_short_keyword_counts_only_as_written(make_project: Callable[..., Path]) -> None:
     # In fuzzy pinyin 翻译 sounds like 防疫: a question about 防疫 must not find an entry
     # through its keyword 翻译, while a three-syllable name still forgives a typo (路长治).
-    for name in ("data", "faq", "intents"):
-        shutil.copytree(ROOT / name, tmp_path / name)
+    tmp_path = make_project("faq")
     (tmp_path / "faq" / "zz-test.yaml").write_text(
         "street: pingshan\nreport: pingshan-2020\nentries:\n"
         "  - id: zz-keyword\n    question: 测试问题\n    keywords: [翻译]\n"

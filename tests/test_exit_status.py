@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts the bot in subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 EXIT_CONFIG = 2
 

@@ -18,10 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fake_bot_api import FakeBotApi, bot_process_env
 
 from bot.telegram.health import INTERVAL_ENV, check
 from bot.telegram.limits import CONCURRENT_UPDATES
+
+pytestmark = pytest.mark.slow  # a running bot and its heartbeat
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -32,6 +32,8 @@ from hostile_cases import (
 
 from bot.cli import main as cli
 
+pytestmark = pytest.mark.slow  # hostile-input matrix through the CLI
+
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "问> "
 

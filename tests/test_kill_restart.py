@@ -31,9 +31,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fake_bot_api import MIXED_QUESTIONS, TEST_TOKEN, FakeBotApi, bot_process_env
 
 from bot.telegram.limits import CONCURRENT_UPDATES
+
+pytestmark = pytest.mark.slow  # kills and restarts the bot
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = MIXED_QUESTIONS[:8]

@@ -120,6 +120,7 @@ def test_check_exits_non_zero_listing_problems(project: Path) -> None:
     assert "faq/zz-test.yaml:" in result.output and "unknown key 'sectoin'" in result.output
 
 
+@pytest.mark.slow
 def test_a_broken_file_at_start_up_gives_the_message_not_a_traceback(project: Path) -> None:
     write_faq(project, GOOD_ENTRY.replace("    section:", "    sectoin:"))
     result = subprocess.run(
@@ -168,6 +169,7 @@ BROKEN_FILES = {
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN_FILES))
+@pytest.mark.slow
 def test_a_broken_or_control_character_file_is_a_problem_line_not_a_traceback(
     project: Path, case: str
 ) -> None:

@@ -14,10 +14,13 @@ import sqlite3
 import sys
 from collections import Counter
 
+import pytest
 from fake_bot_api import MIXED_QUESTIONS, running
 
 from bot.telegram.application import build_application
 from bot.telegram.texts import FLOOD
+
+pytestmark = pytest.mark.slow  # load test
 
 USERS = 1000
 PER_USER = 5

@@ -93,6 +93,7 @@ async def test_missed_shows_a_question_of_3000_ampersands_every_time(
         assert fake_api.bad_requests == []
 
 
+@pytest.mark.slow
 async def test_notification_of_a_long_question_is_delivered(
     curator_bot: Any, fake_api: FakeBotApi
 ) -> None:

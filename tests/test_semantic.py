@@ -3,7 +3,7 @@ English questions, and what a miss suggests."""
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +73,7 @@ def _fresh_use_vectors(cache: Path, monkeypatch: pytest.MonkeyPatch) -> np.ndarr
     return np.asarray(UseEmbedder().encode(texts, query=True))
 
 
+@pytest.mark.slow
 def test_unpacked_weights_give_the_same_vectors_and_a_damaged_file_is_not_trusted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,6 +131,7 @@ def test_ask_generated_only_from_the_command_line() -> None:
     assert '"outcome": "answer"' in result.output
 
 
+@pytest.mark.slow
 def test_an_english_question_finds_the_same_entry_as_its_chinese_twin() -> None:
     engine = Engine.load(ROOT)
     english = engine.ask("what is the river chief system")
@@ -138,6 +140,7 @@ def test_an_english_question_finds_the_same_entry_as_its_chinese_twin() -> None:
     assert english.entry_id == chinese.entry_id
 
 
+@pytest.mark.slow
 def test_misses_suggest_what_is_nearest_in_meaning_not_the_same_examples() -> None:
     engine = Engine.load(ROOT)
     first = engine.ask("小区里流浪猫越来越多有人管吗")
@@ -149,6 +152,7 @@ def test_misses_suggest_what_is_nearest_in_meaning_not_the_same_examples() -> No
     assert [s.id for s in first.suggestions] != examples
 
 
+@pytest.mark.slow
 def test_eval_sets_aside_an_entrys_own_phrasing(tmp_path: Path) -> None:
     engine = Engine.load(ROOT)
     entry = next(e for e in engine.kb.entries.values() if e.kind == "faq" and e.phrasings)
@@ -163,9 +167,9 @@ def test_eval_sets_aside_an_entrys_own_phrasing(tmp_path: Path) -> None:
     assert len(report.outcomes) == 1
 
 
-def test_eval_exits_1_when_a_set_falls_below_its_floor(tmp_path: Path) -> None:
-    for name in ("data", "faq", "intents"):
-        shutil.copytree(ROOT / name, tmp_path / name)
+@pytest.mark.slow
+def test_eval_exits_1_when_a_set_falls_below_its_floor(make_project: Callable[..., Path]) -> None:
+    tmp_path = make_project()
     (tmp_path / "tests" / "eval").mkdir(parents=True)
     (tmp_path / "tests" / "eval" / "tiny.yaml").write_text(
         '- q: "公积金怎么提取"\n  expect: miss\n- q: "六零行动"\n  expect: answer\n'

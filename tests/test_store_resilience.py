@@ -15,6 +15,8 @@ from bot.store.clock import utc_now
 from bot.store.question_log import Store
 from bot.store.records import QuestionRecord
 
+pytestmark = pytest.mark.slow  # fault matrix on the store
+
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from fake_bot_api import Call, FakeBotApi, FakeStore
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -124,6 +125,7 @@ async def test_votes_are_stored_and_the_vote_buttons_go(tg_bot, fake_api, tg_sto
     assert tg_store.votes[-1]["vote"] == "down" and tg_store.votes[-1]["user_id"] == 1002
 
 
+@pytest.mark.slow
 async def test_clarify_offers_candidates_and_none_of_these(tg_bot, fake_api, tg_store, tg_engine):
     text = pick(tg_engine, "clarify", CLARIFY_PROBES)
     engine_reply = tg_engine.ask(text)

@@ -39,6 +39,8 @@ from bot.telegram.application import build_application
 from bot.telegram.limits import RetryingRateLimiter
 from bot.telegram.texts import SORRY, VOTE_THANKS
 
+pytestmark = pytest.mark.slow  # fault matrix through the fake Bot API
+
 TIMEOUT = 0.5  # the bot's HTTP read/write timeout in these tests: a stall of 1.5 s exceeds it
 STALL = 1.5
 CHILDCARE_ANSWER = "一是探索建立现代化城区普惠性婴幼儿照护服务体系"  # ps-childcare-centre

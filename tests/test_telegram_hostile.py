@@ -39,6 +39,8 @@ from bot.telegram.curators import REFUSAL, curator_handlers
 from bot.telegram.limits import ECHO_CHARS
 from bot.telegram.texts import EDITED, SORRY, STALE, TAMPERED, UNKNOWN_COMMAND
 
+pytestmark = pytest.mark.slow  # hostile-input matrix through the fake Bot API
+
 CURATOR = 4242
 PROBE = "观湖义警队伍有多少人?"  # answered by an entry no hostile case may reach
 PROBE_ENTRY = "gh-r-volunteer-police"

@@ -22,6 +22,8 @@ from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
 from bot.telegram.application import COMMANDS, build_application, run_bot, webhook_options
 from bot.telegram.texts import SORRY
 
+pytestmark = pytest.mark.slow  # the bot's run loop and subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cret_Token-1"
 

@@ -47,6 +47,8 @@ from bot.telegram.application import build_application, webhook_options
 from bot.telegram.curators import PRIVATE_ONLY, REFUSAL, TOP_GROUPS, curator_handlers
 from bot.telegram.limits import RetryingRateLimiter
 
+pytestmark = pytest.mark.slow  # the security matrix, through the whole bot
+
 ROOT = Path(__file__).resolve().parents[1]
 CURATOR, RESIDENT, OTHER = CURATOR_ID, 2002, 3003
 MISSED = "谁帮我白天照看小娃娃"  # a question the entries miss (see test_curation_telegram)

@@ -14,7 +14,10 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from hostile_cases import CHILDCARE
+
+pytestmark = pytest.mark.slow  # terminal chat in a subprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 MISSED = "谁帮我白天照看小娃娃"  # no entry answers it (see test_curation_telegram)

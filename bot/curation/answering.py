@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from bot.curation.curated_file import text_with
 from bot.curation.groups import CurationError, MissedGroup, find_group
 from bot.engine.answering import Engine
 from bot.engine.textnorm import content
@@ -39,7 +40,7 @@ CURATED_HEADER = """\
 # `policybot missed answer` and the /missed buttons in Telegram. Edit by hand if needed;
 # `policybot check` validates this file like every other one (see faq/README.md), and
 # answers must still be verbatim quotes of the cited report. Comments below this header
-# are not kept when the tools rewrite the file.
+# are kept when the tools add to the file.
 """
 _PLACEHOLDER = "|".join(re.escape(p) for p in (PHONE, LANDLINE, ID_CARD, BANK_CARD, EMAIL, NUMBER))
 PLACEHOLDERS = re.compile(rf"[\s,，;；:：、]*(?:{_PLACEHOLDER})[\s,，;；:：、。.!！?？]*")
@@ -279,7 +280,9 @@ def _answer_locked(
         added, skipped = _split_wordings(kb, [new.question, *group.texts], None)
         data["entries"] = [*(data.get("entries") or []), _new_entry_record(kb, new, target, added)]
     # Nothing to add means the entry already knows every wording: just close the group.
-    new_kb = _write_validated(root, path, dump_curated(data)) if added or new else kb
+    new_kb = (
+        _write_validated(root, path, text_with(path, data, dump_curated)) if added or new else kb
+    )
     engine = Engine(new_kb)
     still = [t for t in group.texts if engine.ask(t).entry_id != target]
     try:

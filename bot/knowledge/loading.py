@@ -7,7 +7,7 @@ problem is never half-loaded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,45 +15,26 @@ from typing import Any
 from bot.engine.textnorm import content, fold
 from bot.knowledge.problems import LINE, KnowledgeError, Problem, read_yaml
 from bot.knowledge.reports import Report, load_reports
+from bot.knowledge.schema import (
+    ENTRY_KEYS,
+    FAQ_FILE_KEYS,
+    INTENT_FILE_KEYS,
+    INTENT_KEYS,
+    LEXICON_FILE_KEYS,
+    LEXICONS,
+    PASSAGE_FILE_KEYS,
+    PASSAGE_KEYS,
+    REQUIRED_ENTRY_KEYS,
+    SECTION_FILE_KEYS,
+    SECTION_KEYS,
+    TOPICS_FILE,
+    TOPICS_FILE_KEYS,
+)
 
 STREETS = {"pingshan": "坪山街道", "guanhu": "观湖街道"}
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 GENERATED_MARK = "policybot build"
 
-FAQ_FILE_KEYS = {"street", "report", "entries", "phrasings", "keywords", "generated_by"}
-ENTRY_KEYS = {
-    "id",
-    "question",
-    "phrasings",
-    "keywords",
-    "answer",
-    "section",
-    "report",
-    "street",
-    "topic",
-    "related",
-    "term",
-}
-REQUIRED_ENTRY_KEYS = ("id", "question", "answer", "section")
-PASSAGE_FILE_KEYS = {"generated_by", "passages"}
-PASSAGE_KEYS = {"id", "report", "section", "text"}
-SECTION_FILE_KEYS = {"generated_by", "sections"}
-SECTION_KEYS = {"report", "number", "heading"}
-INTENT_FILE_KEYS = {
-    "intents",
-    "examples",
-    "other_places",
-    "uncovered_topics",
-    "unstated_details",
-}
-INTENT_KEYS = {"id", "phrasings", "reply"}
-# Report-independent language data: everyday words (Chinese or English) for the words the
-# reports use. The file name says the language; the keys say which side is which.
-LEXICONS = {
-    "lexicon-zh.yaml": ("everyday", "official"),
-    "lexicon-en.yaml": ("english", "chinese"),
-}
-LEXICON_FILE_KEYS = {"entries"}
 FRAGMENT_SEPARATOR = "……"
 
 
@@ -113,7 +94,7 @@ class KnowledgeBase:
 # --- YAML with line numbers --------------------------------------------------------
 
 
-def _unknown_keys(item: dict[str, Any], allowed: set[str]) -> list[str]:
+def _unknown_keys(item: dict[str, Any], allowed: Collection[str]) -> list[str]:
     return sorted(str(k) for k in item if k != LINE and k not in allowed)
 
 
@@ -150,6 +131,7 @@ class _Loader:
         self.uncovered_topics: list[str] = []
         self.unstated_details: dict[str, list[str]] = {}
         self.lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        self.topics: frozenset[str] = frozenset()
 
     def problem(self, file: str, line: int, entry: str | None, message: str) -> None:
         self.problems.append(Problem(file, line, entry, message))
@@ -159,6 +141,23 @@ class _Loader:
             return str(path.relative_to(self.root))
         except ValueError:
             return str(path)
+
+    def load_topics(self, data_dir: Path) -> None:
+        """The topics entries may name (without the file, none)."""
+        path = data_dir / TOPICS_FILE
+        if not path.exists():
+            return
+        display = self.display(path)
+        data = read_yaml(path, display, self.problems)
+        if data is None:
+            return
+        for key in _unknown_keys(data, TOPICS_FILE_KEYS):
+            self.problem(display, data[LINE], None, f"unknown key {key!r}")
+        topics = _strings(data.get("topics"))
+        if topics is None:
+            self.problem(display, data[LINE], None, "'topics' must be a list of topic ids")
+            return
+        self.topics = frozenset(topics)
 
     # sections and passages come first: entries cite them
     def load_generated_support(self, faq_dir: Path) -> None:
@@ -267,6 +266,11 @@ class _Loader:
             self.problem(display, line, entry_id, f"street must be one of {sorted(STREETS)}")
         elif report in self.reports and self.reports[report].street != street:
             self.problem(display, line, entry_id, f"report {report} is not about {street}")
+        topic = item.get("topic")
+        if topic is not None and str(topic) not in self.topics:
+            self.problem(
+                display, line, entry_id, f"unknown topic {topic!r}: see data/{TOPICS_FILE}"
+            )
         answer = str(item["answer"]).strip()
         if report in self.report_text:
             for fragment in answer.split(FRAGMENT_SEPARATOR):
@@ -315,7 +319,10 @@ class _Loader:
                 )
                 continue
             merged = tuple(dict.fromkeys([*getattr(entry, key), *strings]))
-            self.entries[entry_id] = replace(entry, **{key: merged})
+            if key == "phrasings":
+                self.entries[entry_id] = replace(entry, phrasings=merged)
+            else:
+                self.entries[entry_id] = replace(entry, keywords=merged)
 
     def check_links_and_phrasings(self) -> None:
         owner: dict[str, str] = {}
@@ -462,6 +469,7 @@ def load_knowledge(
     yet is skipped, and one that is also in faq/ is read once.
     """
     loader = _Loader(root)
+    loader.load_topics(root / "data")
     faq_dir = root / "faq"
     loader.load_generated_support(faq_dir)
     files = faq_files(faq_dir, generated_only)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.problems import LINE, KnowledgeError, Problem, read_yaml
+from bot.knowledge.schema import OPTIONAL_REPORT_KEYS, REPORT_KEYS, REPORTS_FILE_KEYS
 
 CHINESE_ORDINALS = "一二三四五六七八九十"
 TOP_HEADING = re.compile(r"^([一二三四五六七八九十]+)、(.+)$")
@@ -60,8 +61,6 @@ class GlossaryTerm:
     line: str
 
 
-REPORT_KEYS = ("id", "file", "street", "street_name", "district", "title", "period", "in_force")
-OPTIONAL_REPORT_KEYS = ("date", "years", "seed")  # seed: the original in ../shared/seeds/
 REPORTS_FILE = "reports.yaml"
 
 
@@ -74,6 +73,8 @@ def load_reports(data_dir: Path) -> dict[str, Report]:
     items = (meta or {}).get("reports")
     if meta is not None and not isinstance(items, list):
         problems.append(Problem(display, meta[LINE], None, "needs a list under 'reports'"))
+    for key in sorted(str(k) for k in meta or {} if k not in (LINE, *REPORTS_FILE_KEYS)):
+        problems.append(Problem(display, 1, None, f"unknown key {key!r}"))
     reports = {}
     for item in items if isinstance(items, list) else []:
         report = _report(data_dir, display, item, problems)
