@@ -19,6 +19,7 @@ to be told get the answer.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import re
@@ -35,10 +36,12 @@ import sqlite_utils
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.config import PROJECT_ROOT
 from bot.engine.answering import Engine
 from bot.engine.matching import CLARIFY_P
 from bot.engine.textnorm import content, fold
 from bot.knowledge.loading import ENTRY_ID, KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.knowledge.reports import place_names
 from bot.privacy import BANK_CARD, EMAIL, ID_CARD, LANDLINE, NUMBER, PHONE
 from bot.store.question_log import Store, iso
 
@@ -54,13 +57,8 @@ except ImportError:  # Windows: one curator at a time is then on trust
 # their order (公积金怎么提取 = 怎么提取公积金: 100; 公积金提取 vs 社保提取: 44;
 # 坪山哪里可以打疫苗 vs 坪山哪里可以办护照: 0). Chosen on hand-made pairs; see the tests.
 GROUP_AT = 60.0
-SCAFFOLDING = (
-    "坪山街道",
-    "观湖街道",
-    "坪山区",
-    "龙华区",
-    "坪山",
-    "观湖",
+# The place names (street and district names) come from data/reports.yaml.
+GROUPING_STOPWORDS = (
     "街道",
     "社区",
     "可不可以",
@@ -96,7 +94,6 @@ SCAFFOLDING = (
     "要",
     "去",
 )
-_SCAFFOLDING = re.compile("|".join(sorted(SCAFFOLDING, key=len, reverse=True)))
 # An entry fits a group when the engine would at least offer it for one of the group's
 # wordings (the probability at which it offers candidates, bot.engine.matching.CLARIFY_P).
 # Below that they share little, and the curator is asked before the group is attached to
@@ -213,9 +210,17 @@ def missed_questions(db: sqlite_utils.Database) -> list[MissedQuestion]:
     return [MissedQuestion(**row) for row in db.query(MISSED_SQL)]
 
 
+@functools.lru_cache(maxsize=1)
+def _grouping_stopwords() -> re.Pattern[str]:
+    # The installed project's places: grouping must not depend on which engine (if any)
+    # a listing has, or a group's members would change between two listings.
+    words = (*place_names(PROJECT_ROOT / "data"), *GROUPING_STOPWORDS)
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
 def grouping_key(normalized: str) -> str:
     """What two questions are compared on: their distinctive characters, sorted."""
-    core = _SCAFFOLDING.sub("", normalized) or normalized
+    core = _grouping_stopwords().sub("", normalized) or normalized
     return "".join(sorted(core))
 
 

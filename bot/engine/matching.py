@@ -53,21 +53,11 @@ TERM_SUFFIX = re.compile(
 INTENT_AT = 86.0
 MAX_QUERY_CHARS = 300  # a 10,000-character message is matched on its beginning
 CANDIDATES = 12
-STREET_NAMES = {
-    "pingshan": ("坪山街道", "坪山区", "坪山"),
-    "guanhu": ("观湖街道", "观湖"),
-}
 OTHER_STREET_PENALTY = 0.6
 TRAVEL_VERBS = "(?:从|来回|往返|跑)"
 # Verbs that ask for a service to be done (办护照, 开证明, 换驾照).
 SERVICE_VERBS = "(?:办理|申请|提取|办|开|换|补|领|考|拿|交|缴|查)"
 BOTH_STREETS = ("两个街道", "两街道", "两边街道")
-# Which street (or both) is context, not subject: stripped before wording is compared.
-STREET_WORDS = sorted(
-    {fold(w) for w in (*BOTH_STREETS, *(n for names in STREET_NAMES.values() for n in names))},
-    key=len,
-    reverse=True,
-)
 # Weight of an entry's wording vs. its answer text in coverage: a question is about an
 # entry mostly through how it is asked, partly through what the answer says.
 FORM_WEIGHT = 1.0
@@ -244,23 +234,6 @@ def _grams(key: str) -> tuple[set[str], set[str]]:
     return set(key), {key[i : i + 2] for i in range(len(key) - 1)}
 
 
-def _strip_streets(text: str) -> str:
-    # Longest first: 两个街道 before 街道 names, 坪山街道 before 坪山.
-    for name in STREET_WORDS:
-        text = text.replace(name, "")
-    return text
-
-
-def _spelling(text: str) -> str:
-    # Like a street's name, a year the reports cover is context, not subject: "2021年养老
-    # 有啥新打算" is about 养老, not about every entry that names 2021.
-    return subject(YEAR_WORD.sub("", _strip_streets(content(text))))
-
-
-def _key(text: str) -> str:
-    return sound_key(_spelling(text))
-
-
 def _spelled(key: str, spelling: str) -> dict[str, str]:
     """For each gram of a sound key, the characters it was spelled with (the first
     spelling, when one sound is spelled two ways in a question)."""
@@ -318,6 +291,18 @@ class Matcher:
         disabled: Iterable[str] = (),
     ):
         self.kb = kb
+        # Street names, from data/reports.yaml: raw for telling which street is asked
+        # about, folded and longest first (两个街道 before 街道 names, 坪山街道 before 坪山)
+        # for stripping them as context, not subject, before wording is compared.
+        self._street_names = {s.id: s.names for s in kb.streets.values()}
+        self._street_words = sorted(
+            {
+                fold(w)
+                for w in (*BOTH_STREETS, *(n for ns in self._street_names.values() for n in ns))
+            },
+            key=len,
+            reverse=True,
+        )
         self.calibration = calibration or PRIOR
         self.disabled = frozenset(disabled)
         unknown = self.disabled - set(RULES)
@@ -342,7 +327,7 @@ class Matcher:
             doc.half = self._halves.get((passage.report, passage.section.split(".")[0]))
             self.passage_docs.append(doc)
             index = len(self.passage_docs) - 1
-            spelling = _spelling(passage.text)
+            spelling = self._spelling(passage.text)
             self._doc_sounds.append(frozenset(set().union(*_grams(sound_key(spelling)))))
             for postings, text in (
                 (self._passage_postings, sound_key(spelling)),
@@ -379,17 +364,17 @@ class Matcher:
         self._term_names: dict[str, str] = {}
         for entry in kb.glossary:
             for name in (*entry.keywords, entry.term or ""):
-                name_key = _key(name)
+                name_key = self._key(name)
                 if len(name_key) >= 2:
                     self._term_names.setdefault(name_key, entry.id)
         # ... and a question that is mostly one term's own name ("三事分流机制怎么运作").
         self._canonical_terms = sorted(
             {
-                (_key(name), entry.id)
+                (self._key(name), entry.id)
                 for entry in kb.glossary
                 for name in (entry.term or "", *entry.keywords[:1])
                 for name in (name, TERM_SUFFIX.sub("", name))
-                if len(_key(name)) >= 3
+                if len(self._key(name)) >= 3
             },
             key=lambda pair: (-len(pair[0]), pair[1]),
         )
@@ -406,7 +391,7 @@ class Matcher:
         self.semantic = self._semantic_index(vectors) if vectors else None
         self._lexicon_zh = sorted(
             (
-                (fold(phrase), tuple(_spelling(w) for w in meant))
+                (fold(phrase), tuple(self._spelling(w) for w in meant))
                 for phrases, meant in kb.lexicons.get("zh", [])
                 for phrase in phrases
                 if len(fold(phrase)) >= 2
@@ -417,7 +402,7 @@ class Matcher:
         for index, (phrase, _) in enumerate(self._lexicon_zh):
             self._lexicon_zh_starting[phrase[0]].append(index)
         self._lexicon_en = {
-            phrase.lower().strip(): tuple(_spelling(w) for w in meant)
+            phrase.lower().strip(): tuple(self._spelling(w) for w in meant)
             for phrases, meant in kb.lexicons.get("en", [])
             for phrase in phrases
             if phrase.strip()
@@ -426,6 +411,18 @@ class Matcher:
             ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
             key=lambda pair: -len(pair[1]),
         )
+
+    def _spelling(self, text: str) -> str:
+        """A text's subject as written: without street names and the years the reports
+        cover (context, not subject: "2021年养老有啥新打算" is about 养老, not about every
+        entry that names 2021)."""
+        text = content(text)
+        for name in self._street_words:
+            text = text.replace(name, "")
+        return subject(YEAR_WORD.sub("", text))
+
+    def _key(self, text: str) -> str:
+        return sound_key(self._spelling(text))
 
     @functools.cached_property
     def _lexicon_en_pattern(self) -> re.Pattern[str] | None:
@@ -464,9 +461,9 @@ class Matcher:
         )
 
     def _add_entry(self, entry: Entry) -> None:
-        forms = [_key(text) for text in (entry.question, *entry.phrasings)]
+        forms = [self._key(text) for text in (entry.question, *entry.phrasings)]
         names = [entry.term] if entry.term else []
-        written = [_spelling(k) for k in (*entry.keywords, *names)]
+        written = [self._spelling(k) for k in (*entry.keywords, *names)]
         written = [w for w in written if len(w) >= 2]
         doc = _Doc(
             entry.id,
@@ -478,13 +475,13 @@ class Matcher:
             fold(" ".join((entry.question, *entry.phrasings, *entry.keywords, entry.answer))),
             entry.report,
             self._halves.get((entry.report, entry.section.split(".")[0])),
-            [w for w in (_spelling(t) for t in (entry.question, *entry.phrasings)) if w],
+            [w for w in (self._spelling(t) for t in (entry.question, *entry.phrasings)) if w],
         )
         self.docs.append(doc)
         index = len(self.docs) - 1
-        wording = [_spelling(text) for text in (entry.question, *entry.phrasings)]
-        wording += [_spelling(k) for k in (*entry.keywords, *names)]
-        answer = _spelling(entry.answer)
+        wording = [self._spelling(text) for text in (entry.question, *entry.phrasings)]
+        wording += [self._spelling(k) for k in (*entry.keywords, *names)]
+        answer = self._spelling(entry.answer)
         sounds: set[str] = set()
         for text in (*wording, answer):
             sounds.update(*_grams(sound_key(text)))
@@ -532,9 +529,13 @@ class Matcher:
         corpus_names = set()
         for report in kb.reports.values():
             corpus_names.add(fold(report.text))
+        # Nor is a place that names a street the reports cover (新桥 once 新桥街道 is one).
+        covered = [fold(name) for street in kb.streets.values() for name in street.names]
         patterns = []
         for place in kb.other_places:
             folded = fold(place)
+            if any(folded in name for name in covered):
+                continue
             inside = sorted(
                 {
                     m.group(0)
@@ -666,13 +667,13 @@ class Matcher:
 
     def street_of(self, folded: str) -> str | None:
         """The street a question names, if it names exactly one."""
-        named = [s for s, names in STREET_NAMES.items() if any(n in folded for n in names)]
+        named = [s for s, names in self._street_names.items() if any(n in folded for n in names)]
         return named[0] if len(named) == 1 else None
 
-    @staticmethod
-    def names_both_streets(folded: str) -> bool:
+    def names_both_streets(self, folded: str) -> bool:
         """Whether a question asks about both streets at once (坪山和观湖, 两个街道)."""
-        return all(any(n in folded for n in names) for names in STREET_NAMES.values()) or any(
+        names = self._street_names.values()
+        return all(any(n in folded for n in ns) for ns in names) or any(
             fold(word) in folded for word in BOTH_STREETS
         )
 
@@ -707,7 +708,7 @@ class Matcher:
 
     def rank(self, text: str, street: str | None = None, limit: int = CANDIDATES) -> list[Scored]:
         """Entries ordered by their wording's score for a question (no outcome decided)."""
-        spelling = _spelling(text[:MAX_QUERY_CHARS])
+        spelling = self._spelling(text[:MAX_QUERY_CHARS])
         if not spelling:
             return []
         return self._rank_key(spelling, street, limit)
@@ -939,7 +940,7 @@ class Matcher:
         year = self.uncovered_year(folded, street) if self.rule("uncovered_year") else None
         if year:
             return Match(Outcome.MISS, Reason.UNCOVERED_YEAR, 0.0, street=street, detail=str(year))
-        spelling = _spelling(text)
+        spelling = self._spelling(text)
         key = sound_key(spelling)
         if not key:
             return Match(Outcome.MISS, Reason.ONLY_STREET, 0.0, street=street)
@@ -1019,11 +1020,11 @@ class Matcher:
         """Every plausible answer to a question, most probably right first."""
         latin = _latin_share(text)
         expansion = self.expansion(text, folded) if self.rule("lexicon") else ""
-        spelling = _spelling(text)
+        spelling = self._spelling(text)
         if latin >= ENGLISH_SHARE:
             # English words are compared through the lexicon only: spelled out letter by
             # letter, they would look like rare words no document has.
-            spelling = _spelling("".join(c for c in text if not c.isascii()))
+            spelling = self._spelling("".join(c for c in text if not c.isascii()))
             spelling, expansion = spelling + expansion, ""
         key = sound_key(spelling + expansion)
         similarity = self._similarity(text)
@@ -1293,7 +1294,7 @@ class Matcher:
     def _answer_key(self, entry_id: str) -> str:
         key = self._answer_keys.get(entry_id)
         if key is None:
-            key = self._answer_keys[entry_id] = _key(self.answer_text(entry_id))
+            key = self._answer_keys[entry_id] = self._key(self.answer_text(entry_id))
         return key
 
 
