@@ -31,6 +31,7 @@ from hostile_cases import (
 )
 
 from bot.cli import main as cli
+from bot.engine import messages
 
 pytestmark = pytest.mark.slow  # hostile-input matrix through the CLI
 
@@ -105,7 +106,7 @@ def test_chat_with_a_hostile_line(terminal: Path, tg_engine: Any, case, text, ex
     for reply in hostile:
         if expect == "empty" and EMPTY_MARK not in reply:
             # A blank line gets the terminal's own prompt to type a question.
-            assert reply == cli.CHAT_EMPTY
+            assert reply == messages.CHAT_EMPTY
         else:
             check_text_reply(tg_engine, expect, reply)
     check_text_reply(tg_engine, "answer:ps-childcare-centre", last)
@@ -127,7 +128,7 @@ def test_chat_commands_other_than_quit_are_explained(terminal: Path, line: str) 
     """Telegram commands typed in the terminal get a pointer to how it works there."""
     result = run(["chat"], stdin=typed(f"{line}\n/quit\n"))
     (reply,) = chat_replies(result.output)
-    assert reply == cli.CHAT_UNKNOWN_COMMAND
+    assert reply == messages.CHAT_UNKNOWN_COMMAND
     assert_clear_chinese(reply)
 
 
@@ -145,7 +146,7 @@ def test_stdin_bytes_that_are_not_utf8_in_process(terminal: Path, tg_engine: Any
     check_record(tg_engine, "empty", second)
     chat = run(["chat"], stdin=raw + b"\n/quit\n")
     (reply,) = chat_replies(chat.output)
-    assert reply == cli.CHAT_EMPTY or EMPTY_MARK in reply
+    assert reply == messages.CHAT_EMPTY or EMPTY_MARK in reply
 
 
 def _process(args: list[Any], stdin: bytes, db_path: Path, **env: str) -> str:
@@ -175,7 +176,7 @@ def test_real_process_reads_bad_stdin_bytes(terminal: Path, tg_engine: Any, enco
     chat_input = b"\xff\xfe\n" + CHILDCARE.encode() + b"\n"  # then end of input
     chat = _process(["chat"], chat_input, terminal, PYTHONIOENCODING=encoding)
     empty, answer = chat_replies(chat)
-    assert empty == cli.CHAT_EMPTY or EMPTY_MARK in empty
+    assert empty == messages.CHAT_EMPTY or EMPTY_MARK in empty
     check_text_reply(tg_engine, "answer:ps-childcare-centre", answer)
     assert_db_intact(terminal, before)
 

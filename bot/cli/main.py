@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ import click
 from bot.cli.common import ConfigurationProblem, settings_or_exit
 from bot.cli.curation import missed, stats, terminal_log
 from bot.config import EXIT_CONFIG
+from bot.engine import messages
 from bot.engine.answering import Engine, Reply, configured_model, timed_ask
 from bot.engine.rendering import render_text
 from bot.engine.scoring import load_calibration
@@ -23,12 +23,6 @@ from bot.knowledge.loading import KnowledgeError, load_knowledge
 
 # How often the bot looks for answered questions whose askers asked to be told.
 NOTIFY_EVERY_SECONDS = 30.0
-
-CHAT_EMPTY = "请输入问题;输入 /quit 或按 Ctrl-D 退出。"
-CHAT_UNKNOWN_COMMAND = "终端里只有 /quit 一个命令。直接输入问题即可,例如“六零行动是什么”。"
-# A miss tells the resident the question was recorded for the staff: with --no-log it is
-# not, so the terminal leaves that sentence out.
-RECORDED_CLAIM = re.compile(r"问题已记下,供工作人员(?:参考|补充)。")
 
 
 GENERATED_ONLY = click.option(
@@ -82,7 +76,9 @@ def _exit_with_problems(error: KnowledgeError) -> NoReturn:
 def terminal_text(reply: Reply, logged: bool = True) -> str:
     """The reply as the terminal shows it; claims no record of a question not logged."""
     text = render_text(reply)
-    return text if logged else RECORDED_CLAIM.sub("", text)
+    # A miss tells the resident the question was recorded for the staff: with --no-log it
+    # is not, so the terminal leaves that sentence out.
+    return text if logged else messages.RECORDED_CLAIM.sub("", text)
 
 
 def reply_record(reply: Reply, seconds: float | None = None, logged: bool = True) -> dict:
@@ -104,7 +100,7 @@ def reply_record(reply: Reply, seconds: float | None = None, logged: bool = True
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Answer questions about 坪山街道 and 观湖街道's public reports."""
+    """Answer questions about the street offices' public reports in data/reports.yaml."""
 
 
 @main.command()
@@ -201,10 +197,8 @@ def chat(no_log: bool) -> None:
     tolerant_stdin()
     settings = settings_or_exit()
     engine = load_engine(settings.root, curated=settings.curated_path)
-    click.echo(
-        "坪山街道 · 观湖街道 政策问答(终端模式)。输入问题后回车;输入 /quit 或按 Ctrl-D 退出。"
-    )
-    click.echo("资料来源:\n" + engine.about())
+    click.echo(messages.chat_banner([s.name for s in engine.kb.streets.values()]))
+    click.echo(messages.CHAT_SOURCES + engine.about())
     with terminal_log(settings, enabled=not no_log) as log:
         chat_loop(engine, log, logged=not no_log)
 
@@ -213,17 +207,17 @@ def chat_loop(engine: Engine, log: Callable[[Reply, float], None], logged: bool)
     """Answer each line typed, recording it with ``log``, until /quit or end of input."""
     while True:
         try:
-            line = input("\n问> ")
+            line = input(messages.CHAT_PROMPT)
         except (EOFError, KeyboardInterrupt):
             click.echo()
             break
         if line.strip() in ("/quit", "/exit", "quit", "exit"):
             break
         if not line.strip():
-            click.echo(CHAT_EMPTY)
+            click.echo(messages.CHAT_EMPTY)
             continue
         if line.strip().startswith("/"):
-            click.echo(CHAT_UNKNOWN_COMMAND)
+            click.echo(messages.CHAT_UNKNOWN_COMMAND)
             continue
         reply, seconds = timed_ask(engine, line)
         log(reply, seconds)
@@ -304,18 +298,26 @@ def evaluate(
     """Measure answer accuracy per category on labeled question sets; exit 1 when a set
     falls below its floor (tests/eval/floors.yaml) in this mode."""
     from bot.engine.matching import RULES
-    from bot.tools.evaluation import ablation_table, format_report, load_floors, load_questions
+    from bot.tools.evaluation import (
+        DEFAULT_SET,
+        FLOORS_FILE,
+        ablation_table,
+        format_report,
+        labeled_sets,
+        load_floors,
+        load_questions,
+    )
     from bot.tools.evaluation import evaluate as run_eval
 
     settings = settings_or_exit()
     engine = load_engine(settings.root, generated_only, model)
-    eval_dir = settings.root / "tests" / "eval"
+    eval_dir = labeled_sets(settings.root)
     paths = list(questions)
     if every_set:
         paths += sorted(
-            p for p in eval_dir.glob("*.yaml") if p not in paths and p.name != "floors.yaml"
+            p for p in eval_dir.glob("*.yaml") if p not in paths and p.name != FLOORS_FILE
         )
-    paths = paths or [eval_dir / "questions.yaml"]
+    paths = paths or [eval_dir / DEFAULT_SET]
     sets = {path.name: load_questions(path) for path in paths}
     reports = {name: run_eval(engine, items) for name, items in sets.items()}
     mode = "generated" if generated_only else "faq"
@@ -362,10 +364,11 @@ def calibrate(model: str | None) -> None:
     from bot.engine.answering import configured_model
     from bot.tools.calibrate import HELD_OUT, TRAINING_SETS
     from bot.tools.calibrate import calibrate as fit_calibration
+    from bot.tools.evaluation import labeled_sets
 
     settings = settings_or_exit()
     model = model or configured_model()
-    path, summary = fit_calibration(settings.root, model, settings.root / "tests" / "eval")
+    path, summary = fit_calibration(settings.root, model, labeled_sets(settings.root))
     click.echo(f"wrote {path.relative_to(settings.root)} for model {model}")
     click.echo(f"trained on {', '.join(TRAINING_SETS)}; held out {', '.join(HELD_OUT)}")
     click.echo(f"{summary['candidates']} candidates, {summary['right']} right")

@@ -11,6 +11,7 @@ the same from one listing to the next.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence, Set
@@ -19,10 +20,12 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.config import PROJECT_ROOT
 from bot.engine.answering import Engine
 from bot.engine.policy import CLARIFY_P
 from bot.engine.textnorm import fold
 from bot.knowledge.loading import Problem
+from bot.knowledge.reports import place_names
 from bot.store.curator_queries import MissedQuestion
 from bot.store.question_log import Store
 
@@ -35,13 +38,8 @@ __all__ = ["MissedQuestion"]  # read by bot.store, part of this module's vocabul
 # their order (公积金怎么提取 = 怎么提取公积金: 100; 公积金提取 vs 社保提取: 44;
 # 坪山哪里可以打疫苗 vs 坪山哪里可以办护照: 0). Chosen on hand-made pairs; see the tests.
 GROUP_AT = 60.0
-SCAFFOLDING = (
-    "坪山街道",
-    "观湖街道",
-    "坪山区",
-    "龙华区",
-    "坪山",
-    "观湖",
+# The place names (street and district names) come from data/reports.yaml.
+GROUPING_STOPWORDS = (
     "街道",
     "社区",
     "可不可以",
@@ -77,7 +75,6 @@ SCAFFOLDING = (
     "要",
     "去",
 )
-_SCAFFOLDING = re.compile("|".join(sorted(SCAFFOLDING, key=len, reverse=True)))
 # An entry fits a group when the engine would at least offer it for one of the group's
 # wordings (the probability at which it offers candidates, bot.engine.policy.CLARIFY_P).
 # Below that they share little, and the curator is asked before the group is attached to
@@ -152,9 +149,17 @@ class MissedGroup:
         }
 
 
+@functools.lru_cache(maxsize=1)
+def _grouping_stopwords() -> re.Pattern[str]:
+    # The installed project's places: grouping must not depend on which engine (if any)
+    # a listing has, or a group's members would change between two listings.
+    words = (*place_names(PROJECT_ROOT / "data"), *GROUPING_STOPWORDS)
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
 def grouping_key(normalized: str) -> str:
     """What two questions are compared on: their distinctive characters, sorted."""
-    core = _SCAFFOLDING.sub("", normalized) or normalized
+    core = _grouping_stopwords().sub("", normalized) or normalized
     return "".join(sorted(core))
 
 

@@ -22,7 +22,7 @@ from bot.curation.export import EXPORT_COLUMNS, export_csv, spreadsheet_safe
 from bot.curation.groups import (
     FITS_AT,
     GROUP_AT,
-    SCAFFOLDING,
+    GROUPING_STOPWORDS,
     CurationError,
     MissedGroup,
     MissedQuestion,
@@ -42,8 +42,8 @@ __all__ = [
     "CURATED_HEADER",
     "EXPORT_COLUMNS",
     "FITS_AT",
+    "GROUPING_STOPWORDS",
     "GROUP_AT",
-    "SCAFFOLDING",
     "CurationError",
     "MissedGroup",
     "MissedQuestion",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.engine import messages
 from bot.engine.matching import Matcher
 from bot.engine.policy import CLARIFY_P, Match, Outcome, Reason
 from bot.engine.scoring import load_calibration
@@ -19,8 +20,9 @@ from bot.engine.semantic import (
     default_cache_dir,
     embedder_named,
 )
-from bot.engine.textnorm import clean, content, fold, strip_markup
+from bot.engine.textnorm import clean, content, fold, strip_markup, unquoted
 from bot.knowledge.loading import Entry, KnowledgeBase, load_knowledge
+from bot.knowledge.reports import APPENDIX_HEADING
 from bot.privacy import without_personal_data
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
@@ -39,8 +41,9 @@ class Source:
 
     def cite(self) -> str:
         """One line saying where a quote comes from."""
-        heading = f"“{self.heading}”" if self.heading else ""
-        return f"{self.street_name}《{self.report_title}》{self.section}{heading}({self.dated})"
+        return messages.citation(
+            self.street_name, self.report_title, self.section, self.heading, self.dated
+        )
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class Reply:
 def section_label(number: str) -> str:
     """ "3.4" -> "三、(四)", "appendix" -> "附:名词解释"."""
     if number == "appendix":
-        return "附:名词解释"
+        return APPENDIX_HEADING
     if number == "0":
         return ""
     parts = [int(p) for p in number.split(".")]
@@ -188,14 +191,14 @@ class Engine:
         names = []
         for entry in self.kb.glossary:
             for name in (*entry.keywords, entry.term or ""):
-                plain = re.sub(r"[“”‘’]", "", name)
+                plain = unquoted(name)
                 if len(plain) >= 3:
                     names.append((plain, entry.id))
         return sorted(names, key=lambda pair: -len(pair[0]))
 
     def terms_in(self, text: str, exclude: set[str]) -> tuple[Suggestion, ...]:
         """Glossary terms named inside an answer, so they can be opened with a tap."""
-        plain = re.sub(r"[“”‘’]", "", text)
+        plain = unquoted(text)
         found: list[str] = []
         for name, entry_id in self._term_names:
             if name in plain and entry_id not in exclude and entry_id not in found:
@@ -213,13 +216,13 @@ class Engine:
                     related.append(other)
         for entry in entries:
             if entry.topic:
-                for other in self.kb.entries.values():
+                for same_topic in self.kb.entries.values():
                     if (
-                        other.topic == entry.topic
-                        and other.id not in shown
-                        and other.id not in related
+                        same_topic.topic == entry.topic
+                        and same_topic.id not in shown
+                        and same_topic.id not in related
                     ):
-                        related.append(other.id)
+                        related.append(same_topic.id)
         return tuple(self._suggest(i) for i in related[:MAX_RELATED])
 
     def entry_reply(self, entry_id: str, question: str = "") -> Reply | None:
@@ -236,7 +239,10 @@ class Engine:
     def _passage_block(self, passage_id: str) -> Block:
         passage = self._passages[passage_id]
         return Block(
-            passage.id, "报告原文", passage.text, self._source(passage.report, passage.section)
+            passage.id,
+            messages.PASSAGE_TITLE,
+            passage.text,
+            self._source(passage.report, passage.section),
         )
 
     def _answer_reply(
@@ -280,21 +286,22 @@ class Engine:
         # question as typed (masked where it is stored, by the store).
         match = self.matcher.match(clean(without_personal_data(strip_markup(question))))
         candidates = tuple(self._suggest(c.id) for c in match.candidates)
-        common = {
-            "question": question,
-            "score": round(match.score, 4),
-            "reason": match.reason,
-            "normalized": normalized,
-            "detail": match.detail,
-        }
+        score = round(match.score, 4)
+        reply_to = functools.partial(
+            Reply,
+            question=question,
+            score=score,
+            reason=match.reason,
+            normalized=normalized,
+            detail=match.detail,
+        )
         if match.outcome is Outcome.INTENT:
             intent = self.kb.intents[match.intent or ""]
-            return Reply(
+            return reply_to(
                 outcome="intent",
                 text=intent.reply.strip(),
                 suggestions=self.examples() if match.intent in ("greeting", "capabilities") else (),
                 intent=match.intent,
-                **common,
             )
         if match.outcome is Outcome.ANSWER:
             # A term looked up by name has its own related entries; the runners-up of its
@@ -311,7 +318,7 @@ class Engine:
             reply = self._answer_reply(
                 question,
                 list(match.chosen),
-                common["score"],
+                score,
                 match.reason,
                 normalized,
                 alternatives,
@@ -319,71 +326,52 @@ class Engine:
             return replace(reply, candidates=candidates, detail=match.detail)
         if match.outcome is Outcome.CLARIFY:
             offered = candidates[:MAX_RELATED]
-            return Reply(
+            return reply_to(
                 outcome="clarify",
-                text="您问的是下面哪一个?" if len(offered) > 1 else "您是想问下面这个问题吗?",
+                text=messages.CLARIFY_SEVERAL if len(offered) > 1 else messages.CLARIFY_ONE,
                 suggestions=offered,
                 candidates=candidates,
-                **common,
             )
-        return Reply(
+        return reply_to(
             outcome="miss",
             text=self._miss_text(match),
             # A detail the reports leave out belongs to a programme they do describe: point
             # to it. Otherwise the questions nearest in meaning, if any, else examples.
             suggestions=candidates[:MAX_RELATED] if candidates else self.examples(),
             candidates=candidates,
-            **common,
         )
 
     def _miss_text(self, match: Match) -> str:
         reason, detail = match.reason, match.detail or ""
         if reason is Reason.EMPTY:
-            return "没有收到文字问题。请用文字提问,例如“六零行动是什么”。"
+            return messages.MISS_EMPTY
         if reason is Reason.OTHER_PLACE:
-            return f"我只了解{self._streets()}的公开报告,报告里没有关于“{detail}”的内容,无法回答。"
+            return messages.miss_other_place(self._streets(), detail)
         if reason is Reason.UNSTATED_DETAIL:
-            label = self._detail_label(detail)
-            return (
-                f"报告里提到了相关工作,但没有写{label},我无法回答,也不想给您不准确的信息。"
-                "问题已记下,供工作人员参考。"
-            )
+            return messages.miss_unstated_detail(self._detail_label(detail))
         if reason is Reason.UNSTATED_FIGURE:
-            return (
-                "报告里提到了相关工作,但没有给出您问的具体数字,我无法回答,"
-                "也不想给您不准确的信息。问题已记下,供工作人员参考。"
-            )
+            return messages.MISS_UNSTATED_FIGURE
         if reason is Reason.UNCOVERED_YEAR:
             covered = "；".join(
                 f"{r.street_name}{r.period}"
                 for r in self.kb.reports.values()
                 if not match.street or r.street == match.street
             )
-            return (
-                f"报告里没有{detail}年的内容:报告只写到{covered}。我无法回答,"
-                "也不想给您不准确的信息。问题已记下,供工作人员参考。"
-            )
+            return messages.miss_uncovered_year(detail, covered)
         if reason is Reason.UNCOVERED_TOPIC:
-            return (
-                f"{self._streets()}的报告没有涉及“{detail}”,我无法回答,"
-                "也不想给您不准确的信息。问题已记下,供工作人员参考。"
-            )
-        return (
-            f"抱歉,{self._streets()}的报告里没有找到这个问题的答案,"
-            "我不想给您不准确的信息。问题已记下,供工作人员补充。"
-        )
+            return messages.miss_uncovered_topic(self._streets(), detail)
+        return messages.miss_not_found(self._streets())
 
     def _streets(self) -> str:
-        """The streets the reports cover, as a reply names them (坪山街道和观湖街道)."""
-        names = list(dict.fromkeys(r.street_name for r in self.kb.reports.values()))
-        return "和".join(names) if len(names) <= 2 else "、".join(names[:-1]) + "和" + names[-1]
+        """The streets the reports cover, as a reply names them (data/reports.yaml)."""
+        return messages.streets_phrase([s.name for s in self.kb.streets.values()])
 
     def _detail_label(self, word: str) -> str:
         """The kind of detail (地址, 收费) a detail word asks for, as the scope file names it."""
         for label, words in self.kb.unstated_details.items():
             if any(fold(w) == word for w in words):
                 return label
-        return "这方面的细节"
+        return messages.DETAIL_FALLBACK
 
     def search(self, text: str, limit: int = 10) -> list[Suggestion]:
         """Entries matching a partial query, best first (inline mode)."""
@@ -396,14 +384,10 @@ class Engine:
 
     def about(self) -> str:
         """The sources the bot answers from, with their dates."""
-        lines = []
-        for report in self.kb.reports.values():
-            status = "" if report.in_force else "(来源页面标注“文件已失效”)"
-            lines.append(
-                f"· {report.street_name}({report.district}):《{report.title}》,"
-                f"{report.period}{'，' + report.date if report.date else ''}{status}"
-            )
-        return "\n".join(lines)
+        return "\n".join(
+            messages.source_line(r.street_name, r.district, r.title, r.period, r.date, r.in_force)
+            for r in self.kb.reports.values()
+        )
 
 
 def timed_ask(engine: Engine, question: str) -> tuple[Reply, float]:

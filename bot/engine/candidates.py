@@ -12,7 +12,7 @@ from bot.engine.question import QuestionReader
 from bot.engine.scoring import Calibration, Candidate, describe, same_answer
 from bot.engine.semantic import SemanticIndex, VectorCache
 from bot.engine.textnorm import fold, sound_key
-from bot.engine.wording import ENGLISH_SHARE, clauses, for_model, latin_share, spelling_of
+from bot.engine.wording import ENGLISH_SHARE, clauses, for_model, latin_share
 from bot.knowledge.loading import KnowledgeBase
 
 SEMANTIC_CANDIDATES = 12  # documents nearest in meaning, added to those nearest in wording
@@ -33,6 +33,7 @@ class Assessor:
     ):
         self.kb = kb
         self.index = index
+        self.wording = index.wording
         self.questions = questions
         self.calibration = calibration
         self.rule = rule
@@ -82,11 +83,11 @@ class Assessor:
         """Every plausible answer to a question, most probably right first."""
         latin = latin_share(text)
         expansion = self.questions.expansion(text, folded) if self.rule("lexicon") else ""
-        spelling = spelling_of(text)
+        spelling = self.wording.spelling_of(text)
         if latin >= ENGLISH_SHARE:
             # English words are compared through the lexicon only: spelled out letter by
             # letter, they would look like rare words no document has.
-            spelling = spelling_of("".join(c for c in text if not c.isascii()))
+            spelling = self.wording.spelling_of("".join(c for c in text if not c.isascii()))
             spelling, expansion = spelling + expansion, ""
         key = sound_key(spelling + expansion)
         similarity = self._similarity(text)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from bot.engine.candidates import Assessor
 from bot.engine.scoring import Candidate, same_answer
 from bot.engine.textnorm import fold
-from bot.engine.wording import key_of
 from bot.knowledge.loading import KnowledgeBase
 
 # A second answer that belongs with the first (the other street's, or a facet) is added
@@ -24,6 +23,7 @@ class Composer:
     def __init__(self, kb: KnowledgeBase, assessor: Assessor):
         self.kb = kb
         self.assessor = assessor
+        self.wording = assessor.wording
         self._answer_keys: dict[str, str] = {}
 
     def distinct(self, candidates: list[Candidate]) -> list[Candidate]:
@@ -140,5 +140,6 @@ class Composer:
     def _answer_key(self, entry_id: str) -> str:
         key = self._answer_keys.get(entry_id)
         if key is None:
-            key = self._answer_keys[entry_id] = key_of(self.assessor.answer_text(entry_id))
+            answer = self.assessor.answer_text(entry_id)
+            key = self._answer_keys[entry_id] = self.wording.key_of(answer)
         return key

@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.engine.textnorm import fold, sound_key
-from bot.engine.wording import key_of, spelling_of
+from bot.engine.wording import Wording
 from bot.knowledge.loading import Entry, KnowledgeBase
 
 CANDIDATES = 12
@@ -143,6 +143,7 @@ class LexicalIndex:
     """Entries and passages indexed once for lexical scoring; queries are side-effect free."""
 
     def __init__(self, kb: KnowledgeBase):
+        self.wording = Wording({s.id: s.names for s in kb.streets.values()})
         self._halves = self._report_halves(kb)
         self.docs: list[Doc] = []
         self.passage_docs: list[Doc] = []
@@ -162,7 +163,7 @@ class LexicalIndex:
             doc.half = self._halves.get((passage.report, passage.section.split(".")[0]))
             self.passage_docs.append(doc)
             index = len(self.passage_docs) - 1
-            spelling = spelling_of(passage.text)
+            spelling = self.wording.spelling_of(passage.text)
             self.doc_sounds.append(frozenset(set().union(*grams_of(sound_key(spelling)))))
             for postings, text in (
                 (self._passage_postings, sound_key(spelling)),
@@ -185,9 +186,9 @@ class LexicalIndex:
         self._passage_spelled_arrays = _freeze(self._passage_spelled_postings)
 
     def _add_entry(self, entry: Entry) -> None:
-        forms = [key_of(text) for text in (entry.question, *entry.phrasings)]
+        forms = [self.wording.key_of(text) for text in (entry.question, *entry.phrasings)]
         names = [entry.term] if entry.term else []
-        written = [spelling_of(k) for k in (*entry.keywords, *names)]
+        written = [self.wording.spelling_of(k) for k in (*entry.keywords, *names)]
         written = [w for w in written if len(w) >= 2]
         doc = Doc(
             entry.id,
@@ -199,13 +200,17 @@ class LexicalIndex:
             fold(" ".join((entry.question, *entry.phrasings, *entry.keywords, entry.answer))),
             entry.report,
             self._halves.get((entry.report, entry.section.split(".")[0])),
-            [w for w in (spelling_of(t) for t in (entry.question, *entry.phrasings)) if w],
+            [
+                w
+                for w in (self.wording.spelling_of(t) for t in (entry.question, *entry.phrasings))
+                if w
+            ],
         )
         self.docs.append(doc)
         index = len(self.docs) - 1
-        wording = [spelling_of(text) for text in (entry.question, *entry.phrasings)]
-        wording += [spelling_of(k) for k in (*entry.keywords, *names)]
-        answer = spelling_of(entry.answer)
+        wording = [self.wording.spelling_of(text) for text in (entry.question, *entry.phrasings)]
+        wording += [self.wording.spelling_of(k) for k in (*entry.keywords, *names)]
+        answer = self.wording.spelling_of(entry.answer)
         sounds: set[str] = set()
         for text in (*wording, answer):
             sounds.update(*grams_of(sound_key(text)))

@@ -27,7 +27,6 @@ from bot.engine.policy import (
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import PRIOR, Calibration, Candidate
 from bot.engine.semantic import VectorCache
-from bot.engine.wording import spelling_of
 from bot.knowledge.loading import KnowledgeBase
 
 __all__ = [
@@ -63,6 +62,7 @@ class Matcher:
         if unknown:
             raise ValueError(f"unknown rules: {', '.join(sorted(unknown))}")
         self.index = LexicalIndex(kb)
+        self.wording = self.index.wording
         self.questions = QuestionReader(kb, self.index)
         self.assessor = Assessor(
             kb, self.index, self.questions, self.calibration, self.rule, vectors
@@ -80,7 +80,7 @@ class Matcher:
 
     def rank(self, text: str, street: str | None = None, limit: int = CANDIDATES) -> list[Scored]:
         """Entries ordered by their wording's score for a question (no outcome decided)."""
-        spelling = spelling_of(text[:MAX_QUERY_CHARS])
+        spelling = self.wording.spelling_of(text[:MAX_QUERY_CHARS])
         if not spelling:
             return []
         return self.index.rank(spelling, street, limit)

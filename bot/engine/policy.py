@@ -13,7 +13,7 @@ from bot.engine.composing import Composer
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import Candidate
 from bot.engine.textnorm import fold, sound_key
-from bot.engine.wording import ENGLISH_SHARE, latin_share, spelling_of
+from bot.engine.wording import ENGLISH_SHARE, latin_share
 
 # The decision, on the calibrated probability that the best candidate is the right answer
 # (bot/engine/scoring.py); the calibration table in data/calibration.yaml says what each means.
@@ -157,6 +157,7 @@ class Policy:
         rule: Callable[[str], bool],
     ):
         self.questions = questions
+        self.wording = questions.wording
         self.assessor = assessor
         self.composer = composer
         self.rule = rule
@@ -216,7 +217,7 @@ class Policy:
 
     def _read(self, asked: Asked) -> None:
         asked.street = self.questions.street_of(asked.folded)
-        asked.spelling = spelling_of(asked.text)
+        asked.spelling = self.wording.spelling_of(asked.text)
         asked.key = sound_key(asked.spelling)
 
     def _score(self, asked: Asked) -> None:

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 
 from bot.engine.index import LexicalIndex
 from bot.engine.textnorm import content, fold
-from bot.engine.wording import BOTH_STREETS, STREET_NAMES, key_of, latin_share, spelling_of
+from bot.engine.wording import BOTH_STREETS, latin_share
 from bot.knowledge.loading import KnowledgeBase
 
 TERM_WITHIN_SHARE = 0.35  # of a question's information, for it to be a look-up of a term
@@ -52,6 +52,7 @@ class QuestionReader:
     def __init__(self, kb: KnowledgeBase, index: LexicalIndex):
         self.kb = kb
         self.index = index
+        self.wording = index.wording
         self.street_years: dict[str, set[int]] = defaultdict(set)
         for report in kb.reports.values():
             self.street_years[report.street].update(report.years)
@@ -75,25 +76,24 @@ class QuestionReader:
             key=lambda pair: -len(pair[1]),
         )
 
-    @staticmethod
-    def _glossary_index(kb: KnowledgeBase) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    def _glossary_index(self, kb: KnowledgeBase) -> tuple[dict[str, str], list[tuple[str, str]]]:
         """Each glossary term's names by sound key, and its canonical names longest first."""
         # Staff type a term to look it up: a question that is exactly a glossary term's
         # name (in any spelling that sounds the same) goes straight to its definition.
         names: dict[str, str] = {}
         for entry in kb.glossary:
             for name in (*entry.keywords, entry.term or ""):
-                name_key = key_of(name)
+                name_key = self.wording.key_of(name)
                 if len(name_key) >= 2:
                     names.setdefault(name_key, entry.id)
         # ... and a question that is mostly one term's own name ("三事分流机制怎么运作").
         canonical = sorted(
             {
-                (key_of(name), entry.id)
+                (self.wording.key_of(name), entry.id)
                 for entry in kb.glossary
                 for name in (entry.term or "", *entry.keywords[:1])
                 for name in (name, TERM_SUFFIX.sub("", name))
-                if len(key_of(name)) >= 3
+                if len(self.wording.key_of(name)) >= 3
             },
             key=lambda pair: (-len(pair[0]), pair[1]),
         )
@@ -103,7 +103,7 @@ class QuestionReader:
         """The report-independent lexicons, Chinese by first character, English by phrase."""
         self._lexicon_zh = sorted(
             (
-                (fold(phrase), tuple(spelling_of(w) for w in meant))
+                (fold(phrase), tuple(self.wording.spelling_of(w) for w in meant))
                 for phrases, meant in kb.lexicons.get("zh", [])
                 for phrase in phrases
                 if len(fold(phrase)) >= 2
@@ -114,7 +114,7 @@ class QuestionReader:
         for position, (phrase, _) in enumerate(self._lexicon_zh):
             self._lexicon_zh_starting[phrase[0]].append(position)
         self._lexicon_en = {
-            phrase.lower().strip(): tuple(spelling_of(w) for w in meant)
+            phrase.lower().strip(): tuple(self.wording.spelling_of(w) for w in meant)
             for phrases, meant in kb.lexicons.get("en", [])
             for phrase in phrases
             if phrase.strip()
@@ -145,9 +145,13 @@ class QuestionReader:
         corpus_names = set()
         for report in kb.reports.values():
             corpus_names.add(fold(report.text))
+        # Nor is a place that names a street the reports cover (新桥 once 新桥街道 is one).
+        covered = [fold(name) for street in kb.streets.values() for name in street.names]
         patterns = []
         for place in kb.other_places:
             folded = fold(place)
+            if any(folded in name for name in covered):
+                continue
             inside = sorted(
                 {
                     m.group(0)
@@ -160,13 +164,14 @@ class QuestionReader:
 
     def street_of(self, folded: str) -> str | None:
         """The street a question names, if it names exactly one."""
-        named = [s for s, names in STREET_NAMES.items() if any(n in folded for n in names)]
+        streets = self.wording.street_names
+        named = [s for s, names in streets.items() if any(n in folded for n in names)]
         return named[0] if len(named) == 1 else None
 
-    @staticmethod
-    def names_both_streets(folded: str) -> bool:
+    def names_both_streets(self, folded: str) -> bool:
         """Whether a question asks about both streets at once (坪山和观湖, 两个街道)."""
-        return all(any(n in folded for n in names) for names in STREET_NAMES.values()) or any(
+        names = self.wording.street_names.values()
+        return all(any(n in folded for n in ns) for ns in names) or any(
             fold(word) in folded for word in BOTH_STREETS
         )
 

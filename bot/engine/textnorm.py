@@ -212,7 +212,7 @@ def fold(text: str) -> str:
 # The way a resident frames a question (能不能, 有没有, 我家…) says nothing about its
 # subject, yet formal reports rarely use these words, so left in they would weigh as much
 # as a programme's name. Only words that cannot be part of a content word: not 就 (就业).
-SCAFFOLDING: tuple[str, ...] = tuple(
+FRAMING_WORDS: tuple[str, ...] = tuple(
     sorted(
         {
             "能不能",
@@ -280,15 +280,24 @@ SCAFFOLDING: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
-_SCAFFOLDING_PATTERN = re.compile("|".join(re.escape(w) for w in SCAFFOLDING))
+_FRAMING_PATTERN = re.compile("|".join(re.escape(w) for w in FRAMING_WORDS))
 
 
 def subject(folded: str) -> str:
     """A folded question without its framing words; unchanged if fewer than three
     characters would be left ("这个怎么用" is all framing, and a scrap of one or two
     characters would match anything)."""
-    stripped = _SCAFFOLDING_PATTERN.sub("", folded)
+    stripped = _FRAMING_PATTERN.sub("", folded)
     return stripped if len(stripped) >= 3 else folded
+
+
+_QUOTES = re.compile(r"[“”‘’\"]")
+
+
+def unquoted(text: str) -> str:
+    """A text without quotation marks: how a glossary term's names are written and found
+    (“六零”行动 is named 六零行动)."""
+    return _QUOTES.sub("", text)
 
 
 @lru_cache(maxsize=65536)

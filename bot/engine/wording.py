@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 
 from bot.engine.textnorm import content, fold, sound_key, subject, to_simplified
 
-STREET_NAMES = {
-    "pingshan": ("坪山街道", "坪山区", "坪山"),
-    "guanhu": ("观湖街道", "观湖"),
-}
 BOTH_STREETS = ("两个街道", "两街道", "两边街道")
-# Which street (or both) is context, not subject: stripped before wording is compared.
-STREET_WORDS = sorted(
-    {fold(w) for w in (*BOTH_STREETS, *(n for names in STREET_NAMES.values() for n in names))},
-    key=len,
-    reverse=True,
-)
 YEAR_WORD = re.compile(r"(?<![0-9])20[0-9]{2}年(?:度)?")
 ENGLISH_SHARE = 0.5  # of a question's letters in Latin script: read as English
 REPEATED_MARK = re.compile(r"([^\w\s])\1+")
@@ -26,21 +17,31 @@ CLAUSE_BREAK = re.compile(r"[；;。，,：:！!？?]")
 CLAUSE_MIN_CHARS = 6
 
 
-def strip_streets(text: str) -> str:
-    # Longest first: 两个街道 before 街道 names, 坪山街道 before 坪山.
-    for name in STREET_WORDS:
-        text = text.replace(name, "")
-    return text
+class Wording:
+    """How one knowledge base's texts are compared: its streets' names (from
+    data/reports.yaml) and years are context, not subject."""
 
+    def __init__(self, street_names: Mapping[str, Sequence[str]]):
+        self.street_names = {street: tuple(names) for street, names in street_names.items()}
+        # Longest first: 两个街道 before 街道 names, 坪山街道 before 坪山.
+        self._street_words = sorted(
+            {fold(w) for w in (*BOTH_STREETS, *(n for ns in street_names.values() for n in ns))},
+            key=len,
+            reverse=True,
+        )
 
-def spelling_of(text: str) -> str:
-    # Like a street's name, a year the reports cover is context, not subject: "2021年养老
-    # 有啥新打算" is about 养老, not about every entry that names 2021.
-    return subject(YEAR_WORD.sub("", strip_streets(content(text))))
+    def strip_streets(self, text: str) -> str:
+        for name in self._street_words:
+            text = text.replace(name, "")
+        return text
 
+    def spelling_of(self, text: str) -> str:
+        # Like a street's name, a year the reports cover is context, not subject: "2021年
+        # 养老有啥新打算" is about 养老, not about every entry that names 2021.
+        return subject(YEAR_WORD.sub("", self.strip_streets(content(text))))
 
-def key_of(text: str) -> str:
-    return sound_key(spelling_of(text))
+    def key_of(self, text: str) -> str:
+        return sound_key(self.spelling_of(text))
 
 
 def latin_share(text: str) -> float:

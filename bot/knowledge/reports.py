@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.engine.textnorm import unquoted
 from bot.knowledge.problems import LINE, KnowledgeError, Problem, read_yaml
 from bot.knowledge.schema import OPTIONAL_REPORT_KEYS, REPORT_KEYS, REPORTS_FILE_KEYS
 
@@ -32,11 +35,39 @@ class Report:
     in_force: bool
     text: str = field(repr=False)
     years: tuple[int, ...] = ()  # the years the report reviews or plans
+    street_aliases: tuple[str, ...] = ()  # other names a question may give the street
+    id_prefix: str = ""  # of the ids `policybot build` gives its passages and terms
 
     @property
     def dated(self) -> str:
         """The report's date if it has one, else its period."""
         return self.date or self.period
+
+
+@dataclass(frozen=True)
+class Street:
+    """A street the reports cover, as data/reports.yaml names it."""
+
+    id: str  # pingshan
+    name: str  # as a reply names it: 坪山街道
+    aliases: tuple[str, ...] = ()  # other names a question may use: 坪山区, 坪山
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a question may give the street, its own name first."""
+        return (self.name, *self.aliases)
+
+
+def streets_of(reports: Iterable[Report]) -> dict[str, Street]:
+    """The streets the reports cover, in the order they first appear; the aliases of all
+    of a street's reports together."""
+    streets: dict[str, Street] = {}
+    for report in reports:
+        known = streets.get(report.street)
+        aliases = (*known.aliases, *report.street_aliases) if known else report.street_aliases
+        name = known.name if known else report.street_name
+        streets[report.street] = Street(report.street, name, tuple(dict.fromkeys(aliases)))
+    return streets
 
 
 @dataclass(frozen=True)
@@ -85,6 +116,15 @@ def load_reports(data_dir: Path) -> dict[str, Report]:
     return reports
 
 
+@functools.lru_cache(maxsize=8)
+def place_names(data_dir: Path) -> tuple[str, ...]:
+    """Every name of a street the reports cover and of its district (坪山街道, 坪山, 龙华区):
+    what a question names as its setting rather than its subject."""
+    reports = load_reports(data_dir).values()
+    names = [n for street in streets_of(reports).values() for n in street.names]
+    return tuple(dict.fromkeys([*names, *(r.district for r in reports)]))
+
+
 def _report(data_dir: Path, display: str, item: Any, problems: list[Problem]) -> Report | None:
     if not isinstance(item, dict):
         problems.append(Problem(display, 1, None, "each report must be a mapping"))
@@ -99,6 +139,7 @@ def _report(data_dir: Path, display: str, item: Any, problems: list[Problem]) ->
     try:
         text = (data_dir / str(item["file"])).read_text(encoding="utf-8")
         years = tuple(int(y) for y in item.get("years") or ())
+        aliases = tuple(str(a) for a in item.get("street_aliases") or ())
     except (OSError, UnicodeDecodeError, TypeError, ValueError) as error:
         problems.append(Problem(display, line, name, f"cannot be used: {error}"))
         return None
@@ -115,6 +156,8 @@ def _report(data_dir: Path, display: str, item: Any, problems: list[Problem]) ->
         in_force=bool(item["in_force"]),
         text=text,
         years=years,
+        street_aliases=aliases,
+        id_prefix=str(item.get("id_prefix") or item["street"]),
     )
 
 
@@ -226,7 +269,7 @@ def inline_definitions(paragraphs: list[Paragraph]) -> list[InlineDefinition]:
 
 def term_names(term: str) -> list[str]:
     """Ways a glossary term is named: the whole term, its quoted core, its parts around —."""
-    plain = re.sub(r"[“”‘’\"]", "", term)
+    plain = unquoted(term)
     names = [plain]
     names += re.findall(r"[“‘]([^”’]{2,})[”’]", term)
     if "—" in plain:

@@ -26,6 +26,7 @@ import yaml
 from bot.engine.answering import Engine
 from bot.engine.semantic import DEFAULT_MODEL, default_cache_dir
 from bot.knowledge.loading import KnowledgeBase, Passage, load_knowledge
+from bot.tools.evaluation import DEFAULT_SET, labeled_sets
 
 SEED = 20201231
 
@@ -67,7 +68,7 @@ def synthetic(kb: KnowledgeBase, scale: int) -> KnowledgeBase:
 
 
 def questions_for(root: Path) -> list[str]:
-    path = root / "tests" / "eval" / "questions.yaml"
+    path = labeled_sets(root) / DEFAULT_SET
     if path.exists():
         return [str(item["q"]) for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
     kb = load_knowledge(root)

@@ -27,7 +27,18 @@ import yaml
 from bot.engine.answering import Engine, Reply
 from bot.engine.textnorm import content, fold
 
+# The labeled question sets, under a project root: tests' data that the tools read (as
+# files; nothing under bot/ imports tests/).
+LABELED_SETS = Path("tests") / "eval"
+DEFAULT_SET = "questions.yaml"
 FLOORS_FILE = "floors.yaml"
+
+
+def labeled_sets(root: Path) -> Path:
+    """The folder of the labeled question sets of the project at ``root``."""
+    return root / LABELED_SETS
+
+
 MODES = ("faq", "generated")  # with the hand-written FAQ files; generated-only
 
 
