@@ -19,9 +19,10 @@ $(STAMP): $(BIN)/python pyproject.toml requirements-models.txt
 run: $(STAMP)
 	$(BIN)/policybot start
 
-## test: lint, validate the knowledge files, then the whole test suite
+## test: lint and type-check, validate the knowledge files, then the whole test suite
 test: $(STAMP)
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
 	$(BIN)/policybot check
 	$(BIN)/python -m pytest -q
 
@@ -30,9 +31,11 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/python -m pytest -q -m "not slow"
 
+## lint: ruff (lint and format) and mypy (the settings are in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format bot tests bench
