@@ -29,7 +29,7 @@ test: $(STAMP)
 ## test-fast: lint and every test not marked slow (under 30 s): the loop while editing
 test-fast: $(STAMP)
 	$(BIN)/ruff check bot tests bench
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 ## lint: ruff (lint and format) and mypy (the settings are in pyproject.toml)
 lint: $(STAMP)

@@ -7,9 +7,14 @@
 # passed on, and Docker restarts as its policy says.
 set -u
 
+# The trap is set before the bot starts: a stop that arrives while it is starting must
+# still reach it (set after, such a stop ended this script and left the bot running).
+child=
+stopping=0
+trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
 policybot "$@" &
 child=$!
-trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+[ "$stopping" -eq 0 ] || kill -TERM "$child" 2>/dev/null
 while :; do
     wait "$child"
     status=$?

@@ -124,6 +124,7 @@ async def test_the_ledger_gives_up_on_a_handler_that_hangs(caplog) -> None:
 # --- the bot's side: which redelivered updates it answers -----------------------------
 
 
+@pytest.mark.slow
 async def test_after_a_restart_only_the_update_cut_short_is_answered(
     tg_settings, tg_engine, fake_api
 ):

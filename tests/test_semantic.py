@@ -123,6 +123,7 @@ def test_generated_only_answers_a_resident_from_a_report_sentence(generated: Eng
     assert "高空抛物" in "".join(b.body for b in reply.blocks)
 
 
+@pytest.mark.slow
 def test_ask_generated_only_from_the_command_line() -> None:
     result = CliRunner().invoke(
         main, ["ask", "--generated-only", "--no-log", "--json", "六零行动是什么"]

@@ -187,6 +187,7 @@ with Store(Path(sys.argv[1])) as store:
 """
 
 
+@pytest.mark.slow
 def test_two_processes_opening_a_new_file_at_once_apply_each_step_once(tmp_path: Path) -> None:
     """The bot and a curator's command starting together on a file neither has made."""
     for attempt in range(3):

@@ -44,6 +44,7 @@ def _write_reports(project: Path, data: dict) -> None:
     (project / "data" / "reports.yaml").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_renamed_street_is_understood_and_cited_by_its_new_name(project: Path) -> None:
     data = _reports(project)
     (guanhu,) = [r for r in data["reports"] if r["street"] == "guanhu"]
@@ -63,6 +64,7 @@ def test_a_renamed_street_is_understood_and_cited_by_its_new_name(project: Path)
     assert "澜湖街道(龙华区)" in engine.about()
 
 
+@pytest.mark.slow
 def test_a_third_street_is_built_answered_and_cited(project: Path) -> None:
     (project / "data" / "reports" / "xinqiao-2021.txt").write_text(TINY_REPORT, encoding="utf-8")
     data = _reports(project)
