@@ -166,31 +166,35 @@ class _Loader:
         self.topics = frozenset(topics)
 
     # sections and passages come first: entries cite them
-    def load_generated_support(self, faq_dir: Path) -> None:
-        path = faq_dir / "generated-sections.yaml"
+    def _generated_file(
+        self, path: Path, file_keys: frozenset[str]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """A file `policybot build` writes, read and its top-level keys checked."""
         display = self.display(path)
         data = read_yaml(path, display, self.problems) if path.exists() else None
         if data is None:
             if not path.exists():
                 self.problem(display, 1, None, "missing: run `policybot build`")
-            return
-        for key in _unknown_keys(data, SECTION_FILE_KEYS):
+            return None
+        for key in _unknown_keys(data, file_keys):
             self.problem(display, data[LINE], None, f"unknown key {key!r}")
+        return display, data
+
+    def load_generated_support(self, faq_dir: Path) -> None:
+        read = self._generated_file(faq_dir / "generated-sections.yaml", SECTION_FILE_KEYS)
+        if read is None:
+            return
+        display, data = read
         for item in data.get("sections") or []:
             for key in _unknown_keys(item, SECTION_KEYS):
                 self.problem(display, item[LINE], None, f"unknown key {key!r}")
             self.sections[(str(item.get("report")), str(item.get("number")))] = str(
                 item.get("heading", "")
             )
-        path = faq_dir / "generated-passages.yaml"
-        display = self.display(path)
-        data = read_yaml(path, display, self.problems) if path.exists() else None
-        if data is None:
-            if not path.exists():
-                self.problem(display, 1, None, "missing: run `policybot build`")
+        read = self._generated_file(faq_dir / "generated-passages.yaml", PASSAGE_FILE_KEYS)
+        if read is None:
             return
-        for key in _unknown_keys(data, PASSAGE_FILE_KEYS):
-            self.problem(display, data[LINE], None, f"unknown key {key!r}")
+        display, data = read
         for item in data.get("passages") or []:
             for key in _unknown_keys(item, PASSAGE_KEYS):
                 self.problem(display, item[LINE], item.get("id"), f"unknown key {key!r}")
