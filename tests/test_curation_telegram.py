@@ -15,8 +15,8 @@ from fake_bot_api import CURATOR_ID, Call, FakeBotApi
 
 from bot.config import Settings
 from bot.curation.service import missed_groups
+from bot.engine.messages import SORRY
 from bot.store.question_log import Store
-from bot.telegram.texts import SORRY
 
 pytestmark = pytest.mark.slow  # curator conversations end to end
 

@@ -17,8 +17,8 @@ from collections import Counter
 import pytest
 from fake_bot_api import MIXED_QUESTIONS, running
 
+from bot.engine.messages import FLOOD
 from bot.telegram.application import build_application
-from bot.telegram.texts import FLOOD
 
 pytestmark = pytest.mark.slow  # load test
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fake_bot_api import FakeBotApi
 
+from bot.engine.messages import EDITED, FLOOD
 from bot.telegram import limits as telegram_limits
 from bot.telegram.limits import FloodGuard
-from bot.telegram.texts import EDITED, FLOOD
 
 GROUP = FakeBotApi.group()
 CHAT_ID = GROUP["id"]

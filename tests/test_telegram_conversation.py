@@ -11,9 +11,7 @@ import pytest
 from fake_bot_api import Call, FakeBotApi, FakeStore
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.engine.rendering import TELEGRAM_LIMIT, render_html
-from bot.telegram.application import build_application
-from bot.telegram.texts import (
+from bot.engine.messages import (
     NONE_OF_THESE,
     NOTIFY_OK,
     SORRY,
@@ -22,6 +20,8 @@ from bot.telegram.texts import (
     UNKNOWN_COMMAND,
     VOTE_THANKS,
 )
+from bot.engine.rendering import TELEGRAM_LIMIT, render_html
+from bot.telegram.application import build_application
 
 QUESTION_ID = re.compile(r"^[0-9a-f]{12}$")
 

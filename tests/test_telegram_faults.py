@@ -34,10 +34,10 @@ import pytest
 from fake_bot_api import Call, FakeBotApi, Fault, running
 from hostile_cases import CHILDCARE, SIX_ZERO, assert_db_intact, db_rows
 
+from bot.engine.messages import SORRY, VOTE_THANKS
 from bot.store.question_log import Store
 from bot.telegram.application import build_application
 from bot.telegram.limits import RetryingRateLimiter
-from bot.telegram.texts import SORRY, VOTE_THANKS
 
 pytestmark = pytest.mark.slow  # fault matrix through the fake Bot API
 

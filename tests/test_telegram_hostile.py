@@ -33,11 +33,11 @@ from hostile_cases import (
 )
 from test_telegram_chats import NON_TEXT
 
+from bot.engine.messages import EDITED, SORRY, STALE, TAMPERED, UNKNOWN_COMMAND
 from bot.store.question_log import Store
 from bot.telegram.application import build_application
 from bot.telegram.curators import REFUSAL, curator_handlers
 from bot.telegram.limits import ECHO_CHARS
-from bot.telegram.texts import EDITED, SORRY, STALE, TAMPERED, UNKNOWN_COMMAND
 
 pytestmark = pytest.mark.slow  # hostile-input matrix through the fake Bot API
 

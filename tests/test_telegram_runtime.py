@@ -19,8 +19,8 @@ import pytest
 from fake_bot_api import TEST_TOKEN, FakeBotApi, FakeStore, running, webhook_body
 
 from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
+from bot.engine.messages import SORRY
 from bot.telegram.application import COMMANDS, build_application, run_bot, webhook_options
-from bot.telegram.texts import SORRY
 
 pytestmark = pytest.mark.slow  # the bot's run loop and subprocesses
 

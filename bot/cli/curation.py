@@ -166,7 +166,9 @@ def show(group_id: str, as_json: bool) -> None:
     help="--new, required: where the quote is, e.g. pingshan-2020:3.4",
 )
 @click.option(
-    "--street", type=click.Choice(["pingshan", "guanhu"]), help="--new: default: the report's."
+    "--street",
+    metavar="STREET",
+    help="--new: a street id of data/reports.yaml (default: the report's).",
 )
 @click.option("--id", "new_id", help="--new: the entry id (default curated-<group>).")
 @click.option(

@@ -346,7 +346,7 @@ class Engine:
         if reason is Reason.EMPTY:
             return messages.MISS_EMPTY
         if reason is Reason.OTHER_PLACE:
-            return messages.miss_other_place(self._streets(), detail)
+            return messages.miss_other_place(self.streets(), detail)
         if reason is Reason.UNSTATED_DETAIL:
             return messages.miss_unstated_detail(self._detail_label(detail))
         if reason is Reason.UNSTATED_FIGURE:
@@ -359,10 +359,10 @@ class Engine:
             )
             return messages.miss_uncovered_year(detail, covered)
         if reason is Reason.UNCOVERED_TOPIC:
-            return messages.miss_uncovered_topic(self._streets(), detail)
-        return messages.miss_not_found(self._streets())
+            return messages.miss_uncovered_topic(self.streets(), detail)
+        return messages.miss_not_found(self.streets())
 
-    def _streets(self) -> str:
+    def streets(self) -> str:
         """The streets the reports cover, as a reply names them (data/reports.yaml)."""
         return messages.streets_phrase([s.name for s in self.kb.streets.values()])
 

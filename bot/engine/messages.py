@@ -1,8 +1,8 @@
-"""Every user-facing Chinese string of the engine, the command line and curation.
+"""Every user-facing Chinese string: the engine's replies, the command line, curation and
+the Telegram layer's buttons and commands.
 
 Grouped by where a reader sees it. Street names are never written here: they come from
-data/reports.yaml and are passed in. The Telegram layer's own words (buttons, commands)
-are in bot/telegram/texts.py.
+data/reports.yaml and are passed in. Telegram templates take str.format fields.
 """
 
 from __future__ import annotations
@@ -116,3 +116,111 @@ CHAT_PROMPT = "\n问> "
 def chat_banner(streets: Sequence[str]) -> str:
     """The terminal chat's first line, naming the streets the reports cover."""
     return f"{' · '.join(streets)} 政策问答(终端模式)。输入问题后回车;输入 /quit 或按 Ctrl-D 退出。"
+
+
+# === the Telegram layer (bot.telegram) ==================================================
+
+# --- the command menu ------------------------------------------------------------------
+
+COMMAND_MENU = (
+    ("start", "开始:能问什么"),
+    ("help", "使用说明"),
+    ("about", "资料来源和日期"),
+    ("term", "查名词解释,例如 /term 六零"),
+)
+
+# --- residents -------------------------------------------------------------------------
+
+WELCOME = (
+    "您好!我是<b>{streets}政策问答助手</b>。\n"
+    "我只根据这些街道公开的工作报告回答,每条回答都注明出处:\n\n"
+    "{about}\n\n"
+    "直接发文字问题就行,也可以点下面的例子。/help 查看更多用法。"
+)
+HELP = (
+    "<b>怎么用</b>\n"
+    "· 直接发送问题,例如“孩子两岁有托育服务吗”。\n"
+    "· /term 六零:直接查名词解释;只发 /term 会列出全部名词。\n"
+    "· /about:资料来源和日期。\n"
+    "· 在任何聊天里输入 @{username} 加关键词,可以把答案转发给别人。\n"
+    "· 在群里,请 @我 或回复我的消息来提问。\n\n"
+    "回答都摘自报告原文;报告没有写到的内容,我不会编。"
+)
+ABOUT = (
+    "<b>资料来源</b>\n{about}\n\n"
+    "回答逐字摘自上面两份公开报告,并注明章节;报告之后的变化我不知道,办事前请向街道核实。"
+)
+NOT_TEXT = "我只能回答文字问题,看不懂{kind}。请用文字提问,例如“六零行动是什么”。"
+CAPTION_NOTE = "我看不懂{kind},下面只回答您写的文字:"
+EDITED = "我只回答新发送的消息,修改过的消息不会再回答。请把问题重新发一遍。"
+UNKNOWN_COMMAND = "没有这个命令。可用的命令:/start /help /about /term。也可以直接发文字问题。"
+FLOOD = "您发消息太快了,我先暂停回复半分钟,请稍后再问。"
+SORRY = "抱歉,处理您的消息时出了点问题,请稍后再试。"
+TAMPERED = "这个按钮无法识别,请重新提问。"
+STALE = "这个按钮对应的内容已经更新,请重新提问。"
+NO_STORE = "暂时无法记录,请稍后再试。"
+VOTE_THANKS = {"up": "谢谢您的反馈!", "down": "谢谢,已记下,供工作人员改进回答。"}
+NONE_OF_THESE = "好的,这个问题已记下,供工作人员补充。\n您可以换个说法再问,或者看看下面这些问题:"
+NOTIFY_OK = "好的,有答案时会通知您。"
+TERM_NOT_FOUND = "没有找到“{word}”这个名词。下面是报告里解释过的名词,点一个查看:"
+TERM_LIST = "报告里解释过的名词(共 {count} 个,第 {page}/{pages} 页),点一个查看:"
+EMPTY_MESSAGE = "(没有内容)"
+OPEN_CHAT = "打开对话提问"  # the button above inline results
+
+# Buttons under replies.
+VOTE_UP = "👍 有帮助"
+VOTE_DOWN = "👎 没帮助"
+TERM_BUTTON = "📖 {term}"
+NONE_BUTTON = "都不是"
+NOTIFY_BUTTON = "🔔 有答案时通知我"
+PREVIOUS_PAGE = "« 上一页"
+NEXT_PAGE = "下一页 »"
+
+# (attribute of Message, what to call it): animation before document and venue before
+# location, because an animation also carries a document and a venue a location.
+NON_TEXT_KINDS = (
+    ("sticker", "贴纸"),
+    ("photo", "图片"),
+    ("voice", "语音"),
+    ("video_note", "视频消息"),
+    ("animation", "动图"),
+    ("video", "视频"),
+    ("audio", "音频"),
+    ("document", "文件"),
+    ("venue", "地点"),
+    ("location", "位置"),
+    ("contact", "联系人名片"),
+    ("poll", "投票"),
+    ("dice", "骰子"),
+)
+OTHER_KIND = "这类消息"
+
+# --- curators (HTML templates: fields are escaped by the caller) -----------------------
+
+REFUSAL = "抱歉,这个功能只供内容维护人员使用。"
+PRIVATE_ONLY = "这个功能只能在与我的私聊中使用。"
+NO_LOG = "没有启用问题记录(数据库未打开),无法列出未答问题。"
+NOTHING_MISSED = "目前没有待处理的未答问题。"
+NOT_ATTACHED = "已取消,未归入。"
+INVALID_BUTTON = "这个按钮无效。"
+MISSED_HEADER = "未答问题共 {total} 组,最常问的 {shown} 组(点“→”先看条目的回答,确认后才归入):"
+GROUP_HEADER = "<b>{group}</b> · 问了 {count} 次 · 最近 {when} UTC"
+GROUP_EXAMPLE = "“{text}”"
+GROUP_WITHOUT_NEAREST = "(没有相近的条目:请用 <code>policybot missed answer --new</code>)"
+ENTRY_BUTTON = "→ {question}"
+IGNORE_BUTTON = "忽略"
+RELOAD_PROBLEMS = "知识库有 {count} 个问题,继续使用原来的版本:\n{listed}"
+LISTED = "• {item}"
+RELOADED = "已重新加载:{entries} 个条目。"
+IGNORED = "已忽略 {group}({count} 个问题)。"
+NOT_DONE = "未能处理:{error}"
+PREVIEW_HEADER = "<b>归入前请看这条回答</b>:{group}(问了 {count} 次)→“{question}”"
+FIT_CHANCE = "引擎估计,用它回答这组问题,答对的可能最高 {probability:.0%}。"
+POOR_FIT = "⚠️ 这组问题和这个条目几乎没有共同之处:{chance}归入后,这组的每个问法都会得到上面的回答。"
+ATTACH_ANYWAY = "仍然归入"
+ATTACH = "✅ 归入"
+CANCEL = "取消"
+ATTACHED = "已归入“{question}”:新增 {added} 个问法。"
+STILL_MISSED = "仍有 {count} 个问法未答到该条目。"
+ASKED_BEFORE = "您之前问过:“{question}”\n"
+NOW_ANSWERED = "{asked}现在有答案了:\n\n{answer}"

@@ -33,6 +33,7 @@ from telegram.ext import (
 
 from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
 from bot.engine.answering import Engine
+from bot.engine.messages import COMMAND_MENU
 from bot.telegram import handlers
 from bot.telegram.addressing import ADDRESSED
 from bot.telegram.buttons import BUTTON_HANDLERS, on_unknown_button
@@ -43,7 +44,6 @@ from bot.telegram.health import Beat, Heartbeat, heartbeat_interval, heartbeat_p
 from bot.telegram.inbox import InboxUpdater
 from bot.telegram.limits import RetryingRateLimiter
 from bot.telegram.logsafety import configure_logging, protect_secrets, quiet_http_logging
-from bot.telegram.texts import COMMAND_MENU
 
 if TYPE_CHECKING:
     from bot.store.files import InstanceLock

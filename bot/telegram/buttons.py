@@ -12,7 +12,7 @@ from html import escape
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
-from bot.telegram import texts
+from bot.engine import messages as texts
 from bot.telegram.callbacks import NONE_PREFIX, NOTIFY_PREFIX, VOTE_PREFIX, Button, parse_callback
 from bot.telegram.context import Context
 from bot.telegram.keyboards import markup, notify_row, suggestion_rows, term_page, without_buttons

@@ -33,15 +33,7 @@ from bot.curation.service import (
     missed_groups,
 )
 from bot.engine.answering import Engine
-from bot.engine.rendering import TELEGRAM_LIMIT, render_html, split_message
-from bot.knowledge.loading import KnowledgeError, Problem
-from bot.store.question_log import Notification, Store
-from bot.telegram import callbacks
-from bot.telegram.context import BotData, Context
-from bot.telegram.keyboards import button, rows
-from bot.telegram.limits import LABEL_CHARS, TOP_GROUPS
-from bot.telegram.replying import query_of
-from bot.telegram.texts import (
+from bot.engine.messages import (
     ASKED_BEFORE,
     ATTACH,
     ATTACH_ANYWAY,
@@ -70,6 +62,14 @@ from bot.telegram.texts import (
     RELOADED,
     STILL_MISSED,
 )
+from bot.engine.rendering import TELEGRAM_LIMIT, render_html, split_message
+from bot.knowledge.loading import KnowledgeError, Problem
+from bot.store.question_log import Notification, Store
+from bot.telegram import callbacks
+from bot.telegram.context import BotData, Context
+from bot.telegram.keyboards import button, rows
+from bot.telegram.limits import LABEL_CHARS, TOP_GROUPS
+from bot.telegram.replying import query_of
 
 logger = logging.getLogger(__name__)
 

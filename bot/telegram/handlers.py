@@ -21,10 +21,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.engine import messages as texts
 from bot.engine.matching import Reason
 from bot.engine.rendering import render_html, split_message
 from bot.engine.textnorm import clean
-from bot.telegram import texts
 from bot.telegram.addressing import addressed_to_bot, without_mention
 from bot.telegram.context import Context
 from bot.telegram.delivery import shown_so_far, start_tracking
@@ -108,7 +108,7 @@ async def guard_flood(update: Update, context: Context) -> None:
 async def start(update: Update, context: Context) -> None:
     """Welcome: what the bot knows, and example questions to tap."""
     engine = context.bot_data.engine
-    text = texts.WELCOME.format(about=escape(engine.about()))
+    text = texts.WELCOME.format(streets=escape(engine.streets()), about=escape(engine.about()))
     await send(update, text, markup(suggestion_rows(engine.examples())))
 
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.engine import messages as texts
 from bot.engine.answering import Engine, Reply, Suggestion
 from bot.engine.matching import Reason
-from bot.telegram import callbacks, texts
+from bot.telegram import callbacks
 from bot.telegram.limits import TERMS_PER_PAGE
 
 logger = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from telegram import CallbackQuery, InlineKeyboardMarkup, InlineQuery, Message, Update
 from telegram.error import BadRequest
 
+from bot.engine import messages as texts
 from bot.engine.answering import Reply
 from bot.engine.rendering import render_html, split_message
 from bot.engine.textnorm import content
 from bot.store.records import QuestionRecord
-from bot.telegram import texts
 from bot.telegram.callbacks import new_question_id
 from bot.telegram.context import Context
 from bot.telegram.keyboards import reply_keyboard
