@@ -5,7 +5,7 @@ context) · handlers (messages, commands, inline, errors) · buttons (one handle
 kind of button) · callbacks (the callback protocol) · keyboards · replying (logging and
 sending replies) · addressing (who a group message is for) · lookup (terms by word) ·
 curators (/missed, /reload, "m:" buttons, notifications) · limits (every number, flood
-guard, retrying rate limiter) · texts (every Chinese string) · logsafety (redaction) ·
+guard, retrying rate limiter) · logsafety (redaction) ·
 delivery (confirm updates once handled) · inbox (webhook: stored before the 200) ·
-health (heartbeat and its check).
+health (heartbeat and its check). Its words are in bot/engine/messages.py.
 """
