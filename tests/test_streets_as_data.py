@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from bot.cli.main import main
 from bot.engine.answering import Engine
 from bot.engine.rendering import render_text
 from bot.engine.textnorm import fold
@@ -96,3 +98,46 @@ def test_a_third_street_is_built_answered_and_cited(project: Path) -> None:
     assert reply.source is not None and reply.source.startswith("新桥街道《")
     miss = engine.ask("上海哪里办护照")
     assert "坪山街道、观湖街道和新桥街道" in miss.text
+
+
+def test_replies_about_the_bot_name_what_reports_yaml_lists(project: Path) -> None:
+    data = _reports(project)
+    (guanhu,) = [r for r in data["reports"] if r["street"] == "guanhu"]
+    guanhu["street_name"] = "澜湖街道"
+    guanhu["title"] = "澜湖街道工作报告"
+    guanhu["channels"] = ["群众诉求服务平台"]
+    _write_reports(project, data)
+    engine = Engine.load(project, model="none")
+
+    identity = engine.ask("你是谁")
+    assert identity.intent == "identity" and "《澜湖街道工作报告》" in identity.text
+    assert "观湖" not in identity.text
+    human = engine.ask("转人工")
+    assert human.intent == "human"
+    assert "澜湖街道的群众诉求服务平台" in human.text and "V站" not in human.text
+    assert "坪山街道的街道行政服务大厅" in human.text
+
+
+def test_a_channel_the_report_does_not_name_is_refused(project: Path) -> None:
+    data = _reports(project)
+    data["reports"][0]["channels"] = ["市民中心"]
+    _write_reports(project, data)
+    result = CliRunner().invoke(main, ["check", "--root", str(project)])
+    assert result.exit_code == 1
+    assert "channel '市民中心' is not in the report" in result.output
+
+
+@pytest.mark.parametrize(
+    ("reply", "refused"),
+    [("您好!我是{streets}的助手。", False), ("您好!我是{street}的助手。", True), ("{", True)],
+)
+def test_an_intent_reply_may_name_only_the_known_fields(
+    project: Path, reply: str, refused: bool
+) -> None:
+    path = project / "intents" / "conversation.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["intents"][0]["reply"] = reply
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--root", str(project)])
+    assert (result.exit_code == 1) is refused, result.output
+    assert ("'reply' may name only {streets}, {reports}, {channels}" in result.output) is refused

@@ -299,7 +299,7 @@ class Engine:
             intent = self.kb.intents[match.intent or ""]
             return reply_to(
                 outcome="intent",
-                text=intent.reply.strip(),
+                text=self.intent_text(intent.reply),
                 suggestions=self.examples() if match.intent in ("greeting", "capabilities") else (),
                 intent=match.intent,
             )
@@ -361,6 +361,20 @@ class Engine:
         if reason is Reason.UNCOVERED_TOPIC:
             return messages.miss_uncovered_topic(self.streets(), detail)
         return messages.miss_not_found(self.streets())
+
+    def intent_text(self, reply: str) -> str:
+        """An intent's reply with the reports' streets, titles and channels filled in."""
+        reports = self.kb.reports.values()
+        # Per street: each of a street's reports may name some of its places.
+        channels: dict[str, list[str]] = {}
+        for report in reports:
+            named = channels.setdefault(report.street_name, [])
+            named += [c for c in report.channels if c not in named]
+        return reply.strip().format(
+            streets=self.streets(),
+            reports=messages.titles_phrase([r.title for r in reports]),
+            channels=messages.channels_phrase(channels),
+        )
 
     def streets(self) -> str:
         """The streets the reports cover, as a reply names them (data/reports.yaml)."""

@@ -37,6 +37,17 @@ def streets_phrase(names: Sequence[str]) -> str:
     return "和".join(names) if len(names) <= 2 else "、".join(names[:-1]) + "和" + names[-1]
 
 
+def titles_phrase(titles: Sequence[str]) -> str:
+    """Report titles in a sentence: 《甲》、《乙》."""
+    return "、".join(f"《{t}》" for t in titles)
+
+
+def channels_phrase(channels: dict[str, list[str]]) -> str:
+    """Where each street serves residents in person, as its reports name them."""
+    named = [f"{street}的{'、'.join(places)}" for street, places in channels.items() if places]
+    return "；".join(named) or "报告里没有写到"
+
+
 def miss_other_place(streets: str, place: str) -> str:
     return f"我只了解{streets}的公开报告,报告里没有关于“{place}”的内容,无法回答。"
 
@@ -148,7 +159,7 @@ HELP = (
 )
 ABOUT = (
     "<b>资料来源</b>\n{about}\n\n"
-    "回答逐字摘自上面两份公开报告,并注明章节;报告之后的变化我不知道,办事前请向街道核实。"
+    "回答逐字摘自上面的公开报告,并注明章节;报告之后的变化我不知道,办事前请向街道核实。"
 )
 NOT_TEXT = "我只能回答文字问题,看不懂{kind}。请用文字提问,例如“六零行动是什么”。"
 CAPTION_NOTE = "我看不懂{kind},下面只回答您写的文字:"

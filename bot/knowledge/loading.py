@@ -7,6 +7,7 @@ problem is never half-loaded.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -68,7 +69,24 @@ class Passage:
 class Intent:
     id: str
     phrasings: tuple[str, ...]
-    reply: str
+    reply: str  # may name REPLY_FIELDS in braces, filled from data/reports.yaml
+
+
+# What an intent's reply may name in braces, so that it never lists the reports itself:
+# a report added or removed changes every reply that names them.
+REPLY_FIELDS = {
+    "streets": "the streets the reports cover (坪山街道和观湖街道)",
+    "reports": "every report's title",
+    "channels": "the places where residents are served in person, as each report names them",
+}
+
+
+def reply_fields(reply: str) -> list[str] | None:
+    """The field names an intent's reply uses, or None if its braces are unbalanced."""
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(reply) if name is not None]
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -387,6 +405,12 @@ class _Loader:
                 continue
             if not reply:
                 self.problem(display, line, intent_id, "'reply' is missing or empty")
+                continue
+            fields = reply_fields(reply)
+            unknown = [f for f in fields or () if f not in REPLY_FIELDS]
+            if fields is None or unknown:
+                known = ", ".join(f"{{{name}}}" for name in REPLY_FIELDS)
+                self.problem(display, line, intent_id, f"'reply' may name only {known}")
                 continue
             self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply)
         self.examples += _strings(data.get("examples")) or []

@@ -37,6 +37,9 @@ class Report:
     years: tuple[int, ...] = ()  # the years the report reviews or plans
     street_aliases: tuple[str, ...] = ()  # other names a question may give the street
     id_prefix: str = ""  # of the ids `policybot build` gives its passages and terms
+    # Places where residents are served in person that the report names (行政服务大厅):
+    # all the bot may point to when no person can be reached through it.
+    channels: tuple[str, ...] = ()
 
     @property
     def dated(self) -> str:
@@ -140,9 +143,15 @@ def _report(data_dir: Path, display: str, item: Any, problems: list[Problem]) ->
         text = (data_dir / str(item["file"])).read_text(encoding="utf-8")
         years = tuple(int(y) for y in item.get("years") or ())
         aliases = tuple(str(a) for a in item.get("street_aliases") or ())
+        channels = tuple(str(c) for c in item.get("channels") or ())
     except (OSError, UnicodeDecodeError, TypeError, ValueError) as error:
         problems.append(Problem(display, line, name, f"cannot be used: {error}"))
         return None
+    for channel in channels:
+        if channel not in text:
+            # The bot points residents there: it must be a place the report itself names.
+            problem = f"channel {channel!r} is not in the report"
+            problems.append(Problem(display, line, name, problem))
     date = item.get("date")
     return Report(
         id=str(item["id"]),
@@ -158,6 +167,7 @@ def _report(data_dir: Path, display: str, item: Any, problems: list[Problem]) ->
         years=years,
         street_aliases=aliases,
         id_prefix=str(item.get("id_prefix") or item["street"]),
+        channels=channels,
     )
 
 

@@ -38,7 +38,7 @@ INTENT_KEYS = frozenset({"id", "phrasings", "reply"})
 REPORTS_FILE_KEYS = frozenset({"reports"})
 REPORT_KEYS = ("id", "file", "street", "street_name", "district", "title", "period", "in_force")
 # seed: the original in ../shared/seeds/
-OPTIONAL_REPORT_KEYS = ("date", "years", "seed", "street_aliases", "id_prefix")
+OPTIONAL_REPORT_KEYS = ("date", "years", "seed", "street_aliases", "id_prefix", "channels")
 # data/topics.yaml: the topics an entry's `topic` may name
 TOPICS_FILE = "topics.yaml"
 TOPICS_FILE_KEYS = frozenset({"topics"})
