@@ -36,6 +36,7 @@ class Settings:
     log_level: str = "INFO"
     user_key_secret: str | None = field(default=None, repr=False)
     curated: Path | None = None  # POLICYBOT_CURATED; see curated_path
+    staff_chat: int | None = None  # POLICYBOT_STAFF_CHAT: where residents are handed over
 
     @property
     def curated_path(self) -> Path:
@@ -65,6 +66,9 @@ class Settings:
         retention = env.get("POLICYBOT_RETENTION_DAYS") or None
         if retention is not None and not retention.isdigit():
             raise ConfigError(f"POLICYBOT_RETENTION_DAYS: {retention!r} is not a number of days")
+        staff_chat = (env.get("POLICYBOT_STAFF_CHAT") or "").strip() or None
+        if staff_chat is not None and not staff_chat.lstrip("-").isdigit():
+            raise ConfigError(f"POLICYBOT_STAFF_CHAT: {staff_chat!r} is not a Telegram chat id")
         return cls(
             root=root,
             token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None,
@@ -79,6 +83,7 @@ class Settings:
             log_level=(env.get("POLICYBOT_LOG_LEVEL") or "INFO").upper(),
             user_key_secret=(env.get("POLICYBOT_USER_KEY_SECRET") or "").strip() or None,
             curated=Path(curated) if (curated := env.get("POLICYBOT_CURATED")) else None,
+            staff_chat=int(staff_chat) if staff_chat else None,
         )
 
 

@@ -142,8 +142,12 @@ class Call:
         raise AssertionError(f"no button with {label_part!r} in {self.labels}")
 
 
-# Telegram's HTML subset (the tags this bot may use; attributes are not needed here).
-_TAG = re.compile(r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|tg-spoiler|blockquote)>")
+# Telegram's HTML subset (the tags this bot may use; only a link has an attribute, and its
+# target must be a web or tg:// address with no raw quote in it).
+_TAG = re.compile(
+    r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|tg-spoiler|blockquote"
+    r"|a(?= href=\"(?:https?|tg)://[^\"<>]*\")|a(?=>))(?: href=\"[^\"]*\")?>"
+)
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64

@@ -45,6 +45,7 @@ def policybot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPro
         (("check",), {"POLICYBOT_RETENTION_DAYS": "forever"}, "RETENTION"),
         (("missed", "list"), {"POLICYBOT_PORT": "-1"}, "POLICYBOT_PORT"),
         (("stats",), {"POLICYBOT_CURATORS": "x"}, "CURATORS"),
+        (("run",), {"TELEGRAM_BOT_TOKEN": "1:x", "POLICYBOT_STAFF_CHAT": "@staff"}, "STAFF_CHAT"),
     ],
 )
 def test_a_configuration_error_exits_2_with_one_line_naming_the_setting(tmp_path, args, env, named):

@@ -33,6 +33,14 @@ def test_parse_callback_accepts_what_the_bot_makes() -> None:
     assert parse_callback("x:0123456789ab") == Button("none", question_id="0123456789ab")
     assert parse_callback("n:0123456789ab") == Button("notify", question_id="0123456789ab")
     assert parse_callback("p:2") == Button("page", page=2)
+    assert parse_callback("h:o:0123456789ab") == Button(
+        "handover_offer", question_id="0123456789ab"
+    )
+    assert parse_callback("h:c:0123456789ab") == Button(
+        "handover", question_id="0123456789ab", share_contact=True
+    )
+    assert parse_callback("h:s:0123456789ab").share_contact is False  # type: ignore[union-attr]
+    assert parse_callback("h:r:h0a1b2c3d") == Button("staff_reply", handover_id="h0a1b2c3d")
 
 
 @pytest.mark.parametrize(
@@ -56,6 +64,10 @@ def test_parse_callback_accepts_what_the_bot_makes() -> None:
         "p:-1",
         "p:1000",
         "m:1",
+        "h:x:0123456789ab",
+        "h:s:0123456789a",
+        "h:r:h0a1b2c3",
+        "h:r:x0a1b2c3d",
         "a:gh-term-26\n",
         "a:" + "é" * 40,
     ],

@@ -235,3 +235,37 @@ ATTACHED = "已归入“{question}”:新增 {added} 个问法。"
 STILL_MISSED = "仍有 {count} 个问法未答到该条目。"
 ASKED_BEFORE = "您之前问过:“{question}”\n"
 NOW_ANSWERED = "{asked}现在有答案了:\n\n{answer}"
+
+# --- handing a resident over to the street's staff (POLICYBOT_STAFF_CHAT) ----------------
+# HTML templates: fields are escaped by the caller. Never promise that someone will reply.
+
+HANDOVER_BUTTON = "🙋 转给工作人员"
+HANDOVER_SEND_BUTTON = "转交(不留联系方式)"
+HANDOVER_SHARE_BUTTON = "转交,并让工作人员看到我的 Telegram 账号"
+HANDOVER_OFFER = (
+    "我可以把您的这个问题转给街道工作人员:\n“{question}”\n\n"
+    "问题里的电话、证件号等个人信息会被遮盖。工作人员如果回复,我会把答复转到这里,只转一次;"
+    "我无法保证他们会回复或何时回复。"
+)
+HANDOVER_ASK_FIRST = (
+    "请先把您的问题用一句话发给我。如果我答不上来,回复下面会有“转给工作人员”的按钮。"
+)
+HANDOVER_SENT = "已转给街道工作人员。工作人员如果回复,我会把答复转到这里(只转一次)。"
+HANDOVER_ALREADY = "这个问题已经转交过了。"
+HANDOVER_NOT_YOURS = "只有提问的人可以转交这个问题。"
+HANDOVER_FAILED = "抱歉,现在没能把问题转给工作人员,请稍后再试。"
+HANDOVER_STAFF = (
+    "📨 <b>居民问题</b> #{handover}\n“{question}”\n\n{who}\n\n"
+    "回复这条消息(或点下面的按钮后回复),答复会转给这位居民,只转一次。"
+)
+HANDOVER_STAFF_CONTACT = "提问人同意让工作人员看到其 Telegram 账号:{contact}"
+HANDOVER_STAFF_ANONYMOUS = "提问人没有留下联系方式,只能通过机器人回复。"
+HANDOVER_REPLY_BUTTON = "✍️ 回复居民"
+HANDOVER_REPLY_PROMPT = "请回复这条消息,写下给居民的答复 #{handover}"
+HANDOVER_RELAYED = "已把答复转给居民。"
+HANDOVER_NOT_DELIVERED = "答复已记下,但没能发给居民(对方可能已停用机器人)。"
+HANDOVER_ANSWERED = "这个问题已经回复过了,这次的答复没有再转给居民。"
+HANDOVER_UNKNOWN = "找不到这个转交的问题。"
+HANDOVER_RELAY = (
+    "街道工作人员回复了您转交的问题“{question}”:\n\n{reply}\n\n(这是工作人员的答复,不是报告原文。)"
+)

@@ -101,6 +101,29 @@ def create_update_claims(db: sqlite_utils.Database) -> None:
     db.table("updates").create_index(["time"], if_not_exists=True)
 
 
+@migrations()
+def create_handovers(db: sqlite_utils.Database) -> None:
+    """Questions residents passed to the staff chat, and the reply relayed (bot.store.handovers)."""
+    db.table("handovers").create(
+        {
+            "id": str,
+            "time": str,
+            "question_id": str,
+            "user_key": str,
+            "chat_id": int,  # the resident's, needed to relay the reply; cleared then
+            "question": str,  # masked
+            "shared_contact": int,  # whether the resident let the staff see who asked
+            "status": str,  # open | answered
+            "reply": str,  # masked
+            "replied_by": str,  # the staff member's user key
+            "replied_at": str,
+            "delivered": int,
+        },
+        pk="id",
+    )
+    db.table("handovers").create_index(["question_id"])
+
+
 def is_current(db: sqlite_utils.Database) -> bool:
     """Whether every step is applied (read only)."""
     return not migrations.pending(db)

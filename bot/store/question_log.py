@@ -32,10 +32,12 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
-from bot.store import claims, curator_queries, notifications, retention
+from bot.privacy import mask
+from bot.store import claims, curator_queries, handovers, notifications, retention
 from bot.store.clock import StoreClock, iso, new_id, stamp
 from bot.store.curator_queries import Decision, MissedQuestion
 from bot.store.files import UnusableDatabase, check_database_path, make_private
+from bot.store.handovers import Handover
 from bot.store.migrations import migrate
 from bot.store.records import VOTES, Claim, Notification, QuestionRecord
 from bot.store.user_keys import UserKeys
@@ -282,6 +284,86 @@ class Store(Writer):
         with self._connection() as db:
             migrate(db)
             curator_queries.record_decision(db, group_id, status, entry_id, question_ids)
+
+    # --- handovers to the staff (blocking, written at once: a person is waiting) -------
+
+    def asked_by(self, question_id: str, user_id: int | None) -> str | None:
+        """The (masked) text of question ``question_id`` if ``user_id`` asked it, else None:
+        only its asker may pass a question on."""
+        with self.reader() as db:
+            rows = list(
+                db.query("SELECT text, user_key FROM questions WHERE id = ?", [question_id])
+            )
+        if not rows or rows[0]["user_key"] != self.user_key(user_id):
+            return None
+        return rows[0]["text"] or ""
+
+    def last_question(self, user_id: int | None, since: datetime) -> tuple[str, str] | None:
+        """(id, masked text) of the newest question ``user_id`` asked since ``since`` that
+        was not a greeting, thanks or other intent; None if there is none."""
+        with self.reader() as db:
+            rows = list(
+                db.query(
+                    "SELECT id, text FROM questions WHERE user_key = ? AND time >= ?"
+                    " AND outcome != 'intent' AND text != '' ORDER BY time DESC LIMIT 1",
+                    [self.user_key(user_id), iso(since)],
+                )
+            )
+        return (rows[0]["id"], rows[0]["text"]) if rows else None
+
+    def open_handover(
+        self,
+        *,
+        question_id: str,
+        question: str,
+        user_id: int | None,
+        chat_id: int,
+        shared_contact: bool,
+    ) -> tuple[Handover, bool]:
+        """The handover of question ``question_id``, and whether this call opened it (a
+        question is handed over once, however often its button is tapped)."""
+        with self._connection() as db:
+            migrate(db)
+            existing = handovers.open_for_question(db, question_id)
+            if existing is not None:
+                return existing, False
+            handover_id = handovers.new_handover_id()
+            handovers.open_handover(
+                db,
+                {
+                    "id": handover_id,
+                    "time": stamp(),
+                    "question_id": question_id,
+                    "user_key": self.user_key(user_id),
+                    "chat_id": chat_id,
+                    "question": mask(question),
+                    "shared_contact": int(shared_contact),
+                },
+            )
+            opened = handovers.handover(db, handover_id)
+        assert opened is not None
+        return opened, True
+
+    def handover(self, handover_id: str) -> Handover | None:
+        with self.reader() as db:
+            return handovers.handover(db, handover_id)
+
+    def claim_handover_reply(
+        self, handover_id: str, reply: str, staff_user_id: int | None
+    ) -> Handover | None:
+        """Record a staff member's reply (masked) to an open handover and return it, to be
+        relayed; None if it is unknown or was answered already."""
+        with self._connection() as db:
+            migrate(db)
+            record = {"reply": mask(reply), "replied_by": self.user_key(staff_user_id)}
+            if not handovers.claim_reply(db, handover_id, {**record, "replied_at": stamp()}):
+                return None
+            return handovers.handover(db, handover_id)
+
+    def handover_relayed(self, handover_id: str, delivered: bool) -> None:
+        """The reply went out, or could not: forget the resident's chat id."""
+        with self._connection() as db:
+            handovers.forget_chat(db, handover_id, delivered)
 
     # --- what the writer does ------------------------------------------------------
 

@@ -40,6 +40,7 @@ from bot.telegram.buttons import BUTTON_HANDLERS, on_unknown_button
 from bot.telegram.callbacks import PATTERNS
 from bot.telegram.context import BotApplication, BotData, Context, JobCallback
 from bot.telegram.delivery import AckAfterHandling, Ledger, LedgerProcessor, TrackShown
+from bot.telegram.handover import RepliesToHandover, on_staff_reply
 from bot.telegram.health import Beat, Heartbeat, heartbeat_interval, heartbeat_path
 from bot.telegram.inbox import InboxUpdater
 from bot.telegram.limits import RetryingRateLimiter
@@ -167,6 +168,11 @@ def register_handlers(
     for handler in extra_handlers:
         application.add_handler(handler)
     application.add_handler(CallbackQueryHandler(on_unknown_button))
+    staff_chat = application.bot_data.settings.staff_chat
+    if staff_chat is not None:
+        # Before questions: a staff reply to a handover is relayed, not answered.
+        staff_reply = filters.Chat(staff_chat) & new_message & filters.TEXT & RepliesToHandover()
+        application.add_handler(MessageHandler(staff_reply & ~filters.COMMAND, on_staff_reply))
     text = new_message & filters.TEXT & ~filters.COMMAND & ADDRESSED
     application.add_handler(MessageHandler(text, handlers.ask))
     unknown = new_message & filters.COMMAND & (filters.ChatType.PRIVATE | ADDRESSED)

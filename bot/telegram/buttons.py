@@ -15,6 +15,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from bot.engine import messages as texts
 from bot.telegram.callbacks import NONE_PREFIX, NOTIFY_PREFIX, VOTE_PREFIX, Button, parse_callback
 from bot.telegram.context import Context
+from bot.telegram.handover import on_handover, on_offer, on_staff_reply_button
 from bot.telegram.keyboards import markup, notify_row, suggestion_rows, term_page, without_buttons
 from bot.telegram.lookup import is_glossary_entry, known_answer_id
 from bot.telegram.replying import carried_markup, edit_markup, query_of, send, send_reply
@@ -142,4 +143,7 @@ BUTTON_HANDLERS = {
     "none": on_none,
     "notify": on_notify,
     "page": on_page,
+    "handover_offer": on_offer,
+    "handover": on_handover,
+    "staff_reply": on_staff_reply_button,
 }

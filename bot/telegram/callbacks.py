@@ -8,6 +8,9 @@ Callback data (at most CALLBACK_LIMIT bytes, checked again when it comes back):
     x:<qid>                   "都不是": none of the candidates
     n:<qid>                   "有答案时通知我"
     p:<page>                  a page of the /term list
+    h:o:<qid>                 "转给工作人员" under a miss: what would be passed on, to confirm
+    h:s:<qid>                 pass question <qid> to the staff chat  (h:c: also shares who asks)
+    h:r:<handover>            staff: reply to handover <handover>
     m:a:<group>:<entry_id>    curators: show the entry's answer, and how well it fits the group
     m:c:<group>:<entry_id>    curators: attach the group to the entry (from that preview)
     m:x:<group>               curators: do not attach (from that preview)
@@ -41,6 +44,7 @@ def _unanchored(pattern: re.Pattern[str]) -> str:
 _ENTRY = f"(?P<entry>{_unanchored(ENTRY_ID)})"
 _QUESTION = "(?P<question>[0-9a-f]{12})"  # the store's question ids (new_question_id)
 _GROUP = "(?P<group>g[0-9a-f]{6,12})"  # curation's missed-question groups
+_HANDOVER = "(?P<handover>h[0-9a-f]{8})"  # bot.store.handovers.new_handover_id
 
 CURATOR_PREFIX = "m:"
 PATTERNS: dict[str, re.Pattern[str]] = {
@@ -50,6 +54,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "none": re.compile(rf"x:{_QUESTION}\Z"),
     "notify": re.compile(rf"n:{_QUESTION}\Z"),
     "page": re.compile(r"p:(?P<page>[0-9]{1,3})\Z"),
+    "handover_offer": re.compile(rf"h:o:{_QUESTION}\Z"),
+    "handover": re.compile(rf"h:(?P<share>[sc]):{_QUESTION}\Z"),
+    "staff_reply": re.compile(rf"h:r:{_HANDOVER}\Z"),
     "preview": re.compile(rf"m:a:{_GROUP}:{_ENTRY}\Z"),
     "attach": re.compile(rf"m:c:{_GROUP}:{_ENTRY}\Z"),
     "cancel": re.compile(rf"m:x:{_GROUP}\Z"),
@@ -68,6 +75,8 @@ class Button:
     vote: str | None = None  # "up" | "down"
     page: int = 0
     group_id: str | None = None
+    handover_id: str | None = None
+    share_contact: bool = False
 
 
 def parse_callback(data: str | None) -> Button | None:
@@ -85,6 +94,8 @@ def parse_callback(data: str | None) -> Button | None:
                 vote=VOTES.get(parts.get("vote") or ""),
                 page=int(parts.get("page") or 0),
                 group_id=parts.get("group"),
+                handover_id=parts.get("handover"),
+                share_contact=parts.get("share") == "c",
             )
     return None
 
@@ -124,6 +135,18 @@ def page_data(page: int) -> str:
     return f"p:{page}"
 
 
+def handover_offer_data(question_id: str) -> str:
+    return f"h:o:{question_id}"
+
+
+def handover_data(question_id: str, share_contact: bool) -> str:
+    return f"h:{'c' if share_contact else 's'}:{question_id}"
+
+
+def staff_reply_data(handover_id: str) -> str:
+    return f"h:r:{handover_id}"
+
+
 def preview_data(group_id: str, entry_id: str) -> str:
     return f"m:a:{group_id}:{entry_id}"
 
@@ -141,4 +164,4 @@ def ignore_data(group_id: str) -> str:
 
 
 # Prefixes of the buttons a tap removes from the message that carried them.
-VOTE_PREFIX, NONE_PREFIX, NOTIFY_PREFIX = "v:", "x:", "n:"
+VOTE_PREFIX, NONE_PREFIX, NOTIFY_PREFIX, HANDOVER_PREFIX = "v:", "x:", "n:", "h:"

@@ -28,6 +28,7 @@ from bot.engine.textnorm import clean
 from bot.telegram.addressing import addressed_to_bot, without_mention
 from bot.telegram.context import Context
 from bot.telegram.delivery import shown_so_far, start_tracking
+from bot.telegram.handover import offer_last_question, wants_a_person
 from bot.telegram.keyboards import markup, suggestion_rows, term_page
 from bot.telegram.limits import INLINE_CACHE_SECONDS, INLINE_DESCRIPTION_CHARS, INLINE_RESULTS
 from bot.telegram.lookup import echo, find_term
@@ -156,6 +157,9 @@ async def ask(update: Update, context: Context) -> None:
     text = without_mention(message, message.text or "", context.bot.username)
     started = time.perf_counter()
     reply = context.bot_data.engine.ask(text)  # pure CPU, about a millisecond: fine on the loop
+    if wants_a_person(context, reply):
+        await offer_last_question(update, context, reply)
+        return
     await send_reply(update, context, reply, time.perf_counter() - started)
 
 

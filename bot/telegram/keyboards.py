@@ -55,6 +55,10 @@ def notify_row(question_id: str) -> Rows:
     return rows([button(texts.NOTIFY_BUTTON, callbacks.notify_data(question_id))])
 
 
+def handover_row(question_id: str) -> Rows:
+    return rows([button(texts.HANDOVER_BUTTON, callbacks.handover_offer_data(question_id))])
+
+
 def can_notify(reply: Reply) -> bool:
     """Whether "有答案时通知我" makes sense: not for an empty message, another place or a
     service neither report mentions, which no curated answer (a quote) will ever cover."""
@@ -66,11 +70,12 @@ def can_notify(reply: Reply) -> bool:
 
 
 def reply_keyboard(
-    engine: Engine, reply: Reply, question_id: str, stored: bool
+    engine: Engine, reply: Reply, question_id: str, stored: bool, staff: bool = False
 ) -> InlineKeyboardMarkup | None:
     """The buttons under a reply: votes and related questions, candidates, or examples.
 
-    Buttons that record something (votes, 通知我) are only offered when there is a store.
+    Buttons that record something (votes, 通知我) are only offered when there is a store;
+    "转给工作人员" under a miss only when there is also a staff chat to pass it to.
     """
     keyboard: Rows = []
     if reply.outcome == "answer":
@@ -94,6 +99,8 @@ def reply_keyboard(
         keyboard += suggestion_rows(reply.suggestions)
         if stored and can_notify(reply):
             keyboard += notify_row(question_id)
+        if stored and staff and reply.reason is not Reason.EMPTY:
+            keyboard += handover_row(question_id)
     else:  # intent: greetings and "what can you do" come with examples
         keyboard += suggestion_rows(reply.suggestions)
     return markup(keyboard)

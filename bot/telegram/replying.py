@@ -123,7 +123,9 @@ async def send_reply(
         "reply: outcome=%s entry=%s reason=%s", reply.outcome, reply.entry_id, reply.reason_label
     )
     text = (escape(note) + "\n\n" if note else "") + render_html(reply)
-    await send(update, text, reply_keyboard(engine, reply, question_id, store is not None))
+    staff = context.bot_data.settings.staff_chat is not None
+    keyboard = reply_keyboard(engine, reply, question_id, store is not None, staff)
+    await send(update, text, keyboard)
 
 
 async def edit_markup(update: Update, markup: InlineKeyboardMarkup) -> None:
