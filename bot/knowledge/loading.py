@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.textnorm import content, fold
+from bot.knowledge.english import add_english, english_files
 from bot.knowledge.problems import LINE, KnowledgeError, Problem, read_yaml
 from bot.knowledge.reports import Report, Street, load_reports, streets_of
 from bot.knowledge.schema import (
@@ -55,6 +56,8 @@ class Entry:
     term: str | None = None
     file: str = ""
     line: int = 0
+    question_en: str | None = None  # faq/en/*.yaml (bot.knowledge.english)
+    answer_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -513,6 +516,9 @@ def load_knowledge(
     for path in [*files, *extra]:
         loader.load_faq_file(path)
     loader.merge_extra_phrasings()
+    if not generated_only:
+        for path in english_files(faq_dir):
+            add_english(loader.entries, path, loader.display(path), loader.problems)
     loader.check_links_and_phrasings()
     for path in sorted((root / "intents").glob("*.yaml")):
         loader.load_intent_file(path)

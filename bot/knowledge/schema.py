@@ -24,6 +24,9 @@ ENTRY_KEYS = frozenset(
     }
 )
 REQUIRED_ENTRY_KEYS = ("id", "question", "answer", "section")
+# faq/en/*.yaml: English renderings, by entry id (bot.knowledge.english)
+ENGLISH_FILE_KEYS = frozenset({"entries"})
+ENGLISH_KEYS = frozenset({"question_en", "answer_en"})
 # faq/generated-passages.yaml and faq/generated-sections.yaml (written by `policybot build`)
 PASSAGE_FILE_KEYS = frozenset({"generated_by", "passages"})
 PASSAGE_KEYS = frozenset({"id", "report", "section", "text"})
@@ -67,6 +70,7 @@ def documented_key_sets() -> list[KeySet]:
     ]
     return [
         KeySet("faq/*.yaml", FAQ_FILE_KEYS | ENTRY_KEYS),
+        KeySet("faq/en/*.yaml", ENGLISH_FILE_KEYS | ENGLISH_KEYS),
         KeySet("faq/generated-passages.yaml", PASSAGE_FILE_KEYS | PASSAGE_KEYS),
         KeySet("faq/generated-sections.yaml", SECTION_FILE_KEYS | SECTION_KEYS),
         KeySet("curated.yaml", FAQ_FILE_KEYS | ENTRY_KEYS),
