@@ -19,6 +19,8 @@ from bot.knowledge.figures import chinese_figures, english_figures, figure_misma
         ("PM2.5平均浓度为23.9微克/立方米", "average PM2.5 of 23.9 µg/m³"),
         ("三家社区", "three communities"),  # characters are not figures: words match them
         ("全年共处理1,234宗", "handled 1234 cases in the year"),
+        ("推行垃圾分类3.0模式", "the garbage sorting 3.0 model (垃圾分类3.0模式)"),
+        ("“1+4+N”平台", "the “1+4+N” platform (“1+4+N”平台)"),
     ],
 )
 def test_a_faithful_rendering_keeps_every_figure(chinese: str, english: str) -> None:
@@ -37,6 +39,7 @@ def test_a_faithful_rendering_keeps_every_figure(chinese: str, english: str) -> 
         ("三家社区", "3 communities", "extra 3"),
         ("落实十四五规划", "the 14th Five-Year Plan", "extra 14"),
         ("2020年", "in 2020, open 9 to 5", "extra 5, 9"),
+        ("推行垃圾分类3.0模式", "the new garbage sorting model (垃圾分类3.0模式)", "missing 3"),
     ],
 )
 def test_a_changed_dropped_or_added_figure_is_named(chinese: str, english: str, why: str) -> None:

@@ -155,9 +155,10 @@ def check(root: Path | None) -> None:
             click.echo(f"faq/{name}:1: out of date with data/: run `policybot build`", err=True)
         sys.exit(1)
     faq = sum(1 for e in kb.entries.values() if e.kind == "faq")
+    english = sum(1 for e in kb.entries.values() if e.answer_en)
     click.echo(
-        f"ok: {len(kb.entries)} entries ({faq} hand-written, {len(kb.glossary)} terms), "
-        f"{len(kb.passages)} passages, {len(kb.intents)} intents"
+        f"ok: {len(kb.entries)} entries ({faq} hand-written, {len(kb.glossary)} terms, "
+        f"{english} in English), {len(kb.passages)} passages, {len(kb.intents)} intents"
     )
 
 

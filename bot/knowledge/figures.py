@@ -5,7 +5,8 @@ Only figures written in digits count. On the Chinese side 万 and 亿 multiply (
 12,000); on the English side thousand, million and billion do, thousands separators are
 ignored, and a month's name counts as its number (13 March = 13 and 3, as 3月13日 is).
 Numbers inside names written with digits (4号线 / Line 4, PM2.5, 5G) are figures on both
-sides alike, so they match.
+sides alike, so they match. The Chinese name an English rendering gives in parentheses
+("the 3.0 model (垃圾分类3.0模式)") repeats the original and is not counted again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ MONTHS = [
     *("January", "February", "March", "April", "May", "June"),
     *("July", "August", "September", "October", "November", "December"),
 ]
+# A parenthesis holding Chinese: the original name, repeated after its rendering.
+_CHINESE_ASIDE = re.compile(r"[(（][^()（）]*[\u3400-\u9fff][^()（）]*[)）]")
 _NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"  # 1,234.5 or 1234.5
 _CHINESE_FIGURE = re.compile(_NUMBER + r"\s*(万|亿)?")
 _ENGLISH_FIGURE = re.compile(
@@ -46,7 +49,8 @@ def english_figures(text: str) -> Counter[float]:
     """The values of the figures in an English text, months counted as their number."""
     values: Counter[float] = Counter()
     # Capitalised month names only: "may" and "march" are also verbs.
-    for number, unit, month in _ENGLISH_FIGURE.findall(text.translate(_FULL_WIDTH)):
+    plain = _CHINESE_ASIDE.sub(" ", text.translate(_FULL_WIDTH))
+    for number, unit, month in _ENGLISH_FIGURE.findall(plain):
         if month:
             values[float(MONTHS.index(month) + 1)] += 1
         else:

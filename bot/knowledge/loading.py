@@ -73,6 +73,7 @@ class Intent:
     id: str
     phrasings: tuple[str, ...]
     reply: str  # may name REPLY_FIELDS in braces, filled from data/reports.yaml
+    reply_en: str | None = None  # the same in English, for English questions
 
 
 # What an intent's reply may name in braces, so that it never lists the reports itself:
@@ -84,12 +85,13 @@ REPLY_FIELDS = {
 }
 
 
-def reply_fields(reply: str) -> list[str] | None:
-    """The field names an intent's reply uses, or None if its braces are unbalanced."""
+def _unknown_fields(reply: str) -> bool:
+    """Whether an intent's reply names a field it may not, or has unbalanced braces."""
     try:
-        return [name for _, name, _, _ in string.Formatter().parse(reply) if name is not None]
+        names = [name for _, name, _, _ in string.Formatter().parse(reply) if name is not None]
     except ValueError:
-        return None
+        return True
+    return any(name not in REPLY_FIELDS for name in names)
 
 
 @dataclass
@@ -409,13 +411,12 @@ class _Loader:
             if not reply:
                 self.problem(display, line, intent_id, "'reply' is missing or empty")
                 continue
-            fields = reply_fields(reply)
-            unknown = [f for f in fields or () if f not in REPLY_FIELDS]
-            if fields is None or unknown:
+            reply_en = str(item.get("reply_en") or "").strip() or None
+            if any(_unknown_fields(text) for text in (reply, reply_en) if text):
                 known = ", ".join(f"{{{name}}}" for name in REPLY_FIELDS)
                 self.problem(display, line, intent_id, f"'reply' may name only {known}")
                 continue
-            self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply)
+            self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply, reply_en)
         self.examples += _strings(data.get("examples")) or []
         self.other_places += _strings(data.get("other_places")) or []
         self._load_uncovered_topics(display, data)

@@ -40,6 +40,10 @@ class Report:
     # Places where residents are served in person that the report names (行政服务大厅):
     # all the bot may point to when no person can be reached through it.
     channels: tuple[str, ...] = ()
+    # How English replies name the street, district and report (the Chinese when absent).
+    street_name_en: str | None = None
+    district_en: str | None = None
+    title_en: str | None = None
 
     @property
     def dated(self) -> str:
@@ -54,6 +58,7 @@ class Street:
     id: str  # pingshan
     name: str  # as a reply names it: 坪山街道
     aliases: tuple[str, ...] = ()  # other names a question may use: 坪山区, 坪山
+    name_en: str | None = None  # as an English reply names it: Pingshan Subdistrict
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -69,7 +74,8 @@ def streets_of(reports: Iterable[Report]) -> dict[str, Street]:
         known = streets.get(report.street)
         aliases = (*known.aliases, *report.street_aliases) if known else report.street_aliases
         name = known.name if known else report.street_name
-        streets[report.street] = Street(report.street, name, tuple(dict.fromkeys(aliases)))
+        name_en = (known.name_en if known else None) or report.street_name_en
+        streets[report.street] = Street(report.street, name, tuple(dict.fromkeys(aliases)), name_en)
     return streets
 
 
@@ -168,7 +174,14 @@ def _report(data_dir: Path, display: str, item: Any, problems: list[Problem]) ->
         street_aliases=aliases,
         id_prefix=str(item.get("id_prefix") or item["street"]),
         channels=channels,
+        street_name_en=_optional(item, "street_name_en"),
+        district_en=_optional(item, "district_en"),
+        title_en=_optional(item, "title_en"),
     )
+
+
+def _optional(item: dict[str, Any], key: str) -> str | None:
+    return str(item[key]).strip() or None if item.get(key) else None
 
 
 def _ordinal(chinese: str) -> int:

@@ -36,12 +36,15 @@ SECTION_KEYS = frozenset({"report", "number", "heading"})
 INTENT_FILE_KEYS = frozenset(
     {"intents", "examples", "other_places", "uncovered_topics", "unstated_details"}
 )
-INTENT_KEYS = frozenset({"id", "phrasings", "reply"})
+INTENT_KEYS = frozenset({"id", "phrasings", "reply", "reply_en"})
 # data/reports.yaml
 REPORTS_FILE_KEYS = frozenset({"reports"})
 REPORT_KEYS = ("id", "file", "street", "street_name", "district", "title", "period", "in_force")
 # seed: the original in ../shared/seeds/
-OPTIONAL_REPORT_KEYS = ("date", "years", "seed", "street_aliases", "id_prefix", "channels")
+OPTIONAL_REPORT_KEYS = (
+    *("date", "years", "seed", "street_aliases", "id_prefix", "channels"),
+    *("street_name_en", "district_en", "title_en"),  # how English replies name them
+)
 # data/topics.yaml: the topics an entry's `topic` may name
 TOPICS_FILE = "topics.yaml"
 TOPICS_FILE_KEYS = frozenset({"topics"})
