@@ -13,6 +13,7 @@ from bot.knowledge.figures import chinese_figures, english_figures, figure_misma
         ("建成托育中心3家", "3 childcare centres"),
         ("服务居民1.2万人次", "served residents 12,000 times"),
         ("投入3.5亿元", "invested 350 million yuan"),
+        ("工业总产值81.26亿元", "industrial output of 8,126 million yuan"),
         ("完成率达95%", "a completion rate of 95%"),
         ("2020年3月13日", "13 March 2020"),
         ("４号线观湖段", "the Guanhu section of Line 4"),

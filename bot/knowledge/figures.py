@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from decimal import Decimal
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 _CHINESE_MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
@@ -32,8 +33,9 @@ _ENGLISH_FIGURE = re.compile(
 
 
 def _value(number: str, multiplier: int = 1) -> float:
-    # Rounded so that 1.2 x 10,000 and 12,000 are the same value.
-    return round(float(number.replace(",", "")) * multiplier, 6)
+    # In decimal, so that 81.26亿 and 8,126 million are the same value (binary floating
+    # point makes the first 8126000000.000001).
+    return float(Decimal(number.replace(",", "")) * multiplier)
 
 
 def chinese_figures(text: str) -> Counter[float]:
