@@ -348,13 +348,15 @@ class Engine:
         borrowed = any(self.followups.street_of_doc(b.id) != street for b in reply.blocks)
         if reply.outcome == "answer" and not borrowed:
             return reply
-        if reply.outcome == "clarify" or reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
+        if reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
             return reply
+        # Unsure among that street's texts is no answer from its report: a miss that says
+        # so, offering what was found.
         return Reply(
             question=question,
             outcome="miss",
             text=messages.miss_on_street(self.kb.streets[street].name),
-            suggestions=reply.suggestions if reply.outcome == "miss" else self.examples(),
+            suggestions=reply.suggestions if reply.outcome != "answer" else self.examples(),
             score=reply.score,
             reason=Reason.NOT_ON_STREET,
             normalized=reply.normalized,

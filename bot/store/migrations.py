@@ -101,6 +101,15 @@ def create_update_claims(db: sqlite_utils.Database) -> None:
     db.table("updates").create_index(["time"], if_not_exists=True)
 
 
+@migrations()
+def create_conversations(db: sqlite_utils.Database) -> None:
+    """Conversation state by conversation key, masked JSON (bot.store.conversations)."""
+    db.table("conversations").create(
+        {"key": str, "state": str, "updated": str}, pk="key", if_not_exists=True
+    )
+    db.table("conversations").create_index(["updated"], if_not_exists=True)
+
+
 def is_current(db: sqlite_utils.Database) -> bool:
     """Whether every step is applied (read only)."""
     return not migrations.pending(db)
