@@ -294,5 +294,8 @@ def test_real_follow_ups(tg_engine: Engine) -> None:
     (offer, chosen), _ = turns(tg_engine, "有什么要求", "2")
     assert offer.outcome == "clarify"
     assert chosen.entry_id == offer.suggestions[1].id and chosen.reason is Reason.CHOSEN
+    # A detail that finds nothing, with the topic or without, is taken as asked alone.
+    (_, alone), _ = turns(tg_engine, "孩子两岁有托育服务吗", "谁帮我白天照看小娃娃")
+    assert alone == tg_engine.ask("谁帮我白天照看小娃娃")
     (_, new), _ = turns(tg_engine, "坪山有托育中心吗", "公积金怎么提取")
     assert new.reason is Reason.UNCOVERED_TOPIC and new.understood is None

@@ -306,7 +306,7 @@ class Engine:
         reply = (
             self._reply_to(question, alone)
             if follow is None
-            else self._follow(question, follow, before)
+            else self._follow(question, follow, before, alone)
         )
         return reply, self.followups.after(before, reply, follow, now)
 
@@ -316,7 +316,7 @@ class Engine:
         # question as typed (masked where it is stored, by the store).
         return clean(without_personal_data(strip_markup(question)))
 
-    def _follow(self, question: str, follow: FollowUp, before: Conversation) -> Reply:
+    def _follow(self, question: str, follow: FollowUp, before: Conversation, alone: Match) -> Reply:
         """The reply to a follow-up, naming what it was understood to ask."""
         if follow.option is not None:
             reply = self.entry_reply(follow.option, question)
@@ -324,15 +324,21 @@ class Engine:
         elif follow.street is not None:
             reply = self._on_street(question, follow.question, follow.street)
         else:
-            reply = self._detail(question, follow, before)
+            detail = self._detail(question, follow, before)
+            if detail is None:
+                return self._reply_to(question, alone)
+            reply = detail
         return replace(reply, understood=follow.understood)
 
-    def _detail(self, question: str, follow: FollowUp, before: Conversation) -> Reply:
+    def _detail(self, question: str, follow: FollowUp, before: Conversation) -> Reply | None:
         """A detail of the last answer: among its neighbours, then among everything; the
-        answer already given, when it does not speak of the detail, is a miss."""
+        answer already given, when it does not speak of the detail, is a miss. None when
+        neither answers nor says the detail is left out: the message is then taken alone."""
         match = self.matcher.match(follow.question, follow.within)
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
             match = self.matcher.match(follow.question)
+        if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
+            return None
         if match.outcome is Outcome.ANSWER and self.followups.repeats_without_detail(
             question, match.chosen, before
         ):

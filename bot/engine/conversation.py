@@ -42,7 +42,7 @@ QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
 FOLLOW_UP_RULES = ("choice", "another_street", "detail")
 # A detail of the last answer is asked in a few words; a longer message is a question.
-DETAIL_MAX_CHARS = 10
+DETAIL_MAX_CHARS = 8
 # Matched alone at least this surely, a message is a question of its own.
 OWN_QUESTION_P = 0.9
 # Reasons that say a message names something itself (an intent, a place, a service, a
