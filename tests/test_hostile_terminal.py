@@ -113,7 +113,6 @@ def test_chat_with_a_hostile_line(terminal: Path, tg_engine: Any, case, text, ex
 
 
 CHAT_COMMANDS = [
-    "/start",
     "/help",
     "/term 六零",
     "/term " + "x" * 5_000,
@@ -130,6 +129,13 @@ def test_chat_commands_other_than_quit_are_explained(terminal: Path, line: str) 
     (reply,) = chat_replies(result.output)
     assert reply == messages.CHAT_UNKNOWN_COMMAND
     assert_clear_chinese(reply)
+
+
+@pytest.mark.parametrize("line", ["/start", "/new"])
+def test_start_and_new_start_a_new_conversation_in_the_chat(terminal: Path, line: str) -> None:
+    result = run(["chat"], stdin=typed(f"{line}\n/quit\n"))
+    (reply,) = chat_replies(result.output)
+    assert reply == messages.CHAT_NEW
 
 
 # Bytes that are not UTF-8: a lone continuation byte, a truncated sequence, an overlong

@@ -67,8 +67,9 @@ def store(db_path: Path) -> Iterator[Store]:
 def test_open_creates_schema_in_wal_mode(store: Store, db_path: Path) -> None:
     db = sqlite_utils.Database(db_path)
     assert db.journal_mode == "wal"
-    assert {"questions", "votes", "notifications", "missed_groups"} <= set(db.table_names())
-    assert is_current(db) and len(migrations.applied(db)) == 3
+    tables = {"questions", "votes", "notifications", "missed_groups", "conversations", "handovers"}
+    assert tables <= set(db.table_names())
+    assert is_current(db) and len(migrations.applied(db)) == 5
 
 
 def test_migrates_an_older_database_and_keeps_its_rows(db_path: Path) -> None:
@@ -90,7 +91,7 @@ def test_migrates_an_older_database_and_keeps_its_rows(db_path: Path) -> None:
     assert "missed_group_questions" in db.table_names()
     assert [r["text"] for r in db["questions"].rows] == ["旧问题"]
     migrate(db)  # nothing left to do
-    assert len(migrations.applied(db)) == 3
+    assert len(migrations.applied(db)) == 5
 
 
 # --- logging --------------------------------------------------------------------------------

@@ -18,7 +18,13 @@ from test_storage import log, rows
 from bot.store.migrations import is_current, migrate, migrations
 from bot.store.question_log import Store
 
-STEPS = ["create_question_log", "create_curation", "create_update_claims", "create_handovers"]
+STEPS = [
+    "create_question_log",
+    "create_curation",
+    "create_update_claims",
+    "create_conversations",
+    "create_handovers",
+]
 
 # The schema as releases before sqlite-utils migrations made it, step by step, with their
 # own bookkeeping: meta.schema_version counted the steps applied.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -16,11 +17,13 @@ from bot.cli.curation import missed, stats, terminal_log
 from bot.config import EXIT_CONFIG
 from bot.engine import messages
 from bot.engine.answering import Engine, Reply, configured_model, timed_ask
+from bot.engine.conversation import Conversation, dialogue
 from bot.engine.rendering import render_text
 from bot.engine.scoring import load_calibration
 from bot.engine.semantic import MODELS
 from bot.knowledge.loading import KnowledgeError, load_knowledge
 
+NEW_CONVERSATION = ("/new", "/start")  # in the terminal chat
 # How often the bot looks for answered questions whose askers asked to be told.
 NOTIFY_EVERY_SECONDS = 30.0
 
@@ -81,8 +84,11 @@ def terminal_text(reply: Reply, logged: bool = True) -> str:
     return text if logged else messages.RECORDED_CLAIM.sub("", text)
 
 
-def reply_record(reply: Reply, seconds: float | None = None, logged: bool = True) -> dict:
-    """One reply as the JSON object `policybot ask --json` writes."""
+def reply_record(
+    reply: Reply, seconds: float | None = None, logged: bool = True, understood: bool = False
+) -> dict:
+    """One reply as the JSON object `policybot ask --json` writes; with ``understood``
+    (a conversation's turns), what a follow-up was understood to ask."""
     record = {
         "question": reply.question,
         "outcome": reply.outcome,
@@ -93,6 +99,8 @@ def reply_record(reply: Reply, seconds: float | None = None, logged: bool = True
         "source": reply.source,
         "suggestions": [s.question for s in reply.suggestions],
     }
+    if understood:
+        record["understood"] = reply.understood
     if seconds is not None:
         record["ms"] = round(seconds * 1000, 3)
     return record
@@ -166,16 +174,32 @@ def check(root: Path | None) -> None:
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @click.option("--no-log", is_flag=True, help="Do not record the questions.")
+@click.option(
+    "--conversation",
+    is_flag=True,
+    help="With -: the lines are turns of one conversation; a blank line starts the next.",
+)
 @GENERATED_ONLY
 @MODEL
 def ask(
-    question: str, as_json: bool, no_log: bool, generated_only: bool, model: str | None
+    question: str,
+    as_json: bool,
+    no_log: bool,
+    conversation: bool,
+    generated_only: bool,
+    model: str | None,
 ) -> None:
     """Answer QUESTION once; with "-" read one question a line from standard input."""
+    if conversation and question != "-":
+        raise click.UsageError("--conversation reads the turns from standard input: give -")
     settings = settings_or_exit()
     engine = load_engine(settings.root, generated_only, model, curated=settings.curated_path)
     if question == "-":
         tolerant_stdin()
+    if conversation:
+        with terminal_log(settings, enabled=not no_log) as log:
+            ask_conversations(engine, log, as_json, logged=not no_log)
+        return
     questions = sys.stdin if question == "-" else [question]
     with terminal_log(settings, enabled=not no_log) as log:
         for line in questions:
@@ -189,6 +213,24 @@ def ask(
                 click.echo(terminal_text(reply, logged=not no_log))
                 if question == "-":
                     click.echo()
+
+
+def ask_conversations(
+    engine: Engine, log: Callable[[Reply, float], None], as_json: bool, logged: bool
+) -> None:
+    """Standard input's lines as turns of conversations, a blank line between two; one
+    reply for each turn (bot.engine.conversation.dialogue, as `eval --dialogs` grades)."""
+    for turn in dialogue(engine, sys.stdin):
+        if turn is None:
+            continue
+        reply, seconds = turn
+        log(reply, seconds)
+        if as_json:
+            record = reply_record(reply, seconds, logged=logged, understood=True)
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(terminal_text(reply, logged=logged))
+            click.echo()
 
 
 @main.command()
@@ -205,7 +247,9 @@ def chat(no_log: bool) -> None:
 
 
 def chat_loop(engine: Engine, log: Callable[[Reply, float], None], logged: bool) -> None:
-    """Answer each line typed, recording it with ``log``, until /quit or end of input."""
+    """Answer each line typed as a turn of one conversation, recording it with ``log``,
+    until /quit or end of input; /new or /start starts a new conversation."""
+    conversation: Conversation | None = None
     while True:
         try:
             line = input(messages.CHAT_PROMPT)
@@ -217,10 +261,16 @@ def chat_loop(engine: Engine, log: Callable[[Reply, float], None], logged: bool)
         if not line.strip():
             click.echo(messages.CHAT_EMPTY)
             continue
+        if line.strip() in NEW_CONVERSATION:
+            conversation = None
+            click.echo(messages.CHAT_NEW)
+            continue
         if line.strip().startswith("/"):
             click.echo(messages.CHAT_UNKNOWN_COMMAND)
             continue
-        reply, seconds = timed_ask(engine, line)
+        start = time.perf_counter()
+        reply, conversation = engine.reply(line, conversation)
+        seconds = time.perf_counter() - start
         log(reply, seconds)
         click.echo(terminal_text(reply, logged))
 
@@ -282,6 +332,12 @@ def health(max_age: float | None) -> None:
 @click.option(
     "--all", "every_set", is_flag=True, help="Every set in tests/eval/, one after another."
 )
+@click.option(
+    "--dialogs",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    multiple=True,
+    help="Labeled dialog set, graded turn by turn as conversations (repeatable).",
+)
 @GENERATED_ONLY
 @MODEL
 @click.option("--ablate", is_flag=True, help="Again with each named rule off in turn.")
@@ -290,6 +346,7 @@ def health(max_age: float | None) -> None:
 def evaluate(
     questions: tuple[Path, ...],
     every_set: bool,
+    dialogs: tuple[Path, ...],
     generated_only: bool,
     model: str | None,
     ablate: bool,
@@ -312,6 +369,10 @@ def evaluate(
 
     settings = settings_or_exit()
     engine = load_engine(settings.root, generated_only, model)
+    if dialogs:
+        grade_dialog_sets(engine, dialogs, failures)
+        if not (questions or every_set):
+            return
     eval_dir = labeled_sets(settings.root)
     paths = list(questions)
     if every_set:
@@ -355,6 +416,19 @@ def evaluate(
     if failing:
         click.echo(f"\nbelow the floor: {', '.join(failing)}", err=True)
         sys.exit(1)
+
+
+def grade_dialog_sets(engine: Engine, paths: tuple[Path, ...], failures: bool) -> None:
+    """Grade each labeled dialog set (bot.tools.dialogs) and print its figures."""
+    from bot.tools.dialogs import format_dialog_report, grade, load_dialogs
+
+    for path in paths:
+        try:
+            dialogs = load_dialogs(path)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--dialogs") from error
+        click.echo(f"== dialogs: {path.name}")
+        click.echo(format_dialog_report(grade(engine, dialogs), failures=failures))
 
 
 @main.command()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.engine import messages
+from bot.engine.conversation import Conversation, FollowUp, FollowUps
 from bot.engine.matching import Matcher
 from bot.engine.policy import CLARIFY_P, Match, Outcome, Reason
 from bot.engine.scoring import load_calibration
@@ -28,6 +29,9 @@ from bot.privacy import without_personal_data
 CHINESE_NUMBERS = "一二三四五六七八九十"
 MAX_RELATED = 3
 MAX_TERMS = 5
+# Misses that say what the reports leave out: a follow-up's neighbourhood saying so is the
+# answer, as it is to a question of its own.
+UNSTATED = (Reason.UNSTATED_DETAIL, Reason.UNSTATED_FIGURE)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Reply:
     intent: str | None = None
     candidates: tuple[Suggestion, ...] = field(default=(), compare=False)
     detail: str | None = None  # what the reason names: a place, topic, year, detail word
+    understood: str | None = None  # what a follow-up was understood to ask (观湖街道:……)
 
     @property
     def answered(self) -> bool:
@@ -138,6 +143,7 @@ class Engine:
         self.matcher = Matcher(kb, vectors, calibration, disabled)
         self._passages = {p.id: p for p in kb.passages}
         self._term_names = self._glossary_names()
+        self.followups = FollowUps(kb, self.matcher.questions, self.matcher.assessor.answer_text)
 
     @classmethod
     def load(
@@ -279,12 +285,92 @@ class Engine:
     # --- the one entry point -------------------------------------------------------
 
     def ask(self, question: str) -> Reply:
-        """Answer one question: answer, clarify, miss or intent."""
+        """Answer one question on its own: answer, clarify, miss or intent."""
         question = clean(question)
-        normalized = content(question) if question else ""
+        return self._reply_to(question, self.matcher.match(self._matched_text(question)))
+
+    def reply(
+        self, question: str, conversation: Conversation | None = None, now: float | None = None
+    ) -> tuple[Reply, Conversation]:
+        """Answer one turn of a conversation, and the conversation after it: a follow-up
+        (bot/engine/conversation.py) is answered as what it is understood to ask, and
+        says so. A conversation quiet too long, or none, starts afresh."""
+        now = time.time() if now is None else now
+        before = conversation or Conversation()
+        if before.expired(now):
+            before = Conversation()
+        question = clean(question)
+        text = self._matched_text(question)
+        alone = self.matcher.match(text)
+        follow = self.followups.resolve(text, before, alone)
+        reply = (
+            self._reply_to(question, alone)
+            if follow is None
+            else self._follow(question, follow, before, alone)
+        )
+        return reply, self.followups.after(before, reply, follow, now)
+
+    @staticmethod
+    def _matched_text(question: str) -> str:
         # Markup and personal numbers are not what is asked; the reply still echoes the
         # question as typed (masked where it is stored, by the store).
-        match = self.matcher.match(clean(without_personal_data(strip_markup(question))))
+        return clean(without_personal_data(strip_markup(question)))
+
+    def _follow(self, question: str, follow: FollowUp, before: Conversation, alone: Match) -> Reply:
+        """The reply to a follow-up, naming what it was understood to ask."""
+        if follow.option is not None:
+            reply = self.entry_reply(follow.option, question)
+            assert reply is not None  # an option offered is an entry or passage
+        elif follow.street is not None:
+            reply = self._on_street(question, follow.question, follow.street)
+        else:
+            detail = self._detail(question, follow, before)
+            if detail is None:
+                return self._reply_to(question, alone)
+            reply = detail
+        return replace(reply, understood=follow.understood)
+
+    def _detail(self, question: str, follow: FollowUp, before: Conversation) -> Reply | None:
+        """A detail of the last answer: among its neighbours, then among everything; the
+        answer already given, when it does not speak of the detail, is a miss. None when
+        neither answers nor says the detail is left out: the message is then taken alone."""
+        match = self.matcher.match(follow.question, follow.within)
+        if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
+            match = self.matcher.match(follow.question)
+        if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
+            return None
+        if match.outcome is Outcome.ANSWER and self.followups.repeats_without_detail(
+            question, match.chosen, before
+        ):
+            match = replace(
+                match, outcome=Outcome.MISS, reason=Reason.UNSTATED_DETAIL, chosen=(), detail=None
+            )
+        return self._reply_to(question, match)
+
+    def _on_street(self, question: str, asked: str, street: str) -> Reply:
+        """The last question asked again for ``street``: only its report answers; where it
+        does not, a miss that says so, never another street's answer."""
+        reply = self._reply_to(question, self.matcher.match(asked))
+        borrowed = any(self.followups.street_of_doc(b.id) != street for b in reply.blocks)
+        if reply.outcome == "answer" and not borrowed:
+            return reply
+        if reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
+            return reply
+        # Unsure among that street's texts is no answer from its report: a miss that says
+        # so, offering what was found.
+        return Reply(
+            question=question,
+            outcome="miss",
+            text=messages.miss_on_street(self.kb.streets[street].name),
+            suggestions=reply.suggestions if reply.outcome != "answer" else self.examples(),
+            score=reply.score,
+            reason=Reason.NOT_ON_STREET,
+            normalized=reply.normalized,
+        )
+
+    def _reply_to(self, question: str, match: Match) -> Reply:
+        """The reply to ``question`` (cleaned) for what the matcher decided."""
+        normalized = content(question) if question else ""
         candidates = tuple(self._suggest(c.id) for c in match.candidates)
         score = round(match.score, 4)
         reply_to = functools.partial(

@@ -74,9 +74,10 @@ class Matcher:
         """Whether a named rule is on (``policybot eval --ablate`` turns each off in turn)."""
         return name not in self.disabled
 
-    def match(self, text: str) -> Match:
-        """Decide answer, clarify, miss or intent for one question."""
-        return self.policy.match(text[:MAX_QUERY_CHARS])
+    def match(self, text: str, within: frozenset[str] | None = None) -> Match:
+        """Decide answer, clarify, miss or intent for one question; with ``within``, among
+        those entries and passages only."""
+        return self.policy.match(text[:MAX_QUERY_CHARS], within)
 
     def rank(self, text: str, street: str | None = None, limit: int = CANDIDATES) -> list[Scored]:
         """Entries ordered by their wording's score for a question (no outcome decided)."""

@@ -73,6 +73,16 @@ def miss_not_found(streets: str) -> str:
     )
 
 
+# --- follow-ups in a conversation (bot.engine.conversation) --------------------------
+
+UNDERSTOOD_SEPARATOR = "："  # between what a follow-up is about and what it asks
+
+
+def miss_on_street(street: str) -> str:
+    """A question re-asked for another street whose report does not answer it."""
+    return f"{street}的报告里没有找到这个问题的答案,我不想给您不准确的信息。" + RECORDED_FOR_ADDING
+
+
 # --- where a quote comes from, and the sources (answering: Source, Engine.about) ----
 
 NOT_IN_FORCE_MARK = "(来源页面标注“文件已失效”)"
@@ -119,7 +129,10 @@ def not_in_force(stale: Sequence[str], mixed: bool) -> str:
 # --- the terminal chat (bot.cli.main) -----------------------------------------------
 
 CHAT_EMPTY = "请输入问题;输入 /quit 或按 Ctrl-D 退出。"
-CHAT_UNKNOWN_COMMAND = f"终端里只有 /quit 一个命令。直接输入问题即可,例如“{EXAMPLE_QUESTION}”。"
+CHAT_UNKNOWN_COMMAND = (
+    f"终端里的命令:/new 开始新的对话,/quit 退出。直接输入问题即可,例如“{EXAMPLE_QUESTION}”。"
+)
+CHAT_NEW = "好的,开始新的对话。"
 CHAT_SOURCES = "资料来源:\n"
 CHAT_PROMPT = "\n问> "
 

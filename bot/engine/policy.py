@@ -11,7 +11,7 @@ from enum import Enum
 from bot.engine.candidates import Assessor
 from bot.engine.composing import Composer
 from bot.engine.question import QuestionReader
-from bot.engine.scoring import Candidate
+from bot.engine.scoring import Candidate, same_answer
 from bot.engine.textnorm import fold, sound_key
 from bot.engine.wording import ENGLISH_SHARE, latin_share
 
@@ -79,6 +79,7 @@ class Reason(str, Enum):
     UNSURE = "unsure"
     LOW_SCORE = "low score"
     CHOSEN = "chosen"
+    NOT_ON_STREET = "not in that street's report"  # a follow-up for another street
 
 
 # Outcomes decided by a rule before any candidate is scored: the calibrated model is never
@@ -185,9 +186,11 @@ class Policy:
             self._unsure,
         )
 
-    def match(self, text: str) -> Match:
-        """Decide one question; an answer to a how-many that states no figure is a miss."""
-        result = self.decide(text)
+    def match(self, text: str, within: frozenset[str] | None = None) -> Match:
+        """Decide one question; an answer to a how-many that states no figure is a miss.
+        With ``within``, only those entries and passages are candidates (a follow-up's
+        neighbourhood, bot/engine/conversation.py)."""
+        result = self.decide(text, within)
         if (
             result.outcome is Outcome.ANSWER
             and self.rule("unstated_figure")
@@ -203,7 +206,7 @@ class Policy:
             )
         return result
 
-    def decide(self, text: str) -> Match:
+    def decide(self, text: str, within: frozenset[str] | None = None) -> Match:
         """The first gate that decides; a miss on a low score when none does."""
         asked = Asked(text, fold(text))
         decided = _first(self._on_the_message, asked)
@@ -212,6 +215,8 @@ class Policy:
             decided = _first(self._on_the_wording, asked)
         if decided is None:
             self._score(asked)
+            if within is not None:
+                self._keep_within(asked, within)
             decided = _first(self._on_the_candidates, asked)
         return decided or self._low_score(asked)
 
@@ -233,6 +238,18 @@ class Policy:
             found.probability = found.confidence = 1.0
             ranked = [found, *(c for c in ranked if c.id != term)]
         asked.ranked, asked.term = ranked, term
+
+    def _keep_within(self, asked: Asked, within: frozenset[str]) -> None:
+        """Only the candidates in ``within``; the best one's confidence against its
+        nearest rival among them."""
+        asked.ranked = [c for c in asked.ranked if c.id in within]
+        asked.term = asked.term if asked.term in within else None
+        if asked.ranked:
+            best = asked.ranked[0]
+            rival = next((c for c in asked.ranked[1:] if not same_answer(best, c)), None)
+            best.confidence = self.assessor.calibration.confidence(
+                best.probability, rival.probability if rival else 0.0
+            )
 
     # --- on the message ----------------------------------------------------------------
 

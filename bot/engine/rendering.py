@@ -40,6 +40,9 @@ def _not_in_force(blocks: tuple[Block, ...]) -> str:
 def render_text(reply: Reply) -> str:
     """The full reply as a user reads it, in plain text."""
     lines: list[str] = []
+    if reply.understood:
+        # A follow-up says first what it was taken to ask: a wrong resolution shows.
+        lines.append(reply.understood)
     if reply.text:
         lines.append(reply.text)
     intro = _intro(reply.blocks)
@@ -71,6 +74,8 @@ def render_html(reply: Reply) -> str:
     Suggestions are not listed: Telegram shows them as buttons.
     """
     parts = []
+    if reply.understood:
+        parts.append(f"<i>{escape(reply.understood)}</i>")
     if reply.text:
         parts.append(escape(reply.text))
     intro = _intro(reply.blocks)

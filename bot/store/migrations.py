@@ -102,6 +102,15 @@ def create_update_claims(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def create_conversations(db: sqlite_utils.Database) -> None:
+    """Conversation state by conversation key, masked JSON (bot.store.conversations)."""
+    db.table("conversations").create(
+        {"key": str, "state": str, "updated": str}, pk="key", if_not_exists=True
+    )
+    db.table("conversations").create_index(["updated"], if_not_exists=True)
+
+
+@migrations()
 def create_handovers(db: sqlite_utils.Database) -> None:
     """Questions residents passed to the staff chat, and the reply relayed (bot.store.handovers)."""
     db.table("handovers").create(

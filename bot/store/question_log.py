@@ -9,8 +9,9 @@ retrying a batch that was in fact partly written cannot duplicate anything.
 
 The jobs behind it, one module each: the schema (bot.store.migrations), update claims
 (bot.store.claims), pseudonyms (bot.store.user_keys), retention (bot.store.retention),
-notifications (bot.store.notifications), curators' reads and writes
-(bot.store.curator_queries), and the files around the database (bot.store.files).
+notifications (bot.store.notifications), conversation state (bot.store.conversations),
+curators' reads and writes (bot.store.curator_queries), and the files around the database
+(bot.store.files).
 
 Privacy: question text arrives masked (QuestionRecord.of, bot.privacy), users are stored
 as a keyed hash whose key is kept out of the database, and retention blanks question
@@ -24,6 +25,7 @@ import concurrent.futures
 import logging
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +35,7 @@ import sqlite_utils
 
 from bot.config import Settings
 from bot.privacy import mask
-from bot.store import claims, curator_queries, handovers, notifications, retention
+from bot.store import claims, conversations, curator_queries, handovers, notifications, retention
 from bot.store.clock import StoreClock, iso, new_id, stamp
 from bot.store.curator_queries import Decision, MissedQuestion
 from bot.store.files import UnusableDatabase, check_database_path, make_private
@@ -48,6 +50,9 @@ log = logging.getLogger(__name__)
 # SQLite's primary result codes for a file that is no usable database: no retry helps.
 UNUSABLE_CODES = {11: "SQLITE_CORRUPT", 14: "SQLITE_CANTOPEN", 26: "SQLITE_NOTADB"}
 UNUSABLE_MESSAGES = ("file is not a database", "malformed", "unable to open database file")
+# Conversations whose latest state is held in memory: the one just saved may still be
+# queued when the next message of the conversation arrives.
+CONVERSATIONS_HELD = 10_000
 
 
 class Store(Writer):
@@ -69,6 +74,8 @@ class Store(Writer):
         self._claims = claims.UpdateClaims(self._clock)
         self._notified: set[str] = set()  # sent in this process, maybe not yet written
         self._last_retention = 0.0
+        self._conversations: OrderedDict[str, str | None] = OrderedDict()
+        self._conversation_pruner = conversations.Pruner(self._clock)
         self._migrated = False
         self._keeper: sqlite3.Connection | None = None
 
@@ -244,6 +251,38 @@ class Store(Writer):
         self._last_retention = time.monotonic()
         self._put(Op("retention", record={"now": iso(now) if now else None}))
 
+    # --- conversation state ------------------------------------------------------------
+
+    def conversation(self, key: str) -> str | None:
+        """The state last saved under ``key`` (masked JSON), or None: held in memory when
+        saved by this process, else read (blocking, short); None if it cannot be read."""
+        if key in self._conversations:
+            self._conversations.move_to_end(key)
+            return self._conversations[key]
+        try:
+            with self.reader() as db:
+                return conversations.load(db, key)
+        except (sqlite3.DatabaseError, OSError) as error:
+            self._count_failure("cannot read a conversation", error)
+            return None
+
+    def save_conversation(self, key: str, state: str) -> None:
+        """Queue keeping ``state`` under ``key``, its personal data masked; at once."""
+        state = conversations.masked_state(state)
+        self._hold_conversation(key, state)
+        self._put(Op("conversation", record={"key": key, "state": state, "updated": stamp()}))
+
+    def forget_conversation(self, key: str) -> None:
+        """Queue forgetting the state under ``key`` (/start); at once."""
+        self._hold_conversation(key, None)
+        self._put(Op("forget", record={"key": key}))
+
+    def _hold_conversation(self, key: str, state: str | None) -> None:
+        self._conversations[key] = state
+        self._conversations.move_to_end(key)
+        while len(self._conversations) > CONVERSATIONS_HELD:
+            self._conversations.popitem(last=False)
+
     # --- reading, and curators' decisions (blocking) -----------------------------------
 
     def pending_notifications(self) -> list[Notification]:
@@ -395,6 +434,12 @@ class Store(Writer):
                 notifications.mark_sent(db, record)
             elif op.kind == "retention":
                 self._blank_old_text(db, record["now"])
+            elif op.kind == "conversation":
+                conversations.save(db, record)
+            elif op.kind == "forget":
+                conversations.forget(db, record["key"])
+        if any(op.kind == "conversation" for op in batch):
+            self._conversation_pruner.prune_if_due(db)
 
     def _blank_old_text(self, db: sqlite_utils.Database, now: str | None) -> None:
         assert self.retention_days is not None

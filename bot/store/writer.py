@@ -47,7 +47,8 @@ class Op:
     ``done``, when set, is resolved (with None) once the op's batch is committed.
     """
 
-    kind: str  # "insert" | "notified" | "retention" | "claim" | "durable"
+    # "insert" | "notified" | "retention" | "claim" | "durable" | "conversation" | "forget"
+    kind: str
     table: str = ""
     record: dict[str, Any] | None = None
     done: concurrent.futures.Future[Any] | None = field(default=None, compare=False)

@@ -115,28 +115,29 @@ def _share(outcomes: list[Outcome]) -> float:
 def load_questions(path: Path) -> list[Labeled]:
     """Read a labeled set; raises ValueError naming the first malformed item."""
     items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    labeled = []
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or "q" not in item or "expect" not in item:
-            raise ValueError(f"{path}: item {number} needs 'q' and 'expect'")
-        quotes = item.get("quote") or ()
-        if isinstance(quotes, str):
-            quotes = (quotes,)
-        expect = str(item["expect"])
-        if expect == "answer" and not quotes:
-            raise ValueError(f"{path}: item {number} expects an answer but has no quote")
-        if expect not in ("answer", "intent", "miss"):
-            raise ValueError(f"{path}: item {number}: unknown expect {expect!r}")
-        labeled.append(
-            Labeled(
-                question=str(item["q"]),
-                category=str(item.get("category", "uncategorised")),
-                expect=expect,
-                quotes=tuple(str(q) for q in quotes),
-                intent=item.get("intent"),
-            )
-        )
-    return labeled
+    return [labeled_item(item, n, f"{path}: item") for n, item in enumerate(items, start=1)]
+
+
+def labeled_item(item: object, number: int, where: str, category: str = "uncategorised") -> Labeled:
+    """One labeled question (``where`` and ``number`` name it in an error); a dialog's
+    turns are labeled the same way (bot/tools/dialogs.py)."""
+    if not isinstance(item, dict) or "q" not in item or "expect" not in item:
+        raise ValueError(f"{where} {number} needs 'q' and 'expect'")
+    quotes = item.get("quote") or ()
+    if isinstance(quotes, str):
+        quotes = (quotes,)
+    expect = str(item["expect"])
+    if expect == "answer" and not quotes:
+        raise ValueError(f"{where} {number} expects an answer but has no quote")
+    if expect not in ("answer", "intent", "miss"):
+        raise ValueError(f"{where} {number}: unknown expect {expect!r}")
+    return Labeled(
+        question=str(item["q"]),
+        category=str(item.get("category", category)),
+        expect=expect,
+        quotes=tuple(str(q) for q in quotes),
+        intent=item.get("intent"),
+    )
 
 
 def is_correct(item: Labeled, reply: Reply) -> bool:

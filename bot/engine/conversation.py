@@ -1,0 +1,365 @@
+"""Conversations: what the last turn was about, and the follow-ups resolved against it.
+
+A short message that leans on the turn before is resolved into a question of its own by
+one of three named rules, tried in order, each only when the conversation allows it:
+
+* ``choice``: after a clarify, a number, an ordinal ("第二个", "后面那个") or words of one
+  option pick that option;
+* ``another_street``: a message that is only a street's name and follow-up cue words
+  ("那观湖呢", "换成坪山呢") or asks for the other street ("另一个街道呢") re-asks the last
+  question for that street;
+* ``detail``: a short message with no topic of its own ("具体有几家") is asked together
+  with the last question, first among the last answer's neighbours (its section of the
+  same report), then among everything.
+
+Whether a message has a topic of its own is decided by matching it alone: a message that
+names an entry's distinctive word, or is answered almost surely, or is decided by a rule
+on what it names (an intent, another place, a service or year not covered), is a new
+question, whatever cue it carries. Street names come from the knowledge base alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from bot.engine import messages
+from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
+from bot.engine.question import YEAR, QuestionReader
+from bot.engine.textnorm import content, fold
+from bot.knowledge.loading import KnowledgeBase
+from bot.privacy import mask
+
+if TYPE_CHECKING:
+    from bot.engine.answering import Engine, Reply
+
+QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
+STATE_VERSION = 1
+FOLLOW_UP_RULES = ("choice", "another_street", "detail")
+# A detail of the last answer is asked in a few words; a longer message is a question.
+DETAIL_MAX_CHARS = 8
+# Matched alone at least this surely, a message is a question of its own.
+OWN_QUESTION_P = 0.9
+# Reasons that say a message names something itself (an intent, a place, a service, a
+# year, a term, both streets): it is not about the last answer.
+OWN_CONTENT = frozenset(
+    {
+        Reason.INTENT,
+        Reason.INTENT_PHRASE,
+        Reason.INTENT_NOTHING_ELSE,
+        Reason.OTHER_PLACE,
+        Reason.UNCOVERED_TOPIC,
+        Reason.UNCOVERED_YEAR,
+        Reason.TERM_NAME,
+        Reason.BOTH_STREETS,
+        Reason.BOTH_STREETS_ASKED,
+    }
+)
+# Messages that carry nothing to ask about: never a detail of the last answer.
+NOTHING_ASKED = frozenset({Reason.EMPTY, Reason.ONLY_NUMBERS, Reason.ONLY_STREET})
+# The words around a street's name in a follow-up that asks the same for it (folded).
+STREET_CUES = re.compile(
+    "那么|那边|那里|那儿|这边|这里|换成|换到|改成|换做|如果是|要是|的话|情况|怎么样|咋样|怎样"
+    "|如何|有没有|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
+)
+# Asking the same for the other street (folded: 另一个 is 另1个).
+OTHER_STREET = re.compile(r"(?:另|别|其他|其它|其余)外?的?(?:1|那)?(?:个|边|1个)?(?:街道|边)")
+ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
+LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")
+FIRST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最前面|前面|上面|第1)(?:那|这)?1?(?:个|条|项)?")
+EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
+CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One conversation's state after a turn; ``Conversation()`` is a fresh one."""
+
+    question: str = ""  # the last question as understood, personal data masked
+    outcome: str = ""  # answer | clarify | miss | intent
+    answered: tuple[str, ...] = ()  # the entries or passages answered
+    street: str | None = None  # the street in play (named, or of every answer)
+    year: int | None = None  # the year the last question named
+    offered: tuple[str, ...] = ()  # the options a clarify offered, in order
+    time: float = 0.0  # of the last turn, seconds since the epoch
+
+    @property
+    def started(self) -> bool:
+        return bool(self.question)
+
+    def expired(self, now: float, quiet: float = QUIET_SECONDS) -> bool:
+        """Whether the conversation has been quiet for longer than ``quiet`` seconds."""
+        return self.started and now - self.time > quiet
+
+    def to_json(self) -> str:
+        state = {
+            "v": STATE_VERSION,
+            "question": self.question,
+            "outcome": self.outcome,
+            "answered": list(self.answered),
+            "street": self.street,
+            "year": self.year,
+            "offered": list(self.offered),
+            "time": self.time,
+        }
+        return json.dumps(state, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes | None) -> Conversation:
+        """The state ``to_json`` wrote; a fresh conversation for anything else (broken,
+        from another version, tampered with): never an exception."""
+        try:
+            data = json.loads(text or "")
+            return cls._checked(data) if isinstance(data, dict) else cls()
+        except (TypeError, ValueError, RecursionError):
+            return cls()
+
+    @classmethod
+    def _checked(cls, data: dict[str, Any]) -> Conversation:
+        question, outcome, street = data.get("question"), data.get("outcome"), data.get("street")
+        answered, offered = data.get("answered"), data.get("offered")
+        year, moment = data.get("year"), data.get("time")
+        if not (
+            data.get("v") == STATE_VERSION
+            and isinstance(question, str)
+            and isinstance(outcome, str)
+            and (street is None or isinstance(street, str))
+            and isinstance(answered, list)
+            and isinstance(offered, list)
+            and all(isinstance(v, str) for v in (*answered, *offered))
+            and (year is None or (isinstance(year, int) and not isinstance(year, bool)))
+            and isinstance(moment, (int, float))
+            and not isinstance(moment, bool)
+            and math.isfinite(moment)
+        ):
+            return cls()
+        return cls(question, outcome, tuple(answered), street, year, tuple(offered), float(moment))
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A message resolved against the conversation: what it is understood to ask."""
+
+    rule: str  # one of FOLLOW_UP_RULES
+    question: str  # the question asked in its place
+    understood: str  # what the reply says it understood
+    option: str | None = None  # choice: the entry or passage chosen
+    street: str | None = None  # another_street: the street asked about
+    within: frozenset[str] | None = None  # detail: the neighbourhood tried first
+
+
+class FollowUps:
+    """Resolves follow-ups against one knowledge base's streets, entries and passages."""
+
+    def __init__(
+        self, kb: KnowledgeBase, questions: QuestionReader, answer_text: Callable[[str], str]
+    ):
+        self.kb = kb
+        self.questions = questions
+        self.answer_text = answer_text
+        self.wording = questions.wording
+        # Every name of every street, longest first, as written and as folded.
+        self._names = sorted(
+            ((name, street.id) for street in kb.streets.values() for name in street.names),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._report_street = {r.id: r.street for r in kb.reports.values()}
+        self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
+        self._place |= {p.id: (p.report, p.section) for p in kb.passages}
+        self._passage_at = {p.id: i for i, p in enumerate(kb.passages)}
+
+    def resolve(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
+        """The follow-up ``message`` is, given the conversation ``before`` and what the
+        message gets matched alone; None when it is a question of its own."""
+        if not before.started:
+            return None
+        return (
+            self.choice(message, before)
+            or self.another_street(message, before)
+            or self.detail(message, before, alone)
+        )
+
+    # --- the rules --------------------------------------------------------------------
+
+    def choice(self, message: str, before: Conversation) -> FollowUp | None:
+        """After a clarify: the option a number, an ordinal or its own words name."""
+        if before.outcome != "clarify" or not before.offered:
+            return None
+        option = self._ordinal(fold(message), before.offered) or self._by_words(
+            message, before.offered
+        )
+        if option is None:
+            return None
+        asked = self._question_of(option)
+        return FollowUp("choice", asked, asked, option=option)
+
+    def another_street(self, message: str, before: Conversation) -> FollowUp | None:
+        """A street's name and cue words only, or "the other street": the last question
+        again, for that street."""
+        if before.outcome not in ("answer", "miss", "clarify"):
+            return None
+        folded = fold(message)
+        street = self.questions.street_of(folded)
+        rest = self.wording.strip_streets(folded)
+        if street is None and OTHER_STREET.search(folded):
+            others = [s for s in self.kb.streets if s != before.street]
+            street = others[0] if before.street and len(others) == 1 else None
+            rest = OTHER_STREET.sub("", folded)
+        if street is None or STREET_CUES.sub("", rest):
+            return None
+        topic = self.without_streets(before.question)
+        name = self.kb.streets[street].name
+        understood = name + messages.UNDERSTOOD_SEPARATOR + topic
+        return FollowUp("another_street", name + topic, understood, street=street)
+
+    def detail(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
+        """A few words with no topic of their own, after an answer: asked with the last
+        question, among its answer's neighbours first."""
+        if before.outcome != "answer" or not before.answered:
+            return None
+        if len(content(message)) > DETAIL_MAX_CHARS or self.stands_alone(alone):
+            return None
+        topic = before.question.rstrip("?？。.!！ ")
+        asked = f"{topic},{message}"
+        understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+        return FollowUp("detail", asked, understood, within=self.neighbours(before.answered))
+
+    def repeats_without_detail(
+        self, message: str, chosen: Iterable[str], before: Conversation
+    ) -> bool:
+        """Whether a detail follow-up would get the answer already given, which does not
+        speak of what the message asks (no pair of its characters, no figure for a
+        how-many): that is no answer to it ("在哪个社区" after 垃圾分类)."""
+        chosen = tuple(chosen)
+        if not chosen or not set(chosen) <= set(before.answered):
+            return False
+        said = self.wording.spelling_of(message)
+        answer = fold("".join(self.answer_text(doc) for doc in chosen))
+        if any(said[i : i + 2] in answer for i in range(len(said) - 1)):
+            return False
+        asks_figure = QUANTITY.search(fold(message)) is not None
+        return not (
+            asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
+        )
+
+    @staticmethod
+    def stands_alone(alone: Match) -> bool:
+        """Whether a message matched alone is a question of its own (see the module)."""
+        if alone.reason in OWN_CONTENT or alone.reason in NOTHING_ASKED:
+            return True
+        best = alone.candidates[0] if alone.candidates else None
+        return (
+            alone.outcome is Outcome.ANSWER
+            and best is not None
+            and (bool(best.keyword) or best.probability >= OWN_QUESTION_P)
+        )
+
+    # --- what they rest on ------------------------------------------------------------
+
+    def neighbours(self, answered: Iterable[str]) -> frozenset[str]:
+        """The answered entries and passages, with every one of the same section of the
+        same report and the passages beside each answered passage."""
+        answered = [a for a in answered if a in self._place]
+        places = {self._place[a] for a in answered}
+        near = {doc for doc, place in self._place.items() if place in places}
+        for doc in answered:
+            at = self._passage_at.get(doc)
+            if at is not None:
+                near.update(p.id for p in self.kb.passages[max(at - 2, 0) : at + 3])
+            entry = self.kb.entries.get(doc)
+            near.update(entry.related if entry else ())
+        return frozenset(near)
+
+    def without_streets(self, question: str) -> str:
+        """A question with the streets' names taken out (the topic another street is
+        asked about)."""
+        for name, _ in self._names:
+            question = question.replace(name, "")
+        return EDGE_PUNCTUATION.sub("", question) or question
+
+    def street_of_doc(self, doc: str) -> str | None:
+        """The street whose report an entry or passage comes from."""
+        place = self._place.get(doc)
+        return self._report_street.get(place[0]) if place else None
+
+    def _question_of(self, doc: str) -> str:
+        entry = self.kb.entries.get(doc)
+        if entry is not None:
+            return entry.question
+        passage = next((p for p in self.kb.passages if p.id == doc), None)
+        return passage.text if passage else doc
+
+    @staticmethod
+    def _ordinal(folded: str, offered: tuple[str, ...]) -> str | None:
+        said = CHOICE_TAIL.sub("", folded)
+        number = ORDINAL.fullmatch(said)
+        if number:
+            n = int(number.group(1))
+            return offered[n - 1] if 1 <= n <= len(offered) else None
+        if LAST.fullmatch(said):
+            return offered[-1]
+        if FIRST.fullmatch(said):
+            return offered[0]
+        return None
+
+    def _by_words(self, message: str, offered: tuple[str, ...]) -> str | None:
+        """The one option whose text holds every pair of characters the message asks."""
+        said = content(message)
+        pairs = {said[i : i + 2] for i in range(len(said) - 1)}
+        if not pairs:
+            return None
+        holding = [o for o in offered if all(p in content(self._question_of(o)) for p in pairs)]
+        return holding[0] if len(holding) == 1 else None
+
+    # --- the state after a turn -------------------------------------------------------
+
+    def after(
+        self, before: Conversation, reply: Reply, follow: FollowUp | None, now: float
+    ) -> Conversation:
+        """The conversation once ``reply`` is given; an intent or an empty message leaves
+        what is in play as it was."""
+        keeps = reply.outcome == "intent" or reply.reason is Reason.EMPTY
+        if keeps or (follow and follow.rule == "detail" and reply.outcome != "answer"):
+            # The topic stays in play: "那电话呢" missed, "地址呢" is still about it.
+            return replace(before, time=now) if before.started else before
+        if follow and follow.rule == "detail":
+            # The last question stays the topic, so details do not pile up on each other.
+            question = before.question
+        else:
+            question = mask(follow.question if follow else reply.question)
+        answered = tuple(b.id for b in reply.blocks)
+        streets = {self.street_of_doc(doc) for doc in answered}
+        named = self.questions.street_of(fold(question))
+        years = YEAR.findall(fold(question))
+        return Conversation(
+            question=question,
+            outcome=reply.outcome,
+            answered=answered,
+            street=named or (streets.pop() if len(streets) == 1 else None),
+            year=int(years[0]) if years else None,
+            offered=tuple(s.id for s in reply.suggestions) if reply.outcome == "clarify" else (),
+            time=now,
+        )
+
+
+def dialogue(
+    engine: Engine, lines: Iterable[str], clock: Callable[[], float] = time.time
+) -> Iterator[tuple[Reply, float] | None]:
+    """Each line a turn of one conversation, a blank line starting the next: a reply and
+    the seconds it took for each turn, None for each blank line. `policybot ask
+    --conversation` and `policybot eval --dialogs` both go through here."""
+    conversation: Conversation | None = None
+    for line in lines:
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            conversation = None
+            yield None
+            continue
+        start = time.perf_counter()
+        reply, conversation = engine.reply(line, conversation, clock())
+        yield reply, time.perf_counter() - start

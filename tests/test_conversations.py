@@ -1,0 +1,301 @@
+"""Conversations (bot/engine/conversation.py): each follow-up rule on a small synthetic
+knowledge base with three streets, the state's JSON, expiry, and the real knowledge base."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from test_matching_rules import _entry
+
+from bot.engine.answering import Engine
+from bot.engine.conversation import QUIET_SECONDS, Conversation
+from bot.engine.policy import Reason
+from bot.engine.rendering import render_html, render_text
+from bot.knowledge.loading import Entry, KnowledgeBase, Passage, load_knowledge
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = 1_000_000.0
+
+
+def _third(entry_id: str, question: str, answer: str, **extra: object) -> Entry:
+    return replace(
+        _entry(entry_id, "pingshan", question, answer, **extra),
+        street="xinqiao",
+        report="xinqiao-2021",
+    )
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    """Three streets (the third, 新桥, only in this knowledge base: street names are data),
+    each with a garbage-sorting entry; a childcare entry and a passage beside it."""
+    real = load_knowledge(ROOT, generated_only=True)
+    pingshan = real.reports["pingshan-2020"]
+    xinqiao = replace(
+        pingshan,
+        id="xinqiao-2021",
+        street="xinqiao",
+        street_name="新桥街道",
+        street_aliases=("新桥",),
+        years=(2021, 2022),
+    )
+    reports = {**real.reports, xinqiao.id: xinqiao}
+    entries = [
+        _entry(
+            "ps-childcare",
+            "pingshan",
+            "坪山的托育中心提供什么服务?",
+            "建成托育中心,通过“政府资助+专业机构运营”模式,为婴幼儿提供普惠托育服务。",
+            keywords=("托育中心",),
+        ),
+        _entry(
+            "ps-garbage",
+            "pingshan",
+            "坪山垃圾分类做得怎么样?",
+            "完成237个垃圾分类投放点建设。",
+            keywords=("垃圾分类",),
+        ),
+        _entry(
+            "gh-garbage",
+            "guanhu",
+            "观湖垃圾分类做得怎么样?",
+            "扎实推进生活垃圾强制分类,提升环卫指数排名。",
+            keywords=("垃圾分类",),
+        ),
+        _third("xq-garbage", "新桥垃圾分类做得怎么样?", "新桥建成垃圾分类示范小区十个。"),
+        _entry(
+            "gh-air",
+            "guanhu",
+            "观湖的空气质量怎么样?",
+            "PM2.5年均浓度为23.9微克/立方米,空气质量优良。",
+            keywords=("空气质量",),
+        ),
+    ]
+    entries[3] = replace(entries[3], keywords=("垃圾分类",))
+    passages = [Passage("psg-ps-1", "pingshan-2020", "1", "托育中心由专业机构运营,家长可预约。")]
+    kb = KnowledgeBase(
+        reports=reports,
+        sections={(r, "1"): "工作情况" for r in reports},
+        entries={e.id: e for e in entries},
+        passages=passages,
+        intents=real.intents,
+        other_places=real.other_places,
+        uncovered_topics=real.uncovered_topics,
+        unstated_details=real.unstated_details,
+        lexicons=real.lexicons,
+    )
+    return Engine(kb)  # the fixed prior, not the fitted calibration (no root)
+
+
+def turns(engine: Engine, *questions: str, start: Conversation | None = None):
+    """Each question a turn of one conversation, a second apart: the replies."""
+    conversation, replies = start, []
+    for n, question in enumerate(questions):
+        reply, conversation = engine.reply(question, conversation, NOW + n)
+        replies.append(reply)
+    return replies, conversation
+
+
+# --- the state ------------------------------------------------------------------------
+
+
+def test_the_state_goes_to_json_and_back() -> None:
+    state = Conversation(
+        "坪山垃圾分类做得怎么样?", "answer", ("ps-garbage",), "pingshan", 2020, ("a", "b"), NOW
+    )
+    assert Conversation.from_json(state.to_json()) == state
+    assert json.loads(state.to_json())["v"] == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        "",
+        "{",
+        "[]",
+        "null",
+        "42",
+        '{"v": 2, "question": "x"}',
+        '{"v": 1, "question": 5}',
+        '{"v": 1, "question": "q", "outcome": "a", "answered": [1], "offered": [], "time": 1}',
+        '{"v": 1, "question": "q", "outcome": "a", "answered": [], "offered": [], "time": "x"}',
+        '{"v": 1, "question": "q", "outcome": "a", "answered": [], "offered": [], "time": NaN}',
+        "[" * 100_000,
+        b"\xff\xfe",
+    ],
+)
+def test_a_broken_or_old_state_is_a_fresh_conversation(payload: str | bytes | None) -> None:
+    assert Conversation.from_json(payload) == Conversation()
+
+
+def test_a_conversation_expires_after_ten_quiet_minutes() -> None:
+    state = Conversation("q", "answer", time=NOW)
+    assert not state.expired(NOW + QUIET_SECONDS)
+    assert state.expired(NOW + QUIET_SECONDS + 1)
+    assert not Conversation().expired(NOW + 10 * QUIET_SECONDS)
+
+
+# --- another street -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cue", ["那观湖呢", "观湖呢", "观湖街道那边呢", "换成观湖呢"])
+def test_another_street_re_asks_the_last_question_for_it(engine: Engine, cue: str) -> None:
+    (first, second), state = turns(engine, "坪山垃圾分类做得怎么样", cue)
+    assert first.entry_id == "ps-garbage"
+    assert second.outcome == "answer" and [b.id for b in second.blocks] == ["gh-garbage"]
+    assert second.understood is not None and second.understood.startswith("观湖街道：")
+    assert state.street == "guanhu"
+
+
+def test_a_third_street_is_a_street_like_the_others(engine: Engine) -> None:
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "那新桥呢")
+    assert [b.id for b in second.blocks] == ["xq-garbage"]
+    assert second.understood == "新桥街道：垃圾分类做得怎么样"
+
+
+def test_another_street_never_borrows_the_first_streets_answer(engine: Engine) -> None:
+    (first, second), state = turns(engine, "坪山的托育中心提供什么服务", "那观湖呢")
+    assert first.entry_id == "ps-childcare"
+    assert second.outcome == "miss" and second.reason is Reason.NOT_ON_STREET
+    assert not second.blocks and "观湖街道的报告" in second.text
+    assert state.street == "guanhu" and state.outcome == "miss"
+
+
+def test_the_other_street_is_the_one_not_in_play_when_there_are_two() -> None:
+    real = Engine(load_knowledge(ROOT, generated_only=True), model="none")
+    before = Conversation("坪山街道有什么计划", "answer", (), "pingshan", time=NOW)
+    follow = real.followups.another_street("另一个街道呢", before)
+    assert follow is not None and follow.street == "guanhu"
+
+
+def test_the_other_street_is_not_guessed_among_several(engine: Engine) -> None:
+    before = Conversation("坪山垃圾分类做得怎么样", "answer", ("ps-garbage",), "pingshan", time=NOW)
+    assert engine.followups.another_street("另一个街道呢", before) is None
+
+
+# --- a detail of the last answer -------------------------------------------------------
+
+
+def test_a_detail_is_looked_for_beside_the_last_answer(engine: Engine) -> None:
+    (_, second), state = turns(engine, "坪山的托育中心提供什么服务", "是什么模式运营的")
+    assert second.outcome == "answer"
+    assert {b.id for b in second.blocks} <= {"ps-childcare", "psg-ps-1"}
+    assert second.understood == "坪山的托育中心提供什么服务：是什么模式运营的"
+    assert state.question == "坪山的托育中心提供什么服务"  # the topic stays, details do not pile
+
+
+def test_a_detail_the_reports_leave_out_is_a_miss(engine: Engine) -> None:
+    (_, second, third), _ = turns(engine, "坪山的托育中心提供什么服务", "电话呢", "模式呢")
+    assert second.outcome == "miss" and second.reason is Reason.UNSTATED_DETAIL
+    assert second.understood is not None
+    assert third.outcome == "answer"  # the topic stayed in play after the miss
+
+
+def test_the_answer_already_given_is_no_answer_to_a_detail_it_does_not_state(
+    engine: Engine,
+) -> None:
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "在哪个社区")
+    assert second.outcome == "miss" and not second.blocks
+
+
+# --- a choice after a clarify ----------------------------------------------------------
+
+OFFERED = ("ps-garbage", "gh-garbage", "xq-garbage")
+
+
+@pytest.mark.parametrize(
+    ("message", "chosen"),
+    [
+        ("1", "ps-garbage"),
+        ("2", "gh-garbage"),
+        ("第二个", "gh-garbage"),
+        ("第一个", "ps-garbage"),
+        ("后面那个", "xq-garbage"),
+        ("最后一个", "xq-garbage"),
+        ("选3吧", "xq-garbage"),
+        ("新桥垃圾分类", "xq-garbage"),
+    ],
+)
+def test_a_choice_picks_the_option(engine: Engine, message: str, chosen: str) -> None:
+    before = Conversation("垃圾分类", "clarify", (), None, None, OFFERED, NOW)
+    reply, state = engine.reply(message, before, NOW + 1)
+    assert reply.outcome == "answer" and reply.entry_id == chosen
+    assert reply.reason is Reason.CHOSEN
+    assert reply.understood == engine.kb.entries[chosen].question
+    assert state.offered == () and state.answered == (chosen,)
+
+
+@pytest.mark.parametrize("message", ["4", "垃圾分类"])
+def test_a_number_beyond_the_options_or_words_of_several_pick_nothing(
+    engine: Engine, message: str
+) -> None:
+    before = Conversation("垃圾分类", "clarify", (), None, None, OFFERED, NOW)
+    assert engine.followups.choice(message, before) is None
+
+
+def test_a_number_is_no_choice_without_a_clarify(engine: Engine) -> None:
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "1")
+    assert second.reason is Reason.ONLY_NUMBERS and second.understood is None
+
+
+# --- a new topic -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("message", ["观湖的空气质量怎么样", "那观湖的空气质量呢"])
+def test_a_question_of_its_own_is_answered_on_its_own(engine: Engine, message: str) -> None:
+    (_, second), state = turns(engine, "坪山的托育中心提供什么服务", message)
+    assert second.entry_id == "gh-air" and second.understood is None
+    assert state.question == message
+
+
+def test_an_intent_leaves_the_topic_in_play(engine: Engine) -> None:
+    (_, thanks, third), _ = turns(engine, "坪山垃圾分类做得怎么样", "谢谢", "那观湖呢")
+    assert thanks.outcome == "intent"
+    assert third.entry_id == "gh-garbage"
+
+
+def test_a_quiet_conversation_starts_afresh(engine: Engine) -> None:
+    _, state = turns(engine, "坪山垃圾分类做得怎么样")
+    reply, _ = engine.reply("那观湖呢", state, NOW + QUIET_SECONDS + 5)
+    assert reply.understood is None and reply.entry_id != "gh-garbage"
+
+
+def test_without_a_conversation_a_reply_is_the_stateless_one(engine: Engine) -> None:
+    for question in ("坪山垃圾分类做得怎么样", "那观湖呢", "1", "谢谢", "电话呢"):
+        assert engine.reply(question)[0] == engine.ask(question)
+
+
+def test_personal_data_is_masked_in_the_state(engine: Engine) -> None:
+    _, state = turns(engine, "我手机13812345678,坪山垃圾分类做得怎么样")
+    assert "13812345678" not in state.to_json()
+
+
+def test_what_was_understood_is_shown_first(engine: Engine) -> None:
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "那观湖呢")
+    assert render_text(second).splitlines()[0] == "观湖街道：垃圾分类做得怎么样"
+    hostile = replace(second, understood="<b>观湖</b>")
+    assert render_html(hostile).startswith("<i>&lt;b&gt;观湖&lt;/b&gt;</i>")
+
+
+# --- the real knowledge base -------------------------------------------------------------
+
+
+def test_real_follow_ups(tg_engine: Engine) -> None:
+    (first, second), _ = turns(tg_engine, "坪山街道整治了多少家散乱污企业", "那观湖呢")
+    assert "194家" in first.blocks[0].body
+    assert second.outcome == "miss" and "194家" not in render_text(second)
+    (_, detail, phone), _ = turns(tg_engine, "坪山有托育中心吗", "是什么模式运营的", "那电话呢")
+    assert "专业机构运营" in render_text(detail) and detail.understood
+    assert phone.outcome == "miss" and phone.reason is Reason.UNSTATED_DETAIL
+    (offer, chosen), _ = turns(tg_engine, "有什么要求", "2")
+    assert offer.outcome == "clarify"
+    assert chosen.entry_id == offer.suggestions[1].id and chosen.reason is Reason.CHOSEN
+    # A detail that finds nothing, with the topic or without, is taken as asked alone.
+    (_, alone), _ = turns(tg_engine, "孩子两岁有托育服务吗", "谁帮我白天照看小娃娃")
+    assert alone == tg_engine.ask("谁帮我白天照看小娃娃")
+    (_, new), _ = turns(tg_engine, "坪山有托育中心吗", "公积金怎么提取")
+    assert new.reason is Reason.UNCOVERED_TOPIC and new.understood is None
