@@ -299,3 +299,48 @@ def test_real_follow_ups(tg_engine: Engine) -> None:
     assert alone == tg_engine.ask("谁帮我白天照看小娃娃")
     (_, new), _ = turns(tg_engine, "坪山有托育中心吗", "公积金怎么提取")
     assert new.reason is Reason.UNCOVERED_TOPIC and new.understood is None
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_question_naming_no_street_is_asked_of_the_street_in_play(
+    engine: Engine, on: bool
+) -> None:
+    ruled = engine if on else Engine(engine.kb, disabled=("street_in_play",))
+    (_, second), _ = turns(ruled, "坪山的托育中心提供什么服务", "垃圾分类做得怎么样")
+    if on:
+        assert second.outcome == "answer" and [b.id for b in second.blocks] == ["ps-garbage"]
+        assert second.understood == "坪山街道：垃圾分类做得怎么样"
+    else:
+        assert [b.id for b in second.blocks] != ["ps-garbage"] and second.understood is None
+
+
+def test_the_street_in_play_does_not_hold_a_question_it_cannot_answer(engine: Engine) -> None:
+    (_, second), _ = turns(engine, "坪山的托育中心提供什么服务", "空气质量怎么样")
+    # Only 观湖's report speaks of it: taken alone, not forced onto 坪山.
+    assert second.understood is None and second.reason is not Reason.NOT_ON_STREET
+
+
+def test_an_unknown_rule_is_refused(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="unknown rules: no_such_rule"):
+        Engine(engine.kb, disabled=("no_such_rule",))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_each_follow_up_rule_on_and_off(engine: Engine, on: bool) -> None:
+    """choice, another_street and detail, each switched off alone: its follow-up is then
+    taken as a question of its own."""
+
+    def with_only_off(rule: str) -> Engine:
+        return engine if on else Engine(engine.kb, disabled=(rule,))
+
+    clarified = Conversation("垃圾分类", "clarify", (), None, None, OFFERED, NOW)
+    picked, _ = with_only_off("choice").reply("第二个", clarified, NOW + 1)
+    assert (picked.entry_id == "gh-garbage") is on
+
+    (_, other), _ = turns(with_only_off("another_street"), "坪山垃圾分类做得怎么样", "那观湖呢")
+    assert (other.entry_id == "gh-garbage" and other.understood is not None) is on
+
+    (_, detail), _ = turns(
+        with_only_off("detail"), "坪山的托育中心提供什么服务", "是什么模式运营的"
+    )
+    assert (detail.understood == "坪山的托育中心提供什么服务：是什么模式运营的") is on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import sys
@@ -370,7 +371,8 @@ def evaluate(
     settings = settings_or_exit()
     engine = load_engine(settings.root, generated_only, model)
     if dialogs:
-        grade_dialog_sets(engine, dialogs, failures)
+        load = functools.partial(load_engine, settings.root, generated_only, model)
+        grade_dialog_sets(engine, dialogs, failures, load if ablate else None)
         if not (questions or every_set):
             return
     eval_dir = labeled_sets(settings.root)
@@ -418,9 +420,16 @@ def evaluate(
         sys.exit(1)
 
 
-def grade_dialog_sets(engine: Engine, paths: tuple[Path, ...], failures: bool) -> None:
-    """Grade each labeled dialog set (bot.tools.dialogs) and print its figures."""
-    from bot.tools.dialogs import format_dialog_report, grade, load_dialogs
+def grade_dialog_sets(
+    engine: Engine,
+    paths: tuple[Path, ...],
+    failures: bool,
+    ablated: Callable[[tuple[str, ...]], Engine] | None = None,
+) -> None:
+    """Grade each labeled dialog set (bot.tools.dialogs) and print its figures; with
+    ``ablated`` (an engine without the given rules), again with each follow-up rule off."""
+    from bot.engine.conversation import FOLLOW_UP_RULES
+    from bot.tools.dialogs import dialog_ablation_table, format_dialog_report, grade, load_dialogs
 
     for path in paths:
         try:
@@ -428,7 +437,11 @@ def grade_dialog_sets(engine: Engine, paths: tuple[Path, ...], failures: bool) -
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--dialogs") from error
         click.echo(f"== dialogs: {path.name}")
-        click.echo(format_dialog_report(grade(engine, dialogs), failures=failures))
+        report = grade(engine, dialogs)
+        click.echo(format_dialog_report(report, failures=failures))
+        if ablated is not None:
+            without = {rule: grade(ablated((rule,)), dialogs) for rule in FOLLOW_UP_RULES}
+            click.echo(dialog_ablation_table(report, without))
 
 
 @main.command()

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.engine import messages
-from bot.engine.conversation import Conversation, FollowUp, FollowUps
-from bot.engine.matching import Matcher
+from bot.engine.conversation import FOLLOW_UP_RULES, Conversation, FollowUp, FollowUps
+from bot.engine.matching import RULES, Matcher
 from bot.engine.policy import CLARIFY_P, Match, Outcome, Reason
 from bot.engine.scoring import load_calibration
 from bot.engine.semantic import (
@@ -88,6 +88,12 @@ class Reply:
         return self.outcome in ("answer", "intent")
 
     @property
+    def asked(self) -> str:
+        """What was asked, as the log keeps it for curators: a follow-up ("那观湖呢") as it
+        was understood ("观湖街道：整治了多少家散乱污企业")."""
+        return self.understood or self.question
+
+    @property
     def reason_label(self) -> str:
         """The reason as logged for curators: "unstated detail: 电话"."""
         label = Reason(self.reason).value
@@ -140,10 +146,20 @@ class Engine:
             vectors = VectorCache(embedder, cache_dir or default_cache_dir())
         calibration = load_calibration(root, self.model) if root else None
         self.vectors = vectors
-        self.matcher = Matcher(kb, vectors, calibration, disabled)
+        # The matcher's rules and the follow-up rules can each be switched off by name.
+        off = frozenset(disabled)
+        unknown = off - set(RULES) - set(FOLLOW_UP_RULES)
+        if unknown:
+            raise ValueError(f"unknown rules: {', '.join(sorted(unknown))}")
+        self.matcher = Matcher(kb, vectors, calibration, off & set(RULES))
         self._passages = {p.id: p for p in kb.passages}
         self._term_names = self._glossary_names()
-        self.followups = FollowUps(kb, self.matcher.questions, self.matcher.assessor.answer_text)
+        self.followups = FollowUps(
+            kb,
+            self.matcher.questions,
+            self.matcher.assessor.answer_text,
+            off & set(FOLLOW_UP_RULES),
+        )
 
     @classmethod
     def load(
@@ -310,6 +326,18 @@ class Engine:
         )
         return reply, self.followups.after(before, reply, follow, now)
 
+    def choose(
+        self, entry_id: str, conversation: Conversation | None = None, now: float | None = None
+    ) -> tuple[Reply | None, Conversation]:
+        """A tapped option or suggestion: its answer (None if the engine no longer has it),
+        and the conversation now about it, so that a follow-up asks after it."""
+        before = conversation or Conversation()
+        reply = self.entry_reply(entry_id)
+        if reply is None:
+            return None, before
+        now = time.time() if now is None else now
+        return reply, self.followups.after(before, reply, None, now)
+
     @staticmethod
     def _matched_text(question: str) -> str:
         # Markup and personal numbers are not what is asked; the reply still echoes the
@@ -321,6 +349,12 @@ class Engine:
         if follow.option is not None:
             reply = self.entry_reply(follow.option, question)
             assert reply is not None  # an option offered is an entry or passage
+        elif follow.rule == "street_in_play":
+            assert follow.street is not None
+            reply = self._reply_to(question, self.matcher.match(follow.question))
+            if reply.outcome != "answer" or self._borrowed(reply, follow.street):
+                # Not answered from the street in play: the question as it stands alone.
+                return self._reply_to(question, alone)
         elif follow.street is not None:
             reply = self._on_street(question, follow.question, follow.street)
         else:
@@ -351,8 +385,7 @@ class Engine:
         """The last question asked again for ``street``: only its report answers; where it
         does not, a miss that says so, never another street's answer."""
         reply = self._reply_to(question, self.matcher.match(asked))
-        borrowed = any(self.followups.street_of_doc(b.id) != street for b in reply.blocks)
-        if reply.outcome == "answer" and not borrowed:
+        if reply.outcome == "answer" and not self._borrowed(reply, street):
             return reply
         if reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
             return reply
@@ -367,6 +400,10 @@ class Engine:
             reason=Reason.NOT_ON_STREET,
             normalized=reply.normalized,
         )
+
+    def _borrowed(self, reply: Reply, street: str) -> bool:
+        """Whether a reply quotes another street's report than ``street``'s."""
+        return any(self.followups.street_of_doc(b.id) != street for b in reply.blocks)
 
     def _reply_to(self, question: str, match: Match) -> Reply:
         """The reply to ``question`` (cleaned) for what the matcher decided."""

@@ -10,7 +10,10 @@ one of three named rules, tried in order, each only when the conversation allows
   question for that street;
 * ``detail``: a short message with no topic of its own ("具体有几家") is asked together
   with the last question, first among the last answer's neighbours (its section of the
-  same report), then among everything.
+  same report), then among everything;
+* ``street_in_play``: a question that names no street, while one is in play, is asked of
+  that street when that answers it and the question alone would not be answered from it
+  ("坪山的领导下基层吗" … "解决了多少问题"); otherwise it is taken alone.
 
 Whether a message has a topic of its own is decided by matching it alone: a message that
 names an entry's distinctive word, or is answered almost surely, or is decided by a rule
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
 
 QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
-FOLLOW_UP_RULES = ("choice", "another_street", "detail")
+FOLLOW_UP_RULES = ("choice", "another_street", "detail", "street_in_play")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # Matched alone at least this surely, a message is a question of its own.
@@ -149,7 +152,7 @@ class FollowUp:
     question: str  # the question asked in its place
     understood: str  # what the reply says it understood
     option: str | None = None  # choice: the entry or passage chosen
-    street: str | None = None  # another_street: the street asked about
+    street: str | None = None  # another_street, street_in_play: the street asked about
     within: frozenset[str] | None = None  # detail: the neighbourhood tried first
 
 
@@ -157,9 +160,15 @@ class FollowUps:
     """Resolves follow-ups against one knowledge base's streets, entries and passages."""
 
     def __init__(
-        self, kb: KnowledgeBase, questions: QuestionReader, answer_text: Callable[[str], str]
+        self,
+        kb: KnowledgeBase,
+        questions: QuestionReader,
+        answer_text: Callable[[str], str],
+        disabled: Iterable[str] = (),
     ):
         self.kb = kb
+        # Rules switched off (`policybot eval --dialogs … --ablate`, and the rules' tests).
+        self.enabled = [rule for rule in FOLLOW_UP_RULES if rule not in set(disabled)]
         self.questions = questions
         self.answer_text = answer_text
         self.wording = questions.wording
@@ -178,11 +187,13 @@ class FollowUps:
         message gets matched alone; None when it is a question of its own."""
         if not before.started:
             return None
-        return (
-            self.choice(message, before)
-            or self.another_street(message, before)
-            or self.detail(message, before, alone)
-        )
+        rules: dict[str, Callable[[], FollowUp | None]] = {
+            "choice": lambda: self.choice(message, before),
+            "another_street": lambda: self.another_street(message, before),
+            "detail": lambda: self.detail(message, before, alone),
+            "street_in_play": lambda: self.street_in_play(message, before, alone),
+        }
+        return next((f for rule in self.enabled if (f := rules[rule]()) is not None), None)
 
     # --- the rules --------------------------------------------------------------------
 
@@ -228,6 +239,25 @@ class FollowUps:
         asked = f"{topic},{message}"
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("detail", asked, understood, within=self.neighbours(before.answered))
+
+    def street_in_play(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
+        """A question naming no street while one is in play, unless it is answered alone
+        from that street already or names something of its own (an intent, a place)."""
+        folded = fold(message)
+        street = before.street
+        if street is None or street not in self.kb.streets or self.questions.street_of(folded):
+            return None
+        if self.questions.names_both_streets(folded):
+            return None
+        if alone.reason in OWN_CONTENT or alone.reason in NOTHING_ASKED:
+            return None
+        if alone.outcome is Outcome.ANSWER and all(
+            self.street_of_doc(doc) == street for doc in alone.chosen
+        ):
+            return None
+        name = self.kb.streets[street].name
+        understood = name + messages.UNDERSTOOD_SEPARATOR + message.strip()
+        return FollowUp("street_in_play", name + message, understood, street=street)
 
     def repeats_without_detail(
         self, message: str, chosen: Iterable[str], before: Conversation

@@ -17,7 +17,7 @@ class AnsweredQuestion(Protocol):
     """What the log reads of a reply (bot.engine.answering.Reply has all of it)."""
 
     @property
-    def question(self) -> str: ...
+    def asked(self) -> str: ...
     @property
     def outcome(self) -> str: ...
     @property
@@ -57,7 +57,7 @@ class QuestionRecord:
     ) -> QuestionRecord:
         """The record of ``reply``, masked (bot.privacy); ``normalize`` is the engine's
         normaliser (bot.engine.textnorm.content), which the store does not import."""
-        text = mask(reply.question)
+        text = mask(reply.asked)
         # Normalised from the masked text (the engine's reply.normalized is content() of
         # the same question), then masked again: normalising can join digits that
         # separators kept apart, and must not reveal what masking hid.

@@ -15,6 +15,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from bot.engine import messages as texts
 from bot.telegram.callbacks import NONE_PREFIX, NOTIFY_PREFIX, VOTE_PREFIX, Button, parse_callback
 from bot.telegram.context import Context
+from bot.telegram.conversations import conversation_of, keep
 from bot.telegram.handover import on_handover, on_offer, on_staff_reply_button
 from bot.telegram.keyboards import markup, notify_row, suggestion_rows, term_page, without_buttons
 from bot.telegram.lookup import is_glossary_entry, known_answer_id
@@ -35,10 +36,14 @@ async def _answer_entry(update: Update, context: Context, entry_id: str, known: 
     """Send the answer for ``entry_id`` if ``known`` and the engine still has it."""
     query = query_of(update)
     started = time.perf_counter()
-    reply = context.bot_data.engine.entry_reply(entry_id) if known else None
+    reply = None
+    if known:
+        # The conversation is now about what was tapped: "具体有几家" asks after it.
+        reply, after = context.bot_data.engine.choose(entry_id, conversation_of(update, context))
     if reply is None:
         await query.answer(texts.STALE)
         return
+    keep(update, context, after)
     await query.answer()
     await send_reply(update, context, reply, time.perf_counter() - started)
 

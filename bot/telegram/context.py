@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.telegram.conversations import MemoryConversations
 from bot.telegram.limits import FloodGuard
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ class BotData:
     # One sender of notifications at a time: the job and a curator's tap must not send
     # the same one twice.
     notify_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Conversations when there is no store (bot.telegram.conversations).
+    conversations: MemoryConversations = field(default_factory=MemoryConversations)
 
     @classmethod
     def of(cls, engine: Engine, settings: Settings, store: Store | None = None) -> BotData:

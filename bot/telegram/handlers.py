@@ -27,6 +27,7 @@ from bot.engine.rendering import render_html, split_message
 from bot.engine.textnorm import clean
 from bot.telegram.addressing import addressed_to_bot, without_mention
 from bot.telegram.context import Context
+from bot.telegram.conversations import conversation_of, forget, keep
 from bot.telegram.delivery import shown_so_far, start_tracking
 from bot.telegram.handover import offer_last_question, wants_a_person
 from bot.telegram.keyboards import markup, suggestion_rows, term_page
@@ -107,7 +108,8 @@ async def guard_flood(update: Update, context: Context) -> None:
 
 
 async def start(update: Update, context: Context) -> None:
-    """Welcome: what the bot knows, and example questions to tap."""
+    """Welcome: what the bot knows, and example questions to tap; a fresh conversation."""
+    forget(update, context)
     engine = context.bot_data.engine
     text = texts.WELCOME.format(streets=escape(engine.streets()), about=escape(engine.about()))
     await send(update, text, markup(suggestion_rows(engine.examples())))
@@ -156,7 +158,10 @@ async def ask(update: Update, context: Context) -> None:
     message = message_of(update)
     text = without_mention(message, message.text or "", context.bot.username)
     started = time.perf_counter()
-    reply = context.bot_data.engine.ask(text)  # pure CPU, about a millisecond: fine on the loop
+    before = conversation_of(update, context)
+    # Pure CPU, a few milliseconds: fine on the loop.
+    reply, after = context.bot_data.engine.reply(text, before)
+    keep(update, context, after)
     if wants_a_person(context, reply):
         await offer_last_question(update, context, reply)
         return
