@@ -701,6 +701,7 @@ class FakeStore:
         self.notifications: list[dict[str, Any]] = []
         self.closed = False
         self.claimed: list[int] = []
+        self.conversations: dict[str, str] = {}
         self._ids = itertools.count(1)
 
     def log_question(self, record: Any, **who: Any) -> str:
@@ -713,6 +714,19 @@ class FakeStore:
 
     def request_notification(self, **record: Any) -> None:
         self.notifications.append(record)
+
+    def user_key(self, user_id: int | None) -> str | None:
+        return None if user_id is None else f"u{abs(hash(('fake', user_id))):x}"
+
+    # Conversations, kept as the real store keeps them (bot.telegram.conversations).
+    def conversation(self, key: str) -> str | None:
+        return self.conversations.get(key)
+
+    def save_conversation(self, key: str, state: str) -> None:
+        self.conversations[key] = state
+
+    def forget_conversation(self, key: str) -> None:
+        self.conversations.pop(key, None)
 
     # Delivery bookkeeping (see bot/telegram/delivery.py): in memory everything is "written"
     # at once.

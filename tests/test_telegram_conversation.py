@@ -303,6 +303,10 @@ class _LongAnswers:
         block = replace(reply.blocks[0], body="\n\n".join(paragraphs))
         return replace(reply, blocks=(block,))
 
+    def reply(self, question: str, conversation: Any = None, now: Any = None) -> Any:
+        """A turn of a conversation, as the handlers ask it: the same long answer."""
+        return self.ask(question), self._engine.reply(question, conversation, now)[1]
+
 
 async def test_a_long_reply_is_split_at_paragraphs_with_buttons_last(tg_bot, fake_api, tg_engine):
     long_engine = _LongAnswers(tg_engine)
