@@ -11,14 +11,14 @@ from typing import NoReturn
 
 import click
 
-from bot.cli.common import ConfigurationProblem, settings_or_exit
+from bot.cli.common import MODEL, ConfigurationProblem, settings_or_exit
 from bot.cli.curation import missed, stats, terminal_log
+from bot.cli.reports import add_report, remove_report
 from bot.config import EXIT_CONFIG
 from bot.engine import messages
 from bot.engine.answering import Engine, Reply, configured_model, timed_ask
 from bot.engine.rendering import render_text
 from bot.engine.scoring import load_calibration
-from bot.engine.semantic import MODELS
 from bot.knowledge.loading import KnowledgeError, load_knowledge
 
 # How often the bot looks for answered questions whose askers asked to be told.
@@ -29,12 +29,6 @@ GENERATED_ONLY = click.option(
     "--generated-only",
     is_flag=True,
     help="Only what `policybot build` generates from the reports (no hand-written FAQ).",
-)
-MODEL = click.option(
-    "--model",
-    type=click.Choice(MODELS),
-    default=None,
-    help="Sentence-embedding model (default: $POLICYBOT_MODEL, else use).",
 )
 
 
@@ -118,6 +112,11 @@ def build(root: Path | None, model: str | None) -> None:
         _exit_with_problems(error)
     for name, changed in built.items():
         click.echo(f"{'wrote' if changed else 'unchanged'} faq/{name}")
+    compute_vectors(root, model)
+
+
+def compute_vectors(root: Path, model: str | None) -> None:
+    """Load the engine on ``root``, which computes (or finds cached) every vector."""
     engine = load_engine(root, model=model)
     if engine.vectors is not None:
         report = engine.vectors.report
@@ -142,14 +141,9 @@ def check(root: Path | None) -> None:
             click.echo(str(problem), err=True)
         click.echo(f"{len(error.problems)} problem(s).", err=True)
         sys.exit(1)
-    from bot.knowledge.build import build_documents
-    from bot.knowledge.reports import load_reports
+    from bot.knowledge.build import stale_files
 
-    stale = [
-        name
-        for name, text in build_documents(load_reports(root / "data")).items()
-        if (root / "faq" / name).read_text(encoding="utf-8") != text
-    ]
+    stale = stale_files(root)
     if stale:
         for name in stale:
             click.echo(f"faq/{name}:1: out of date with data/: run `policybot build`", err=True)
@@ -425,6 +419,8 @@ def bench(
 
 main.add_command(missed)
 main.add_command(stats)
+main.add_command(add_report)
+main.add_command(remove_report)
 
 if __name__ == "__main__":
     main()
