@@ -23,6 +23,8 @@ from bot.knowledge.loading import KnowledgeError, load_knowledge
 
 # How often the bot looks for answered questions whose askers asked to be told.
 NOTIFY_EVERY_SECONDS = 30.0
+# How soon after SIGHUP the running bot reloads the knowledge (bot/telegram/curators.py).
+SIGHUP_CHECK_SECONDS = 1.0
 
 
 GENERATED_ONLY = click.option(
@@ -232,22 +234,19 @@ def start(ctx: click.Context) -> None:
 
 @main.command()
 def run() -> None:
-    """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set)."""
+    """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set);
+    SIGHUP makes it reload the knowledge, as /reload does."""
     from bot.telegram.application import run_bot
-    from bot.telegram.curators import curator_handlers, notify_job
+    from bot.telegram.curators import SighupReload, curator_handlers, notify_job
 
     settings = settings_or_exit()
     if not settings.token:
         raise ConfigurationProblem("TELEGRAM_BOT_TOKEN is not set.")
     engine = load_engine(settings.root, curated=settings.curated_path)
-    sys.exit(
-        run_bot(
-            settings,
-            engine,
-            extra_handlers=curator_handlers(),
-            repeating_jobs=[(notify_job, NOTIFY_EVERY_SECONDS)],
-        )
-    )
+    reload_on_sighup = SighupReload()
+    reload_on_sighup.install()
+    jobs = [(notify_job, NOTIFY_EVERY_SECONDS), (reload_on_sighup, SIGHUP_CHECK_SECONDS)]
+    sys.exit(run_bot(settings, engine, extra_handlers=curator_handlers(), repeating_jobs=jobs))
 
 
 @main.command()
