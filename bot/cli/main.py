@@ -237,6 +237,7 @@ def run() -> None:
     """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set);
     SIGHUP makes it reload the knowledge, as /reload does."""
     from bot.telegram.application import run_bot
+    from bot.telegram.context import JobCallback
     from bot.telegram.curators import SighupReload, curator_handlers, notify_job
 
     settings = settings_or_exit()
@@ -245,7 +246,10 @@ def run() -> None:
     engine = load_engine(settings.root, curated=settings.curated_path)
     reload_on_sighup = SighupReload()
     reload_on_sighup.install()
-    jobs = [(notify_job, NOTIFY_EVERY_SECONDS), (reload_on_sighup, SIGHUP_CHECK_SECONDS)]
+    jobs: list[tuple[JobCallback, float]] = [
+        (notify_job, NOTIFY_EVERY_SECONDS),
+        (reload_on_sighup, SIGHUP_CHECK_SECONDS),
+    ]
     sys.exit(run_bot(settings, engine, extra_handlers=curator_handlers(), repeating_jobs=jobs))
 
 
