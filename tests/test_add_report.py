@@ -331,3 +331,66 @@ def test_the_cli_adds_and_removes_a_report(tmp_path: Path, make_project) -> None
     assert [
         r["id"] for r in yaml.safe_load((root / "data/reports.yaml").read_text())["reports"]
     ] == ["pingshan-2020"]
+
+
+# --- 坪山 out and back in, from its web page ---------------------------------------------
+
+
+def pingshan_questions() -> list:
+    """Every labeled question answered from the 坪山 report alone."""
+    from bot.engine.textnorm import fold
+    from bot.tools.evaluation import load_questions
+
+    text = fold(REPORTS["pingshan-2020"].read_text(encoding="utf-8"))
+    sets = sorted(p for p in (ROOT / "tests/eval").glob("*.yaml") if p.name != "floors.yaml")
+    items = []
+    for path in sets:
+        try:
+            labeled = load_questions(path)
+        except ValueError:
+            continue  # dialogs.yaml: turns, not questions
+        items += [
+            i for i in labeled if i.expect == "answer" and all(fold(q) in text for q in i.quotes)
+        ]
+    return items
+
+
+@pytest.mark.slow
+def test_pingshan_re_added_from_its_page_answers_as_its_text_does(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    from bot.engine.answering import Engine
+    from bot.tools.evaluation import evaluate
+
+    root = make_project("data", "faq", "intents", at=tmp_path / "project")
+    questions = pingshan_questions()
+    assert len(questions) > 200
+    before = evaluate(Engine.load(root, generated_only=True), questions)
+    without_report(root, "pingshan-2020")
+    page = write_page(REPORTS["pingshan-2020"].read_text("utf-8"), tmp_path / "ps.html", "坪山")
+    again = NewReport(
+        street="pingshan",
+        street_name="坪山街道",
+        district="坪山区",
+        street_aliases=("坪山区", "坪山"),
+        title="坪山街道2020年主要工作情况和2021年工作计划",
+        period="2020年工作总结、2021年工作计划",
+        years=(2020, 2021),
+        channels=("街道行政服务大厅", "社区党群服务中心"),
+        id="pingshan-2020",
+        id_prefix="ps",
+    )
+    add_report(root, page, again)
+    after = evaluate(Engine.load(root, generated_only=True), questions)
+    n = len(before.outcomes)
+    print(
+        f"坪山, generated only, {n} questions: "
+        f"text {before.accuracy:.1%}, page {after.accuracy:.1%}"
+    )
+    assert len(after.outcomes) == len(before.outcomes)
+    assert after.accuracy == before.accuracy
+    # The same passages, under the same ids.
+    passages = yaml.safe_load((root / "faq/generated-passages.yaml").read_text("utf-8"))
+    original = yaml.safe_load((ROOT / "faq/generated-passages.yaml").read_text("utf-8"))
+    mine = [p for p in passages["passages"] if p["report"] == "pingshan-2020"]
+    assert mine == [p for p in original["passages"] if p["report"] == "pingshan-2020"]
