@@ -22,7 +22,7 @@ from bot.engine.semantic import (
 )
 from bot.engine.textnorm import clean, content, fold, strip_markup, unquoted
 from bot.knowledge.loading import Entry, KnowledgeBase, load_knowledge
-from bot.knowledge.reports import APPENDIX_HEADING
+from bot.knowledge.reports import APPENDIX_HEADING, current_reports
 from bot.privacy import without_personal_data
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
@@ -38,12 +38,15 @@ class Source:
     heading: str
     dated: str
     in_force: bool
+    # For a street's older report: its years, and the title of the street's current one.
+    older: tuple[str, str] | None = None
 
     def cite(self) -> str:
-        """One line saying where a quote comes from."""
-        return messages.citation(
+        """One line saying where a quote comes from (and that it is an older report)."""
+        cited = messages.citation(
             self.street_name, self.report_title, self.section, self.heading, self.dated
         )
+        return cited + messages.older_report(*self.older) if self.older else cited
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class Engine:
         self.matcher = Matcher(kb, vectors, calibration, disabled)
         self._passages = {p.id: p for p in kb.passages}
         self._term_names = self._glossary_names()
+        self._current = current_reports(kb.reports.values())
 
     @classmethod
     def load(
@@ -172,7 +176,16 @@ class Engine:
             heading=heading,
             dated=report.dated,
             in_force=report.in_force,
+            older=self._older(report_id),
         )
+
+    def _older(self, report_id: str) -> tuple[str, str] | None:
+        """An older report of its street: its years and the current report's title."""
+        report = self.kb.reports[report_id]
+        current = self.kb.reports[self._current[report.street]]
+        if current.id == report_id:
+            return None
+        return "、".join(str(y) for y in report.years), current.title
 
     def _block(self, entry: Entry) -> Block:
         return Block(
