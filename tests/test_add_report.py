@@ -394,3 +394,51 @@ def test_pingshan_re_added_from_its_page_answers_as_its_text_does(
     original = yaml.safe_load((ROOT / "faq/generated-passages.yaml").read_text("utf-8"))
     mine = [p for p in passages["passages"] if p["report"] == "pingshan-2020"]
     assert mine == [p for p in original["passages"] if p["report"] == "pingshan-2020"]
+
+
+# --- several reports of one street ----------------------------------------------------------
+
+PINGSHAN_2022 = """坪山街道2022年工作情况和2023年工作计划
+一、2022年主要工作情况
+(一)托育服务扩容。坪山街道互助式婴幼儿托育服务中心2022年新增托位一百个,开设周末托育班,\
+家长志愿服务时间继续用于置换托育服务。
+(二)口袋公园。坪山街道全年建成口袋公园六个,配套健身步道和儿童游乐设施,方便居民就近休闲。
+二、2023年工作计划
+(一)长者饭堂。坪山街道计划在六个社区各建一家长者饭堂,为辖区老人提供助餐服务,\
+并设立街道行政服务大厅助老窗口。
+(二)城市更新。推进老旧小区改造十个,完善雨污分流和电梯加装,提升居民居住品质。
+"""
+
+
+@pytest.mark.slow
+def test_a_year_goes_to_its_report_and_otherwise_the_newest_answers_first(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    from bot.engine.answering import Engine
+
+    root = make_project("data", "faq", "intents", at=tmp_path / "project")
+    source = tmp_path / "pingshan-2022.txt"
+    source.write_text(PINGSHAN_2022, encoding="utf-8")
+    new = NewReport(
+        street="pingshan", title="坪山街道2022年工作情况和2023年工作计划", years=(2022, 2023)
+    )
+    assert add_report(root, source, new).id == "pingshan-2022"
+    engine = Engine.load(root, model="none")
+    newest = "坪山街道《坪山街道2022年工作情况和2023年工作计划》"
+    older = "(这是2020、2021年的报告；该街道最新的报告是《坪山街道2022年工作情况和2023年工作计划》)"
+
+    no_year = engine.ask("坪山街道的托育服务中心怎么样")
+    assert no_year.outcome == "answer" and no_year.source is not None
+    assert no_year.source.startswith(newest) and older not in no_year.source
+    that_year = engine.ask("2020年坪山街道的托育服务")
+    assert that_year.outcome == "answer" and that_year.source is not None
+    assert "《坪山街道2020年主要工作情况和2021年工作计划》" in that_year.source
+    assert newest not in that_year.source and older in that_year.source
+    # Only the older report speaks of it: it answers, saying which year it is from.
+    only_older = engine.ask("坪山街道门磁报警器")
+    assert only_older.outcome == "answer" and only_older.source is not None
+    assert only_older.source.endswith(older)
+    # Hand-written entries keep citing the report they were written for.
+    assert engine.kb.entries["ps-childcare-centre"].report == "pingshan-2020"
+    about = engine.about()
+    assert "2022年工作情况和2023年工作计划" in about and "2020年主要工作情况" in about
