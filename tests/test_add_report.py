@@ -442,3 +442,40 @@ def test_a_year_goes_to_its_report_and_otherwise_the_newest_answers_first(
     assert engine.kb.entries["ps-childcare-centre"].report == "pingshan-2020"
     about = engine.about()
     assert "2022年工作情况和2023年工作计划" in about and "2020年主要工作情况" in about
+
+
+# --- live: SIGHUP -----------------------------------------------------------------------------
+
+
+async def test_sighup_makes_the_running_bot_reload_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    from types import SimpleNamespace
+
+    from bot.telegram import curators
+
+    reloads: list[object] = []
+
+    async def reload_engine(bot_data: object) -> list:
+        reloads.append(bot_data)
+        return []
+
+    async def notify_pending(context: object) -> None:
+        return None
+
+    monkeypatch.setattr(curators, "reload_engine", reload_engine)
+    monkeypatch.setattr(curators, "notify_pending", notify_pending)
+    engine = SimpleNamespace(kb=SimpleNamespace(entries={}))
+    context = SimpleNamespace(bot_data=SimpleNamespace(engine=engine))
+    job = curators.SighupReload()
+    previous = signal.getsignal(signal.SIGHUP)
+    try:
+        job.install()
+        await job(context)
+        assert reloads == []
+        os.kill(os.getpid(), signal.SIGHUP)  # would end the process without the handler
+        await job(context)
+        await job(context)
+        assert reloads == [context.bot_data]
+    finally:
+        signal.signal(signal.SIGHUP, previous)
