@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from bot.config import EXIT_CONFIG, ConfigError, Settings
+from bot.engine.semantic import MODELS
 
 
 class ConfigurationProblem(click.ClickException):
@@ -21,3 +22,11 @@ def settings_or_exit() -> Settings:
         return Settings.from_env()
     except ConfigError as error:
         raise ConfigurationProblem(str(error)) from error
+
+
+MODEL = click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default=None,
+    help="Sentence-embedding model (default: $POLICYBOT_MODEL, else use).",
+)

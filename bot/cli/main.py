@@ -13,32 +13,28 @@ from typing import NoReturn
 
 import click
 
-from bot.cli.common import ConfigurationProblem, settings_or_exit
+from bot.cli.common import MODEL, ConfigurationProblem, settings_or_exit
 from bot.cli.curation import missed, stats, terminal_log
+from bot.cli.reports import add_report, remove_report
 from bot.config import EXIT_CONFIG
 from bot.engine import messages
 from bot.engine.answering import Engine, Reply, configured_model, timed_ask
 from bot.engine.conversation import Conversation, dialogue
 from bot.engine.rendering import render_text
 from bot.engine.scoring import load_calibration
-from bot.engine.semantic import MODELS
 from bot.knowledge.loading import KnowledgeError, load_knowledge
 
 NEW_CONVERSATION = ("/new", "/start")  # in the terminal chat
 # How often the bot looks for answered questions whose askers asked to be told.
 NOTIFY_EVERY_SECONDS = 30.0
+# How soon after SIGHUP the running bot reloads the knowledge (bot/telegram/curators.py).
+SIGHUP_CHECK_SECONDS = 1.0
 
 
 GENERATED_ONLY = click.option(
     "--generated-only",
     is_flag=True,
     help="Only what `policybot build` generates from the reports (no hand-written FAQ).",
-)
-MODEL = click.option(
-    "--model",
-    type=click.Choice(MODELS),
-    default=None,
-    help="Sentence-embedding model (default: $POLICYBOT_MODEL, else use).",
 )
 
 
@@ -127,6 +123,11 @@ def build(root: Path | None, model: str | None) -> None:
         _exit_with_problems(error)
     for name, changed in built.items():
         click.echo(f"{'wrote' if changed else 'unchanged'} faq/{name}")
+    compute_vectors(root, model)
+
+
+def compute_vectors(root: Path, model: str | None) -> None:
+    """Load the engine on ``root``, which computes (or finds cached) every vector."""
     engine = load_engine(root, model=model)
     if engine.vectors is not None:
         report = engine.vectors.report
@@ -151,14 +152,9 @@ def check(root: Path | None) -> None:
             click.echo(str(problem), err=True)
         click.echo(f"{len(error.problems)} problem(s).", err=True)
         sys.exit(1)
-    from bot.knowledge.build import build_documents
-    from bot.knowledge.reports import load_reports
+    from bot.knowledge.build import stale_files
 
-    stale = [
-        name
-        for name, text in build_documents(load_reports(root / "data")).items()
-        if (root / "faq" / name).read_text(encoding="utf-8") != text
-    ]
+    stale = stale_files(root)
     if stale:
         for name in stale:
             click.echo(f"faq/{name}:1: out of date with data/: run `policybot build`", err=True)
@@ -290,22 +286,23 @@ def start(ctx: click.Context) -> None:
 
 @main.command()
 def run() -> None:
-    """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set)."""
+    """Run the Telegram bot (long polling, or a webhook if POLICYBOT_WEBHOOK_URL is set);
+    SIGHUP makes it reload the knowledge, as /reload does."""
     from bot.telegram.application import run_bot
-    from bot.telegram.curators import curator_handlers, notify_job
+    from bot.telegram.context import JobCallback
+    from bot.telegram.curators import SighupReload, curator_handlers, notify_job
 
     settings = settings_or_exit()
     if not settings.token:
         raise ConfigurationProblem("TELEGRAM_BOT_TOKEN is not set.")
     engine = load_engine(settings.root, curated=settings.curated_path)
-    sys.exit(
-        run_bot(
-            settings,
-            engine,
-            extra_handlers=curator_handlers(),
-            repeating_jobs=[(notify_job, NOTIFY_EVERY_SECONDS)],
-        )
-    )
+    reload_on_sighup = SighupReload()
+    reload_on_sighup.install()
+    jobs: list[tuple[JobCallback, float]] = [
+        (notify_job, NOTIFY_EVERY_SECONDS),
+        (reload_on_sighup, SIGHUP_CHECK_SECONDS),
+    ]
+    sys.exit(run_bot(settings, engine, extra_handlers=curator_handlers(), repeating_jobs=jobs))
 
 
 @main.command()
@@ -513,6 +510,8 @@ def bench(
 
 main.add_command(missed)
 main.add_command(stats)
+main.add_command(add_report)
+main.add_command(remove_report)
 
 if __name__ == "__main__":
     main()

@@ -23,7 +23,7 @@ from bot.engine.semantic import (
 )
 from bot.engine.textnorm import clean, content, fold, strip_markup, unquoted
 from bot.knowledge.loading import Entry, KnowledgeBase, load_knowledge
-from bot.knowledge.reports import APPENDIX_HEADING
+from bot.knowledge.reports import APPENDIX_HEADING, current_reports
 from bot.privacy import without_personal_data
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
@@ -42,12 +42,15 @@ class Source:
     heading: str
     dated: str
     in_force: bool
+    # For a street's older report: its years, and the title of the street's current one.
+    older: tuple[str, str] | None = None
 
     def cite(self) -> str:
-        """One line saying where a quote comes from."""
-        return messages.citation(
+        """One line saying where a quote comes from (and that it is an older report)."""
+        cited = messages.citation(
             self.street_name, self.report_title, self.section, self.heading, self.dated
         )
+        return cited + messages.older_report(*self.older) if self.older else cited
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,7 @@ class Engine:
             self.matcher.assessor.answer_text,
             off & set(FOLLOW_UP_RULES),
         )
+        self._current = current_reports(kb.reports.values())
 
     @classmethod
     def load(
@@ -194,7 +198,16 @@ class Engine:
             heading=heading,
             dated=report.dated,
             in_force=report.in_force,
+            older=self._older(report_id),
         )
+
+    def _older(self, report_id: str) -> tuple[str, str] | None:
+        """An older report of its street: its years and the current report's title."""
+        report = self.kb.reports[report_id]
+        current = self.kb.reports[self._current[report.street]]
+        if current.id == report_id:
+            return None
+        return "、".join(str(y) for y in report.years), current.title
 
     def _block(self, entry: Entry) -> Block:
         return Block(

@@ -14,8 +14,12 @@ from bot.engine.semantic import SemanticIndex, VectorCache
 from bot.engine.textnorm import fold, sound_key
 from bot.engine.wording import ENGLISH_SHARE, clauses, for_model, latin_share
 from bot.knowledge.loading import KnowledgeBase
+from bot.knowledge.reports import current_reports
 
-SEMANTIC_CANDIDATES = 12  # documents nearest in meaning, added to those nearest in wording
+SEMANTIC_CANDIDATES = 12
+# A question naming no year is answered from a street's current report first: its text
+# goes before an older report's that is at most this much more probably right.
+NEWER_REPORT_MARGIN = 0.2  # documents nearest in meaning, added to those nearest in wording
 PASSAGE_CANDIDATES = 8
 
 
@@ -38,6 +42,7 @@ class Assessor:
         self.calibration = calibration
         self.rule = rule
         self.passage_by_id = {p.id: p for p in kb.passages}
+        self.current = current_reports(kb.reports.values())  # street -> its current report
         self._folded_answers = [fold(self.answer_text(d.id)) for d in self.index.docs]
         self._folded_answers += [fold(p.text) for p in kb.passages]
         self.semantic = self._semantic_index(vectors) if vectors else None
@@ -122,8 +127,52 @@ class Assessor:
             # A code of letters and digits (PM10, 5G) names one thing exactly: a text that
             # does not contain it is about something else (PM2.5).
             candidates = [c for c in candidates if not c.missing_code]
+        years = self.questions.years_named(folded)
+        candidates = self._of_the_year(candidates, years)
         self._calibrate(candidates, key, latin)
+        if not years:
+            self._newest_first(candidates)
         return candidates
+
+    def _of_the_year(self, candidates: list[Candidate], years: frozenset[int]) -> list[Candidate]:
+        """A year named goes to the report of that year: of a street with a report that
+        covers it, the texts of its other reports are left out."""
+        if not years:
+            return candidates
+        covering = {r.id for r in self.kb.reports.values() if years & set(r.years)}
+        streets = {self.kb.reports[r].street for r in covering}
+        return [c for c in candidates if c.street not in streets or self.report_of(c) in covering]
+
+    def _older(self, best: Candidate, other: Candidate) -> bool:
+        """Whether ``other`` is the older report's text beside the current one's: another
+        edition of the same programme, not a rival answer."""
+        report = self.report_of(best)
+        return (
+            other.street == best.street
+            and report == self.current[best.street]
+            and self.report_of(other) != report
+        )
+
+    def _newest_first(self, candidates: list[Candidate]) -> None:
+        """The best candidate from a street's older report gives way to a close one from the
+        street's current report (most questions mean the report in force)."""
+        best = candidates[0] if candidates else None
+        if best is None or self.report_of(best) == self.current[best.street]:
+            return
+        newer = next(
+            (
+                c
+                for c in candidates[1:]
+                if c.street == best.street
+                and self.report_of(c) == self.current[c.street]
+                and best.probability - c.probability <= NEWER_REPORT_MARGIN
+            ),
+            None,
+        )
+        if newer is not None:
+            candidates.remove(newer)
+            candidates.insert(0, newer)
+            self._lead(candidates)
 
     def _calibrate(self, candidates: list[Candidate], key: str, latin: float) -> None:
         """Each candidate's features and probability, most probably right first; the best
@@ -137,9 +186,20 @@ class Assessor:
             candidate.features = row
             candidate.probability = float(probability)
         candidates.sort(key=lambda c: (-c.probability, c.id))
+        self._lead(candidates)
+
+    def _lead(self, candidates: list[Candidate]) -> None:
+        """The first candidate's confidence, against its nearest rival with another answer."""
         if candidates:
             best = candidates[0]
-            rival = next((c for c in candidates[1:] if not same_answer(best, c)), None)
+            rival = next(
+                (
+                    c
+                    for c in candidates[1:]
+                    if not same_answer(best, c) and not self._older(best, c)
+                ),
+                None,
+            )
             best.confidence = self.calibration.confidence(
                 best.probability, rival.probability if rival else 0.0
             )

@@ -94,6 +94,11 @@ def citation(street: str, title: str, section: str, heading: str, dated: str) ->
     return f"{street}《{title}》{section}{quoted}({dated})"
 
 
+def older_report(years: str, current: str) -> str:
+    """Said after the citation of a street's older report (it has a newer one)."""
+    return f"(这是{years}年的报告；该街道最新的报告是《{current}》)"
+
+
 def source_line(
     street: str, district: str, title: str, period: str, date: str | None, in_force: bool
 ) -> str:

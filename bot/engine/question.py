@@ -217,6 +217,11 @@ class QuestionReader:
                 return word
         return None
 
+    @staticmethod
+    def years_named(folded: str) -> frozenset[int]:
+        """The years a question names (2021年)."""
+        return frozenset(int(y) for y in YEAR.findall(folded))
+
     def uncovered_year(self, folded: str, street: str | None) -> int | None:
         """A year the question names that the (named street's) reports do not cover."""
         covered = self.street_years[street] if street else set().union(*self.street_years.values())

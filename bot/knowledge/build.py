@@ -122,3 +122,14 @@ def build(root: Path) -> dict[str, bool]:
         if old != text:
             path.write_text(text, encoding="utf-8")
     return changed
+
+
+def stale_files(root: Path) -> list[str]:
+    """The generated files under root/faq that differ from what the reports give."""
+    documents = build_documents(load_reports(root / "data"))
+    return [
+        name
+        for name, text in documents.items()
+        if not (root / "faq" / name).exists()
+        or (root / "faq" / name).read_text(encoding="utf-8") != text
+    ]

@@ -79,6 +79,21 @@ def streets_of(reports: Iterable[Report]) -> dict[str, Street]:
     return streets
 
 
+def current_reports(reports: Iterable[Report]) -> dict[str, str]:
+    """Each street's current report: its newest in force (by the last year it covers, then
+    its date), else its newest. A question naming no year is answered from it first."""
+    newest: dict[str, Report] = {}
+    for report in reports:
+        known = newest.get(report.street)
+        if known is None or _recency(report) > _recency(known):
+            newest[report.street] = report
+    return {street: report.id for street, report in newest.items()}
+
+
+def _recency(report: Report) -> tuple[bool, int, str]:
+    return (report.in_force, max(report.years, default=0), report.date or "")
+
+
 @dataclass(frozen=True)
 class Section:
     report: str

@@ -1,7 +1,8 @@
-"""Curators in Telegram: /missed, /reload, the "m:" buttons, and notifying askers.
+"""Curators in Telegram: /missed, /reload (or SIGHUP), the "m:" buttons, and notifying askers.
 
 Wiring (bot.telegram.application): pass ``curator_handlers()`` as ``extra_handlers`` and
-schedule ``notify_job`` with ``repeating_jobs``. The handlers read the engine, the store
+schedule ``notify_job`` with ``repeating_jobs``, and a ``SighupReload`` (installed first)
+with them. The handlers read the engine, the store
 and the settings from ``context.bot_data``; the "m:" buttons follow the one callback
 protocol (bot.telegram.callbacks).
 
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from html import escape
+from types import FrameType
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
@@ -199,6 +202,39 @@ async def reload_command(update: Update, context: Context) -> None:
         return
     await _say(update, RELOADED.format(entries=len(context.bot_data.engine.kb.entries)))
     await notify_pending(context)
+
+
+class SighupReload:
+    """A job that reloads the engine after the process gets SIGHUP (`policybot add-report`
+    then `kill -HUP`), as /reload does. The signal only sets a flag: the job, every
+    second or so on the event loop, loads the knowledge in a thread and swaps
+    the engine in, so updates go on being answered by the old one until then, and none is
+    dropped; a knowledge base with problems is logged and the old engine stays."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        """Catch SIGHUP (by default it ends the process); before the bot starts."""
+        signal.signal(signal.SIGHUP, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+
+    async def __call__(self, context: Context) -> None:
+        if not self.requested:
+            return
+        self.requested = False
+        problems = await reload_engine(context.bot_data)
+        if problems:
+            logger.error(
+                "SIGHUP: the knowledge has %d problem(s), the old engine stays: %s",
+                len(problems),
+                "; ".join(str(p) for p in problems[:5]),
+            )
+            return
+        logger.info("SIGHUP: reloaded, %d entries", len(context.bot_data.engine.kb.entries))
+        await notify_pending(context)
 
 
 # --- the "m:" buttons --------------------------------------------------------------------
