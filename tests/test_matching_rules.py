@@ -188,7 +188,14 @@ CASES = [
         "intent_phrase",
         "太感谢了,帮大忙了",
         lambda m: m.outcome is Outcome.INTENT and m.intent == "thanks",
-        lambda m: m.outcome is not Outcome.INTENT,
+        # (the message still means thanks: intent_meaning may say so instead)
+        lambda m: m.reason not in (Reason.INTENT_PHRASE, Reason.INTENT_NOTHING_ELSE),
+    ),
+    (
+        "intent_meaning",
+        "thank u so much lah",  # no phrasing says it, but it means "thanks a lot"
+        lambda m: m.outcome is Outcome.INTENT and m.intent == "thanks",
+        lambda m: m.reason is not Reason.INTENT_MEANING,
     ),
     (
         "lexicon",

@@ -3,6 +3,7 @@ kept to the street and code it names, described and given a calibrated probabili
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -46,6 +47,10 @@ class Assessor:
         self._folded_answers = [fold(self.answer_text(d.id)) for d in self.index.docs]
         self._folded_answers += [fold(p.text) for p in kb.passages]
         self.semantic = self._semantic_index(vectors) if vectors else None
+        self._intent_phrasings = [(i.id, p) for i in kb.intents.values() for p in i.phrasings]
+        self._intent_vectors = (
+            vectors.vectors([for_model(p) for _, p in self._intent_phrasings]) if vectors else None
+        )
 
     def semantic_texts(self) -> tuple[list[int], list[str]]:
         """Every text that stands for a document in meaning, with the document it belongs to
@@ -240,10 +245,29 @@ class Assessor:
             answer=self._folded_answers[index],
         )
 
+    @functools.lru_cache(maxsize=4)  # noqa: B019 (the assessor lives as long as its engine)
     def _similarity(self, text: str) -> np.ndarray | None:
+        """Each document's nearest cosine to the question (the gates ask it twice)."""
         if self.semantic is None:
             return None
-        return self.semantic.similarity(self.semantic.query_vector(for_model(text)))
+        return self.semantic.similarity(self._query_vector(text))
+
+    @functools.lru_cache(maxsize=4)  # noqa: B019
+    def _query_vector(self, text: str) -> np.ndarray:
+        assert self.semantic is not None
+        return self.semantic.query_vector(for_model(text))
+
+    def intent_by_meaning(self, text: str) -> tuple[str, float, float] | None:
+        """The intent whose phrasing is nearest in meaning to a message: (intent, its
+        cosine, its lead over the nearest document); None without a model."""
+        if self.semantic is None or self._intent_vectors is None or not self._intent_phrasings:
+            return None
+        cosines = self._intent_vectors @ self._query_vector(text)
+        nearest = int(np.argmax(cosines))
+        documents = self._similarity(text)
+        best_document = float(documents.max()) if documents is not None and len(documents) else -1.0
+        cosine = float(cosines[nearest])
+        return self._intent_phrasings[nearest][0], cosine, cosine - best_document
 
     def _missing_peak(self, pairs: dict[str, float], candidate: Candidate) -> float:
         """The weight of the most informative syllable pair of the question that the

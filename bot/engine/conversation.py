@@ -55,6 +55,7 @@ OWN_CONTENT = frozenset(
         Reason.INTENT,
         Reason.INTENT_PHRASE,
         Reason.INTENT_NOTHING_ELSE,
+        Reason.INTENT_MEANING,
         Reason.OTHER_PLACE,
         Reason.UNCOVERED_TOPIC,
         Reason.UNCOVERED_YEAR,

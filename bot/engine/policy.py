@@ -20,6 +20,11 @@ from bot.engine.wording import ENGLISH_SHARE, latin_share
 ANSWER_P = 0.5  # answer when the best candidate is more likely right than wrong
 CLARIFY_P = 0.3  # offer the likely candidates when about one in three would be right
 INTENT_OVER_WORDING = 40.0  # lexical score below which an intent phrase is what counts
+# A message as near in meaning to an intent's phrasing as a rewording ("thank u so much lah"
+# / "thanks a lot"), and clearly nearer to it than to anything in the reports, is that
+# intent (cosines of the sentence model).
+INTENT_MEANING_AT = 0.72
+INTENT_MEANING_LEAD = 0.2
 ONLY_NUMBERS = re.compile(r"[0-9.%\-]+")
 # A question asking how many or how much, answered by text with no number in it, asks a
 # figure the report does not give (广场舞音量最多允许多少分贝).
@@ -47,6 +52,7 @@ RULES = (
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
     "intent_phrase",  # an intent phrase in a message nothing else fits
+    "intent_meaning",  # a message nearer in meaning to an intent than to the reports
     "lexicon",  # the reports' words for everyday ones (带娃 → 托育, childcare → 托育)
 )
 
@@ -65,6 +71,7 @@ class Reason(str, Enum):
     INTENT = "intent"
     INTENT_PHRASE = "intent phrase"
     INTENT_NOTHING_ELSE = "intent phrase, nothing else fits"
+    INTENT_MEANING = "intent by meaning"
     OTHER_PLACE = "other place"
     UNCOVERED_TOPIC = "uncovered topic"
     UNCOVERED_YEAR = "uncovered year"
@@ -178,6 +185,7 @@ class Policy:
         )
         # On the candidates, most probably right first.
         self._on_the_candidates: tuple[Gate, ...] = (
+            self._intent_meaning,
             self._unstated_detail,
             self._term_name,
             self._both_streets,
@@ -378,6 +386,17 @@ class Policy:
             )
         offered = tuple(self.composer.offered(ranked))
         return Match(Outcome.CLARIFY, Reason.BOTH_STREETS_ASKED, best.confidence, (), offered)
+
+    def _intent_meaning(self, asked: Asked) -> Match | None:
+        if not self.rule("intent_meaning") or asked.term:
+            return None
+        nearest = self.assessor.intent_by_meaning(asked.text)
+        if nearest is None:
+            return None
+        intent, cosine, lead = nearest
+        if cosine >= INTENT_MEANING_AT and lead >= INTENT_MEANING_LEAD:
+            return Match(Outcome.INTENT, Reason.INTENT_MEANING, cosine, intent=intent)
+        return None
 
     def _intent_nothing_else(self, asked: Asked) -> Match | None:
         # An intent phrase in a message whose words fit nothing well is the intent: a
