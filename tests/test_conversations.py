@@ -84,6 +84,7 @@ def engine() -> Engine:
         intents=real.intents,
         other_places=real.other_places,
         uncovered_topics=real.uncovered_topics,
+        opinions=real.opinions,
         unstated_details=real.unstated_details,
         lexicons=real.lexicons,
     )

@@ -96,6 +96,7 @@ def synthetic() -> KnowledgeBase:
         intents=real.intents,
         other_places=real.other_places,
         uncovered_topics=real.uncovered_topics,
+        opinions=real.opinions,
         unstated_details=real.unstated_details,
         lexicons=real.lexicons,
     )
@@ -129,6 +130,12 @@ CASES = [
         "公积金怎么提取",
         lambda m: m.reason is Reason.UNCOVERED_TOPIC and m.detail == "公积金",
         lambda m: m.reason is not Reason.UNCOVERED_TOPIC,
+    ),
+    (
+        "opinion",
+        "你觉得坪山的垃圾分类做得好吗",
+        lambda m: m.reason is Reason.OPINION and m.detail == "你觉得",
+        lambda m: m.reason is not Reason.OPINION,
     ),
     (
         "uncovered_year",

@@ -496,6 +496,8 @@ class Engine:
             return messages.miss_uncovered_year(detail, covered)
         if reason is Reason.UNCOVERED_TOPIC:
             return messages.miss_uncovered_topic(self.streets(), detail)
+        if reason is Reason.OPINION:
+            return messages.miss_opinion(self.streets())
         return messages.miss_not_found(self.streets())
 
     def intent_text(self, reply: str) -> str:

@@ -60,7 +60,17 @@ class Assessor:
         for index, doc in enumerate(self.index.docs):
             entry = self.kb.entries[doc.id]
             names = [entry.term] if entry.term else []
-            own = (entry.question, *entry.phrasings, *names, entry.answer, *clauses(entry.answer))
+            # An English rendering stands for the entry too: an English question is nearer
+            # in meaning to it than to the Chinese it renders.
+            english = [t for t in (entry.question_en, entry.answer_en) if t]
+            own = (
+                entry.question,
+                *entry.phrasings,
+                *names,
+                entry.answer,
+                *clauses(entry.answer),
+                *english,
+            )
             for text in dict.fromkeys(for_model(t) for t in own):
                 owners.append(index)
                 texts.append(text)

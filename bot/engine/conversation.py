@@ -58,6 +58,7 @@ OWN_CONTENT = frozenset(
         Reason.INTENT_MEANING,
         Reason.OTHER_PLACE,
         Reason.UNCOVERED_TOPIC,
+        Reason.OPINION,
         Reason.UNCOVERED_YEAR,
         Reason.TERM_NAME,
         Reason.BOTH_STREETS,

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.engine.textnorm import fold, sound_key
+from bot.engine.textnorm import fold, romanizations, sound_key
 from bot.engine.wording import Wording
 from bot.knowledge.loading import Entry, KnowledgeBase
+from bot.knowledge.reports import Street
 
 CANDIDATES = 12
 OTHER_STREET_PENALTY = 0.6
@@ -139,11 +140,21 @@ def _scored(
     )
 
 
+def names_asked(street: Street) -> tuple[str, ...]:
+    """Every name a question may give a street: its own and its aliases, and, for an
+    English question, each of them in pinyin (guanhu, pingshan) and its English name,
+    folded (an English question is folded without spaces: "pingshansubdistrict")."""
+    latin = [fold(street.name_en)] if street.name_en else []
+    for name in street.names:
+        latin += [spelling for spelling in romanizations(name) if len(spelling) >= 5]
+    return (*street.names, *dict.fromkeys(latin))
+
+
 class LexicalIndex:
     """Entries and passages indexed once for lexical scoring; queries are side-effect free."""
 
     def __init__(self, kb: KnowledgeBase):
-        self.wording = Wording({s.id: s.names for s in kb.streets.values()})
+        self.wording = Wording({s.id: names_asked(s) for s in kb.streets.values()})
         self._halves = self._report_halves(kb)
         self.docs: list[Doc] = []
         self.passage_docs: list[Doc] = []

@@ -66,6 +66,13 @@ def miss_uncovered_topic(streets: str, topic: str) -> str:
     return f"{streets}的报告没有涉及“{topic}”," + _CANNOT_ANSWER + RECORDED_FOR_REFERENCE
 
 
+def miss_opinion(streets: str) -> str:
+    return (
+        f"我只能转述{streets}的报告写了什么,不发表看法,也不做推荐。"
+        "您可以问报告里的具体项目,例如“六零行动是什么”。"
+    )
+
+
 def miss_not_found(streets: str) -> str:
     return (
         f"抱歉,{streets}的报告里没有找到这个问题的答案,"

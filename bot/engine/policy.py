@@ -28,7 +28,11 @@ INTENT_MEANING_LEAD = 0.2
 ONLY_NUMBERS = re.compile(r"[0-9.%\-]+")
 # A question asking how many or how much, answered by text with no number in it, asks a
 # figure the report does not give (广场舞音量最多允许多少分贝).
-QUANTITY = re.compile(r"多少|(?<!哪)几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成")
+QUANTITY = re.compile(
+    r"多少|(?<!哪)几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成"
+    # English, folded (spaces dropped): how many, how much, what percentage
+    r"|howmany|howmuch|whatpercent|whatproportion|whatshare|numberof"
+)
 # A figure: a number with a unit or a counter ("一是" folds to "1是", which is none).
 DIGIT = re.compile(
     r"[0-9０-９〇零一二三四五六七八九十百千万两][0-9０-９.．〇零一二三四五六七八九十百千万两]*(?:余|多)?"
@@ -42,6 +46,7 @@ DIGIT = re.compile(
 RULES = (
     "other_place",  # a place outside the streets the reports cover: miss
     "uncovered_topic",  # a service neither report mentions (公积金): miss
+    "opinion",  # the bot's opinion or a recommendation asked (你觉得, do you like): miss
     "uncovered_year",  # a year no report covers: miss
     "only_numbers",  # a bare number asks nothing
     "term_name",  # a glossary term's own name: its definition
@@ -74,6 +79,7 @@ class Reason(str, Enum):
     INTENT_MEANING = "intent by meaning"
     OTHER_PLACE = "other place"
     UNCOVERED_TOPIC = "uncovered topic"
+    OPINION = "opinion asked"
     UNCOVERED_YEAR = "uncovered year"
     ONLY_STREET = "only a street name"
     ONLY_NUMBERS = "only numbers"
@@ -97,6 +103,7 @@ DECIDED_BEFORE_SCORING = frozenset(
         Reason.INTENT,
         Reason.OTHER_PLACE,
         Reason.UNCOVERED_TOPIC,
+        Reason.OPINION,
         Reason.UNCOVERED_YEAR,
         Reason.ONLY_STREET,
         Reason.ONLY_NUMBERS,
@@ -175,6 +182,7 @@ class Policy:
             self._intent,
             self._intent_phrase,
             self._other_place,
+            self._opinion,
             self._uncovered_topic,
         )
         # On its street and wording, once read.
@@ -280,8 +288,17 @@ class Policy:
         return None
 
     def _other_place(self, asked: Asked) -> Match | None:
-        place = self.questions.other_place(asked.folded) if self.rule("other_place") else None
+        place = (
+            self.questions.other_place(asked.folded) or self.questions.other_place_latin(asked.text)
+            if self.rule("other_place")
+            else None
+        )
         return Match(Outcome.MISS, Reason.OTHER_PLACE, 0.0, detail=place) if place else None
+
+    def _opinion(self, asked: Asked) -> Match | None:
+        """An opinion or a recommendation is asked: the reports give facts, not likes."""
+        word = self.questions.opinion_asked(asked.folded) if self.rule("opinion") else None
+        return Match(Outcome.MISS, Reason.OPINION, 0.0, detail=word) if word else None
 
     def _uncovered_topic(self, asked: Asked) -> Match | None:
         """A service neither report covers makes the question a miss, unless the rest of it
@@ -388,7 +405,13 @@ class Policy:
         return Match(Outcome.CLARIFY, Reason.BOTH_STREETS_ASKED, best.confidence, (), offered)
 
     def _intent_meaning(self, asked: Asked) -> Match | None:
-        if not self.rule("intent_meaning") or asked.term:
+        # A detail asked ("电话呢") is about a programme, however near it is to "电话多少?"
+        # asked of the bot itself.
+        if (
+            not self.rule("intent_meaning")
+            or asked.term
+            or self.questions.detail_asked(asked.folded)
+        ):
             return None
         nearest = self.assessor.intent_by_meaning(asked.text)
         if nearest is None:

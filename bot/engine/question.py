@@ -10,7 +10,7 @@ from collections import defaultdict
 from rapidfuzz import fuzz, process
 
 from bot.engine.index import LexicalIndex
-from bot.engine.textnorm import content, fold
+from bot.engine.textnorm import content, fold, romanizations
 from bot.engine.wording import BOTH_STREETS, latin_share
 from bot.knowledge.loading import KnowledgeBase
 
@@ -19,6 +19,8 @@ TERM_WITHIN_SHARE = 0.35  # of a question's information, for it to be a look-up 
 TERM_SUFFIX = re.compile(r"(工作机制|工作模式|工作体系|机制|模式|体系|制度)$")
 INTENT_AT = 86.0
 TRAVEL_VERBS = "(?:从|来回|往返|跑)"
+# What a place's name ends with that its English spelling leaves out or translates.
+PLACE_SUFFIX = re.compile(r"(?:街道|区|市|镇)$")
 # Verbs that ask for a service to be done (办护照, 开证明, 换驾照).
 SERVICE_VERBS = "(?:办理|申请|提取|办|开|换|补|领|考|拿|交|缴|查)"
 CODE = re.compile(r"[a-z]+[0-9][a-z0-9.]*|[0-9][0-9.]*[a-z]+[a-z0-9]*")
@@ -61,7 +63,9 @@ class QuestionReader:
         ]
         self._intent_keys = [key for _, key in self._intents]
         self._other_places = self._place_patterns(kb)
+        self._other_places_latin = self._latin_place_patterns(kb)
         self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
+        self._opinions = sorted((fold(w) for w in kb.opinions), key=len, reverse=True)
         self.term_names, self._canonical_terms = self._glossary_index(kb)
         # fold drops the "$" that anchors a detail word at the end of the question.
         self._details = [
@@ -162,6 +166,39 @@ class QuestionReader:
             patterns.append((folded, inside))
         return patterns
 
+    @staticmethod
+    def _latin_place_patterns(kb: KnowledgeBase) -> list[tuple[re.Pattern[str], str]]:
+        """How an English question spells the other places (futian, nanshan district): in
+        pinyin, each reading. A place whose name the reports use (观澜河, 龙华区) is left
+        out: in pinyin there is no telling the name from the place."""
+        texts = [fold(report.text) for report in kb.reports.values()]
+        covered = [fold(name) for street in kb.streets.values() for name in street.names]
+        patterns = []
+        for place in kb.other_places:
+            name = PLACE_SUFFIX.sub("", fold(place))
+            spellings = romanizations(name)
+            if len(name) < 2 or not spellings:
+                continue
+            if any(name in street or street in name for street in covered):
+                continue
+            alternatives = "|".join(re.escape(s) for s in spellings)
+            if any(name in text for text in texts):
+                # 南山 is in 南山园区: only "nanshan district" is surely the place.
+                if any(name + "区" in text for text in texts):
+                    continue
+                alternatives = f"(?:{alternatives}) district"
+            patterns.append((re.compile(rf"\b(?:{alternatives})\b"), place))
+        return patterns
+
+    def other_place_latin(self, text: str) -> str | None:
+        """An other place an English question names in pinyin ("garbage sorting in futian")."""
+        if not latin_share(text):
+            return None
+        lowered = text.lower()
+        return next(
+            (place for pattern, place in self._other_places_latin if pattern.search(lowered)), None
+        )
+
     def street_of(self, folded: str) -> str | None:
         """The street a question names, if it names exactly one."""
         streets = self.wording.street_names
@@ -193,6 +230,10 @@ class QuestionReader:
     def uncovered_topic(self, folded: str) -> str | None:
         """A service neither report mentions (公积金, 护照) that the question asks about."""
         return next((word for word in self._uncovered if word in folded), None)
+
+    def opinion_asked(self, folded: str) -> str | None:
+        """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""
+        return next((word for word in self._opinions if word in folded), None)
 
     def intent_of(self, folded: str) -> tuple[str, float] | None:
         if not folded or len(folded) > 16:

@@ -342,6 +342,23 @@ def _toneless(char: str) -> str | None:
     return "".join(c for c in unicodedata.normalize("NFD", toned) if not unicodedata.combining(c))
 
 
+def romanizations(name: str, limit: int = 8) -> list[str]:
+    """A Chinese name in toneless pinyin, every reading of its characters ("福田" ->
+    ["futian"]; "厦门" -> ["shamen", "xiamen"]), at most ``limit``; [] if a character has
+    none. How an English question spells a place."""
+    spellings = [""]
+    for char in name:
+        readings = pinyin_dict.get(ord(char))
+        if not readings:
+            return []
+        toneless = dict.fromkeys(
+            "".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
+            for r in readings.split(",")
+        )
+        spellings = [s + reading for s in spellings for reading in toneless][:limit]
+    return spellings
+
+
 @lru_cache(maxsize=65536)
 def _char_code(char: str) -> str:
     if not ("\u3400" <= char <= "\u9fff"):

@@ -104,6 +104,7 @@ class KnowledgeBase:
     examples: list[str] = field(default_factory=list)
     other_places: list[str] = field(default_factory=list)
     uncovered_topics: list[str] = field(default_factory=list)
+    opinions: list[str] = field(default_factory=list)
     unstated_details: dict[str, list[str]] = field(default_factory=dict)
     # (everyday phrases, the reports' words), by language: "zh" and "en"
     lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = field(default_factory=dict)
@@ -158,6 +159,7 @@ class _Loader:
         self.examples: list[str] = []
         self.other_places: list[str] = []
         self.uncovered_topics: list[str] = []
+        self.opinions: list[str] = []
         self.unstated_details: dict[str, list[str]] = {}
         self.lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         self.topics: frozenset[str] = frozenset()
@@ -419,7 +421,8 @@ class _Loader:
             self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply, reply_en)
         self.examples += _strings(data.get("examples")) or []
         self.other_places += _strings(data.get("other_places")) or []
-        self._load_uncovered_topics(display, data)
+        self.uncovered_topics += self._words_no_report_uses(display, data, "uncovered_topics")
+        self.opinions += self._words_no_report_uses(display, data, "opinions")
         details = data.get("unstated_details") or {}
         if not isinstance(details, dict):
             self.problem(display, data[LINE], None, "'unstated_details' must be a mapping")
@@ -434,24 +437,21 @@ class _Loader:
             self.unstated_details[str(label)] = strings
         self.examples_where = (display, data[LINE])
 
-    def _load_uncovered_topics(self, display: str, data: dict[str, Any]) -> None:
-        words = _strings(data.get("uncovered_topics")) or []
-        if not words:
-            return
-        # A topic either report mentions is not uncovered: listing it would turn away
-        # questions the reports answer.
+    def _words_no_report_uses(self, display: str, data: dict[str, Any], key: str) -> list[str]:
+        """The words listed under ``key``; a word either report contains is a problem:
+        listing it would turn away questions the reports answer."""
+        words = _strings(data.get(key)) or []
         folded_reports = {rid: fold(r.text) for rid, r in self.reports.items()}
+        kept = []
         for word in words:
             found = [rid for rid, text in folded_reports.items() if fold(word) in text]
             if found:
-                self.problem(
-                    display,
-                    data[LINE],
-                    word,
-                    f"uncovered topic appears in report {', '.join(sorted(found))}",
-                )
+                label = key[:-1].replace("_", " ")  # "uncovered topic", "opinion"
+                where = ", ".join(sorted(found))
+                self.problem(display, data[LINE], word, f"{label} appears in report {where}")
             else:
-                self.uncovered_topics.append(word)
+                kept.append(word)
+        return kept
 
     def load_lexicons(self, data_dir: Path) -> None:
         for name, (plain, official) in LEXICONS.items():
@@ -540,6 +540,7 @@ def load_knowledge(
         examples=loader.examples,
         other_places=loader.other_places,
         uncovered_topics=loader.uncovered_topics,
+        opinions=loader.opinions,
         unstated_details=loader.unstated_details,
         lexicons=loader.lexicons,
     )
