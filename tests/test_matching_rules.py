@@ -252,3 +252,21 @@ def test_lexical_only_matching_still_decides(synthetic: KnowledgeBase) -> None:
 
 def test_the_engine_names_the_model_it_uses() -> None:
     assert Engine.load(ROOT, model="none").model == "none"
+
+
+@pytest.mark.parametrize(
+    ("question", "check"),
+    [
+        # A place in pinyin is the place; "nanshan" alone may be 南山园区, a name 观湖 uses.
+        ("garbage sorting in futian?", lambda m: m.reason is Reason.OTHER_PLACE),
+        ("garbage sorting in nanshan district", lambda m: m.detail == "南山"),
+        ("is there childcare in guanhu", lambda m: "ps-childcare" not in ids(m)),
+        ("how many teachers does the pingshan childcare centre have", lambda m: not m.chosen),
+        ("do you like the garbage sorting in pingshan", lambda m: m.reason is Reason.OPINION),
+    ],
+)
+def test_english_questions_meet_the_same_rules(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str, check
+) -> None:
+    match = matcher(synthetic, vectors).match(question)
+    assert check(match), match

@@ -81,3 +81,13 @@ def test_junk_folds_to_nothing_without_error(junk: str) -> None:
 )
 def test_subject_drops_the_framing_of_a_question(question: str, expected: str) -> None:
     assert subject(fold(question)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "spellings"),
+    [("福田", ["futian"]), ("观湖", ["guanhu"]), ("厦门", ["shamen", "xiamen"]), ("Ｘ", [])],
+)
+def test_romanizations_give_every_reading(name: str, spellings: list[str]) -> None:
+    from bot.engine.textnorm import romanizations
+
+    assert romanizations(name) == spellings
