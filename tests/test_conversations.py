@@ -345,3 +345,17 @@ def test_each_follow_up_rule_on_and_off(engine: Engine, on: bool) -> None:
         with_only_off("detail"), "坪山的托育中心提供什么服务", "是什么模式运营的"
     )
     assert (detail.understood == "坪山的托育中心提供什么服务：是什么模式运营的") is on
+
+
+def test_a_detail_the_last_answer_speaks_of_is_that_answer_again(tg_engine: Engine) -> None:
+    # Matched with the topic, "具体怎么运营" ranks nothing surely; the answer just given
+    # names its 运营 model, so it is the answer again (alone, it would be 路长制).
+    (_, second), _ = turns(tg_engine, "托育", "具体怎么运营")
+    assert second.reason is Reason.STATED_BEFORE
+    assert [b.id for b in second.blocks] == ["ps-childcare-centre"]
+    assert second.understood == "托育：具体怎么运营"
+
+
+def test_asking_words_alone_state_nothing(engine: Engine) -> None:
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "具体怎么样")
+    assert second.reason is not Reason.STATED_BEFORE

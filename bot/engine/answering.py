@@ -383,6 +383,11 @@ class Engine:
         neither answers nor says the detail is left out: the message is then taken alone."""
         match = self.matcher.match(follow.question, follow.within)
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
+            stated = self.followups.stated_in_last_answer(question, before)
+            if stated is not None:
+                return self._answer_reply(
+                    question, [stated], 1.0, Reason.STATED_BEFORE, content(question)
+                )
             match = self.matcher.match(follow.question)
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
             return None

@@ -77,6 +77,9 @@ OTHER_STREET = re.compile(r"(?:另|别|其他|其它|其余)外?的?(?:1|那)?(?
 ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
 LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")
 FIRST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最前面|前面|上面|第1)(?:那|这)?1?(?:个|条|项)?")
+# The characters of a question's own words (具体, 怎么, 哪些, 多少…), which say how it is asked,
+# not what about: a detail "stated in the last answer" must share more than these.
+ASKING_CHARS = frozenset("具体怎么什么哪些几多少有没是的吗呢了个些还能会要请问下")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
 
@@ -278,6 +281,22 @@ class FollowUps:
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
         )
+
+    def stated_in_last_answer(self, message: str, before: Conversation) -> str | None:
+        """The answer just given, when it speaks of what a detail asks ("是什么模式运营的"
+        after an answer that names its 运营 模式): a pair of the message's own characters,
+        not only its asking words, is in it."""
+        said = self.wording.spelling_of(message)
+        pairs = {
+            said[i : i + 2]
+            for i in range(len(said) - 1)
+            if not (set(said[i : i + 2]) & ASKING_CHARS)
+        }
+        for doc in before.answered:
+            text = fold(self.answer_text(doc))
+            if pairs and any(pair in text for pair in pairs):
+                return doc
+        return None
 
     @staticmethod
     def stands_alone(alone: Match) -> bool:

@@ -92,6 +92,7 @@ class Reason(str, Enum):
     UNSURE = "unsure"
     LOW_SCORE = "low score"
     CHOSEN = "chosen"
+    STATED_BEFORE = "stated in the last answer"  # a detail follow-up the answer speaks of
     NOT_ON_STREET = "not in that street's report"  # a follow-up for another street
 
 
