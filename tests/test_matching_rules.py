@@ -12,6 +12,7 @@ import pytest
 
 from bot.engine.answering import Engine
 from bot.engine.matching import RULES, Match, Matcher, Outcome, Reason
+from bot.engine.question import QuestionReader
 from bot.engine.scoring import PRIOR, load_calibration
 from bot.engine.semantic import VectorCache, default_cache_dir, embedder_named
 from bot.knowledge.loading import Entry, KnowledgeBase, Passage, load_knowledge
@@ -270,3 +271,21 @@ def test_english_questions_meet_the_same_rules(
 ) -> None:
     match = matcher(synthetic, vectors).match(question)
     assert check(match), match
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("观湖PM10是多少", ("pm10",)),
+        ("ＰＭ２．５多少", ("pm2.5",)),
+        ("5G基站建了多少", ("5g",)),
+        ("when will metro line 16 open", ("16号线",)),
+        ("4号线什么时候通车", ("4号线",)),
+        # English words are not glued to numbers, and measures are no codes.
+        ("what is garbage sorting 3.0 mode", ()),
+        ("what is 三小场所", ()),
+        ("is there a 24h hotline for my 2yrs old", ()),
+    ],
+)
+def test_codes_are_read_on_the_text_as_written(text: str, codes: tuple[str, ...]) -> None:
+    assert QuestionReader.codes(text) == codes

@@ -113,7 +113,7 @@ class Assessor:
         similarity = self._similarity(text)
         if not key and similarity is None:
             return []
-        codes = self.questions.codes(folded)
+        codes = self.questions.codes(text)
         halves = self.questions.halves_asked(folded)
         entries_by_meaning: list[int] = []
         passages_by_meaning: list[int] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import defaultdict
 
 from rapidfuzz import fuzz, process
@@ -23,7 +24,12 @@ TRAVEL_VERBS = "(?:从|来回|往返|跑)"
 PLACE_SUFFIX = re.compile(r"(?:街道|区|市|镇)$")
 # Verbs that ask for a service to be done (办护照, 开证明, 换驾照).
 SERVICE_VERBS = "(?:办理|申请|提取|办|开|换|补|领|考|拿|交|缴|查)"
-CODE = re.compile(r"[a-z]+[0-9][a-z0-9.]*|[0-9][0-9.]*[a-z]+[a-z0-9]*")
+LINE_NUMBER = re.compile(r"([0-9]+)\s*号线|\bline\s*(?:no\.?\s*)?([0-9]+)\b")
+# A code: letters then digits (PM10, pm2.5), or digits then capitals (5G); "24h" and "3km"
+# are measures, not codes.
+CODE = re.compile(
+    r"(?<![A-Za-z0-9.])(?:[A-Za-z]+[0-9][A-Za-z0-9.]*|[0-9][0-9.]*[A-Z]+[A-Z0-9]*)(?![A-Za-z0-9])"
+)
 # A year as a year (2021年), not a house number or a count (2088号, 2030个岗位).
 YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?=年)")
 # Kinds of detail (as intents/scope.yaml labels them) an answer can state in words of
@@ -345,6 +351,15 @@ class QuestionReader:
         return re.search(SERVICE_VERBS + r".{0,2}" + re.escape(topic), folded) is not None
 
     @staticmethod
-    def codes(folded: str) -> tuple[str, ...]:
-        """The codes of letters and digits (PM10, 5G) a question names, each once."""
-        return tuple(dict.fromkeys(CODE.findall(folded)))
+    def codes(text: str) -> tuple[str, ...]:
+        """The codes of letters and digits (PM10, 5G) a question names, each once.
+
+        Read on the text as written, not folded: folding drops spaces, which would glue an
+        English question's words to its numbers ("what is garbage sorting 3.0" is no code
+        "garbagesorting3.0")."""
+        written = unicodedata.normalize("NFKC", text)
+        codes = [code.lower() for code in CODE.findall(written)]
+        # A numbered line names one line (16号线 is not 4号线), in Chinese or English.
+        lines = LINE_NUMBER.findall(written.lower())
+        codes += [f"{chinese or english}号线" for chinese, english in lines]
+        return tuple(dict.fromkeys(codes))
