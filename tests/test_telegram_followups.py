@@ -3,6 +3,7 @@ Application and a real SQLite store, so that a conversation survives a restart."
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from html import unescape
@@ -108,3 +109,17 @@ async def test_a_conversation_survives_a_restart(
     with store.reader() as db:
         texts = [r["text"] for r in db.query("SELECT text FROM questions ORDER BY time")]
     assert texts[-1].startswith("观湖街道：")
+
+
+async def test_a_conversation_quiet_for_ten_minutes_starts_afresh(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    await say(fake_api, FIRST)
+    store: Store = bot.bot_data.store
+    key = f"p:{store.user_key(RESIDENT)}"
+    state = json.loads(store.conversation(key) or "{}")
+    assert state["question"] == FIRST
+    state["time"] -= 11 * 60  # as if the resident had gone quiet eleven minutes ago
+    store.save_conversation(key, json.dumps(state, ensure_ascii=False))
+    after = await say(fake_api, "那观湖呢")
+    assert not plain(after).startswith("观湖街道：")
