@@ -359,3 +359,12 @@ def test_a_detail_the_last_answer_speaks_of_is_that_answer_again(tg_engine: Engi
 def test_asking_words_alone_state_nothing(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "具体怎么样")
     assert second.reason is not Reason.STATED_BEFORE
+
+
+def test_an_english_follow_up_names_the_other_street(tg_engine: Engine) -> None:
+    (_, second), _ = turns(
+        tg_engine, "how many scattered polluting firms did pingshan clean up", "and guanhu?"
+    )
+    assert second.understood is not None and second.understood.startswith("观湖街道：")
+    assert "pingshan" not in second.understood.lower()
+    assert not any("坪山" in b.source.street_name for b in second.blocks)

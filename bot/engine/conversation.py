@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.question import YEAR, QuestionReader
-from bot.engine.textnorm import content, fold
+from bot.engine.textnorm import content, fold, romanizations
 from bot.knowledge.loading import KnowledgeBase
 from bot.privacy import mask
 
@@ -71,6 +71,8 @@ NOTHING_ASKED = frozenset({Reason.EMPTY, Reason.ONLY_NUMBERS, Reason.ONLY_STREET
 STREET_CUES = re.compile(
     "那么|那边|那里|那儿|这边|这里|换成|换到|改成|换做|如果是|要是|的话|情况|怎么样|咋样|怎样"
     "|如何|有没有|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
+    # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
+    "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
 # Asking the same for the other street (folded: 另一个 is 另1个).
 OTHER_STREET = re.compile(r"(?:另|别|其他|其它|其余)外?的?(?:1|那)?(?:个|边|1个)?(?:街道|边)")
@@ -178,10 +180,14 @@ class FollowUps:
         self.answer_text = answer_text
         self.wording = questions.wording
         # Every name of every street, longest first, as written and as folded.
-        self._names = sorted(
-            ((name, street.id) for street in kb.streets.values() for name in street.names),
-            key=lambda pair: -len(pair[0]),
-        )
+        # Every name of every street, longest first: as written, and as an English
+        # question spells it (Pingshan Subdistrict, guanhu), matched ignoring case.
+        names = []
+        for street in kb.streets.values():
+            latin = [street.name_en] if street.name_en else []
+            latin += [r for name in street.names for r in romanizations(name) if len(r) >= 5]
+            names += [(name, street.id) for name in (*street.names, *latin)]
+        self._names = sorted(set(names), key=lambda pair: -len(pair[0]))
         self._report_street = {r.id: r.street for r in kb.reports.values()}
         self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
         self._place |= {p.id: (p.report, p.section) for p in kb.passages}
@@ -330,7 +336,8 @@ class FollowUps:
         """A question with the streets' names taken out (the topic another street is
         asked about)."""
         for name, _ in self._names:
-            question = question.replace(name, "")
+            question = re.sub(re.escape(name), "", question, flags=re.IGNORECASE)
+        question = re.sub(r"\s{2,}", " ", question)
         return EDGE_PUNCTUATION.sub("", question) or question
 
     def street_of_doc(self, doc: str) -> str | None:
