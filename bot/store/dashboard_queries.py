@@ -31,3 +31,27 @@ def dashboard_rows(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]
         "askers": list(db.query(ASKERS_SQL)),
         "down_votes": list(db.query(DOWN_VOTES_SQL)),
     }
+
+
+WEEK_SQL = """
+SELECT count(*) AS questions, coalesce(sum(outcome IN ('answer', 'intent')), 0) AS answered,
+       coalesce(sum(outcome = 'clarify'), 0) AS clarified,
+       coalesce(sum(outcome = 'miss'), 0) AS missed, count(DISTINCT user_key) AS askers
+FROM questions WHERE time >= ? AND time < ?
+"""
+DAYS_SQL = """
+SELECT substr(time, 1, 10) AS day, coalesce(sum(outcome IN ('answer', 'intent')), 0) AS answered,
+       coalesce(sum(outcome = 'clarify'), 0) AS clarified,
+       coalesce(sum(outcome = 'miss'), 0) AS missed
+FROM questions WHERE time >= ? AND time < ? GROUP BY day ORDER BY day
+"""
+
+
+def week_counts(db: sqlite_utils.Database, start: str, end: str) -> dict[str, int]:
+    """Questions, answered, clarified, missed and distinct askers between two stamps."""
+    return dict(next(iter(db.query(WEEK_SQL, [start, end]))))
+
+
+def day_counts(db: sqlite_utils.Database, start: str, end: str) -> list[dict[str, Any]]:
+    """Answered, clarified and missed for each day (UTC) between two stamps."""
+    return list(db.query(DAYS_SQL, [start, end]))
