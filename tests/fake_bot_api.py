@@ -242,8 +242,17 @@ class _MethodHandler(tornado.web.RequestHandler):
 
     async def post(self, token: str, method: str) -> None:
         content_type = self.request.headers.get("Content-Type", "")
-        body = self.request.body.decode() if self.request.body else ""
-        if "json" in content_type and body:
+        if content_type.startswith("multipart/form-data"):
+            # An upload (sendPhoto): the form's fields as usual, each file as its bytes.
+            fields = {k: v[-1].decode() for k, v in self.request.body_arguments.items()}
+            files = {k: v[-1].body for k, v in self.request.files.items()}
+            params = {**_decode(fields), **files}
+            body = None
+        else:
+            body = self.request.body.decode() if self.request.body else ""
+        if body is None:
+            pass
+        elif "json" in content_type and body:
             params = json.loads(body)
         else:
             raw = dict(parse_qsl(body, keep_blank_values=True))
@@ -599,7 +608,7 @@ class FakeBotApi:
                 self.bad_requests.append((call, problems))
             description = "Bad Request: " + "; ".join(problems)
             return 400, {"ok": False, "error_code": 400, "description": description}
-        if method == "sendMessage":
+        if method in ("sendMessage", "sendPhoto"):
             return 200, {"ok": True, "result": self._send_message(call)}
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return 200, {"ok": True, "result": self._edit_message(params)}

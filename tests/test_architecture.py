@@ -16,6 +16,7 @@ FORBIDDEN = {
     "store": ("telegram", "bot.telegram", "bot.engine", "bot.curation", "bot.cli"),
     "curation": ("telegram", "bot.telegram", "bot.cli"),
     "telegram": ("bot.cli", "bot.tools"),
+    "dashboard": ("telegram", "bot.telegram", "bot.cli", "bot.tools"),
 }
 # Text is folded one way everywhere: the knowledge may use the engine's normalisation (and
 # nothing else of the engine).

@@ -15,6 +15,7 @@ import click
 
 from bot.cli.common import MODEL, ConfigurationProblem, settings_or_exit
 from bot.cli.curation import missed, stats, terminal_log
+from bot.cli.dashboard import dashboard
 from bot.cli.reports import add_report, remove_report
 from bot.config import EXIT_CONFIG
 from bot.engine import messages
@@ -510,6 +511,7 @@ def bench(
 
 main.add_command(missed)
 main.add_command(stats)
+main.add_command(dashboard)
 main.add_command(add_report)
 main.add_command(remove_report)
 

@@ -3,27 +3,33 @@ finding one open group.
 
 A question is *missed* when the engine missed it, or when the asker said "都不是" (a vote
 "none") to what it offered (bot.store.curator_queries reads them). Missed questions are
-grouped greedily in the order they were asked: each joins the first group holding a
-similar question, or starts a new group. In that order a question's group never changes
-when later questions arrive, so a group's id (made from its first question's id) stays
-the same from one listing to the next.
+grouped greedily in the order they were asked: each joins the group holding a question
+worded alike (the same distinctive characters) or, failing that, one near in meaning (the
+engine's sentence vectors, bot.engine.semantic), or starts a new group. In that order a
+question's group never changes when later questions arrive, so a group's id (made from
+its first question's id) stays the same from one listing to the next. A group's label is
+its most central question: the one nearest in meaning to all the others.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.config import PROJECT_ROOT
-from bot.engine.answering import Engine
+from bot.engine.answering import Engine, configured_model
 from bot.engine.policy import CLARIFY_P
+from bot.engine.semantic import embedder_named
 from bot.engine.textnorm import fold
+from bot.engine.wording import for_model
 from bot.knowledge.loading import Problem
 from bot.knowledge.reports import place_names
 from bot.store.curator_queries import MissedQuestion
@@ -38,6 +44,14 @@ __all__ = ["MissedQuestion"]  # read by bot.store, part of this module's vocabul
 # their order (公积金怎么提取 = 怎么提取公积金: 100; 公积金提取 vs 社保提取: 44;
 # 坪山哪里可以打疫苗 vs 坪山哪里可以办护照: 0). Chosen on hand-made pairs; see the tests.
 GROUP_AT = 60.0
+# Two questions worded apart are the same question when the cosine of their sentence vectors
+# is at least this, per model. Chosen on hand-made pairs (tests/test_curation.py): with
+# "use", 孩子白天谁看 / 白天谁照看孩子 0.83, 打疫苗去哪 / 疫苗接种点在哪 0.84, while the
+# closest pairs about different things stay below (坪山有没有停车场 / 坪山有没有游泳池 0.66,
+# 坪山哪里可以打疫苗 / 坪山哪里可以办护照 0.65). Neither shipped model puts 托儿所 near
+# 娃没人带 (0.30 with "use") without also joining those pairs: such a question starts its
+# own group. The e5 model's cosines are all high (different things reach 0.94).
+MEANING_AT = {"use": 0.75, "e5": 0.97, "fusion": 0.86}
 # The place names (street and district names) come from data/reports.yaml.
 GROUPING_STOPWORDS = (
     "街道",
@@ -110,6 +124,7 @@ class MissedGroup:
     id: str
     questions: list[MissedQuestion]  # in the order asked
     nearest: list[Nearest] = field(default_factory=list)
+    central: str | None = None  # the most central wording, when grouped by meaning
 
     @property
     def count(self) -> int:
@@ -131,6 +146,12 @@ class MissedGroup:
         return sorted(counts, key=lambda text: (-counts[text], order[text]))
 
     @property
+    def label(self) -> str:
+        """What the group is about in one question: its most central wording (the most
+        asked one when grouped without a model)."""
+        return self.central or self.texts[0]
+
+    @property
     def examples(self) -> list[str]:
         return self.texts[:MAX_EXAMPLES]
 
@@ -138,6 +159,7 @@ class MissedGroup:
         """The group as `missed list --json` prints it."""
         return {
             "id": self.id,
+            "label": self.label,
             "count": self.count,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
@@ -168,33 +190,81 @@ def similarity(first: str, second: str) -> float:
     return fuzz.ratio(grouping_key(first), grouping_key(second), processor=None)
 
 
+class Meaning:
+    """Sentence vectors of missed questions for one model, kept for the texts of the last
+    grouping only (a long-running bot lists /missed again and again; the log is masked,
+    and its vectors are kept in memory, never on disk)."""
+
+    def __init__(self, model: str):
+        self.model = model
+        self.threshold = MEANING_AT[model]
+        self._rows: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # /missed and the digest may group at once
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        with self._lock:
+            wanted = list(dict.fromkeys(texts))
+            missing = [t for t in wanted if t not in self._rows]
+            if missing:
+                encoded = embedder_named(self.model).encode(missing, query=True)
+                self._rows.update(zip(missing, encoded, strict=True))
+            self._rows = {t: self._rows[t] for t in wanted}
+            return np.stack([self._rows[t] for t in texts])
+
+
+@functools.lru_cache(maxsize=4)
+def meaning_for(model: str) -> Meaning | None:
+    """The process's Meaning for a model; None for "none" (wording alone)."""
+    return Meaning(model) if model in MEANING_AT else None
+
+
 def cluster(
-    questions: Iterable[MissedQuestion], taken_ids: Set[str] = frozenset()
+    questions: Iterable[MissedQuestion],
+    taken_ids: Set[str] = frozenset(),
+    meaning: Meaning | None = None,
 ) -> list[MissedGroup]:
-    """Greedy grouping, in the order given: join the most similar group or start one."""
+    """Greedy grouping, in the order given: join the group of the question most alike in
+    wording, else of the one nearest in meaning, else start a group."""
+    questions = list(questions)
+    vectors = meaning.vectors([for_model(q.text) for q in questions]) if meaning else None
     groups: list[MissedGroup] = []
     keys: list[str] = []  # every member's grouping key...
     owners: list[int] = []  # ...and the index of its group
-    for question in questions:
+    for number, question in enumerate(questions):
         key = grouping_key(question.normalized)
-        best = process.extractOne(
-            key,
-            keys,
-            scorer=fuzz.ratio,
-            processor=None,
-            score_cutoff=GROUP_AT,
-        )
-        if best is None:
+        index = _alike_in_wording(key, keys, owners)
+        if index is None and vectors is not None and meaning is not None and number:
+            cosines = vectors[:number] @ vectors[number]
+            nearest = int(np.argmax(cosines))
+            index = owners[nearest] if cosines[nearest] >= meaning.threshold else None
+        if index is None:
             group_id = _group_id(question.id, taken_ids)
             taken_ids = taken_ids | {group_id}
             groups.append(MissedGroup(group_id, []))
             index = len(groups) - 1
-        else:
-            index = owners[best[2]]
         groups[index].questions.append(question)
         keys.append(key)
         owners.append(index)
+    if vectors is not None:
+        _label_by_meaning(groups, owners, vectors)
     return groups
+
+
+def _alike_in_wording(key: str, keys: list[str], owners: list[int]) -> int | None:
+    best = process.extractOne(key, keys, scorer=fuzz.ratio, processor=None, score_cutoff=GROUP_AT)
+    return None if best is None else owners[best[2]]
+
+
+def _label_by_meaning(groups: list[MissedGroup], owners: list[int], vectors: np.ndarray) -> None:
+    """Each group's central wording: the member with the highest summed cosine to the
+    group's members (ties: the first asked)."""
+    members = np.asarray(owners)
+    for index, group in enumerate(groups):
+        rows = vectors[members == index]
+        central = int(np.argmax((rows @ rows.T).sum(axis=1)))
+        group.central = group.questions[central].text
 
 
 def _group_id(first_question_id: str, taken: Set[str]) -> str:
@@ -239,7 +309,9 @@ def missed_groups(
     entries: ranking costs a few milliseconds a group, so a listing ranks what it shows.
     """
     questions, taken = store.missed_questions()
-    groups = cluster(questions, taken)
+    # The configured model, not the engine's: a listing without an engine (a button's
+    # look-up) must find the same groups.
+    groups = cluster(questions, taken, meaning_for(configured_model()))
     groups.sort(key=lambda g: g.last_seen, reverse=True)
     groups.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
     if engine is not None:

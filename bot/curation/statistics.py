@@ -40,7 +40,13 @@ def statistics(store: Store, engine: Engine | None = None, top: int = 10) -> dic
         "per_day": per_day,
         "top_entries": top_entries,
         "missed_groups": [
-            {"id": g.id, "count": g.count, "last_seen": g.last_seen, "example": g.examples[0]}
+            {
+                "id": g.id,
+                "label": g.label,
+                "count": g.count,
+                "last_seen": g.last_seen,
+                "example": g.examples[0],
+            }
             for g in groups
         ],
         "votes": votes,

@@ -294,3 +294,27 @@ HANDOVER_UNKNOWN = "找不到这个转交的问题。"
 HANDOVER_RELAY = (
     "街道工作人员回复了您转交的问题“{question}”:\n\n{reply}\n\n(这是工作人员的答复,不是报告原文。)"
 )
+
+
+# --- the weekly digest and /stats (bot.curation.digest, bot.telegram.digest) ---------------
+
+DIGEST_HEADER = "📊 每周小结 {start} 至 {end}（UTC）"
+DIGEST_QUESTIONS = "提问 {n} 条{change}"
+DIGEST_ASKERS = "提问人数 {n}{change}"
+DIGEST_RATE = "直接回答率 {rate:.0%}（前一周 {before:.0%}）"
+DIGEST_MISSED = "未能回答 {n} 条（前一周 {before} 条）"
+DIGEST_CHANGE = "（比前一周 {change:+.0%}）"
+DIGEST_NEW = "（前一周没有）"
+DIGEST_TOP = "本周最常未答的问题（按意思归组）："
+DIGEST_GROUP = "{number}. {label} ×{count}"
+DIGEST_NO_GROUPS = "本周没有未答的问题。"
+DIGEST_ANSWER_BUTTON = "答复第 {number} 组"
+DIGEST_CHART_DAYS = "每天的提问"
+DIGEST_CHART_GROUPS = "本周最常未答"
+DIGEST_CHART_CAPTION = "本周图表"
+# (column, legend, colour) of the daily bars, bottom first
+DIGEST_OUTCOMES = (
+    ("answered", "已回答", "#4c9a2a"),
+    ("clarified", "请用户选择", "#e0a030"),
+    ("missed", "未能回答", "#c0392b"),
+)

@@ -40,6 +40,7 @@ from bot.telegram.buttons import BUTTON_HANDLERS, on_unknown_button
 from bot.telegram.callbacks import PATTERNS
 from bot.telegram.context import BotApplication, BotData, Context, JobCallback
 from bot.telegram.delivery import AckAfterHandling, Ledger, LedgerProcessor, TrackShown
+from bot.telegram.digest import schedule_digest
 from bot.telegram.handover import RepliesToHandover, on_staff_reply
 from bot.telegram.health import Beat, Heartbeat, heartbeat_interval, heartbeat_path
 from bot.telegram.inbox import InboxUpdater
@@ -230,6 +231,8 @@ def build_application(
     ledger.flush = flush
     register_handlers(application, extra_handlers)
     install_heartbeat(application, settings, ledger)
+    if settings.curators and application.job_queue is not None:
+        schedule_digest(application.job_queue)  # bot/telegram/digest.py
     for callback, seconds in repeating_jobs:
         if application.job_queue is None:
             raise StartupError("the job queue is missing: install python-telegram-bot[job-queue]")

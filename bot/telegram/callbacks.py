@@ -15,6 +15,7 @@ Callback data (at most CALLBACK_LIMIT bytes, checked again when it comes back):
     m:c:<group>:<entry_id>    curators: attach the group to the entry (from that preview)
     m:x:<group>               curators: do not attach (from that preview)
     m:i:<group>               curators: ignore the group
+    m:g:<group>               curators: show the group with its buttons (the weekly digest)
 
 Each kind has one pattern, used both to parse data and to route a tap to its handler
 (``CallbackQueryHandler(pattern=PATTERNS[kind])``); data no pattern matches is forged or
@@ -61,6 +62,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "attach": re.compile(rf"m:c:{_GROUP}:{_ENTRY}\Z"),
     "cancel": re.compile(rf"m:x:{_GROUP}\Z"),
     "ignore": re.compile(rf"m:i:{_GROUP}\Z"),
+    "group": re.compile(rf"m:g:{_GROUP}\Z"),
 }
 VOTES = {"u": "up", "d": "down"}
 
@@ -161,6 +163,10 @@ def cancel_data(group_id: str) -> str:
 
 def ignore_data(group_id: str) -> str:
     return f"m:i:{group_id}"
+
+
+def group_data(group_id: str) -> str:
+    return f"m:g:{group_id}"
 
 
 # Prefixes of the buttons a tap removes from the message that carried them.

@@ -341,6 +341,17 @@ async def _ignore(
     return IGNORED.format(group=group.id, count=group.count)
 
 
+async def _show(
+    update: Update, context: Context, store: Store, tapped: callbacks.Button
+) -> str | None:
+    """The group as /missed shows it, with its buttons (from the weekly digest)."""
+    group = await asyncio.to_thread(
+        find_group, store, tapped.group_id or "", context.bot_data.engine
+    )
+    await _say(update, group_text(group), group_markup(group))
+    return None
+
+
 # Kind of "m:" button (callbacks.PATTERNS) -> what a tap does; a text means close the
 # tapped message's buttons with it, then send pending notifications.
 CuratorStep = Callable[[Update, Context, Store, callbacks.Button], Awaitable[str | None]]
@@ -349,6 +360,7 @@ CURATOR_STEPS: dict[str, CuratorStep] = {
     "attach": _attach,
     "cancel": _cancel,
     "ignore": _ignore,
+    "group": _show,
 }
 
 
@@ -430,10 +442,22 @@ async def notify_job(context: Context) -> None:
 # --- registration ------------------------------------------------------------------------
 
 
+async def stats_command(update: Update, context: Context) -> None:
+    """/stats: the weekly digest now (curators, in private; bot.telegram.digest)."""
+    from bot.telegram.digest import send_digest
+
+    if not await _command_allowed(update, context):
+        return
+    chat = update.effective_chat
+    if chat is not None and not await send_digest(context, [chat.id]):
+        await _say(update, escape(NO_LOG))
+
+
 def curator_handlers() -> list[BaseHandler[Update, Context, None]]:
     """The curator commands and buttons, for ``extra_handlers``."""
     return [
         CommandHandler("missed", missed_command),
         CommandHandler("reload", reload_command),
+        CommandHandler("stats", stats_command),
         CallbackQueryHandler(curator_button, pattern=f"^{callbacks.CURATOR_PREFIX}"),
     ]

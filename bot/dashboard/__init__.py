@@ -1,0 +1,1 @@
+"""The curators' web dashboard: a Datasette on a safe snapshot of the question log."""
