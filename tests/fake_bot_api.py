@@ -702,6 +702,7 @@ class FakeStore:
         self.closed = False
         self.claimed: list[int] = []
         self.conversations: dict[str, str] = {}
+        self.languages: dict[int, str] = {}
         self._ids = itertools.count(1)
 
     def log_question(self, record: Any, **who: Any) -> str:
@@ -727,6 +728,13 @@ class FakeStore:
 
     def forget_conversation(self, key: str) -> None:
         self.conversations.pop(key, None)
+
+    # The language each user chose with /lang, by user id (the real store: by user key).
+    def language(self, user_id: int) -> str | None:
+        return self.languages.get(user_id)
+
+    def save_language(self, user_id: int, language: str) -> None:
+        self.languages[user_id] = language
 
     # Delivery bookkeeping (see bot/telegram/delivery.py): in memory everything is "written"
     # at once.

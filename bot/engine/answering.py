@@ -363,8 +363,9 @@ class Engine:
         """Answer one question on its own: answer, clarify, miss or intent. In English
         when the question is, or ``language`` is "en" (bot.engine.languages)."""
         question = clean(question)
-        match = self.matcher.match(self._matched_text(question))
-        return self._reply_to(question, match, reply_language(question, language))
+        text = self._matched_text(question)
+        # Read without markup: "<b>" is no English.
+        return self._reply_to(question, self.matcher.match(text), reply_language(text, language))
 
     def reply(
         self,
@@ -385,7 +386,7 @@ class Engine:
         text = self._matched_text(question)
         alone = self.matcher.match(text)
         follow = self.followups.resolve(text, before, alone)
-        said = reply_language(question, language)
+        said = reply_language(text, language)
         reply = (
             self._reply_to(question, alone, said)
             if follow is None
