@@ -495,8 +495,10 @@ class FakeBotApi:
         self._changed = asyncio.Event()
 
     @staticmethod
-    def user(user_id: int = 1001, name: str = "居民") -> dict[str, Any]:
-        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "zh-hans"}
+    def user(
+        user_id: int = 1001, name: str = "居民", language_code: str = "zh-hans"
+    ) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": language_code}
 
     @staticmethod
     def private(user_id: int = 1001) -> dict[str, Any]:
@@ -514,14 +516,16 @@ class FakeBotApi:
         chat: dict[str, Any] | None = None,
         reply_to: dict[str, Any] | None = None,
         edited: bool = False,
+        language_code: str = "zh-hans",
         **fields: Any,
     ) -> dict[str, Any]:
-        """Queue a message from a user (text or any other ``fields``); the message dict."""
+        """Queue a message from a user (text or any other ``fields``) whose Telegram is in
+        ``language_code``; the message dict."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat or self.private(user_id),
-            "from": self.user(user_id),
+            "from": self.user(user_id, language_code=language_code),
             **fields,
         }
         if text is not None:
@@ -711,6 +715,7 @@ class FakeStore:
         self.closed = False
         self.claimed: list[int] = []
         self.conversations: dict[str, str] = {}
+        self.languages: dict[int, str] = {}
         self._ids = itertools.count(1)
 
     def log_question(self, record: Any, **who: Any) -> str:
@@ -736,6 +741,13 @@ class FakeStore:
 
     def forget_conversation(self, key: str) -> None:
         self.conversations.pop(key, None)
+
+    # The language each user chose with /lang, by user id (the real store: by user key).
+    def language(self, user_id: int) -> str | None:
+        return self.languages.get(user_id)
+
+    def save_language(self, user_id: int, language: str) -> None:
+        self.languages[user_id] = language
 
     # Delivery bookkeeping (see bot/telegram/delivery.py): in memory everything is "written"
     # at once.

@@ -14,13 +14,15 @@ about wording: the texts come from bot/engine/answering.py and the knowledge fil
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from bot.engine.textnorm import to_simplified
+from bot.engine.languages import EN, reply_language
+from bot.engine.textnorm import strip_markup, to_simplified
 
 CHILDCARE = "孩子两岁有托育服务吗"  # answered by ps-childcare-centre
 SIX_ZERO = "六零行动是什么"  # answered by gh-term-26 (a glossary term)
@@ -118,10 +120,16 @@ def han_count(text: str) -> int:
     return sum(1 for char in text if unicodedata.name(char, "").startswith("CJK UNIFIED"))
 
 
-def assert_clear_chinese(text: str) -> None:
-    """A reply a resident can read: some Chinese, simplified, no traceback, sendable."""
+def assert_clear_chinese(text: str, question: str | None = None) -> None:
+    """A reply a resident can read: some Chinese (English words when ``question`` reads
+    as English: bot.engine.languages), simplified, no traceback, sendable."""
     assert text.strip(), "empty reply"
-    assert han_count(text) >= 4, f"not a Chinese reply: {text[:80]!r}"
+    # Read as the engine reads it, without markup: "<script>" is no English.
+    if question is not None and reply_language(strip_markup(question)) == EN:
+        words = re.findall(r"[A-Za-z]{2,}", text)
+        assert len(words) >= 4, f"not an English reply: {text[:80]!r}"
+    else:
+        assert han_count(text) >= 4, f"not a Chinese reply: {text[:80]!r}"
     assert to_simplified(text) == text, f"not simplified Chinese: {text[:80]!r}"
     assert "Traceback" not in text
     assert not any(0xD800 <= ord(char) <= 0xDFFF for char in text), "a lone surrogate"
@@ -158,13 +166,14 @@ def _entry(engine: Any, expect: str) -> Any:
     return engine.kb.entries[expect.split(":", 1)[1]]
 
 
-def check_text_reply(engine: Any, expect: str, text: str) -> None:
-    """``text`` (a rendered reply, plain or HTML) is what ``expect`` asks for."""
-    assert_clear_chinese(text)
+def check_text_reply(engine: Any, expect: str, text: str, question: str | None = None) -> None:
+    """``text`` (a rendered reply, plain or HTML, to ``question`` if given) is what
+    ``expect`` asks for."""
+    assert_clear_chinese(text, question)
     if expect == "empty":
         assert EMPTY_MARK in text, text[:200]
     elif expect == "refuse":
-        assert "来源" not in text, f"quoted an entry: {text[:200]}"
+        assert "来源" not in text and "Source:" not in text, f"quoted an entry: {text[:200]}"
     elif expect.startswith("answer:"):
         assert "来源" in text and _entry(engine, expect).answer[:20] in text, text[:200]
     elif expect.startswith("about:"):
@@ -176,7 +185,7 @@ def check_text_reply(engine: Any, expect: str, text: str) -> None:
 
 def check_record(engine: Any, expect: str, record: dict[str, Any]) -> None:
     """One `policybot ask --json` object is what ``expect`` asks for."""
-    check_text_reply(engine, expect, record["reply"])
+    check_text_reply(engine, expect, record["reply"], record.get("question"))
     if expect == "empty":
         assert record["outcome"] == "miss" and not record["answered"]
     elif expect == "refuse":

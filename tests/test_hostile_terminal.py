@@ -70,7 +70,7 @@ def test_ask_with_a_hostile_argument(terminal: Path, tg_engine: Any, case, text,
     """`policybot ask TEXT` replies clearly, logs it once and leaves the database valid."""
     before = db_rows(terminal)
     result = run(["ask", text])
-    check_text_reply(tg_engine, expect, result.output.strip())
+    check_text_reply(tg_engine, expect, result.output.strip(), text)
     assert_db_intact(terminal, before)
     assert len(db_rows(terminal)["questions"]) == len(before["questions"]) + 1
 
@@ -108,7 +108,8 @@ def test_chat_with_a_hostile_line(terminal: Path, tg_engine: Any, case, text, ex
             # A blank line gets the terminal's own prompt to type a question.
             assert reply == messages.CHAT_EMPTY
         else:
-            check_text_reply(tg_engine, expect, reply)
+            # One question per line typed: a text of several lines is read line by line.
+            check_text_reply(tg_engine, expect, reply, None if "\n" in text else text)
     check_text_reply(tg_engine, "answer:ps-childcare-centre", last)
 
 

@@ -24,6 +24,7 @@ STEPS = [
     "create_update_claims",
     "create_conversations",
     "create_handovers",
+    "create_languages",
 ]
 
 # The schema as releases before sqlite-utils migrations made it, step by step, with their

@@ -297,15 +297,18 @@ class _LongAnswers:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
 
-    def ask(self, question: str):
-        reply = self._engine.ask("孩子两岁有托育服务吗")
+    def ask(self, question: str, language: Any = None):
+        reply = self._engine.ask("孩子两岁有托育服务吗", language)
         paragraphs = [f"第{n}段:" + "托育&<服务>" * 90 for n in range(12)]
         block = replace(reply.blocks[0], body="\n\n".join(paragraphs))
         return replace(reply, blocks=(block,))
 
-    def reply(self, question: str, conversation: Any = None, now: Any = None) -> Any:
+    def reply(
+        self, question: str, conversation: Any = None, now: Any = None, language: Any = None
+    ) -> Any:
         """A turn of a conversation, as the handlers ask it: the same long answer."""
-        return self.ask(question), self._engine.reply(question, conversation, now)[1]
+        after = self._engine.reply(question, conversation, now, language)[1]
+        return self.ask(question, language), after
 
 
 async def test_a_long_reply_is_split_at_paragraphs_with_buttons_last(tg_bot, fake_api, tg_engine):

@@ -148,7 +148,7 @@ async def test_hostile_text_in_a_private_chat(live: Live, caplog, case, text, ex
         # Telegram never sends an empty text: PTB sees a message without text.
         assert reply.startswith("我只能回答文字问题")
     else:
-        check_text_reply(live.engine, expect, reply)
+        check_text_reply(live.engine, expect, reply, text)
     assert_healthy(live, caplog)
 
 
@@ -168,7 +168,7 @@ async def test_hostile_text_mentioning_the_bot_in_a_group(
         lambda user: live.api.message(f"@{BOT_USERNAME} {text}", user_id=user, chat=GROUP),
         chat=GROUP,
     )
-    check_text_reply(live.engine, expect, reply_of(calls))
+    check_text_reply(live.engine, expect, reply_of(calls), text)
     assert_healthy(live, caplog)
 
 
@@ -194,7 +194,7 @@ async def test_hostile_inline_query(live: Live, caplog, case, text, expect) -> N
     calls = await exchange(live, lambda user: live.api.inline(text, user_id=user))
     (answer,) = [c for c in calls if c.method == "answerInlineQuery"]
     for result in answer.params["results"]:
-        assert_clear_chinese(result["input_message_content"]["message_text"])
+        assert_clear_chinese(result["input_message_content"]["message_text"], text)
     if expect == "refuse":
         assert answer.params["results"] == []
     assert answer.params["button"]["text"]

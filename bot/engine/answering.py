@@ -6,13 +6,15 @@ import functools
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-from bot.engine import messages
+from bot.engine import messages, messages_en
 from bot.engine.conversation import FOLLOW_UP_RULES, Conversation, FollowUp, FollowUps
+from bot.engine.languages import EN, ZH, EnglishTexts, reply_language
 from bot.engine.matching import RULES, Matcher
 from bot.engine.policy import CLARIFY_P, Match, Outcome, Reason
+from bot.engine.replies import Block, Reply, Source, Suggestion, section_label
 from bot.engine.scoring import load_calibration
 from bot.engine.semantic import (
     DEFAULT_MODEL,
@@ -23,105 +25,14 @@ from bot.engine.semantic import (
 )
 from bot.engine.textnorm import clean, content, fold, strip_markup, unquoted
 from bot.knowledge.loading import Entry, KnowledgeBase, load_knowledge
-from bot.knowledge.reports import APPENDIX_HEADING, current_reports
+from bot.knowledge.reports import Report, current_reports
 from bot.privacy import without_personal_data
 
-CHINESE_NUMBERS = "一二三四五六七八九十"
 MAX_RELATED = 3
 MAX_TERMS = 5
 # Misses that say what the reports leave out: a follow-up's neighbourhood saying so is the
 # answer, as it is to a question of its own.
 UNSTATED = (Reason.UNSTATED_DETAIL, Reason.UNSTATED_FIGURE)
-
-
-@dataclass(frozen=True)
-class Source:
-    street_name: str
-    report_title: str
-    section: str  # as printed in the report: 三、(四)
-    heading: str
-    dated: str
-    in_force: bool
-    # For a street's older report: its years, and the title of the street's current one.
-    older: tuple[str, str] | None = None
-
-    def cite(self) -> str:
-        """One line saying where a quote comes from (and that it is an older report)."""
-        cited = messages.citation(
-            self.street_name, self.report_title, self.section, self.heading, self.dated
-        )
-        return cited + messages.older_report(*self.older) if self.older else cited
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    id: str
-    question: str
-
-
-@dataclass(frozen=True)
-class Block:
-    """One quoted answer with its source."""
-
-    id: str
-    title: str
-    body: str
-    source: Source
-
-
-@dataclass(frozen=True)
-class Reply:
-    question: str
-    outcome: str  # "answer" | "clarify" | "miss" | "intent"
-    text: str = ""  # the engine's own words: intents, clarify and miss prompts
-    blocks: tuple[Block, ...] = ()
-    suggestions: tuple[Suggestion, ...] = ()  # candidates, related questions or examples
-    terms: tuple[Suggestion, ...] = ()  # glossary terms that appear inside the answer
-    entry_id: str | None = None
-    score: float = 0.0  # the probability that the answer is right
-    reason: Reason | str = Reason.LOW_SCORE
-    normalized: str = ""
-    intent: str | None = None
-    candidates: tuple[Suggestion, ...] = field(default=(), compare=False)
-    detail: str | None = None  # what the reason names: a place, topic, year, detail word
-    understood: str | None = None  # what a follow-up was understood to ask (观湖街道:……)
-
-    @property
-    def answered(self) -> bool:
-        return self.outcome in ("answer", "intent")
-
-    @property
-    def asked(self) -> str:
-        """What was asked, as the log keeps it for curators: a follow-up ("那观湖呢") as it
-        was understood ("观湖街道：整治了多少家散乱污企业")."""
-        return self.understood or self.question
-
-    @property
-    def reason_label(self) -> str:
-        """The reason as logged for curators: "unstated detail: 电话"."""
-        label = Reason(self.reason).value
-        return f"{label}: {self.detail}" if self.detail else label
-
-    @property
-    def source(self) -> str | None:
-        return "；".join(block.source.cite() for block in self.blocks) or None
-
-
-def section_label(number: str) -> str:
-    """ "3.4" -> "三、(四)", "appendix" -> "附:名词解释"."""
-    if number == "appendix":
-        return APPENDIX_HEADING
-    if number == "0":
-        return ""
-    parts = [int(p) for p in number.split(".")]
-
-    def chinese(n: int) -> str:
-        return CHINESE_NUMBERS[n - 1] if n <= 10 else "十" + CHINESE_NUMBERS[n - 11]
-
-    label = f"{chinese(parts[0])}、"
-    if len(parts) > 1:
-        label += f"({chinese(parts[1])})"
-    return label
 
 
 def configured_model() -> str:
@@ -164,6 +75,7 @@ class Engine:
             off & set(FOLLOW_UP_RULES),
         )
         self._current = current_reports(kb.reports.values())
+        self.english = EnglishTexts(kb)
 
     @classmethod
     def load(
@@ -191,6 +103,7 @@ class Engine:
         heading = self.kb.sections.get((report_id, section), "")
         if section == "appendix":
             heading = ""
+        older = self._older(report_id)
         return Source(
             street_name=report.street_name,
             report_title=report.title,
@@ -198,29 +111,57 @@ class Engine:
             heading=heading,
             dated=report.dated,
             in_force=report.in_force,
-            older=self._older(report_id),
+            older=("、".join(str(y) for y in older[0]), older[1].title) if older else None,
+            street_name_en=report.street_name_en or report.street_name,
+            report_title_en=report.title_en or report.title,
+            section_en=messages_en.section_name(section),
+            dated_en=messages_en.dated(report.date, report.years),
+            older_en=(
+                messages_en.streets_phrase([str(y) for y in older[0]]),
+                older[1].title_en or older[1].title,
+            )
+            if older
+            else None,
         )
 
-    def _older(self, report_id: str) -> tuple[str, str] | None:
-        """An older report of its street: its years and the current report's title."""
+    def _older(self, report_id: str) -> tuple[tuple[int, ...], Report] | None:
+        """An older report of its street: its years and the street's current report."""
         report = self.kb.reports[report_id]
         current = self.kb.reports[self._current[report.street]]
         if current.id == report_id:
             return None
-        return "、".join(str(y) for y in report.years), current.title
+        return report.years, current
 
     def _block(self, entry: Entry) -> Block:
+        source = self._source(entry.report, entry.section)
         return Block(
-            entry.id, entry.question, entry.answer, self._source(entry.report, entry.section)
+            entry.id, entry.question, entry.answer, source, entry.question_en, entry.answer_en
         )
 
-    def _suggest(self, doc_id: str) -> Suggestion:
+    def _suggest(self, doc_id: str, language: str = ZH) -> Suggestion:
         passage = self._passages.get(doc_id)
         if passage is not None:
             # A sentence of a report has no question; its beginning says what it is about.
             text = passage.text if len(passage.text) <= 30 else passage.text[:29] + "…"
             return Suggestion(doc_id, text)
-        return Suggestion(doc_id, self.kb.entries[doc_id].question)
+        entry = self.kb.entries[doc_id]
+        return Suggestion(doc_id, (entry.question_en if language == EN else None) or entry.question)
+
+    def _in_english(self, reply: Reply, text: str | None = None) -> Reply:
+        """``reply`` marked English, with English ``text`` and English questions on its
+        buttons where entries have them; its quotes carry their renderings already."""
+
+        def english(suggestions: tuple[Suggestion, ...]) -> tuple[Suggestion, ...]:
+            return tuple(self._suggest(s.id, EN) for s in suggestions)
+
+        return replace(
+            reply,
+            language=EN,
+            text=reply.text if text is None else text,
+            suggestions=english(reply.suggestions),
+            terms=english(reply.terms),
+            candidates=english(reply.candidates),
+        )
 
     def _glossary_names(self) -> list[tuple[str, str]]:
         names = []
@@ -260,16 +201,14 @@ class Engine:
                         related.append(same_topic.id)
         return tuple(self._suggest(i) for i in related[:MAX_RELATED])
 
-    def entry_reply(self, entry_id: str, question: str = "") -> Reply | None:
-        """The answer for one entry or passage, as when a suggested question is tapped."""
-        if entry_id in self._passages:
-            return self._answer_reply(
-                question or self._suggest(entry_id).question, [entry_id], 1.0, Reason.CHOSEN, ""
-            )
-        entry = self.kb.entries.get(entry_id)
-        if entry is None:
+    def entry_reply(self, entry_id: str, question: str = "", language: str = ZH) -> Reply | None:
+        """The answer for one entry or passage, as when a suggested question is tapped, in
+        ``language`` (zh or en)."""
+        if entry_id not in self._passages and entry_id not in self.kb.entries:
             return None
-        return self._answer_reply(question or entry.question, [entry_id], 1.0, Reason.CHOSEN, "")
+        asked = question or self._suggest(entry_id, language).question
+        reply = self._answer_reply(asked, [entry_id], 1.0, Reason.CHOSEN, "")
+        return self._in_english(reply) if language == EN else reply
 
     def _passage_block(self, passage_id: str) -> Block:
         passage = self._passages[passage_id]
@@ -308,22 +247,30 @@ class Engine:
             normalized=normalized,
         )
 
-    def examples(self) -> tuple[Suggestion, ...]:
-        return tuple(self._suggest(i) for i in self.kb.examples)
+    def examples(self, language: str = ZH) -> tuple[Suggestion, ...]:
+        return tuple(self._suggest(i, language) for i in self.kb.examples)
 
     # --- the one entry point -------------------------------------------------------
 
-    def ask(self, question: str) -> Reply:
-        """Answer one question on its own: answer, clarify, miss or intent."""
+    def ask(self, question: str, language: str | None = None) -> Reply:
+        """Answer one question on its own: answer, clarify, miss or intent. In English
+        when the question is, or ``language`` is "en" (bot.engine.languages)."""
         question = clean(question)
-        return self._reply_to(question, self.matcher.match(self._matched_text(question)))
+        text = self._matched_text(question)
+        # Read without markup: "<b>" is no English.
+        return self._reply_to(question, self.matcher.match(text), reply_language(text, language))
 
     def reply(
-        self, question: str, conversation: Conversation | None = None, now: float | None = None
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        now: float | None = None,
+        language: str | None = None,
     ) -> tuple[Reply, Conversation]:
         """Answer one turn of a conversation, and the conversation after it: a follow-up
         (bot/engine/conversation.py) is answered as what it is understood to ask, and
-        says so. A conversation quiet too long, or none, starts afresh."""
+        says so. A conversation quiet too long, or none, starts afresh. ``language``:
+        the user's choice, as for ``ask``."""
         now = time.time() if now is None else now
         before = conversation or Conversation()
         if before.expired(now):
@@ -332,20 +279,25 @@ class Engine:
         text = self._matched_text(question)
         alone = self.matcher.match(text)
         follow = self.followups.resolve(text, before, alone)
+        said = reply_language(text, language)
         reply = (
-            self._reply_to(question, alone)
+            self._reply_to(question, alone, said)
             if follow is None
-            else self._follow(question, follow, before, alone)
+            else self._follow(question, follow, before, alone, said)
         )
         return reply, self.followups.after(before, reply, follow, now)
 
     def choose(
-        self, entry_id: str, conversation: Conversation | None = None, now: float | None = None
+        self,
+        entry_id: str,
+        conversation: Conversation | None = None,
+        now: float | None = None,
+        language: str = ZH,
     ) -> tuple[Reply | None, Conversation]:
         """A tapped option or suggestion: its answer (None if the engine no longer has it),
         and the conversation now about it, so that a follow-up asks after it."""
         before = conversation or Conversation()
-        reply = self.entry_reply(entry_id)
+        reply = self.entry_reply(entry_id, language=language)
         if reply is None:
             return None, before
         now = time.time() if now is None else now
@@ -357,27 +309,32 @@ class Engine:
         # question as typed (masked where it is stored, by the store).
         return clean(without_personal_data(strip_markup(question)))
 
-    def _follow(self, question: str, follow: FollowUp, before: Conversation, alone: Match) -> Reply:
+    def _follow(
+        self, question: str, follow: FollowUp, before: Conversation, alone: Match, language: str
+    ) -> Reply:
         """The reply to a follow-up, naming what it was understood to ask."""
         if follow.option is not None:
-            reply = self.entry_reply(follow.option, question)
+            reply = self.entry_reply(follow.option, question, language)
             assert reply is not None  # an option offered is an entry or passage
         elif follow.rule == "street_in_play":
             assert follow.street is not None
-            reply = self._reply_to(question, self.matcher.match(follow.question))
+            reply = self._reply_to(question, self.matcher.match(follow.question), language)
             if reply.outcome != "answer" or self._borrowed(reply, follow.street):
                 # Not answered from the street in play: the question as it stands alone.
-                return self._reply_to(question, alone)
+                return self._reply_to(question, alone, language)
         elif follow.street is not None:
-            reply = self._on_street(question, follow.question, follow.street)
+            reply = self._on_street(question, follow.question, follow.street, language)
         else:
-            detail = self._detail(question, follow, before)
+            detail = self._detail(question, follow, before, language)
             if detail is None:
-                return self._reply_to(question, alone)
+                return self._reply_to(question, alone, language)
             reply = detail
-        return replace(reply, understood=follow.understood)
+        understood = self.english.understood(follow) if language == EN else follow.understood
+        return replace(reply, understood=understood)
 
-    def _detail(self, question: str, follow: FollowUp, before: Conversation) -> Reply | None:
+    def _detail(
+        self, question: str, follow: FollowUp, before: Conversation, language: str
+    ) -> Reply | None:
         """A detail of the last answer: among its neighbours, then among everything; the
         answer already given, when it does not speak of the detail, is a miss. None when
         neither answers nor says the detail is left out: the message is then taken alone."""
@@ -397,19 +354,19 @@ class Engine:
             match = replace(
                 match, outcome=Outcome.MISS, reason=Reason.UNSTATED_DETAIL, chosen=(), detail=None
             )
-        return self._reply_to(question, match)
+        return self._reply_to(question, match, language)
 
-    def _on_street(self, question: str, asked: str, street: str) -> Reply:
+    def _on_street(self, question: str, asked: str, street: str, language: str) -> Reply:
         """The last question asked again for ``street``: only its report answers; where it
         does not, a miss that says so, never another street's answer."""
-        reply = self._reply_to(question, self.matcher.match(asked))
+        reply = self._reply_to(question, self.matcher.match(asked), language)
         if reply.outcome == "answer" and not self._borrowed(reply, street):
             return reply
         if reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
             return reply
         # Unsure among that street's texts is no answer from its report: a miss that says
         # so, offering what was found.
-        return Reply(
+        miss = Reply(
             question=question,
             outcome="miss",
             text=messages.miss_on_street(self.kb.streets[street].name),
@@ -418,13 +375,34 @@ class Engine:
             reason=Reason.NOT_ON_STREET,
             normalized=reply.normalized,
         )
+        if language == EN:
+            return self._in_english(miss, messages_en.miss_on_street(self.english.street(street)))
+        return miss
 
     def _borrowed(self, reply: Reply, street: str) -> bool:
         """Whether a reply quotes another street's report than ``street``'s."""
         return any(self.followups.street_of_doc(b.id) != street for b in reply.blocks)
 
-    def _reply_to(self, question: str, match: Match) -> Reply:
-        """The reply to ``question`` (cleaned) for what the matcher decided."""
+    def _reply_to(self, question: str, match: Match, language: str = ZH) -> Reply:
+        """The reply to ``question`` (cleaned) for what the matcher decided, in
+        ``language``: the Chinese reply, its own words and buttons then put in English."""
+        reply = self._chinese_reply(question, match)
+        if language != EN:
+            return reply
+        if reply.outcome == "intent":
+            intent = self.kb.intents[match.intent or ""]
+            return self._in_english(reply, self.english.intent_text(intent, reply.text))
+        if reply.outcome == "clarify":
+            several = len(reply.suggestions) > 1
+            text = messages_en.CLARIFY_SEVERAL if several else messages_en.CLARIFY_ONE
+            return self._in_english(reply, text)
+        if reply.outcome == "miss":
+            label = self._detail_label(match.detail or "")
+            return self._in_english(reply, self.english.miss_text(match, label))
+        return self._in_english(reply)
+
+    def _chinese_reply(self, question: str, match: Match) -> Reply:
+        """The reply to ``question`` (cleaned) for what the matcher decided, in Chinese."""
         normalized = content(question) if question else ""
         candidates = tuple(self._suggest(c.id) for c in match.candidates)
         score = round(match.score, 4)
@@ -519,8 +497,10 @@ class Engine:
             channels=messages.channels_phrase(channels),
         )
 
-    def streets(self) -> str:
+    def streets(self, language: str = ZH) -> str:
         """The streets the reports cover, as a reply names them (data/reports.yaml)."""
+        if language == EN:
+            return self.english.streets()
         return messages.streets_phrase([s.name for s in self.kb.streets.values()])
 
     def _detail_label(self, word: str) -> str:
@@ -530,17 +510,19 @@ class Engine:
                 return label
         return messages.DETAIL_FALLBACK
 
-    def search(self, text: str, limit: int = 10) -> list[Suggestion]:
+    def search(self, text: str, limit: int = 10, language: str = ZH) -> list[Suggestion]:
         """Entries matching a partial query, best first (inline mode)."""
         ranked = self.matcher.rank(text, limit=limit)
-        return [self._suggest(s.id) for s in ranked if s.score >= 40.0]
+        return [self._suggest(s.id, language) for s in ranked if s.score >= 40.0]
 
-    def glossary(self) -> list[Suggestion]:
+    def glossary(self, language: str = ZH) -> list[Suggestion]:
         """Every defined term, in report order."""
-        return [self._suggest(e.id) for e in self.kb.glossary]
+        return [self._suggest(e.id, language) for e in self.kb.glossary]
 
-    def about(self) -> str:
+    def about(self, language: str = ZH) -> str:
         """The sources the bot answers from, with their dates."""
+        if language == EN:
+            return self.english.about()
         return "\n".join(
             messages.source_line(r.street_name, r.district, r.title, r.period, r.date, r.in_force)
             for r in self.kb.reports.values()

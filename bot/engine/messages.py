@@ -163,6 +163,7 @@ COMMAND_MENU = (
     ("help", "使用说明"),
     ("about", "资料来源和日期"),
     ("term", "查名词解释,例如 /term 六零"),
+    ("lang", "回答的语言:中文或英文 (Language)"),
 )
 
 # --- residents -------------------------------------------------------------------------
@@ -178,6 +179,7 @@ HELP = (
     "· 直接发送问题,例如“孩子两岁有托育服务吗”。\n"
     "· /term 六零:直接查名词解释;只发 /term 会列出全部名词。\n"
     "· /about:资料来源和日期。\n"
+    "· /lang:用中文或英文回答(English: /lang en);用英文提问时总是用英文回答。\n"
     "· 在任何聊天里输入 @{username} 加关键词,可以把答案转发给别人。\n"
     "· 在群里,请 @我 或回复我的消息来提问。\n\n"
     "回答都摘自报告原文;报告没有写到的内容,我不会编。"
@@ -189,7 +191,7 @@ ABOUT = (
 NOT_TEXT = "我只能回答文字问题,看不懂{kind}。请用文字提问,例如“六零行动是什么”。"
 CAPTION_NOTE = "我看不懂{kind},下面只回答您写的文字:"
 EDITED = "我只回答新发送的消息,修改过的消息不会再回答。请把问题重新发一遍。"
-UNKNOWN_COMMAND = "没有这个命令。可用的命令:/start /help /about /term。也可以直接发文字问题。"
+UNKNOWN_COMMAND = "没有这个命令。可用的命令:/start /help /about /term /lang。也可以直接发文字问题。"
 FLOOD = "您发消息太快了,我先暂停回复半分钟,请稍后再问。"
 SORRY = "抱歉,处理您的消息时出了点问题,请稍后再试。"
 TAMPERED = "这个按钮无法识别,请重新提问。"
@@ -202,6 +204,11 @@ TERM_NOT_FOUND = "没有找到“{word}”这个名词。下面是报告里解�
 TERM_LIST = "报告里解释过的名词(共 {count} 个,第 {page}/{pages} 页),点一个查看:"
 EMPTY_MESSAGE = "(没有内容)"
 OPEN_CHAT = "打开对话提问"  # the button above inline results
+LANGUAGE_PROMPT = "用哪种语言回答您?用英文提问时总是用英文回答。"
+LANGUAGE_SET = "好的,以后用中文回答。(English: /lang en)"
+LANGUAGE_UNKNOWN = "请选择:/lang zh 用中文回答,/lang en 用英文回答 (English)。"
+# The /lang buttons: (language, label), each label in its own language.
+LANGUAGE_BUTTONS = (("zh", "中文"), ("en", "English"))
 
 # Buttons under replies.
 VOTE_UP = "👍 有帮助"

@@ -5,67 +5,127 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
-from bot.engine import messages
+from bot.engine import messages, messages_en
 from bot.engine.answering import Block, Reply
+from bot.engine.languages import EN
 
 TELEGRAM_LIMIT = 4096
 
 
-def _intro(blocks: tuple[Block, ...]) -> tuple[str, bool] | None:
+def _texts(reply: Reply) -> Any:
+    """The module of texts a reply is laid out with: bot.engine.messages, or messages_en."""
+    return messages_en if reply.language == EN else messages
+
+
+def _street(block: Block, language: str) -> str:
+    return block.source.street_name_en if language == EN else block.source.street_name
+
+
+def _intro(reply: Reply) -> tuple[str, bool] | None:
     """What introduces several quotes, and whether each is headed by its street (else by
     its title): blocks from two streets, or two passages of one report."""
+    blocks = reply.blocks
     if len(blocks) < 2:
         return None
     streets = {block.source.street_name for block in blocks}
     if len(streets) > 1:
-        return messages.SEVERAL_STREETS, True
-    return messages.same_report(len(blocks)), False
+        return _texts(reply).SEVERAL_STREETS, True
+    return _texts(reply).same_report(len(blocks)), False
 
 
-def _header(block: Block, by_street: bool) -> str:
-    return block.source.street_name if by_street else block.title
+def _header(block: Block, by_street: bool, language: str) -> str:
+    if by_street:
+        return _street(block, language)
+    if language == EN:
+        is_passage = block.title == messages.PASSAGE_TITLE
+        return block.title_en or (messages_en.PASSAGE_TITLE if is_passage else block.title)
+    return block.title
 
 
-def _not_in_force(blocks: tuple[Block, ...]) -> str:
+def _not_in_force(reply: Reply) -> str:
     """The notice for quotes from a source marked no longer in force, naming it when the
     reply also quotes one that is not; empty if none is."""
-    stale = sorted({b.source.street_name for b in blocks if not b.source.in_force})
+    blocks = reply.blocks
+    stale = sorted({_street(b, reply.language) for b in blocks if not b.source.in_force})
     if not stale:
         return ""
     mixed = any(b.source.in_force for b in blocks)
-    return messages.not_in_force(stale, mixed)
+    return _texts(reply).not_in_force(stale, mixed)
+
+
+# How each line of a quoted block is shown: (style, text). Styles: "header" (the street or
+# title that heads one of several quotes), "title" (a single quote's question, HTML only),
+# "label" (what the next text is, English replies), "body" and "source".
+Line = tuple[str, str]
+
+
+def _block_lines(block: Block, intro: tuple[str, bool] | None, language: str) -> list[Line]:
+    lines: list[Line] = []
+    if intro:
+        lines.append(("header", f"【{_header(block, intro[1], language)}】"))
+    elif block.title != messages.PASSAGE_TITLE:
+        lines.append(("title", _header(block, False, language)))
+    if language != EN:
+        lines.append(("body", block.body))
+        lines.append(("source", messages.SOURCE_PREFIX + block.source.cite()))
+        return lines
+    source = block.source
+    if block.body_en:
+        # The rendering first, marked unofficial; the Chinese original it renders after it.
+        lines.append(("label", messages_en.TRANSLATION_LABEL))
+        lines.append(("body", block.body_en))
+        lines.append(("label", messages_en.ORIGINAL_LABEL))
+    else:
+        is_passage = block.title == messages.PASSAGE_TITLE
+        kind = messages_en.PASSAGE_KIND if is_passage else messages_en.ENTRY_KIND
+        lines.append(
+            ("label", messages_en.untranslated(kind, source.street_name_en, source.report_title_en))
+        )
+    lines.append(("body", block.body))
+    lines.append(("source", messages_en.SOURCE_PREFIX + source.cite_en()))
+    lines.append(("source", messages.SOURCE_PREFIX + source.cite()))
+    return lines
 
 
 def render_text(reply: Reply) -> str:
     """The full reply as a user reads it, in plain text."""
+    texts = _texts(reply)
     lines: list[str] = []
     if reply.understood:
         # A follow-up says first what it was taken to ask: a wrong resolution shows.
         lines.append(reply.understood)
     if reply.text:
         lines.append(reply.text)
-    intro = _intro(reply.blocks)
+    intro = _intro(reply)
     if intro:
         lines.append(intro[0])
     for block in reply.blocks:
         if lines:
             lines.append("")
-        if intro:
-            lines.append(f"【{_header(block, intro[1])}】")
-        lines.append(block.body)
-        lines.append(messages.SOURCE_PREFIX + block.source.cite())
-    notice = _not_in_force(reply.blocks)
+        lines += [
+            text for style, text in _block_lines(block, intro, reply.language) if style != "title"
+        ]
+    notice = _not_in_force(reply)
     if notice:
         # Once, after the quotes: the notice is about a source, not about each quote.
         lines.append(notice)
     if reply.suggestions:
         lines.append("")
-        heading = messages.SUGGESTIONS_HEADING[reply.outcome]
+        heading = texts.SUGGESTIONS_HEADING[reply.outcome]
         if heading:
             lines.append(heading)
         lines += [f"{n}. {s.question}" for n, s in enumerate(reply.suggestions, start=1)]
     return "\n".join(lines).strip()
+
+
+_HTML_STYLE = {
+    "header": "<b>{}</b>",
+    "title": "<b>{}</b>",
+    "label": "<i>{}</i>",
+    "source": "<i>{}</i>",
+}
 
 
 def render_html(reply: Reply) -> str:
@@ -78,19 +138,15 @@ def render_html(reply: Reply) -> str:
         parts.append(f"<i>{escape(reply.understood)}</i>")
     if reply.text:
         parts.append(escape(reply.text))
-    intro = _intro(reply.blocks)
+    intro = _intro(reply)
     if intro:
         parts.append(escape(intro[0]))
     for block in reply.blocks:
-        lines = []
-        if intro:
-            lines.append(f"<b>【{escape(_header(block, intro[1]))}】</b>")
-        elif block.title != messages.PASSAGE_TITLE:
-            lines.append(f"<b>{escape(block.title)}</b>")
-        lines.append(escape(block.body))
-        lines.append(f"<i>{escape(messages.SOURCE_PREFIX + block.source.cite())}</i>")
-        parts.append("\n".join(lines))
-    notice = _not_in_force(reply.blocks)
+        lines = _block_lines(block, intro, reply.language)
+        parts.append(
+            "\n".join(_HTML_STYLE.get(style, "{}").format(escape(text)) for style, text in lines)
+        )
+    notice = _not_in_force(reply)
     if notice:
         parts.append(f"⚠️ {escape(notice)}")
     return "\n\n".join(parts).strip()

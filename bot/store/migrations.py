@@ -133,6 +133,12 @@ def create_handovers(db: sqlite_utils.Database) -> None:
     db.table("handovers").create_index(["question_id"])
 
 
+@migrations()
+def create_languages(db: sqlite_utils.Database) -> None:
+    """The reply language each user chose with /lang, by user key (bot.store.languages)."""
+    db.table("languages").create({"user_key": str, "language": str, "updated": str}, pk="user_key")
+
+
 def is_current(db: sqlite_utils.Database) -> bool:
     """Whether every step is applied (read only)."""
     return not migrations.pending(db)

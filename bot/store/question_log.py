@@ -10,6 +10,7 @@ retrying a batch that was in fact partly written cannot duplicate anything.
 The jobs behind it, one module each: the schema (bot.store.migrations), update claims
 (bot.store.claims), pseudonyms (bot.store.user_keys), retention (bot.store.retention),
 notifications (bot.store.notifications), conversation state (bot.store.conversations),
+the language each user chose (bot.store.languages),
 curators' reads and writes (bot.store.curator_queries), and the files around the database
 (bot.store.files).
 
@@ -35,7 +36,15 @@ import sqlite_utils
 
 from bot.config import Settings
 from bot.privacy import mask
-from bot.store import claims, conversations, curator_queries, handovers, notifications, retention
+from bot.store import (
+    claims,
+    conversations,
+    curator_queries,
+    handovers,
+    languages,
+    notifications,
+    retention,
+)
 from bot.store.clock import StoreClock, iso, new_id, stamp
 from bot.store.curator_queries import Decision, MissedQuestion
 from bot.store.files import UnusableDatabase, check_database_path, make_private
@@ -76,6 +85,7 @@ class Store(Writer):
         self._last_retention = 0.0
         self._conversations: OrderedDict[str, str | None] = OrderedDict()
         self._conversation_pruner = conversations.Pruner(self._clock)
+        self._languages: dict[str, str] = {}  # chosen in this process, maybe not yet written
         self._migrated = False
         self._keeper: sqlite3.Connection | None = None
 
@@ -283,6 +293,32 @@ class Store(Writer):
         while len(self._conversations) > CONVERSATIONS_HELD:
             self._conversations.popitem(last=False)
 
+    # --- the language each user chose (/lang) -------------------------------------------
+
+    def language(self, user_id: int) -> str | None:
+        """The language the user chose, or None: held in memory when chosen in this
+        process, else read (blocking, short); None if it cannot be read."""
+        key = self.user_key(user_id)
+        if key is None:
+            return None
+        if key in self._languages:
+            return self._languages[key]
+        try:
+            with self.reader() as db:
+                return languages.load(db, key)
+        except (sqlite3.DatabaseError, OSError) as error:
+            self._count_failure("cannot read a language", error)
+            return None
+
+    def save_language(self, user_id: int, language: str) -> None:
+        """Queue keeping the language the user chose; at once."""
+        key = self.user_key(user_id)
+        if key is None:
+            return
+        self._languages[key] = language
+        record = {"user_key": key, "language": language, "updated": stamp()}
+        self._put(Op("language", record=record))
+
     # --- reading, and curators' decisions (blocking) -----------------------------------
 
     def pending_notifications(self) -> list[Notification]:
@@ -438,6 +474,8 @@ class Store(Writer):
                 conversations.save(db, record)
             elif op.kind == "forget":
                 conversations.forget(db, record["key"])
+            elif op.kind == "language":
+                languages.save(db, record)
         if any(op.kind == "conversation" for op in batch):
             self._conversation_pruner.prune_if_due(db)
 

@@ -32,9 +32,10 @@ from telegram.ext import (
 )
 
 from bot.config import EXIT_CONFIG, EXIT_UNAVAILABLE, Settings, mask_token
+from bot.engine import messages_en
 from bot.engine.answering import Engine
 from bot.engine.messages import COMMAND_MENU
-from bot.telegram import handlers
+from bot.telegram import handlers, language
 from bot.telegram.addressing import ADDRESSED
 from bot.telegram.buttons import BUTTON_HANDLERS, on_unknown_button
 from bot.telegram.callbacks import PATTERNS
@@ -56,6 +57,8 @@ logger = logging.getLogger(__name__)
 # Only what the handlers use: Telegram then does not send (and we do not parse) the rest.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"]
 COMMANDS = [BotCommand(command, description) for command, description in COMMAND_MENU]
+# The menu users whose Telegram is in English see (setMyCommands with language_code "en").
+COMMANDS_EN = [BotCommand(name, description) for name, description in messages_en.COMMAND_MENU]
 
 
 class StartupError(Exception):
@@ -122,6 +125,7 @@ async def post_init(application: BotApplication) -> None:
         data.store = await asyncio.to_thread(open_bot_store, data.settings)
     try:
         await application.bot.set_my_commands(COMMANDS)
+        await application.bot.set_my_commands(COMMANDS_EN, language_code=messages_en.LANGUAGE)
     except TelegramError as error:
         # A self-hosted or restricted Bot API may refuse; the bot works without the menu.
         logger.warning("setMyCommands was refused (%s); continuing without a command menu", error)
@@ -159,6 +163,7 @@ def register_handlers(
         ("help", handlers.help_command),
         ("about", handlers.about),
         ("term", handlers.term),
+        ("lang", language.lang),
     ):
         application.add_handler(CommandHandler(command, callback, filters=new_message))
     for kind, on_tap in BUTTON_HANDLERS.items():

@@ -13,11 +13,13 @@ from html import escape
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from bot.engine import messages as texts
+from bot.engine.languages import EN, ZH, reply_language
 from bot.telegram.callbacks import NONE_PREFIX, NOTIFY_PREFIX, VOTE_PREFIX, Button, parse_callback
 from bot.telegram.context import Context
 from bot.telegram.conversations import conversation_of, keep
 from bot.telegram.handover import on_handover, on_offer, on_staff_reply_button
 from bot.telegram.keyboards import markup, notify_row, suggestion_rows, term_page, without_buttons
+from bot.telegram.language import chosen_language, on_language
 from bot.telegram.lookup import is_glossary_entry, known_answer_id
 from bot.telegram.replying import carried_markup, edit_markup, query_of, send, send_reply
 
@@ -32,14 +34,19 @@ async def _tapped(update: Update) -> tuple[CallbackQuery, Button] | None:
     return query, button
 
 
-async def _answer_entry(update: Update, context: Context, entry_id: str, known: bool) -> None:
-    """Send the answer for ``entry_id`` if ``known`` and the engine still has it."""
+async def _answer_entry(
+    update: Update, context: Context, entry_id: str, known: bool, english: bool
+) -> None:
+    """Send the answer for ``entry_id`` if ``known`` and the engine still has it: in
+    English when the button was under an English reply, or the user chose English."""
     query = query_of(update)
     started = time.perf_counter()
     reply = None
     if known:
+        language = EN if english else reply_language("", chosen_language(update, context))
         # The conversation is now about what was tapped: "具体有几家" asks after it.
-        reply, after = context.bot_data.engine.choose(entry_id, conversation_of(update, context))
+        before = conversation_of(update, context)
+        reply, after = context.bot_data.engine.choose(entry_id, before, language=language)
     if reply is None:
         await query.answer(texts.STALE)
         return
@@ -53,7 +60,7 @@ async def on_answer(update: Update, context: Context) -> None:
     if (tapped := await _tapped(update)) is not None:
         entry_id = tapped[1].entry_id or ""
         known = entry_id in context.bot_data.engine.kb.entries
-        await _answer_entry(update, context, entry_id, known)
+        await _answer_entry(update, context, entry_id, known, tapped[1].english)
 
 
 async def on_term(update: Update, context: Context) -> None:
@@ -61,7 +68,7 @@ async def on_term(update: Update, context: Context) -> None:
     if (tapped := await _tapped(update)) is not None:
         entry_id = tapped[1].entry_id or ""
         known = is_glossary_entry(context.bot_data.engine, entry_id)
-        await _answer_entry(update, context, entry_id, known)
+        await _answer_entry(update, context, entry_id, known, tapped[1].english)
 
 
 async def on_vote(update: Update, context: Context) -> None:
@@ -127,7 +134,7 @@ async def on_page(update: Update, context: Context) -> None:
     if (tapped := await _tapped(update)) is None:
         return
     query, button = tapped
-    page = term_page(context.bot_data.engine, button.page)
+    page = term_page(context.bot_data.engine, button.page, EN if button.english else ZH)
     if page is None:
         await query.answer(texts.STALE)
         return
@@ -151,4 +158,5 @@ BUTTON_HANDLERS = {
     "handover_offer": on_offer,
     "handover": on_handover,
     "staff_reply": on_staff_reply_button,
+    "language": on_language,
 }

@@ -4,10 +4,12 @@ Callback data (at most CALLBACK_LIMIT bytes, checked again when it comes back):
 
     a:<entry_id>              answer for an entry (candidate, related question, example)
     t:<entry_id>              a glossary entry
+    (either with :e after it: the answer in English, for buttons under English replies)
     v:u:<qid>:<entry_id>      👍 on the answer to question <qid>  (v:d: for 👎)
     x:<qid>                   "都不是": none of the candidates
     n:<qid>                   "有答案时通知我"
-    p:<page>                  a page of the /term list
+    p:<page>                  a page of the /term list  (p:<page>:e in English)
+    l:<language>              /lang: answer in zh or en from now on
     h:o:<qid>                 "转给工作人员" under a miss: what would be passed on, to confirm
     h:s:<qid>                 pass question <qid> to the staff chat  (h:c: also shares who asks)
     h:r:<handover>            staff: reply to handover <handover>
@@ -46,15 +48,18 @@ _ENTRY = f"(?P<entry>{_unanchored(ENTRY_ID)})"
 _QUESTION = "(?P<question>[0-9a-f]{12})"  # the store's question ids (new_question_id)
 _GROUP = "(?P<group>g[0-9a-f]{6,12})"  # curation's missed-question groups
 _HANDOVER = "(?P<handover>h[0-9a-f]{8})"  # bot.store.handovers.new_handover_id
+_ENGLISH = "(?P<english>:e)?"  # the answer in English (a button under an English reply)
+ENGLISH_SUFFIX = ":e"
 
 CURATOR_PREFIX = "m:"
 PATTERNS: dict[str, re.Pattern[str]] = {
-    "answer": re.compile(rf"a:{_ENTRY}\Z"),
-    "term": re.compile(rf"t:{_ENTRY}\Z"),
+    "answer": re.compile(rf"a:{_ENTRY}{_ENGLISH}\Z"),
+    "term": re.compile(rf"t:{_ENTRY}{_ENGLISH}\Z"),
     "vote": re.compile(rf"v:(?P<vote>[ud]):{_QUESTION}:{_ENTRY}\Z"),
     "none": re.compile(rf"x:{_QUESTION}\Z"),
     "notify": re.compile(rf"n:{_QUESTION}\Z"),
-    "page": re.compile(r"p:(?P<page>[0-9]{1,3})\Z"),
+    "page": re.compile(rf"p:(?P<page>[0-9]{{1,3}}){_ENGLISH}\Z"),
+    "language": re.compile(r"l:(?P<language>zh|en)\Z"),
     "handover_offer": re.compile(rf"h:o:{_QUESTION}\Z"),
     "handover": re.compile(rf"h:(?P<share>[sc]):{_QUESTION}\Z"),
     "staff_reply": re.compile(rf"h:r:{_HANDOVER}\Z"),
@@ -79,6 +84,8 @@ class Button:
     group_id: str | None = None
     handover_id: str | None = None
     share_contact: bool = False
+    english: bool = False  # answer in English (":e")
+    language: str | None = None  # "zh" | "en" (l:)
 
 
 def parse_callback(data: str | None) -> Button | None:
@@ -98,6 +105,8 @@ def parse_callback(data: str | None) -> Button | None:
                 group_id=parts.get("group"),
                 handover_id=parts.get("handover"),
                 share_contact=parts.get("share") == "c",
+                english=bool(parts.get("english")),
+                language=parts.get("language"),
             )
     return None
 
@@ -112,12 +121,16 @@ def new_question_id() -> str:
     return secrets.token_hex(6)
 
 
-def answer_data(entry_id: str) -> str:
-    return f"a:{entry_id}"
+def _in(english: bool) -> str:
+    return ENGLISH_SUFFIX if english else ""
 
 
-def term_data(entry_id: str) -> str:
-    return f"t:{entry_id}"
+def answer_data(entry_id: str, english: bool = False) -> str:
+    return f"a:{entry_id}{_in(english)}"
+
+
+def term_data(entry_id: str, english: bool = False) -> str:
+    return f"t:{entry_id}{_in(english)}"
 
 
 def vote_data(vote: str, question_id: str, entry_id: str) -> str:
@@ -133,8 +146,12 @@ def notify_data(question_id: str) -> str:
     return f"n:{question_id}"
 
 
-def page_data(page: int) -> str:
-    return f"p:{page}"
+def page_data(page: int, english: bool = False) -> str:
+    return f"p:{page}{_in(english)}"
+
+
+def language_data(language: str) -> str:
+    return f"l:{language}"
 
 
 def handover_offer_data(question_id: str) -> str:

@@ -38,6 +38,8 @@ class BotData:
     notify_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Conversations when there is no store (bot.telegram.conversations).
     conversations: MemoryConversations = field(default_factory=MemoryConversations)
+    # The language each user chose with /lang when there is no store, by user id.
+    languages: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, engine: Engine, settings: Settings, store: Store | None = None) -> BotData:

@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.engine import messages as texts
+from bot.engine.languages import reply_language
 from bot.engine.matching import Reason
 from bot.engine.rendering import render_html, split_message
 from bot.engine.textnorm import clean
@@ -30,9 +31,10 @@ from bot.telegram.context import Context
 from bot.telegram.conversations import conversation_of, forget, keep
 from bot.telegram.delivery import shown_so_far, start_tracking
 from bot.telegram.handover import offer_last_question, wants_a_person
-from bot.telegram.keyboards import markup, suggestion_rows, term_page
+from bot.telegram.keyboards import markup, suggestion_rows, term_page, texts_in
+from bot.telegram.language import chosen_language, interface_language
 from bot.telegram.limits import INLINE_CACHE_SECONDS, INLINE_DESCRIPTION_CHARS, INLINE_RESULTS
-from bot.telegram.lookup import echo, find_term
+from bot.telegram.lookup import echo, find_term, inline_results
 from bot.telegram.replying import (
     inline_query_of,
     message_of,
@@ -111,18 +113,24 @@ async def start(update: Update, context: Context) -> None:
     """Welcome: what the bot knows, and example questions to tap; a fresh conversation."""
     forget(update, context)
     engine = context.bot_data.engine
-    text = texts.WELCOME.format(streets=escape(engine.streets()), about=escape(engine.about()))
-    await send(update, text, markup(suggestion_rows(engine.examples())))
+    language = interface_language(update, context)
+    streets, sources = escape(engine.streets(language)), escape(engine.about(language))
+    text = texts_in(language).WELCOME.format(streets=streets, about=sources)
+    examples = suggestion_rows(engine.examples(language), language)
+    await send(update, text, markup(examples))
 
 
 async def help_command(update: Update, context: Context) -> None:
     """How to ask, in private chats, groups and inline mode."""
-    await send(update, texts.HELP.format(username=escape(context.bot.username or "bot")))
+    said = texts_in(interface_language(update, context))
+    await send(update, said.HELP.format(username=escape(context.bot.username or "bot")))
 
 
 async def about(update: Update, context: Context) -> None:
     """The reports the answers come from, with their dates."""
-    await send(update, texts.ABOUT.format(about=escape(context.bot_data.engine.about())))
+    language = interface_language(update, context)
+    sources = escape(context.bot_data.engine.about(language))
+    await send(update, texts_in(language).ABOUT.format(about=sources))
 
 
 async def term(update: Update, context: Context) -> None:
@@ -133,21 +141,26 @@ async def term(update: Update, context: Context) -> None:
     entry_id = find_term(engine, word) if word else None
     if entry_id is not None:
         started = time.perf_counter()
-        reply = engine.entry_reply(entry_id)
+        # A term named in English is explained in English.
+        language = reply_language(word, chosen_language(update, context))
+        reply = engine.entry_reply(entry_id, language=language)
         if reply is not None:
             await send_reply(update, context, reply, time.perf_counter() - started)
             return
-    page = term_page(engine, 0)
+    # Not found (junk is no sign of the user's language): the list in their language.
+    language = interface_language(update, context)
+    page = term_page(engine, 0, language)
     assert page is not None  # page 0 always exists
     text, buttons = page
     if word:
-        text = texts.TERM_NOT_FOUND.format(word=escape(echo(word)))
+        text = texts_in(language).TERM_NOT_FOUND.format(word=escape(echo(word)))
     await send(update, text, buttons)
 
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not have."""
-    await message_of(update).reply_text(escape(texts.UNKNOWN_COMMAND))
+    said = texts_in(interface_language(update, context))
+    await message_of(update).reply_text(escape(said.UNKNOWN_COMMAND))
 
 
 # --- messages and inline queries -------------------------------------------------------
@@ -159,8 +172,9 @@ async def ask(update: Update, context: Context) -> None:
     text = without_mention(message, message.text or "", context.bot.username)
     started = time.perf_counter()
     before = conversation_of(update, context)
+    language = chosen_language(update, context)
     # Pure CPU, a few milliseconds: fine on the loop.
-    reply, after = context.bot_data.engine.reply(text, before)
+    reply, after = context.bot_data.engine.reply(text, before, language=language)
     keep(update, context, after)
     if wants_a_person(context, reply):
         await offer_last_question(update, context, reply)
@@ -178,7 +192,7 @@ async def non_text(update: Update, context: Context) -> None:
     caption = without_mention(message, message.caption or "", context.bot.username)
     if caption.strip() and not caption.lstrip().startswith("/"):
         started = time.perf_counter()
-        reply = context.bot_data.engine.ask(caption)
+        reply = context.bot_data.engine.ask(caption, chosen_language(update, context))
         if reply.outcome != "miss" or reply.reason is not Reason.EMPTY:
             note = texts.CAPTION_NOTE.format(kind=kind)
             await send_reply(update, context, reply, time.perf_counter() - started, note)
@@ -196,10 +210,20 @@ async def inline_query(update: Update, context: Context) -> None:
     query = inline_query_of(update)
     engine = context.bot_data.engine
     words = query.query.strip()
-    found = engine.search(words, limit=INLINE_RESULTS) if words else list(engine.examples())
+    # Words in English are answered in English; no words, in the user's language.
+    language = (
+        reply_language(words, chosen_language(update, context))
+        if words
+        else interface_language(update, context)
+    )
+    found = (
+        inline_results(engine, words, INLINE_RESULTS, language)
+        if words
+        else list(engine.examples(language))
+    )
     results = []
     for suggestion in found:
-        reply = engine.entry_reply(suggestion.id)
+        reply = engine.entry_reply(suggestion.id, language=language)
         if reply is None:
             continue
         body = reply.blocks[0].body if reply.blocks else ""

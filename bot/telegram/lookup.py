@@ -1,12 +1,19 @@
-"""Looking things up for the handlers: a glossary term by word, ids a vote may name."""
+"""Looking things up for the handlers: a glossary term by word (its Chinese or English
+name), inline results, ids a vote may name."""
 
 from __future__ import annotations
 
 import re
 
-from bot.engine.answering import Engine
+from bot.engine.answering import Engine, Suggestion
+from bot.engine.languages import EN, ZH, english_name
 from bot.engine.textnorm import clean
+from bot.knowledge.loading import Entry
 from bot.telegram.limits import ECHO_CHARS
+
+# Part of a term's English name ("road chief" of "road chief system") finds it from this
+# many letters: shorter words ("the", "law") are in too many names.
+ENGLISH_PART_CHARS = 4
 
 
 def _plain(text: str) -> str:
@@ -20,11 +27,14 @@ def find_term(engine: Engine, word: str) -> str | None:
         return None
     glossary = engine.kb.glossary
     for entry in glossary:
-        if _plain(entry.term or "") == wanted:
+        if wanted in (_plain(entry.term or ""), _plain(english_name(entry) or "")):
             return entry.id
     for entry in glossary:
         if wanted in {_plain(k) for k in entry.keywords}:
             return entry.id
+    named = terms_named(engine, word)
+    if len(named) == 1:
+        return named[0].id
     # Below, any glossary entry among twenty search results would do, so junk and words
     # the reports never use ("公积金", "%s{0}") borrowed a term ("公厕革命", "“六零”行动").
     # What the engine itself declines has no term.
@@ -35,6 +45,34 @@ def find_term(engine: Engine, word: str) -> str | None:
         if suggestion.id in ids:
             return suggestion.id
     return None
+
+
+def _english_part(wanted: str, entry: Entry) -> bool:
+    name = _plain(english_name(entry) or "")
+    return len(wanted) >= ENGLISH_PART_CHARS and wanted.isascii() and wanted in name
+
+
+def terms_named(engine: Engine, words: str) -> list[Entry]:
+    """Glossary entries whose name, Chinese or English, holds ``words``, in report order."""
+    wanted = _plain(words)
+    if not wanted:
+        return []
+    return [
+        entry
+        for entry in engine.kb.glossary
+        if (len(wanted) >= 2 and wanted in _plain(entry.term or "")) or _english_part(wanted, entry)
+    ]
+
+
+def inline_results(engine: Engine, words: str, limit: int, language: str = ZH) -> list[Suggestion]:
+    """What inline mode offers for ``words``: the terms so named first, then the search."""
+    named = [
+        Suggestion(e.id, (e.question_en if language == EN else None) or e.question)
+        for e in terms_named(engine, words)
+    ]
+    shown = {s.id for s in named}
+    searched = [s for s in engine.search(words, limit, language) if s.id not in shown]
+    return (named + searched)[:limit]
 
 
 def echo(word: str) -> str:

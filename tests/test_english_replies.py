@@ -1,0 +1,178 @@
+"""English replies (bot/engine/languages.py, messages_en.py, rendering.py): the language a
+reply is in, an English answer with its rendering, the Chinese original and both
+citations, a passage with no rendering, English misses, clarifies, intents and follow-ups,
+and Chinese replies left as they were."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from bot.engine import messages, messages_en
+from bot.engine.answering import Block, Engine, Reply, Source
+from bot.engine.languages import EN, ZH, english_name, reply_language
+from bot.engine.policy import Match, Outcome, Reason
+from bot.engine.rendering import render_html, render_text
+
+CHILDCARE = "孩子两岁有托育服务吗"
+FIRMS = "坪山街道整治了多少家散乱污企业"
+
+
+def han(text: str) -> int:
+    return len(re.findall(r"[\u4e00-\u9fff]", text))
+
+
+@pytest.fixture(scope="module")
+def engine(tg_engine: Engine) -> Engine:
+    return tg_engine
+
+
+@pytest.mark.parametrize(
+    ("question", "chosen", "language"),
+    [
+        ("Is there childcare for a two-year-old?", None, EN),
+        ("Is there childcare for a two-year-old?", ZH, EN),  # English asked: English
+        (CHILDCARE, None, ZH),
+        (CHILDCARE, EN, EN),  # the user chose English
+        ("", EN, EN),
+        ("88", None, ZH),
+    ],
+)
+def test_the_language_of_a_reply(question: str, chosen: str | None, language: str) -> None:
+    assert reply_language(question, chosen) == language
+
+
+def test_an_english_answer_gives_the_rendering_the_original_and_both_sources(
+    engine: Engine,
+) -> None:
+    reply = engine.ask(FIRMS, language=EN)
+    assert reply.outcome == "answer" and reply.language == EN
+    entry = engine.kb.entries[reply.entry_id or ""]
+    assert entry.answer_en is not None
+    text = render_text(reply)
+    street = engine.kb.streets[entry.street]
+    report = engine.kb.reports[entry.report]
+    order = [
+        text.index(messages_en.TRANSLATION_LABEL),
+        text.index(entry.answer_en),
+        text.index(messages_en.ORIGINAL_LABEL),
+        text.index(entry.answer),
+        text.index(messages_en.SOURCE_PREFIX + street.name_en),
+        text.index(messages.SOURCE_PREFIX + street.name),
+    ]
+    assert order == sorted(order)
+    assert f'"{report.title_en}"' in text and "section " in text
+    assert "unofficial translation" in text
+
+
+def test_buttons_of_an_english_reply_carry_english_questions(engine: Engine) -> None:
+    reply = engine.ask("Is there childcare for a two-year-old?")
+    assert reply.language == EN and reply.suggestions
+    for suggestion in reply.suggestions:
+        entry = engine.kb.entries.get(suggestion.id)
+        if entry is not None and entry.question_en:
+            assert suggestion.question == entry.question_en
+
+
+def test_a_passage_without_a_rendering_says_in_one_sentence_what_it_is(engine: Engine) -> None:
+    passage = engine.kb.passages[0]
+    reply = engine.entry_reply(passage.id, language=EN)
+    assert reply is not None and reply.language == EN
+    text = render_text(reply)
+    report = engine.kb.reports[passage.report]
+    note = messages_en.untranslated(
+        messages_en.PASSAGE_KIND, report.street_name_en or "", report.title_en or ""
+    )
+    assert note in text and passage.text in text
+    assert note.count(".") == 1 and messages_en.TRANSLATION_LABEL not in text  # none invented
+
+
+def test_an_entry_with_no_rendering_is_quoted_in_chinese_with_its_note(engine: Engine) -> None:
+    reply = engine.ask(CHILDCARE)
+    block = reply.blocks[0]
+    bare = Reply(
+        reply.question,
+        "answer",
+        blocks=(Block(block.id, block.title, block.body, block.source),),
+        language=EN,
+    )
+    text = render_text(bare)
+    assert messages_en.ENTRY_KIND in text and block.body in text
+    assert messages_en.TRANSLATION_LABEL not in text
+
+
+MISSES = [
+    (Reason.EMPTY, None),
+    (Reason.OTHER_PLACE, "Futian"),
+    (Reason.UNSTATED_DETAIL, "phone number"),
+    (Reason.UNSTATED_FIGURE, None),
+    (Reason.UNCOVERED_YEAR, "2015"),
+    (Reason.UNCOVERED_TOPIC, "social insurance"),
+    (Reason.LOW_SCORE, None),
+]
+
+
+@pytest.mark.parametrize(("reason", "detail"), MISSES, ids=[m[0].name for m in MISSES])
+def test_every_miss_has_an_english_text(engine: Engine, reason: Reason, detail: str | None) -> None:
+    match = Match(Outcome.MISS, reason, 0.0, detail=detail)
+    text = engine.english.miss_text(match, "电话号码")
+    assert text and han(text) == 0, text
+    assert detail is None or detail in text
+    if reason in (Reason.OTHER_PLACE, Reason.LOW_SCORE):
+        assert all(s.name_en and s.name_en in text for s in engine.kb.streets.values())
+
+
+def test_a_miss_in_english(engine: Engine) -> None:
+    reply = engine.ask("公积金怎么提取", language=EN)
+    assert reply.outcome == "miss" and reply.language == EN
+    assert reply.text.startswith("The reports of") and han(reply.text) <= 3
+    assert render_text(reply).count(messages_en.SUGGESTIONS_HEADING["miss"]) == 1
+
+
+def test_a_clarify_in_english(engine: Engine) -> None:
+    reply = engine.ask("公园", language=EN)
+    assert reply.outcome == "clarify"
+    assert reply.text in (messages_en.CLARIFY_SEVERAL, messages_en.CLARIFY_ONE)
+
+
+def test_an_intent_in_english_names_the_streets_from_the_data(engine: Engine) -> None:
+    reply = engine.ask("hello")
+    assert reply.outcome == "intent" and reply.language == EN
+    assert engine.english.streets() in reply.text and han(reply.text) == 0
+    human = engine.ask("talk to a human")
+    assert human.outcome == "intent" and "{" not in human.text
+
+
+def test_a_follow_up_says_in_english_what_it_understood(engine: Engine) -> None:
+    _, conversation = engine.reply(FIRMS, language=EN)
+    second, _ = engine.reply("那观湖呢", conversation, language=EN)
+    guanhu = next(s for s in engine.kb.streets.values() if s.name == "观湖街道")
+    assert second.understood is not None
+    assert second.understood.startswith(f"{guanhu.name_en}{messages_en.UNDERSTOOD_SEPARATOR}")
+    assert render_text(second).startswith(second.understood)
+
+
+def test_chinese_replies_stay_chinese(engine: Engine) -> None:
+    reply = engine.ask(FIRMS)
+    assert reply.language == ZH
+    text = render_text(reply)
+    assert messages_en.SOURCE_PREFIX not in text and messages_en.TRANSLATION_LABEL not in text
+
+
+def test_english_html_is_escaped(engine: Engine) -> None:
+    source = Source(
+        "甲街道", "报告", "一、", "", "2020", True, None, "A <Street>", "R&D", "section 1", "2020"
+    )
+    block = Block("x", "问题", "<原文>", source, "Q <en>?", "Rendering <b>bold</b> & co")
+    html = render_html(Reply("q", "answer", blocks=(block,), language=EN))
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt; &amp; co" in html
+    assert "&lt;原文&gt;" in html and "A &lt;Street&gt;" in html and "R&amp;D" in html
+    assert re.sub(r"</?(b|i)>", "", html).count("<") == 0
+
+
+def test_glossary_entries_have_english_names(engine: Engine) -> None:
+    named: dict[str, Any] = {e.id: english_name(e) for e in engine.kb.glossary}
+    assert named["gh-term-08"] == "road chief system"
+    assert sum(1 for name in named.values() if name) >= len(named) // 2
