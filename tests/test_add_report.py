@@ -190,8 +190,8 @@ def digest(root: Path) -> str:
 
 
 def without_report(root: Path, report_id: str) -> None:
-    """Remove a report from a scratch project, with the hand-written entries citing it and
-    the examples among its generated entries."""
+    """Remove a report from a scratch project, with the hand-written entries citing it, the
+    English renderings of its entries and the examples among its generated entries."""
     prefix = load_reports(root / "data")[report_id].id_prefix
     for path in (root / "faq").glob("*.yaml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -199,6 +199,10 @@ def without_report(root: Path, report_id: str) -> None:
         cites = data.get("report") == report_id or any(i.startswith(f"{prefix}-") for i in extends)
         if cites and data.get("generated_by") is None:
             path.unlink()
+    for path in (root / "faq" / "en").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        kept = {k: v for k, v in (data.get("entries") or {}).items() if not k.startswith(prefix)}
+        path.write_text(yaml.safe_dump({"entries": kept}, allow_unicode=True), encoding="utf-8")
     scope = root / "intents" / "scope.yaml"
     lines = scope.read_text(encoding="utf-8").splitlines(keepends=True)
     scope.write_text("".join(x for x in lines if not x.startswith(f"  - {prefix}-")), "utf-8")

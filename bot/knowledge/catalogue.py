@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot.knowledge.build import build, stale_files
+from bot.knowledge.english import english_files
 from bot.knowledge.extract import ExtractionError, extract
 from bot.knowledge.loading import ENTRY_ID, load_knowledge, squeeze
 from bot.knowledge.problems import LINE, KnowledgeError, Problem, read_yaml
@@ -114,15 +115,24 @@ def remove_report(root: Path, report_id: str, curated: Iterable[Path] = ()) -> d
 
 
 def _refuse_if_cited(root: Path, report_id: str, curated: Iterable[Path]) -> None:
-    """Hand-written and curated entries citing the report stay theirs to move or delete."""
+    """Hand-written and curated entries citing the report, and the English renderings of
+    any of its entries (faq/en/), stay theirs to move or delete."""
     citing: dict[str, list[str]] = {}
-    for entry in load_knowledge(root, curated).entries.values():
+    entries = load_knowledge(root, curated).entries.values()
+    for entry in entries:
         if entry.report == report_id and entry.kind == "faq":
             citing.setdefault(entry.file, []).append(entry.id)
+    of_report = {entry.id for entry in entries if entry.report == report_id}
+    for path in english_files(root / "faq"):
+        rendered = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("entries") or {}
+        ids = [str(i) for i in rendered if i in of_report]
+        if ids:
+            citing[str(path.relative_to(root))] = ids
     if citing:
         files = "; ".join(f"{file}: {len(ids)} ({ids[0]}, …)" for file, ids in citing.items())
         raise CatalogueError(
-            f"hand-written entries cite {report_id}: {files}. Delete or move them first."
+            f"hand-written entries or English renderings cite {report_id}: {files}. "
+            "Delete or move them first."
         )
 
 
