@@ -68,3 +68,13 @@ def test_chat_no_log_records_nothing_and_does_not_claim_to(tmp_path: Path) -> No
     assert logged(db_path) == []
     ask = policybot(db_path, "ask", "--no-log", MISSED)
     assert RECORDED not in ask and logged(db_path) == []
+
+
+def test_an_english_miss_with_no_log_does_not_claim_a_record(tmp_path: Path) -> None:
+    db_path = tmp_path / "policybot.db"
+    question = "what is the phone number of the childcare centre"
+    ask = policybot(db_path, "ask", "--no-log", question)
+    assert "phone numbers" in ask and "recorded" not in ask
+    assert logged(db_path) == []
+    logged_ask = policybot(db_path, "ask", question)
+    assert "recorded" in logged_ask  # with the log on, the claim is true and stays

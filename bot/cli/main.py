@@ -18,7 +18,7 @@ from bot.cli.curation import missed, stats, terminal_log
 from bot.cli.dashboard import dashboard
 from bot.cli.reports import add_report, remove_report
 from bot.config import EXIT_CONFIG
-from bot.engine import messages
+from bot.engine import messages, messages_en
 from bot.engine.answering import Engine, Reply, configured_model, timed_ask
 from bot.engine.conversation import Conversation, dialogue
 from bot.engine.rendering import render_text
@@ -79,7 +79,9 @@ def terminal_text(reply: Reply, logged: bool = True) -> str:
     text = render_text(reply)
     # A miss tells the resident the question was recorded for the staff: with --no-log it
     # is not, so the terminal leaves that sentence out.
-    return text if logged else messages.RECORDED_CLAIM.sub("", text)
+    if logged:
+        return text
+    return messages_en.RECORDED_CLAIM.sub("", messages.RECORDED_CLAIM.sub("", text))
 
 
 def reply_record(

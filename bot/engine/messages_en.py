@@ -9,6 +9,7 @@ always marked as an unofficial translation beside the Chinese original.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 LANGUAGE = "en"
@@ -34,6 +35,10 @@ DETAIL_LABELS = {
 }
 RECORDED_FOR_REFERENCE = "Your question has been recorded for the staff."
 RECORDED_FOR_ADDING = "Your question has been recorded so that the staff can add an answer."
+# What the terminal's --no-log drops, as it drops the Chinese sentences.
+RECORDED_CLAIM = re.compile(
+    r"\s*(?:" + "|".join(re.escape(s) for s in (RECORDED_FOR_REFERENCE, RECORDED_FOR_ADDING)) + ")"
+)
 _CANNOT_ANSWER = "I cannot answer it, rather than give you inaccurate information."
 
 MISS_EMPTY = f'I received no text. Please ask in words, for example "{EXAMPLE_QUESTION}"'

@@ -25,7 +25,9 @@ from typing import Any
 import yaml
 
 from bot.engine.answering import Engine, Reply
+from bot.engine.languages import EN
 from bot.engine.textnorm import content, fold
+from bot.engine.wording import ENGLISH_SHARE, latin_share
 
 # The labeled question sets, under a project root: tests' data that the tools read (as
 # files; nothing under bot/ imports tests/).
@@ -141,6 +143,11 @@ def labeled_item(item: object, number: int, where: str, category: str = "uncateg
 
 
 def is_correct(item: Labeled, reply: Reply) -> bool:
+    """Whether a reply is what the label asks: a miss, the intent, or an answer quoting
+    every labeled quote; a question asked in English is answered in English too (the
+    Chinese original is then in the blocks beside the rendering)."""
+    if latin_share(item.question) >= ENGLISH_SHARE and reply.language != EN:
+        return False
     if item.expect == "miss":
         return reply.outcome == "miss"
     if item.expect == "intent":
