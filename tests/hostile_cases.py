@@ -89,7 +89,8 @@ TEXT_CASES: list[tuple[str, str, str]] = [
     ("nul-only", "\x00", "empty"),
     ("nul-many", "\x00" * 100, "empty"),
     ("nul-inside", "孩子两岁\x00有托育服务吗", "answer:ps-childcare-centre"),
-    ("ansi-escapes", "\x07\x08\x1b[31m红色\x1b[0m", "refuse"),
+    # (escape sequences are dropped: what is left, 今天天气, is asked, and no report says it)
+    ("ansi-escapes", "\x07\x08\x1b[31m今天天气\x1b[0m", "refuse"),
     ("c1-controls", "\x85\x9b\x9c", "empty"),
     # unpaired surrogates (Telegram's JSON may carry them; argv and some locales'
     # stdin turn undecodable bytes into U+DC80..U+DCFF)

@@ -289,3 +289,10 @@ def test_english_questions_meet_the_same_rules(
 )
 def test_codes_are_read_on_the_text_as_written(text: str, codes: tuple[str, ...]) -> None:
     assert QuestionReader.codes(text) == codes
+
+
+@pytest.mark.parametrize("message", ["1' OR '1'='1", "%s %d {0}", "x = 1 + 2"])
+def test_numbers_and_symbols_around_no_word_ask_nothing(
+    synthetic: KnowledgeBase, vectors: VectorCache, message: str
+) -> None:
+    assert matcher(synthetic, vectors).match(message).reason is Reason.ONLY_NUMBERS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.textnorm import content, fold, sound_key, subject
+from bot.engine.textnorm import clean, content, fold, sound_key, subject
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,11 @@ def test_romanizations_give_every_reading(name: str, spellings: list[str]) -> No
     from bot.engine.textnorm import romanizations
 
     assert romanizations(name) == spellings
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [("\x1b[31m托育\x1b[0m", "托育"), ("a\x1b]0;title\x07b", "ab"), ("\x1b[2J\x1b[H问", "问")],
+)
+def test_clean_drops_terminal_escape_sequences(raw: str, cleaned: str) -> None:
+    assert clean(raw) == cleaned

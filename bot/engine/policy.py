@@ -26,6 +26,7 @@ INTENT_OVER_WORDING = 40.0  # lexical score below which an intent phrase is what
 INTENT_MEANING_AT = 0.72
 INTENT_MEANING_LEAD = 0.2
 ONLY_NUMBERS = re.compile(r"[0-9.%\-]+")
+A_WORD = re.compile(r"[\u3400-\u9fff]|[A-Za-z]{3,}")  # something a message could ask about
 # A question asking how many or how much, answered by text with no number in it, asks a
 # figure the report does not give (广场舞音量最多允许多少分贝).
 QUANTITY = re.compile(
@@ -344,9 +345,12 @@ class Policy:
     def _only_numbers(self, asked: Asked) -> Match | None:
         # "2021" or "1234567" alone asks nothing; as a rare token it would match whatever
         # entry happens to contain it.
+        # Nor do numbers and symbols around no word ("1' OR '1'='1"): no Chinese, no English
+        # word of three letters, no code (PM2.5).
+        wordless = not A_WORD.search(asked.text) and not self.questions.codes(asked.text)
         if (
             self.rule("only_numbers")
-            and ONLY_NUMBERS.fullmatch(asked.spelling)
+            and (ONLY_NUMBERS.fullmatch(asked.spelling) or wordless)
             and asked.key not in self.questions.term_names
         ):
             return Match(Outcome.MISS, Reason.ONLY_NUMBERS, 0.0, street=asked.street)

@@ -136,9 +136,17 @@ def _without_format(char: str) -> str | None:
 _CLEAN = _CharTable(_without_format)
 
 
+# A terminal's escape sequence (colours, cursor moves: ESC [ 31 m): pasted from a terminal,
+# it is not text, and once its ESC is gone its rest ("[31m") would read as English.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+)
+
+
 def clean(text: str) -> str:
-    """Remove control, zero-width and bidi characters; fold runs of whitespace."""
-    return re.sub(r"\s+", " ", text.translate(_CLEAN)).strip()
+    """Remove terminal escape sequences and control, zero-width and bidi characters; fold
+    runs of whitespace."""
+    return re.sub(r"\s+", " ", _ESCAPE_SEQUENCE.sub("", text).translate(_CLEAN)).strip()
 
 
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
