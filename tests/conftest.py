@@ -120,6 +120,20 @@ async def tg_bot(tg_settings, tg_engine, tg_store) -> AsyncIterator:
 
 
 @pytest.fixture
+async def stored_bot(tg_settings, tg_engine) -> AsyncIterator:
+    """The real Application, polling the fake server, with a real SQLite store (in
+    tmp_path): conversations, languages and handovers are kept as in production."""
+    from fake_bot_api import running
+
+    from bot.store.question_log import Store
+    from bot.telegram.application import build_application
+
+    store = Store(tg_settings.db_path).open()
+    async with running(build_application(tg_settings, tg_engine, store)) as application:
+        yield application
+
+
+@pytest.fixture
 def tg_restore_logging() -> Iterator[None]:
     """run_bot configures logging for the whole process: put it back afterwards."""
     import logging

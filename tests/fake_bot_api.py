@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
+import html
 import itertools
 import json
 import re
@@ -119,6 +120,11 @@ class Call:
     @property
     def text(self) -> str:
         return str(self.params.get("text", ""))
+
+    @property
+    def plain(self) -> str:
+        """The text as the user reads it: tags dropped, entities read."""
+        return html.unescape(re.sub(r"<[^>]+>", "", self.text))
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -541,6 +547,13 @@ class FakeBotApi:
             message["edit_date"] = int(time.time())
         self.push({"edited_message" if edited else "message": message})
         return message
+
+    async def say(self, text: str, *, user_id: int = 1001, **fields: Any) -> Call:
+        """Send ``text`` from a user (``fields`` as for ``message``) and wait for the bot's
+        next message."""
+        mark = self.mark()
+        self.message(text, user_id=user_id, **fields)
+        return await self.wait_for("sendMessage", after=mark)
 
     def tap(self, data: str, message: dict[str, Any], *, user_id: int = 1001) -> dict[str, Any]:
         """Queue a tap on a button with ``data`` under ``message``."""

@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_matching_rules import _entry
+from test_matching_rules import _entry, synthetic_base
 
 from bot.engine.answering import Engine
 from bot.engine.conversation import QUIET_SECONDS, Conversation
 from bot.engine.policy import Reason
 from bot.engine.rendering import render_html, render_text
-from bot.knowledge.loading import Entry, KnowledgeBase, Passage, load_knowledge
+from bot.knowledge.loading import Entry, Passage, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_000_000.0
@@ -76,18 +76,7 @@ def engine() -> Engine:
     ]
     entries[3] = replace(entries[3], keywords=("垃圾分类",))
     passages = [Passage("psg-ps-1", "pingshan-2020", "1", "托育中心由专业机构运营,家长可预约。")]
-    kb = KnowledgeBase(
-        reports=reports,
-        sections={(r, "1"): "工作情况" for r in reports},
-        entries={e.id: e for e in entries},
-        passages=passages,
-        intents=real.intents,
-        other_places=real.other_places,
-        uncovered_topics=real.uncovered_topics,
-        opinions=real.opinions,
-        unstated_details=real.unstated_details,
-        lexicons=real.lexicons,
-    )
+    kb = synthetic_base(real, reports, {(r, "1"): "工作情况" for r in reports}, entries, passages)
     return Engine(kb)  # the fixed prior, not the fitted calibration (no root)
 
 

@@ -6,6 +6,7 @@ say what each one does, so that switching one off changes exactly its own behavi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.engine.question import QuestionReader
 from bot.engine.scoring import PRIOR, load_calibration
 from bot.engine.semantic import VectorCache, default_cache_dir, embedder_named
 from bot.knowledge.loading import Entry, KnowledgeBase, Passage, load_knowledge
+from bot.knowledge.reports import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +34,25 @@ def _entry(entry_id: str, street: str, question: str, answer: str, **extra: obje
         question=question,
         answer=answer,
         **extra,  # type: ignore[arg-type]
+    )
+
+
+def synthetic_base(
+    real: KnowledgeBase,
+    reports: dict[str, Report],
+    sections: dict[tuple[str, str], str],
+    entries: list[Entry],
+    passages: list[Passage],
+) -> KnowledgeBase:
+    """A knowledge base of the given texts, with the real one's intents and language data
+    (places, topics, details, lexicons) and no examples."""
+    return replace(
+        real,
+        reports=reports,
+        sections=sections,
+        entries={e.id: e for e in entries},
+        passages=passages,
+        examples=[],
     )
 
 
@@ -89,18 +110,7 @@ def synthetic() -> KnowledgeBase:
         Passage("psg-ps-1", "pingshan-2020", "1", "开展垃圾分类宣传督导,提升居民分类意识。"),
     ]
     sections = {(r, "1"): "工作情况" for r in real.reports} | {("guanhu-2020", "appendix"): ""}
-    return KnowledgeBase(
-        reports=real.reports,
-        sections=sections,
-        entries={e.id: e for e in entries},
-        passages=passages,
-        intents=real.intents,
-        other_places=real.other_places,
-        uncovered_topics=real.uncovered_topics,
-        opinions=real.opinions,
-        unstated_details=real.unstated_details,
-        lexicons=real.lexicons,
-    )
+    return synthetic_base(real, real.reports, sections, entries, passages)
 
 
 @pytest.fixture(scope="module")
