@@ -176,3 +176,17 @@ def test_glossary_entries_have_english_names(engine: Engine) -> None:
     named: dict[str, Any] = {e.id: english_name(e) for e in engine.kb.glossary}
     assert named["gh-term-08"] == "road chief system"
     assert sum(1 for name in named.values() if name) >= len(named) // 2
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("do you like the garbage sorting in pingshan", "no opinions"),
+        ("你觉得坪山的垃圾分类好吗", "不发表看法"),
+    ],
+)
+def test_an_opinion_asked_is_declined_as_such_in_either_language(
+    tg_engine: Engine, question: str, words: str
+) -> None:
+    reply = tg_engine.ask(question)
+    assert reply.outcome == "miss" and reply.reason is Reason.OPINION and words in reply.text

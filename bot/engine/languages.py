@@ -77,6 +77,8 @@ class EnglishTexts:
             return messages_en.miss_uncovered_year(detail, covered)
         if reason is Reason.UNCOVERED_TOPIC:
             return messages_en.miss_uncovered_topic(self.streets(), detail)
+        if reason is Reason.OPINION:
+            return messages_en.miss_opinion(self.streets())
         return messages_en.miss_not_found(self.streets())
 
     def intent_text(self, intent: Intent, chinese: str) -> str:
