@@ -221,6 +221,12 @@ CASES = [
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
         lambda m: True,  # see test_the_lexicon_lends_the_reports_words
     ),
+    (
+        "either_order",
+        "娃平时没人带",  # 带|娃 said object first
+        lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
+        lambda m: True,  # see test_an_object_put_first_is_read_with_its_verb
+    ),
 ]
 
 
@@ -232,6 +238,18 @@ def test_the_lexicon_lends_the_reports_words(
         return next(c.lexical for c in ranked if c.id == "ps-childcare")
 
     assert wording() > wording("lexicon") + 5
+
+
+def test_an_object_put_first_is_read_with_its_verb(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    question = "娃平时没人带"
+
+    def wording(*off: str) -> float:
+        ranked = matcher(synthetic, vectors, *off).assess(question, question, None)
+        return next((c.lexical for c in ranked if c.id == "ps-childcare"), 0.0)
+
+    assert wording() > wording("either_order") + 5
 
 
 def test_every_rule_has_its_case() -> None:

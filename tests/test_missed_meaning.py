@@ -12,17 +12,22 @@ from bot.curation.groups import (
     GROUP_AT,
     MEANING_AT,
     cluster,
+    grouping_lexicon,
     meaning_for,
     missed_groups,
     similarity,
 )
 from bot.engine.answering import Reply
 from bot.engine.textnorm import content
+from bot.store.curator_queries import MissedQuestion
 from bot.store.question_log import Store
 from bot.store.records import QuestionRecord
 
 # Worded apart (the grouping key's score is below GROUP_AT), the same in meaning.
 SAME_MEANING = [("社保怎么交", "社保怎么缴费"), ("打疫苗去哪", "疫苗接种点在哪")]
+# Worded apart and far apart for the model (托儿所 / 娃没人带: cosine 0.30), one thing in the
+# reports' words: the everyday lexicon reads each as 托育.
+CHILDCARE = ("娃没人带", "孩子白天谁看", "托儿所")
 # Worded alike in part, about different things: they stay apart.
 APART = [("坪山有没有停车场", "坪山有没有游泳池"), ("坪山哪里可以打疫苗", "坪山哪里可以办护照")]
 
@@ -88,3 +93,31 @@ def test_every_model_has_a_threshold() -> None:
     assert set(MODELS) - {"none"} == set(MEANING_AT)
     assert meaning_for("none") is None
     assert cluster([], meaning=meaning_for("use")) == []
+
+
+def test_what_the_lexicon_reads_alike_is_one_group(store: Store) -> None:
+    log_missed(store, *CHILDCARE, "坪山有没有游泳池")
+    groups = missed_groups(store)
+    assert sorted(g.count for g in groups) == [1, 3]
+    assert set(groups[0].texts) == set(CHILDCARE)
+    assert groups[0].label in CHILDCARE
+
+
+@pytest.mark.parametrize("lexicon", [True, False], ids=["lexicon on", "lexicon off"])
+def test_the_lexicon_rule_on_and_off(lexicon: bool) -> None:
+    questions = [
+        MissedQuestion(
+            f"{n:032x}",
+            "2026-12-01T00:00:00+00:00",
+            text,
+            content(text),
+            "cli",
+            "miss",
+            "low score",
+        )
+        for n, text in enumerate(CHILDCARE, start=1)
+    ]
+    groups = cluster(
+        questions, meaning=meaning_for("use"), lexicon=grouping_lexicon() if lexicon else None
+    )
+    assert len(groups) == (1 if lexicon else 3)

@@ -4,8 +4,10 @@ finding one open group.
 A question is *missed* when the engine missed it, or when the asker said "都不是" (a vote
 "none") to what it offered (bot.store.curator_queries reads them). Missed questions are
 grouped greedily in the order they were asked: each joins the group holding a question
-worded alike (the same distinctive characters) or, failing that, one near in meaning (the
-engine's sentence vectors, bot.engine.semantic), or starts a new group. In that order a
+worded alike (the same distinctive characters), failing that one the everyday lexicon reads
+as the same thing in the reports' words ("托儿所", "娃没人带" and "孩子白天谁看" all stand
+for 托育, data/lexicon-zh.yaml), failing that one near in meaning (the engine's sentence
+vectors, bot.engine.semantic), or starts a new group. In that order a
 question's group never changes when later questions arrive, so a group's id (made from
 its first question's id) stays the same from one listing to the next. A group's label is
 its most central question: the one nearest in meaning to all the others.
@@ -26,11 +28,12 @@ from rapidfuzz import fuzz, process
 
 from bot.config import PROJECT_ROOT
 from bot.engine.answering import Engine, configured_model
+from bot.engine.lexicon import Lexicon
 from bot.engine.policy import CLARIFY_P
 from bot.engine.semantic import embedder_named
 from bot.engine.textnorm import fold
 from bot.engine.wording import for_model
-from bot.knowledge.loading import Problem
+from bot.knowledge.loading import Problem, read_lexicons
 from bot.knowledge.reports import place_names
 from bot.store.curator_queries import MissedQuestion
 from bot.store.question_log import Store
@@ -49,8 +52,8 @@ GROUP_AT = 60.0
 # "use", 孩子白天谁看 / 白天谁照看孩子 0.83, 打疫苗去哪 / 疫苗接种点在哪 0.84, while the
 # closest pairs about different things stay below (坪山有没有停车场 / 坪山有没有游泳池 0.66,
 # 坪山哪里可以打疫苗 / 坪山哪里可以办护照 0.65). Neither shipped model puts 托儿所 near
-# 娃没人带 (0.30 with "use") without also joining those pairs: such a question starts its
-# own group. The e5 model's cosines are all high (different things reach 0.94).
+# 娃没人带 (0.30 with "use") without also joining those pairs: the lexicon joins them. The
+# e5 model's cosines are all high (different things reach 0.94).
 MEANING_AT = {"use": 0.75, "e5": 0.97, "fusion": 0.86}
 # The place names (street and district names) come from data/reports.yaml.
 GROUPING_STOPWORDS = (
@@ -220,21 +223,35 @@ def meaning_for(model: str) -> Meaning | None:
     return Meaning(model) if model in MEANING_AT else None
 
 
+@functools.cache
+def grouping_lexicon() -> Lexicon:
+    """The installed project's everyday lexicon (a listing may have no engine)."""
+    lexicons, _ = read_lexicons(PROJECT_ROOT / "data", PROJECT_ROOT)
+    return Lexicon.from_pairs(lexicons)
+
+
 def cluster(
     questions: Iterable[MissedQuestion],
     taken_ids: Set[str] = frozenset(),
     meaning: Meaning | None = None,
+    lexicon: Lexicon | None = None,
 ) -> list[MissedGroup]:
     """Greedy grouping, in the order given: join the group of the question most alike in
-    wording, else of the one nearest in meaning, else start a group."""
+    wording, else of one the lexicon reads alike, else of the one nearest in meaning, else
+    start a group."""
     questions = list(questions)
     vectors = meaning.vectors([for_model(q.text) for q in questions]) if meaning else None
     groups: list[MissedGroup] = []
     keys: list[str] = []  # every member's grouping key...
     owners: list[int] = []  # ...and the index of its group
+    # The first group of each set of official words the lexicon reads in a question.
+    by_lexicon: dict[frozenset[str], int] = {}
     for number, question in enumerate(questions):
         key = grouping_key(question.normalized)
         index = _alike_in_wording(key, keys, owners)
+        read_as = lexicon.meaning(question.text) if lexicon else frozenset()
+        if index is None and read_as:
+            index = by_lexicon.get(read_as)
         if index is None and vectors is not None and meaning is not None and number:
             cosines = vectors[:number] @ vectors[number]
             nearest = int(np.argmax(cosines))
@@ -245,6 +262,8 @@ def cluster(
             groups.append(MissedGroup(group_id, []))
             index = len(groups) - 1
         groups[index].questions.append(question)
+        if read_as:
+            by_lexicon.setdefault(read_as, index)
         keys.append(key)
         owners.append(index)
     if vectors is not None:
@@ -311,7 +330,7 @@ def missed_groups(
     questions, taken = store.missed_questions()
     # The configured model, not the engine's: a listing without an engine (a button's
     # look-up) must find the same groups.
-    groups = cluster(questions, taken, meaning_for(configured_model()))
+    groups = cluster(questions, taken, meaning_for(configured_model()), grouping_lexicon())
     groups.sort(key=lambda g: g.last_seen, reverse=True)
     groups.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
     if engine is not None:

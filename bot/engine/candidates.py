@@ -102,7 +102,11 @@ class Assessor:
     def assess(self, text: str, folded: str, street: str | None) -> list[Candidate]:
         """Every plausible answer to a question, most probably right first."""
         latin = latin_share(text)
-        expansion = self.questions.expansion(text, folded) if self.rule("lexicon") else ""
+        expansion = (
+            self.questions.expansion(text, folded, self.rule("either_order"))
+            if self.rule("lexicon")
+            else ""
+        )
         spelling = self.wording.spelling_of(text)
         if latin >= ENGLISH_SHARE:
             # English words are compared through the lexicon only: spelled out letter by

@@ -60,6 +60,7 @@ RULES = (
     "intent_phrase",  # an intent phrase in a message nothing else fits
     "intent_meaning",  # a message nearer in meaning to an intent than to the reports
     "lexicon",  # the reports' words for everyday ones (带娃 → 托育, childcare → 托育)
+    "either_order",  # a lexicon verb|object put object first (娃没人带 → 带娃 → 托育)
 )
 
 

@@ -3,7 +3,6 @@ it asks about, an intent phrase, a glossary term, and the reports' words for its
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -11,6 +10,7 @@ from collections import defaultdict
 from rapidfuzz import fuzz, process
 
 from bot.engine.index import LexicalIndex
+from bot.engine.lexicon import Lexicon
 from bot.engine.textnorm import content, fold, romanizations
 from bot.engine.wording import BOTH_STREETS, latin_share
 from bot.knowledge.loading import KnowledgeBase
@@ -80,7 +80,7 @@ class QuestionReader:
             for word in words
         ]
         self._detail_labels = {word.rstrip("$"): label for label, word in self._details}
-        self._read_lexicons(kb)
+        self.lexicon = Lexicon.from_pairs(kb.lexicons)
         self._intent_contained = sorted(
             ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
             key=lambda pair: -len(pair[1]),
@@ -108,36 +108,6 @@ class QuestionReader:
             key=lambda pair: (-len(pair[0]), pair[1]),
         )
         return names, canonical
-
-    def _read_lexicons(self, kb: KnowledgeBase) -> None:
-        """The report-independent lexicons, Chinese by first character, English by phrase."""
-        self._lexicon_zh = sorted(
-            (
-                (fold(phrase), tuple(self.wording.spelling_of(w) for w in meant))
-                for phrases, meant in kb.lexicons.get("zh", [])
-                for phrase in phrases
-                if len(fold(phrase)) >= 2
-            ),
-            key=lambda pair: -len(pair[0]),
-        )
-        self._lexicon_zh_starting: dict[str, list[int]] = defaultdict(list)
-        for position, (phrase, _) in enumerate(self._lexicon_zh):
-            self._lexicon_zh_starting[phrase[0]].append(position)
-        self._lexicon_en = {
-            phrase.lower().strip(): tuple(self.wording.spelling_of(w) for w in meant)
-            for phrases, meant in kb.lexicons.get("en", [])
-            for phrase in phrases
-            if phrase.strip()
-        }
-
-    @functools.cached_property
-    def _lexicon_en_pattern(self) -> re.Pattern[str] | None:
-        """Every English lexicon phrase in one pattern; compiled at the first English
-        question (a twentieth of a second that a Chinese-only start-up does not need)."""
-        if not self._lexicon_en:
-            return None
-        phrases = sorted(self._lexicon_en, key=len, reverse=True)
-        return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:es|s)?\b")
 
     def halves_asked(self, folded: str) -> dict[str, str]:
         """For each report, the half a year named in the question points to."""
@@ -321,23 +291,16 @@ class QuestionReader:
                 return intent_id
         return None
 
-    def expansion(self, text: str, folded: str) -> str:
+    def expansion(self, text: str, folded: str, either_order: bool = True) -> str:
         """The reports' words for the everyday ones in a question (带娃 → 托育), from the
-        report-independent lexicons, that the question does not already use."""
-        words: list[str] = []
-        # Only the phrases that start with one of the question's characters can be in it;
-        # taken in the lexicon's order (longest first), as a scan of every phrase would.
-        candidates = {i for char in set(folded) for i in self._lexicon_zh_starting.get(char, ())}
-        for index in sorted(candidates):
-            phrase, meant = self._lexicon_zh[index]
-            if phrase in folded:
-                words += meant
-        if latin_share(text) > 0 and self._lexicon_en_pattern is not None:
-            for found in self._lexicon_en_pattern.findall(text.lower()):
-                words += self._lexicon_en.get(found) or self._lexicon_en.get(
-                    re.sub(r"(?:es|s)$", "", found), ()
-                )
-        return "".join(w for w in dict.fromkeys(words) if w not in folded)
+        report-independent lexicons, that the question does not already use, spelled as
+        the index reads them."""
+        words = self.lexicon.official_words(text, folded, either_order)
+        return "".join(
+            spelled
+            for spelled in dict.fromkeys(self.wording.spelling_of(w) for w in words)
+            if spelled not in folded
+        )
 
     def term_asked(self, key: str, street: str | None) -> str | None:
         """The glossary term a question names, or is mostly made of."""

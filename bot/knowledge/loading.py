@@ -31,10 +31,13 @@ from bot.knowledge.schema import (
     SECTION_KEYS,
     TOPICS_FILE,
     TOPICS_FILE_KEYS,
+    VERB_OBJECT,
 )
 
 # The one pattern of an entry id, wherever ids are checked (a callback carries one).
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# Everyday phrases and the official words they stand for, by language ("zh", "en").
+Lexicons = dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]
 GENERATED_MARK = "policybot build"
 
 FRAGMENT_SEPARATOR = "……"
@@ -107,7 +110,7 @@ class KnowledgeBase:
     opinions: list[str] = field(default_factory=list)
     unstated_details: dict[str, list[str]] = field(default_factory=dict)
     # (everyday phrases, the reports' words), by language: "zh" and "en"
-    lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = field(default_factory=dict)
+    lexicons: Lexicons = field(default_factory=dict)
 
     @property
     def streets(self) -> dict[str, Street]:
@@ -161,7 +164,7 @@ class _Loader:
         self.uncovered_topics: list[str] = []
         self.opinions: list[str] = []
         self.unstated_details: dict[str, list[str]] = {}
-        self.lexicons: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        self.lexicons: Lexicons = {}
         self.topics: frozenset[str] = frozenset()
 
     def problem(self, file: str, line: int, entry: str | None, message: str) -> None:
@@ -454,29 +457,8 @@ class _Loader:
         return kept
 
     def load_lexicons(self, data_dir: Path) -> None:
-        for name, (plain, official) in LEXICONS.items():
-            path = data_dir / name
-            if not path.exists():
-                continue
-            display = self.display(path)
-            data = read_yaml(path, display, self.problems)
-            if data is None:
-                continue
-            for key in _unknown_keys(data, LEXICON_FILE_KEYS):
-                self.problem(display, data[LINE], None, f"unknown key {key!r}")
-            language = name.removeprefix("lexicon-").removesuffix(".yaml")
-            pairs = self.lexicons.setdefault(language, [])
-            for item in data.get("entries") or []:
-                if not isinstance(item, dict):
-                    self.problem(display, data[LINE], None, "each entry must be a mapping")
-                    continue
-                for key in _unknown_keys(item, {plain, official}):
-                    self.problem(display, item[LINE], None, f"unknown key {key!r}")
-                words, meant = _strings(item.get(plain)), _strings(item.get(official))
-                if not words or not meant:
-                    self.problem(display, item[LINE], None, f"needs '{plain}' and '{official}'")
-                    continue
-                pairs.append((tuple(words), tuple(meant)))
+        self.lexicons, problems = read_lexicons(data_dir, self.root)
+        self.problems += problems
 
     def check_examples(self) -> None:
         for example in self.examples:
@@ -497,6 +479,49 @@ def faq_files(faq_dir: Path, generated_only: bool = False) -> list[Path]:
 
 def _is_support(path: Path) -> bool:
     return path.name in ("generated-sections.yaml", "generated-passages.yaml")
+
+
+def read_lexicons(data_dir: Path, root: Path) -> tuple[Lexicons, list[Problem]]:
+    """The report-independent lexicons by language ("zh", "en"), and what is wrong in them
+    (a file that cannot be read gives no pairs). Read apart from the knowledge base too:
+    grouping missed questions needs them without one."""
+    lexicons: Lexicons = {}
+    problems: list[Problem] = []
+    for name, (plain, official) in LEXICONS.items():
+        path = data_dir / name
+        if not path.exists():
+            continue
+        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        data = read_yaml(path, display, problems)
+        if data is None:
+            continue
+        for key in _unknown_keys(data, LEXICON_FILE_KEYS):
+            problems.append(Problem(display, data[LINE], None, f"unknown key {key!r}"))
+        language = name.removeprefix("lexicon-").removesuffix(".yaml")
+        pairs = lexicons.setdefault(language, [])
+        for item in data.get("entries") or []:
+            if not isinstance(item, dict):
+                problems.append(Problem(display, data[LINE], None, "each entry must be a mapping"))
+                continue
+            for key in _unknown_keys(item, {plain, official}):
+                problems.append(Problem(display, item[LINE], None, f"unknown key {key!r}"))
+            words, meant = _strings(item.get(plain)), _strings(item.get(official))
+            if not words or not meant:
+                needs = f"needs '{plain}' and '{official}'"
+                problems.append(Problem(display, item[LINE], None, needs))
+                continue
+            for word in words:
+                if VERB_OBJECT in word and not _verb_object(word, language):
+                    message = f"{word!r}: write a verb and its object as verb{VERB_OBJECT}object"
+                    problems.append(Problem(display, item[LINE], None, message))
+            pairs.append((tuple(words), tuple(meant)))
+    return lexicons, problems
+
+
+def _verb_object(word: str, language: str) -> bool:
+    """Whether a marked everyday phrase is one verb and one object (Chinese only)."""
+    verb, _, obj = word.partition(VERB_OBJECT)
+    return language == "zh" and bool(verb and obj) and VERB_OBJECT not in obj
 
 
 def load_knowledge(

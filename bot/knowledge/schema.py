@@ -55,6 +55,8 @@ LEXICONS = {
     "lexicon-en.yaml": ("english", "chinese"),
 }
 LEXICON_FILE_KEYS = frozenset({"entries"})
+# Marks a Chinese everyday phrase as verb|object ("看|孩子"), also read object first.
+VERB_OBJECT = "|"
 
 
 @dataclass(frozen=True)

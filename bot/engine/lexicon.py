@@ -1,0 +1,107 @@
+"""The report-independent lexicons: the reports' words for a resident's everyday ones
+(带娃 → 托育, childcare → 托育), found in a question.
+
+A Chinese phrase written ``verb|object`` ("看|孩子", "带|娃") is also found the other way
+round, object first, a few characters before its verb within one clause: residents put the
+thing they ask about first ("孩子白天谁看", "娃没人带"), which a contiguous phrase never
+matches. That reading is the ``either_order`` rule.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from bot.engine.textnorm import fold
+from bot.engine.wording import latin_share
+from bot.knowledge.schema import VERB_OBJECT
+
+# Characters allowed between an object put first and its verb, within one clause:
+# "孩子白天谁看" (3), "娃没人带" (2), "路什么时候修" (4).
+OBJECT_FIRST_GAP = 4
+# What ends a clause: an object and a verb on either side of one belong to different
+# statements ("孩子上学了, 看什么书").
+CLAUSE_BREAK = re.compile(r"[\s,，。.？?！!；;：:、~～…]+")
+
+Pairs = Sequence[tuple[Sequence[str], Sequence[str]]]
+
+
+def _object_first(verb: str, obj: str) -> re.Pattern[str]:
+    """The object, then a few characters, then its verb (娃没人带 for 带|娃)."""
+    return re.compile(f"{re.escape(obj)}.{{0,{OBJECT_FIRST_GAP}}}?{re.escape(verb)}")
+
+
+class Lexicon:
+    """Everyday phrases and the official words they stand for, in Chinese and English."""
+
+    def __init__(self, chinese: Pairs = (), english: Pairs = ()):
+        phrases = [
+            (fold(phrase.replace(VERB_OBJECT, "")), tuple(meant))
+            for everyday, meant in chinese
+            for phrase in everyday
+        ]
+        # Longest first, as a scan of every phrase would find them.
+        self._chinese = sorted(
+            ((phrase, meant) for phrase, meant in phrases if len(phrase) >= 2),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._chinese_starting: dict[str, list[int]] = defaultdict(list)
+        for position, (phrase, _) in enumerate(self._chinese):
+            self._chinese_starting[phrase[0]].append(position)
+        self._object_first = [
+            (_object_first(verb, obj), tuple(meant))
+            for everyday, meant in chinese
+            for phrase in everyday
+            if phrase.count(VERB_OBJECT) == 1
+            for verb, obj in [tuple(fold(part) for part in phrase.split(VERB_OBJECT))]
+            if verb and obj
+        ]
+        self._english = {
+            phrase.lower().strip(): tuple(meant)
+            for everyday, meant in english
+            for phrase in everyday
+            if phrase.strip()
+        }
+
+    @classmethod
+    def from_pairs(cls, lexicons: Mapping[str, Pairs]) -> Lexicon:
+        """From a knowledge base's lexicons, by language ("zh", "en")."""
+        return cls(lexicons.get("zh", ()), lexicons.get("en", ()))
+
+    @functools.cached_property
+    def _english_pattern(self) -> re.Pattern[str] | None:
+        """Every English phrase in one pattern; compiled at the first English question (a
+        twentieth of a second that a Chinese-only start-up does not need)."""
+        if not self._english:
+            return None
+        phrases = sorted(self._english, key=len, reverse=True)
+        return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:es|s)?\b")
+
+    def official_words(self, text: str, folded: str, either_order: bool = True) -> list[str]:
+        """The reports' words for the everyday phrases in a question, each once, in the
+        lexicon's order (longest phrase first)."""
+        words: list[str] = []
+        # Only the phrases that start with one of the question's characters can be in it.
+        candidates = {i for char in set(folded) for i in self._chinese_starting.get(char, ())}
+        for index in sorted(candidates):
+            phrase, meant = self._chinese[index]
+            if phrase in folded:
+                words += meant
+        if either_order and self._object_first:
+            clauses = [fold(clause) for clause in CLAUSE_BREAK.split(text)]
+            for pattern, meant in self._object_first:
+                if any(pattern.search(clause) for clause in clauses):
+                    words += meant
+        if latin_share(text) > 0 and self._english_pattern is not None:
+            for found in self._english_pattern.findall(text.lower()):
+                words += self._english.get(found) or self._english.get(
+                    re.sub(r"(?:es|s)$", "", found), ()
+                )
+        return list(dict.fromkeys(words))
+
+    def meaning(self, text: str) -> frozenset[str]:
+        """What a question is about in the reports' words ({托育, 婴幼儿照护}), empty when
+        it uses no everyday phrase the lexicon knows."""
+        return frozenset(self.official_words(text, fold(text)))

@@ -1,0 +1,58 @@
+"""The everyday lexicon: phrases found as typed, a verb|object phrase also object first
+within one clause, and marks the loader refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine.lexicon import Lexicon
+from bot.knowledge.loading import read_lexicons
+
+CHILDCARE = (("带|娃", "看|孩子", "托儿所"), ("托育",))
+ROADS = (("修|路",), ("道路建设",))
+LEXICON = Lexicon([CHILDCARE, ROADS], [(("childcare",), ("托育",))])
+
+
+@pytest.mark.parametrize(
+    ("question", "read_as"),
+    [
+        ("托儿所", {"托育"}),
+        ("带娃的地方", {"托育"}),  # as written
+        ("娃没人带", {"托育"}),  # object first
+        ("孩子白天谁看", {"托育"}),
+        ("路什么时候修", {"道路建设"}),  # four characters apart
+        ("孩子上学了，看什么书", set()),  # object and verb in different clauses
+        ("看了孩子的作业本再说", set()),  # verb before a longer object: not the phrase
+        ("路边那家店什么时候修好", set()),  # more than four characters apart
+        ("any childcare nearby", {"托育"}),
+        ("公积金怎么提取", set()),
+    ],
+)
+def test_what_the_lexicon_reads(question: str, read_as: set[str]) -> None:
+    assert LEXICON.meaning(question) == read_as
+
+
+def test_object_first_is_a_rule_that_can_be_off() -> None:
+    assert LEXICON.official_words("娃没人带", "娃没人带", either_order=False) == []
+    assert LEXICON.official_words("娃没人带", "娃没人带", either_order=True) == ["托育"]
+
+
+@pytest.mark.parametrize("phrase", ["带|", "|娃", "带|娃|子"])
+def test_a_malformed_mark_is_refused(tmp_path: Path, phrase: str) -> None:
+    (tmp_path / "lexicon-zh.yaml").write_text(
+        f"entries:\n  - everyday: ['{phrase}', 托儿所]\n    official: [托育]\n", encoding="utf-8"
+    )
+    _, problems = read_lexicons(tmp_path, tmp_path)
+    assert [p.message for p in problems] == [
+        f"'{phrase}': write a verb and its object as verb|object"
+    ]
+
+
+def test_english_phrases_take_no_mark(tmp_path: Path) -> None:
+    (tmp_path / "lexicon-en.yaml").write_text(
+        "entries:\n  - english: ['look|after kids']\n    chinese: [托育]\n", encoding="utf-8"
+    )
+    _, problems = read_lexicons(tmp_path, tmp_path)
+    assert len(problems) == 1 and "verb|object" in problems[0].message
