@@ -38,6 +38,9 @@ def test_unit_after_a_figure_stays_a_word() -> None:
         ("三小场所是啥", "三小场所"),
         ("门前三包指什么", "门前三包"),
         ("在吗在吗 一案双查呢", "一案双查"),
+        # 么 alone is a particle: without the whole phrase, 什 would be left as a word
+        ("社区智理是做什么的", "社区智理"),
+        ("网格员是干啥的", "网格员"),
     ],
 )
 def test_content_drops_filler_words(question: str, core: str) -> None:
