@@ -69,7 +69,7 @@ def test_open_creates_schema_in_wal_mode(store: Store, db_path: Path) -> None:
     assert db.journal_mode == "wal"
     tables = {"questions", "votes", "notifications", "missed_groups", "conversations", "handovers"}
     assert tables | {"languages"} <= set(db.table_names())
-    assert is_current(db) and len(migrations.applied(db)) == 6
+    assert is_current(db) and len(migrations.applied(db)) == 7
 
 
 def test_migrates_an_older_database_and_keeps_its_rows(db_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_migrates_an_older_database_and_keeps_its_rows(db_path: Path) -> None:
     assert "missed_group_questions" in db.table_names()
     assert [r["text"] for r in db["questions"].rows] == ["旧问题"]
     migrate(db)  # nothing left to do
-    assert len(migrations.applied(db)) == 6
+    assert len(migrations.applied(db)) == 7
 
 
 # --- logging --------------------------------------------------------------------------------
