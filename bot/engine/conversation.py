@@ -156,7 +156,14 @@ class Conversation:
         ):
             return cls()
         return cls(
-            question, outcome, tuple(answered), street, year, tuple(offered), float(moment), language
+            question,
+            outcome,
+            tuple(answered),
+            street,
+            year,
+            tuple(offered),
+            float(moment),
+            language,
         )
 
 
