@@ -155,6 +155,24 @@ def test_votes_and_notification_requests(store: Store, db_path: Path) -> None:
         store.log_vote(question_id=question_id, user_id=USER, entry_id=None, vote="meh")
 
 
+def test_a_later_message_keeps_the_language_unless_the_user_chooses_another(
+    store: Store,
+) -> None:
+    question_id = log(store, "Is there childcare?")
+    handover, _ = store.open_handover(
+        question_id=question_id,
+        question="Is there childcare?",
+        user_id=USER,
+        chat_id=USER,
+        shared_contact=False,
+        language="en",
+    )
+    assert handover.language == "en"
+    store.save_language(USER, "zh")  # /lang zh before the staff replied
+    assert store.flush()
+    assert store.handover(handover.id).language == "zh"  # type: ignore[union-attr]
+
+
 PERSONAL = [
     ("我的手机13812345678,公积金怎么提取", "13812345678"),
     ("电话 138 1234 5678 社保", "12345678"),
