@@ -522,7 +522,7 @@ def update(user: int, data: str | None = None) -> Any:
     message = FakeMessage()
     query = FakeQuery(data, message) if data is not None else None
     return SimpleNamespace(
-        effective_user=SimpleNamespace(id=user),
+        effective_user=SimpleNamespace(id=user, language_code=None),
         effective_chat=SimpleNamespace(id=user, type="private"),
         effective_message=message,
         callback_query=query,

@@ -69,7 +69,7 @@ def test_open_creates_schema_in_wal_mode(store: Store, db_path: Path) -> None:
     assert db.journal_mode == "wal"
     tables = {"questions", "votes", "notifications", "missed_groups", "conversations", "handovers"}
     assert tables | {"languages"} <= set(db.table_names())
-    assert is_current(db) and len(migrations.applied(db)) == 6
+    assert is_current(db) and len(migrations.applied(db)) == 7
 
 
 def test_migrates_an_older_database_and_keeps_its_rows(db_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_migrates_an_older_database_and_keeps_its_rows(db_path: Path) -> None:
     assert "missed_group_questions" in db.table_names()
     assert [r["text"] for r in db["questions"].rows] == ["旧问题"]
     migrate(db)  # nothing left to do
-    assert len(migrations.applied(db)) == 6
+    assert len(migrations.applied(db)) == 7
 
 
 # --- logging --------------------------------------------------------------------------------
@@ -153,6 +153,24 @@ def test_votes_and_notification_requests(store: Store, db_path: Path) -> None:
     )
     with pytest.raises(ValueError):
         store.log_vote(question_id=question_id, user_id=USER, entry_id=None, vote="meh")
+
+
+def test_a_later_message_keeps_the_language_unless_the_user_chooses_another(
+    store: Store,
+) -> None:
+    question_id = log(store, "Is there childcare?")
+    handover, _ = store.open_handover(
+        question_id=question_id,
+        question="Is there childcare?",
+        user_id=USER,
+        chat_id=USER,
+        shared_contact=False,
+        language="en",
+    )
+    assert handover.language == "en"
+    store.save_language(USER, "zh")  # /lang zh before the staff replied
+    assert store.flush()
+    assert store.handover(handover.id).language == "zh"  # type: ignore[union-attr]
 
 
 PERSONAL = [

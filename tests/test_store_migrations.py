@@ -25,6 +25,7 @@ STEPS = [
     "create_conversations",
     "create_handovers",
     "create_languages",
+    "add_later_message_languages",
 ]
 
 # The schema as releases before sqlite-utils migrations made it, step by step, with their
@@ -122,7 +123,9 @@ def test_a_file_of_an_earlier_release_upgrades_with_its_rows(tmp_path: Path, ver
         assert store.flush()
     assert applied(path) == STEPS
     for table, values in written.items():
-        assert table_rows(path, table)[: len(values)] == values
+        # Later steps may add columns at the end: the old columns keep their values.
+        kept = [row[: len(values[0])] for row in table_rows(path, table)[: len(values)]]
+        assert kept == values
     assert asked in {row["id"] for row in rows(path, "questions")}
     # Its own bookkeeping is left as it was, for an older release opening the file again.
     assert table_rows(path, "meta") == [("schema_version", str(version))]

@@ -165,7 +165,9 @@ async def test_miss_says_so_suggests_examples_and_offers_notification(tg_bot, fa
     assert len(reply.buttons) == 4  # three examples, then 通知我
     mark = await tap(fake_api, reply, f"n:{qid}")
     assert await callback_answer(fake_api, mark) == NOTIFY_OK
-    assert tg_store.notifications == [{"question_id": qid, "user_id": 1001, "chat_id": 1001}]
+    assert tg_store.notifications == [
+        {"question_id": qid, "user_id": 1001, "chat_id": 1001, "language": "zh"}
+    ]
     edit = await fake_api.wait_for("editMessageReplyMarkup", after=mark)
     assert "n:" not in str(edit.params.get("reply_markup"))
 

@@ -33,7 +33,8 @@ from hostile_cases import (
 )
 from test_telegram_chats import NON_TEXT
 
-from bot.engine.messages import EDITED, SORRY, STALE, TAMPERED, UNKNOWN_COMMAND
+from bot.engine import messages_en
+from bot.engine.messages import EDITED, FLOOD, SORRY, STALE, TAMPERED, UNKNOWN_COMMAND
 from bot.store.question_log import Store
 from bot.telegram.application import build_application
 from bot.telegram.curators import REFUSAL, curator_handlers
@@ -461,7 +462,9 @@ async def test_a_burst_of_hostile_texts_from_one_user_is_throttled_not_crashed(
     mark = api.mark()
     for _, text, _ in TEXT_CASES:
         api.message(text, user_id=59_999)
-    await api.wait_for("sendMessage", lambda c: "发消息太快" in c.text, after=mark)
+    # In the language of the last text answered before it (some of the texts are English).
+    flood = (FLOOD, messages_en.FLOOD)
+    await api.wait_for("sendMessage", lambda c: c.text in flood, after=mark)
     # Another user is served meanwhile.
     calls = await exchange(live, lambda user: api.message(SIX_ZERO, user_id=user))
     assert "“六零”行动" in sent_text(calls)

@@ -97,6 +97,9 @@ class Conversation:
     year: int | None = None  # the year the last question named
     offered: tuple[str, ...] = ()  # the options a clarify offered, in order
     time: float = 0.0  # of the last turn, seconds since the epoch
+    # The language of the last reply to a question ("" before one): what the Telegram
+    # layer's own notices follow when the user chose none (bot.telegram.language).
+    language: str = ""
 
     @property
     def started(self) -> bool:
@@ -116,6 +119,7 @@ class Conversation:
             "year": self.year,
             "offered": list(self.offered),
             "time": self.time,
+            "language": self.language,
         }
         return json.dumps(state, ensure_ascii=False, sort_keys=True)
 
@@ -134,6 +138,8 @@ class Conversation:
         question, outcome, street = data.get("question"), data.get("outcome"), data.get("street")
         answered, offered = data.get("answered"), data.get("offered")
         year, moment = data.get("year"), data.get("time")
+        # Absent from states written before it was kept: read as none.
+        language = data.get("language", "")
         if not (
             data.get("v") == STATE_VERSION
             and isinstance(question, str)
@@ -146,9 +152,19 @@ class Conversation:
             and isinstance(moment, (int, float))
             and not isinstance(moment, bool)
             and math.isfinite(moment)
+            and isinstance(language, str)
         ):
             return cls()
-        return cls(question, outcome, tuple(answered), street, year, tuple(offered), float(moment))
+        return cls(
+            question,
+            outcome,
+            tuple(answered),
+            street,
+            year,
+            tuple(offered),
+            float(moment),
+            language,
+        )
 
 
 @dataclass(frozen=True)
@@ -382,9 +398,11 @@ class FollowUps:
         """The conversation once ``reply`` is given; an intent or an empty message leaves
         what is in play as it was."""
         keeps = reply.outcome == "intent" or reply.reason is Reason.EMPTY
+        # An empty message says nothing of the language; any other turn does.
+        language = before.language if reply.reason is Reason.EMPTY else reply.language
         if keeps or (follow and follow.rule == "detail" and reply.outcome != "answer"):
             # The topic stays in play: "那电话呢" missed, "地址呢" is still about it.
-            return replace(before, time=now) if before.started else before
+            return replace(before, time=now if before.started else before.time, language=language)
         if follow and follow.rule == "detail":
             # The last question stays the topic, so details do not pile up on each other.
             question = before.question
@@ -402,6 +420,7 @@ class FollowUps:
             year=int(years[0]) if years else None,
             offered=tuple(s.id for s in reply.suggestions) if reply.outcome == "clarify" else (),
             time=now,
+            language=language,
         )
 
 

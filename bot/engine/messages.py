@@ -200,6 +200,9 @@ NO_STORE = "暂时无法记录,请稍后再试。"
 VOTE_THANKS = {"up": "谢谢您的反馈!", "down": "谢谢,已记下,供工作人员改进回答。"}
 NONE_OF_THESE = "好的,这个问题已记下,供工作人员补充。\n您可以换个说法再问,或者看看下面这些问题:"
 NOTIFY_OK = "好的,有答案时会通知您。"
+# The notification sent when a question the resident asked about is answered later.
+ASKED_BEFORE = "您之前问过:“{question}”\n"
+NOW_ANSWERED = "{asked}现在有答案了:\n\n{answer}"
 TERM_NOT_FOUND = "没有找到“{word}”这个名词。下面是报告里解释过的名词,点一个查看:"
 TERM_LIST = "报告里解释过的名词(共 {count} 个,第 {page}/{pages} 页),点一个查看:"
 EMPTY_MESSAGE = "(没有内容)"
@@ -240,7 +243,7 @@ OTHER_KIND = "这类消息"
 
 # --- curators (HTML templates: fields are escaped by the caller) -----------------------
 
-REFUSAL = "抱歉,这个功能只供内容维护人员使用。"
+REFUSAL = "抱歉,这个功能只供内容维护人员使用。"  # also what a resident trying /missed reads
 PRIVATE_ONLY = "这个功能只能在与我的私聊中使用。"
 NO_LOG = "没有启用问题记录(数据库未打开),无法列出未答问题。"
 NOTHING_MISSED = "目前没有待处理的未答问题。"
@@ -265,8 +268,6 @@ ATTACH = "✅ 归入"
 CANCEL = "取消"
 ATTACHED = "已归入“{question}”:新增 {added} 个问法。"
 STILL_MISSED = "仍有 {count} 个问法未答到该条目。"
-ASKED_BEFORE = "您之前问过:“{question}”\n"
-NOW_ANSWERED = "{asked}现在有答案了:\n\n{answer}"
 
 # --- handing a resident over to the street's staff (POLICYBOT_STAFF_CHAT) ----------------
 # HTML templates: fields are escaped by the caller. Never promise that someone will reply.
@@ -325,3 +326,27 @@ DIGEST_OUTCOMES = (
     ("clarified", "请用户选择", "#e0a030"),
     ("missed", "未能回答", "#c0392b"),
 )
+
+
+# --- which texts have no English ---------------------------------------------------------
+
+# Texts only staff and curators read (the staff chat, /missed, /reload, /stats, the
+# weekly digest) and the terminal chat's own lines: Chinese only; and the /lang buttons,
+# each already in its own language. Every other text
+# constant above has an English twin of the same name and fields in
+# bot.engine.messages_en (tests/test_messages_en.py), so what a resident reads cannot
+# drift back to Chinese.
+NO_ENGLISH_TWIN = frozenset(
+    {
+        *(name for name in dir() if name.startswith(("CHAT_", "DIGEST_"))),
+        "PRIVATE_ONLY", "NO_LOG", "NOTHING_MISSED", "NOT_ATTACHED", "INVALID_BUTTON",
+        "MISSED_HEADER", "GROUP_HEADER", "GROUP_EXAMPLE", "GROUP_WITHOUT_NEAREST",
+        "ENTRY_BUTTON", "IGNORE_BUTTON", "RELOAD_PROBLEMS", "LISTED", "RELOADED", "IGNORED",
+        "NOT_DONE", "PREVIEW_HEADER", "FIT_CHANCE", "POOR_FIT", "ATTACH_ANYWAY", "ATTACH",
+        "CANCEL", "ATTACHED", "STILL_MISSED",
+        "HANDOVER_STAFF", "HANDOVER_STAFF_CONTACT", "HANDOVER_STAFF_ANONYMOUS",
+        "HANDOVER_REPLY_BUTTON", "HANDOVER_REPLY_PROMPT", "HANDOVER_RELAYED",
+        "HANDOVER_NOT_DELIVERED", "HANDOVER_ANSWERED", "HANDOVER_UNKNOWN",
+        "LANGUAGE_BUTTONS",
+    }
+)  # fmt: skip

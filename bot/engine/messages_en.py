@@ -263,3 +263,79 @@ NOTIFY_BUTTON = "🔔 Tell me when there is an answer"
 HANDOVER_BUTTON = "🙋 Pass to the staff"
 PREVIOUS_PAGE = "« Previous"
 NEXT_PAGE = "Next »"
+
+# --- what residents read besides replies: notices, taps, later messages ----------------
+
+NOT_TEXT = (
+    "I can only answer questions written in text, and I cannot read {kind}. Please ask in "
+    f'words, for example "{EXAMPLE_QUESTION}"'
+)
+CAPTION_NOTE = "I cannot read {kind}; below I answer only the words you wrote:"
+EDITED = "I only answer newly sent messages, not edited ones. Please send your question again."
+FLOOD = (
+    "You are sending messages too fast: I will pause my replies for half a minute. "
+    "Please ask again shortly."
+)
+SORRY = "Sorry, something went wrong while handling your message. Please try again later."
+TAMPERED = "This button was not recognised. Please ask your question again."
+STALE = "What this button pointed to has been updated. Please ask your question again."
+NO_STORE = "I cannot record this right now. Please try again later."
+VOTE_THANKS = {
+    "up": "Thank you for your feedback!",
+    "down": "Thank you: noted for the staff, to improve the answer.",
+}
+NONE_OF_THESE = (
+    f"OK. {RECORDED_FOR_ADDING}\nYou can ask in other words, or try one of these questions:"
+)
+NOTIFY_OK = "OK: I will tell you when there is an answer."
+EMPTY_MESSAGE = "(no content)"
+REFUSAL = "Sorry, this is only for the people who maintain the answers."
+ASKED_BEFORE = 'You asked earlier: "{question}"\n'
+NOW_ANSWERED = "{asked}There is now an answer:\n\n{answer}"
+
+# (attribute of Message, what to call it), as bot.engine.messages.NON_TEXT_KINDS.
+NON_TEXT_KINDS = (
+    ("sticker", "stickers"),
+    ("photo", "pictures"),
+    ("voice", "voice messages"),
+    ("video_note", "video messages"),
+    ("animation", "animations"),
+    ("video", "videos"),
+    ("audio", "audio"),
+    ("document", "files"),
+    ("venue", "venues"),
+    ("location", "locations"),
+    ("contact", "contact cards"),
+    ("poll", "polls"),
+    ("dice", "dice"),
+)
+OTHER_KIND = "this kind of message"
+
+# --- handing a resident over to the staff: what the resident reads ----------------------
+# (The staff chat's texts stay Chinese: bot.engine.messages.) HTML templates: fields are
+# escaped by the caller. Never promise that someone will reply.
+
+HANDOVER_SEND_BUTTON = "Pass it on (without my contact)"
+HANDOVER_SHARE_BUTTON = "Pass it on, and let the staff see my Telegram account"
+HANDOVER_OFFER = (
+    'I can pass this question of yours to the subdistrict staff:\n"{question}"\n\n'
+    "Phone numbers, ID numbers and other personal data in it will be masked. If the staff "
+    "reply, I will pass their reply on to you here, once; I cannot promise that they will "
+    "reply, or when."
+)
+HANDOVER_ASK_FIRST = (
+    "Please first send me your question in one sentence. If I cannot answer it, there will "
+    f'be a "{HANDOVER_BUTTON}" button under my reply.'
+)
+HANDOVER_SENT = (
+    "Passed to the subdistrict staff. If they reply, I will pass their reply on to you here (once)."
+)
+HANDOVER_ALREADY = "This question has already been passed on."
+HANDOVER_NOT_YOURS = "Only the person who asked can pass this question on."
+HANDOVER_FAILED = (
+    "Sorry, I could not pass the question to the staff just now. Please try again later."
+)
+HANDOVER_RELAY = (
+    'The subdistrict staff replied to the question you passed on, "{question}":\n\n{reply}\n\n'
+    "(This is the staff's reply, not text of the reports.)"
+)

@@ -29,6 +29,7 @@ class Handover:
     shared_contact: bool
     status: str
     reply: str | None = None  # masked
+    language: str = ""  # the resident's /lang choice, else their language when they asked
 
 
 def new_handover_id() -> str:
@@ -40,14 +41,21 @@ def open_handover(db: sqlite_utils.Database, record: dict[str, Any]) -> None:
     db.table(TABLE).insert({**record, "status": OPEN}, ignore=True)
 
 
+# A handover with the resident's language: their /lang choice now, else the one kept.
+SELECT = (
+    f"SELECT h.*, COALESCE(l.language, h.language, '') AS reading FROM {TABLE} h"
+    " LEFT JOIN languages l ON l.user_key = h.user_key"
+)
+
+
 def handover(db: sqlite_utils.Database, handover_id: str) -> Handover | None:
-    rows = list(db.query(f"SELECT * FROM {TABLE} WHERE id = ?", [handover_id]))
+    rows = list(db.query(f"{SELECT} WHERE h.id = ?", [handover_id]))
     return _handover(rows[0]) if rows else None
 
 
 def open_for_question(db: sqlite_utils.Database, question_id: str) -> Handover | None:
     """The handover already opened for a question, if any: a second tap opens none."""
-    query = f"SELECT * FROM {TABLE} WHERE question_id = ? ORDER BY time LIMIT 1"
+    query = f"{SELECT} WHERE h.question_id = ? ORDER BY h.time LIMIT 1"
     rows = list(db.query(query, [question_id]))
     return _handover(rows[0]) if rows else None
 
@@ -79,4 +87,5 @@ def _handover(row: dict[str, Any]) -> Handover:
         shared_contact=bool(row["shared_contact"]),
         status=row["status"],
         reply=row["reply"],
+        language=row["reading"],
     )

@@ -139,6 +139,14 @@ def create_languages(db: sqlite_utils.Database) -> None:
     db.table("languages").create({"user_key": str, "language": str, "updated": str}, pk="user_key")
 
 
+@migrations()
+def add_later_message_languages(db: sqlite_utils.Database) -> None:
+    """The language a resident reads, kept with what is sent to them later: a
+    notification's answer, a handover's relayed reply (empty on older rows: Chinese)."""
+    db.table("notifications").add_column("language", str)
+    db.table("handovers").add_column("language", str)
+
+
 def is_current(db: sqlite_utils.Database) -> bool:
     """Whether every step is applied (read only)."""
     return not migrations.pending(db)

@@ -13,8 +13,10 @@ import sqlite_utils
 from bot.store.records import Notification
 
 DUE_SQL = """
-SELECT n.id, n.question_id, n.chat_id, q.text, g.entry_id, g.id AS group_id
+SELECT n.id, n.question_id, n.chat_id, q.text, g.entry_id, g.id AS group_id,
+  COALESCE(l.language, n.language, '') AS language
 FROM notifications n
+LEFT JOIN languages l ON l.user_key = n.user_key
 JOIN missed_group_questions m ON m.question_id = n.question_id
 JOIN missed_groups g ON g.id = m.group_id
 JOIN questions q ON q.id = n.question_id
@@ -38,6 +40,7 @@ def due(db: sqlite_utils.Database) -> list[Notification]:
             question=row["text"] or "",
             entry_id=row["entry_id"],
             group_id=row["group_id"],
+            language=row["language"],
         )
         for row in db.query(DUE_SQL)
     ]

@@ -235,8 +235,11 @@ class Store(Writer):
         }
         self._put(Op("insert", "votes", row))
 
-    def request_notification(self, *, question_id: str, user_id: int, chat_id: int) -> None:
-        """Queue "tell me when this is answered"; asking twice is one request."""
+    def request_notification(
+        self, *, question_id: str, user_id: int, chat_id: int, language: str = ""
+    ) -> None:
+        """Queue "tell me when this is answered" (sent in ``language``, unless the user
+        chooses another with /lang meanwhile); asking twice is one request."""
         user_key = self.user_key(user_id)
         row = {
             "id": notifications.notification_id(question_id, user_key),
@@ -245,6 +248,7 @@ class Store(Writer):
             "user_key": user_key,
             "chat_id": chat_id,
             "sent_at": None,
+            "language": language,
         }
         self._put(Op("insert", "notifications", row))
 
@@ -394,9 +398,11 @@ class Store(Writer):
         user_id: int | None,
         chat_id: int,
         shared_contact: bool,
+        language: str = "",
     ) -> tuple[Handover, bool]:
         """The handover of question ``question_id``, and whether this call opened it (a
-        question is handed over once, however often its button is tapped)."""
+        question is handed over once, however often its button is tapped). The reply is
+        relayed in ``language``, unless the resident chooses another with /lang meanwhile."""
         with self._connection() as db:
             migrate(db)
             existing = handovers.open_for_question(db, question_id)
@@ -413,6 +419,7 @@ class Store(Writer):
                     "chat_id": chat_id,
                     "question": mask(question),
                     "shared_contact": int(shared_contact),
+                    "language": language,
                 },
             )
             opened = handovers.handover(db, handover_id)

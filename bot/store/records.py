@@ -93,3 +93,4 @@ class Notification:
     question: str  # as stored: masked
     entry_id: str
     group_id: str
+    language: str = ""  # the asker's /lang choice, else their language when they asked

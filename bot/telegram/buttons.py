@@ -2,7 +2,8 @@
 
 A tap is checked against the current engine before anything is done: data that parses
 but names what the engine no longer has (a reload removed it) gets STALE; data no
-pattern matches reaches ``on_unknown_button`` and gets TAMPERED.
+pattern matches reaches ``on_unknown_button`` and gets TAMPERED. Every notice is in the
+tapper's language (bot.telegram.language ``interface_language``).
 """
 
 from __future__ import annotations
@@ -12,24 +13,30 @@ from html import escape
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
-from bot.engine import messages as texts
 from bot.engine.languages import EN, ZH, reply_language
 from bot.telegram.callbacks import NONE_PREFIX, NOTIFY_PREFIX, VOTE_PREFIX, Button, parse_callback
 from bot.telegram.context import Context
 from bot.telegram.conversations import conversation_of, keep
 from bot.telegram.handover import on_handover, on_offer, on_staff_reply_button
-from bot.telegram.keyboards import markup, notify_row, suggestion_rows, term_page, without_buttons
-from bot.telegram.language import chosen_language, on_language
+from bot.telegram.keyboards import (
+    markup,
+    notify_row,
+    suggestion_rows,
+    term_page,
+    texts_in,
+    without_buttons,
+)
+from bot.telegram.language import chosen_language, interface_language, on_language, texts_for
 from bot.telegram.lookup import is_glossary_entry, known_answer_id
 from bot.telegram.replying import carried_markup, edit_markup, query_of, send, send_reply
 
 
-async def _tapped(update: Update) -> tuple[CallbackQuery, Button] | None:
+async def _tapped(update: Update, context: Context) -> tuple[CallbackQuery, Button] | None:
     """The query and its parsed button; None (TAMPERED said) if the data does not parse."""
     query = query_of(update)
     button = parse_callback(query.data)
     if button is None:  # the handler's pattern matched, so only if a pattern is wrong
-        await query.answer(texts.TAMPERED)
+        await query.answer(texts_for(update, context).TAMPERED)
         return None
     return query, button
 
@@ -48,7 +55,7 @@ async def _answer_entry(
         before = conversation_of(update, context)
         reply, after = context.bot_data.engine.choose(entry_id, before, language=language)
     if reply is None:
-        await query.answer(texts.STALE)
+        await query.answer(texts_for(update, context).STALE)
         return
     keep(update, context, after)
     await query.answer()
@@ -57,7 +64,7 @@ async def _answer_entry(
 
 async def on_answer(update: Update, context: Context) -> None:
     """A suggested question, candidate or example: its answer."""
-    if (tapped := await _tapped(update)) is not None:
+    if (tapped := await _tapped(update, context)) is not None:
         entry_id = tapped[1].entry_id or ""
         known = entry_id in context.bot_data.engine.kb.entries
         await _answer_entry(update, context, entry_id, known, tapped[1].english)
@@ -65,7 +72,7 @@ async def on_answer(update: Update, context: Context) -> None:
 
 async def on_term(update: Update, context: Context) -> None:
     """A glossary button: the term's explanation."""
-    if (tapped := await _tapped(update)) is not None:
+    if (tapped := await _tapped(update, context)) is not None:
         entry_id = tapped[1].entry_id or ""
         known = is_glossary_entry(context.bot_data.engine, entry_id)
         await _answer_entry(update, context, entry_id, known, tapped[1].english)
@@ -73,16 +80,17 @@ async def on_term(update: Update, context: Context) -> None:
 
 async def on_vote(update: Update, context: Context) -> None:
     """👍 or 👎 on an answer: recorded, then the vote buttons go."""
-    if (tapped := await _tapped(update)) is None:
+    if (tapped := await _tapped(update, context)) is None:
         return
     query, button = tapped
     assert button.entry_id is not None and button.vote is not None  # the pattern has both
     store, user = context.bot_data.store, update.effective_user
+    said = texts_for(update, context)
     if not known_answer_id(context.bot_data.engine, button.entry_id):
-        await query.answer(texts.STALE)
+        await query.answer(said.STALE)
         return
     if store is None:
-        await query.answer(texts.NO_STORE)
+        await query.answer(said.NO_STORE)
         return
     store.log_vote(
         question_id=button.question_id,
@@ -90,13 +98,13 @@ async def on_vote(update: Update, context: Context) -> None:
         entry_id=button.entry_id,
         vote=button.vote,
     )
-    await query.answer(texts.VOTE_THANKS[button.vote])
+    await query.answer(said.VOTE_THANKS[button.vote])
     await edit_markup(update, without_buttons(carried_markup(update), VOTE_PREFIX))
 
 
 async def on_none(update: Update, context: Context) -> None:
     """ "都不是": recorded, then examples to try instead."""
-    if (tapped := await _tapped(update)) is None:
+    if (tapped := await _tapped(update, context)) is None:
         return
     query, button = tapped
     store, user = context.bot_data.store, update.effective_user
@@ -109,34 +117,40 @@ async def on_none(update: Update, context: Context) -> None:
         )
     await query.answer()
     await edit_markup(update, without_buttons(carried_markup(update), NONE_PREFIX))
-    keyboard = suggestion_rows(context.bot_data.engine.examples())
+    language = interface_language(update, context)
+    keyboard = suggestion_rows(context.bot_data.engine.examples(language), language)
     if store is not None and button.question_id is not None:
-        keyboard += notify_row(button.question_id)
-    await send(update, escape(texts.NONE_OF_THESE), markup(keyboard))
+        keyboard += notify_row(button.question_id, language)
+    await send(update, escape(texts_in(language).NONE_OF_THESE), markup(keyboard))
 
 
 async def on_notify(update: Update, context: Context) -> None:
     """ "有答案时通知我": a notification requested, then its button goes."""
-    if (tapped := await _tapped(update)) is None:
+    if (tapped := await _tapped(update, context)) is None:
         return
     query, button = tapped
     store, user, chat = context.bot_data.store, update.effective_user, update.effective_chat
+    language = interface_language(update, context)
+    said = texts_in(language)
     if store is None or chat is None or user is None or button.question_id is None:
-        await query.answer(texts.NO_STORE)
+        await query.answer(said.NO_STORE)
         return
-    store.request_notification(question_id=button.question_id, user_id=user.id, chat_id=chat.id)
-    await query.answer(texts.NOTIFY_OK)
+    # The answer, sent later, is in the language the user reads now (or chooses by then).
+    store.request_notification(
+        question_id=button.question_id, user_id=user.id, chat_id=chat.id, language=language
+    )
+    await query.answer(said.NOTIFY_OK)
     await edit_markup(update, without_buttons(carried_markup(update), NOTIFY_PREFIX))
 
 
 async def on_page(update: Update, context: Context) -> None:
     """Another page of the /term list, in place."""
-    if (tapped := await _tapped(update)) is None:
+    if (tapped := await _tapped(update, context)) is None:
         return
     query, button = tapped
     page = term_page(context.bot_data.engine, button.page, EN if button.english else ZH)
     if page is None:
-        await query.answer(texts.STALE)
+        await query.answer(texts_for(update, context).STALE)
         return
     await query.answer()
     await edit_markup(update, page[1] or InlineKeyboardMarkup([]))
@@ -144,7 +158,7 @@ async def on_page(update: Update, context: Context) -> None:
 
 async def on_unknown_button(update: Update, context: Context) -> None:
     """Callback data nobody claimed: old or forged; say so instead of spinning."""
-    await query_of(update).answer(texts.TAMPERED)
+    await query_of(update).answer(texts_for(update, context).TAMPERED)
 
 
 # Kind of button (a key of callbacks.PATTERNS) -> its handler, for residents' buttons.

@@ -36,8 +36,8 @@ from bot.curation.service import (
     missed_groups,
 )
 from bot.engine.answering import Engine
+from bot.engine.languages import ZH
 from bot.engine.messages import (
-    ASKED_BEFORE,
     ATTACH,
     ATTACH_ANYWAY,
     ATTACHED,
@@ -56,7 +56,6 @@ from bot.engine.messages import (
     NOT_ATTACHED,
     NOT_DONE,
     NOTHING_MISSED,
-    NOW_ANSWERED,
     POOR_FIT,
     PREVIEW_HEADER,
     PRIVATE_ONLY,
@@ -70,7 +69,8 @@ from bot.knowledge.loading import KnowledgeError, Problem
 from bot.store.question_log import Notification, Store
 from bot.telegram import callbacks
 from bot.telegram.context import BotData, Context
-from bot.telegram.keyboards import button, rows
+from bot.telegram.keyboards import button, rows, texts_in
+from bot.telegram.language import texts_for
 from bot.telegram.limits import LABEL_CHARS, TOP_GROUPS
 from bot.telegram.replying import query_of
 
@@ -115,6 +115,8 @@ async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
 async def _command_allowed(update: Update, context: Context) -> bool:
     """Whether a curator command may run for this update; if not, says why."""
     refusal = _refusal(update, context.bot_data.settings)
+    if refusal == REFUSAL:  # a resident trying a curator command: in their language
+        refusal = texts_for(update, context).REFUSAL
     if refusal is not None:
         await _say(update, escape(refusal))
     return refusal is None
@@ -384,13 +386,15 @@ async def _close_buttons(update: Update, result: str, mark: str = "✅") -> None
 
 
 def notification_text(engine: Engine, notification: Notification) -> str | None:
-    reply = engine.entry_reply(notification.entry_id)
+    """The answer to a question asked before, in the asker's language; None if the
+    engine does not know its entry yet."""
+    reply = engine.entry_reply(notification.entry_id, language=notification.language or ZH)
     if reply is None:
         return None
-    asked = (
-        ASKED_BEFORE.format(question=escape(notification.question)) if notification.question else ""
-    )
-    return NOW_ANSWERED.format(asked=asked, answer=render_html(reply))
+    said = texts_in(reply.language)
+    question = notification.question
+    asked = said.ASKED_BEFORE.format(question=escape(question)) if question else ""
+    return str(said.NOW_ANSWERED.format(asked=asked, answer=render_html(reply)))
 
 
 async def notify_pending(context: Context) -> int:

@@ -10,19 +10,20 @@ from __future__ import annotations
 import logging
 import time
 from html import escape
+from typing import Any
 
 from telegram import (
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.engine import messages as texts
-from bot.engine.languages import reply_language
+from bot.engine.languages import ZH, reply_language
 from bot.engine.matching import Reason
 from bot.engine.rendering import render_html, split_message
 from bot.engine.textnorm import clean
@@ -32,7 +33,7 @@ from bot.telegram.conversations import conversation_of, forget, keep
 from bot.telegram.delivery import shown_so_far, start_tracking
 from bot.telegram.handover import offer_last_question, wants_a_person
 from bot.telegram.keyboards import markup, suggestion_rows, term_page, texts_in
-from bot.telegram.language import chosen_language, interface_language
+from bot.telegram.language import chosen_language, interface_language, texts_for
 from bot.telegram.limits import INLINE_CACHE_SECONDS, INLINE_DESCRIPTION_CHARS, INLINE_RESULTS
 from bot.telegram.lookup import echo, find_term, inline_results
 from bot.telegram.replying import (
@@ -99,10 +100,11 @@ async def guard_flood(update: Update, context: Context) -> None:
     verdict = context.bot_data.flood_guard.check(user.id)
     if verdict == "ok":
         return
+    notice = texts_for(update, context).FLOOD if verdict == "notice" else None
     if query is not None:
-        await query.answer(texts.FLOOD if verdict == "notice" else None)
-    elif verdict == "notice" and message is not None:
-        await message.reply_text(escape(texts.FLOOD))
+        await query.answer(notice)
+    elif notice is not None and message is not None:
+        await message.reply_text(escape(notice))
     raise ApplicationHandlerStop
 
 
@@ -182,27 +184,33 @@ async def ask(update: Update, context: Context) -> None:
     await send_reply(update, context, reply, time.perf_counter() - started)
 
 
+def _kind(message: Message, said: Any) -> str:
+    """What to call a message that is not text, in the texts ``said``: "贴纸", "stickers"."""
+    return next(
+        (name for attribute, name in said.NON_TEXT_KINDS if getattr(message, attribute, None)),
+        said.OTHER_KIND,
+    )
+
+
 async def non_text(update: Update, context: Context) -> None:
     """Stickers, photos, files…: a caption is answered, anything else a polite no."""
     message = message_of(update)
-    kind = next(
-        (name for attribute, name in texts.NON_TEXT_KINDS if getattr(message, attribute, None)),
-        texts.OTHER_KIND,
-    )
     caption = without_mention(message, message.caption or "", context.bot.username)
     if caption.strip() and not caption.lstrip().startswith("/"):
         started = time.perf_counter()
         reply = context.bot_data.engine.ask(caption, chosen_language(update, context))
         if reply.outcome != "miss" or reply.reason is not Reason.EMPTY:
-            note = texts.CAPTION_NOTE.format(kind=kind)
+            said = texts_in(reply.language)  # the note is in the reply's language
+            note = said.CAPTION_NOTE.format(kind=_kind(message, said))
             await send_reply(update, context, reply, time.perf_counter() - started, note)
             return
-    await message.reply_text(escape(texts.NOT_TEXT.format(kind=kind)))
+    said = texts_for(update, context)
+    await message.reply_text(escape(said.NOT_TEXT.format(kind=_kind(message, said))))
 
 
 async def edited(update: Update, context: Context) -> None:
     """An edited message: ask to send it again rather than answering twice."""
-    await message_of(update).reply_text(escape(texts.EDITED))
+    await message_of(update).reply_text(escape(texts_for(update, context).EDITED))
 
 
 async def inline_query(update: Update, context: Context) -> None:
@@ -238,7 +246,7 @@ async def inline_query(update: Update, context: Context) -> None:
                 ),
             )
         )
-    button = InlineQueryResultsButton(text=texts.OPEN_CHAT, start_parameter="inline")
+    button = InlineQueryResultsButton(text=texts_in(language).OPEN_CHAT, start_parameter="inline")
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, button=button)
 
 
@@ -265,10 +273,21 @@ async def on_error(update: object, context: Context) -> None:
         logger.info("update %d had its reply delivered; no apology", update.update_id)
         return
     answered = shown is not None and shown.callback_answered
+    sorry = texts_in(_language_after_error(update, context)).SORRY
     try:
         if update.callback_query is not None and not answered:
-            await update.callback_query.answer(texts.SORRY)
+            await update.callback_query.answer(sorry)
         elif update.effective_chat is not None:  # a query is answered once: say it instead
-            await update.effective_chat.send_message(escape(texts.SORRY))
+            await update.effective_chat.send_message(escape(sorry))
     except TelegramError as failure:
         logger.warning("could not tell the user about the error: %s", failure)
+
+
+def _language_after_error(update: Update, context: Context) -> str:
+    """The sender's language for an apology; Chinese if even that fails (the store may be
+    what broke)."""
+    try:
+        return interface_language(update, context)
+    except Exception:
+        logger.warning("could not tell the sender's language; apologising in Chinese")
+        return ZH

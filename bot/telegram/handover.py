@@ -7,6 +7,9 @@ asks only if the resident chose to share it. In the staff chat, a reply to the b
 message (or to its reply prompt) is relayed to the resident once; both ends are logged in
 the store (bot.store.handovers). Without a staff chat none of this is offered: the
 engine's own reply says honestly that no person can be reached through the bot.
+
+The resident reads everything in their language (bot.telegram.language), the relayed
+reply's frame included (kept with the handover); the staff chat's texts stay Chinese.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 import re
 from datetime import timedelta
 from html import escape
+from typing import Any
 
 from telegram import ForceReply, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -26,7 +30,8 @@ from bot.engine.answering import Reply
 from bot.store.clock import utc_now
 from bot.telegram import callbacks
 from bot.telegram.context import Context
-from bot.telegram.keyboards import Rows, button, markup, rows, without_buttons
+from bot.telegram.keyboards import Rows, button, markup, rows, texts_in, without_buttons
+from bot.telegram.language import interface_language, texts_for
 from bot.telegram.replying import (
     carried_markup,
     edit_markup,
@@ -74,11 +79,12 @@ class RepliesToHandover(filters.MessageFilter):
         return _tag_replied_to(message) is not None
 
 
-def _offer(question_id: str, question: str) -> tuple[str, Rows]:
-    text = texts.HANDOVER_OFFER.format(question=escape(question))
+def _offer(said: Any, question_id: str, question: str) -> tuple[str, Rows]:
+    """What would be passed on, and the buttons to confirm, in the texts ``said``."""
+    text = said.HANDOVER_OFFER.format(question=escape(question))
     keyboard = rows(
-        [button(texts.HANDOVER_SEND_BUTTON, callbacks.handover_data(question_id, False))],
-        [button(texts.HANDOVER_SHARE_BUTTON, callbacks.handover_data(question_id, True))],
+        [button(said.HANDOVER_SEND_BUTTON, callbacks.handover_data(question_id, False))],
+        [button(said.HANDOVER_SHARE_BUTTON, callbacks.handover_data(question_id, True))],
     )
     return text, keyboard
 
@@ -90,10 +96,11 @@ async def offer_last_question(update: Update, context: Context, reply: Reply) ->
     since = utc_now() - RECENT
     last = await asyncio.to_thread(store.last_question, user.id if user else None, since)
     log_question(update, context, reply, 0.0)
+    said = texts_for(update, context)
     if last is None:
-        await send(update, escape(texts.HANDOVER_ASK_FIRST))
+        await send(update, escape(said.HANDOVER_ASK_FIRST))
         return
-    text, keyboard = _offer(*last)
+    text, keyboard = _offer(said, *last)
     await send(update, text, markup(keyboard))
 
 
@@ -102,17 +109,18 @@ async def on_offer(update: Update, context: Context) -> None:
     query = query_of(update)
     button_ = callbacks.parse_callback(query.data)
     store, user = context.bot_data.store, update.effective_user
+    said = texts_for(update, context)
     if button_ is None or button_.question_id is None or store is None or not staff_chat(context):
-        await query.answer(texts.STALE)
+        await query.answer(said.STALE)
         return
     question = await asyncio.to_thread(
         store.asked_by, button_.question_id, user.id if user else None
     )
     if question is None:
-        await query.answer(texts.HANDOVER_NOT_YOURS)
+        await query.answer(said.HANDOVER_NOT_YOURS)
         return
     await query.answer()
-    text, keyboard = _offer(button_.question_id, question)
+    text, keyboard = _offer(said, button_.question_id, question)
     await send(update, text, markup(keyboard))
 
 
@@ -122,15 +130,17 @@ async def on_handover(update: Update, context: Context) -> None:
     button_ = callbacks.parse_callback(query.data)
     store, user, chat = context.bot_data.store, update.effective_user, update.effective_chat
     staff = staff_chat(context)
+    language = interface_language(update, context)
+    said = texts_in(language)
     if button_ is None or button_.question_id is None or store is None or staff is None:
-        await query.answer(texts.STALE)
+        await query.answer(said.STALE)
         return
     if user is None or chat is None:
-        await query.answer(texts.HANDOVER_NOT_YOURS)
+        await query.answer(said.HANDOVER_NOT_YOURS)
         return
     question = await asyncio.to_thread(store.asked_by, button_.question_id, user.id)
     if question is None:
-        await query.answer(texts.HANDOVER_NOT_YOURS)
+        await query.answer(said.HANDOVER_NOT_YOURS)
         return
     handover, opened = await asyncio.to_thread(
         lambda: store.open_handover(
@@ -139,10 +149,11 @@ async def on_handover(update: Update, context: Context) -> None:
             user_id=user.id,
             chat_id=chat.id,
             shared_contact=button_.share_contact,
+            language=language,
         )
     )
     if not opened:
-        await query.answer(texts.HANDOVER_ALREADY)
+        await query.answer(said.HANDOVER_ALREADY)
         return
     who = (
         texts.HANDOVER_STAFF_CONTACT.format(contact=user.mention_html())
@@ -160,11 +171,11 @@ async def on_handover(update: Update, context: Context) -> None:
     except TelegramError as error:
         # The bot is not in the staff group, or was removed: say so, do not pretend.
         logger.error("could not post handover %s to the staff chat: %s", handover.id, error)
-        await query.answer(texts.HANDOVER_FAILED, show_alert=True)
+        await query.answer(said.HANDOVER_FAILED, show_alert=True)
         return
     await query.answer()
     await edit_markup(update, without_buttons(carried_markup(update), callbacks.HANDOVER_PREFIX))
-    await send(update, escape(texts.HANDOVER_SENT))
+    await send(update, escape(said.HANDOVER_SENT))
 
 
 async def on_staff_reply_button(update: Update, context: Context) -> None:
@@ -201,7 +212,7 @@ async def on_staff_reply(update: Update, context: Context) -> None:
         )
         return
     delivered = claimed.chat_id is not None and await _relay(
-        context, claimed.chat_id, claimed.question, message.text or ""
+        context, claimed.chat_id, claimed.question, message.text or "", claimed.language
     )
     await asyncio.to_thread(store.handover_relayed, handover_id, delivered)
     await message.reply_text(
@@ -209,9 +220,10 @@ async def on_staff_reply(update: Update, context: Context) -> None:
     )
 
 
-async def _relay(context: Context, chat_id: int, question: str, reply: str) -> bool:
-    """Send the staff reply to the resident; whether it arrived."""
-    text = texts.HANDOVER_RELAY.format(question=escape(question), reply=escape(reply))
+async def _relay(context: Context, chat_id: int, question: str, reply: str, language: str) -> bool:
+    """Send the staff reply to the resident, framed in their language; whether it arrived."""
+    said = texts_in(language)
+    text = said.HANDOVER_RELAY.format(question=escape(question), reply=escape(reply))
     try:
         await context.bot.send_message(chat_id, text)
     except (Forbidden, BadRequest) as error:
