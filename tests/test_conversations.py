@@ -358,3 +358,31 @@ def test_an_english_follow_up_names_the_other_street(tg_engine: Engine) -> None:
     assert second.understood is not None and second.understood.startswith("Guanhu Subdistrict")
     assert "pingshan" not in second.understood.lower()
     assert not any("坪山" in b.source.street_name for b in second.blocks)
+
+
+def test_a_street_with_words_of_the_last_question_re_asks_it(engine: Engine) -> None:
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "观湖的垃圾分类呢")
+    assert [b.id for b in second.blocks] == ["gh-garbage"]
+    assert second.understood == "观湖街道：垃圾分类做得怎么样"
+
+
+def test_a_detail_naming_another_street_is_not_about_the_last_answer(engine: Engine) -> None:
+    # "空气" is no word of the last question: a question of its own about 观湖, never the
+    # 坪山 answer again however many characters they share.
+    (_, second), _ = turns(engine, "坪山的托育中心提供什么服务", "观湖的服务呢")
+    assert second.reason is not Reason.STATED_BEFORE
+    assert all(not b.id.startswith("ps-") for b in second.blocks)
+
+
+def test_another_street_looks_first_at_its_entries_on_the_same_topic(tg_engine: Engine) -> None:
+    # Asked again word for word for 观湖, the question is unsure among everything; among
+    # the entries curators put on the topic of the answer just given (falling-objects),
+    # 观湖's is found.
+    alone = tg_engine.ask("观湖街道小区高空抛物有啥新办法")
+    assert alone.outcome != "answer"
+    (first, second), _ = turns(tg_engine, "坪山小区高空抛物有啥新办法", "观湖呢")
+    assert first.outcome == "answer"
+    topic = tg_engine.kb.entries[first.blocks[0].id].topic
+    assert second.outcome == "answer" and second.understood.startswith("观湖街道：")
+    (block,) = second.blocks
+    assert block.id.startswith("gh-") and tg_engine.kb.entries[block.id].topic == topic

@@ -323,7 +323,7 @@ class Engine:
                 # Not answered from the street in play: the question as it stands alone.
                 return self._reply_to(question, alone, language)
         elif follow.street is not None:
-            reply = self._on_street(question, follow.question, follow.street, language)
+            reply = self._on_street(question, follow, before.answered, language)
         else:
             detail = self._detail(question, follow, before, language)
             if detail is None:
@@ -342,9 +342,8 @@ class Engine:
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
             stated = self.followups.stated_in_last_answer(question, before)
             if stated is not None:
-                return self._answer_reply(
-                    question, [stated], 1.0, Reason.STATED_BEFORE, content(question)
-                )
+                again = Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=(stated,))
+                return self._reply_to(question, again, language)
             match = self.matcher.match(follow.question)
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
             return None
@@ -356,9 +355,19 @@ class Engine:
             )
         return self._reply_to(question, match, language)
 
-    def _on_street(self, question: str, asked: str, street: str, language: str) -> Reply:
-        """The last question asked again for ``street``: only its report answers; where it
-        does not, a miss that says so, never another street's answer."""
+    def _on_street(
+        self, question: str, follow: FollowUp, answered: tuple[str, ...], language: str
+    ) -> Reply:
+        """The last question asked again for the street: among the entries curators put on
+        the same topic there first, then among all of that street's; where its report does
+        not answer, a miss that says so, never another street's answer."""
+        asked, street = follow.question, follow.street
+        assert street is not None
+        same_topic = self.followups.same_topic(answered, street)
+        if same_topic:
+            match = self.matcher.match(asked, frozenset(same_topic))
+            if match.outcome is Outcome.ANSWER:
+                return self._reply_to(question, match, language)
         reply = self._reply_to(question, self.matcher.match(asked), language)
         if reply.outcome == "answer" and not self._borrowed(reply, street):
             return reply

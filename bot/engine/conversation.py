@@ -6,8 +6,9 @@ one of three named rules, tried in order, each only when the conversation allows
 * ``choice``: after a clarify, a number, an ordinal ("第二个", "后面那个") or words of one
   option pick that option;
 * ``another_street``: a message that is only a street's name and follow-up cue words
-  ("那观湖呢", "换成坪山呢") or asks for the other street ("另一个街道呢") re-asks the last
-  question for that street;
+  ("那观湖呢", "换成坪山呢"), or those and words of the last question ("观湖的办结率呢"),
+  or asks for the other street ("另一个街道呢") re-asks the last question for that street,
+  the entry the curators put on the same topic for that street first;
 * ``detail``: a short message with no topic of its own ("具体有几家") is asked together
   with the last question, first among the last answer's neighbours (its section of the
   same report), then among everything;
@@ -248,17 +249,29 @@ class FollowUps:
             others = [s for s in self.kb.streets if s != before.street]
             street = others[0] if before.street and len(others) == 1 else None
             rest = OTHER_STREET.sub("", folded)
-        if street is None or STREET_CUES.sub("", rest):
+        if street is None or not self.repeats_last_topic(STREET_CUES.sub("", rest), before):
             return None
         topic = self.without_streets(before.question)
         name = self.kb.streets[street].name
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic
         return FollowUp("another_street", name + topic, understood, street=street)
 
+    def repeats_last_topic(self, rest: str, before: Conversation) -> bool:
+        """Whether what a street follow-up says besides the street and its cue words is
+        nothing, or words of the last question ("观湖的办结率呢" after 坪山 信访案件办结率)."""
+        if not rest:
+            return True
+        asked = fold(self.without_streets(before.question))
+        return len(rest) >= 2 and rest in asked
+
     def detail(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """A few words with no topic of their own, after an answer: asked with the last
-        question, among its answer's neighbours first."""
+        question, among its answer's neighbours first. Not when they name another street
+        than the one in play: the last answer is no neighbour of that street's texts."""
         if before.outcome != "answer" or not before.answered:
+            return None
+        named = self.questions.street_of(fold(message))
+        if named is not None and named != before.street:
             return None
         if len(content(message)) > DETAIL_MAX_CHARS or self.stands_alone(alone):
             return None
@@ -347,6 +360,15 @@ class FollowUps:
             entry = self.kb.entries.get(doc)
             near.update(entry.related if entry else ())
         return frozenset(near)
+
+    def same_topic(self, answered: Iterable[str], street: str) -> tuple[str, ...]:
+        """The entries of ``street`` that curators put on the topic of an answered entry."""
+        topics = {e.topic for a in answered if (e := self.kb.entries.get(a)) and e.topic}
+        return tuple(
+            sorted(
+                e.id for e in self.kb.entries.values() if e.topic in topics and e.street == street
+            )
+        )
 
     def without_streets(self, question: str) -> str:
         """A question with the streets' names taken out (the topic another street is
