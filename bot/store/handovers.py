@@ -29,6 +29,7 @@ class Handover:
     shared_contact: bool
     status: str
     reply: str | None = None  # masked
+    replied_at: str | None = None
 
 
 def new_handover_id() -> str:
@@ -50,6 +51,13 @@ def open_for_question(db: sqlite_utils.Database, question_id: str) -> Handover |
     query = f"SELECT * FROM {TABLE} WHERE question_id = ? ORDER BY time LIMIT 1"
     rows = list(db.query(query, [question_id]))
     return _handover(rows[0]) if rows else None
+
+
+def answered(db: sqlite_utils.Database) -> list[Handover]:
+    """Handovers a staff member replied to, newest reply first (curators may turn a reply
+    into an answer entry, bot.curation.staff_replies)."""
+    query = f"SELECT * FROM {TABLE} WHERE status = ? AND reply != '' ORDER BY replied_at DESC"
+    return [_handover(row) for row in db.query(query, [ANSWERED])]
 
 
 def claim_reply(db: sqlite_utils.Database, handover_id: str, record: dict[str, Any]) -> bool:
@@ -79,4 +87,5 @@ def _handover(row: dict[str, Any]) -> Handover:
         shared_contact=bool(row["shared_contact"]),
         status=row["status"],
         reply=row["reply"],
+        replied_at=row["replied_at"],
     )
