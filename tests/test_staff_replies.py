@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import test_curation as curation
 import yaml
+from click.testing import CliRunner, Result
 
+from bot.cli.curation import missed
 from bot.config import Settings
 from bot.curation.service import (
     CurationError,
@@ -30,11 +32,16 @@ base_engine, root, settings, store = (
     curation.settings,
     curation.store,
 )
-ask, listed, run, RESIDENT = curation.ask, curation.listed, curation.run, curation.RESIDENT
+ask, listed, RESIDENT = curation.ask, curation.listed, curation.RESIDENT
 STAFF = 3003
 QUESTION = "谁帮我白天照看小娃娃,我电话13812345678"
 REPLY = "您好,街道成立了互助式婴幼儿托育服务中心,可以带孩子去看看,有事打13912345678。"
 PHONES = ("13812345678", "13912345678")
+
+
+def cli(*args: str, stdin: str | None = None) -> Result:
+    """`policybot missed ARGS`, typing ``stdin`` at its prompt."""
+    return CliRunner().invoke(missed, list(args), input=stdin)
 
 
 def handed_over(store: Store, text: str = QUESTION, reply: str | None = REPLY) -> str:
@@ -131,3 +138,29 @@ def test_a_staff_reply_key_must_be_a_mapping_with_its_text(root: Path, tmp_path:
     good = {"tag": "h1a2b3c4d", "date": "2024-05-06", "text": "您好"}
     curated.write_text(yaml.safe_dump({"entries": [{**entry, "staff_reply": good}]}), "utf-8")
     assert "curated-x" in load_knowledge(root, [curated]).entries
+
+
+def test_from_the_command_line(store: Store, settings: Settings) -> None:
+    tag = handed_over(store)
+    store.flush()
+    listing = cli("list")
+    assert listing.exit_code == 0, listing.output
+    assert f"staff reply #{tag}" in listing.output and "托育服务中心" in listing.output
+    assert not any(phone in listing.output for phone in PHONES)
+
+    # "0": none says what the staff said; nothing is written, the group stays.
+    declined = cli("from-reply", tag, stdin="0\n")
+    assert declined.exit_code == 0, declined.output
+    assert "1. " in declined.output and "pingshan-2020:3.4" in declined.output
+    assert "cannot become an answer" in declined.output
+    assert not settings.curated_path.exists() and len(listed(store)) == 1
+    unanswered = cli("from-reply", tag, stdin="")
+    assert unanswered.exit_code == 1 and not settings.curated_path.exists()
+
+    picked = cli("from-reply", f"#{tag}", "--pick", "1")
+    assert picked.exit_code == 0, picked.output
+    (entry,) = yaml.safe_load(settings.curated_path.read_text(encoding="utf-8"))["entries"]
+    assert entry["staff_reply"]["tag"] == tag and entry["answer"] in picked.output
+    assert "1 asker(s) will be notified" in picked.output and listed(store) == []
+    again = cli("from-reply", tag, "--pick", "1")
+    assert again.exit_code == 1 and "no staff reply" in again.stderr
