@@ -265,6 +265,23 @@ ATTACH = "✅ 归入"
 CANCEL = "取消"
 ATTACHED = "已归入“{question}”:新增 {added} 个问法。"
 STILL_MISSED = "仍有 {count} 个问法未答到该条目。"
+GROUP_STAFF_REPLY = "✍️ 工作人员答复 #{handover}({when} UTC):“{reply}”"
+FROM_REPLY_BUTTON = "用工作人员答复生成答案"
+PROPOSALS_HEADER = (
+    "<b>用工作人员答复生成答案</b>:{group}\n问题:“{question}”\n"
+    "工作人员答复 #{handover}:“{reply}”\n\n"
+    "机器人只引用报告原文,不会转述工作人员的话。下面是报告里与这条答复最接近的内容,"
+    "请选一段正好说了答复内容的,它会成为这组问题的答案(工作人员的答复只作为来源记录,不会展示给居民):"
+)
+PROPOSAL = "{number}. {text}\n<i>{citation}</i>"
+NO_PROPOSALS = "报告里没有与这条答复相近的内容。"
+PROPOSAL_BUTTON = "用第 {number} 段"
+NONE_FITS_BUTTON = "都不对"
+FROM_REPLY_WRITTEN = "已用报告原文生成答案“{question}”,工作人员的答复作为来源记录保存。"
+REPLY_UNSUPPORTED = (
+    "未写入任何内容:报告不支持的工作人员答复不能成为机器人的答案(机器人只引用报告原文)。"
+    "这组问题仍在 /missed 中。"
+)
 ASKED_BEFORE = "您之前问过:“{question}”\n"
 NOW_ANSWERED = "{asked}现在有答案了:\n\n{answer}"
 
