@@ -33,10 +33,15 @@ def curator_settings(curator_settings: Settings) -> Settings:
     return replace(curator_settings, staff_chat=STAFF_CHAT)
 
 
-async def tap(api: FakeBotApi, data: str, carrier: Call, method: str, user: int) -> Call:
+async def tap(
+    api: FakeBotApi, data: str, carrier: Call, method: str, user: int, timeout: float = 5.0
+) -> Call:
+    """Tap a button as ``user`` and wait for the bot's ``method`` call in that chat."""
     mark = api.mark()
     api.tap(data, api.bot_message(carrier), user_id=user)
-    return await api.wait_for(method, lambda c: c.params.get("chat_id", user) == user, after=mark)
+    return await api.wait_for(
+        method, lambda c: c.params.get("chat_id", user) == user, after=mark, timeout=timeout
+    )
 
 
 async def missed_with_a_staff_reply(api: FakeBotApi) -> Call:
@@ -87,9 +92,10 @@ async def test_a_staff_reply_becomes_an_answer_quoting_the_report(
         fake_api, group.data_for(texts.FROM_REPLY_BUTTON), group, "sendMessage", CURATOR_ID
     )
     mark = fake_api.mark()
-    done = await tap(
-        fake_api, offered.data_for("用第 1 段"), offered, "editMessageText", CURATOR_ID
-    )
+    # Writing validates the whole knowledge base and loads a fresh engine: seconds on a
+    # busy machine.
+    pick = offered.data_for("用第 1 段")
+    done = await tap(fake_api, pick, offered, "editMessageText", CURATOR_ID, timeout=60)
     assert "已用报告原文生成答案" in done.plain
     (entry,) = yaml.safe_load(curated.read_text(encoding="utf-8"))["entries"]
     assert entry["answer"] in offered.plain and "托育服务中心" in entry["answer"]
