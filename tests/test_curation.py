@@ -703,6 +703,6 @@ async def test_ignore_button(store: Store, settings: Settings, base_engine: Engi
     ],
 )
 def test_placeholders_never_become_phrasings(asked: str, phrasing: str) -> None:
-    from bot.curation.answering import _wording
+    from bot.curation.answering import phrasing_of
 
-    assert _wording(asked) == phrasing
+    assert phrasing_of(asked) == phrasing

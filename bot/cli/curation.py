@@ -15,10 +15,13 @@ from bot.cli.common import ConfigurationProblem, settings_or_exit
 from bot.config import Settings
 from bot.curation.service import (
     FITS_AT,
+    MAX_PROPOSALS,
     CurationError,
     MissedGroup,
     NewEntry,
     Outcome,
+    Proposal,
+    answer_from_reply,
     answer_group,
     export_csv,
     find_group,
@@ -27,6 +30,9 @@ from bot.curation.service import (
     missed_groups,
     nearest_entries,
     parse_source,
+    propose,
+    reply_of,
+    shortened,
     statistics,
     waiting_notifications,
 )
@@ -34,6 +40,7 @@ from bot.engine.answering import Engine, Reply
 from bot.engine.textnorm import content
 from bot.knowledge.loading import KnowledgeError
 from bot.store.files import UnusableDatabase
+from bot.store.handovers import Handover
 from bot.store.question_log import Store, open_store
 from bot.store.records import QuestionRecord
 
@@ -88,6 +95,11 @@ def _print_group(group: MissedGroup, examples: list[str]) -> None:
         click.echo(f"    “{text}”")
     for nearest in group.nearest:
         click.echo(f"    → {nearest.entry_id} ({nearest.score:.0f}) {nearest.question}")
+    for handover in group.staff_replies:
+        click.echo(
+            f"    ✍ staff reply #{handover.id} ({_day_time(handover.replied_at or '')} UTC): "
+            f"“{shortened(handover.reply or '')}”  (policybot missed from-reply {handover.id})"
+        )
 
 
 # --- policybot missed ----------------------------------------------------------------------
@@ -298,6 +310,87 @@ def _report_answer(outcome: Outcome, waiting: int, curated: Path) -> None:
         click.echo(f"  note: “{text}” is still not answered with {outcome.entry_id}")
     if waiting:
         click.echo(f"  {waiting} asker(s) will be notified once the bot has reloaded.")
+
+
+UNSUPPORTED = (
+    "nothing written: a staff reply the reports do not support cannot become an answer "
+    "(the bot only quotes the reports); the question stays in `missed list`."
+)
+
+
+@missed.command("from-reply", short_help="Answer a group with the report text a staff reply names.")
+@click.argument("reference", metavar="GROUP|TAG")
+@click.option(
+    "--pick",
+    type=click.IntRange(0, MAX_PROPOSALS),
+    help="The proposal to use (1-3), or 0 when none says what the staff said; asked if absent.",
+)
+def from_reply(reference: str, pick: int | None) -> None:
+    """Turn a staff reply to a handed-over question into an answer entry, grounded in the
+    reports.
+
+    GROUP|TAG is a group of `missed list` with a staff reply (its newest), or the reply's
+    tag (#h1a2b3c4d). The report texts nearest the reply and its question are listed, at
+    most three, each with its source; the one chosen becomes a new entry in the curated
+    file: the question handed over, the group's wordings as phrasings, the report's text
+    verbatim as the answer, and the staff reply (masked) as its `staff_reply`, never shown
+    to residents. When none says what the staff said (0), nothing is written.
+    """
+    settings = settings_or_exit()
+    engine = _engine(settings)
+    with _store(settings) as store:
+        try:
+            group, handover = reply_of(store, reference)
+        except CurationError as error:
+            _fail(error)
+        proposals = propose(engine, handover.question, handover.reply or "")
+        _print_proposals(group, handover, proposals)
+        choice = pick if pick is not None else _chosen(len(proposals))
+        if choice is not None and choice > len(proposals):
+            raise click.UsageError(f"--pick {choice}: there are {len(proposals)} proposal(s)")
+        if not choice:
+            click.echo(UNSUPPORTED, err=choice is None)
+            sys.exit(1 if choice is None else 0)
+        try:
+            outcome = answer_from_reply(
+                settings.root,
+                store,
+                engine,
+                handover.id,
+                proposals[choice - 1].id,
+                curated=settings.curated_path,
+            )
+        except CurationError as error:
+            _fail(error)
+        waiting = waiting_notifications(store, outcome.group)
+    _report_answer(outcome, waiting, settings.curated_path)
+    click.echo(f"  staff reply #{handover.id} kept as the entry's staff_reply (never shown)")
+
+
+def _print_proposals(group: MissedGroup, handover: Handover, proposals: list[Proposal]) -> None:
+    click.echo(f"{group.id}: “{handover.question}”")
+    click.echo(f"  staff reply #{handover.id}: “{handover.reply or ''}”")
+    if not proposals:
+        click.echo("  no report text is near this reply.")
+    for number, proposal in enumerate(proposals, start=1):
+        click.echo(f"  {number}. {proposal.text}")
+        click.echo(f"     {proposal.report}:{proposal.section}  {proposal.citation}")
+
+
+def _chosen(count: int) -> int | None:
+    """The proposal the curator types (0: none fits); None with nobody to answer."""
+    if not count:
+        return 0
+    try:
+        return int(
+            click.prompt(
+                f"Which one says what the staff said (1-{count}, 0: none)",
+                type=click.IntRange(0, count),
+            )
+        )
+    except click.Abort:  # no terminal, stdin closed
+        click.echo()
+        return None
 
 
 @missed.command()

@@ -15,7 +15,7 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +59,7 @@ class NewEntry:
     street: str | None = None
     id: str | None = None
     keywords: tuple[str, ...] = ()
+    staff_reply: Mapping[str, str] | None = None  # provenance (bot.curation.staff_replies)
 
 
 @dataclass
@@ -117,7 +118,7 @@ def _owners(kb: KnowledgeBase) -> dict[str, str]:
     return owners
 
 
-def _wording(text: str) -> str:
+def phrasing_of(text: str) -> str:
     """A missed question as a phrasing: without masking placeholders ("[手机号]")."""
     return re.sub(r"\s+", " ", PLACEHOLDERS.sub(" ", text)).strip(" ,，。.;；")
 
@@ -129,7 +130,7 @@ def _split_wordings(
     owners = _owners(kb)
     added, skipped = [], []
     seen: set[str] = set()
-    for text in map(_wording, texts):
+    for text in map(phrasing_of, texts):
         key = content(text)
         if not key or key in seen:
             continue
@@ -164,6 +165,8 @@ def _new_entry_record(kb: KnowledgeBase, new: NewEntry, entry_id: str, texts: li
     }
     if new.keywords:
         record["keywords"] = list(new.keywords)
+    if new.staff_reply:
+        record["staff_reply"] = dict(new.staff_reply)
     if not record["phrasings"]:
         del record["phrasings"]
     return record

@@ -36,6 +36,7 @@ from bot.engine.wording import for_model
 from bot.knowledge.loading import Problem, read_lexicons
 from bot.knowledge.reports import place_names
 from bot.store.curator_queries import MissedQuestion
+from bot.store.handovers import Handover
 from bot.store.question_log import Store
 
 __all__ = ["MissedQuestion"]  # read by bot.store, part of this module's vocabulary
@@ -128,6 +129,8 @@ class MissedGroup:
     questions: list[MissedQuestion]  # in the order asked
     nearest: list[Nearest] = field(default_factory=list)
     central: str | None = None  # the most central wording, when grouped by meaning
+    # Staff replies to its questions handed over (bot.store.handovers), newest first.
+    staff_replies: list[Handover] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -170,6 +173,10 @@ class MissedGroup:
             "nearest": [
                 {"entry_id": n.entry_id, "question": n.question, "score": n.score}
                 for n in self.nearest
+            ],
+            "staff_replies": [
+                {"tag": h.id, "date": h.replied_at, "question": h.question, "text": h.reply}
+                for h in self.staff_replies
             ],
         }
 
@@ -333,10 +340,20 @@ def missed_groups(
     groups = cluster(questions, taken, meaning_for(configured_model()), grouping_lexicon())
     groups.sort(key=lambda g: g.last_seen, reverse=True)
     groups.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
+    _attach_staff_replies(groups, store.staff_replies())
     if engine is not None:
         for group in groups[:nearest_for]:
             group.nearest = nearest_entries(engine, group)
     return groups
+
+
+def _attach_staff_replies(groups: list[MissedGroup], replies: list[Handover]) -> None:
+    """Give each group the staff replies to its questions (``replies``: newest first)."""
+    group_of = {q.id: group for group in groups for q in group.questions}
+    for handover in replies:
+        group = group_of.get(handover.question_id)
+        if group is not None:
+            group.staff_replies.append(handover)
 
 
 def find_group(store: Store, group_id: str, engine: Engine | None = None) -> MissedGroup:

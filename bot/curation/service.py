@@ -1,8 +1,9 @@
-"""Curation in one import: missed groups, answering a group, export and statistics.
+"""Curation in one import: missed groups, answering a group (also from a staff reply),
+export and statistics.
 
 No Telegram and no click here: bot.cli.curation and bot.telegram.curators present these.
-Each job has its own module (bot.curation.groups, .answering, .export, .statistics); the
-SQL behind them lives with the schema (bot.store.curator_queries).
+Each job has its own module (bot.curation.groups, .answering, .staff_replies, .export,
+.statistics); the SQL behind them lives with the schema (bot.store.curator_queries).
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ from bot.curation.groups import (
     nearest_entries,
     similarity,
 )
+from bot.curation.staff_replies import (
+    MAX_PROPOSALS,
+    Proposal,
+    answer_from_reply,
+    decline,
+    propose,
+    reply_of,
+    shortened,
+)
 from bot.curation.statistics import statistics, waiting_notifications
 
 __all__ = [
@@ -44,14 +54,18 @@ __all__ = [
     "FITS_AT",
     "GROUPING_STOPWORDS",
     "GROUP_AT",
+    "MAX_PROPOSALS",
     "CurationError",
     "MissedGroup",
     "MissedQuestion",
     "Nearest",
     "NewEntry",
     "Outcome",
+    "Proposal",
+    "answer_from_reply",
     "answer_group",
     "cluster",
+    "decline",
     "dump_curated",
     "export_csv",
     "find_group",
@@ -61,7 +75,10 @@ __all__ = [
     "missed_groups",
     "nearest_entries",
     "parse_source",
+    "propose",
     "read_curated",
+    "reply_of",
+    "shortened",
     "similarity",
     "spreadsheet_safe",
     "statistics",

@@ -268,10 +268,25 @@ ATTACH = "✅ 归入"
 CANCEL = "取消"
 ATTACHED = "已归入“{question}”:新增 {added} 个问法。"
 STILL_MISSED = "仍有 {count} 个问法未答到该条目。"
+GROUP_STAFF_REPLY = "✍️ 工作人员答复 #{handover}({when} UTC):“{reply}”"
+FROM_REPLY_BUTTON = "用工作人员答复生成答案"
+PROPOSALS_HEADER = (
+    "<b>用工作人员答复生成答案</b>:{group}\n问题:“{question}”\n"
+    "工作人员答复 #{handover}:“{reply}”\n\n"
+    "机器人只引用报告原文,不会转述工作人员的话。下面是报告里与这条答复最接近的内容,"
+    "请选一段正好说了答复内容的,它会成为这组问题的答案(工作人员的答复只作为来源记录,不会展示给居民):"
+)
+PROPOSAL = "{number}. {text}\n<i>{citation}</i>"
+NO_PROPOSALS = "报告里没有与这条答复相近的内容。"
+PROPOSAL_BUTTON = "用第 {number} 段"
+NONE_FITS_BUTTON = "都不对"
+FROM_REPLY_WRITTEN = "已用报告原文生成答案“{question}”,工作人员的答复作为来源记录保存。"
+REPLY_UNSUPPORTED = (
+    "未写入任何内容:报告不支持的工作人员答复不能成为机器人的答案(机器人只引用报告原文)。"
+    "这组问题仍在 /missed 中。"
+)
 
 # --- handing a resident over to the street's staff (POLICYBOT_STAFF_CHAT) ----------------
-# HTML templates: fields are escaped by the caller. Never promise that someone will reply.
-
 HANDOVER_BUTTON = "🙋 转给工作人员"
 HANDOVER_SEND_BUTTON = "转交(不留联系方式)"
 HANDOVER_SHARE_BUTTON = "转交,并让工作人员看到我的 Telegram 账号"
@@ -344,6 +359,10 @@ NO_ENGLISH_TWIN = frozenset(
         "ENTRY_BUTTON", "IGNORE_BUTTON", "RELOAD_PROBLEMS", "LISTED", "RELOADED", "IGNORED",
         "NOT_DONE", "PREVIEW_HEADER", "FIT_CHANCE", "POOR_FIT", "ATTACH_ANYWAY", "ATTACH",
         "CANCEL", "ATTACHED", "STILL_MISSED",
+        # turning a staff reply into an entry (curators)
+        "GROUP_STAFF_REPLY", "FROM_REPLY_BUTTON", "PROPOSALS_HEADER", "PROPOSAL",
+        "NO_PROPOSALS", "PROPOSAL_BUTTON", "NONE_FITS_BUTTON", "FROM_REPLY_WRITTEN",
+        "REPLY_UNSUPPORTED",
         "HANDOVER_STAFF", "HANDOVER_STAFF_CONTACT", "HANDOVER_STAFF_ANONYMOUS",
         "HANDOVER_REPLY_BUTTON", "HANDOVER_REPLY_PROMPT", "HANDOVER_RELAYED",
         "HANDOVER_NOT_DELIVERED", "HANDOVER_ANSWERED", "HANDOVER_UNKNOWN",

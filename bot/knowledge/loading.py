@@ -29,6 +29,7 @@ from bot.knowledge.schema import (
     REQUIRED_ENTRY_KEYS,
     SECTION_FILE_KEYS,
     SECTION_KEYS,
+    STAFF_REPLY_KEYS,
     TOPICS_FILE,
     TOPICS_FILE_KEYS,
     VERB_OBJECT,
@@ -136,6 +137,20 @@ def _strings(value: Any) -> list[str] | None:
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
         return [str(v) for v in value]
     return None
+
+
+def _staff_reply_problems(value: Any) -> list[str]:
+    """What is wrong with an entry's ``staff_reply`` (provenance only: never answered with)."""
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return ["'staff_reply' must be a mapping of tag, date and text"]
+    problems = [
+        f"unknown key {key!r} in staff_reply" for key in _unknown_keys(value, STAFF_REPLY_KEYS)
+    ]
+    if not isinstance(value.get("text"), str) or not value["text"].strip():
+        problems.append("'staff_reply' needs its text")
+    return problems
 
 
 def squeeze(text: str) -> str:
@@ -309,6 +324,8 @@ class _Loader:
             self.problem(
                 display, line, entry_id, f"unknown topic {topic!r}: see data/{TOPICS_FILE}"
             )
+        for message in _staff_reply_problems(item.get("staff_reply")):
+            self.problem(display, line, entry_id, message)
         answer = str(item["answer"]).strip()
         if report in self.report_text:
             for fragment in answer.split(FRAGMENT_SEPARATOR):

@@ -21,8 +21,12 @@ ENTRY_KEYS = frozenset(
         "topic",
         "related",
         "term",
+        "staff_reply",
     }
 )
+# An entry's `staff_reply`: the staff reply it was made from (provenance for curators,
+# never shown to residents; bot.curation.staff_replies writes it in the curated file).
+STAFF_REPLY_KEYS = frozenset({"tag", "date", "text"})
 REQUIRED_ENTRY_KEYS = ("id", "question", "answer", "section")
 # faq/en/*.yaml: English renderings, by entry id (bot.knowledge.english)
 ENGLISH_FILE_KEYS = frozenset({"entries"})
@@ -78,7 +82,7 @@ def documented_key_sets() -> list[KeySet]:
         KeySet("faq/en/*.yaml", ENGLISH_FILE_KEYS | ENGLISH_KEYS),
         KeySet("faq/generated-passages.yaml", PASSAGE_FILE_KEYS | PASSAGE_KEYS),
         KeySet("faq/generated-sections.yaml", SECTION_FILE_KEYS | SECTION_KEYS),
-        KeySet("curated.yaml", FAQ_FILE_KEYS | ENTRY_KEYS),
+        KeySet("curated.yaml", FAQ_FILE_KEYS | ENTRY_KEYS | STAFF_REPLY_KEYS),
         KeySet("intents/*.yaml", INTENT_FILE_KEYS | INTENT_KEYS),
         KeySet("data/reports.yaml", REPORTS_FILE_KEYS | set(REPORT_KEYS + OPTIONAL_REPORT_KEYS)),
         KeySet(f"data/{TOPICS_FILE}", TOPICS_FILE_KEYS),

@@ -30,6 +30,7 @@ class Handover:
     status: str
     reply: str | None = None  # masked
     language: str = ""  # the resident's /lang choice, else their language when they asked
+    replied_at: str | None = None
 
 
 def new_handover_id() -> str:
@@ -60,6 +61,13 @@ def open_for_question(db: sqlite_utils.Database, question_id: str) -> Handover |
     return _handover(rows[0]) if rows else None
 
 
+def answered(db: sqlite_utils.Database) -> list[Handover]:
+    """Handovers a staff member replied to, newest reply first (curators may turn a reply
+    into an answer entry, bot.curation.staff_replies)."""
+    query = f"{SELECT} WHERE h.status = ? AND h.reply != '' ORDER BY h.replied_at DESC"
+    return [_handover(row) for row in db.query(query, [ANSWERED])]
+
+
 def claim_reply(db: sqlite_utils.Database, handover_id: str, record: dict[str, Any]) -> bool:
     """Record the staff reply if the handover is still open; whether this call did."""
     cursor = db.execute(
@@ -88,4 +96,5 @@ def _handover(row: dict[str, Any]) -> Handover:
         status=row["status"],
         reply=row["reply"],
         language=row["reading"],
+        replied_at=row["replied_at"],
     )

@@ -442,6 +442,11 @@ class Store(Writer):
                 return None
             return handovers.handover(db, handover_id)
 
+    def staff_replies(self) -> list[Handover]:
+        """Every handover a staff member replied to, newest first (masked)."""
+        with self.reader() as db:
+            return handovers.answered(db)
+
     def handover_relayed(self, handover_id: str, delivered: bool) -> None:
         """The reply went out, or could not: forget the resident's chat id."""
         with self._connection() as db:

@@ -18,6 +18,9 @@ Callback data (at most CALLBACK_LIMIT bytes, checked again when it comes back):
     m:x:<group>               curators: do not attach (from that preview)
     m:i:<group>               curators: ignore the group
     m:g:<group>               curators: show the group with its buttons (the weekly digest)
+    m:r:<handover>            curators: the report texts nearest a staff reply, to pick one
+    m:u:<handover>:<doc_id>   curators: answer the reply's group with that entry's or passage's text
+    m:n:<handover>            curators: none of them says what the staff said (nothing written)
 
 Each kind has one pattern, used both to parse data and to route a tap to its handler
 (``CallbackQueryHandler(pattern=PATTERNS[kind])``); data no pattern matches is forged or
@@ -68,6 +71,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "cancel": re.compile(rf"m:x:{_GROUP}\Z"),
     "ignore": re.compile(rf"m:i:{_GROUP}\Z"),
     "group": re.compile(rf"m:g:{_GROUP}\Z"),
+    "from_reply": re.compile(rf"m:r:{_HANDOVER}\Z"),
+    "use_proposal": re.compile(rf"m:u:{_HANDOVER}:{_ENTRY}\Z"),
+    "none_fits": re.compile(rf"m:n:{_HANDOVER}\Z"),
 }
 VOTES = {"u": "up", "d": "down"}
 
@@ -184,6 +190,18 @@ def ignore_data(group_id: str) -> str:
 
 def group_data(group_id: str) -> str:
     return f"m:g:{group_id}"
+
+
+def from_reply_data(handover_id: str) -> str:
+    return f"m:r:{handover_id}"
+
+
+def use_proposal_data(handover_id: str, doc_id: str) -> str:
+    return f"m:u:{handover_id}:{doc_id}"
+
+
+def none_fits_data(handover_id: str) -> str:
+    return f"m:n:{handover_id}"
 
 
 # Prefixes of the buttons a tap removes from the message that carried them.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
 from html import escape
 from types import FrameType
 
@@ -64,15 +63,21 @@ from bot.engine.messages import (
     RELOADED,
     STILL_MISSED,
 )
-from bot.engine.rendering import TELEGRAM_LIMIT, render_html, split_message
+from bot.engine.rendering import render_html, split_message
 from bot.knowledge.loading import KnowledgeError, Problem
 from bot.store.question_log import Notification, Store
 from bot.telegram import callbacks
 from bot.telegram.context import BotData, Context
+from bot.telegram.curator_chat import CuratorStep, close_buttons, say
 from bot.telegram.keyboards import button, rows, texts_in
 from bot.telegram.language import texts_for
 from bot.telegram.limits import LABEL_CHARS, TOP_GROUPS
 from bot.telegram.replying import query_of
+from bot.telegram.staff_entries import (
+    STAFF_REPLY_STEPS,
+    staff_reply_buttons,
+    staff_reply_lines,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,25 +105,13 @@ def _refusal(update: Update, settings: Settings) -> str | None:
     return None
 
 
-async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Send HTML ``text`` to the update's chat, split to fit; buttons on the last part."""
-    message = update.effective_message
-    if message is None:
-        return
-    parts = split_message(text)
-    for number, part in enumerate(parts, start=1):
-        await message.reply_text(
-            part, parse_mode=ParseMode.HTML, reply_markup=markup if number == len(parts) else None
-        )
-
-
 async def _command_allowed(update: Update, context: Context) -> bool:
     """Whether a curator command may run for this update; if not, says why."""
     refusal = _refusal(update, context.bot_data.settings)
     if refusal == REFUSAL:  # a resident trying a curator command: in their language
         refusal = texts_for(update, context).REFUSAL
     if refusal is not None:
-        await _say(update, escape(refusal))
+        await say(update, escape(refusal))
     return refusal is None
 
 
@@ -135,13 +128,13 @@ def _label(question: str) -> str:
 
 
 def group_markup(group: MissedGroup) -> InlineKeyboardMarkup:
-    """One button per suggested entry, then 忽略."""
+    """One button per suggested entry, one per staff reply, then 忽略."""
     entries = [
         [button(_label(n.question), callbacks.preview_data(group.id, n.entry_id))]
         for n in group.nearest
     ]
     ignore = [button(IGNORE_BUTTON, callbacks.ignore_data(group.id))]
-    return InlineKeyboardMarkup(rows(*entries, ignore))
+    return InlineKeyboardMarkup(rows(*entries, *staff_reply_buttons(group), ignore))
 
 
 def group_text(group: MissedGroup) -> str:
@@ -150,7 +143,7 @@ def group_text(group: MissedGroup) -> str:
     lines += [GROUP_EXAMPLE.format(text=escape(text)) for text in group.examples]
     if not group.nearest:
         lines.append(GROUP_WITHOUT_NEAREST)
-    return "\n".join(lines)
+    return "\n".join([*lines, *staff_reply_lines(group)])
 
 
 async def missed_command(update: Update, context: Context) -> None:
@@ -159,15 +152,15 @@ async def missed_command(update: Update, context: Context) -> None:
         return
     store = context.bot_data.store
     if store is None:
-        await _say(update, escape(NO_LOG))
+        await say(update, escape(NO_LOG))
         return
     groups = await asyncio.to_thread(missed_groups, store, context.bot_data.engine, TOP_GROUPS)
     if not groups:
-        await _say(update, escape(NOTHING_MISSED))
+        await say(update, escape(NOTHING_MISSED))
         return
-    await _say(update, MISSED_HEADER.format(total=len(groups), shown=min(len(groups), TOP_GROUPS)))
+    await say(update, MISSED_HEADER.format(total=len(groups), shown=min(len(groups), TOP_GROUPS)))
     for group in groups[:TOP_GROUPS]:
-        await _say(update, group_text(group), group_markup(group))
+        await say(update, group_text(group), group_markup(group))
 
 
 # --- /reload -----------------------------------------------------------------------------
@@ -200,9 +193,9 @@ async def reload_command(update: Update, context: Context) -> None:
         return
     problems = await reload_engine(context.bot_data)
     if problems:
-        await _say(update, problems_text(problems))
+        await say(update, problems_text(problems))
         return
-    await _say(update, RELOADED.format(entries=len(context.bot_data.engine.kb.entries)))
+    await say(update, RELOADED.format(entries=len(context.bot_data.engine.kb.entries)))
     await notify_pending(context)
 
 
@@ -260,10 +253,10 @@ async def curator_button(update: Update, context: Context) -> None:
         result = await step(update, context, store, tapped)
     except CurationError as error:
         lines = [NOT_DONE.format(error=escape(str(error))), _listed(list(error.problems))]
-        await _say(update, "\n".join(line for line in lines if line))
+        await say(update, "\n".join(line for line in lines if line))
         return
     if result is not None:
-        await _close_buttons(update, result)
+        await close_buttons(update, result)
         await notify_pending(context)
 
 
@@ -278,7 +271,7 @@ async def _preview(
         raise CurationError(f"no entry {entry_id!r}")
     group = await asyncio.to_thread(find_group, store, group_id)
     probability = await asyncio.to_thread(fit, engine, group, entry_id)
-    await _say(
+    await say(
         update,
         preview_text(group, entry.question, entry.answer, probability),
         preview_markup(group.id, entry_id, probability),
@@ -331,7 +324,7 @@ async def _cancel(
     update: Update, context: Context, store: Store, tapped: callbacks.Button
 ) -> str | None:
     """Do not attach: say so under the preview and take its buttons away."""
-    await _close_buttons(update, NOT_ATTACHED, "✖")
+    await close_buttons(update, NOT_ATTACHED, "✖")
     return None
 
 
@@ -350,36 +343,18 @@ async def _show(
     group = await asyncio.to_thread(
         find_group, store, tapped.group_id or "", context.bot_data.engine
     )
-    await _say(update, group_text(group), group_markup(group))
+    await say(update, group_text(group), group_markup(group))
     return None
 
 
-# Kind of "m:" button (callbacks.PATTERNS) -> what a tap does; a text means close the
-# tapped message's buttons with it, then send pending notifications.
-CuratorStep = Callable[[Update, Context, Store, callbacks.Button], Awaitable[str | None]]
 CURATOR_STEPS: dict[str, CuratorStep] = {
     "preview": _preview,
     "attach": _attach,
     "cancel": _cancel,
     "ignore": _ignore,
     "group": _show,
+    **STAFF_REPLY_STEPS,
 }
-
-
-async def _close_buttons(update: Update, result: str, mark: str = "✅") -> None:
-    """Show the result under the tapped message and take its buttons away."""
-    query = query_of(update)
-    original = getattr(query.message, "text_html", None) or ""
-    edited = f"{original}\n\n{mark} {escape(result)}"
-    try:
-        if len(edited) <= TELEGRAM_LIMIT:
-            await query.edit_message_text(edited, parse_mode=ParseMode.HTML, reply_markup=None)
-            return
-        # The last part of a long group has no room left for the result: say it below.
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as error:  # the message is too old or unchanged: say it instead
-        logger.debug("could not edit the /missed message: %s", error)
-    await _say(update, escape(result))
 
 
 # --- closing the loop --------------------------------------------------------------------
@@ -454,7 +429,7 @@ async def stats_command(update: Update, context: Context) -> None:
         return
     chat = update.effective_chat
     if chat is not None and not await send_digest(context, [chat.id]):
-        await _say(update, escape(NO_LOG))
+        await say(update, escape(NO_LOG))
 
 
 def curator_handlers() -> list[BaseHandler[Update, Context, None]]:
