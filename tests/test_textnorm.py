@@ -41,6 +41,9 @@ def test_unit_after_a_figure_stays_a_word() -> None:
         # 么 alone is a particle: without the whole phrase, 什 would be left as a word
         ("社区智理是做什么的", "社区智理"),
         ("网格员是干啥的", "网格员"),
+        # an opening connective links to the last question and asks nothing itself
+        ("另外,观湖的社区智理是做什么的", "观湖社区智理"),
+        ("对了 三小场所是啥", "三小场所"),
     ],
 )
 def test_content_drops_filler_words(question: str, core: str) -> None:

@@ -118,6 +118,13 @@ FILLERS: tuple[str, ...] = tuple(
     )
 )
 _FILLER_PATTERN = re.compile("|".join(re.escape(f) for f in FILLERS))
+# A word that opens a new question in a conversation ("另外, 观湖的社区智理是做什么的"): it
+# links the question to the last one and says nothing of its own. Only at the start, and
+# only before a pause or more words: "还有没有托育" asks 有没有.
+LEADING_CONNECTIVE = re.compile(
+    r"^\s*(?:另外|此外|还有就是|还有|再问一下|再问下|顺便问一下|顺便问下|对了|我还想问)"
+    r"(?:[\s,，、:：]+|(?=[^\s,，、:：没]))"
+)
 
 
 class _CharTable(dict[int, "str | None"]):
@@ -316,8 +323,10 @@ def unquoted(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def content(text: str) -> str:
-    """``fold`` without filler words; falls back to ``fold`` if nothing else is left."""
-    folded = fold(_FILLER_PATTERN.sub("", _simplified_halfwidth(text)))
+    """``fold`` without filler words or an opening connective; falls back to ``fold`` if
+    nothing else is left."""
+    plain = LEADING_CONNECTIVE.sub("", _simplified_halfwidth(text))
+    folded = fold(_FILLER_PATTERN.sub("", plain))
     return folded or fold(text)
 
 
