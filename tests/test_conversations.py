@@ -386,3 +386,28 @@ def test_another_street_looks_first_at_its_entries_on_the_same_topic(tg_engine: 
     assert second.outcome == "answer" and second.understood.startswith("观湖街道：")
     (block,) = second.blocks
     assert block.id.startswith("gh-") and tg_engine.kb.entries[block.id].topic == topic
+
+
+@pytest.mark.parametrize(
+    ("first", "detail", "stated"),
+    [
+        ("观湖PM2.5多少", "比上一年好了没", "同比下降5.9%"),  # a change, stated as 同比
+        ("坪山打算怎么管广场舞", "具体管哪些方面", "活动时段、区域、规模、音量"),  # the parts
+        ("坪山计划的1+4+N养老平台是啥", "那个4指的是什么", "4个社区级“医养结合”"),  # a figure
+    ],
+)
+def test_a_detail_the_last_answer_states_in_other_words(
+    tg_engine: Engine, first: str, detail: str, stated: str
+) -> None:
+    (before, after), _ = turns(tg_engine, first, detail)
+    assert after.outcome == "answer" and after.understood is not None
+    assert stated in after.blocks[0].body
+    assert [b.id for b in after.blocks] == [b.id for b in before.blocks]
+
+
+@pytest.mark.parametrize("detail", ["在哪个社区", "4"])
+def test_a_detail_the_last_answer_does_not_state_is_declined(
+    tg_engine: Engine, detail: str
+) -> None:
+    (_, after), _ = turns(tg_engine, "坪山垃圾分类做得怎么样", detail)
+    assert after.outcome == "miss"

@@ -83,6 +83,20 @@ FIRST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最前面|前面|上面|第1
 # The characters of a question's own words (具体, 怎么, 哪些, 多少…), which say how it is asked,
 # not what about: a detail "stated in the last answer" must share more than these.
 ASKING_CHARS = frozenset("具体怎么什么哪些几多少有没是的吗呢了个些还能会要请问下")
+# A detail asked in words the answer need not share (folded: 一 is 1), and what in an
+# answer as written states it: a change over time ("比上一年好了没" … 同比下降5.9%) and the parts
+# of something ("具体管哪些方面" … 活动时段、区域、规模、音量).
+DETAIL_STATED_AS = (
+    (
+        re.compile(r"比(?:上1?年|去年|前年|以前|之前|往年)|同比|好转|变好|好了没|改善|降了|升了"),
+        re.compile(r"同比|比上年|较上年|较去年|比去年|下降|提高|提升|增长|上升|减少|增加|改善"),
+    ),
+    (
+        re.compile(r"哪些方面|哪几个?方面|包括哪些|包括什么|都有哪些|有哪几|哪几项|哪几类|哪些内容"),
+        re.compile(r"[^、,。]{1,12}、[^、,。]{1,12}、"),
+    ),
+)
+FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
 
@@ -273,7 +287,9 @@ class FollowUps:
         named = self.questions.street_of(fold(message))
         if named is not None and named != before.street:
             return None
-        if len(content(message)) > DETAIL_MAX_CHARS or self.stands_alone(alone):
+        if len(content(message)) > DETAIL_MAX_CHARS:
+            return None
+        if self.stands_alone(alone) and not self.asks_of_a_figure(message, alone, before):
             return None
         topic = before.question.rstrip("?？。.!！ ")
         asked = f"{topic},{message}"
@@ -304,23 +320,48 @@ class FollowUps:
     ) -> bool:
         """Whether a detail follow-up would get the answer already given, which does not
         speak of what the message asks (no pair of its characters, no figure for a
-        how-many): that is no answer to it ("在哪个社区" after 垃圾分类)."""
+        how-many, no words of the kind that state it): that is no answer to it ("在哪个社区"
+        after 垃圾分类)."""
         chosen = tuple(chosen)
         if not chosen or not set(chosen) <= set(before.answered):
             return False
         said = self.wording.spelling_of(message)
-        answer = fold("".join(self.answer_text(doc) for doc in chosen))
+        written = "".join(self.answer_text(doc) for doc in chosen)
+        answer = fold(written)
         if any(said[i : i + 2] in answer for i in range(len(said) - 1)):
+            return False
+        asked = fold(message)
+        if any(a.search(asked) and s.search(written) for a, s in DETAIL_STATED_AS):
+            return False
+        if self._figure_stated(message, before) in chosen:
             return False
         asks_figure = QUANTITY.search(fold(message)) is not None
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
         )
 
+    def asks_of_a_figure(self, message: str, alone: Match, before: Conversation) -> bool:
+        """Whether a message asks about a figure of the last answer in words that say
+        nothing else ("那个4指的是什么" after "…4个社区级医养结合…"): alone it holds only a
+        number, but the number is the last answer's."""
+        if alone.reason is not Reason.ONLY_NUMBERS or fold(message).isdigit():
+            return False
+        return self._figure_stated(message, before) is not None
+
+    def _figure_stated(self, message: str, before: Conversation) -> str | None:
+        """The answered text that holds a number the message names, as a number of its own
+        (4 is not in 2024)."""
+        for number in FIGURE.findall(fold(message)):
+            standalone = re.compile(rf"(?<![0-9.]){re.escape(number)}(?![0-9])")
+            for doc in before.answered:
+                if standalone.search(fold(self.answer_text(doc))):
+                    return doc
+        return None
+
     def stated_in_last_answer(self, message: str, before: Conversation) -> str | None:
         """The answer just given, when it speaks of what a detail asks ("是什么模式运营的"
         after an answer that names its 运营 模式): a pair of the message's own characters,
-        not only its asking words, is in it."""
+        not only its asking words, is in it, or a number of it."""
         said = self.wording.spelling_of(message)
         pairs = {
             said[i : i + 2]
@@ -331,7 +372,7 @@ class FollowUps:
             text = fold(self.answer_text(doc))
             if pairs and any(pair in text for pair in pairs):
                 return doc
-        return None
+        return self._figure_stated(message, before)
 
     @staticmethod
     def stands_alone(alone: Match) -> bool:
