@@ -190,3 +190,30 @@ def test_an_opinion_asked_is_declined_as_such_in_either_language(
 ) -> None:
     reply = tg_engine.ask(question)
     assert reply.outcome == "miss" and reply.reason is Reason.OPINION and words in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("Can you write a complaint letter about the BBQ smoke for me?", "cannot act for you"),
+        ("帮我投诉一下楼下那家烧烤店", "不能替您办事"),
+        ("麻烦你帮我预约一下托育中心", "不能替您办事"),
+    ],
+)
+def test_a_request_to_act_is_declined_as_such_in_either_language(
+    tg_engine: Engine, question: str, words: str
+) -> None:
+    reply = tg_engine.ask(question)
+    assert reply.outcome == "miss" and reply.reason is Reason.REQUEST and words in reply.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "街道能帮我调解纠纷吗",  # what the street does, not a request to the bot
+        "can you tell me about childcare in pingshan",
+        "社区能帮忙实现微心愿吗",
+    ],
+)
+def test_asking_what_someone_else_does_is_no_request(tg_engine: Engine, question: str) -> None:
+    assert tg_engine.ask(question).reason is not Reason.REQUEST

@@ -149,6 +149,12 @@ CASES = [
         lambda m: m.reason is not Reason.OPINION,
     ),
     (
+        "request",
+        "帮我投诉一下垃圾分类做得不好",
+        lambda m: m.reason is Reason.REQUEST and m.detail == "帮我投诉",
+        lambda m: m.reason is not Reason.REQUEST,
+    ),
+    (
         "uncovered_year",
         "2025年坪山的垃圾分类",
         lambda m: m.reason is Reason.UNCOVERED_YEAR and m.detail == "2025",

@@ -490,6 +490,8 @@ class Engine:
             return messages.miss_uncovered_topic(self.streets(), detail)
         if reason is Reason.OPINION:
             return messages.miss_opinion(self.streets())
+        if reason is Reason.REQUEST:
+            return messages.miss_request(self.streets())
         return messages.miss_not_found(self.streets())
 
     def intent_text(self, reply: str) -> str:

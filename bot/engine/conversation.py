@@ -60,6 +60,7 @@ OWN_CONTENT = frozenset(
         Reason.OTHER_PLACE,
         Reason.UNCOVERED_TOPIC,
         Reason.OPINION,
+        Reason.REQUEST,
         Reason.UNCOVERED_YEAR,
         Reason.TERM_NAME,
         Reason.BOTH_STREETS,
@@ -92,7 +93,9 @@ DETAIL_STATED_AS = (
         re.compile(r"同比|比上年|较上年|较去年|比去年|下降|提高|提升|增长|上升|减少|增加|改善"),
     ),
     (
-        re.compile(r"哪些方面|哪几个?方面|包括哪些|包括什么|都有哪些|有哪几|哪几项|哪几类|哪些内容"),
+        re.compile(
+            r"哪些方面|哪几个?方面|包括哪些|包括什么|都有哪些|有哪几|哪几项|哪几类|哪些内容"
+        ),
         re.compile(r"[^、,。]{1,12}、[^、,。]{1,12}、"),
     ),
 )

@@ -79,6 +79,8 @@ class EnglishTexts:
             return messages_en.miss_uncovered_topic(self.streets(), detail)
         if reason is Reason.OPINION:
             return messages_en.miss_opinion(self.streets())
+        if reason is Reason.REQUEST:
+            return messages_en.miss_request(self.streets())
         return messages_en.miss_not_found(self.streets())
 
     def intent_text(self, intent: Intent, chinese: str) -> str:

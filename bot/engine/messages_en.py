@@ -86,6 +86,14 @@ def miss_uncovered_year(year: str, covered: str) -> str:
     )
 
 
+def miss_request(streets: str) -> str:
+    return (
+        f"I can only quote what the reports of {streets} say; I cannot act for you: no "
+        "complaints, bookings, letters or calls. You can ask about a programme they "
+        'describe, e.g. "What is the Six Zeros campaign?".'
+    )
+
+
 def miss_opinion(streets: str) -> str:
     return (
         f"I can only pass on what the reports of {streets} say; I give no opinions and no "

@@ -48,6 +48,7 @@ RULES = (
     "other_place",  # a place outside the streets the reports cover: miss
     "uncovered_topic",  # a service neither report mentions (公积金): miss
     "opinion",  # the bot's opinion or a recommendation asked (你觉得, do you like): miss
+    "request",  # the bot asked to act for the asker (帮我投诉, write me a letter): miss
     "uncovered_year",  # a year no report covers: miss
     "only_numbers",  # a bare number asks nothing
     "term_name",  # a glossary term's own name: its definition
@@ -82,6 +83,7 @@ class Reason(str, Enum):
     OTHER_PLACE = "other place"
     UNCOVERED_TOPIC = "uncovered topic"
     OPINION = "opinion asked"
+    REQUEST = "request to act"
     UNCOVERED_YEAR = "uncovered year"
     ONLY_STREET = "only a street name"
     ONLY_NUMBERS = "only numbers"
@@ -107,6 +109,7 @@ DECIDED_BEFORE_SCORING = frozenset(
         Reason.OTHER_PLACE,
         Reason.UNCOVERED_TOPIC,
         Reason.OPINION,
+        Reason.REQUEST,
         Reason.UNCOVERED_YEAR,
         Reason.ONLY_STREET,
         Reason.ONLY_NUMBERS,
@@ -186,6 +189,7 @@ class Policy:
             self._intent_phrase,
             self._other_place,
             self._opinion,
+            self._request,
             self._uncovered_topic,
         )
         # On its street and wording, once read.
@@ -302,6 +306,11 @@ class Policy:
         """An opinion or a recommendation is asked: the reports give facts, not likes."""
         word = self.questions.opinion_asked(asked.folded) if self.rule("opinion") else None
         return Match(Outcome.MISS, Reason.OPINION, 0.0, detail=word) if word else None
+
+    def _request(self, asked: Asked) -> Match | None:
+        """The bot is asked to act for the asker: it can only quote the reports."""
+        word = self.questions.request_made(asked.folded) if self.rule("request") else None
+        return Match(Outcome.MISS, Reason.REQUEST, 0.0, detail=word) if word else None
 
     def _uncovered_topic(self, asked: Asked) -> Match | None:
         """A service neither report covers makes the question a miss, unless the rest of it

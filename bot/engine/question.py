@@ -41,6 +41,11 @@ DETAIL_EVIDENCE = {
 }
 # What may follow a detail word anchored at the end of a question (托育中心电话是啥).
 TRAILING_PARTICLES = "(?:是啥|是什么|是多少|有吗|呗|吧|呀|啊|呢|吗|嘛|哈|哦|哇)*$"
+# What may open a request to the bot before its verb (folded: spaces dropped).
+POLITE_OPENERS = re.compile(
+    r"^(?:请问|请|麻烦你?|拜托|你好|您好|你|您|能不能|能否|可不可以|可以|可否|能|帮帮忙|"
+    r"hi|hello|please|pls|plz|canyou|couldyou|wouldyou|willyou|canu|couldu)+"
+)
 # A short message that holds an intent phrase and nothing the knowledge base fits.
 LOOSE_INTENT_CHARS = 40
 
@@ -72,6 +77,7 @@ class QuestionReader:
         self._other_places_latin = self._latin_place_patterns(kb)
         self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
         self._opinions = sorted((fold(w) for w in kb.opinions), key=len, reverse=True)
+        self._requests = sorted((fold(w) for w in kb.requests), key=len, reverse=True)
         self.term_names, self._canonical_terms = self._glossary_index(kb)
         # fold drops the "$" that anchors a detail word at the end of the question.
         self._details = [
@@ -206,6 +212,12 @@ class QuestionReader:
     def uncovered_topic(self, folded: str) -> str | None:
         """A service neither report mentions (公积金, 护照) that the question asks about."""
         return next((word for word in self._uncovered if word in folded), None)
+
+    def request_made(self, folded: str) -> str | None:
+        """The words that ask the bot to act for the asker (帮我投诉, write me a…), at the
+        start of the message after polite openers: not a question about the reports."""
+        rest = POLITE_OPENERS.sub("", folded)
+        return next((word for word in self._requests if rest.startswith(word)), None)
 
     def opinion_asked(self, folded: str) -> str | None:
         """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""

@@ -109,6 +109,7 @@ class KnowledgeBase:
     other_places: list[str] = field(default_factory=list)
     uncovered_topics: list[str] = field(default_factory=list)
     opinions: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
     unstated_details: dict[str, list[str]] = field(default_factory=dict)
     # (everyday phrases, the reports' words), by language: "zh" and "en"
     lexicons: Lexicons = field(default_factory=dict)
@@ -178,6 +179,7 @@ class _Loader:
         self.other_places: list[str] = []
         self.uncovered_topics: list[str] = []
         self.opinions: list[str] = []
+        self.requests: list[str] = []
         self.unstated_details: dict[str, list[str]] = {}
         self.lexicons: Lexicons = {}
         self.topics: frozenset[str] = frozenset()
@@ -443,6 +445,7 @@ class _Loader:
         self.other_places += _strings(data.get("other_places")) or []
         self.uncovered_topics += self._words_no_report_uses(display, data, "uncovered_topics")
         self.opinions += self._words_no_report_uses(display, data, "opinions")
+        self.requests += self._words_no_report_uses(display, data, "requests")
         details = data.get("unstated_details") or {}
         if not isinstance(details, dict):
             self.problem(display, data[LINE], None, "'unstated_details' must be a mapping")
@@ -583,6 +586,7 @@ def load_knowledge(
         other_places=loader.other_places,
         uncovered_topics=loader.uncovered_topics,
         opinions=loader.opinions,
+        requests=loader.requests,
         unstated_details=loader.unstated_details,
         lexicons=loader.lexicons,
     )

@@ -38,7 +38,15 @@ SECTION_FILE_KEYS = frozenset({"generated_by", "sections"})
 SECTION_KEYS = frozenset({"report", "number", "heading"})
 # intents/*.yaml (conversation.yaml holds the intents, scope.yaml the rest)
 INTENT_FILE_KEYS = frozenset(
-    {"intents", "examples", "other_places", "uncovered_topics", "unstated_details", "opinions"}
+    {
+        "intents",
+        "examples",
+        "other_places",
+        "uncovered_topics",
+        "unstated_details",
+        "opinions",
+        "requests",
+    }
 )
 INTENT_KEYS = frozenset({"id", "phrasings", "reply", "reply_en"})
 # data/reports.yaml
