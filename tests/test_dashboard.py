@@ -114,8 +114,10 @@ def test_no_password_no_dashboard() -> None:
     with pytest.raises(DashboardRefused):
         check_access("0.0.0.0", None, no_auth=True)
     assert check_access("127.0.0.1", None, no_auth=True) is None
-    hashed = check_access("0.0.0.0", "pw", no_auth=False)
-    assert hashed is not None and hashed.startswith("pbkdf2_sha256$") and "pw" not in hashed
+    # A password long enough that a random hash never holds it by chance ("pw" did, 1 in 100).
+    password = "correct horse battery staple"
+    hashed = check_access("0.0.0.0", password, no_auth=False)
+    assert hashed is not None and hashed.startswith("pbkdf2_sha256$") and password not in hashed
     assert password_hash(hashed) == hashed  # an already hashed value is taken as it is
 
 
