@@ -309,6 +309,36 @@ def test_an_uncovered_word_in_a_question_plainly_about_a_programme_does_not_bloc
     assert "扶贫超市" in "".join(b.body for b in reply.blocks)
 
 
+@pytest.mark.parametrize(
+    ("question", "service"),
+    [
+        ("龙华车管所能换驾照吗 我驾照快到期了", "换驾照"),  # the verb is the topic's own
+        ("观湖交警中队可以处理违章扣分吗", "违章扣分"),
+        ("外国人来深圳工作签证怎么办", "签证"),  # the verb after the service
+    ],
+)
+def test_a_service_asked_for_is_a_miss_even_beside_a_programme(
+    engine: Engine, question: str, service: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "miss" and reply.reason is Reason.UNCOVERED_TOPIC
+    assert reply.detail == service
+
+
+@pytest.mark.parametrize(
+    ("question", "year"),
+    [
+        ("What is Guanhu's work plan for 2023?", "2023"),
+        ("what happened in pingshan in 2015", "2015"),
+    ],
+)
+def test_a_year_written_in_english_is_read_as_a_year(
+    engine: Engine, question: str, year: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.reason is Reason.UNCOVERED_YEAR and reply.detail == year
+
+
 def test_a_place_travelled_to_is_not_what_the_question_is_about(engine: Engine) -> None:
     travelled = engine.ask("从香港回来要隔离吗")
     assert travelled.outcome != "miss" and travelled.reason is not Reason.OTHER_PLACE

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.index import LexicalIndex
 from bot.engine.lexicon import Lexicon
 from bot.engine.textnorm import content, fold, romanizations
-from bot.engine.wording import BOTH_STREETS, latin_share
+from bot.engine.wording import BOTH_STREETS, ENGLISH_SHARE, latin_share
 from bot.knowledge.loading import KnowledgeBase
 
 TERM_WITHIN_SHARE = 0.35  # of a question's information, for it to be a look-up of a term
@@ -23,7 +23,11 @@ TRAVEL_VERBS = "(?:从|来回|往返|跑)"
 # What a place's name ends with that its English spelling leaves out or translates.
 PLACE_SUFFIX = re.compile(r"(?:街道|区|市|镇)$")
 # Verbs that ask for a service to be done (办护照, 开证明, 换驾照).
-SERVICE_VERBS = "(?:办理|申请|提取|办|开|换|补|领|考|拿|交|缴|查)"
+SERVICE_VERBS = "(?:办理|申请|提取|处理|受理|办|开|换|补|领|考|拿|交|缴|查)"
+# ... or after it (签证怎么办, 护照在哪办).
+SERVICE_ASKED_AFTER = (
+    "(?:怎么办理|如何办理|怎么办|怎么弄|怎么申请|如何申请|在哪办|去哪办|哪里办|能办|可以办)"
+)
 LINE_NUMBER = re.compile(r"([0-9]+)\s*号线|\bline\s*(?:no\.?\s*)?([0-9]+)\b")
 # A code: letters then digits (PM10, pm2.5), or digits then capitals (5G); "24h" and "3km"
 # are measures, not codes.
@@ -32,6 +36,9 @@ CODE = re.compile(
 )
 # A year as a year (2021年), not a house number or a count (2088号, 2030个岗位).
 YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?=年)")
+# In English a year is written alone ("work plan for 2023"), and numbers of that size
+# that are not years are rare in a resident's question.
+ENGLISH_YEAR = re.compile(r"(?<![0-9.])(20[0-9]{2})(?![0-9.])")
 # Kinds of detail (as intents/scope.yaml labels them) an answer can state in words of
 # its own: a day, an opening time, a price.
 DETAIL_EVIDENCE = {
@@ -48,6 +55,11 @@ POLITE_OPENERS = re.compile(
 )
 # A short message that holds an intent phrase and nothing the knowledge base fits.
 LOOSE_INTENT_CHARS = 40
+
+
+def _years_in(folded: str) -> list[str]:
+    """The years a folded question names, read as English writes them when it is English."""
+    return (ENGLISH_YEAR if latin_share(folded) >= ENGLISH_SHARE else YEAR).findall(folded)
 
 
 def _inside_a_number(phrase: str, text: str) -> bool:
@@ -248,13 +260,13 @@ class QuestionReader:
 
     @staticmethod
     def years_named(folded: str) -> frozenset[int]:
-        """The years a question names (2021年)."""
-        return frozenset(int(y) for y in YEAR.findall(folded))
+        """The years a question names (2021年; in English, 2021 as a number of its own)."""
+        return frozenset(int(y) for y in _years_in(folded))
 
     def uncovered_year(self, folded: str, street: str | None) -> int | None:
         """A year the question names that the (named street's) reports do not cover."""
         covered = self.street_years[street] if street else set().union(*self.street_years.values())
-        for year in YEAR.findall(folded):
+        for year in _years_in(folded):
             if covered and int(year) not in covered:
                 return int(year)
         return None
@@ -322,8 +334,12 @@ class QuestionReader:
         return term
 
     def asks_for_service(self, folded: str, topic: str) -> bool:
-        """Whether a question asks for a service to be done (大厅能办护照吗), not about it."""
-        return re.search(SERVICE_VERBS + r".{0,2}" + re.escape(topic), folded) is not None
+        """Whether a question asks for a service to be done (大厅能办护照吗, 签证怎么办,
+        能换驾照吗: a topic that starts with its verb), not about it."""
+        core = re.sub("^" + SERVICE_VERBS, "", topic) or topic
+        before = SERVICE_VERBS + r".{0,2}" + re.escape(core)
+        after = re.escape(topic) + r".{0,2}" + SERVICE_ASKED_AFTER
+        return re.search(f"{before}|{after}", folded) is not None
 
     @staticmethod
     def codes(text: str) -> tuple[str, ...]:
