@@ -179,32 +179,24 @@ def test_glossary_entries_have_english_names(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "words"),
+    ("question", "reason", "words"),
     [
-        ("do you like the garbage sorting in pingshan", "no opinions"),
-        ("你觉得坪山的垃圾分类好吗", "不发表看法"),
+        ("do you like the garbage sorting in pingshan", Reason.OPINION, "no opinions"),
+        ("你觉得坪山的垃圾分类好吗", Reason.OPINION, "不发表看法"),
+        (
+            "Can you write a complaint letter about the BBQ smoke for me?",
+            Reason.REQUEST,
+            "cannot act for you",
+        ),
+        ("帮我投诉一下楼下那家烧烤店", Reason.REQUEST, "不能替您办事"),
+        ("麻烦你帮我预约一下托育中心", Reason.REQUEST, "不能替您办事"),
     ],
 )
-def test_an_opinion_asked_is_declined_as_such_in_either_language(
-    tg_engine: Engine, question: str, words: str
+def test_an_opinion_or_a_request_is_declined_as_such_in_either_language(
+    tg_engine: Engine, question: str, reason: Reason, words: str
 ) -> None:
     reply = tg_engine.ask(question)
-    assert reply.outcome == "miss" and reply.reason is Reason.OPINION and words in reply.text
-
-
-@pytest.mark.parametrize(
-    ("question", "words"),
-    [
-        ("Can you write a complaint letter about the BBQ smoke for me?", "cannot act for you"),
-        ("帮我投诉一下楼下那家烧烤店", "不能替您办事"),
-        ("麻烦你帮我预约一下托育中心", "不能替您办事"),
-    ],
-)
-def test_a_request_to_act_is_declined_as_such_in_either_language(
-    tg_engine: Engine, question: str, words: str
-) -> None:
-    reply = tg_engine.ask(question)
-    assert reply.outcome == "miss" and reply.reason is Reason.REQUEST and words in reply.text
+    assert reply.outcome == "miss" and reply.reason is reason and words in reply.text
 
 
 @pytest.mark.parametrize(
