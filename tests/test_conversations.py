@@ -152,6 +152,8 @@ def test_another_street_never_borrows_the_first_streets_answer(engine: Engine) -
     assert first.entry_id == "ps-childcare"
     assert second.outcome == "miss" and second.reason is Reason.NOT_ON_STREET
     assert not second.blocks and "观湖街道的报告" in second.text
+    # Not "not found": what was found nearest, if anything, is offered below it.
+    assert "没有找到能确切回答这个问题的内容" in second.text
     assert state.street == "guanhu" and state.outcome == "miss"
 
 

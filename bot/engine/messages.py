@@ -93,8 +93,12 @@ UNDERSTOOD_SEPARATOR = "："  # between what a follow-up is about and what it as
 
 
 def miss_on_street(street: str) -> str:
-    """A question re-asked for another street whose report does not answer it."""
-    return f"{street}的报告里没有找到这个问题的答案,我不想给您不准确的信息。" + RECORDED_FOR_ADDING
+    """A question re-asked for another street whose report does not answer it surely (what
+    it found nearest, if anything, is offered below: "not found" would be untrue)."""
+    return (
+        f"{street}的报告里没有找到能确切回答这个问题的内容,我不想给您不准确的信息。"
+        + RECORDED_FOR_ADDING
+    )
 
 
 # --- where a quote comes from, and the sources (answering: Source, Engine.about) ----

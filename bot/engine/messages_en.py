@@ -130,8 +130,8 @@ UNDERSTOOD_SEPARATOR = ": "
 def miss_on_street(street: str) -> str:
     """A question re-asked for another street whose report does not answer it."""
     return (
-        f"I found no answer to this question in the report of {street}, and I do not want "
-        f"to give you inaccurate information. {RECORDED_FOR_ADDING}"
+        f"I found nothing in the report of {street} that answers this question for certain, "
+        f"and I do not want to give you inaccurate information. {RECORDED_FOR_ADDING}"
     )
 
 
