@@ -132,7 +132,7 @@ def test_a_conversation_expires_after_ten_quiet_minutes() -> None:
 # --- another street -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cue", ["那观湖呢", "观湖呢", "观湖街道那边呢", "换成观湖呢"])
+@pytest.mark.parametrize("cue", ["那观湖呢", "观湖呢", "观湖街道那边呢", "换成观湖呢", "观湖有没"])
 def test_another_street_re_asks_the_last_question_for_it(engine: Engine, cue: str) -> None:
     (first, second), state = turns(engine, "坪山垃圾分类做得怎么样", cue)
     assert first.entry_id == "ps-garbage"

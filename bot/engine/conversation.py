@@ -72,7 +72,7 @@ NOTHING_ASKED = frozenset({Reason.EMPTY, Reason.ONLY_NUMBERS, Reason.ONLY_STREET
 # The words around a street's name in a follow-up that asks the same for it (folded).
 STREET_CUES = re.compile(
     "那么|那边|那里|那儿|这边|这里|换成|换到|改成|换做|如果是|要是|的话|情况|怎么样|咋样|怎样"
-    "|如何|有没有|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
+    "|如何|有没有|有没|有无|管没|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
