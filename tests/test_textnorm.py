@@ -105,3 +105,19 @@ def test_romanizations_give_every_reading(name: str, spellings: list[str]) -> No
 )
 def test_clean_drops_terminal_escape_sequences(raw: str, cleaned: str) -> None:
     assert clean(raw) == cleaned
+
+
+def test_pinyin_readings_come_without_pypinyins_phrase_dictionary() -> None:
+    # Importing the package would load its phrase dictionary (0.1 s and 50 MB at every
+    # start) that keying one character at a time never uses.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, bot.engine.textnorm as t;"
+        "print('pypinyin' in sys.modules, t.pinyin_dict[ord('坪')])"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.split() == ["False", "píng"]
