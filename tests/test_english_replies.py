@@ -209,3 +209,18 @@ def test_an_opinion_or_a_request_is_declined_as_such_in_either_language(
 )
 def test_asking_what_someone_else_does_is_no_request(tg_engine: Engine, question: str) -> None:
     assert tg_engine.ask(question).reason is not Reason.REQUEST
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        # folded, "arealpersonplease" would hold the phrase only inside a longer word
+        ("can i talk to a real person please", "human"),
+        # a phrase of one word ("help") is too common to count inside a longer message
+        ("how to renew my work visa, pls help", None),
+    ],
+)
+def test_an_english_intent_phrase_is_found_by_its_words(
+    tg_engine: Engine, question: str, intent: str | None
+) -> None:
+    assert tg_engine.ask(question).intent == intent

@@ -53,6 +53,7 @@ POLITE_OPENERS = re.compile(
     r"^(?:请问|请|麻烦你?|拜托|你好|您好|你|您|能不能|能否|可不可以|可以|可否|能|帮帮忙|"
     r"hi|hello|please|pls|plz|canyou|couldyou|wouldyou|willyou|canu|couldu)+"
 )
+LATIN_RUN = re.compile(r"[0-9a-z]+")
 # A short message that holds an intent phrase and nothing the knowledge base fits.
 LOOSE_INTENT_CHARS = 40
 
@@ -62,13 +63,17 @@ def _years_in(folded: str) -> list[str]:
     return (ENGLISH_YEAR if latin_share(folded) >= ENGLISH_SHARE else YEAR).findall(folded)
 
 
-def _inside_a_number(phrase: str, text: str) -> bool:
-    """Whether a phrase of letters or digits (88, 886, hi) occurs only as part of a longer
-    run of them (2088号, this): 坪山大道2088号 says no goodbye."""
-    if not phrase.isascii():
-        return False
-    pattern = rf"(?<![0-9a-z]){re.escape(phrase)}(?![0-9a-z])"
-    return re.search(pattern, text) is None
+def _latin_words(text: str) -> str:
+    """A text's runs of Latin letters and digits, lower-case, one space apart: where an
+    English phrase's words begin and end, which folding (spaces dropped) loses."""
+    return " ".join(LATIN_RUN.findall(text.lower()))
+
+
+def _inside_a_word(words: str, text_words: str) -> bool:
+    """Whether a phrase of letters or digits (88, 886, hi, real person please) occurs only
+    as part of longer runs of them (2088号, this): 坪山大道2088号 says no goodbye."""
+    pattern = rf"(?<![0-9a-z]){re.escape(words)}(?![0-9a-z])"
+    return re.search(pattern, text_words) is None
 
 
 class QuestionReader:
@@ -99,9 +104,15 @@ class QuestionReader:
         ]
         self._detail_labels = {word.rstrip("$"): label for label, word in self._details}
         self.lexicon = Lexicon.from_pairs(kb.lexicons)
+        # Each intent phrase folded, and an English one's words too (see _inside_a_word).
         self._intent_contained = sorted(
-            ((intent_id, content(p)) for intent_id, p in self._intents if len(content(p)) >= 2),
-            key=lambda pair: -len(pair[1]),
+            (
+                (intent.id, content(p), _latin_words(p) if content(p).isascii() else None)
+                for intent in kb.intents.values()
+                for p in intent.phrasings
+                if len(content(p)) >= 2
+            ),
+            key=lambda item: -len(item[1]),
         )
 
     def _glossary_index(self, kb: KnowledgeBase) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -300,12 +311,14 @@ class QuestionReader:
         # Longest phrases first; an intent's phrases together ("这个机器人" + "哪个单位做")
         # may make up most of the message where no single one does.
         left: dict[str, str] = {}
-        for intent_id, phrase in self._intent_contained:
+        text_words = _latin_words(text)
+        for intent_id, phrase, words in self._intent_contained:
             rest = left.get(intent_id, key)
-            if phrase not in rest or _inside_a_number(phrase, rest):
+            if phrase not in rest or (words is not None and _inside_a_word(words, text_words)):
                 continue
             greets_first = intent_id == "greeting" and key.startswith(phrase) and len(key) <= 8
-            fits = len(key) <= 16 or len(phrase) >= 3
+            # (in English, a phrase of one word is as common: "help" in "… visa, pls help")
+            fits = len(key) <= 16 or (len(phrase) >= 3 if words is None else " " in words)
             if loose and (greets_first or (intent_id != "greeting" and fits)):
                 # A short phrase is too common to count inside a longer message, and a
                 # greeting only opens one: "有人" in "楼顶加盖了一层,有没有人管" is no 有人吗.
