@@ -120,6 +120,23 @@ async def tg_bot(tg_settings, tg_engine, tg_store) -> AsyncIterator:
 
 
 @pytest.fixture
+async def staffed_bot(tg_settings, tg_engine) -> AsyncIterator:
+    """The real Application with a real SQLite store and a staff group
+    (POLICYBOT_STAFF_CHAT = fake_bot_api.STAFF_CHAT): residents can be handed over."""
+    from dataclasses import replace
+
+    from fake_bot_api import STAFF_CHAT, running
+
+    from bot.store.question_log import Store
+    from bot.telegram.application import build_application
+
+    settings = replace(tg_settings, staff_chat=STAFF_CHAT)
+    store = Store(settings.db_path).open()
+    async with running(build_application(settings, tg_engine, store)) as application:
+        yield application
+
+
+@pytest.fixture
 async def stored_bot(tg_settings, tg_engine) -> AsyncIterator:
     """The real Application, polling the fake server, with a real SQLite store (in
     tmp_path): conversations, languages and handovers are kept as in production."""

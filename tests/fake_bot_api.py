@@ -52,6 +52,7 @@ MIXED_QUESTIONS = [
 TEST_TOKEN = "123456789:TEST-token-not-real-ABCDEFGHIJKLMNOPQRS"
 BOT_USERNAME = "policy_test_bot"
 CURATOR_ID = 1001  # the curator of the curator_settings fixture (tests/conftest.py)
+STAFF_CHAT = -1009876543210  # the staff group of the staffed_bot fixture (tests/conftest.py)
 
 # Parameters PTB sends as JSON-encoded strings (form fields are otherwise plain text).
 _INT_PARAMS = {

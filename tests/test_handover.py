@@ -3,14 +3,12 @@ real Application, a real SQLite store and a staff chat (POLICYBOT_STAFF_CHAT).""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from html import unescape
 from typing import Any
 
 import pytest
 import sqlite_utils
-from fake_bot_api import Call, FakeBotApi, running
+from fake_bot_api import STAFF_CHAT, Call, FakeBotApi, running
 
 from bot.config import Settings
 from bot.engine import messages as texts
@@ -21,7 +19,6 @@ from bot.telegram.application import build_application
 pytestmark = pytest.mark.slow  # several bots end to end
 
 RESIDENT, NEIGHBOUR, STAFF_MEMBER = 2002, 2003, 3003
-STAFF_CHAT = -1009876543210
 MISSED = "我电话13812345678,小区门口的共享单车太多了"
 
 
@@ -30,11 +27,8 @@ def staff_group() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def bot(tg_settings: Settings, tg_engine: Engine) -> AsyncIterator[Any]:
-    settings = replace(tg_settings, staff_chat=STAFF_CHAT)
-    store = Store(settings.db_path).open()
-    async with running(build_application(settings, tg_engine, store)) as application:
-        yield application
+def bot(staffed_bot: Any) -> Any:
+    return staffed_bot
 
 
 async def say(api: FakeBotApi, text: str, user: int = RESIDENT) -> Call:

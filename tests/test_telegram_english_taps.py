@@ -7,27 +7,22 @@ they asked (bot.telegram.language ``interface_language``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from html import unescape
 from typing import Any
 
 import pytest
-from fake_bot_api import Call, FakeBotApi, running
+from fake_bot_api import STAFF_CHAT, Call, FakeBotApi
 
-from bot.config import Settings
 from bot.engine import messages, messages_en
 from bot.engine.answering import Engine
-from bot.store.question_log import Store
 from bot.store.records import Notification
-from bot.telegram.application import build_application
 from bot.telegram.callbacks import vote_data
 from bot.telegram.curators import notification_text
 
 pytestmark = pytest.mark.slow  # bots end to end
 
 RESIDENT, STAFF_MEMBER = 2002, 3003
-STAFF_CHAT = -1009876543210
 CHILDCARE_EN = "Is there childcare for a two-year-old?"
 CHILDCARE_ZH = "孩子两岁有托育服务吗"
 MISSED_EN = "Can you help me fix my broken washing machine? call me at 13812345678"
@@ -53,14 +48,6 @@ async def tap(api: FakeBotApi, data: str, carrier: Call) -> str:
     api.tap(data, api.bot_message(carrier), user_id=RESIDENT)
     answer = await api.wait_for("answerCallbackQuery", after=mark)
     return str(answer.params.get("text", ""))
-
-
-@pytest.fixture
-async def staffed_bot(tg_settings: Settings, tg_engine: Engine) -> AsyncIterator[Any]:
-    settings = replace(tg_settings, staff_chat=STAFF_CHAT)
-    store = Store(settings.db_path).open()
-    async with running(build_application(settings, tg_engine, store)) as application:
-        yield application
 
 
 async def test_an_english_user_votes_and_reads_the_thanks_in_english(
