@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.engine import messages, messages_en
 from bot.engine.conversation import FOLLOW_UP_RULES, Conversation, FollowUp, FollowUps
-from bot.engine.languages import EN, ZH, EnglishTexts, reply_language
+from bot.engine.languages import EN, ZH, EnglishTexts, miss_text, reply_language
 from bot.engine.matching import RULES, Matcher
 from bot.engine.policy import CLARIFY_P, Match, Outcome, Reason
 from bot.engine.replies import Block, Reply, Source, Suggestion, section_label
@@ -470,29 +470,13 @@ class Engine:
         )
 
     def _miss_text(self, match: Match) -> str:
-        reason, detail = match.reason, match.detail or ""
-        if reason is Reason.EMPTY:
-            return messages.MISS_EMPTY
-        if reason is Reason.OTHER_PLACE:
-            return messages.miss_other_place(self.streets(), detail)
-        if reason is Reason.UNSTATED_DETAIL:
-            return messages.miss_unstated_detail(self._detail_label(detail))
-        if reason is Reason.UNSTATED_FIGURE:
-            return messages.MISS_UNSTATED_FIGURE
-        if reason is Reason.UNCOVERED_YEAR:
-            covered = "；".join(
-                f"{r.street_name}{r.period}"
-                for r in self.kb.reports.values()
-                if not match.street or r.street == match.street
-            )
-            return messages.miss_uncovered_year(detail, covered)
-        if reason is Reason.UNCOVERED_TOPIC:
-            return messages.miss_uncovered_topic(self.streets(), detail)
-        if reason is Reason.OPINION:
-            return messages.miss_opinion(self.streets())
-        if reason is Reason.REQUEST:
-            return messages.miss_request(self.streets())
-        return messages.miss_not_found(self.streets())
+        covered = "；".join(
+            f"{r.street_name}{r.period}"
+            for r in self.kb.reports.values()
+            if not match.street or r.street == match.street
+        )
+        label = self._detail_label(match.detail or "")
+        return miss_text(messages, match, self.streets(), label, covered)
 
     def intent_text(self, reply: str) -> str:
         """An intent's reply with the reports' streets, titles and channels filled in."""

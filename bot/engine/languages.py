@@ -9,6 +9,7 @@ come from data/reports.yaml (street_name_en, title_en), falling back to the Chin
 from __future__ import annotations
 
 import re
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from bot.engine import messages, messages_en
@@ -43,6 +44,30 @@ def english_name(entry: Entry) -> str | None:
     return found.group(1).strip() if found else entry.question_en.strip().rstrip("?")
 
 
+def miss_text(texts: ModuleType, match: Match, streets: str, label: str, covered: str) -> str:
+    """What a miss says, from one language's texts (bot.engine.messages or messages_en,
+    which name their texts alike): one choice for both languages, so that a reason never
+    has a text in one and falls back to "not found" in the other. ``label`` names the
+    detail asked, ``covered`` the years the reports cover, in that language."""
+    reason, detail = match.reason, match.detail or ""
+    if reason is Reason.EMPTY:
+        return str(texts.MISS_EMPTY)
+    if reason is Reason.UNSTATED_FIGURE:
+        return str(texts.MISS_UNSTATED_FIGURE)
+    if reason is Reason.UNSTATED_DETAIL:
+        return str(texts.miss_unstated_detail(label))
+    if reason is Reason.UNCOVERED_YEAR:
+        return str(texts.miss_uncovered_year(detail, covered))
+    about_a_word = {
+        Reason.OTHER_PLACE: texts.miss_other_place,
+        Reason.UNCOVERED_TOPIC: texts.miss_uncovered_topic,
+    }
+    if reason in about_a_word:
+        return str(about_a_word[reason](streets, detail))
+    about_the_bot = {Reason.OPINION: texts.miss_opinion, Reason.REQUEST: texts.miss_request}
+    return str(about_the_bot.get(reason, texts.miss_not_found)(streets))
+
+
 class EnglishTexts:
     """The English words of one knowledge base's replies."""
 
@@ -58,30 +83,13 @@ class EnglishTexts:
 
     def miss_text(self, match: Match, detail_label: str) -> str:
         """The English of what a miss says (bot.engine.answering Engine._miss_text)."""
-        reason, detail = match.reason, match.detail or ""
-        if reason is Reason.EMPTY:
-            return messages_en.MISS_EMPTY
-        if reason is Reason.OTHER_PLACE:
-            return messages_en.miss_other_place(self.streets(), detail)
-        if reason is Reason.UNSTATED_DETAIL:
-            label = messages_en.DETAIL_LABELS.get(detail_label, messages_en.DETAIL_FALLBACK)
-            return messages_en.miss_unstated_detail(label)
-        if reason is Reason.UNSTATED_FIGURE:
-            return messages_en.MISS_UNSTATED_FIGURE
-        if reason is Reason.UNCOVERED_YEAR:
-            covered = "; ".join(
-                messages_en.covered_years(r.street_name_en or r.street_name, r.years)
-                for r in self.kb.reports.values()
-                if not match.street or r.street == match.street
-            )
-            return messages_en.miss_uncovered_year(detail, covered)
-        if reason is Reason.UNCOVERED_TOPIC:
-            return messages_en.miss_uncovered_topic(self.streets(), detail)
-        if reason is Reason.OPINION:
-            return messages_en.miss_opinion(self.streets())
-        if reason is Reason.REQUEST:
-            return messages_en.miss_request(self.streets())
-        return messages_en.miss_not_found(self.streets())
+        label = messages_en.DETAIL_LABELS.get(detail_label, messages_en.DETAIL_FALLBACK)
+        covered = "; ".join(
+            messages_en.covered_years(r.street_name_en or r.street_name, r.years)
+            for r in self.kb.reports.values()
+            if not match.street or r.street == match.street
+        )
+        return miss_text(messages_en, match, self.streets(), label, covered)
 
     def intent_text(self, intent: Intent, chinese: str) -> str:
         """An intent's English reply with the streets, titles and channels filled in; the
