@@ -75,7 +75,7 @@ def miss_opinion(streets: str) -> str:
 
 def miss_request(streets: str) -> str:
     return (
-        f"我只能引用{streets}报告的原文回答问题,不能替您办事:投诉、预约、写信、联系他人都做不了。"
+        f"我只能引用{streets}报告的原文回答问题,不能替您办事:投诉、预约、写信、打电话都做不了。"
         "您可以问报告里的具体项目,例如“六零行动是什么”。"
     )
 
