@@ -22,6 +22,7 @@ from bot.engine.semantic import (
     VectorCache,
     default_cache_dir,
     embedder_named,
+    one_blas_thread,
 )
 from bot.engine.textnorm import clean, content, fold, strip_markup, unquoted
 from bot.knowledge.loading import Entry, KnowledgeBase, load_knowledge
@@ -53,11 +54,13 @@ class Engine:
     ):
         self.kb = kb
         self.model = model or configured_model()
+        cache_dir = cache_dir or default_cache_dir()
+        one_blas_thread()
         vectors = None
         if self.model != "none":
             embedder = embedder_named(self.model)
             embedder.start()
-            vectors = VectorCache(embedder, cache_dir or default_cache_dir())
+            vectors = VectorCache(embedder, cache_dir)
         calibration = load_calibration(root, self.model) if root else None
         self.vectors = vectors
         # The matcher's rules and the follow-up rules can each be switched off by name.
@@ -65,7 +68,7 @@ class Engine:
         unknown = off - set(RULES) - set(FOLLOW_UP_RULES)
         if unknown:
             raise ValueError(f"unknown rules: {', '.join(sorted(unknown))}")
-        self.matcher = Matcher(kb, vectors, calibration, off & set(RULES))
+        self.matcher = Matcher(kb, vectors, calibration, off & set(RULES), cache_dir)
         self._passages = {p.id: p for p in kb.passages}
         self._term_names = self._glossary_names()
         self.followups = FollowUps(

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bot.engine.index import CANDIDATES, Doc, LexicalIndex, Scored
+from bot.engine.index import CANDIDATES, LexicalIndex, Scored
+from bot.engine.postings import Doc
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import Calibration, Candidate, describe, same_answer
 from bot.engine.semantic import SemanticIndex, VectorCache

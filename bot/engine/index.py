@@ -16,25 +16,23 @@ figures no entry states; they answer only when no entry does.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.engine.index_cache import cached_postings
+from bot.engine.postings import ANSWER_WEIGHT, Doc, PostingMap, grams_of
 from bot.engine.textnorm import fold, romanizations, sound_key
 from bot.engine.wording import Wording
-from bot.knowledge.loading import Entry, KnowledgeBase
+from bot.knowledge.loading import KnowledgeBase
 from bot.knowledge.reports import Street
 
 CANDIDATES = 12
 OTHER_STREET_PENALTY = 0.6
-# Weight of an entry's wording vs. its answer text in coverage: a question is about an
-# entry mostly through how it is asked, partly through what the answer says.
-FORM_WEIGHT = 1.0
-ANSWER_WEIGHT = 0.6
 UNIGRAM_SHARE = 0.35
 WORDING_SHARE = 0.2
 NO_ANCHOR_CAP = 50.0
@@ -46,10 +44,6 @@ SOUND_KEYWORD_MIN = 3  # syllables: a shorter keyword must be found as written
 # A code of letters and digits (PM10, 5G) names one thing exactly: an entry that does not
 # contain it is about something else, however much of the rest it shares (PM2.5).
 MISSING_CODE_PENALTY = 0.6
-# Each report reviews its first year and plans its second (坪山: 2020 done, 2021 planned;
-# 观湖: 2019 done, 2020 planned). A year in the question says which half it asks about.
-PLAN_HEADING = re.compile(r"计划|重点|打算|思路")
-REVIEW_HEADING = re.compile(r"情况|回顾|总结")
 OTHER_HALF_PENALTY = 0.9
 
 
@@ -66,41 +60,6 @@ class Scored:
     coverage: float = 0.0
     other_half: bool = False
     missing_code: bool = False
-
-
-@dataclass
-class Doc:
-    id: str
-    street: str
-    topic: str | None
-    forms: list[str]  # sound keys of every way of asking
-    keywords: list[str]  # sound keys of distinctive words and term names
-    written_keywords: list[str] = field(default_factory=list)  # the same, as written
-    text: str = ""  # every word of the entry, folded: for exact codes (PM2.5, 5G)
-    report: str = ""
-    half: str | None = None  # "review" or "plan": the half of its report it comes from
-    spelled_forms: list[str] = field(default_factory=list)  # every way of asking, as written
-
-
-def _freeze(
-    postings: dict[str, list[tuple[int, float]]],
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Posting lists as arrays, so a query adds a whole list in one vectorised step: views
-    into two arrays made in one go (an array per list took a third of the start-up)."""
-    hits = [hit for gram_hits in postings.values() for hit in gram_hits]
-    indices = np.array([i for i, _ in hits], dtype=np.int64)
-    weights = np.array([w for _, w in hits], dtype=np.float64)
-    frozen = {}
-    start = 0
-    for gram, gram_hits in postings.items():
-        end = start + len(gram_hits)
-        frozen[gram] = (indices[start:end], weights[start:end])
-        start = end
-    return frozen
-
-
-def grams_of(key: str) -> tuple[set[str], set[str]]:
-    return set(key), {key[i : i + 2] for i in range(len(key) - 1)}
 
 
 def _spelled(key: str, spelling: str) -> dict[str, str]:
@@ -153,105 +112,26 @@ def names_asked(street: Street) -> tuple[str, ...]:
 class LexicalIndex:
     """Entries and passages indexed once for lexical scoring; queries are side-effect free."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, cache_dir: Path | None = None):
         self.wording = Wording({s.id: names_asked(s) for s in kb.streets.values()})
-        self._halves = self._report_halves(kb)
-        self.docs: list[Doc] = []
-        self.passage_docs: list[Doc] = []
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._passage_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        built = cached_postings(kb, self.wording, cache_dir)
+        self.docs = built.docs
+        self.passage_docs = built.passage_docs
+        self.doc_sounds = built.doc_sounds
+        self._keyword_index = built.keyword_index
+        self._entry_arrays = built.lists["entries"]
+        self._passage_arrays = built.lists["passages"]
         # The same grams as written, to tell a match in spelling from one in sound only.
-        self._spelled_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._passage_spelled_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._keyword_index: dict[str, list[int]] = defaultdict(list)
-        # Each document's syllables and syllable pairs, to see what of a question it lacks.
-        self.doc_sounds: list[frozenset[str]] = []
-        for entry in kb.entries.values():
-            self._add_entry(entry)
-        for passage in kb.passages:
-            street = kb.reports[passage.report].street
-            doc = Doc(passage.id, street, None, [], [], [], fold(passage.text), passage.report)
-            doc.half = self._halves.get((passage.report, passage.section.split(".")[0]))
-            self.passage_docs.append(doc)
-            index = len(self.passage_docs) - 1
-            spelling = self.wording.spelling_of(passage.text)
-            self.doc_sounds.append(frozenset(set().union(*grams_of(sound_key(spelling)))))
-            for postings, text in (
-                (self._passage_postings, sound_key(spelling)),
-                (self._passage_spelled_postings, spelling),
-            ):
-                uni, bi = grams_of(text)
-                for gram in uni | bi:
-                    postings[gram].append((index, ANSWER_WEIGHT))
+        self._entry_spelled_arrays = built.lists["entries_spelled"]
+        self._passage_spelled_arrays = built.lists["passages_spelled"]
         documents = len(self.docs) + len(self.passage_docs)
         df: dict[str, int] = defaultdict(int)
-        for postings in (self._postings, self._passage_postings):
-            for gram, hits in postings.items():
-                df[gram] += len(hits)
+        for postings in (self._entry_arrays, self._passage_arrays):
+            for gram, count in postings.counts().items():
+                df[gram] += count
         self.idf = {g: math.log((documents + 1) / (n + 0.5)) for g, n in df.items()}
         self.unknown_idf = math.log((documents + 1) / 0.5)
         self._anchor_idf = math.log((documents + 1) / (ANCHOR_MAX_DF_SHARE * documents + 0.5))
-        self._entry_arrays = _freeze(self._postings)
-        self._passage_arrays = _freeze(self._passage_postings)
-        self._entry_spelled_arrays = _freeze(self._spelled_postings)
-        self._passage_spelled_arrays = _freeze(self._passage_spelled_postings)
-
-    def _add_entry(self, entry: Entry) -> None:
-        forms = [self.wording.key_of(text) for text in (entry.question, *entry.phrasings)]
-        names = [entry.term] if entry.term else []
-        written = [self.wording.spelling_of(k) for k in (*entry.keywords, *names)]
-        written = [w for w in written if len(w) >= 2]
-        doc = Doc(
-            entry.id,
-            entry.street,
-            entry.topic,
-            [f for f in forms if f],
-            [sound_key(w) for w in written],
-            written,
-            fold(" ".join((entry.question, *entry.phrasings, *entry.keywords, entry.answer))),
-            entry.report,
-            self._halves.get((entry.report, entry.section.split(".")[0])),
-            [
-                w
-                for w in (self.wording.spelling_of(t) for t in (entry.question, *entry.phrasings))
-                if w
-            ],
-        )
-        self.docs.append(doc)
-        index = len(self.docs) - 1
-        wording = [self.wording.spelling_of(text) for text in (entry.question, *entry.phrasings)]
-        wording += [self.wording.spelling_of(k) for k in (*entry.keywords, *names)]
-        answer = self.wording.spelling_of(entry.answer)
-        sounds: set[str] = set()
-        for text in (*wording, answer):
-            sounds.update(*grams_of(sound_key(text)))
-        self.doc_sounds.append(frozenset(sounds))
-        for postings, convert in ((self._postings, sound_key), (self._spelled_postings, str)):
-            weights: dict[str, float] = {}
-            for text in wording:
-                uni, bi = grams_of(convert(text))
-                for gram in uni | bi:
-                    weights[gram] = FORM_WEIGHT
-            uni, bi = grams_of(convert(answer))
-            for gram in uni | bi:
-                weights.setdefault(gram, ANSWER_WEIGHT)
-            for gram, weight in weights.items():
-                postings[gram].append((index, weight))
-        for keyword in set(doc.keywords):
-            self._keyword_index[keyword[:2]].append(index)
-
-    @staticmethod
-    def _report_halves(kb: KnowledgeBase) -> dict[tuple[str, str], str]:
-        """Top-level sections that review the past year or plan the next, by heading."""
-        halves = {}
-        for (report, number), heading in kb.sections.items():
-            if "." in number:
-                continue
-            if PLAN_HEADING.search(heading):
-                halves[(report, number)] = "plan"
-            elif REVIEW_HEADING.search(heading):
-                halves[(report, number)] = "review"
-        return halves
 
     # --- signals ------------------------------------------------------------------
 
@@ -271,10 +151,10 @@ class LexicalIndex:
     def _coverage(
         self,
         weights: tuple[dict[str, float], dict[str, float]],
-        arrays: dict[str, tuple[np.ndarray, np.ndarray]],
+        arrays: PostingMap,
         size: int,
         spelled: dict[str, str],
-        spelled_arrays: dict[str, tuple[np.ndarray, np.ndarray]],
+        spelled_arrays: PostingMap,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Share of the question's information each document explains, and which documents
         share a distinctive syllable pair with it (both indexed by document).

@@ -10,6 +10,7 @@ The parts, from the bottom up: ``wording`` (what of a question is compared), ``i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from bot.engine.candidates import Assessor
 from bot.engine.composing import Composer
@@ -54,6 +55,7 @@ class Matcher:
         vectors: VectorCache | None = None,
         calibration: Calibration | None = None,
         disabled: Iterable[str] = (),
+        cache_dir: Path | None = None,
     ):
         self.kb = kb
         self.calibration = calibration or PRIOR
@@ -61,7 +63,7 @@ class Matcher:
         unknown = self.disabled - set(RULES)
         if unknown:
             raise ValueError(f"unknown rules: {', '.join(sorted(unknown))}")
-        self.index = LexicalIndex(kb)
+        self.index = LexicalIndex(kb, cache_dir)
         self.wording = self.index.wording
         self.questions = QuestionReader(kb, self.index)
         self.assessor = Assessor(

@@ -142,18 +142,18 @@ def _unpacked_backend(backend_class: type[Any], path: Path) -> Any:
     backend.__dict__.update(
         {name: [items[i] for i in sorted(items)] for name, items in lists.items()}
     )
-    backend._threadpool = _thread_limit()
+    backend._threadpool = None  # the whole process runs BLAS on one thread: one_blas_thread
     return backend
 
 
-def _thread_limit() -> Callable[..., object] | None:
-    """What the backend limits BLAS threads with, as its own constructor finds it."""
-    try:
-        threadpoolctl = _untyped("threadpoolctl")
-        limit: Callable[..., object] = threadpoolctl.ThreadpoolController().limit
-        return limit
-    except Exception:
-        return None
+@functools.cache
+def one_blas_thread() -> None:
+    """BLAS on one thread, for the whole process. The bot multiplies small matrices (a
+    question's few tokens; one vector against some thousands): a second thread gains
+    little on an idle machine, and when the cores are busy OpenBLAS's waiting threads make
+    every question many times slower (350 ms against 16 ms, measured beside three other
+    busy processes on two cores)."""
+    _untyped("threadpoolctl").threadpool_limits(limits=1, user_api="blas")
 
 
 class UseEmbedder:

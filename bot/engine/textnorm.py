@@ -26,16 +26,19 @@ import opencc
 _T2S = opencc.OpenCC("t2s")
 
 
-def _single_character_readings() -> dict[int, str]:
+def _pinyin_table() -> Path:
+    package = importlib.util.find_spec("pypinyin")
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("pypinyin is not installed")
+    return Path(next(iter(package.submodule_search_locations))) / "pinyin_dict.py"
+
+
+def _single_character_readings(path: Path) -> dict[int, str]:
     """pypinyin's table of every character's readings, loaded from its module file alone.
 
     ``from pypinyin.pinyin_dict import …`` would run the package's ``__init__``, which
     loads its phrase dictionary: a tenth of a second at every start and 50 MB the bot
     never uses, since it keys one character at a time."""
-    package = importlib.util.find_spec("pypinyin")
-    if package is None or not package.submodule_search_locations:
-        raise ImportError("pypinyin is not installed")
-    path = Path(next(iter(package.submodule_search_locations))) / "pinyin_dict.py"
     spec = importlib.util.spec_from_file_location("_pypinyin_single_characters", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot read {path}")
@@ -44,7 +47,11 @@ def _single_character_readings() -> dict[int, str]:
     return dict(module.pinyin_dict)
 
 
-pinyin_dict = _single_character_readings()
+_PINYIN_TABLE = _pinyin_table()
+pinyin_dict = _single_character_readings(_PINYIN_TABLE)
+# The outside tables every folded text and sound key depends on, for caches of them
+# (bot/engine/index_cache.py): another release of either may key a text differently.
+TABLES_VERSION = f"opencc {opencc.__version__}; pinyin table {_PINYIN_TABLE.stat().st_size} bytes"
 
 # Zero-width characters, bidi controls and other format characters carry no meaning and
 # are a classic way to make two identical-looking strings differ.
