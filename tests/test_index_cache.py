@@ -4,7 +4,10 @@ file or a folder that cannot be written all mean a rebuild, never a stale answer
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +21,13 @@ from bot.engine.wording import Wording
 from bot.knowledge.loading import KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ("六零行动是什么", "坪山托育服务怎么样", "观湖的垃圾分类呢", "PM2.5浓度多少")
+QUESTIONS = (
+    "六零行动是什么",
+    "坪山托育服务怎么样",
+    "观湖的垃圾分类呢",
+    "PM2.5浓度多少",
+    "有什么要求",
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +69,46 @@ def test_a_restart_loads_the_index_and_ranks_as_a_fresh_build(
     assert again.idf == fresh.idf
     assert again.doc_sounds == fresh.doc_sounds
     assert [d.id for d in again.docs] == [d.id for d in fresh.docs]
+
+
+def _in_another_process(code: str, seed: str) -> str:
+    """Run ``code`` in a fresh interpreter (another hash seed, nothing keyed yet)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_a_sound_key_means_the_same_in_every_process() -> None:
+    from bot.engine.textnorm import sound_key
+
+    code = (
+        "from bot.engine.textnorm import sound_key; sound_key('观湖托育垃圾分类'); "
+        "print(sound_key('有什要求').encode('unicode_escape').decode())"
+    )
+    elsewhere = {_in_another_process(code, seed) for seed in ("1", "2")}
+    assert elsewhere == {sound_key("有什要求").encode("unicode_escape").decode()}
+
+
+def test_an_index_saved_by_another_process_ranks_as_one_built_here(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """A restart is another process: what it loads must mean what it meant to the one that
+    saved it (sound keys once took their code points in the order syllables were met)."""
+    _in_another_process(
+        "from pathlib import Path; from bot.engine.textnorm import sound_key; "
+        "from bot.knowledge.loading import load_knowledge; "
+        "from bot.engine.index import LexicalIndex; sound_key('观湖托育垃圾分类'); "
+        f"LexicalIndex(load_knowledge(Path('.'), []), Path({str(tmp_path)!r}))",
+        "3",
+    )
+    assert list(tmp_path.glob("lexical-*.npz"))
+    assert _rankings(LexicalIndex(kb, tmp_path)) == _rankings(LexicalIndex(kb))
 
 
 def test_the_stored_postings_are_the_built_ones(kb: KnowledgeBase) -> None:
@@ -129,3 +178,18 @@ def test_the_engine_runs_blas_on_one_thread(kb: KnowledgeBase, tmp_path: Path) -
     Engine(kb, ROOT, cache_dir=tmp_path)
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
+def test_a_read_only_cache_is_used(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the container image: built by root at `docker build`, read by the bot's user."""
+    LexicalIndex(kb, tmp_path)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(index_cache.os, "utime", refused)
+    counting = CountingBuilds(monkeypatch)
+    LexicalIndex(kb, tmp_path)
+    assert counting.builds == 0

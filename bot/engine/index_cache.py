@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +54,12 @@ def _load(path: Path) -> Postings | None:
     try:
         with np.load(path, allow_pickle=False) as stored:
             postings = Postings.from_arrays({name: stored[name] for name in stored.files})
-        os.utime(path)  # the files least recently used are the ones pruned
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
         return None  # a damaged cache is rebuilt, never trusted
+    # The files least recently used are the ones pruned. A cache built into a container's
+    # image is read-only to the bot's user: it is used all the same.
+    with suppress(OSError):
+        os.utime(path)
     return postings
 
 

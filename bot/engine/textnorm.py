@@ -366,7 +366,6 @@ def _simplified_halfwidth(text: str) -> str:
 # --- sound keys ----------------------------------------------------------------------
 
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
-_syllable_codes: dict[str, str] = {}
 _CODE_BASE = 0xE000  # private-use area: never produced by folding real text
 
 
@@ -388,8 +387,25 @@ def _toneless(char: str) -> str | None:
     readings = pinyin_dict.get(ord(char))
     if not readings:
         return None
-    toned = readings.split(",")[0]
-    return "".join(c for c in unicodedata.normalize("NFD", toned) if not unicodedata.combining(c))
+    return _without_tones(readings.split(",")[0])
+
+
+def _without_tones(syllable: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFD", syllable) if not unicodedata.combining(c)
+    )
+
+
+def _syllable_table() -> dict[str, str]:
+    """Each syllable a character is first read as, given its code point in a fixed order:
+    a sound key then means the same in every process, which a key kept on disk needs
+    (bot/engine/index_cache.py). About 400 syllables, a hundredth of a second."""
+    toned = {readings.split(",")[0] for readings in pinyin_dict.values()}
+    syllables = sorted({_fuzzy_syllable(_without_tones(syllable)) for syllable in toned})
+    return {syllable: chr(_CODE_BASE + n) for n, syllable in enumerate(syllables)}
+
+
+_syllable_codes = _syllable_table()
 
 
 def romanizations(name: str, limit: int = 8) -> list[str]:
@@ -416,12 +432,7 @@ def _char_code(char: str) -> str:
     syllable = _toneless(char)
     if syllable is None:
         return char
-    syllable = _fuzzy_syllable(syllable)
-    code = _syllable_codes.get(syllable)
-    if code is None:
-        code = chr(_CODE_BASE + len(_syllable_codes))
-        _syllable_codes[syllable] = code
-    return code
+    return _syllable_codes.get(_fuzzy_syllable(syllable), char)
 
 
 @lru_cache(maxsize=65536)
