@@ -75,6 +75,18 @@ def test_the_image_and_compose_run_the_entrypoint_and_systemd_does_not_restart_o
     assert unit["Service"]["Restart"] == "on-failure"
 
 
+def test_systemd_gives_the_bot_a_cache_it_can_write():
+    """Under ProtectSystem=strict the checkout is read-only: without a cache directory of
+    its own, every start would compute the vectors and the index anew."""
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.read(DEPLOY / "policybot.service", encoding="utf-8")
+    service = unit["Service"]
+    assert service["ProtectSystem"] == "strict"
+    assert service["CacheDirectory"] == "policybot"
+    lines = (DEPLOY / "policybot.service").read_text(encoding="utf-8").splitlines()
+    assert "Environment=POLICYBOT_CACHE_DIR=/var/cache/policybot" in lines
+
+
 def copied_sources(dockerfile: str) -> list[str]:
     """The build-context paths the Dockerfile's COPY instructions read."""
     sources = []
