@@ -141,6 +141,24 @@ def test_another_street_re_asks_the_last_question_for_it(engine: Engine, cue: st
     assert state.street == "guanhu"
 
 
+@pytest.mark.parametrize(
+    ("cue", "street"),
+    [
+        ("那观胡呢", "gh-garbage"),  # 观湖 as the input method offered it by its sound
+        ("新乔街到呢", "xq-garbage"),  # 新桥街道, both words mistyped
+        ("观湖有类似的吗", "gh-garbage"),  # words that point back at the last topic
+        ("观湖这方面做得咋样", "gh-garbage"),
+    ],
+)
+def test_another_street_named_by_sound_or_with_words_pointing_back(
+    engine: Engine, cue: str, street: str
+) -> None:
+    (_, second), state = turns(engine, "坪山垃圾分类做得怎么样", cue)
+    assert [b.id for b in second.blocks] == [street]
+    assert second.understood is not None and second.understood.endswith("：垃圾分类做得怎么样")
+    assert state.street == engine.kb.entries[street].street
+
+
 def test_a_third_street_is_a_street_like_the_others(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "那新桥呢")
     assert [b.id for b in second.blocks] == ["xq-garbage"]
