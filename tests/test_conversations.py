@@ -198,6 +198,13 @@ def test_a_detail_is_looked_for_beside_the_last_answer(engine: Engine) -> None:
     assert state.question == "坪山的托育中心提供什么服务"  # the topic stays, details do not pile
 
 
+def test_words_pointing_back_make_no_detail_too_long(engine: Engine) -> None:
+    (_, second), _ = turns(engine, "坪山的托育中心提供什么服务", "那这个具体是什么模式运营的呢")
+    assert second.outcome == "answer"
+    assert {b.id for b in second.blocks} <= {"ps-childcare", "psg-ps-1"}
+    assert second.understood == "坪山的托育中心提供什么服务：那这个具体是什么模式运营的呢"
+
+
 def test_a_detail_the_reports_leave_out_is_a_miss(engine: Engine) -> None:
     (_, second, third), _ = turns(engine, "坪山的托育中心提供什么服务", "电话呢", "模式呢")
     assert second.outcome == "miss" and second.reason is Reason.UNSTATED_DETAIL

@@ -102,6 +102,8 @@ DETAIL_STATED_AS = (
         re.compile(r"[^、,。]{1,12}、[^、,。]{1,12}、"),
     ),
 )
+# Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
+POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
@@ -302,7 +304,7 @@ class FollowUps:
         named = self.street_named(fold(message))
         if named is not None and named != before.street:
             return None
-        if len(content(message)) > DETAIL_MAX_CHARS:
+        if len(self.asked_of_it(message)) > DETAIL_MAX_CHARS:
             return None
         if self.stands_alone(alone) and not self.asks_of_a_figure(message, alone, before):
             return None
@@ -402,6 +404,12 @@ class FollowUps:
         )
 
     # --- what they rest on ------------------------------------------------------------
+
+    def asked_of_it(self, message: str) -> str:
+        """What a message asks besides the words pointing back at the last answer (那个,
+        这个): what says how long a detail is. A street named counts: naming it again is
+        how a new question opens ("那观湖街道图书馆在建了吗")."""
+        return POINTING_BACK.sub("", content(message))
 
     def street_named(self, folded: str) -> str | None:
         """The one street a message names: by its characters, else by their sound."""
