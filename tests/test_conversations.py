@@ -438,3 +438,19 @@ def test_a_detail_the_last_answer_does_not_state_is_declined(
 ) -> None:
     (_, after), _ = turns(tg_engine, "坪山垃圾分类做得怎么样", detail)
     assert after.outcome == "miss"
+
+
+def test_another_street_is_answered_from_its_entry_on_the_topic_when_likely_enough(
+    tg_engine: Engine,
+) -> None:
+    # Asked again for 观湖, the question is unsure between 观湖's two garbage-sorting
+    # entries; the curators put both on the topic of the answer just given, so the one it
+    # fits best is 观湖's answer, not "观湖's report does not say".
+    alone = tg_engine.ask("观湖街道垃圾分类做得怎么样")
+    assert alone.outcome == "clarify"
+    (first, second), _ = turns(tg_engine, "坪山垃圾分类做得怎么样", "观湖的呢")
+    topic = tg_engine.kb.entries[first.blocks[0].id].topic
+    assert second.outcome == "answer" and second.reason is Reason.SAME_TOPIC
+    (block,) = second.blocks
+    assert block.id.startswith("gh-") and tg_engine.kb.entries[block.id].topic == topic
+    assert second.understood == "观湖街道：垃圾分类做得怎么样"
