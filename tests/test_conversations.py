@@ -74,6 +74,22 @@ def engine() -> Engine:
             keywords=("空气质量",),
         ),
     ]
+    entries += [
+        _entry(
+            "gh-fire-hall",
+            "guanhu",
+            "观湖的消防展示厅建了吗?",
+            "建成全区首个社区消防安全展示厅。",
+            keywords=("消防展示厅",),
+        ),
+        _entry(
+            "gh-social-village",
+            "guanhu",
+            "观湖的社工村是什么?",
+            "观城社区建成全国首个社工村。",
+            keywords=("社工村",),
+        ),
+    ]
     entries[3] = replace(entries[3], keywords=("垃圾分类",))
     passages = [Passage("psg-ps-1", "pingshan-2020", "1", "托育中心由专业机构运营,家长可预约。")]
     kb = synthetic_base(real, reports, {(r, "1"): "工作情况" for r in reports}, entries, passages)
@@ -454,3 +470,15 @@ def test_another_street_is_answered_from_its_entry_on_the_topic_when_likely_enou
     (block,) = second.blocks
     assert block.id.startswith("gh-") and tg_engine.kb.entries[block.id].topic == topic
     assert second.understood == "观湖街道：垃圾分类做得怎么样"
+
+
+@pytest.mark.parametrize(
+    ("first", "stated"),
+    [("观湖的消防展示厅建了吗", False), ("观湖的社工村是什么", True)],
+)
+def test_which_one_is_stated_only_by_one_named(engine: Engine, first: str, stated: bool) -> None:
+    # "哪个社区" is not answered by 全区首个社区…: the answer names no 社区; 观城社区 is one.
+    (before, after), _ = turns(engine, first, "在哪个社区")
+    assert before.outcome == "answer"
+    assert (after.outcome == "answer") is stated
+    assert after.understood == first + "：在哪个社区"

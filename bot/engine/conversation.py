@@ -104,6 +104,10 @@ DETAIL_STATED_AS = (
 )
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
+# "Which X" (哪个社区, 哪些小区, 哪1所), and what names one X in an answer: a word right
+# before it that is no number, measure word or "every/first" (观城社区, not 首个社区).
+WHICH = re.compile(r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([\u4e00-\u9fff]{2})")
+NAMED_BEFORE = r"[^\W\d个家所条座位首各每全该本此等]"
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
@@ -342,10 +346,18 @@ class FollowUps:
         chosen = tuple(chosen)
         if not chosen or not set(chosen) <= set(before.answered):
             return False
+        which = WHICH.findall(fold(message))
         said = self.wording.spelling_of(message)
+        for noun in which:
+            # "哪个社区" is stated by a 社区 named, not by 社区 (全区首个社区消防展示厅).
+            said = WHICH.sub("|", said).replace(noun, "|")
         written = "".join(self.answer_text(doc) for doc in chosen)
         answer = fold(written)
-        if any(said[i : i + 2] in answer for i in range(len(said) - 1)):
+        if any(
+            said[i : i + 2] in answer for i in range(len(said) - 1) if "|" not in said[i : i + 2]
+        ):
+            return False
+        if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
             return False
         asked = fold(message)
         if any(a.search(asked) and s.search(written) for a, s in DETAIL_STATED_AS):
