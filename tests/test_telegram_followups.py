@@ -30,6 +30,16 @@ async def test_another_street_is_asked_of_its_report_and_says_what_was_understoo
     assert text.startswith("观湖街道：") and "194家" not in text  # never 坪山's answer
 
 
+async def test_a_street_mistyped_by_its_sound_is_that_street(
+    stored_bot: Any, fake_api: FakeBotApi
+) -> None:
+    await fake_api.say("坪山垃圾分类做得怎么样", user_id=RESIDENT)
+    second = await fake_api.say("那观胡的呢", user_id=RESIDENT)
+    # 观湖 as the input method offered it: understood, and answered from 观湖's report.
+    assert second.plain.startswith("观湖街道：垃圾分类做得怎么样")
+    assert "237个" not in second.text and "没有找到" not in second.text
+
+
 async def test_a_number_after_a_clarify_picks_that_option(
     stored_bot: Any, fake_api: FakeBotApi
 ) -> None:

@@ -371,6 +371,9 @@ class Engine:
             match = self.matcher.match(asked, frozenset(same_topic))
             if match.outcome is Outcome.ANSWER:
                 return self._reply_to(question, match, language)
+            counterpart = self._counterpart(match)
+            if counterpart is not None:
+                return self._reply_to(question, counterpart, language)
         reply = self._reply_to(question, self.matcher.match(asked), language)
         if reply.outcome == "answer" and not self._borrowed(reply, street):
             return reply
@@ -390,6 +393,20 @@ class Engine:
         if language == EN:
             return self._in_english(miss, messages_en.miss_on_street(self.english.street(street)))
         return miss
+
+    @staticmethod
+    def _counterpart(match: Match) -> Match | None:
+        """Among the entries curators put on the topic of the answer just given, the one
+        the question fits likely enough to offer (p >= CLARIFY_P): the conversation has
+        settled the topic, the curators its counterpart on that street."""
+        if match.outcome is not Outcome.CLARIFY or not match.candidates:
+            return None
+        best = match.candidates[0]
+        if best.probability < CLARIFY_P or best.passage:
+            return None
+        return Match(
+            Outcome.ANSWER, Reason.SAME_TOPIC, best.probability, (best.id,), match.candidates
+        )
 
     def _borrowed(self, reply: Reply, street: str) -> bool:
         """Whether a reply quotes another street's report than ``street``'s."""

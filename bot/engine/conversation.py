@@ -8,7 +8,8 @@ one of three named rules, tried in order, each only when the conversation allows
 * ``another_street``: a message that is only a street's name and follow-up cue words
   ("那观湖呢", "换成坪山呢"), or those and words of the last question ("观湖的办结率呢"),
   or asks for the other street ("另一个街道呢") re-asks the last question for that street,
-  the entry the curators put on the same topic for that street first;
+  the entry the curators put on the same topic for that street first; a street's name
+  mistyped as the input method offered it (平山, 观胡, 坪山街到) names it by its sound;
 * ``detail``: a short message with no topic of its own ("具体有几家") is asked together
   with the last question, first among the last answer's neighbours (its section of the
   same report), then among everything;
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.question import YEAR, QuestionReader
-from bot.engine.textnorm import content, fold, romanizations
+from bot.engine.textnorm import content, fold, romanizations, sound_key
 from bot.knowledge.loading import KnowledgeBase
 from bot.privacy import mask
 
@@ -73,6 +74,8 @@ NOTHING_ASKED = frozenset({Reason.EMPTY, Reason.ONLY_NUMBERS, Reason.ONLY_STREET
 STREET_CUES = re.compile(
     "那么|那边|那里|那儿|这边|这里|换成|换到|改成|换做|如果是|要是|的话|情况|怎么样|咋样|怎样"
     "|如何|有没有|有没|有无|管没|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
+    # what points back at the last topic, and how it went, in words naming nothing new
+    "|类似|相似|同类|这个|这样|这种|这方面|这块|这项|做得|搞得|弄得|办得|进展|进度|效果"
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
@@ -99,6 +102,12 @@ DETAIL_STATED_AS = (
         re.compile(r"[^、,。]{1,12}、[^、,。]{1,12}、"),
     ),
 )
+# Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
+POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
+# "Which X" (哪个社区, 哪些小区, 哪1所), and what names one X in an answer: a word right
+# before it that is no number, measure word or "every/first" (观城社区, not 首个社区).
+WHICH = re.compile(r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([\u4e00-\u9fff]{2})")
+NAMED_BEFORE = r"[^\W\d个家所条座位首各每全该本此等]"
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
@@ -222,6 +231,15 @@ class FollowUps:
             latin += [r for name in street.names for r in romanizations(name) if len(r) >= 5]
             names += [(name, street.id) for name in (*street.names, *latin)]
         self._names = sorted(set(names), key=lambda pair: -len(pair[0]))
+        # Every Chinese name of every street by its sound, longest first: a name mistyped
+        # as the input method offered it (平山, 观胡, 坪山街到) still names the street.
+        sounds = {
+            (sound_key(fold(name)), street.id)
+            for street in kb.streets.values()
+            for name in street.names
+            if len(name) >= 2 and name.isalpha() and not name.isascii()
+        }
+        self._sounds = sorted(sounds, key=lambda pair: -len(pair[0]))
         self._report_street = {r.id: r.street for r in kb.reports.values()}
         self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
         self._place |= {p.id: (p.report, p.section) for p in kb.passages}
@@ -260,8 +278,8 @@ class FollowUps:
         if before.outcome not in ("answer", "miss", "clarify"):
             return None
         folded = fold(message)
-        street = self.questions.street_of(folded)
-        rest = self.wording.strip_streets(folded)
+        street = self.street_named(folded)
+        rest = self.without_street_names(folded)
         if street is None and OTHER_STREET.search(folded):
             others = [s for s in self.kb.streets if s != before.street]
             street = others[0] if before.street and len(others) == 1 else None
@@ -287,10 +305,10 @@ class FollowUps:
         than the one in play: the last answer is no neighbour of that street's texts."""
         if before.outcome != "answer" or not before.answered:
             return None
-        named = self.questions.street_of(fold(message))
+        named = self.street_named(fold(message))
         if named is not None and named != before.street:
             return None
-        if len(content(message)) > DETAIL_MAX_CHARS:
+        if len(self.asked_of_it(message)) > DETAIL_MAX_CHARS:
             return None
         if self.stands_alone(alone) and not self.asks_of_a_figure(message, alone, before):
             return None
@@ -304,7 +322,7 @@ class FollowUps:
         from that street already or names something of its own (an intent, a place)."""
         folded = fold(message)
         street = before.street
-        if street is None or street not in self.kb.streets or self.questions.street_of(folded):
+        if street is None or street not in self.kb.streets or self.street_named(folded):
             return None
         if self.questions.names_both_streets(folded):
             return None
@@ -328,10 +346,18 @@ class FollowUps:
         chosen = tuple(chosen)
         if not chosen or not set(chosen) <= set(before.answered):
             return False
+        which = WHICH.findall(fold(message))
         said = self.wording.spelling_of(message)
+        for noun in which:
+            # "哪个社区" is stated by a 社区 named, not by 社区 (全区首个社区消防展示厅).
+            said = WHICH.sub("|", said).replace(noun, "|")
         written = "".join(self.answer_text(doc) for doc in chosen)
         answer = fold(written)
-        if any(said[i : i + 2] in answer for i in range(len(said) - 1)):
+        if any(
+            said[i : i + 2] in answer for i in range(len(said) - 1) if "|" not in said[i : i + 2]
+        ):
+            return False
+        if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
             return False
         asked = fold(message)
         if any(a.search(asked) and s.search(written) for a, s in DETAIL_STATED_AS):
@@ -391,6 +417,32 @@ class FollowUps:
 
     # --- what they rest on ------------------------------------------------------------
 
+    def asked_of_it(self, message: str) -> str:
+        """What a message asks besides the words pointing back at the last answer (那个,
+        这个): what says how long a detail is. A street named counts: naming it again is
+        how a new question opens ("那观湖街道图书馆在建了吗")."""
+        return POINTING_BACK.sub("", content(message))
+
+    def street_named(self, folded: str) -> str | None:
+        """The one street a message names: by its characters, else by their sound."""
+        named = self.questions.street_of(folded)
+        if named is not None:
+            return named
+        key = sound_key(folded)
+        streets = {street for sound, street in self._sounds if sound in key}
+        return streets.pop() if len(streets) == 1 else None
+
+    def without_street_names(self, folded: str) -> str:
+        """A folded message with the streets' names taken out, mistyped ones too."""
+        return self.wording.strip_streets(self._without_sounds_of_names(folded))
+
+    def _without_sounds_of_names(self, text: str) -> str:
+        for sound, _ in self._sounds:
+            # A sound key holds one code per character: where it is found, so is the name.
+            while (at := sound_key(text).find(sound)) >= 0:
+                text = text[:at] + text[at + len(sound) :]
+        return text
+
     def neighbours(self, answered: Iterable[str]) -> frozenset[str]:
         """The answered entries and passages, with every one of the same section of the
         same report and the passages beside each answered passage."""
@@ -417,6 +469,7 @@ class FollowUps:
     def without_streets(self, question: str) -> str:
         """A question with the streets' names taken out (the topic another street is
         asked about)."""
+        question = self._without_sounds_of_names(question)
         for name, _ in self._names:
             question = re.sub(re.escape(name), "", question, flags=re.IGNORECASE)
         question = re.sub(r"\s{2,}", " ", question)
@@ -476,7 +529,7 @@ class FollowUps:
             question = mask(follow.question if follow else reply.question)
         answered = tuple(b.id for b in reply.blocks)
         streets = {self.street_of_doc(doc) for doc in answered}
-        named = self.questions.street_of(fold(question))
+        named = self.street_named(fold(question))
         years = YEAR.findall(fold(question))
         return Conversation(
             question=question,

@@ -98,6 +98,8 @@ class Reason(str, Enum):
     CHOSEN = "chosen"
     STATED_BEFORE = "stated in the last answer"  # a detail follow-up the answer speaks of
     NOT_ON_STREET = "not in that street's report"  # a follow-up for another street
+    # A follow-up for another street, answered from that street's entry on the same topic.
+    SAME_TOPIC = "that street's entry on the topic"
 
 
 # Outcomes decided by a rule before any candidate is scored: the calibrated model is never
