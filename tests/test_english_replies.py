@@ -15,6 +15,7 @@ from bot.engine.answering import Block, Engine, Reply, Source
 from bot.engine.languages import EN, ZH, english_name, reply_language
 from bot.engine.policy import Match, Outcome, Reason
 from bot.engine.rendering import render_html, render_text
+from bot.engine.textnorm import fold
 
 CHILDCARE = "孩子两岁有托育服务吗"
 FIRMS = "坪山街道整治了多少家散乱污企业"
@@ -224,3 +225,38 @@ def test_an_english_intent_phrase_is_found_by_its_words(
     tg_engine: Engine, question: str, intent: str | None
 ) -> None:
     assert tg_engine.ask(question).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        # a pay asked as an amount is a detail the reports never give ...
+        ("how much salary do grid workers get", Reason.UNSTATED_DETAIL),
+        # ... as is where to buy something
+        ("where can i buy a drone", Reason.UNSTATED_DETAIL),
+        # whether something is any good asks an opinion
+        ("is the local tennis club any good", Reason.OPINION),
+    ],
+)
+def test_english_questions_the_reports_cannot_answer_are_declined(
+    engine: Engine, question: str, reason: Reason
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "miss" and reply.language == EN
+    assert engine.matcher.match(question).reason == reason
+
+
+def test_the_winner_of_a_race_is_never_answered(engine: Engine) -> None:
+    # the reports name the races held, not who won them
+    question = "who won the dragon boat race last year"
+    assert engine.matcher.questions.detail_asked(fold(question)) == "whowon"
+    assert engine.ask(question).outcome != "answer"
+
+
+def test_a_wage_dispute_is_no_question_about_an_amount(engine: Engine) -> None:
+    # "salary" alone once made every mention of pay a detail the reports never give
+    question = "my boss won't pay my salary, is there a mediation committee for labour disputes"
+    assert engine.matcher.match(question).reason != Reason.UNSTATED_DETAIL
+    reply = engine.ask(question)
+    assert reply.outcome == "answer" and reply.language == EN
+    assert "劳动争议调解委员会" in "".join(block.body for block in reply.blocks)

@@ -56,3 +56,29 @@ def test_english_phrases_take_no_mark(tmp_path: Path) -> None:
     )
     _, problems = read_lexicons(tmp_path, tmp_path)
     assert len(problems) == 1 and "verb|object" in problems[0].message
+
+
+SHIPPED = Lexicon.from_pairs(read_lexicons(Path("data"), Path("."))[0])
+
+
+@pytest.mark.parametrize(
+    ("question", "reads", "not_read"),
+    [
+        # the vocabulary work reports count and name things in
+        ("did they use robots to deliver anything", "机器人", None),
+        ("how many volunteer police are there", "义警", None),
+        ("how many km of new roads", "公里", None),
+        ("what is the road chief system", "路长制", None),
+        ("did our community win an award", "荣获", None),
+        # a modifier or a manner alone names no subject of the reports
+        ("is there an international school nearby", None, "国际化"),
+        ("can i renew my licence online", None, "线上"),
+        ("what is the history of the great wall", None, "历史"),
+    ],
+)
+def test_the_english_lexicon_reads_the_words_of_work_reports(
+    question: str, reads: str | None, not_read: str | None
+) -> None:
+    words = SHIPPED.meaning(question)
+    assert reads is None or reads in words
+    assert not_read is None or not_read not in words
