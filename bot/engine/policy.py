@@ -259,11 +259,21 @@ class Policy:
                 chosen=(),
                 candidates=result.candidates[:1],
             )
-        offered = tuple(c.id for c in result.candidates)
-        if result.outcome is Outcome.CLARIFY and self._figure_unstated(text, offered):
-            # Unsure which text is meant, and none gives the figure: nothing to offer.
+        if result.outcome is Outcome.CLARIFY and self._offers_nothing_asked(text, result):
+            # Unsure which text is meant, and none gives the figure or detail asked: nothing
+            # worth offering (nor is it sure enough to say the report speaks of it).
             return replace(result, outcome=Outcome.MISS, reason=Reason.LOW_SCORE, candidates=())
         return result
+
+    def _offers_nothing_asked(self, text: str, clarify: Match) -> bool:
+        """Whether a clarify asked for a figure or a detail offers no text that gives it."""
+        offered = tuple(c.id for c in clarify.candidates)
+        if self._figure_unstated(text, offered):
+            return True
+        detail = self.questions.detail_asked(fold(text)) if self.rule("unstated_detail") else None
+        return bool(detail) and not any(
+            self.questions.states_detail(self.assessor.answer_text(i), detail) for i in offered
+        )
 
     def _figure_unstated(self, text: str, chosen: tuple[str, ...]) -> bool:
         """Whether a how-many (or a how-much of a kind: money, a rate, a length, people) is
