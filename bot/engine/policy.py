@@ -271,7 +271,9 @@ class Policy:
         if self._figure_unstated(text, offered):
             return True
         detail = self.questions.detail_asked(fold(text)) if self.rule("unstated_detail") else None
-        return bool(detail) and not any(
+        if not detail:
+            return False
+        return not any(
             self.questions.states_detail(self.assessor.answer_text(i), detail) for i in offered
         )
 
