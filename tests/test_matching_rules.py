@@ -355,3 +355,17 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
     assert states_a_figure(answer, question, of_kind=True) is stated
+
+
+@pytest.mark.parametrize(
+    ("question", "detail"),
+    [
+        ("纪念馆能给学生盖个实践的章吗", "盖章"),  # 盖…章, with words between
+        ("服务站能帮我开个收入证明吗", "开证明"),
+        ("纪念馆的章是谁盖的", None),  # the parts out of order
+    ],
+)
+def test_a_detail_word_may_have_words_between_its_parts(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str, detail: str | None
+) -> None:
+    assert matcher(synthetic, vectors).questions.detail_asked(question) == detail
