@@ -555,3 +555,13 @@ def test_a_short_keyword_counts_only_as_written(make_project: Callable[..., Path
     assert keyword_of("翻译服务", "zz-keyword")
     assert not keyword_of("防疫服务", "zz-keyword")
     assert keyword_of("路长治", "gh-term-08")
+
+
+def test_a_clarify_offering_no_text_with_the_detail_asked_is_a_miss(engine: Engine) -> None:
+    # Offering texts none of which gives the phone number or the amount asked helps no one.
+    policy = engine.matcher.policy
+    offered = engine.matcher.assess("托育服务", "托育服务", None)[:2]
+    clarify = Match(Outcome.CLARIFY, Reason.UNSURE, 0.4, (), tuple(offered))
+    assert policy._offers_nothing_asked("托育中心电话多少", clarify)
+    assert policy._offers_nothing_asked("托育一个月补贴多少钱", clarify)
+    assert not policy._offers_nothing_asked("托育服务怎么样", clarify)

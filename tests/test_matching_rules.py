@@ -13,6 +13,7 @@ import pytest
 
 from bot.engine.answering import Engine
 from bot.engine.matching import RULES, Match, Matcher, Outcome, Reason
+from bot.engine.policy import states_a_figure
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import PRIOR, load_calibration
 from bot.engine.semantic import VectorCache, default_cache_dir, embedder_named
@@ -197,6 +198,12 @@ CASES = [
         lambda m: m.reason is not Reason.UNSTATED_FIGURE,
     ),
     (
+        "figure_kind",
+        "坪山垃圾分类投放点建设有多少补贴",  # a count of points is no amount of money
+        lambda m: m.reason is Reason.UNSTATED_FIGURE,
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen == ("ps-garbage",),
+    ),
+    (
         "both_streets",
         "两个街道的垃圾分类",
         lambda m: m.reason in (Reason.BOTH_STREETS, Reason.BOTH_STREETS_ASKED),
@@ -330,3 +337,35 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
     synthetic: KnowledgeBase, vectors: VectorCache, message: str
 ) -> None:
     assert matcher(synthetic, vectors).match(message).reason is Reason.ONLY_NUMBERS
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "stated"),
+    [
+        ("组建义警队伍300名。", "义警一个月有多少补贴", False),
+        ("发放稳岗补贴5万元。", "稳岗补贴有多少", True),
+        ("调解成功率达96%。", "调解成功率是多少", True),
+        ("调解纠纷400余宗。", "调解成功率有多高", False),
+        ("组建义警队伍300名。", "义警有多少人", True),
+        ("铺设雨污管网62公里。", "雨污管网铺了多少公里", True),
+        ("完成12个雨污分流项目。", "雨污管网铺了多少公里", False),
+        # a question naming no kind takes any figure
+        ("完成12个雨污分流项目。", "雨污分流做了多少", True),
+    ],
+)
+def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
+    assert states_a_figure(answer, question, of_kind=True) is stated
+
+
+@pytest.mark.parametrize(
+    ("question", "detail"),
+    [
+        ("纪念馆能给学生盖个实践的章吗", "盖章"),  # 盖…章, with words between
+        ("服务站能帮我开个收入证明吗", "开证明"),
+        ("纪念馆的章是谁盖的", None),  # the parts out of order
+    ],
+)
+def test_a_detail_word_may_have_words_between_its_parts(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str, detail: str | None
+) -> None:
+    assert matcher(synthetic, vectors).questions.detail_asked(question) == detail

@@ -40,6 +40,34 @@ DIGIT = re.compile(
     r"(?:%|％|个|家|所|条|名|人|万|亿|元|宗|件|次|项|平方|公里|米|岁|座|台|辆|间|户|栋|处|支|批|场|套"
     r"|吨|微克|倍|小时|分钟|天|年|月|日|号|期|轮|类|级|位|棵|公顷|亩|以上|以下)"
 )
+# A how-much that names the kind of figure it wants is not answered by a figure of another
+# kind: an amount of money by a headcount, a rate by a count, a length by a number of
+# projects. (question, folded; the unit an answer's figure must carry.)
+FIGURE_KINDS = (
+    (
+        re.compile(
+            r"多少钱|几块钱|多少块|多少元|(?:补贴|补助|工资|薪水|奖金|津贴|费用?)(?:有|是|给)?多少"
+            r"|多少(?:的)?(?:补贴|补助|工资|薪水|奖金|津贴|费)"
+            r"|howmuchmoney|howmuch(?:is|are|do|does)?(?:the|they|it|i|you)?"
+            r"(?:subsid|allowance|fee|cost|salar|pay|wage|earn|get)"
+        ),
+        re.compile(r"元|块钱"),
+    ),
+    (
+        re.compile(
+            r"比例|百分之几|百分比|几成|率(?:是|有|达到?)?(?:多少|多高|几)|whatpercent|whatrate"
+        ),
+        re.compile(r"%|％|百分之|[0-9一二三四五六七八九十]成"),
+    ),
+    (
+        re.compile(r"(?:多少|几)(?:公里|千米|米)|howmany(?:kilomet|met)"),
+        re.compile(r"公里|千米|米"),
+    ),
+    (
+        re.compile(r"多少(?:个)?人|几(?:个)?人|多少名|howmanypeople|howmanypersons"),
+        re.compile(r"人|名|位"),
+    ),
+)
 
 
 # Rules that can be switched off one at a time (``policybot eval --ablate``); each one
@@ -56,6 +84,7 @@ RULES = (
     "code",  # a code named (PM10): only texts that contain it answer
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
     "unstated_figure",  # a how-many answered by text with no number: miss
+    "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
     "intent_phrase",  # an intent phrase in a message nothing else fits
@@ -162,11 +191,18 @@ class Asked:
 Gate = Callable[[Asked], "Match | None"]
 
 
-def states_a_figure(answer: str, question: str) -> bool:
+def states_a_figure(answer: str, question: str, of_kind: bool = False) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
-    设了几个站" is not answered by "4号线观湖段年内通车"."""
+    设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
+    question names, if it names one (义警一个月有多少补贴 is not answered by 300名义警)."""
     given = fold(question)
-    return any(fold(found.group(0)) not in given for found in DIGIT.finditer(answer))
+    unit = next((u for asked, u in FIGURE_KINDS if asked.search(given)), None) if of_kind else None
+    return any(
+        fold(found.group(0)) not in given
+        # (the unit may follow the figure's own: 5万元)
+        and (unit is None or unit.search(answer[found.start() : found.end() + 2]) is not None)
+        for found in DIGIT.finditer(answer)
+    )
 
 
 class Policy:
@@ -212,16 +248,12 @@ class Policy:
         )
 
     def match(self, text: str, within: frozenset[str] | None = None) -> Match:
-        """Decide one question; an answer to a how-many that states no figure is a miss.
+        """Decide one question; an answer to a how-many that states no figure (of the kind
+        asked) is a miss, and so is an offer of texts none of which states one.
         With ``within``, only those entries and passages are candidates (a follow-up's
         neighbourhood, bot/engine/conversation.py)."""
         result = self.decide(text, within)
-        if (
-            result.outcome is Outcome.ANSWER
-            and self.rule("unstated_figure")
-            and QUANTITY.search(fold(text))
-            and not any(states_a_figure(self.assessor.answer_text(i), text) for i in result.chosen)
-        ):
+        if result.outcome is Outcome.ANSWER and self._figure_unstated(text, result.chosen):
             return replace(
                 result,
                 outcome=Outcome.MISS,
@@ -229,7 +261,35 @@ class Policy:
                 chosen=(),
                 candidates=result.candidates[:1],
             )
+        if result.outcome is Outcome.CLARIFY and self._offers_nothing_asked(text, result):
+            # Unsure which text is meant, and none gives the figure or detail asked: nothing
+            # worth offering (nor is it sure enough to say the report speaks of it).
+            return replace(result, outcome=Outcome.MISS, reason=Reason.LOW_SCORE, candidates=())
         return result
+
+    def _offers_nothing_asked(self, text: str, clarify: Match) -> bool:
+        """Whether a clarify asked for a figure or a detail offers no text that gives it."""
+        offered = tuple(c.id for c in clarify.candidates)
+        if self._figure_unstated(text, offered):
+            return True
+        detail = self.questions.detail_asked(fold(text)) if self.rule("unstated_detail") else None
+        if not detail:
+            return False
+        return not any(
+            self.questions.states_detail(self.assessor.answer_text(i), detail) for i in offered
+        )
+
+    def _figure_unstated(self, text: str, chosen: tuple[str, ...]) -> bool:
+        """Whether a how-many (or a how-much of a kind: money, a rate, a length, people) is
+        asked and none of the texts states such a figure."""
+        folded = fold(text)
+        of_kind = self.rule("figure_kind") and any(
+            asked.search(folded) for asked, _ in FIGURE_KINDS
+        )
+        asks = of_kind or (self.rule("unstated_figure") and QUANTITY.search(folded))
+        return bool(asks) and not any(
+            states_a_figure(self.assessor.answer_text(i), text, of_kind) for i in chosen
+        )
 
     def decide(self, text: str, within: frozenset[str] | None = None) -> Match:
         """The first gate that decides; a miss on a low score when none does."""

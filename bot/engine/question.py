@@ -46,6 +46,9 @@ DETAIL_EVIDENCE = {
     "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
     "收费": re.compile(r"[0-9.]+元|免费"),
 }
+# Where a detail word's parts may have a few characters between them (盖…章).
+DETAIL_GAP = "\0"
+GAP_CHARS = 8
 # What may follow a detail word anchored at the end of a question (托育中心电话是啥).
 TRAILING_PARTICLES = "(?:是啥|是什么|是多少|有吗|呗|吧|呀|啊|呢|吗|嘛|哈|哦|哇)*$"
 # What may open a request to the bot before its verb (folded: spaces dropped).
@@ -96,13 +99,20 @@ class QuestionReader:
         self._opinions = sorted((fold(w) for w in kb.opinions), key=len, reverse=True)
         self._requests = sorted((fold(w) for w in kb.requests), key=len, reverse=True)
         self.term_names, self._canonical_terms = self._glossary_index(kb)
-        # fold drops the "$" that anchors a detail word at the end of the question.
+        # fold drops the "$" that anchors a detail word at the end of the question, and the
+        # "…" that lets a few characters come between its parts (盖…章: 盖研学实践的章).
         self._details = [
-            (label, fold(word) + ("$" if word.endswith("$") else ""))
+            (
+                label,
+                DETAIL_GAP.join(fold(part) for part in word.split("…"))
+                + ("$" if word.endswith("$") else ""),
+            )
             for label, words in kb.unstated_details.items()
             for word in words
         ]
-        self._detail_labels = {word.rstrip("$"): label for label, word in self._details}
+        self._detail_labels = {
+            word.rstrip("$").replace(DETAIL_GAP, ""): label for label, word in self._details
+        }
         self.lexicon = Lexicon.from_pairs(kb.lexicons)
         # Each intent phrase folded, and an English one's words too (see _inside_a_word).
         self._intent_contained = sorted(
@@ -265,6 +275,10 @@ class QuestionReader:
             if word.endswith("$"):
                 if re.search(re.escape(word[:-1]) + TRAILING_PARTICLES, folded):
                     return word[:-1]
+            elif DETAIL_GAP in word:
+                parts = map(re.escape, word.split(DETAIL_GAP))
+                if re.search(f".{{0,{GAP_CHARS}}}".join(parts), folded):
+                    return word.replace(DETAIL_GAP, "")
             elif word in folded:
                 return word
         return None
