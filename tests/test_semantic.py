@@ -191,3 +191,33 @@ def test_eval_exits_1_when_a_set_falls_below_its_floor(make_project: Callable[..
     fell = runner.invoke(main, ["eval", "--all"])
     assert fell.exit_code == 1
     assert "DOES NOT HOLD" in fell.output
+
+
+def test_only_a_large_base_multiplies_on_several_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small products stay on one BLAS thread (a busy machine's waiting threads cost more
+    than they save); a large base's one product a question is threaded, then back to one."""
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    from bot.engine import semantic
+
+    semantic.one_blas_thread()
+    controller = semantic._blas()
+    asked: list[int] = []
+
+    class Spy:
+        def limit(self, limits: int, user_api: str) -> object:
+            asked.append(limits)
+            return controller.limit(limits=limits, user_api=user_api)
+
+    monkeypatch.setattr(semantic, "_blas", Spy)
+    vectors = np.random.default_rng(0).random((300, 8), dtype=np.float32)
+    index = semantic.SemanticIndex(embedder_named("use"), list(range(300)), vectors, 300)
+    small = index.similarity(vectors[0])
+    assert asked == []
+    monkeypatch.setattr(semantic, "THREADED_PRODUCT", 100)
+    large = index.similarity(vectors[0])
+    assert asked == [os.cpu_count() or 1]
+    assert np.allclose(small, large)
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")

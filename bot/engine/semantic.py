@@ -147,13 +147,24 @@ def _unpacked_backend(backend_class: type[Any], path: Path) -> Any:
 
 
 @functools.cache
+def _blas() -> Any:
+    return _untyped("threadpoolctl").ThreadpoolController()
+
+
+# A product at least this large (a knowledge base of some tens of thousands of texts, against
+# one question) is worth BLAS's threads: on the 20-fold synthetic base p99 is 28 ms with two
+# threads for it against 36 ms with one.
+THREADED_PRODUCT = 8_000_000
+
+
+@functools.cache
 def one_blas_thread() -> None:
     """BLAS on one thread, for the whole process. The bot multiplies small matrices (a
-    question's few tokens; one vector against some thousands): a second thread gains
-    little on an idle machine, and when the cores are busy OpenBLAS's waiting threads make
-    every question many times slower (350 ms against 16 ms, measured beside three other
-    busy processes on two cores)."""
-    _untyped("threadpoolctl").threadpool_limits(limits=1, user_api="blas")
+    question's few tokens, dozens of times): a second thread gains little on an idle
+    machine, and when the cores are busy OpenBLAS's waiting threads make every question
+    many times slower (p50 176 ms against 5.4 ms, measured beside two busy processes on
+    two cores)."""
+    _blas().limit(limits=1, user_api="blas")
 
 
 class UseEmbedder:
@@ -360,10 +371,17 @@ class SemanticIndex:
     def query_vector(self, text: str) -> np.ndarray:
         return self.embedder.encode([text], query=True)[0]
 
+    def _product(self, query: np.ndarray) -> np.ndarray:
+        if self._vectors.size < THREADED_PRODUCT:
+            return self._vectors @ query
+        # One synchronisation per question, not one per small product: threads pay here.
+        with _blas().limit(limits=os.cpu_count() or 1, user_api="blas"):
+            return self._vectors @ query
+
     def similarity(self, query: np.ndarray) -> np.ndarray:
         """Best cosine per document (indexed like the owners given), -1 for none."""
         best = np.full(self.size, -1.0, dtype=np.float32)
         if len(self._starts):
-            cosines = self._vectors @ query
+            cosines = self._product(query)
             best[self._documents] = np.maximum.reduceat(cosines, self._starts)
         return best
