@@ -482,3 +482,13 @@ def test_which_one_is_stated_only_by_one_named(engine: Engine, first: str, state
     assert before.outcome == "answer"
     assert (after.outcome == "answer") is stated
     assert after.understood == first + "：在哪个社区"
+
+
+def test_a_street_with_words_of_the_last_answer_asks_them_of_it(tg_engine: Engine) -> None:
+    # "政务服务" is no word of the question, but of the answer (“四零+”政务服务模式): it is
+    # what the answer was about, asked of 观湖, whose report speaks of it in its own terms.
+    (first, second), _ = turns(tg_engine, "坪山的四零+是什么", "观湖的政务服务呢")
+    assert first.outcome == "answer" and "政务服务" in first.blocks[0].body
+    assert "政务服务" not in "坪山的四零+是什么"
+    assert second.outcome == "answer" and second.understood == "观湖街道：政务服务"
+    assert all(b.id.startswith(("gh-", "psg-gh-")) for b in second.blocks)

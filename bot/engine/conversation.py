@@ -7,7 +7,8 @@ one of three named rules, tried in order, each only when the conversation allows
   option pick that option;
 * ``another_street``: a message that is only a street's name and follow-up cue words
   ("那观湖呢", "换成坪山呢"), or those and words of the last question ("观湖的办结率呢"),
-  or asks for the other street ("另一个街道呢") re-asks the last question for that street,
+  or asks for the other street ("另一个街道呢") re-asks the last question for that street
+  (with words of the last answer instead, "观湖的政务服务呢", it asks those of that street),
   the entry the curators put on the same topic for that street first; a street's name
   mistyped as the input method offered it (平山, 观胡, 坪山街到) names it by its sound;
 * ``detail``: a short message with no topic of its own ("具体有几家") is asked together
@@ -284,9 +285,16 @@ class FollowUps:
             others = [s for s in self.kb.streets if s != before.street]
             street = others[0] if before.street and len(others) == 1 else None
             rest = OTHER_STREET.sub("", folded)
-        if street is None or not self.repeats_last_topic(STREET_CUES.sub("", rest), before):
+        if street is None:
             return None
-        topic = self.without_streets(before.question)
+        rest = STREET_CUES.sub("", rest)
+        if self.repeats_last_topic(rest, before):
+            topic = self.without_streets(before.question)
+        elif self.words_of_last_answer(rest, before):
+            # "观湖的政务服务呢" after an answer on 坪山's 政务服务: those words are the topic.
+            topic = rest
+        else:
+            return None
         name = self.kb.streets[street].name
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic
         return FollowUp("another_street", name + topic, understood, street=street)
@@ -298,6 +306,13 @@ class FollowUps:
             return True
         asked = fold(self.without_streets(before.question))
         return len(rest) >= 2 and rest in asked
+
+    def words_of_last_answer(self, rest: str, before: Conversation) -> bool:
+        """Whether what a street follow-up says besides the street and its cue words is a
+        word of the answer just given (two characters or more): the topic it was about."""
+        if before.outcome != "answer" or len(rest) < 2:
+            return False
+        return any(rest in fold(self.answer_text(doc)) for doc in before.answered)
 
     def detail(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """A few words with no topic of their own, after an answer: asked with the last
