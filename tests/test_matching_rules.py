@@ -229,6 +229,13 @@ CASES = [
         lambda m: m.reason is not Reason.INTENT_MEANING,
     ),
     (
+        "addressed_intent",
+        # spoken to the bot, nearer to "what can you do" than to any text, if not very near
+        "what sort of stuff can you do for me",
+        lambda m: m.outcome is Outcome.INTENT and m.intent == "capabilities",
+        lambda m: m.outcome is not Outcome.INTENT,
+    ),
+    (
         "lexicon",
         "带娃的地方有吗",  # 带娃 is everyday for 托育
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",

@@ -57,6 +57,9 @@ POLITE_OPENERS = re.compile(
     r"hi|hello|please|pls|plz|canyou|couldyou|wouldyou|willyou|canu|couldu)+"
 )
 LATIN_RUN = re.compile(r"[0-9a-z]+")
+# The second person: a message that speaks to the bot ("what can you help me with", 你会
+# 什么) is likelier about the bot than one that only sounds like it. "u" is chat spelling.
+SECOND_PERSON = re.compile(r"你|您|\b(?:you|your|yourself|u)\b", re.IGNORECASE)
 # A short message that holds an intent phrase and nothing the knowledge base fits.
 LOOSE_INTENT_CHARS = 40
 
@@ -255,6 +258,11 @@ class QuestionReader:
     def opinion_asked(self, folded: str) -> str | None:
         """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""
         return next((word for word in self._opinions if word in folded), None)
+
+    @staticmethod
+    def addresses_bot(text: str) -> bool:
+        """Whether a message speaks to the bot in the second person (you, 你, 您)."""
+        return bool(SECOND_PERSON.search(text))
 
     def intent_of(self, folded: str) -> tuple[str, float] | None:
         if not folded or len(folded) > 16:
