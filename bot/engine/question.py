@@ -350,11 +350,14 @@ class QuestionReader:
                 return intent_id
         return None
 
-    def expansion(self, text: str, folded: str, either_order: bool = True) -> str:
+    def expansion(
+        self, text: str, folded: str, either_order: bool = True, numerals: bool = True
+    ) -> str:
         """The reports' words for the everyday ones in a question (带娃 → 托育), from the
         report-independent lexicons, that the question does not already use, spelled as
-        the index reads them."""
+        the index reads them; with ``numerals``, English number words' (six zeros → 六零)."""
         words = self.lexicon.official_words(text, folded, either_order)
+        words += self.lexicon.numerals(text) if numerals else []
         return "".join(
             spelled
             for spelled in dict.fromkeys(self.wording.spelling_of(w) for w in words)
