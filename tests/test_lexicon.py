@@ -82,3 +82,11 @@ def test_the_english_lexicon_reads_the_words_of_work_reports(
     words = SHIPPED.meaning(question)
     assert reads is None or reads in words
     assert not_read is None or not_read not in words
+
+
+def test_english_number_words_are_read_as_the_numerals_of_a_name() -> None:
+    assert Lexicon.numerals("what are the Six Zeros?")[-1] == "六零"
+    assert "两" in Lexicon.numerals("two coverages")
+    # a number inside another word, or a Chinese question, is none
+    assert Lexicon.numerals("someone often said it") == []
+    assert Lexicon.numerals("六零行动是什么") == []

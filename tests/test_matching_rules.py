@@ -229,6 +229,19 @@ CASES = [
         lambda m: m.reason is not Reason.INTENT_MEANING,
     ),
     (
+        "number_words",
+        "what do the six zeros mean",  # 六零 in English number words
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen[:1] == ("gh-term-60",),
+        lambda m: m.outcome is not Outcome.ANSWER,
+    ),
+    (
+        "addressed_intent",
+        # spoken to the bot, nearer to "what can you do" than to any text, if not very near
+        "what sort of stuff can you do for me",
+        lambda m: m.outcome is Outcome.INTENT and m.intent == "capabilities",
+        lambda m: m.outcome is not Outcome.INTENT,
+    ),
+    (
         "lexicon",
         "带娃的地方有吗",  # 带娃 is everyday for 托育
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",

@@ -104,7 +104,9 @@ class Assessor:
         """Every plausible answer to a question, most probably right first."""
         latin = latin_share(text)
         expansion = (
-            self.questions.expansion(text, folded, self.rule("either_order"))
+            self.questions.expansion(
+                text, folded, self.rule("either_order"), self.rule("number_words")
+            )
             if self.rule("lexicon")
             else ""
         )

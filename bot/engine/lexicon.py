@@ -25,6 +25,27 @@ OBJECT_FIRST_GAP = 4
 # statements ("孩子上学了, 看什么书").
 CLAUSE_BREAK = re.compile(r"[\s,，。.？?！!；;：:、~～…]+")
 
+# English number words and the numerals of Chinese names built on them: 六零 is "six
+# zeros", 两个全覆盖 "two coverages", 五老 "five elders". Two is 两 or 双 in such names
+# (两新, 双减), seldom 二.
+NUMBER_WORDS = {
+    "zero": "零",
+    "one": "一",
+    "two": "两双",
+    "three": "三",
+    "four": "四",
+    "five": "五",
+    "six": "六",
+    "seven": "七",
+    "eight": "八",
+    "nine": "九",
+    "ten": "十",
+}
+# A number word as such, also plural ("zeros"), not inside another word ("someone").
+NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")(?:e?s)?\b", re.IGNORECASE)
+# Number words in a row ("six zeros") make one name, read as one compound (六零).
+NUMBER_RUN = re.compile(NUMBER_WORD.pattern + r"(?:\s+" + NUMBER_WORD.pattern + ")+", re.I)
+
 Pairs = Sequence[tuple[Sequence[str], Sequence[str]]]
 
 
@@ -99,6 +120,19 @@ class Lexicon:
                 words += self._english.get(found) or self._english.get(
                     re.sub(r"(?:es|s)$", "", found), ()
                 )
+        return list(dict.fromkeys(words))
+
+    @staticmethod
+    def numerals(text: str) -> list[str]:
+        """The Chinese numerals of an English question's number words ("six zeros" →
+        六, 零, 六零): the names of many terms are built on them."""
+        if not latin_share(text):
+            return []
+        lowered = text.lower()
+        words = [n for found in NUMBER_WORD.findall(lowered) for n in NUMBER_WORDS[found]]
+        for run in NUMBER_RUN.finditer(lowered):
+            # Each word's first numeral: 两 for "two", as in 两个全覆盖.
+            words.append("".join(NUMBER_WORDS[w][0] for w in NUMBER_WORD.findall(run.group())))
         return list(dict.fromkeys(words))
 
     def meaning(self, text: str) -> frozenset[str]:

@@ -25,6 +25,10 @@ INTENT_OVER_WORDING = 40.0  # lexical score below which an intent phrase is what
 # intent (cosines of the sentence model).
 INTENT_MEANING_AT = 0.72
 INTENT_MEANING_LEAD = 0.2
+# A message that speaks to the bot (you, 你) needs less nearness to an intent's phrasing,
+# not less lead over the reports: "what can you help me with" is far from "what can you do"
+# in wording yet nearer to it than to any text of the reports.
+INTENT_ADDRESSED_AT = 0.65
 ONLY_NUMBERS = re.compile(r"[0-9.%\-]+")
 A_WORD = re.compile(r"[\u3400-\u9fff]|[A-Za-z]{3,}")  # something a message could ask about
 # A question asking how many or how much, answered by text with no number in it, asks a
@@ -89,8 +93,10 @@ RULES = (
     "companions",  # the other street's answer on the same subject, or a close facet
     "intent_phrase",  # an intent phrase in a message nothing else fits
     "intent_meaning",  # a message nearer in meaning to an intent than to the reports
+    "addressed_intent",  # a message to the bot (you, 你) is an intent at a lower nearness
     "lexicon",  # the reports' words for everyday ones (带娃 → 托育, childcare → 托育)
     "either_order",  # a lexicon verb|object put object first (娃没人带 → 带娃 → 托育)
+    "number_words",  # English number words read as Chinese numerals (six zeros → 六零)
 )
 
 
@@ -494,7 +500,9 @@ class Policy:
         if nearest is None:
             return None
         intent, cosine, lead = nearest
-        if cosine >= INTENT_MEANING_AT and lead >= INTENT_MEANING_LEAD:
+        addressed = self.rule("addressed_intent") and self.questions.addresses_bot(asked.text)
+        enough = INTENT_ADDRESSED_AT if addressed else INTENT_MEANING_AT
+        if cosine >= enough and lead >= INTENT_MEANING_LEAD:
             return Match(Outcome.INTENT, Reason.INTENT_MEANING, cosine, intent=intent)
         return None
 

@@ -57,6 +57,9 @@ POLITE_OPENERS = re.compile(
     r"hi|hello|please|pls|plz|canyou|couldyou|wouldyou|willyou|canu|couldu)+"
 )
 LATIN_RUN = re.compile(r"[0-9a-z]+")
+# The second person: a message that speaks to the bot ("what can you help me with", 你会
+# 什么) is likelier about the bot than one that only sounds like it. "u" is chat spelling.
+SECOND_PERSON = re.compile(r"你|您|\b(?:you|your|yourself|u)\b", re.IGNORECASE)
 # A short message that holds an intent phrase and nothing the knowledge base fits.
 LOOSE_INTENT_CHARS = 40
 
@@ -256,6 +259,11 @@ class QuestionReader:
         """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""
         return next((word for word in self._opinions if word in folded), None)
 
+    @staticmethod
+    def addresses_bot(text: str) -> bool:
+        """Whether a message speaks to the bot in the second person (you, 你, 您)."""
+        return bool(SECOND_PERSON.search(text))
+
     def intent_of(self, folded: str) -> tuple[str, float] | None:
         if not folded or len(folded) > 16:
             return None
@@ -342,11 +350,14 @@ class QuestionReader:
                 return intent_id
         return None
 
-    def expansion(self, text: str, folded: str, either_order: bool = True) -> str:
+    def expansion(
+        self, text: str, folded: str, either_order: bool = True, numerals: bool = True
+    ) -> str:
         """The reports' words for the everyday ones in a question (带娃 → 托育), from the
         report-independent lexicons, that the question does not already use, spelled as
-        the index reads them."""
+        the index reads them; with ``numerals``, English number words' (six zeros → 六零)."""
         words = self.lexicon.official_words(text, folded, either_order)
+        words += self.lexicon.numerals(text) if numerals else []
         return "".join(
             spelled
             for spelled in dict.fromkeys(self.wording.spelling_of(w) for w in words)
