@@ -218,6 +218,14 @@ def test_a_question_naming_both_streets_is_answered_from_both_reports(
     assert sorted(b.source.street_name for b in reply.blocks) == ["坪山街道", "观湖街道"]
 
 
+def test_a_word_the_lexicon_lent_does_not_pair_the_other_street(engine: Engine) -> None:
+    # 义警 lends 群防群治, which 坪山's report uses of its anti-epidemic campaign: sharing that
+    # word is no reason to answer 坪山's campaign beside 观湖's 义警.
+    reply = engine.ask("义警有多少人")
+    assert reply.outcome == "answer" and "3000余人义警" in reply.blocks[0].body
+    assert {block.source.street_name for block in reply.blocks} == {"观湖街道"}
+
+
 def test_a_street_specific_programme_is_not_padded_with_the_other_street(engine: Engine) -> None:
     # 观湖 speaks of 养老 too, but 1+4+N is 坪山's own platform.
     reply = engine.ask("1+4+N养老")

@@ -83,11 +83,12 @@ class Composer:
         return False
 
     def companions(
-        self, best: Candidate, ranked: list[Candidate], street: str | None
+        self, best: Candidate, ranked: list[Candidate], street: str | None, asked_key: str = ""
     ) -> tuple[str, ...]:
         """The best answer, plus one that belongs with it: the other street's on the same
         subject when the question names none (a topic both reports cover is answered for
-        both), or a close one that the best one defines or shares its asked-for word with."""
+        both), or a close one that the best one defines or shares its asked-for word with.
+        ``asked_key``: the question's own sound key, without the lexicon's words for it."""
         close = [c for c in ranked[1:] if c.probability >= COMPANION_P and not same_answer(best, c)]
         if not street:
             # The other street's text on the same subject (a topic both reports cover, or a
@@ -101,6 +102,9 @@ class Composer:
                 if (on_topic and self._same_topic(best, other)) or (
                     best.keyword
                     and other.keyword
+                    # A word the question says, not one the lexicon lent it: 义警 lends
+                    # 群防群治, which 坪山's report uses of its anti-epidemic campaign.
+                    and other.keyword in asked_key
                     and other.lexical >= KEYWORD_COMPANION_AT
                     and self._shares_keyword(best, other)
                 ):

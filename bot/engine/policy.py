@@ -523,7 +523,11 @@ class Policy:
         if not best or asked.top < ANSWER_P:
             return None
         companions = self.rule("companions")
-        chosen = self.composer.companions(best, asked.ranked, asked.street) if companions else None
+        chosen = (
+            self.composer.companions(best, asked.ranked, asked.street, asked.key)
+            if companions
+            else None
+        )
         return Match(
             Outcome.ANSWER,
             Reason.CONFIDENT,
