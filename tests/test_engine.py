@@ -573,3 +573,11 @@ def test_a_clarify_offering_no_text_with_the_detail_asked_is_a_miss(engine: Engi
     assert policy._offers_nothing_asked("托育中心电话多少", clarify)
     assert policy._offers_nothing_asked("托育一个月补贴多少钱", clarify)
     assert not policy._offers_nothing_asked("托育服务怎么样", clarify)
+
+
+def test_that_miss_suggests_the_nearest_questions_not_the_examples(engine: Engine) -> None:
+    # No text gives a 义警's pay: a miss, whose suggestions are about 义警 all the same.
+    reply = engine.ask("义警一个月有多少补贴")
+    assert reply.outcome == "miss"
+    assert any("义警" in suggestion.question for suggestion in reply.suggestions)
+    assert reply.suggestions != engine.examples()

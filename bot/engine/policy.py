@@ -269,8 +269,9 @@ class Policy:
             )
         if result.outcome is Outcome.CLARIFY and self._offers_nothing_asked(text, result):
             # Unsure which text is meant, and none gives the figure or detail asked: nothing
-            # worth offering (nor is it sure enough to say the report speaks of it).
-            return replace(result, outcome=Outcome.MISS, reason=Reason.LOW_SCORE, candidates=())
+            # worth offering (nor is it sure enough to say the report speaks of it). A plain
+            # miss, which suggests the questions of those texts like any other.
+            return replace(result, outcome=Outcome.MISS, reason=Reason.LOW_SCORE)
         return result
 
     def _offers_nothing_asked(self, text: str, clarify: Match) -> bool:
