@@ -347,6 +347,15 @@ def test_a_question_naming_no_street_is_asked_of_the_street_in_play(
         assert [b.id for b in second.blocks] != ["ps-garbage"] and second.understood is None
 
 
+def test_a_street_the_last_answer_came_from_is_not_in_play(engine: Engine) -> None:
+    # The resident named no street: that the childcare answer is 坪山's is no choice of
+    # theirs, so the next question is taken alone, not asked of 坪山.
+    (first, second), _ = turns(engine, "托育中心提供什么服务", "垃圾分类做得怎么样")
+    assert {b.id for b in first.blocks} == {"ps-childcare"}
+    assert second.understood is None
+    assert second == engine.ask("垃圾分类做得怎么样")
+
+
 def test_the_street_in_play_does_not_hold_a_question_it_cannot_answer(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山的托育中心提供什么服务", "空气质量怎么样")
     # Only 观湖's report speaks of it: taken alone, not forced onto 坪山.

@@ -14,9 +14,9 @@ one of three named rules, tried in order, each only when the conversation allows
 * ``detail``: a short message with no topic of its own ("具体有几家") is asked together
   with the last question, first among the last answer's neighbours (its section of the
   same report), then among everything;
-* ``street_in_play``: a question that names no street, while one is in play, is asked of
-  that street when that answers it and the question alone would not be answered from it
-  ("坪山的领导下基层吗" … "解决了多少问题"); otherwise it is taken alone.
+* ``street_in_play``: a question that names no street, while one the resident named is in
+  play, is asked of that street when that answers it and the question alone would not be
+  answered from it ("坪山的领导下基层吗" … "解决了多少问题"); otherwise it is taken alone.
 
 Whether a message has a topic of its own is decided by matching it alone: a message that
 names an entry's distinctive word, or is answered almost surely, or is decided by a rule
@@ -338,6 +338,11 @@ class FollowUps:
         folded = fold(message)
         street = before.street
         if street is None or street not in self.kb.streets or self.street_named(folded):
+            return None
+        if self.street_named(fold(before.question)) != street:
+            # Only a street the resident named is in play: one the last answer merely came
+            # from is no choice of theirs (义警有多少人 is answered from 观湖's report, and
+            # the next question, 楼上老往下扔东西怎么办, is not about 观湖 for that).
             return None
         if self.questions.names_both_streets(folded):
             return None
