@@ -368,9 +368,11 @@ class FollowUps:
             return False
         which = WHICH.findall(fold(message))
         said = self.wording.spelling_of(message)
-        for noun in which:
+        if which:
             # "哪个社区" is stated by a 社区 named, not by 社区 (全区首个社区消防展示厅).
-            said = WHICH.sub("|", said).replace(noun, "|")
+            said = WHICH.sub("|", said)
+            for noun in which:
+                said = said.replace(noun, "|")
         written = "".join(self.answer_text(doc) for doc in chosen)
         answer = fold(written)
         if any(

@@ -82,6 +82,17 @@ def _inside_a_word(words: str, text_words: str) -> bool:
     return re.search(pattern, text_words) is None
 
 
+def _detail_finder(word: str) -> tuple[str, re.Pattern[str] | None]:
+    """A detail word as it is reported, and the pattern that finds it where a plain look-up
+    cannot: at the end of the question (``$``) or with characters between its parts (…)."""
+    if word.endswith("$"):
+        return word[:-1], re.compile(re.escape(word[:-1]) + TRAILING_PARTICLES)
+    if DETAIL_GAP in word:
+        parts = map(re.escape, word.split(DETAIL_GAP))
+        return word.replace(DETAIL_GAP, ""), re.compile(f".{{0,{GAP_CHARS}}}".join(parts))
+    return word, None
+
+
 class QuestionReader:
     """Reads what a question asks, against the words of one knowledge base."""
 
@@ -116,6 +127,7 @@ class QuestionReader:
         self._detail_labels = {
             word.rstrip("$").replace(DETAIL_GAP, ""): label for label, word in self._details
         }
+        self._detail_finders = [_detail_finder(word) for _, word in self._details]
         self.lexicon = Lexicon.from_pairs(kb.lexicons)
         # Each intent phrase folded, and an English one's words too (see _inside_a_word).
         self._intent_contained = sorted(
@@ -279,15 +291,8 @@ class QuestionReader:
 
         A word written with a trailing ``$`` counts only at the end of the question: "托育中心
         在哪" asks an address, "社工村在哪个社区" asks what the report says."""
-        for _, word in self._details:
-            if word.endswith("$"):
-                if re.search(re.escape(word[:-1]) + TRAILING_PARTICLES, folded):
-                    return word[:-1]
-            elif DETAIL_GAP in word:
-                parts = map(re.escape, word.split(DETAIL_GAP))
-                if re.search(f".{{0,{GAP_CHARS}}}".join(parts), folded):
-                    return word.replace(DETAIL_GAP, "")
-            elif word in folded:
+        for word, pattern in self._detail_finders:
+            if pattern.search(folded) if pattern else word in folded:
                 return word
         return None
 
