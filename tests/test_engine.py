@@ -176,6 +176,16 @@ def test_a_long_message_asking_for_staff_gets_the_human_intent(engine: Engine) -
     assert reply.intent == "human" and not any(ch.isdigit() for ch in reply.text)
 
 
+@pytest.mark.parametrize("question", ["怎么联系工作人员", "联系方式是什么"])
+def test_a_detail_word_that_is_the_intent_s_own_keeps_the_intent(
+    engine: Engine, question: str
+) -> None:
+    # 联系 asks a contact detail, which alone would make it a question about a programme;
+    # here the message is nothing but asking for a person.
+    reply = engine.ask(question)
+    assert reply.intent == "human" and not reply.blocks
+
+
 @pytest.mark.parametrize("question", ["社工村在哪个社区", "门磁报警器是干嘛的,隔离的人开门会响吗"])
 def test_a_place_or_word_the_report_does_give_is_still_answered(
     engine: Engine, question: str

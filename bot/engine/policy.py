@@ -19,6 +19,9 @@ from bot.engine.wording import ENGLISH_SHARE, latin_share
 # (bot/engine/scoring.py); the calibration table in data/calibration.yaml says what each means.
 ANSWER_P = 0.5  # answer when the best candidate is more likely right than wrong
 CLARIFY_P = 0.3  # offer the likely candidates when about one in three would be right
+# Share of a message an intent's phrases make up for a detail word in it to be the intent's
+# own (联系 in 怎么联系工作人员), not a detail asked of a topic (托育中心电话多少).
+WHOLLY_INTENT = 0.75
 INTENT_OVER_WORDING = 40.0  # lexical score below which an intent phrase is what counts
 # A message as near in meaning to an intent's phrasing as a rewording ("thank u so much lah"
 # / "thanks a lot"), and clearly nearer to it than to anything in the reports, is that
@@ -355,11 +358,15 @@ class Policy:
     def _intent_phrase(self, asked: Asked) -> Match | None:
         # A message that is mostly an intent phrase ("太感谢了,说得很清楚") is that intent,
         # whatever sentence of a report happens to thank someone too; but a detail asked
-        # ("托育中心电话多少") makes it a question.
+        # ("托育中心电话多少") makes it a question, unless the intent's phrases are nearly
+        # all of it and the detail is the intent's own (怎么联系工作人员).
         if not self.rule("intent_phrase"):
             return None
         within = self.questions.intent_within(asked.text, loose=False)
-        if within and not self.questions.detail_asked(asked.folded):
+        if within and (
+            not self.questions.detail_asked(asked.folded)
+            or self.questions.intent_within(asked.text, loose=False, share=WHOLLY_INTENT) == within
+        ):
             return Match(Outcome.INTENT, Reason.INTENT_PHRASE, 1.0, intent=within)
         return None
 

@@ -329,9 +329,10 @@ class QuestionReader:
                 return entry_id
         return None
 
-    def intent_within(self, text: str, loose: bool) -> str | None:
+    def intent_within(self, text: str, loose: bool, share: float = 0.5) -> str | None:
         """An intent phrase inside a short message ("太感谢了,帮大忙了"). Unless ``loose``
-        (nothing in the knowledge base fits), the phrase must be most of the message."""
+        (nothing in the knowledge base fits), the intent's phrases must make up ``share`` of
+        the message."""
         key = content(text)
         if len(key) > (LOOSE_INTENT_CHARS if loose else 16):
             return None
@@ -351,7 +352,7 @@ class QuestionReader:
                 # greeting only opens one: "有人" in "楼顶加盖了一层,有没有人管" is no 有人吗.
                 return intent_id
             left[intent_id] = rest.replace(phrase, "\0")
-            if 2 * (len(key) - len(left[intent_id].replace("\0", ""))) >= len(key):
+            if len(key) - len(left[intent_id].replace("\0", "")) >= share * len(key):
                 return intent_id
         return None
 
