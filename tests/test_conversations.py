@@ -525,3 +525,11 @@ def test_a_year_of_its_own_is_no_question_of_the_last_answer(engine: Engine) -> 
     # "2022年的还有效吗" asks of a year no report covers, not of the answer just given.
     (_, second), _ = turns(engine, "观湖的空气质量怎么样", "2022年的还有效吗")
     assert [b.id for b in second.blocks] != ["gh-air"]
+
+
+@pytest.mark.parametrize("asked", ["那观湖那边咧", "换观湖问一下", "观湖那边有说吗", "那观湖嘞"])
+def test_another_street_in_chatty_words(engine: Engine, asked: str) -> None:
+    # Spoken particles and "ask it of …" say nothing of a topic: the last question again.
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", asked)
+    assert [b.id for b in second.blocks] == ["gh-garbage"]
+    assert second.understood == "观湖街道：垃圾分类做得怎么样"

@@ -80,6 +80,10 @@ STREET_CUES = re.compile(
     "|如何|有没有|有没|有无|管没|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
     # what points back at the last topic, and how it went, in words naming nothing new
     "|类似|相似|同类|这个|这样|这种|这方面|这块|这项|做得|搞得|弄得|办得|进展|进度|效果"
+    # chat: asking someone else in turn, how it was done, and the particles of spoken
+    # southern Mandarin a message trails off with (那观湖咧, 换坪山问1下, 有说吗)
+    "|换个|换|1下|(?<=问)下|说了|说|提到|讲了|咋搞|怎么搞|咋弄|怎么弄|咋做|怎么做"
+    "|咧|嘞|捏|哩|咯|嘛|哦|噢|喔|哈"
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
