@@ -501,3 +501,35 @@ def test_a_street_with_words_of_the_last_answer_asks_them_of_it(tg_engine: Engin
     assert "政务服务" not in "坪山的四零+是什么"
     assert second.outcome == "answer" and second.understood == "观湖街道：政务服务"
     assert all(b.id.startswith(("gh-", "psg-gh-")) for b in second.blocks)
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize("asked", ["这是哪一年的事", "现在还有效吗"])
+def test_which_year_or_still_valid_is_the_last_answer_again(
+    engine: Engine, on: bool, asked: str
+) -> None:
+    """source_of_answer: the answer's source line dates the report and marks one no
+    longer in force, which is what these ask; off, the message is a detail no text
+    gives."""
+    ruled = engine if on else Engine(engine.kb, disabled=("source_of_answer",))
+    (_, second), after = turns(ruled, "观湖的空气质量怎么样", asked)
+    again = second.outcome == "answer" and [b.id for b in second.blocks] == ["gh-air"]
+    assert again is on
+    if on:
+        assert second.understood == f"观湖的空气质量怎么样：{asked}"
+        assert "2020-03-13" in render_text(second) and "文件已失效" in render_text(second)
+        assert after.question == "观湖的空气质量怎么样"
+
+
+def test_a_year_of_its_own_is_no_question_of_the_last_answer(engine: Engine) -> None:
+    # "2022年的还有效吗" asks of a year no report covers, not of the answer just given.
+    (_, second), _ = turns(engine, "观湖的空气质量怎么样", "2022年的还有效吗")
+    assert [b.id for b in second.blocks] != ["gh-air"]
+
+
+@pytest.mark.parametrize("asked", ["那观湖那边咧", "换观湖问一下", "观湖那边有说吗", "那观湖嘞"])
+def test_another_street_in_chatty_words(engine: Engine, asked: str) -> None:
+    # Spoken particles and "ask it of …" say nothing of a topic: the last question again.
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", asked)
+    assert [b.id for b in second.blocks] == ["gh-garbage"]
+    assert second.understood == "观湖街道：垃圾分类做得怎么样"

@@ -325,6 +325,9 @@ class Engine:
             if reply.outcome != "answer" or self._borrowed(reply, follow.street):
                 # Not answered from the street in play: the question as it stands alone.
                 return self._reply_to(question, alone, language)
+        elif follow.answered:
+            again = Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=follow.answered)
+            reply = self._reply_to(question, again, language)
         elif follow.street is not None:
             reply = self._on_street(question, follow, before.answered, language)
         else:

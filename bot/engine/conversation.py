@@ -1,7 +1,7 @@
 """Conversations: what the last turn was about, and the follow-ups resolved against it.
 
 A short message that leans on the turn before is resolved into a question of its own by
-one of three named rules, tried in order, each only when the conversation allows it:
+one of five named rules, tried in order, each only when the conversation allows it:
 
 * ``choice``: after a clarify, a number, an ordinal ("第二个", "后面那个") or words of one
   option pick that option;
@@ -11,6 +11,9 @@ one of three named rules, tried in order, each only when the conversation allows
   (with words of the last answer instead, "观湖的政务服务呢", it asks those of that street),
   the entry the curators put on the same topic for that street first; a street's name
   mistyped as the input method offered it (平山, 观胡, 坪山街到) names it by its sound;
+* ``source_of_answer``: which year the last answer is from, or whether it still holds
+  ("哪年的事", "现在还有效吗"), is the last answer again: its source line names the
+  report's period and marks one no longer in force;
 * ``detail``: a short message with no topic of its own ("具体有几家") is asked together
   with the last question, first among the last answer's neighbours (its section of the
   same report), then among everything;
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
 
 QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
-FOLLOW_UP_RULES = ("choice", "another_street", "detail", "street_in_play")
+FOLLOW_UP_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # Matched alone at least this surely, a message is a question of its own.
@@ -77,6 +80,10 @@ STREET_CUES = re.compile(
     "|如何|有没有|有没|有无|管没|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
     # what points back at the last topic, and how it went, in words naming nothing new
     "|类似|相似|同类|这个|这样|这种|这方面|这块|这项|做得|搞得|弄得|办得|进展|进度|效果"
+    # chat: asking someone else in turn, how it was done, and the particles of spoken
+    # southern Mandarin a message trails off with (那观湖咧, 换坪山问1下, 有说吗)
+    "|换个|换|1下|(?<=问)下|说了|说|提到|讲了|咋搞|怎么搞|咋弄|怎么弄|咋做|怎么做"
+    "|咧|嘞|捏|哩|咯|嘛|哦|噢|喔|哈"
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
@@ -109,6 +116,13 @@ POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这
 # before it that is no number, measure word or "every/first" (观城社区, not 首个社区).
 WHICH = re.compile(r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([\u4e00-\u9fff]{2})")
 NAMED_BEFORE = r"[^\W\d个家所条座位首各每全该本此等]"
+# Asking when what was just answered happened, or whether it still holds (folded: 一 is 1,
+# spaces dropped): what the answer's source line states, not its text.
+SOURCE_ASKED = re.compile(
+    r"哪1?年|哪个年份?|什么年份|几几年|什么时候的事|啥时候的事|还有效|失效|过期|作废|还算数"
+    r"|还在(?:执行|实行|实施|施行|用)|还适用|还管用"
+    r"|whichyear|whatyear|stillvalid|stillinforce|stillineffect|stillapplies|outdated"
+)
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
@@ -205,6 +219,7 @@ class FollowUp:
     option: str | None = None  # choice: the entry or passage chosen
     street: str | None = None  # another_street, street_in_play: the street asked about
     within: frozenset[str] | None = None  # detail: the neighbourhood tried first
+    answered: tuple[str, ...] = ()  # source_of_answer: the answer given again
 
 
 class FollowUps:
@@ -254,6 +269,7 @@ class FollowUps:
         rules: dict[str, Callable[[], FollowUp | None]] = {
             "choice": lambda: self.choice(message, before),
             "another_street": lambda: self.another_street(message, before),
+            "source_of_answer": lambda: self.source_of_answer(message, before),
             "detail": lambda: self.detail(message, before, alone),
             "street_in_play": lambda: self.street_in_play(message, before, alone),
         }
@@ -313,6 +329,21 @@ class FollowUps:
         if before.outcome != "answer" or len(rest) < 2:
             return False
         return any(rest in fold(self.answer_text(doc)) for doc in before.answered)
+
+    def source_of_answer(self, message: str, before: Conversation) -> FollowUp | None:
+        """A few words asking which year the last answer is from or whether it still holds,
+        naming no year or other street of their own: the last answer again."""
+        folded = fold(message)
+        if before.outcome != "answer" or not before.answered or YEAR.search(folded):
+            return None
+        if not SOURCE_ASKED.search(folded) or len(self.asked_of_it(message)) > DETAIL_MAX_CHARS:
+            return None
+        named = self.street_named(folded)
+        if named is not None and named != before.street:
+            return None
+        topic = before.question.rstrip("?？。.!！ ")
+        understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+        return FollowUp("source_of_answer", topic, understood, answered=before.answered)
 
     def detail(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """A few words with no topic of their own, after an answer: asked with the last
@@ -544,7 +575,7 @@ class FollowUps:
         if keeps or (follow and follow.rule == "detail" and reply.outcome != "answer"):
             # The topic stays in play: "那电话呢" missed, "地址呢" is still about it.
             return replace(before, time=now if before.started else before.time, language=language)
-        if follow and follow.rule == "detail":
+        if follow and follow.rule in ("detail", "source_of_answer"):
             # The last question stays the topic, so details do not pile up on each other.
             question = before.question
         else:
