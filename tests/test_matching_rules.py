@@ -17,6 +17,7 @@ from bot.engine.policy import states_a_figure
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import PRIOR, load_calibration
 from bot.engine.semantic import VectorCache, default_cache_dir, embedder_named
+from bot.engine.textnorm import fold
 from bot.knowledge.loading import Entry, KnowledgeBase, Passage, load_knowledge
 from bot.knowledge.reports import Report
 
@@ -364,10 +365,50 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("完成12个雨污分流项目。", "雨污管网铺了多少公里", False),
         # a question naming no kind takes any figure
         ("完成12个雨污分流项目。", "雨污分流做了多少", True),
+        # in English: an amount with the thing priced between, people named by what they are
+        ("完成237个垃圾分类投放点建设。", "how much does a sorting point cost", False),
+        ("补贴5万元。", "how much does a sorting point cost", True),
+        ("新增公办幼儿园21所。", "how many kids are in one class", False),
+        ("组建义警队伍300名。", "how many volunteers are there", True),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
     assert states_a_figure(answer, question, of_kind=True) is stated
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "stated"),
+    [
+        ("居民议事日是哪天", "把每月最后一个星期日定为社区居民议事日。", True),
+        # how often is not which day
+        ("环境清洁日是哪天", "每周围绕不同主题开展统一清洁行动。", False),
+        ("which day of the week is the cleaning day", "每周围绕不同主题开展统一清洁行动。", False),
+        ("which day of the week is the cleaning day", "每周六开展统一清洁行动。", True),
+    ],
+)
+def test_a_day_is_stated_by_a_day_not_by_how_often(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str, answer: str, stated: bool
+) -> None:
+    questions = matcher(synthetic, vectors).questions
+    detail = questions.detail_asked(fold(question))
+    assert detail is not None
+    assert questions.states_detail(answer, detail) is stated
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the maximum volume in decibels for garbage sorting in pingshan",
+        "how much does a garbage sorting point in pingshan cost",
+        "how many volunteers check the garbage sorting in pingshan",
+    ],
+)
+def test_an_english_figure_the_text_does_not_state_is_not_answered(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str
+) -> None:
+    # 完成237个垃圾分类投放点建设 gives a count of points: no volume, amount or headcount
+    match = matcher(synthetic, vectors).match(question)
+    assert match.outcome is not Outcome.ANSWER, match
 
 
 @pytest.mark.parametrize(

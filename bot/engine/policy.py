@@ -38,8 +38,10 @@ A_WORD = re.compile(r"[\u3400-\u9fff]|[A-Za-z]{3,}")  # something a message coul
 # figure the report does not give (广场舞音量最多允许多少分贝).
 QUANTITY = re.compile(
     r"多少|(?<!哪)几[个家条次所座名人岁天项处宗件位台辆间]|比例|百分之几|几成"
-    # English, folded (spaces dropped): how many, how much, what percentage
+    # English, folded (spaces dropped): how many, how much, what percentage, how long, the
+    # most or least allowed
     r"|howmany|howmuch|whatpercent|whatproportion|whatshare|numberof"
+    r"|howlong|howold|howloud|howfar|howbig|howlarge|maximum|minimum"
 )
 # A figure: a number with a unit or a counter ("一是" folds to "1是", which is none).
 DIGIT = re.compile(
@@ -57,6 +59,8 @@ FIGURE_KINDS = (
             r"|多少(?:的)?(?:补贴|补助|工资|薪水|奖金|津贴|费)"
             r"|howmuchmoney|howmuch(?:is|are|do|does)?(?:the|they|it|i|you)?"
             r"(?:subsid|allowance|fee|cost|salar|pay|wage|earn|get)"
+            # ... or with the thing priced between (how much does a covid test cost)
+            r"|howmuch.{0,30}(?:cost|fees|price|charge|subsid|allowance|salar|wage|earn|paid)"
         ),
         re.compile(r"元|块钱"),
     ),
@@ -71,7 +75,12 @@ FIGURE_KINDS = (
         re.compile(r"公里|千米|米"),
     ),
     (
-        re.compile(r"多少(?:个)?人|几(?:个)?人|多少名|howmanypeople|howmanypersons"),
+        re.compile(
+            r"多少(?:个)?人|几(?:个)?人|多少名|howmanypeople|howmanypersons"
+            # English names of people counted (how many kids are in one class)
+            r"|howmany(?:kids|children|students|pupils|residents|members|staff|employees"
+            r"|workers|volunteers|officers|doctors|nurses|teachers|foreigners|families)"
+        ),
         re.compile(r"人|名|位"),
     ),
 )

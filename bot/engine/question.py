@@ -42,7 +42,10 @@ ENGLISH_YEAR = re.compile(r"(?<![0-9.])(20[0-9]{2})(?![0-9.])")
 # Kinds of detail (as intents/scope.yaml labels them) an answer can state in words of
 # its own: a day, an opening time, a price.
 DETAIL_EVIDENCE = {
-    "日期": re.compile(r"20[0-9]{2}年|[0-9]+月[0-9]+日|每月|每周|每年|星期[一二三四五六日天]"),
+    # (每周 or 每月 alone says how often, not which day: 每周围绕不同主题)
+    "日期": re.compile(
+        r"20[0-9]{2}年|[0-9]+月[0-9]+日|每月[0-9]+[日号]|每周[0-9一二三四五六日天]|每年|星期[0-9一二三四五六日天]"
+    ),
     "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
     "收费": re.compile(r"[0-9.]+元|免费"),
 }
