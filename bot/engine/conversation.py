@@ -16,7 +16,8 @@ one of five named rules, tried in order, each only when the conversation allows 
   report's period and marks one no longer in force;
 * ``detail``: a short message with no topic of its own ("具体有几家") is asked together
   with the last question, first among the last answer's neighbours (its section of the
-  same report), then among everything;
+  same report), then among everything; the answer just given, when it states the detail
+  in words of the kind that state it (a place, a rank, who takes it on), is the reply;
 * ``street_in_play``: a question that names no street, while one the resident named is in
   play, is asked of that street when that answers it and the question alone would not be
   answered from it ("坪山的领导下基层吗" … "解决了多少问题"); otherwise it is taken alone.
@@ -109,12 +110,38 @@ DETAIL_STATED_AS = (
         ),
         re.compile(r"[^、,。]{1,12}、[^、,。]{1,12}、"),
     ),
+    # a rank ("是全市第几个" … 全市首个), stated by no figure
+    (
+        re.compile(r"第几|排第|排名|几名"),
+        re.compile(r"首个|首家|首批|首创|首例|第[一二三四五六七八九十0-9]+[个家名位批]|率先|唯一"),
+    ),
+    # where, among places ("装在哪些地方" … 在人员密集场所、旧屋村等试点): not "在哪", which
+    # asks an address, a kind of detail the reports never give (intents/scope.yaml)
+    (
+        re.compile(r"哪些地方|什么地方|哪里|哪儿|哪些场所|什么场所|哪些区域|什么位置|哪些位置"),
+        re.compile(r"在[^,，。]{1,12}(?:场所|村|社区|小区|园区|片区|区域|广场|公园|学校|楼)"),
+    ),
+    # who takes something on, and those an answer has taking it on ("谁要负责" … 所有的
+    # 单位、门店、住户担负…责任); not who someone is (a name is never in the reports)
+    (
+        re.compile(
+            r"谁(?:来|要|去|在)?(?:负责|管|承担|落实|参与)|由谁|哪些人(?:参与|负责)"
+            r"|哪1?个?单位|哪些单位|哪1?个?部门|哪些部门"
+        ),
+        re.compile(
+            r"(?:单位|部门|住户|居民|商户|门店|企业|党员|志愿者|群众|家庭|业主)[^,，。]{0,4}"
+            r"(?:负责|担负|承担|参与|落实|认领)"
+        ),
+    ),
 )
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
-# "Which X" (哪个社区, 哪些小区, 哪1所), and what names one X in an answer: a word right
-# before it that is no number, measure word or "every/first" (观城社区, not 首个社区).
-WHICH = re.compile(r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([\u4e00-\u9fff]{2})")
+# "Which X" (哪个社区, 哪些小区, 哪1所, 哪个县), and what names one X in an answer: a word
+# right before it that is no number, measure word or "every/first" (观城社区, not 首个社区;
+# 紫金县). A place of one character ends the question or comes before a particle.
+WHICH = re.compile(
+    r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([县镇村市省区](?=[的呢啊呀吗嘛]|$)|[\u4e00-\u9fff]{2})"
+)
 NAMED_BEFORE = r"[^\W\d个家所条座位首各每全该本此等]"
 # Asking when what was just answered happened, or whether it still holds (folded: 一 is 1,
 # spaces dropped): what the answer's source line states, not its text.
@@ -412,8 +439,7 @@ class FollowUps:
             return False
         if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
             return False
-        asked = fold(message)
-        if any(a.search(asked) and s.search(written) for a, s in DETAIL_STATED_AS):
+        if self.stated_in_other_words(message, chosen):
             return False
         if self._figure_stated(message, before) in chosen:
             return False
@@ -421,6 +447,13 @@ class FollowUps:
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
         )
+
+    def stated_in_other_words(self, message: str, docs: Iterable[str]) -> str | None:
+        """The text among ``docs`` that states what a detail asks in words of the kind that
+        state it, though it shares none of the message's (DETAIL_STATED_AS)."""
+        asked = fold(message)
+        kinds = [stated for asking, stated in DETAIL_STATED_AS if asking.search(asked)]
+        return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
 
     def asks_of_a_figure(self, message: str, alone: Match, before: Conversation) -> bool:
         """Whether a message asks about a figure of the last answer in words that say
