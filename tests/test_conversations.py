@@ -266,7 +266,7 @@ def details() -> Engine:
             "ps-night-market",
             "pingshan",
             "坪山的夜间集市是怎么回事?",
-            "打造全市首个社区夜间集市,丰富居民夜间生活。",
+            "打造全市首个社区夜间集市,居民免费入场。",
             keywords=("夜间集市",),
         ),
         _entry(
@@ -297,6 +297,18 @@ def test_a_detail_stated_in_other_words_is_the_last_answer_again(
     assert [b.id for b in before.blocks] == [entry]
     assert after.outcome == "answer" and [b.id for b in after.blocks] == [entry]
     assert after.understood == first + "：" + detail
+
+
+@pytest.mark.parametrize("detail", ["Is it free?", "Do residents pay a fee?"])
+def test_a_detail_asked_in_a_few_english_words_is_the_answer_that_states_it(
+    details: Engine, detail: str
+) -> None:
+    # Long in letters, short in words: a detail; 免费 states the price asked.
+    (_, after), _ = turns(details, "坪山的夜间集市是怎么回事", detail)
+    assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-night-market"]
+    assert after.understood is not None and after.understood.endswith(detail)
+    (_, unstated), _ = turns(details, "坪山新增了多少个公交站", detail)
+    assert unstated.outcome == "miss" and not unstated.blocks
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.question import YEAR, QuestionReader
 from bot.engine.textnorm import content, fold, romanizations, sound_key
+from bot.engine.wording import ENGLISH_SHARE, latin_share
 from bot.knowledge.loading import KnowledgeBase
 from bot.privacy import mask
 
@@ -53,6 +54,9 @@ STATE_VERSION = 1
 FOLLOW_UP_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
+# In English, counted in words, besides those pointing back ("how many roads does it cover")
+DETAIL_MAX_WORDS = 5
+ENGLISH_POINTING_BACK = frozenset({"it", "its", "this", "that", "they", "them", "these", "those"})
 # Matched alone at least this surely, a message is a question of its own.
 OWN_QUESTION_P = 0.9
 # Reasons that say a message names something itself (an intent, a place, a service, a
@@ -121,6 +125,11 @@ DETAIL_STATED_AS = (
         re.compile(r"哪些地方|什么地方|哪里|哪儿|哪些场所|什么场所|哪些区域|什么位置|哪些位置"),
         re.compile(r"在[^,，。]{1,12}(?:场所|村|社区|小区|园区|片区|区域|广场|公园|学校|楼)"),
     ),
+    # a price, asked in English ("is it free?" … 免费托育服务)
+    (
+        re.compile(r"free|costs?|fees?|charges?|price"),
+        re.compile(r"免费|收费|[0-9.]+元"),
+    ),
     # who takes something on, and those an answer has taking it on ("谁要负责" … 所有的
     # 单位、门店、住户担负…责任); not who someone is (a name is never in the reports)
     (
@@ -151,6 +160,7 @@ SOURCE_ASKED = re.compile(
     r"|whichyear|whatyear|stillvalid|stillinforce|stillineffect|stillapplies|outdated"
 )
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+LATIN_WORD = re.compile(r"[a-z0-9]+")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
 
@@ -363,7 +373,7 @@ class FollowUps:
         folded = fold(message)
         if before.outcome != "answer" or not before.answered or YEAR.search(folded):
             return None
-        if not SOURCE_ASKED.search(folded) or len(self.asked_of_it(message)) > DETAIL_MAX_CHARS:
+        if not SOURCE_ASKED.search(folded) or self.too_long_for_a_detail(message):
             return None
         named = self.street_named(folded)
         if named is not None and named != before.street:
@@ -381,7 +391,7 @@ class FollowUps:
         named = self.street_named(fold(message))
         if named is not None and named != before.street:
             return None
-        if len(self.asked_of_it(message)) > DETAIL_MAX_CHARS:
+        if self.too_long_for_a_detail(message):
             return None
         if self.stands_alone(alone) and not self.asks_of_a_figure(message, alone, before):
             return None
@@ -508,6 +518,16 @@ class FollowUps:
         这个): what says how long a detail is. A street named counts: naming it again is
         how a new question opens ("那观湖街道图书馆在建了吗")."""
         return POINTING_BACK.sub("", content(message))
+
+    def too_long_for_a_detail(self, message: str) -> bool:
+        """Whether a message says too much to be a detail of the last answer: more than a
+        few characters, or in English (where characters are letters) more than a few words."""
+        if latin_share(fold(message)) >= ENGLISH_SHARE:
+            words = [
+                w for w in LATIN_WORD.findall(message.lower()) if w not in ENGLISH_POINTING_BACK
+            ]
+            return len(words) > DETAIL_MAX_WORDS
+        return len(self.asked_of_it(message)) > DETAIL_MAX_CHARS
 
     def street_named(self, folded: str) -> str | None:
         """The one street a message names: by its characters, else by their sound."""
