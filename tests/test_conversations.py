@@ -235,6 +235,99 @@ def test_the_answer_already_given_is_no_answer_to_a_detail_it_does_not_state(
     assert second.outcome == "miss" and not second.blocks
 
 
+@pytest.fixture(scope="module")
+def details() -> Engine:
+    """Five entries whose answers state a place, a rank or who takes something on in words
+    a follow-up asking it does not share."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-aid-team",
+            "guanhu",
+            "观湖的帮扶工作队得过什么奖?",
+            "街道驻和平县东水镇帮扶工作队被评为先进集体。",
+            keywords=("帮扶工作队",),
+        ),
+        _entry(
+            "ps-smoke-alarms",
+            "pingshan",
+            "坪山装了多少个烟感报警器?",
+            "在出租屋、城中村等试点安装800个独立式烟感报警器。",
+            keywords=("烟感报警器",),
+        ),
+        _entry(
+            "gh-stairwell",
+            "guanhu",
+            "观湖的楼栋长制是什么?",
+            "楼栋长制:指每栋楼的住户共同承担楼道卫生和消防安全的责任。",
+            keywords=("楼栋长制",),
+        ),
+        _entry(
+            "ps-night-market",
+            "pingshan",
+            "坪山的夜间集市是怎么回事?",
+            "打造全市首个社区夜间集市,居民免费入场。",
+            keywords=("夜间集市",),
+        ),
+        _entry(
+            "ps-bus-stops",
+            "pingshan",
+            "坪山新增了多少个公交站?",
+            "新增公交站12个,优化公交线路5条。",
+            keywords=("公交站",),
+        ),
+    ]
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize(
+    ("first", "detail", "entry"),
+    [
+        ("观湖的帮扶工作队得过什么奖", "驻的是哪个县", "gh-aid-team"),  # 和平县 names one
+        ("坪山装了多少个烟感报警器", "放在哪些地方", "ps-smoke-alarms"),  # 在出租屋…试点
+        ("观湖的楼栋长制是什么", "由谁负责", "gh-stairwell"),  # 住户共同承担
+        ("坪山的夜间集市是怎么回事", "是全市第几个", "ps-night-market"),  # 全市首个
+    ],
+)
+def test_a_detail_stated_in_other_words_is_the_last_answer_again(
+    details: Engine, first: str, detail: str, entry: str
+) -> None:
+    (before, after), _ = turns(details, first, detail)
+    assert [b.id for b in before.blocks] == [entry]
+    assert after.outcome == "answer" and [b.id for b in after.blocks] == [entry]
+    assert after.understood == first + "：" + detail
+
+
+@pytest.mark.parametrize("detail", ["Is it free?", "Do residents pay a fee?"])
+def test_a_detail_asked_in_a_few_english_words_is_the_answer_that_states_it(
+    details: Engine, detail: str
+) -> None:
+    # Long in letters, short in words: a detail; 免费 states the price asked.
+    (_, after), _ = turns(details, "坪山的夜间集市是怎么回事", detail)
+    assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-night-market"]
+    assert after.understood is not None and after.understood.endswith(detail)
+    (_, unstated), _ = turns(details, "坪山新增了多少个公交站", detail)
+    assert unstated.outcome == "miss" and not unstated.blocks
+
+
+@pytest.mark.parametrize(
+    ("first", "detail"),
+    [
+        ("观湖的楼栋长制是什么", "是全市第几个"),  # no rank in it
+        ("坪山新增了多少个公交站", "放在哪些地方"),  # no place in it
+        ("观湖的帮扶工作队得过什么奖", "队长是谁"),  # who someone is: no name in it
+        ("观湖的帮扶工作队得过什么奖", "在哪个社区"),  # a county, no 社区
+    ],
+)
+def test_a_detail_the_last_answer_states_in_no_words_stays_declined(
+    details: Engine, first: str, detail: str
+) -> None:
+    (before, after), _ = turns(details, first, detail)
+    assert before.outcome == "answer"
+    assert after.outcome == "miss" and not after.blocks
+
+
 # --- a choice after a clarify ----------------------------------------------------------
 
 OFFERED = ("ps-garbage", "gh-garbage", "xq-garbage")

@@ -345,6 +345,10 @@ class Engine:
         answer already given, when it does not speak of the detail, is a miss. None when
         neither answers nor says the detail is left out: the message is then taken alone."""
         match = self.matcher.match(follow.question, follow.within)
+        stated = self._stated_after_all(question, match, before)
+        if stated is not None:
+            again = Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=(stated,))
+            return self._reply_to(question, again, language)
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
             stated = self.followups.stated_in_last_answer(question, before)
             if stated is not None:
@@ -360,6 +364,25 @@ class Engine:
                 match, outcome=Outcome.MISS, reason=Reason.UNSTATED_DETAIL, chosen=(), detail=None
             )
         return self._reply_to(question, match, language)
+
+    def _stated_after_all(self, question: str, match: Match, before: Conversation) -> str | None:
+        """The answer just given, when the neighbourhood says the detail is left out but
+        that answer states it: the detail word's own test (a day, a price), or, for a detail
+        of no kind the reports never give, words of the kind that state it (全市首个 for
+        "第几个"). The reason checked only the text ranked first."""
+        if match.reason not in UNSTATED:
+            return None
+        if match.detail:
+            answer_text = self.followups.answer_text
+            return next(
+                (
+                    d
+                    for d in before.answered
+                    if self.matcher.questions.states_detail(answer_text(d), match.detail)
+                ),
+                None,
+            )
+        return self.followups.stated_in_other_words(question, before.answered)
 
     def _on_street(
         self, question: str, follow: FollowUp, answered: tuple[str, ...], language: str

@@ -16,7 +16,8 @@ one of five named rules, tried in order, each only when the conversation allows 
   report's period and marks one no longer in force;
 * ``detail``: a short message with no topic of its own ("具体有几家") is asked together
   with the last question, first among the last answer's neighbours (its section of the
-  same report), then among everything;
+  same report), then among everything; the answer just given, when it states the detail
+  in words of the kind that state it (a place, a rank, who takes it on), is the reply;
 * ``street_in_play``: a question that names no street, while one the resident named is in
   play, is asked of that street when that answers it and the question alone would not be
   answered from it ("坪山的领导下基层吗" … "解决了多少问题"); otherwise it is taken alone.
@@ -41,6 +42,7 @@ from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.question import YEAR, QuestionReader
 from bot.engine.textnorm import content, fold, romanizations, sound_key
+from bot.engine.wording import ENGLISH_SHARE, latin_share
 from bot.knowledge.loading import KnowledgeBase
 from bot.privacy import mask
 
@@ -52,6 +54,9 @@ STATE_VERSION = 1
 FOLLOW_UP_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
+# In English, counted in words, besides those pointing back ("how many roads does it cover")
+DETAIL_MAX_WORDS = 5
+ENGLISH_POINTING_BACK = frozenset({"it", "its", "this", "that", "they", "them", "these", "those"})
 # Matched alone at least this surely, a message is a question of its own.
 OWN_QUESTION_P = 0.9
 # Reasons that say a message names something itself (an intent, a place, a service, a
@@ -109,12 +114,43 @@ DETAIL_STATED_AS = (
         ),
         re.compile(r"[^、,。]{1,12}、[^、,。]{1,12}、"),
     ),
+    # a rank ("是全市第几个" … 全市首个), stated by no figure
+    (
+        re.compile(r"第几|排第|排名|几名"),
+        re.compile(r"首个|首家|首批|首创|首例|第[一二三四五六七八九十0-9]+[个家名位批]|率先|唯一"),
+    ),
+    # where, among places ("装在哪些地方" … 在人员密集场所、旧屋村等试点): not "在哪", which
+    # asks an address, a kind of detail the reports never give (intents/scope.yaml)
+    (
+        re.compile(r"哪些地方|什么地方|哪里|哪儿|哪些场所|什么场所|哪些区域|什么位置|哪些位置"),
+        re.compile(r"在[^,，。]{1,12}(?:场所|村|社区|小区|园区|片区|区域|广场|公园|学校|楼)"),
+    ),
+    # a price, asked in English ("is it free?" … 免费托育服务)
+    (
+        re.compile(r"free|costs?|fees?|charges?|price"),
+        re.compile(r"免费|收费|[0-9.]+元"),
+    ),
+    # who takes something on, and those an answer has taking it on ("谁要负责" … 所有的
+    # 单位、门店、住户担负…责任); not who someone is (a name is never in the reports)
+    (
+        re.compile(
+            r"谁(?:来|要|去|在)?(?:负责|管|承担|落实|参与)|由谁|哪些人(?:参与|负责)"
+            r"|哪1?个?单位|哪些单位|哪1?个?部门|哪些部门"
+        ),
+        re.compile(
+            r"(?:单位|部门|住户|居民|商户|门店|企业|党员|志愿者|群众|家庭|业主)[^,，。]{0,4}"
+            r"(?:负责|担负|承担|参与|落实|认领)"
+        ),
+    ),
 )
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
-# "Which X" (哪个社区, 哪些小区, 哪1所), and what names one X in an answer: a word right
-# before it that is no number, measure word or "every/first" (观城社区, not 首个社区).
-WHICH = re.compile(r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([\u4e00-\u9fff]{2})")
+# "Which X" (哪个社区, 哪些小区, 哪1所, 哪个县), and what names one X in an answer: a word
+# right before it that is no number, measure word or "every/first" (观城社区, not 首个社区;
+# 紫金县). A place of one character ends the question or comes before a particle.
+WHICH = re.compile(
+    r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([县镇村市省区](?=[的呢啊呀吗嘛]|$)|[\u4e00-\u9fff]{2})"
+)
 NAMED_BEFORE = r"[^\W\d个家所条座位首各每全该本此等]"
 # Asking when what was just answered happened, or whether it still holds (folded: 一 is 1,
 # spaces dropped): what the answer's source line states, not its text.
@@ -124,6 +160,7 @@ SOURCE_ASKED = re.compile(
     r"|whichyear|whatyear|stillvalid|stillinforce|stillineffect|stillapplies|outdated"
 )
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+LATIN_WORD = re.compile(r"[a-z0-9]+")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
 
@@ -336,7 +373,7 @@ class FollowUps:
         folded = fold(message)
         if before.outcome != "answer" or not before.answered or YEAR.search(folded):
             return None
-        if not SOURCE_ASKED.search(folded) or len(self.asked_of_it(message)) > DETAIL_MAX_CHARS:
+        if not SOURCE_ASKED.search(folded) or self.too_long_for_a_detail(message):
             return None
         named = self.street_named(folded)
         if named is not None and named != before.street:
@@ -354,7 +391,7 @@ class FollowUps:
         named = self.street_named(fold(message))
         if named is not None and named != before.street:
             return None
-        if len(self.asked_of_it(message)) > DETAIL_MAX_CHARS:
+        if self.too_long_for_a_detail(message):
             return None
         if self.stands_alone(alone) and not self.asks_of_a_figure(message, alone, before):
             return None
@@ -412,8 +449,7 @@ class FollowUps:
             return False
         if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
             return False
-        asked = fold(message)
-        if any(a.search(asked) and s.search(written) for a, s in DETAIL_STATED_AS):
+        if self.stated_in_other_words(message, chosen):
             return False
         if self._figure_stated(message, before) in chosen:
             return False
@@ -421,6 +457,13 @@ class FollowUps:
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
         )
+
+    def stated_in_other_words(self, message: str, docs: Iterable[str]) -> str | None:
+        """The text among ``docs`` that states what a detail asks in words of the kind that
+        state it, though it shares none of the message's (DETAIL_STATED_AS)."""
+        asked = fold(message)
+        kinds = [stated for asking, stated in DETAIL_STATED_AS if asking.search(asked)]
+        return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
 
     def asks_of_a_figure(self, message: str, alone: Match, before: Conversation) -> bool:
         """Whether a message asks about a figure of the last answer in words that say
@@ -475,6 +518,16 @@ class FollowUps:
         这个): what says how long a detail is. A street named counts: naming it again is
         how a new question opens ("那观湖街道图书馆在建了吗")."""
         return POINTING_BACK.sub("", content(message))
+
+    def too_long_for_a_detail(self, message: str) -> bool:
+        """Whether a message says too much to be a detail of the last answer: more than a
+        few characters, or in English (where characters are letters) more than a few words."""
+        if latin_share(fold(message)) >= ENGLISH_SHARE:
+            words = [
+                w for w in LATIN_WORD.findall(message.lower()) if w not in ENGLISH_POINTING_BACK
+            ]
+            return len(words) > DETAIL_MAX_WORDS
+        return len(self.asked_of_it(message)) > DETAIL_MAX_CHARS
 
     def street_named(self, folded: str) -> str | None:
         """The one street a message names: by its characters, else by their sound."""
