@@ -43,6 +43,14 @@ ENGLISH_YEAR = re.compile(r"(?<![0-9.])(20[0-9]{2})(?![0-9.])")
 # its own: a day, an opening time, a price.
 DETAIL_EVIDENCE = {
     "日期": re.compile(r"20[0-9]{2}年|[0-9]+月[0-9]+日|每月|每周|每年|星期[一二三四五六日天]"),
+    # "when" is answered by a year, a month or a part of the year too (年内通车); "which
+    # day" is not
+    "时间安排": re.compile(
+        r"20[0-9]{2}年|[0-9]+月|每月|每周|每年|星期[一二三四五六日天]|年内|年底|年初|今年|明年"
+        r"|上半年|下半年"
+    ),
+    "所需时间": re.compile(r"[0-9]+个?(?:小时|分钟|天|工作日|月)|当天|当场|即办|立即"),
+    "年龄要求": re.compile(r"[0-9]+岁"),
     "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
     "收费": re.compile(r"[0-9.]+元|免费"),
 }
