@@ -36,7 +36,7 @@ DETAIL_LABELS = {
     "所需时间": "how long it takes",
     "实时情况": "today's or live information",
     "年龄要求": "age limits",
-    "赔偿办法": "compensation or refunds",
+    "赔偿或报销": "compensation, refunds or reimbursement",
     "网上渠道": "apps or online channels",
 }
 RECORDED_FOR_REFERENCE = "Your question has been recorded for the staff."
