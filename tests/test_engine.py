@@ -93,6 +93,14 @@ def test_a_service_neither_report_mentions_is_named_in_the_miss(
         ("广场舞太吵会被拘留吗", "法律后果", "广场舞"),
         ("机器人配送是哪年开始的", "日期", "机器人"),
         ("我家门口那条路的路长叫什么名字", "姓名", "路长"),
+        ("坪山记忆馆什么时候建成开放的", "时间安排", "坪山记忆馆"),  # no year, month or 年内
+        ("托育中心多久能排到", "所需时间", "托育"),
+        ("观湖今天的空气质量好不好", "实时情况", "PM2.5"),
+        ("多大年纪能加入银龄志愿服务队", "年龄要求", "银龄"),
+        ("电动自行车被偷了谁赔", "赔偿或报销", "电动自行车"),
+        ("扶贫超市有小程序吗", "网上渠道", "扶贫超市"),
+        ("社区养老服务站看病能报销吗", "赔偿或报销", "1+4+N"),
+        ("扶贫超市能用支付宝吗", "收费", "扶贫超市"),
     ],
 )
 def test_a_miss_about_an_unstated_detail_points_to_the_programme(
@@ -109,6 +117,7 @@ def test_a_miss_about_an_unstated_detail_points_to_the_programme(
     [
         ("居民议事日是哪天", "每月最后一个星期日"),  # a day, though no date
         ("党群服务站几点关门", "24小时"),  # an opening time
+        ("观湖段地铁啥时候通车", "年内通车"),  # when: within the year
     ],
 )
 def test_a_detail_the_answer_states_in_its_own_words_is_answered(

@@ -260,3 +260,10 @@ def test_a_wage_dispute_is_no_question_about_an_amount(engine: Engine) -> None:
     reply = engine.ask(question)
     assert reply.outcome == "answer" and reply.language == EN
     assert "劳动争议调解委员会" in "".join(block.body for block in reply.blocks)
+
+
+def test_every_detail_the_scope_file_labels_is_named_in_english(engine: Engine) -> None:
+    # An English miss names the detail the reports leave out; a label with no English
+    # name would fall back to "that detail".
+    labels = set(engine.kb.unstated_details)
+    assert labels <= set(messages_en.DETAIL_LABELS), labels - set(messages_en.DETAIL_LABELS)

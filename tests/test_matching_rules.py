@@ -329,6 +329,31 @@ def test_english_questions_meet_the_same_rules(
 
 
 @pytest.mark.parametrize(
+    ("question", "rule", "reason"),
+    [
+        # when, how long, today, an age, compensation, an app: the entry states none
+        ("坪山的托育中心什么时候开始提供托育服务", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育中心提供托育服务要排队多久", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育中心今天提供托育服务吗", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育中心多大年纪的婴幼儿可以去", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山托育中心的托育服务出了事谁赔", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育服务用哪个app预约", "unstated_detail", Reason.UNSTATED_DETAIL),
+        # advice on what to buy is a recommendation
+        ("坪山的托育中心提供托育服务,选哪个牌子的好", "opinion", Reason.OPINION),
+    ],
+)
+def test_details_no_entry_states_are_declined(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str, rule: str, reason: Reason
+) -> None:
+    on, off = (
+        matcher(synthetic, vectors).match(question),
+        matcher(synthetic, vectors, rule).match(question),
+    )
+    assert on.outcome is Outcome.MISS and on.reason is reason, on
+    assert off.outcome is Outcome.ANSWER and off.chosen == ("ps-childcare",), off
+
+
+@pytest.mark.parametrize(
     ("text", "codes"),
     [
         ("观湖PM10是多少", ("pm10",)),

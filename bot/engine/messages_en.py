@@ -32,6 +32,12 @@ DETAIL_LABELS = {
     "办理方式": "how to apply or register",
     "法律后果": "legal penalties",
     "姓名": "the names of the people in charge",
+    "时间安排": "when it happens or is done",
+    "所需时间": "how long it takes",
+    "实时情况": "today's or live information",
+    "年龄要求": "age limits",
+    "赔偿或报销": "compensation, refunds or reimbursement",
+    "网上渠道": "apps or online channels",
 }
 RECORDED_FOR_REFERENCE = "Your question has been recorded for the staff."
 RECORDED_FOR_ADDING = "Your question has been recorded so that the staff can add an answer."
