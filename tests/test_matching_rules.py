@@ -60,7 +60,7 @@ def synthetic_base(
 
 @pytest.fixture(scope="module")
 def synthetic() -> KnowledgeBase:
-    """Five entries and two passages, with the real reports' metadata and language data."""
+    """Five entries and three passages, with the real reports' metadata and language data."""
     real = load_knowledge(ROOT, generated_only=True)
     entries = [
         _entry(
@@ -110,6 +110,7 @@ def synthetic() -> KnowledgeBase:
     passages = [
         Passage("psg-gh-1", "guanhu-2020", "1", "落实好政务服务“六零”行动,编制辖区便民地图。"),
         Passage("psg-ps-1", "pingshan-2020", "1", "开展垃圾分类宣传督导,提升居民分类意识。"),
+        Passage("psg-ps-2", "pingshan-2020", "1", "坪山托育中心提供普惠托育学位120个。"),
     ]
     sections = {(r, "1"): "工作情况" for r in real.reports} | {("guanhu-2020", "appendix"): ""}
     return synthetic_base(real, real.reports, sections, entries, passages)
@@ -203,6 +204,13 @@ CASES = [
         "坪山垃圾分类投放点建设有多少补贴",  # a count of points is no amount of money
         lambda m: m.reason is Reason.UNSTATED_FIGURE,
         lambda m: m.outcome is Outcome.ANSWER and m.chosen == ("ps-garbage",),
+    ),
+    (
+        "figure_first",
+        # the entry on the childcare centre, first, states no number; the passage counts
+        "坪山的托育中心提供多少个托育服务学位",
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen == ("psg-ps-2",),
+        lambda m: m.outcome is not Outcome.ANSWER,
     ),
     (
         "both_streets",
@@ -399,6 +407,25 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
     assert states_a_figure(answer, question, of_kind=True) is stated
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "stated"),
+    [
+        ("新建公园3座。", "新建了几座公园", True),
+        # counted in another counter, or in a text that does not name what is counted
+        ("新开道路3条。", "地铁设了几个站", False),
+        ("提供托育学位120个。", "托育中心有多少个老师", False),
+        ("提供托育学位120个。", "托育中心有多少个学位", True),
+        # counters of the same things
+        ("解决停车难问题400余宗。", "解决了多少件停车难问题", True),
+        # a rate asked by name is not answered by another rate
+        ("信访办结率95%。", "调解成功率是多少", False),
+        ("调解成功率达96%。", "调解成功率是多少", True),
+    ],
+)
+def test_a_figure_first_must_count_what_is_asked(answer: str, question: str, stated: bool) -> None:
+    assert states_a_figure(answer, question, of_kind=True, counted=True) is stated
 
 
 @pytest.mark.parametrize(

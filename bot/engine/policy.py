@@ -101,6 +101,7 @@ RULES = (
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
     "unstated_figure",  # a how-many answered by text with no number: miss
     "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
+    "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
     "intent_phrase",  # an intent phrase in a message nothing else fits
@@ -209,18 +210,50 @@ class Asked:
 Gate = Callable[[Asked], "Match | None"]
 
 
-def states_a_figure(answer: str, question: str, of_kind: bool = False) -> bool:
+# The counter or unit a how-many names (几个站, 多少家, 多少公里): a figure counted in another
+# (3条道路 for 几个站) is a figure of something else.
+COUNTER_ASKED = re.compile(
+    r"(?:多少|几)(个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵|公里|千米|米|吨|亩|公顷)"
+    r"([\u4e00-\u9fff]{2})?"  # ... and what it counts (几个站点, 多少个老师), when it says
+)
+# Counters of the same things: 多少件 is answered by 400余宗.
+KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
+RATE_NAMED = re.compile(r"([\u4e00-\u9fff]{2})率")  # the rate asked by name (成功率)
+
+
+def states_a_figure(
+    answer: str, question: str, of_kind: bool = False, counted: bool = False
+) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
-    question names, if it names one (义警一个月有多少补贴 is not answered by 300名义警)."""
+    question names, if it names one (义警一个月有多少补贴 is not answered by 300名义警).
+    ``counted``: and in the counter the question names, if it names one (几个站, not 3条),
+    in a text that names what is counted (多少个老师 is not answered by 120个学位)."""
     given = fold(question)
     unit = next((u for asked, u in FIGURE_KINDS if asked.search(given)), None) if of_kind else None
+    counter = COUNTER_ASKED.search(given) if counted else None
+    counters = _kindred(counter.group(1)) if counter else ()
+    if counted and not names_what_is_counted(answer, given):
+        return False
     return any(
         fold(found.group(0)) not in given
         # (the unit may follow the figure's own: 5万元)
         and (unit is None or unit.search(answer[found.start() : found.end() + 2]) is not None)
+        and (not counters or any(c in answer[found.start() : found.end() + 2] for c in counters))
         for found in DIGIT.finditer(answer)
     )
+
+
+def names_what_is_counted(answer: str, folded_question: str) -> bool:
+    """Whether a text names what a how-many counts (多少个老师) or the rate it asks (成功率)."""
+    counter = COUNTER_ASKED.search(folded_question)
+    rate = RATE_NAMED.search(folded_question)
+    named = [w for w in (counter and counter.group(2), rate and rate.group(1)) if w]
+    return all(word in fold(answer) for word in named)
+
+
+def _kindred(counter: str) -> tuple[str, ...]:
+    return next((kin for kin in KINDRED_COUNTERS if counter in kin), (counter,))
 
 
 class Policy:
@@ -301,14 +334,20 @@ class Policy:
     def _figure_unstated(self, text: str, chosen: tuple[str, ...]) -> bool:
         """Whether a how-many (or a how-much of a kind: money, a rate, a length, people) is
         asked and none of the texts states such a figure."""
+        asks, of_kind = self._figure_asked(text)
+        return asks and not any(
+            states_a_figure(self.assessor.answer_text(i), text, of_kind) for i in chosen
+        )
+
+    def _figure_asked(self, text: str) -> tuple[bool, bool]:
+        """Whether a question asks a figure, and whether it names its kind (money, a rate,
+        a length, people), as far as the figure rules are on."""
         folded = fold(text)
         of_kind = self.rule("figure_kind") and any(
             asked.search(folded) for asked, _ in FIGURE_KINDS
         )
-        asks = of_kind or (self.rule("unstated_figure") and QUANTITY.search(folded))
-        return bool(asks) and not any(
-            states_a_figure(self.assessor.answer_text(i), text, of_kind) for i in chosen
-        )
+        asks = of_kind or (self.rule("unstated_figure") and bool(QUANTITY.search(folded)))
+        return asks, of_kind
 
     def decide(self, text: str, within: frozenset[str] | None = None) -> Match:
         """The first gate that decides; a miss on a low score when none does."""
@@ -321,6 +360,8 @@ class Policy:
             self._score(asked)
             if within is not None:
                 self._keep_within(asked, within)
+            if self.rule("figure_first"):
+                self._figure_first(asked)
             decided = _first(self._on_the_candidates, asked)
         return decided or self._low_score(asked)
 
@@ -354,6 +395,36 @@ class Policy:
             best.confidence = self.assessor.calibration.confidence(
                 best.probability, rival.probability if rival else 0.0
             )
+
+    def _figure_first(self, asked: Asked) -> None:
+        """A how-many whose best candidate states no figure (of the kind asked) is answered
+        by the likeliest candidate that does, if it is likely enough to offer and its figure
+        is counted as asked, in a text that names what is counted (a number of that counter
+        about something else is no answer). Texts stating no figure are then no rivals to
+        it: they cannot answer."""
+        best = asked.best
+        asks, of_kind = self._figure_asked(asked.text)
+        # Only a figure whose kind or counter is named can be told to be the one asked:
+        # any number would do for a bare how-many (400余宗 for how many parking spaces).
+        named = of_kind or COUNTER_ASKED.search(fold(asked.text)) is not None
+        if not (best and asks and named) or asked.term:
+            return
+        if self._states(best, asked.text, of_kind):
+            return
+        stating = [c for c in asked.ranked if self._states(c, asked.text, of_kind, counted=True)]
+        first = stating[0] if stating else None
+        if first is None or first.probability < CLARIFY_P:
+            return
+        rival = next((c for c in stating[1:] if not same_answer(first, c)), None)
+        first.confidence = self.assessor.calibration.confidence(
+            first.probability, rival.probability if rival else 0.0
+        )
+        asked.ranked = [*stating, *(c for c in asked.ranked if c not in stating)]
+
+    def _states(
+        self, candidate: Candidate, text: str, of_kind: bool, counted: bool = False
+    ) -> bool:
+        return states_a_figure(self.assessor.answer_text(candidate.id), text, of_kind, counted)
 
     # --- on the message ----------------------------------------------------------------
 
