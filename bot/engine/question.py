@@ -28,6 +28,14 @@ SERVICE_VERBS = "(?:办理|申请|提取|处理|受理|办|开|换|补|领|考|�
 SERVICE_ASKED_AFTER = (
     "(?:怎么办理|如何办理|怎么办|怎么弄|怎么申请|如何申请|在哪办|去哪办|哪里办|能办|可以办)"
 )
+# Words that ask whether one may or can do a thing, just before it (河里可以游泳吗,
+# 水库能钓鱼吗, can I swim): the thing is what is asked, wherever it happens.
+MAY_ASKED_BEFORE = (
+    "(?:可以|可不可以|能不能|能否|能|准不准|允许|允不允许|让不让|会不会|要不要|需不需要"
+    "|cani|canwe|canyou|howdoi|howcani|howto|allowedto)"
+)
+# Words that ask about a thing, just after it (家庭医生怎么签约, 宠物有什么规定).
+ASKED_AFTER = "(?:怎么|怎样|如何|吗|嘛|呢|多少|哪|几|什么|啥|是否|有没有|有哪些|allowed|permitted)"
 LINE_NUMBER = re.compile(r"([0-9]+)\s*号线|\bline\s*(?:no\.?\s*)?([0-9]+)\b")
 # A code: letters then digits (PM10, pm2.5), or digits then capitals (5G); "24h" and "3km"
 # are measures, not codes.
@@ -387,6 +395,17 @@ class QuestionReader:
         if term and street and self.kb.entries[term].street != street:
             return None
         return term
+
+    def topic_asked(self, folded: str, topic: str) -> bool:
+        """Whether an uncovered topic is what the question asks about (观澜河里可以游泳吗,
+        家庭医生怎么签约), not a word on the way to what it asks (低保户能去扶贫超市吗,
+        一下雨…是不是雨水污水混在一起了): a question about it answered by what is left
+        would be a confident answer about the place or the thing next to it."""
+        if self.asks_for_service(folded, topic):
+            return True
+        topic = re.escape(topic)
+        asked = f"{MAY_ASKED_BEFORE}.{{0,2}}{topic}|{topic}.{{0,2}}{ASKED_AFTER}"
+        return re.search(asked, folded) is not None
 
     def asks_for_service(self, folded: str, topic: str) -> bool:
         """Whether a question asks for a service to be done (大厅能办护照吗, 签证怎么办,
