@@ -65,6 +65,12 @@ DETAIL_EVIDENCE = {
     "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
     "收费": re.compile(r"[0-9.]+元|免费"),
 }
+# The part of a detail word that asks (哪里, 多少, 几点, 什么时候): an answer that shares it
+# states nothing; the thing asked about (电话, 租金, 位置) is what the answer must name.
+ASKING_PART = re.compile(
+    "什么时候|啥时候|哪里|哪儿|哪个|哪条|哪天|哪年|哪一|在哪|去哪|多少|几点|几时|什么|怎么|如何"
+    "|何时|多久|多长|多大|是啥|哪|几|啥|谁|吗"
+)
 # Where a detail word's parts may have a few characters between them (盖…章).
 DETAIL_GAP = "\0"
 GAP_CHARS = 8
@@ -329,12 +335,14 @@ class QuestionReader:
         return None
 
     def states_detail(self, answer: str, word: str) -> bool:
-        """Whether an answer states the detail a question asks for, in its words or others."""
+        """Whether an answer states the detail a question asks for, in its words or others:
+        the word's asking part (什么时候, 多少) is no evidence, the thing it asks about is."""
         # "厂房租金有没有指导价": the answer itself speaks of 租金, so it is not a detail
         # the report leaves out.
         answer = fold(answer)
-        if any(word[i : i + 2] in answer for i in range(len(word) - 1)):
-            return True
+        for named in ASKING_PART.split(word.replace(DETAIL_GAP, " ")):
+            if any(named[i : i + 2] in answer for i in range(len(named) - 1)):
+                return True
         # "居民议事日是哪天": the answer gives the day (每月最后一个星期日), so the detail is
         # stated after all, in other words.
         evidence = DETAIL_EVIDENCE.get(self._detail_labels.get(word, ""))
