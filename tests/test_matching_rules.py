@@ -448,6 +448,25 @@ def test_a_day_is_stated_by_a_day_not_by_how_often(
 
 
 @pytest.mark.parametrize(
+    ("question", "answer", "stated"),
+    [
+        # the answer shares the asking part (时候), not a time
+        ("坪山托育中心什么时候开始服务", "在家长需要的时候提供普惠托育服务。", False),
+        ("坪山托育中心什么时候开始服务", "托育中心于2020年9月开始服务。", True),
+        # the thing asked about, named by the answer, is still the report speaking of it
+        ("托育中心的电话是多少", "开通托育服务热线电话。", True),
+    ],
+)
+def test_the_asking_part_of_a_detail_word_is_no_evidence_it_is_stated(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str, answer: str, stated: bool
+) -> None:
+    questions = matcher(synthetic, vectors).questions
+    detail = questions.detail_asked(fold(question))
+    assert detail is not None
+    assert questions.states_detail(answer, detail) is stated
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "what's the maximum volume in decibels for garbage sorting in pingshan",
@@ -475,3 +494,53 @@ def test_a_detail_word_may_have_words_between_its_parts(
     synthetic: KnowledgeBase, vectors: VectorCache, question: str, detail: str | None
 ) -> None:
     assert matcher(synthetic, vectors).questions.detail_asked(question) == detail
+
+
+def filler(n: int) -> Passage:
+    return Passage(f"psg-filler-{n}", "pingshan-2020", "1", f"归档第{n}批材料。")
+
+
+@pytest.fixture(scope="module")
+def with_a_river(synthetic: KnowledgeBase) -> KnowledgeBase:
+    """The synthetic base with a river the report describes, and swimming and rain, which
+    no report covers; with filler passages, since in a base of seven texts no word is rare
+    enough to be distinctive (index.ANCHOR_MAX_DF_SHARE)."""
+    river = _entry(
+        "gh-river",
+        "guanhu",
+        "观澜河的水质怎么样?",
+        "观澜河全年保持水质达标,建成观澜河滨水长廊。",
+        phrasings=("观澜河干净吗",),
+        keywords=("观澜河", "水质"),
+    )
+    return replace(
+        synthetic,
+        entries=synthetic.entries | {river.id: river},
+        passages=synthetic.passages + [filler(n) for n in range(60)],
+        uncovered_topics=["游泳", "下雨"],
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "观澜河里可以游泳吗",  # may one do it: asked just before
+        "观澜河那边能不能游泳",
+        "观澜河游泳安全吗",  # asked just after
+    ],
+)
+def test_an_uncovered_topic_asked_about_is_a_miss_beside_a_place_the_report_names(
+    with_a_river: KnowledgeBase, vectors: VectorCache, question: str
+) -> None:
+    # Answering what is left ("观澜河里可以 吗") would be a confident answer about the river.
+    match = matcher(with_a_river, vectors).match(question)
+    assert match.outcome is Outcome.MISS and match.reason is Reason.UNCOVERED_TOPIC, match
+    assert match.detail == "游泳"
+
+
+def test_an_uncovered_topic_on_the_way_to_the_question_is_set_aside(
+    with_a_river: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # The rain is when it happens; the river's water is what is asked.
+    match = matcher(with_a_river, vectors).match("一下雨观澜河的水质怎么样")
+    assert match.outcome is Outcome.ANSWER and match.chosen == ("gh-river",), match

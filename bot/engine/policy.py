@@ -479,8 +479,9 @@ class Policy:
         rest = folded.replace(topic, " ")
         ranked = self.assessor.assess(rest, fold(rest), self.questions.street_of(folded))
         plainly = (
-            # ... but not when the service is what is asked for (大厅能办护照吗).
-            not self.questions.asks_for_service(folded, topic)
+            # ... but not when the service is what is asked for (大厅能办护照吗), nor when
+            # the topic is (观澜河里可以游泳吗 asks about swimming, not the river).
+            not self.questions.topic_asked(folded, topic)
             and ranked
             and ranked[0].confidence >= ANSWER_P
             and ranked[0].written

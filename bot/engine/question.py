@@ -28,6 +28,14 @@ SERVICE_VERBS = "(?:办理|申请|提取|处理|受理|办|开|换|补|领|考|�
 SERVICE_ASKED_AFTER = (
     "(?:怎么办理|如何办理|怎么办|怎么弄|怎么申请|如何申请|在哪办|去哪办|哪里办|能办|可以办)"
 )
+# Words that ask whether one may or can do a thing, just before it (河里可以游泳吗,
+# 水库能钓鱼吗, can I swim): the thing is what is asked, wherever it happens.
+MAY_ASKED_BEFORE = (
+    "(?:可以|可不可以|能不能|能否|能|准不准|允许|允不允许|让不让|会不会|要不要|需不需要"
+    "|cani|canwe|canyou|howdoi|howcani|howto|allowedto)"
+)
+# Words that ask about a thing, just after it (家庭医生怎么签约, 宠物有什么规定).
+ASKED_AFTER = "(?:怎么|怎样|如何|吗|嘛|呢|多少|哪|几|什么|啥|是否|有没有|有哪些|allowed|permitted)"
 LINE_NUMBER = re.compile(r"([0-9]+)\s*号线|\bline\s*(?:no\.?\s*)?([0-9]+)\b")
 # A code: letters then digits (PM10, pm2.5), or digits then capitals (5G); "24h" and "3km"
 # are measures, not codes.
@@ -57,6 +65,12 @@ DETAIL_EVIDENCE = {
     "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
     "收费": re.compile(r"[0-9.]+元|免费"),
 }
+# The part of a detail word that asks (哪里, 多少, 几点, 什么时候): an answer that shares it
+# states nothing; the thing asked about (电话, 租金, 位置) is what the answer must name.
+ASKING_PART = re.compile(
+    "什么时候|啥时候|哪里|哪儿|哪个|哪条|哪天|哪年|哪一|在哪|去哪|多少|几点|几时|什么|怎么|如何"
+    "|何时|多久|多长|多大|是啥|哪|几|啥|谁|吗"
+)
 # Where a detail word's parts may have a few characters between them (盖…章).
 DETAIL_GAP = "\0"
 GAP_CHARS = 8
@@ -321,12 +335,14 @@ class QuestionReader:
         return None
 
     def states_detail(self, answer: str, word: str) -> bool:
-        """Whether an answer states the detail a question asks for, in its words or others."""
+        """Whether an answer states the detail a question asks for, in its words or others:
+        the word's asking part (什么时候, 多少) is no evidence, the thing it asks about is."""
         # "厂房租金有没有指导价": the answer itself speaks of 租金, so it is not a detail
         # the report leaves out.
         answer = fold(answer)
-        if any(word[i : i + 2] in answer for i in range(len(word) - 1)):
-            return True
+        for named in ASKING_PART.split(word.replace(DETAIL_GAP, " ")):
+            if any(named[i : i + 2] in answer for i in range(len(named) - 1)):
+                return True
         # "居民议事日是哪天": the answer gives the day (每月最后一个星期日), so the detail is
         # stated after all, in other words.
         evidence = DETAIL_EVIDENCE.get(self._detail_labels.get(word, ""))
@@ -387,6 +403,17 @@ class QuestionReader:
         if term and street and self.kb.entries[term].street != street:
             return None
         return term
+
+    def topic_asked(self, folded: str, topic: str) -> bool:
+        """Whether an uncovered topic is what the question asks about (观澜河里可以游泳吗,
+        家庭医生怎么签约), not a word on the way to what it asks (低保户能去扶贫超市吗,
+        一下雨…是不是雨水污水混在一起了): a question about it answered by what is left
+        would be a confident answer about the place or the thing next to it."""
+        if self.asks_for_service(folded, topic):
+            return True
+        topic = re.escape(topic)
+        asked = f"{MAY_ASKED_BEFORE}.{{0,2}}{topic}|{topic}.{{0,2}}{ASKED_AFTER}"
+        return re.search(asked, folded) is not None
 
     def asks_for_service(self, folded: str, topic: str) -> bool:
         """Whether a question asks for a service to be done (大厅能办护照吗, 签证怎么办,
