@@ -680,3 +680,13 @@ def test_asking_after_an_action_of_the_street_in_play_never_borrows_anothers_ans
         assert "坪山街道的报告里没有" in second.text and "观湖" not in render_text(second)
     else:
         assert second == alone
+
+
+@pytest.mark.parametrize("first", ["垃圾分类做得怎么样", "坪山垃圾分类做得怎么样"])
+def test_that_one_of_a_street_is_its_answer_on_the_last_topic(in_play: Engine, first: str) -> None:
+    # "观湖的那个" after an answer on a topic both reports speak of: 观湖's, whether the
+    # resident named the street of the first answer or not.
+    (answer, second), _ = turns(in_play, first, "观湖的那个")
+    assert [b.id for b in answer.blocks] == ["ps-garbage"]
+    assert [b.id for b in second.blocks] == ["gh-garbage"]
+    assert second.understood == "观湖街道：垃圾分类做得怎么样"

@@ -6,11 +6,12 @@ one of five named rules, tried in order, each only when the conversation allows 
 * ``choice``: after a clarify, a number, an ordinal ("第二个", "后面那个") or words of one
   option pick that option;
 * ``another_street``: a message that is only a street's name and follow-up cue words
-  ("那观湖呢", "换成坪山呢"), or those and words of the last question ("观湖的办结率呢"),
-  or asks for the other street ("另一个街道呢") re-asks the last question for that street
-  (with words of the last answer instead, "观湖的政务服务呢", it asks those of that street),
-  the entry the curators put on the same topic for that street first; a street's name
-  mistyped as the input method offered it (平山, 观胡, 坪山街到) names it by its sound;
+  ("那观湖呢", "换成坪山呢", "观湖的那个"), or those and words of the last question
+  ("观湖的办结率呢"), or asks for the other street ("另一个街道呢") re-asks the last
+  question for that street (with words of the last answer instead, "观湖的政务服务呢",
+  it asks those of that street), the entry the curators put on the same topic for that
+  street first; a street's name mistyped as the input method offered it (平山, 观胡,
+  坪山街到) names it by its sound;
 * ``source_of_answer``: which year the last answer is from, or whether it still holds
   ("哪年的事", "现在还有效吗"), is the last answer again: its source line names the
   report's period and marks one no longer in force;
@@ -86,6 +87,8 @@ OWN_CONTENT = frozenset(
 NOTHING_ASKED = frozenset({Reason.EMPTY, Reason.ONLY_NUMBERS, Reason.ONLY_STREET})
 # The words around a street's name in a follow-up that asks the same for it (folded).
 STREET_CUES = re.compile(
+    # "that one" of a street, picking its part of an answer from both ("观湖的那个")
+    "那个|那些|那条|那项|那1个|"
     "那么|那边|那里|那儿|这边|这里|换成|换到|改成|换做|如果是|要是|的话|情况|怎么样|咋样|怎样"
     "|如何|有没有|有没|有无|管没|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
     # what points back at the last topic, and how it went, in words naming nothing new
