@@ -451,8 +451,11 @@ def test_a_street_the_last_answer_came_from_is_not_in_play(engine: Engine) -> No
 
 def test_the_street_in_play_does_not_hold_a_question_it_cannot_answer(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山的托育中心提供什么服务", "空气质量怎么样")
-    # Only 观湖's report speaks of it: taken alone, not forced onto 坪山.
-    assert second.understood is None and second.reason is not Reason.NOT_ON_STREET
+    # Only 观湖's report speaks of it: a new topic, taken alone, not forced onto 坪山; the
+    # reply names the street it comes from at the top, as the resident had named 坪山.
+    assert [b.id for b in second.blocks] == ["gh-air"]
+    assert second.understood == "观湖街道：空气质量怎么样"
+    assert render_text(second).startswith("观湖街道：空气质量怎么样")
 
 
 def test_an_unknown_rule_is_refused(engine: Engine) -> None:
@@ -624,5 +627,66 @@ def test_a_year_of_its_own_is_no_question_of_the_last_answer(engine: Engine) -> 
 def test_another_street_in_chatty_words(engine: Engine, asked: str) -> None:
     # Spoken particles and "ask it of …" say nothing of a topic: the last question again.
     (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", asked)
+    assert [b.id for b in second.blocks] == ["gh-garbage"]
+    assert second.understood == "观湖街道：垃圾分类做得怎么样"
+
+
+# --- a street in play and the answer of another ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def in_play() -> Engine:
+    """Five entries: 坪山's childcare centre, opened this year; 观湖's library, opened in
+    October, and its volunteer police; garbage sorting on both streets."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-childcare",
+            "pingshan",
+            "坪山的托育中心提供什么服务?",
+            "托育中心今年建成开放,提供普惠托育服务。",
+            keywords=("托育中心",),
+        ),
+        _entry(
+            "gh-library",
+            "guanhu",
+            "观湖的图书馆什么时候开放?",
+            "观湖图书馆于10月建成开放,周末照常开放。",
+            keywords=("图书馆",),
+        ),
+        _entry("gh-police", "guanhu", "观湖的义警有多少人?", "组建义警队伍1200人。"),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+        _entry("gh-garbage", "guanhu", "观湖垃圾分类做得怎么样?", "推进生活垃圾强制分类。"),
+    ]
+    kb = synthetic_base(
+        real, real.reports, {(r, "1"): "工作情况" for r in real.reports}, entries, []
+    )
+    return Engine(kb)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_asking_after_an_action_of_the_street_in_play_never_borrows_anothers_answer(
+    in_play: Engine, on: bool
+) -> None:
+    ruled = in_play if on else Engine(in_play.kb, disabled=("street_in_play",))
+    alone = ruled.ask("什么时候开放")
+    assert [b.id for b in alone.blocks] == ["gh-library"]
+    # 坪山's report speaks of opening too: the resident asks when 坪山's centre opens,
+    # which it does not say. Not 观湖's library.
+    (_, second), _ = turns(ruled, "坪山的托育中心提供什么服务", "什么时候开放")
+    if on:
+        assert second.outcome == "miss" and second.reason is Reason.NOT_ON_STREET
+        assert second.understood == "坪山街道：什么时候开放"
+        assert "坪山街道的报告里没有" in second.text and "观湖" not in render_text(second)
+    else:
+        assert second == alone
+
+
+@pytest.mark.parametrize("first", ["垃圾分类做得怎么样", "坪山垃圾分类做得怎么样"])
+def test_that_one_of_a_street_is_its_answer_on_the_last_topic(in_play: Engine, first: str) -> None:
+    # "观湖的那个" after an answer on a topic both reports speak of: 观湖's, whether the
+    # resident named the street of the first answer or not.
+    (answer, second), _ = turns(in_play, first, "观湖的那个")
+    assert [b.id for b in answer.blocks] == ["ps-garbage"]
     assert [b.id for b in second.blocks] == ["gh-garbage"]
     assert second.understood == "观湖街道：垃圾分类做得怎么样"

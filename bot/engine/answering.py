@@ -322,9 +322,19 @@ class Engine:
         elif follow.rule == "street_in_play":
             assert follow.street is not None
             reply = self._reply_to(question, self.matcher.match(follow.question), language)
-            if reply.outcome != "answer" or self._borrowed(reply, follow.street):
-                # Not answered from the street in play: the question as it stands alone.
-                return self._reply_to(question, alone, language)
+            answered = reply.outcome == "answer" and not self._borrowed(reply, follow.street)
+            if answered or not follow.alone_otherwise:
+                # Where the street in play does not answer it, a miss that says so, never
+                # another street's answer.
+                reply = self._from_street(question, reply, follow.street, language)
+            else:
+                # A new topic: the question as it stands alone, headed by the street its
+                # answer comes from when that is another one than the street in play.
+                reply = self._reply_to(question, alone, language)
+                other = self._answered_from(follow, reply)
+                if other is None:
+                    return reply
+                follow = other
         elif follow.answered:
             again = Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=follow.answered)
             reply = self._reply_to(question, again, language)
@@ -401,6 +411,12 @@ class Engine:
             if counterpart is not None:
                 return self._reply_to(question, counterpart, language)
         reply = self._reply_to(question, self.matcher.match(asked), language)
+        return self._from_street(question, reply, street, language)
+
+    def _from_street(self, question: str, reply: Reply, street: str, language: str) -> Reply:
+        """The reply to a question asked of ``street``: its answer when it quotes that
+        street's report alone; a miss that says why (a detail or year no report gives);
+        else a miss that says that street's report does not answer it."""
         if reply.outcome == "answer" and not self._borrowed(reply, street):
             return reply
         if reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
@@ -433,6 +449,17 @@ class Engine:
         return Match(
             Outcome.ANSWER, Reason.SAME_TOPIC, best.probability, (best.id,), match.candidates
         )
+
+    def _answered_from(self, follow: FollowUp, reply: Reply) -> FollowUp | None:
+        """The follow-up as answered from the one street all of an answer comes from, when
+        that is not the street in play; None otherwise."""
+        streets = {self.followups.street_of_doc(b.id) for b in reply.blocks}
+        other = streets.pop() if reply.outcome == "answer" and len(streets) == 1 else None
+        if other is None or other == follow.street or other not in self.kb.streets:
+            return None
+        _, separator, asked = follow.understood.partition(messages.UNDERSTOOD_SEPARATOR)
+        understood = self.kb.streets[other].name + separator + asked
+        return replace(follow, street=other, understood=understood)
 
     def _borrowed(self, reply: Reply, street: str) -> bool:
         """Whether a reply quotes another street's report than ``street``'s."""

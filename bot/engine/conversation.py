@@ -6,11 +6,12 @@ one of five named rules, tried in order, each only when the conversation allows 
 * ``choice``: after a clarify, a number, an ordinal ("第二个", "后面那个") or words of one
   option pick that option;
 * ``another_street``: a message that is only a street's name and follow-up cue words
-  ("那观湖呢", "换成坪山呢"), or those and words of the last question ("观湖的办结率呢"),
-  or asks for the other street ("另一个街道呢") re-asks the last question for that street
-  (with words of the last answer instead, "观湖的政务服务呢", it asks those of that street),
-  the entry the curators put on the same topic for that street first; a street's name
-  mistyped as the input method offered it (平山, 观胡, 坪山街到) names it by its sound;
+  ("那观湖呢", "换成坪山呢", "观湖的那个"), or those and words of the last question
+  ("观湖的办结率呢"), or asks for the other street ("另一个街道呢") re-asks the last
+  question for that street (with words of the last answer instead, "观湖的政务服务呢",
+  it asks those of that street), the entry the curators put on the same topic for that
+  street first; a street's name mistyped as the input method offered it (平山, 观胡,
+  坪山街到) names it by its sound;
 * ``source_of_answer``: which year the last answer is from, or whether it still holds
   ("哪年的事", "现在还有效吗"), is the last answer again: its source line names the
   report's period and marks one no longer in force;
@@ -19,8 +20,13 @@ one of five named rules, tried in order, each only when the conversation allows 
   same report), then among everything; the answer just given, when it states the detail
   in words of the kind that state it (a place, a rank, who takes it on), is the reply;
 * ``street_in_play``: a question that names no street, while one the resident named is in
-  play, is asked of that street when that answers it and the question alone would not be
-  answered from it ("坪山的领导下基层吗" … "解决了多少问题"); otherwise it is taken alone.
+  play, is asked of that street when the question alone would not be answered from it
+  ("坪山的领导下基层吗" … "解决了多少问题"). Where that street's report does not answer it,
+  the reply says so, unless the message names something of its own that the report never
+  mentions ("义警有多少人", "广场舞扰民有人管吗"): that is a new topic, taken alone, its
+  answer headed by the street it comes from. Asking only after "it" or an action the
+  report speaks of too ("什么时候能通车") is no new topic: it never borrows another street's
+  answer.
 
 Whether a message has a topic of its own is decided by matching it alone: a message that
 names an entry's distinctive word, or is answered almost surely, or is decided by a rule
@@ -81,6 +87,8 @@ OWN_CONTENT = frozenset(
 NOTHING_ASKED = frozenset({Reason.EMPTY, Reason.ONLY_NUMBERS, Reason.ONLY_STREET})
 # The words around a street's name in a follow-up that asks the same for it (folded).
 STREET_CUES = re.compile(
+    # "that one" of a street, picking its part of an answer from both ("观湖的那个")
+    "那个|那些|那条|那项|那1个|"
     "那么|那边|那里|那儿|这边|这里|换成|换到|改成|换做|如果是|要是|的话|情况|怎么样|咋样|怎样"
     "|如何|有没有|有没|有无|管没|还有|同样|一样|也是|也|又|有|那|呢|吗|呀|啊|吧|的|是|街道|问"
     # what points back at the last topic, and how it went, in words naming nothing new
@@ -257,6 +265,9 @@ class FollowUp:
     street: str | None = None  # another_street, street_in_play: the street asked about
     within: frozenset[str] | None = None  # detail: the neighbourhood tried first
     answered: tuple[str, ...] = ()  # source_of_answer: the answer given again
+    # street_in_play: unanswered from the street, the message is taken alone (it names
+    # something of its own, or is answered alone partly from that street)
+    alone_otherwise: bool = False
 
 
 class FollowUps:
@@ -297,6 +308,13 @@ class FollowUps:
         self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
         self._place |= {p.id: (p.report, p.section) for p in kb.passages}
         self._passage_at = {p.id: i for i, p in enumerate(kb.passages)}
+        # All a street's texts, folded: what its report mentions at all.
+        texts: dict[str, list[str]] = {street: [] for street in kb.streets}
+        for entry in kb.entries.values():
+            texts.setdefault(entry.street, []).append(entry.answer)
+        for passage in kb.passages:
+            texts.setdefault(self._report_street.get(passage.report, ""), []).append(passage.text)
+        self._street_text = {street: fold("\n".join(t)) for street, t in texts.items()}
 
     def resolve(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """The follow-up ``message`` is, given the conversation ``before`` and what the
@@ -422,7 +440,40 @@ class FollowUps:
             return None
         name = self.kb.streets[street].name
         understood = name + messages.UNDERSTOOD_SEPARATOR + message.strip()
-        return FollowUp("street_in_play", name + message, understood, street=street)
+        alone_otherwise = self.names_own_topic(message, alone, street) or (
+            alone.outcome is Outcome.ANSWER
+            and any(self.street_of_doc(doc) == street for doc in alone.chosen)
+        )
+        return FollowUp(
+            "street_in_play",
+            name + message,
+            understood,
+            street=street,
+            alone_otherwise=alone_otherwise,
+        )
+
+    def names_own_topic(self, message: str, alone: Match, street: str) -> bool:
+        """Whether a message names something the street's report never mentions: a word
+        it shares with what it is matched to alone (义警, 广场舞) that no text of that street
+        has. One asking only after "it", or an action that report speaks of too (通车, 收费),
+        names nothing of its own."""
+        docs = alone.chosen or tuple(c.id for c in alone.candidates[:1])
+        texts = [fold(self.answer_text(doc)) for doc in docs]
+        mentioned = self._street_text.get(street, "")
+        return any(
+            pair not in mentioned and any(pair in text for text in texts)
+            for pair in self.topic_pairs(message)
+        )
+
+    def topic_pairs(self, message: str) -> set[str]:
+        """The pairs of characters a message says what it is about in: those of its own
+        words, not of how it asks (具体, 怎么, 哪些…)."""
+        said = self.wording.spelling_of(message)
+        return {
+            said[i : i + 2]
+            for i in range(len(said) - 1)
+            if not (set(said[i : i + 2]) & ASKING_CHARS)
+        }
 
     def repeats_without_detail(
         self, message: str, chosen: Iterable[str], before: Conversation
@@ -487,12 +538,7 @@ class FollowUps:
         """The answer just given, when it speaks of what a detail asks ("是什么模式运营的"
         after an answer that names its 运营 模式): a pair of the message's own characters,
         not only its asking words, is in it, or a number of it."""
-        said = self.wording.spelling_of(message)
-        pairs = {
-            said[i : i + 2]
-            for i in range(len(said) - 1)
-            if not (set(said[i : i + 2]) & ASKING_CHARS)
-        }
+        pairs = self.topic_pairs(message)
         for doc in before.answered:
             text = fold(self.answer_text(doc))
             if pairs and any(pair in text for pair in pairs):
