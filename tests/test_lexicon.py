@@ -70,6 +70,12 @@ SHIPPED = Lexicon.from_pairs(read_lexicons(Path("data"), Path("."))[0])
         ("how many km of new roads", "公里", None),
         ("what is the road chief system", "路长制", None),
         ("did our community win an award", "荣获", None),
+        # everyday English for how reports speak of change, hours, firms, casework
+        ("has the number of burglaries gone down", "下降", None),
+        ("is the service centre open round the clock", "24小时", None),
+        ("how many firms went public last year", "上市企业", None),
+        ("can a social worker refer my case", "转介", None),
+        ("the factories are short of workers", "招工难", None),
         # a modifier or a manner alone names no subject of the reports
         ("is there an international school nearby", None, "国际化"),
         ("can i renew my licence online", None, "线上"),
