@@ -84,6 +84,21 @@ def test_a_service_neither_report_mentions_is_named_in_the_miss(
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "Can I send my two year old to daycare in Pingshan?",  # "to daycare" holds "today"
+        "What daycare does Pingshan offer for toddlers?",  # ... and "what daycare" "what day"
+    ],
+)
+def test_an_english_scope_word_counts_only_as_words_of_the_question(
+    engine: Engine, question: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "answer", (reply.reason, reply.detail)
+    assert "托育" in "".join(b.body for b in reply.blocks)
+
+
+@pytest.mark.parametrize(
     ("question", "label", "programme"),
     [
         ("托育中心电话多少", "电话号码", "托育"),
