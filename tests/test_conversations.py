@@ -682,6 +682,20 @@ def test_asking_after_an_action_of_the_street_in_play_never_borrows_anothers_ans
         assert second == alone
 
 
+def test_a_new_topic_answered_from_another_street_puts_that_street_in_play(
+    in_play: Engine,
+) -> None:
+    # 义警 is nothing 坪山's report mentions: a new topic, answered from 观湖 and headed so.
+    # Asked for "the other street" next, the resident means 坪山, not 观湖 once more.
+    (_, police, other), _ = turns(
+        in_play, "坪山的托育中心提供什么服务", "义警有多少人", "另一个街道呢"
+    )
+    assert [b.id for b in police.blocks] == ["gh-police"]
+    assert police.understood == "观湖街道：义警有多少人"
+    assert other.understood == "坪山街道：义警有多少人"
+    assert other.outcome == "miss" and "gh-police" not in [b.id for b in other.blocks]
+
+
 @pytest.mark.parametrize("first", ["垃圾分类做得怎么样", "坪山垃圾分类做得怎么样"])
 def test_that_one_of_a_street_is_its_answer_on_the_last_topic(in_play: Engine, first: str) -> None:
     # "观湖的那个" after an answer on a topic both reports speak of: 观湖's, whether the

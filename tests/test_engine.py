@@ -84,6 +84,31 @@ def test_a_service_neither_report_mentions_is_named_in_the_miss(
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "Can I send my two year old to daycare in Pingshan?",  # "to daycare" holds "today"
+        "What daycare does Pingshan offer for toddlers?",  # ... and "what daycare" "what day"
+    ],
+)
+def test_an_english_scope_word_counts_only_as_words_of_the_question(
+    engine: Engine, question: str
+) -> None:
+    reply = engine.ask(question)
+    assert reply.outcome == "answer", (reply.reason, reply.detail)
+    assert "托育" in "".join(b.body for b in reply.blocks)
+
+
+@pytest.mark.parametrize(
+    "question", ["房东不退押金找谁调解", "my landlord kept my deposit, who can help"]
+)
+def test_a_deposit_withheld_asks_who_helps_not_an_amount(engine: Engine, question: str) -> None:
+    # Not "报告里提到了相关工作,但没有写收费": nobody asked a price.
+    reply = engine.ask(question)
+    assert reply.reason is not Reason.UNSTATED_DETAIL, reply.text
+    assert "收费" not in reply.text and "fees" not in reply.text
+
+
+@pytest.mark.parametrize(
     ("question", "label", "programme"),
     [
         ("托育中心电话多少", "电话号码", "托育"),

@@ -674,13 +674,20 @@ class FollowUps:
         if keeps or (follow and follow.rule == "detail" and reply.outcome != "answer"):
             # The topic stays in play: "那电话呢" missed, "地址呢" is still about it.
             return replace(before, time=now if before.started else before.time, language=language)
+        answered = tuple(b.id for b in reply.blocks)
+        streets = {self.street_of_doc(doc) for doc in answered}
         if follow and follow.rule in ("detail", "source_of_answer"):
             # The last question stays the topic, so details do not pile up on each other.
             question = before.question
+        elif (
+            follow and follow.rule == "street_in_play" and streets and follow.street not in streets
+        ):
+            # A new topic taken alone and answered from another street (义警有多少人 while
+            # 坪山 is in play): kept as "坪山街道义警有多少人", the next "另一个街道呢" would
+            # ask 观湖 again, the street whose answer the resident just read.
+            question = mask(reply.question)
         else:
             question = mask(follow.question if follow else reply.question)
-        answered = tuple(b.id for b in reply.blocks)
-        streets = {self.street_of_doc(doc) for doc in answered}
         named = self.street_named(fold(question))
         years = YEAR.findall(fold(question))
         return Conversation(

@@ -324,7 +324,9 @@ class Policy:
         offered = tuple(c.id for c in clarify.candidates)
         if self._figure_unstated(text, offered):
             return True
-        detail = self.questions.detail_asked(fold(text)) if self.rule("unstated_detail") else None
+        detail = (
+            self.questions.detail_asked(fold(text), text) if self.rule("unstated_detail") else None
+        )
         if not detail:
             return False
         return not any(
@@ -444,7 +446,7 @@ class Policy:
             return None
         within = self.questions.intent_within(asked.text, loose=False)
         if within and (
-            not self.questions.detail_asked(asked.folded)
+            not self.questions.detail_asked(asked.folded, asked.text)
             or self.questions.intent_within(asked.text, loose=False, share=WHOLLY_INTENT) == within
         ):
             return Match(Outcome.INTENT, Reason.INTENT_PHRASE, 1.0, intent=within)
@@ -473,7 +475,11 @@ class Policy:
         is plainly about a programme they do describe ("一下雨下水道就返臭水,是不是雨水污水
         混在一起了" is about 雨污分流, not the weather): then the rest is what is asked."""
         folded = asked.folded
-        topic = self.questions.uncovered_topic(folded) if self.rule("uncovered_topic") else None
+        topic = (
+            self.questions.uncovered_topic(folded, asked.text)
+            if self.rule("uncovered_topic")
+            else None
+        )
         if not topic:
             return None
         rest = folded.replace(topic, " ")
@@ -529,7 +535,11 @@ class Policy:
         """The detail is not in the reports. When the programme it belongs to is known, say
         so and point to it; a likely answer without the detail is no answer."""
         best = asked.best
-        detail = self.questions.detail_asked(asked.folded) if self.rule("unstated_detail") else None
+        detail = (
+            self.questions.detail_asked(asked.folded, asked.text)
+            if self.rule("unstated_detail")
+            else None
+        )
         if not (detail and best):
             return None
         if self.questions.states_detail(self.assessor.answer_text(best.id), detail):
@@ -582,7 +592,7 @@ class Policy:
         if (
             not self.rule("intent_meaning")
             or asked.term
-            or self.questions.detail_asked(asked.folded)
+            or self.questions.detail_asked(asked.folded, asked.text)
         ):
             return None
         nearest = self.assessor.intent_by_meaning(asked.text)

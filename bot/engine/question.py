@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import defaultdict
+from itertools import accumulate
 
 from rapidfuzz import fuzz, process
 
@@ -98,6 +100,26 @@ def _latin_words(text: str) -> str:
     """A text's runs of Latin letters and digits, lower-case, one space apart: where an
     English phrase's words begin and end, which folding (spaces dropped) loses."""
     return " ".join(LATIN_RUN.findall(text.lower()))
+
+
+def _as_english_words(word: str, text: str) -> bool:
+    """Whether a scope word of Latin letters, found in a folded question (spaces dropped),
+    is there as words of the question: it begins a word and, where it runs on into another
+    word, takes that one whole, give or take a plural s. "today" is in "is it open today",
+    not in "send my son to daycare"; "mydog" is in "my dogs"; a stem that ends inside the
+    word it begins (compensat, refund) still counts."""
+    words = LATIN_RUN.findall(unicodedata.normalize("NFKC", text).lower())
+    starts = list(accumulate((len(w) for w in words), initial=0))
+    joined = "".join(words)
+    at = joined.find(word)
+    while at != -1:
+        end = at + len(word)
+        if at in starts:
+            last = bisect_right(starts, end - 1) - 1  # the word the scope word ends in
+            if starts[last] == at or joined[end : starts[last + 1]] in ("", "s", "es"):
+                return True
+        at = joined.find(word, at + 1)
+    return False
 
 
 def _inside_a_word(words: str, text_words: str) -> bool:
@@ -282,9 +304,16 @@ class QuestionReader:
                 return place
         return None
 
-    def uncovered_topic(self, folded: str) -> str | None:
-        """A service neither report mentions (公积金, 护照) that the question asks about."""
-        return next((word for word in self._uncovered if word in folded), None)
+    def uncovered_topic(self, folded: str, text: str | None = None) -> str | None:
+        """A service neither report mentions (公积金, 护照) that the question asks about;
+        given the question as written, an English one only as its words (see
+        _as_english_words)."""
+        return next((w for w in self._uncovered if w in folded and self._as_written(w, text)), None)
+
+    @staticmethod
+    def _as_written(word: str, text: str | None) -> bool:
+        # Folding drops the spaces between English words: "to daycare" holds "today".
+        return text is None or not LATIN_RUN.fullmatch(word) or _as_english_words(word, text)
 
     def request_made(self, folded: str) -> str | None:
         """The words that ask the bot to act for the asker (帮我投诉, write me a…), at the
@@ -311,13 +340,16 @@ class QuestionReader:
             return None
         return self._intents[best[2]][0], best[1]
 
-    def detail_asked(self, folded: str) -> str | None:
+    def detail_asked(self, folded: str, text: str | None = None) -> str | None:
         """The detail word (电话, 地址, 几点…) a question asks for, of a kind reports never give.
 
         A word written with a trailing ``$`` counts only at the end of the question: "托育中心
-        在哪" asks an address, "社工村在哪个社区" asks what the report says."""
+        在哪" asks an address, "社工村在哪个社区" asks what the report says. Given the
+        question as written, an English word counts only as its words ("what day", not
+        "what daycare")."""
         for word, pattern in self._detail_finders:
-            if pattern.search(folded) if pattern else word in folded:
+            found = pattern.search(folded) is not None if pattern else word in folded
+            if found and self._as_written(word, text):
                 return word
         return None
 
