@@ -704,3 +704,65 @@ def test_that_one_of_a_street_is_its_answer_on_the_last_topic(in_play: Engine, f
     assert [b.id for b in answer.blocks] == ["ps-garbage"]
     assert [b.id for b in second.blocks] == ["gh-garbage"]
     assert second.understood == "观湖街道：垃圾分类做得怎么样"
+
+
+# --- a figure where a term is used ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def term_uses() -> Engine:
+    """A term's definition, two texts of its report naming the term (one with a figure),
+    a figure that names no term, and an entry on something else."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-term-street-chief",
+            "guanhu",
+            "街长制是什么?",
+            "街长制:指街道班子成员分片包干主次干道市容环境的管理制度。",
+            kind="term",
+            term="街长制",
+            keywords=("街长制",),
+        ),
+        _entry(
+            "gh-street-chief-work",
+            "guanhu",
+            "观湖的干道环境清洁怎么搞?",
+            "常态落实好18条主要干道“街长制”工作,开展环境清洁日活动。",
+        ),
+        _entry(
+            "gh-street-chief-praise",
+            "guanhu",
+            "观湖的市容措施受过表扬吗?",
+            "“街长制”措施获区交安委表扬并在全区推广。",
+        ),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条,道路里程增至70公里。"),
+        _entry(
+            "gh-air",
+            "guanhu",
+            "观湖的空气质量怎么样?",
+            "PM2.5年均浓度为23.9微克/立方米,空气质量优良。",
+            keywords=("空气质量",),
+        ),
+    ]
+    sections = {(r, s): "工作情况" for r in real.reports for s in ("1", "appendix")}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("detail", ["管了几条路", "How many roads does it cover?"])
+def test_a_figure_a_terms_definition_leaves_out_is_where_the_term_is_used(
+    term_uses: Engine, detail: str
+) -> None:
+    (before, after), _ = turns(term_uses, "观湖的街长制是什么", detail)
+    # The definition first, with no figure: the last answer does not say how many.
+    assert before.blocks[0].id == "gh-term-street-chief" and "18" not in render_text(before)
+    assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-street-chief-work"]
+    assert "18条主要干道" in render_text(after)
+
+
+def test_a_figure_of_another_kind_where_the_term_is_used_stays_declined(
+    term_uses: Engine,
+) -> None:
+    # 18条 counts roads, not people: the term's uses do not say how many took part.
+    (_, after), _ = turns(term_uses, "观湖的街长制是什么", "有多少人参与")
+    assert after.outcome == "miss" and not after.blocks

@@ -373,6 +373,9 @@ class Engine:
             match = replace(
                 match, outcome=Outcome.MISS, reason=Reason.UNSTATED_DETAIL, chosen=(), detail=None
             )
+        use = self.followups.figure_where_term_used(question, match, before)
+        if use is not None:
+            match = Match(Outcome.ANSWER, Reason.TERM_USED, 1.0, chosen=(use,))
         return self._reply_to(question, match, language)
 
     def _stated_after_all(self, question: str, match: Match, before: Conversation) -> str | None:

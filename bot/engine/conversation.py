@@ -19,6 +19,8 @@ one of five named rules, tried in order, each only when the conversation allows 
   with the last question, first among the last answer's neighbours (its section of the
   same report), then among everything; the answer just given, when it states the detail
   in words of the kind that state it (a place, a rank, who takes it on), is the reply;
+  a how-many a term's definition leaves out is answered where its report uses the term
+  with a figure of the kind asked ("路长制是什么" … "有几条路" … 26条主要干道"路长制"工作);
 * ``street_in_play``: a question that names no street, while one the resident named is in
   play, is asked of that street when the question alone would not be answered from it
   ("坪山的领导下基层吗" … "解决了多少问题"). Where that street's report does not answer it,
@@ -47,9 +49,9 @@ from typing import TYPE_CHECKING, Any
 from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.question import YEAR, QuestionReader
-from bot.engine.textnorm import content, fold, romanizations, sound_key
+from bot.engine.textnorm import content, fold, romanizations, sound_key, unquoted
 from bot.engine.wording import ENGLISH_SHARE, latin_share
-from bot.knowledge.loading import KnowledgeBase
+from bot.knowledge.loading import Entry, KnowledgeBase
 from bot.privacy import mask
 
 if TYPE_CHECKING:
@@ -308,6 +310,13 @@ class FollowUps:
         self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
         self._place |= {p.id: (p.report, p.section) for p in kb.passages}
         self._passage_at = {p.id: i for i, p in enumerate(kb.passages)}
+        # Each report's texts in order, entries first, as a term's name is found in them.
+        self._report_texts: dict[str, list[tuple[str, str]]] = {}
+        for doc, report, text in (
+            *((e.id, e.report, e.answer) for e in kb.entries.values()),
+            *((p.id, p.report, p.text) for p in kb.passages),
+        ):
+            self._report_texts.setdefault(report, []).append((doc, unquoted(text)))
         # All a street's texts, folded: what its report mentions at all.
         texts: dict[str, list[str]] = {street: [] for street in kb.streets}
         for entry in kb.entries.values():
@@ -508,6 +517,29 @@ class FollowUps:
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
         )
+
+    def figure_where_term_used(
+        self, message: str, match: Match, before: Conversation
+    ) -> str | None:
+        """After a term's definition, a how-many it does not answer: the first text of the
+        term's report that names the term and states a figure of the kind asked. A
+        definition says what a term means; the figures are where the report says what was
+        done under it ("路长制是什么" … "有几条路" … 26条主要干道"路长制"工作)."""
+        if match.reason is not Reason.UNSTATED_FIGURE or QUANTITY.search(fold(message)) is None:
+            return None
+        for doc in before.answered:
+            for use in self.uses_of_term(self.kb.entries.get(doc)):
+                if states_a_figure(self.answer_text(use), message, of_kind=True, counted=True):
+                    return use
+        return None
+
+    def uses_of_term(self, entry: Entry | None) -> list[str]:
+        """The texts of a term's report that name it, in order, entries first."""
+        if entry is None or not entry.term:
+            return []
+        name = unquoted(entry.term)
+        texts = self._report_texts.get(entry.report, ())
+        return [doc for doc, text in texts if doc != entry.id and name in text]
 
     def stated_in_other_words(self, message: str, docs: Iterable[str]) -> str | None:
         """The text among ``docs`` that states what a detail asks in words of the kind that

@@ -145,6 +145,8 @@ class Reason(str, Enum):
     LOW_SCORE = "low score"
     CHOSEN = "chosen"
     STATED_BEFORE = "stated in the last answer"  # a detail follow-up the answer speaks of
+    # a how-many after a term's definition: the figure where the report uses the term
+    TERM_USED = "stated where the term is used"
     NOT_ON_STREET = "not in that street's report"  # a follow-up for another street
     # A follow-up for another street, answered from that street's entry on the same topic.
     SAME_TOPIC = "that street's entry on the topic"
