@@ -59,6 +59,8 @@ def test_answers_quote_the_report(engine: Engine, question: str, quoted: str) ->
         "asdfgh",
         "的了是在",
         "推荐一只股票",
+        # an entry's phrasing once named its asker (小学老师问…), so 老师 led to fire stations
+        "多少个老师",
     ],
 )
 def test_out_of_scope_is_never_answered(engine: Engine, question: str) -> None:
