@@ -569,13 +569,17 @@ class FollowUps:
     def stated_in_last_answer(self, message: str, before: Conversation) -> str | None:
         """The answer just given, when it speaks of what a detail asks ("是什么模式运营的"
         after an answer that names its 运营 模式): a pair of the message's own characters,
-        not only its asking words, is in it, or a number of it."""
+        not only its asking words, is in it, or a number of it, or words of the kind that
+        state what it asks ("is it free?" after …免费托育服务: English shares no characters
+        with the reports, so the pairs never find it)."""
         pairs = self.topic_pairs(message)
         for doc in before.answered:
             text = fold(self.answer_text(doc))
             if pairs and any(pair in text for pair in pairs):
                 return doc
-        return self._figure_stated(message, before)
+        return self._figure_stated(message, before) or self.stated_in_other_words(
+            message, before.answered
+        )
 
     @staticmethod
     def stands_alone(alone: Match) -> bool:
