@@ -484,13 +484,15 @@ class Policy:
         )
         if not topic:
             return None
+        # ... but not when the service is what is asked for (大厅能办护照吗), nor when the
+        # topic is (观澜河里可以游泳吗 asks about swimming, not the river): then the rest
+        # need not be assessed at all.
+        if self.questions.topic_asked(folded, topic):
+            return Match(Outcome.MISS, Reason.UNCOVERED_TOPIC, 0.0, detail=topic)
         rest = folded.replace(topic, " ")
         ranked = self.assessor.assess(rest, fold(rest), self.questions.street_of(folded))
         plainly = (
-            # ... but not when the service is what is asked for (大厅能办护照吗), nor when
-            # the topic is (观澜河里可以游泳吗 asks about swimming, not the river).
-            not self.questions.topic_asked(folded, topic)
-            and ranked
+            ranked
             and ranked[0].confidence >= ANSWER_P
             and ranked[0].written
             and not self.questions.detail_asked(fold(rest))
