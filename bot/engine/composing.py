@@ -19,7 +19,9 @@ KEYWORD_COMPANION_AT = 50.0  # lexical score of the other street's text on the s
 # the subject they share (垃圾分类, 民生微实事, 停车难); a word most texts say (服务, 社区)
 # names none.
 SHARED_WORD_MAX_TEXTS = 4
-SHARED_WORD_MIN_CHARS = 2
+SHARED_WORD_MIN_CHARS = 2  # any rare word the second text lacks makes it another subject
+# ... but two characters alone seldom name one (花园 of 街心花园 and of 花园小区党支部).
+SUBJECT_WORD_MIN_CHARS = 3
 
 
 class Composer:
@@ -145,9 +147,10 @@ class Composer:
 
     def _share_a_rare_word(self, first: Candidate, second: Candidate, asked: str) -> bool:
         """Whether the second text says every rare word of the question that the first one
-        says (垃圾分类, 民生微实事; few texts say it): generated passages have no
-        hand-written topic, and those words are what names their subject. One rare word
-        the second lacks (非公 of 非公企业党支部) makes it another thing."""
+        says (垃圾分类, 民生微实事; few texts say it), one of them at least three characters
+        long: generated passages have no hand-written topic, and those words are what
+        names their subject. One rare word the second lacks (非公 of 非公企业党支部) makes
+        it another thing."""
         if not (first.answer and second.answer):
             return False
         said = [
@@ -157,7 +160,8 @@ class Composer:
             for word in [asked[start : start + size]]
             if word in first.answer and self.assessor.texts_saying(word) <= SHARED_WORD_MAX_TEXTS
         ]
-        return bool(said) and all(word in second.answer for word in said)
+        named = any(len(word) >= SUBJECT_WORD_MIN_CHARS for word in said)
+        return named and all(word in second.answer for word in said)
 
     @staticmethod
     def _definition_first(candidate: Candidate) -> tuple[bool, float]:
