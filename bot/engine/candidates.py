@@ -90,6 +90,10 @@ class Assessor:
             len(self.index.docs) + len(self.index.passage_docs),
         )
 
+    def texts_saying(self, word: str) -> int:
+        """How many entries and passages say a word (folded), in their answer text."""
+        return sum(word in text for text in self._folded_answers)
+
     def answer_text(self, doc_id: str) -> str:
         """What an entry or passage quotes, as written (a figure's unit may be 95%)."""
         passage = self.passage_by_id.get(doc_id)

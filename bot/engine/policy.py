@@ -104,6 +104,7 @@ RULES = (
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
+    "shared_word",  # ... the same subject: a rare word of the question both texts say
     "intent_phrase",  # an intent phrase in a message nothing else fits
     "intent_meaning",  # a message nearer in meaning to an intent than to the reports
     "addressed_intent",  # a message to the bot (you, 你) is an intent at a lower nearness
@@ -627,7 +628,13 @@ class Policy:
             return None
         companions = self.rule("companions")
         chosen = (
-            self.composer.companions(best, asked.ranked, asked.street, asked.key)
+            self.composer.companions(
+                best,
+                asked.ranked,
+                asked.street,
+                asked.key,
+                asked.folded if self.rule("shared_word") else "",
+            )
             if companions
             else None
         )
