@@ -12,8 +12,9 @@ from test_matching_rules import _entry, synthetic_base
 
 from bot.engine.answering import Engine
 from bot.engine.conversation import QUIET_SECONDS, Conversation
-from bot.engine.policy import Reason
+from bot.engine.policy import Match, Outcome, Reason
 from bot.engine.rendering import render_html, render_text
+from bot.engine.textnorm import fold
 from bot.knowledge.loading import Entry, Passage, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -768,3 +769,85 @@ def test_a_figure_of_another_kind_where_the_term_is_used_stays_declined(
     # 18条 counts roads, not people: the term's uses do not say how many took part.
     (_, after), _ = turns(term_uses, "观湖的街长制是什么", "有多少人参与")
     assert after.outcome == "miss" and not after.blocks
+
+
+# --- another street's text chosen by nearness to the last answer ------------------------
+
+
+@pytest.fixture(scope="module")
+def hazards() -> Engine:
+    """坪山's falling-objects monitoring; on 观湖, hazard checks that name falling objects,
+    outdoor signs high up, roads, and garbage sorting in residential estates."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-throwing",
+            "pingshan",
+            "坪山怎么管高空抛物?",
+            "在小区安装高空抛物监测系统,守护居民头顶安全。",
+        ),
+        _entry(
+            "gh-hazards",
+            "guanhu",
+            "观湖的安全隐患排查做了什么?",
+            "统筹开展危化品、高空坠物等安全隐患排查整治。",
+        ),
+        _entry("gh-signs", "guanhu", "观湖的户外广告怎么管?", "规范户外高空广告牌设置。"),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条,道路里程增至70公里。"),
+        _entry("gh-garbage", "guanhu", "观湖的小区管得怎么样?", "小区设置垃圾分类投放点。"),
+    ]
+    kb = synthetic_base(
+        real, real.reports, {(r, "1"): "工作情况" for r in real.reports}, entries, []
+    )
+    return Engine(kb)
+
+
+def _unsure_on_guanhu(
+    engine: Engine, ranked: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The re-asked question ranked unsure among 观湖's texts, in the order given (what
+    the real reports' rankings do; five entries rank no such question unsure)."""
+    match = engine.matcher.match
+
+    def unsure(text: str, within: frozenset[str] | None = None) -> Match:
+        if not text.startswith("观湖街道"):
+            return match(text, within)
+        found = {c.id: c for c in engine.matcher.assess(text, fold(text), None)}
+        candidates = tuple(found[doc] for doc in ranked)
+        return Match(Outcome.CLARIFY, Reason.UNSURE, 0.2, (), candidates, street="guanhu")
+
+    monkeypatch.setattr(engine.matcher, "match", unsure)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_another_streets_first_text_nearest_the_last_answer_answers_it(
+    hazards: Engine, on: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ruled = hazards if on else Engine(hazards.kb, disabled=("nearest_on_street",))
+    _unsure_on_guanhu(ruled, ("gh-hazards", "gh-signs", "gh-garbage"), monkeypatch)
+    (first, other), _ = turns(ruled, "坪山怎么管高空抛物", "那观湖呢")
+    assert [b.id for b in first.blocks] == ["ps-throwing"]
+    assert other.understood == "观湖街道：怎么管高空抛物"
+    if on:
+        assert other.outcome == "answer" and [b.id for b in other.blocks] == ["gh-hazards"]
+        assert other.reason is Reason.NEAREST_ON_STREET
+    else:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+
+
+@pytest.mark.parametrize(
+    "ranked",
+    [
+        # ranked first, but not the nearest: the two signals disagree
+        ("gh-signs", "gh-hazards", "gh-garbage"),
+        # the first street's answer among the candidates is never chosen
+        ("ps-throwing", "gh-signs", "gh-garbage"),
+    ],
+)
+def test_another_street_stays_a_miss_when_nearness_does_not_agree(
+    hazards: Engine, ranked: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _unsure_on_guanhu(hazards, ranked, monkeypatch)
+    (_, other), _ = turns(hazards, "坪山怎么管高空抛物", "那观湖呢")
+    assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    assert "监测系统" not in render_text(other)

@@ -59,7 +59,11 @@ if TYPE_CHECKING:
 
 QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
-FOLLOW_UP_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
+# The rules that resolve a follow-up, tried in this order.
+RESOLVING_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
+# Rules on how a resolved follow-up is answered: another street's text chosen by its
+# nearness in meaning to the last answer (see Engine._nearest_on_street).
+FOLLOW_UP_RULES = (*RESOLVING_RULES, "nearest_on_street")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # In English, counted in words, besides those pointing back ("how many roads does it cover")
@@ -260,7 +264,7 @@ class Conversation:
 class FollowUp:
     """A message resolved against the conversation: what it is understood to ask."""
 
-    rule: str  # one of FOLLOW_UP_RULES
+    rule: str  # one of RESOLVING_RULES
     question: str  # the question asked in its place
     understood: str  # what the reply says it understood
     option: str | None = None  # choice: the entry or passage chosen
@@ -284,7 +288,8 @@ class FollowUps:
     ):
         self.kb = kb
         # Rules switched off (`policybot eval --dialogs … --ablate`, and the rules' tests).
-        self.enabled = [rule for rule in FOLLOW_UP_RULES if rule not in set(disabled)]
+        self.disabled = frozenset(disabled)
+        self.enabled = [rule for rule in RESOLVING_RULES if rule not in self.disabled]
         self.questions = questions
         self.answer_text = answer_text
         self.wording = questions.wording
@@ -324,6 +329,10 @@ class FollowUps:
         for passage in kb.passages:
             texts.setdefault(self._report_street.get(passage.report, ""), []).append(passage.text)
         self._street_text = {street: fold("\n".join(t)) for street, t in texts.items()}
+
+    def rule(self, name: str) -> bool:
+        """Whether a follow-up rule is on."""
+        return name not in self.disabled
 
     def resolve(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """The follow-up ``message`` is, given the conversation ``before`` and what the
