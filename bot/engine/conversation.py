@@ -61,9 +61,10 @@ QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
 # The rules that resolve a follow-up, tried in this order.
 RESOLVING_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
-# Rules on how a resolved follow-up is answered: another street's text chosen by its
-# nearness in meaning to the last answer (see Engine._nearest_on_street).
-FOLLOW_UP_RULES = (*RESOLVING_RULES, "nearest_on_street")
+# Rules refining those: another street's text chosen by its nearness in meaning to the
+# last answer (Engine._nearest_on_street); a detail the reports never give asked of the
+# last answer in words that alone are only a handover phrase ("队长电话多少").
+FOLLOW_UP_RULES = (*RESOLVING_RULES, "nearest_on_street", "unstated_detail_of_it")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # In English, counted in words, besides those pointing back ("how many roads does it cover")
@@ -429,7 +430,11 @@ class FollowUps:
             return None
         if self.too_long_for_a_detail(message):
             return None
-        if self.stands_alone(alone) and not self.asks_of_a_figure(message, alone, before):
+        if (
+            self.stands_alone(alone)
+            and not self.asks_of_a_figure(message, alone, before)
+            and not self.asks_unstated_detail_of_it(message, alone)
+        ):
             return None
         topic = before.question.rstrip("?？。.!！ ")
         asked = f"{topic},{message}"
@@ -564,6 +569,17 @@ class FollowUps:
         if alone.reason is not Reason.ONLY_NUMBERS or fold(message).isdigit():
             return False
         return self._figure_stated(message, before) is not None
+
+    def asks_unstated_detail_of_it(self, message: str, alone: Match) -> bool:
+        """Whether a message asks a detail the reports never give (a phone, an address)
+        in words that alone are an intent only because nothing else fits ("队长电话多少"
+        after an answer on a volunteer team): it asks that of the last answer, which the
+        reply declines as a detail, not the handover to staff that does not exist."""
+        return (
+            self.rule("unstated_detail_of_it")
+            and alone.reason is Reason.INTENT_NOTHING_ELSE
+            and self.questions.detail_asked(fold(message), message) is not None
+        )
 
     def _figure_stated(self, message: str, before: Conversation) -> str | None:
         """The answered text that holds a number the message names, as a number of its own
