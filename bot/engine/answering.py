@@ -286,6 +286,9 @@ class Engine:
         text = self._matched_text(question)
         alone = self.matcher.match(text)
         follow = self.followups.resolve(text, before, alone)
+        if follow is not None and follow.rule in ("detail", "source_of_answer"):
+            # asked of the answer a miss kept behind it, if one did
+            before = self.followups.answer_in_play(before)
         said = reply_language(text, language)
         reply = (
             self._reply_to(question, alone, said)

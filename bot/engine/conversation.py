@@ -63,8 +63,9 @@ STATE_VERSION = 1
 RESOLVING_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
 # Rules refining those: another street's text chosen by its nearness in meaning to the
 # last answer (Engine._nearest_on_street); a detail the reports never give asked of the
-# last answer in words that alone are only a handover phrase ("队长电话多少").
-FOLLOW_UP_RULES = (*RESOLVING_RULES, "nearest_on_street", "unstated_detail_of_it")
+# last answer in words that alone are only a handover phrase ("队长电话多少"); the last
+# answer kept behind a miss on its topic, for the details asked after it.
+FOLLOW_UP_RULES = (*RESOLVING_RULES, "nearest_on_street", "unstated_detail_of_it", "answer_kept")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # In English, counted in words, besides those pointing back ("how many roads does it cover")
@@ -140,9 +141,9 @@ DETAIL_STATED_AS = (
         re.compile(r"哪些地方|什么地方|哪里|哪儿|哪些场所|什么场所|哪些区域|什么位置|哪些位置"),
         re.compile(r"在[^,，。]{1,12}(?:场所|村|社区|小区|园区|片区|区域|广场|公园|学校|楼)"),
     ),
-    # a price, asked in English ("is it free?" … 免费托育服务)
+    # a price ("is it free?", "要收费吗" … 免费托育服务)
     (
-        re.compile(r"free|costs?|fees?|charges?|price"),
+        re.compile(r"free|costs?|fees?|charges?|price|收费|收钱|要钱|花钱|多少钱|费用|免费吗"),
         re.compile(r"免费|收费|[0-9.]+元"),
     ),
     # who takes something on, and those an answer has taking it on ("谁要负责" … 所有的
@@ -194,6 +195,10 @@ class Conversation:
     # The language of the last reply to a question ("" before one): what the Telegram
     # layer's own notices follow when the user chose none (bot.telegram.language).
     language: str = ""
+    # After a miss on the topic of the last answer ("托育中心什么时候开始服务" after one on
+    # 托育), that answer and its question: what a detail asked next is about ("要收费吗").
+    kept_question: str = ""
+    kept_answered: tuple[str, ...] = ()
 
     @property
     def started(self) -> bool:
@@ -214,6 +219,8 @@ class Conversation:
             "offered": list(self.offered),
             "time": self.time,
             "language": self.language,
+            "kept_question": self.kept_question,
+            "kept_answered": list(self.kept_answered),
         }
         return json.dumps(state, ensure_ascii=False, sort_keys=True)
 
@@ -232,8 +239,9 @@ class Conversation:
         question, outcome, street = data.get("question"), data.get("outcome"), data.get("street")
         answered, offered = data.get("answered"), data.get("offered")
         year, moment = data.get("year"), data.get("time")
-        # Absent from states written before it was kept: read as none.
+        # Absent from states written before they were kept: read as none.
         language = data.get("language", "")
+        kept_question, kept = data.get("kept_question", ""), data.get("kept_answered", [])
         if not (
             data.get("v") == STATE_VERSION
             and isinstance(question, str)
@@ -247,6 +255,9 @@ class Conversation:
             and not isinstance(moment, bool)
             and math.isfinite(moment)
             and isinstance(language, str)
+            and isinstance(kept_question, str)
+            and isinstance(kept, list)
+            and all(isinstance(v, str) for v in kept)
         ):
             return cls()
         return cls(
@@ -258,6 +269,22 @@ class Conversation:
             tuple(offered),
             float(moment),
             language,
+            kept_question,
+            tuple(kept),
+        )
+
+    def with_answer_kept(self) -> Conversation:
+        """After a miss that kept the answer before it: the conversation as it was after
+        that answer, for a detail of it; otherwise itself."""
+        if self.outcome != "miss" or not self.kept_answered:
+            return self
+        return replace(
+            self,
+            question=self.kept_question,
+            outcome="answer",
+            answered=self.kept_answered,
+            kept_question="",
+            kept_answered=(),
         )
 
 
@@ -340,14 +367,20 @@ class FollowUps:
         message gets matched alone; None when it is a question of its own."""
         if not before.started:
             return None
+        answered = self.answer_in_play(before)
         rules: dict[str, Callable[[], FollowUp | None]] = {
             "choice": lambda: self.choice(message, before),
             "another_street": lambda: self.another_street(message, before),
-            "source_of_answer": lambda: self.source_of_answer(message, before),
-            "detail": lambda: self.detail(message, before, alone),
+            "source_of_answer": lambda: self.source_of_answer(message, answered),
+            "detail": lambda: self.detail(message, answered, alone),
             "street_in_play": lambda: self.street_in_play(message, before, alone),
         }
         return next((f for rule in self.enabled if (f := rules[rule]()) is not None), None)
+
+    def answer_in_play(self, before: Conversation) -> Conversation:
+        """The conversation a detail or the source of an answer is asked of: after a miss
+        that kept the answer before it, as it was after that answer."""
+        return before.with_answer_kept() if self.rule("answer_kept") else before
 
     # --- the rules --------------------------------------------------------------------
 
@@ -751,6 +784,9 @@ class FollowUps:
             question = mask(follow.question if follow else reply.question)
         named = self.street_named(fold(question))
         years = YEAR.findall(fold(question))
+        kept_question, kept = (
+            self.answer_behind(before, reply, named) if reply.outcome == "miss" else ("", ())
+        )
         return Conversation(
             question=question,
             outcome=reply.outcome,
@@ -760,7 +796,28 @@ class FollowUps:
             offered=tuple(s.id for s in reply.suggestions) if reply.outcome == "clarify" else (),
             time=now,
             language=language,
+            kept_question=kept_question,
+            kept_answered=kept,
         )
+
+    def answer_behind(
+        self, before: Conversation, miss: Reply, named: str | None
+    ) -> tuple[str, tuple[str, ...]]:
+        """The last answer and its question, kept behind a miss on its topic: the text the
+        miss found nearest, first among its candidates, quotes the answer's text ("托育中心
+        什么时候开始服务" after an answer on the 托育 centre), and the miss names no other
+        street. A miss on anything else keeps nothing: a new topic is never dragged onto
+        the old answer, even one sharing a word with it (养老服务 after 托育服务)."""
+        last = before.with_answer_kept()
+        if not self.rule("answer_kept") or last.outcome != "answer" or not miss.candidates:
+            return "", ()
+        if named is not None and any(self.street_of_doc(d) != named for d in last.answered):
+            return "", ()
+        nearest = fold(self.answer_text(miss.candidates[0].id))
+        texts = [fold(self.answer_text(doc)) for doc in last.answered]
+        if not any(nearest in text or text in nearest for text in texts):
+            return "", ()
+        return last.question, last.answered
 
 
 def dialogue(
