@@ -869,25 +869,32 @@ def test_another_street_stays_a_miss_when_nearness_does_not_agree(
 
 
 @pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize(
+    ("asked", "said"), [("园长电话多少", "没有写电话号码"), ("几点上班 周末开不开", "没有写")]
+)
 def test_a_persons_phone_asked_of_the_last_answer_is_declined_as_a_detail(
-    engine: Engine, on: bool
+    engine: Engine, on: bool, asked: str, said: str
 ) -> None:
     # Alone, "园长电话多少" is the handover only because nothing else fits it; after an
     # answer on the childcare centre it asks that centre's head's phone, which the reports
-    # never give: declined as such, never a number, and no staff to hand over to.
+    # never give: declined as such, never a number, and no staff to hand over to. The
+    # centre's hours likewise, in however many words.
     ruled = engine if on else Engine(engine.kb, disabled=("unstated_detail_of_it",))
-    assert ruled.ask("园长电话多少").intent == "human"
-    (_, phone), _ = turns(ruled, "坪山的托育中心提供什么服务", "园长电话多少")
+    assert ruled.ask(asked).intent == "human"
+    (_, phone), _ = turns(ruled, "坪山的托育中心提供什么服务", asked)
     if on:
         assert phone.outcome == "miss" and phone.reason is Reason.UNSTATED_DETAIL
-        assert phone.understood == "坪山的托育中心提供什么服务：园长电话多少"
-        assert "没有写电话号码" in phone.text
+        assert phone.understood == f"坪山的托育中心提供什么服务：{asked}"
+        assert said in phone.text
     else:
         assert phone.outcome == "intent" and phone.intent == "human"
 
 
-def test_the_bots_own_phone_asked_after_an_answer_is_still_the_handover(engine: Engine) -> None:
-    (_, ours), _ = turns(engine, "坪山的托育中心提供什么服务", "你们电话是多少")
+@pytest.mark.parametrize("asked", ["你们电话是多少", "你们几点上班啊我想过去办事"])
+def test_the_bots_own_phone_asked_after_an_answer_is_still_the_handover(
+    engine: Engine, asked: str
+) -> None:
+    (_, ours), _ = turns(engine, "坪山的托育中心提供什么服务", asked)
     assert ours.outcome == "intent" and ours.intent == "human" and ours.understood is None
 
 

@@ -461,12 +461,15 @@ class FollowUps:
         named = self.street_named(fold(message))
         if named is not None and named != before.street:
             return None
-        if self.too_long_for_a_detail(message):
+        # However long, a message that names nothing else asks a detail of it ("几点上班
+        # 周末开不开" after an answer on a service centre).
+        of_it = self.asks_unstated_detail_of_it(message, alone)
+        if self.too_long_for_a_detail(message) and not of_it:
             return None
         if (
             self.stands_alone(alone)
             and not self.asks_of_a_figure(message, alone, before)
-            and not self.asks_unstated_detail_of_it(message, alone)
+            and not of_it
         ):
             return None
         topic = before.question.rstrip("?？。.!！ ")
@@ -607,11 +610,13 @@ class FollowUps:
         """Whether a message asks a detail the reports never give (a phone, an address)
         in words that alone are an intent only because nothing else fits ("队长电话多少"
         after an answer on a volunteer team): it asks that of the last answer, which the
-        reply declines as a detail, not the handover to staff that does not exist."""
+        reply declines as a detail, not the handover to staff that does not exist. Not
+        one speaking to the bot ("你们几点上班"): that asks the bot's own."""
         return (
             self.rule("unstated_detail_of_it")
             and alone.reason is Reason.INTENT_NOTHING_ELSE
             and self.questions.detail_asked(fold(message), message) is not None
+            and not self.questions.addresses_bot(message)
         )
 
     def _figure_stated(self, message: str, before: Conversation) -> str | None:
