@@ -34,6 +34,12 @@ Whether a message has a topic of its own is decided by matching it alone: a mess
 names an entry's distinctive word, or is answered almost surely, or is decided by a rule
 on what it names (an intent, another place, a service or year not covered), is a new
 question, whatever cue it carries. Street names come from the knowledge base alone.
+
+Three more named rules refine how those are answered: ``nearest_on_street`` (another
+street's unsure ranking settled by nearness in meaning to the last answer),
+``unstated_detail_of_it`` (a phone or hours asked of the last answer in words that alone
+are only the handover) and ``answer_kept`` (the last answer kept behind a miss on its
+topic, for the details asked after it).
 """
 
 from __future__ import annotations
