@@ -13,7 +13,7 @@ from bot.engine import messages, messages_en
 from bot.engine.conversation import FOLLOW_UP_RULES, Conversation, FollowUp, FollowUps
 from bot.engine.languages import EN, ZH, EnglishTexts, miss_text, reply_language
 from bot.engine.matching import RULES, Matcher
-from bot.engine.policy import CLARIFY_P, Match, Outcome, Reason
+from bot.engine.policy import CLARIFY_P, QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.replies import Block, Reply, Source, Suggestion, section_label
 from bot.engine.scoring import load_calibration
 from bot.engine.semantic import (
@@ -33,6 +33,10 @@ MAX_RELATED = 3
 MAX_TERMS = 5
 # Misses that say what the reports leave out: a follow-up's neighbourhood saying so is the
 # answer, as it is to a question of its own.
+# Another street's texts weighed by nearness to the last answer: the first few it ranks,
+# and how much nearer its first must be than the rest to be chosen (a cosine).
+NEAREST_AMONG = 5
+NEAREST_MARGIN = 0.04
 UNSTATED = (Reason.UNSTATED_DETAIL, Reason.UNSTATED_FIGURE)
 
 
@@ -282,6 +286,9 @@ class Engine:
         text = self._matched_text(question)
         alone = self.matcher.match(text)
         follow = self.followups.resolve(text, before, alone)
+        if follow is not None and follow.rule in ("detail", "source_of_answer"):
+            # asked of the answer a miss kept behind it, if one did
+            before = self.followups.answer_in_play(before)
         said = reply_language(text, language)
         reply = (
             self._reply_to(question, alone, said)
@@ -413,8 +420,33 @@ class Engine:
             counterpart = self._counterpart(match)
             if counterpart is not None:
                 return self._reply_to(question, counterpart, language)
-        reply = self._reply_to(question, self.matcher.match(asked), language)
+        match = self.matcher.match(asked)
+        nearest = self._nearest_on_street(asked, match, answered, street)
+        reply = self._reply_to(question, nearest or match, language)
         return self._from_street(question, reply, street, language)
+
+    def _nearest_on_street(
+        self, asked: str, match: Match, answered: tuple[str, ...], street: str
+    ) -> Match | None:
+        """Where the street's own ranking is unsure, its first text when it is also the one
+        nearest in meaning to the answer just given and the question, by NEAREST_MARGIN
+        over the next of the street's texts: the conversation has settled the topic, and
+        two signals agree. A how-many needs a figure in it. None otherwise (the miss)."""
+        if not self.followups.rule("nearest_on_street") or match.reason is not Reason.UNSURE:
+            return None
+        if not answered:  # after a miss nothing settles the topic
+            return None
+        on_street = [c for c in match.candidates if c.street == street][:NEAREST_AMONG]
+        last = " ".join(self.followups.answer_text(doc) for doc in answered)
+        topic = self.followups.without_streets(asked)
+        near = self.matcher.assessor.nearness(f"{last} {topic}", on_street)
+        if near is None or len(near) < 2 or near[0] - max(near[1:]) < NEAREST_MARGIN:
+            return None
+        first = on_street[0]
+        text = self.followups.answer_text(first.id)
+        if QUANTITY.search(fold(topic)) and not states_a_figure(text, topic, True, True):
+            return None
+        return Match(Outcome.ANSWER, Reason.NEAREST_ON_STREET, first.probability, (first.id,))
 
     def _from_street(self, question: str, reply: Reply, street: str, language: str) -> Reply:
         """The reply to a question asked of ``street``: its answer when it quotes that

@@ -278,6 +278,15 @@ class Assessor:
         assert self.semantic is not None
         return self.semantic.query_vector(for_model(text))
 
+    def nearness(self, text: str, candidates: list[Candidate]) -> list[float] | None:
+        """Each candidate's nearest cosine to ``text`` over all of its texts; None without
+        a model."""
+        similarity = self._similarity(text)
+        if similarity is None:
+            return None
+        offset = len(self.index.docs)
+        return [float(similarity[c.index + (offset if c.passage else 0)]) for c in candidates]
+
     def intent_by_meaning(self, text: str) -> tuple[str, float, float] | None:
         """The intent whose phrasing is nearest in meaning to a message: (intent, its
         cosine, its lead over the nearest document); None without a model."""

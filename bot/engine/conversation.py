@@ -34,6 +34,12 @@ Whether a message has a topic of its own is decided by matching it alone: a mess
 names an entry's distinctive word, or is answered almost surely, or is decided by a rule
 on what it names (an intent, another place, a service or year not covered), is a new
 question, whatever cue it carries. Street names come from the knowledge base alone.
+
+Three more named rules refine how those are answered: ``nearest_on_street`` (another
+street's unsure ranking settled by nearness in meaning to the last answer),
+``unstated_detail_of_it`` (a phone or hours asked of the last answer in words that alone
+are only the handover) and ``answer_kept`` (the last answer kept behind a miss on its
+topic, for the details asked after it).
 """
 
 from __future__ import annotations
@@ -59,7 +65,13 @@ if TYPE_CHECKING:
 
 QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
-FOLLOW_UP_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
+# The rules that resolve a follow-up, tried in this order.
+RESOLVING_RULES = ("choice", "another_street", "source_of_answer", "detail", "street_in_play")
+# Rules refining those: another street's text chosen by its nearness in meaning to the
+# last answer (Engine._nearest_on_street); a detail the reports never give asked of the
+# last answer in words that alone are only a handover phrase ("队长电话多少"); the last
+# answer kept behind a miss on its topic, for the details asked after it.
+FOLLOW_UP_RULES = (*RESOLVING_RULES, "nearest_on_street", "unstated_detail_of_it", "answer_kept")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # In English, counted in words, besides those pointing back ("how many roads does it cover")
@@ -135,9 +147,9 @@ DETAIL_STATED_AS = (
         re.compile(r"哪些地方|什么地方|哪里|哪儿|哪些场所|什么场所|哪些区域|什么位置|哪些位置"),
         re.compile(r"在[^,，。]{1,12}(?:场所|村|社区|小区|园区|片区|区域|广场|公园|学校|楼)"),
     ),
-    # a price, asked in English ("is it free?" … 免费托育服务)
+    # a price ("is it free?", "要收费吗" … 免费托育服务)
     (
-        re.compile(r"free|costs?|fees?|charges?|price"),
+        re.compile(r"free|costs?|fees?|charges?|price|收费|收钱|要钱|花钱|多少钱|费用|免费吗"),
         re.compile(r"免费|收费|[0-9.]+元"),
     ),
     # who takes something on, and those an answer has taking it on ("谁要负责" … 所有的
@@ -189,6 +201,10 @@ class Conversation:
     # The language of the last reply to a question ("" before one): what the Telegram
     # layer's own notices follow when the user chose none (bot.telegram.language).
     language: str = ""
+    # After a miss on the topic of the last answer ("托育中心什么时候开始服务" after one on
+    # 托育), that answer and its question: what a detail asked next is about ("要收费吗").
+    kept_question: str = ""
+    kept_answered: tuple[str, ...] = ()
 
     @property
     def started(self) -> bool:
@@ -209,6 +225,8 @@ class Conversation:
             "offered": list(self.offered),
             "time": self.time,
             "language": self.language,
+            "kept_question": self.kept_question,
+            "kept_answered": list(self.kept_answered),
         }
         return json.dumps(state, ensure_ascii=False, sort_keys=True)
 
@@ -227,8 +245,9 @@ class Conversation:
         question, outcome, street = data.get("question"), data.get("outcome"), data.get("street")
         answered, offered = data.get("answered"), data.get("offered")
         year, moment = data.get("year"), data.get("time")
-        # Absent from states written before it was kept: read as none.
+        # Absent from states written before they were kept: read as none.
         language = data.get("language", "")
+        kept_question, kept = data.get("kept_question", ""), data.get("kept_answered", [])
         if not (
             data.get("v") == STATE_VERSION
             and isinstance(question, str)
@@ -242,6 +261,9 @@ class Conversation:
             and not isinstance(moment, bool)
             and math.isfinite(moment)
             and isinstance(language, str)
+            and isinstance(kept_question, str)
+            and isinstance(kept, list)
+            and all(isinstance(v, str) for v in kept)
         ):
             return cls()
         return cls(
@@ -253,6 +275,22 @@ class Conversation:
             tuple(offered),
             float(moment),
             language,
+            kept_question,
+            tuple(kept),
+        )
+
+    def with_answer_kept(self) -> Conversation:
+        """After a miss that kept the answer before it: the conversation as it was after
+        that answer, for a detail of it; otherwise itself."""
+        if self.outcome != "miss" or not self.kept_answered:
+            return self
+        return replace(
+            self,
+            question=self.kept_question,
+            outcome="answer",
+            answered=self.kept_answered,
+            kept_question="",
+            kept_answered=(),
         )
 
 
@@ -260,7 +298,7 @@ class Conversation:
 class FollowUp:
     """A message resolved against the conversation: what it is understood to ask."""
 
-    rule: str  # one of FOLLOW_UP_RULES
+    rule: str  # one of RESOLVING_RULES
     question: str  # the question asked in its place
     understood: str  # what the reply says it understood
     option: str | None = None  # choice: the entry or passage chosen
@@ -284,7 +322,8 @@ class FollowUps:
     ):
         self.kb = kb
         # Rules switched off (`policybot eval --dialogs … --ablate`, and the rules' tests).
-        self.enabled = [rule for rule in FOLLOW_UP_RULES if rule not in set(disabled)]
+        self.disabled = frozenset(disabled)
+        self.enabled = [rule for rule in RESOLVING_RULES if rule not in self.disabled]
         self.questions = questions
         self.answer_text = answer_text
         self.wording = questions.wording
@@ -325,19 +364,29 @@ class FollowUps:
             texts.setdefault(self._report_street.get(passage.report, ""), []).append(passage.text)
         self._street_text = {street: fold("\n".join(t)) for street, t in texts.items()}
 
+    def rule(self, name: str) -> bool:
+        """Whether a follow-up rule is on."""
+        return name not in self.disabled
+
     def resolve(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """The follow-up ``message`` is, given the conversation ``before`` and what the
         message gets matched alone; None when it is a question of its own."""
         if not before.started:
             return None
+        answered = self.answer_in_play(before)
         rules: dict[str, Callable[[], FollowUp | None]] = {
             "choice": lambda: self.choice(message, before),
             "another_street": lambda: self.another_street(message, before),
-            "source_of_answer": lambda: self.source_of_answer(message, before),
-            "detail": lambda: self.detail(message, before, alone),
+            "source_of_answer": lambda: self.source_of_answer(message, answered),
+            "detail": lambda: self.detail(message, answered, alone),
             "street_in_play": lambda: self.street_in_play(message, before, alone),
         }
         return next((f for rule in self.enabled if (f := rules[rule]()) is not None), None)
+
+    def answer_in_play(self, before: Conversation) -> Conversation:
+        """The conversation a detail or the source of an answer is asked of: after a miss
+        that kept the answer before it, as it was after that answer."""
+        return before.with_answer_kept() if self.rule("answer_kept") else before
 
     # --- the rules --------------------------------------------------------------------
 
@@ -418,9 +467,16 @@ class FollowUps:
         named = self.street_named(fold(message))
         if named is not None and named != before.street:
             return None
-        if self.too_long_for_a_detail(message):
+        # However long, a message that names nothing else asks a detail of it ("几点上班
+        # 周末开不开" after an answer on a service centre).
+        of_it = self.asks_unstated_detail_of_it(message, alone)
+        if self.too_long_for_a_detail(message) and not of_it:
             return None
-        if self.stands_alone(alone) and not self.asks_of_a_figure(message, alone, before):
+        if (
+            self.stands_alone(alone)
+            and not self.asks_of_a_figure(message, alone, before)
+            and not of_it
+        ):
             return None
         topic = before.question.rstrip("?？。.!！ ")
         asked = f"{topic},{message}"
@@ -555,6 +611,19 @@ class FollowUps:
         if alone.reason is not Reason.ONLY_NUMBERS or fold(message).isdigit():
             return False
         return self._figure_stated(message, before) is not None
+
+    def asks_unstated_detail_of_it(self, message: str, alone: Match) -> bool:
+        """Whether a message asks a detail the reports never give (a phone, an address)
+        in words that alone are an intent only because nothing else fits ("队长电话多少"
+        after an answer on a volunteer team): it asks that of the last answer, which the
+        reply declines as a detail, not the handover to staff that does not exist. Not
+        one speaking to the bot ("你们几点上班"): that asks the bot's own."""
+        return (
+            self.rule("unstated_detail_of_it")
+            and alone.reason is Reason.INTENT_NOTHING_ELSE
+            and self.questions.detail_asked(fold(message), message) is not None
+            and not self.questions.addresses_bot(message)
+        )
 
     def _figure_stated(self, message: str, before: Conversation) -> str | None:
         """The answered text that holds a number the message names, as a number of its own
@@ -726,6 +795,9 @@ class FollowUps:
             question = mask(follow.question if follow else reply.question)
         named = self.street_named(fold(question))
         years = YEAR.findall(fold(question))
+        kept_question, kept = (
+            self.answer_behind(before, reply, named) if reply.outcome == "miss" else ("", ())
+        )
         return Conversation(
             question=question,
             outcome=reply.outcome,
@@ -735,7 +807,28 @@ class FollowUps:
             offered=tuple(s.id for s in reply.suggestions) if reply.outcome == "clarify" else (),
             time=now,
             language=language,
+            kept_question=kept_question,
+            kept_answered=kept,
         )
+
+    def answer_behind(
+        self, before: Conversation, miss: Reply, named: str | None
+    ) -> tuple[str, tuple[str, ...]]:
+        """The last answer and its question, kept behind a miss on its topic: the text the
+        miss found nearest, first among its candidates, quotes the answer's text ("托育中心
+        什么时候开始服务" after an answer on the 托育 centre), and the miss names no other
+        street. A miss on anything else keeps nothing: a new topic is never dragged onto
+        the old answer, even one sharing a word with it (养老服务 after 托育服务)."""
+        last = before.with_answer_kept()
+        if not self.rule("answer_kept") or last.outcome != "answer" or not miss.candidates:
+            return "", ()
+        if named is not None and any(self.street_of_doc(d) != named for d in last.answered):
+            return "", ()
+        nearest = fold(self.answer_text(miss.candidates[0].id))
+        texts = [fold(self.answer_text(doc)) for doc in last.answered]
+        if not any(nearest in text or text in nearest for text in texts):
+            return "", ()
+        return last.question, last.answered
 
 
 def dialogue(

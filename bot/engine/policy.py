@@ -151,6 +151,8 @@ class Reason(str, Enum):
     NOT_ON_STREET = "not in that street's report"  # a follow-up for another street
     # A follow-up for another street, answered from that street's entry on the same topic.
     SAME_TOPIC = "that street's entry on the topic"
+    # ... or from its text ranked first that is also nearest in meaning to the last answer
+    NEAREST_ON_STREET = "that street's text nearest the last answer"
 
 
 # Outcomes decided by a rule before any candidate is scored: the calibrated model is never

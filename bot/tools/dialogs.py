@@ -143,16 +143,19 @@ def _failure(dialog: Dialog, number: int, turn: Turn, reply: Reply) -> str:
 def dialog_ablation_table(baseline: DialogReport, without: dict[str, DialogReport]) -> str:
     """What each follow-up rule earns: follow-up turns and whole dialogs right with every
     rule on, and the change when one is switched off."""
-    lines = [f"{'rule off':<18}{'follow-up turns':>18}{'dialogs':>12}"]
+    # as wide as the longest rule's name ("unstated_detail_of_it"), the columns aligned
+    width = max([18, *(len(rule) + 2 for rule in without)])
+    lines = [f"{'rule off':<{width}}{'follow-up turns':>18}{'dialogs':>12}"]
 
     def shares(report: DialogReport) -> tuple[float, float]:
         (turns, of_turns), (dialogs, of_dialogs) = report.turns(follow_ups=True), report.dialogs()
         return turns / max(of_turns, 1), dialogs / max(of_dialogs, 1)
 
     turns, dialogs = shares(baseline)
-    lines.append(f"{'(none)':<18}{turns:>18.1%}{dialogs:>12.1%}")
+    lines.append(f"{'(none)':<{width}}{turns:>18.1%}{dialogs:>12.1%}")
     for rule, report in without.items():
         rule_turns, rule_dialogs = shares(report)
-        lines.append(f"{rule:<18}{rule_turns - turns:>+18.1%}{rule_dialogs - dialogs:>+12.1%}")
+        change = f"{rule_turns - turns:>+18.1%}{rule_dialogs - dialogs:>+12.1%}"
+        lines.append(f"{rule:<{width}}{change}")
     lines.append("A rule earns its place when switching it off costs follow-up turns or dialogs.")
     return "\n".join(lines)
