@@ -257,6 +257,12 @@ CASES = [
         lambda m: True,  # see test_the_lexicon_lends_the_reports_words
     ),
     (
+        "lent_concepts",
+        "where can i find childcare",  # lends 托育, 婴幼儿照护, 托育服务: one is enough
+        lambda m: m.candidates and m.candidates[0].id in {"ps-childcare", "psg-ps-2"},
+        lambda m: True,  # see test_an_english_question_is_covered_by_concept
+    ),
+    (
         "either_order",
         "娃平时没人带",  # 带|娃 said object first
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
@@ -285,6 +291,20 @@ def test_an_object_put_first_is_read_with_its_verb(
         return next((c.lexical for c in ranked if c.id == "ps-childcare"), 0.0)
 
     assert wording() > wording("either_order") + 5
+
+
+def test_an_english_question_is_covered_by_concept(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    def coverage(question: str, *off: str) -> float:
+        ranked = matcher(synthetic, vectors, *off).assess(question, fold(question), None)
+        return next(c.coverage for c in ranked if c.id == "psg-ps-2")
+
+    question = "where can i find childcare"
+    # The passage says 托育 only: the other words lent for childcare are no gap in it.
+    assert coverage(question) > coverage(question, "lent_concepts") + 0.1
+    # A word the lexicon lends nothing for is information the passage does not explain.
+    assert coverage(question + " for my parrot") < coverage(question) - 0.1
 
 
 def test_every_rule_has_its_case() -> None:
