@@ -109,3 +109,9 @@ def test_the_words_the_lexicon_lends_nothing_for_are_counted() -> None:
     # "childcare" is lent for; "where", "can", "find" carry no topic; "parrot" is unlent
     assert SHIPPED.unlent_words("where can i find childcare") == 0
     assert SHIPPED.unlent_words("where can i find childcare for my parrot") == 1
+
+
+def test_a_plural_in_s_of_a_phrase_ending_in_e_is_read() -> None:
+    # "schemes" is "scheme" + s: stripping "es" would leave "schem", no phrase
+    assert "传销" in SHIPPED.meaning("what about pyramid schemes")
+    assert "传销" in SHIPPED.meaning("what about a pyramid scheme")

@@ -75,6 +75,12 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+def _singulars(found: str) -> tuple[str, ...]:
+    """A phrase as found, then without a plural ending: "schemes" is "scheme" less its s,
+    "churches" is "church" less its es (which to strip depends on the phrase listed)."""
+    return (found, found.removesuffix("s"), found.removesuffix("es"))
+
+
 class Lexicon:
     """Everyday phrases and the official words they stand for, in Chinese and English."""
 
@@ -146,8 +152,8 @@ class Lexicon:
                     groups.append(meant)
         if latin_share(text) > 0 and self._english_pattern is not None:
             for found in self._english_pattern.findall(text.lower()):
-                meant = self._english.get(found) or self._english.get(
-                    re.sub(r"(?:es|s)$", "", found), ()
+                meant = next(
+                    (self._english[f] for f in _singulars(found) if f in self._english), ()
                 )
                 if meant:
                     groups.append(meant)
