@@ -96,3 +96,22 @@ def test_english_number_words_are_read_as_the_numerals_of_a_name() -> None:
     # a number inside another word, or a Chinese question, is none
     assert Lexicon.numerals("someone often said it") == []
     assert Lexicon.numerals("六零行动是什么") == []
+
+
+def test_each_english_phrase_lends_one_group_of_alternatives() -> None:
+    groups = SHIPPED.official_groups("any childcare or kindergarten", "anychildcareorkindergarten")
+    assert len(groups) == 2
+    assert "托育" in groups[0] and "幼儿园" in groups[1]
+    assert SHIPPED.official_words("any childcare", "anychildcare") == list(groups[0][:3])
+
+
+def test_the_words_the_lexicon_lends_nothing_for_are_counted() -> None:
+    # "childcare" is lent for; "where", "can", "find" carry no topic; "parrot" is unlent
+    assert SHIPPED.unlent_words("where can i find childcare") == 0
+    assert SHIPPED.unlent_words("where can i find childcare for my parrot") == 1
+
+
+def test_a_plural_in_s_of_a_phrase_ending_in_e_is_read() -> None:
+    # "schemes" is "scheme" + s: stripping "es" would leave "schem", no phrase
+    assert "传销" in SHIPPED.meaning("what about pyramid schemes")
+    assert "传销" in SHIPPED.meaning("what about a pyramid scheme")

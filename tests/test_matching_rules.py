@@ -266,6 +266,12 @@ CASES = [
         lambda m: True,  # see test_the_lexicon_lends_the_reports_words
     ),
     (
+        "lent_concepts",
+        "where can i find childcare",  # lends 托育, 婴幼儿照护, 托育服务: one is enough
+        lambda m: m.candidates and m.candidates[0].id in {"ps-childcare", "psg-ps-2"},
+        lambda m: True,  # see test_an_english_question_is_covered_by_concept
+    ),
+    (
         "either_order",
         "娃平时没人带",  # 带|娃 said object first
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
@@ -302,6 +308,20 @@ def test_a_rare_word_the_other_street_lacks_is_another_subject(
     # 老旧小区 is said by 坪山's passage only: 观湖's lifts in 既有住宅 are not what is asked.
     match = matcher(synthetic, vectors).match("老旧小区加装电梯")
     assert match.outcome is Outcome.ANSWER and match.chosen == ("psg-ps-3",)
+
+
+def test_an_english_question_is_covered_by_concept(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    def coverage(question: str, *off: str) -> float:
+        ranked = matcher(synthetic, vectors, *off).assess(question, fold(question), None)
+        return next(c.coverage for c in ranked if c.id == "psg-ps-2")
+
+    question = "where can i find childcare"
+    # The passage says 托育 only: the other words lent for childcare are no gap in it.
+    assert coverage(question) > coverage(question, "lent_concepts") + 0.1
+    # A word the lexicon lends nothing for is information the passage does not explain.
+    assert coverage(question + " for my parrot") < coverage(question) - 0.1
 
 
 def test_every_rule_has_its_case() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bot.engine.index import CANDIDATES, LexicalIndex, Scored
-from bot.engine.postings import Doc
+from bot.engine.postings import ANSWER_WEIGHT, Doc
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import Calibration, Candidate, describe, same_answer
 from bot.engine.semantic import SemanticIndex, VectorCache
@@ -155,10 +155,32 @@ class Assessor:
             candidates = [c for c in candidates if not c.missing_code]
         years = self.questions.years_named(folded)
         candidates = self._of_the_year(candidates, years)
+        if latin >= ENGLISH_SHARE and self.rule("lexicon") and self.rule("lent_concepts"):
+            self._by_concepts(candidates, text, folded)
         self._calibrate(candidates, key, latin)
         if not years:
             self._newest_first(candidates)
         return candidates
+
+    def _by_concepts(self, candidates: list[Candidate], text: str, folded: str) -> None:
+        """An English question's coverage counted by the concepts the lexicon lent it, when
+        that explains more: its everyday words are the only ones compared, and each lends
+        several alternatives of which a text uses one."""
+        groups = self.questions.lent_groups(text, folded, self.rule("either_order"))
+        if not groups:
+            return
+        unlent = self.questions.lexicon.unlent_words(text)
+        by_kind = {
+            passages: self.index.concept_coverage(groups, unlent, passages)
+            for passages in (False, True)
+        }
+        for candidate in candidates:
+            concepts = float(by_kind[candidate.passage][candidate.index])
+            candidate.coverage = max(candidate.coverage, concepts)
+            if candidate.passage:
+                # A passage's lexical score is its coverage on the entries' scale.
+                lexical = min(100.0, 100.0 * concepts / ANSWER_WEIGHT)
+                candidate.lexical = max(candidate.lexical, lexical)
 
     def _of_the_year(self, candidates: list[Candidate], years: frozenset[int]) -> list[Candidate]:
         """A year named goes to the report of that year: of a street with a report that

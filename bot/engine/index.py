@@ -200,6 +200,37 @@ class LexicalIndex:
                 share += portion * sum(w for g, w in grams.items() if g in wanted) / total
         return share if weights[1] else share / UNIGRAM_SHARE
 
+    def concept_coverage(self, groups: list[list[str]], unlent: int, passages: bool) -> np.ndarray:
+        """Each entry's (or passage's) share of a question's lent concepts, each concept
+        counted by the best of its alternative words (养老 or 养老服务 or 为老服务) and
+        weighed by its most informative one: coverage over all the alternatives at once
+        counts those a text does not use as information it lacks. ``unlent`` words of the
+        question, which the lexicon lent nothing for, weigh as much as its heaviest concept
+        and no document explains them."""
+        arrays, spelled_arrays, size = (
+            (self._passage_arrays, self._passage_spelled_arrays, len(self.passage_docs))
+            if passages
+            else (self._entry_arrays, self._entry_spelled_arrays, len(self.docs))
+        )
+        covered = np.zeros(size)
+        total = heaviest = 0.0
+        for group in groups:
+            best = np.zeros(size)
+            weight = 0.0
+            for word in group:
+                key = sound_key(word)
+                weights = self.weights(key)
+                share, _ = self._coverage(
+                    weights, arrays, size, _spelled(key, word), spelled_arrays
+                )
+                best = np.maximum(best, share)
+                weight = max(weight, sum(weights[0].values()) + sum(weights[1].values()))
+            covered += weight * best
+            total += weight
+            heaviest = max(heaviest, weight)
+        total += unlent * heaviest
+        return covered / total if total else covered
+
     def _entry_score(
         self,
         doc: Doc,

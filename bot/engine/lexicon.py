@@ -54,6 +54,33 @@ def _object_first(verb: str, obj: str) -> re.Pattern[str]:
     return re.compile(f"{re.escape(obj)}.{{0,{OBJECT_FIRST_GAP}}}?{re.escape(verb)}")
 
 
+# English words that carry no topic: what is left of a question once they and the
+# lexicon's phrases are taken out is what the lexicon could not lend.
+FUNCTION_WORDS = frozenset(
+    """
+    the and for are is was were will would can could should may might must shall does did
+    done has have had having been being not any some all each every other another such
+    this that these those there here where when what which who whom whose why how than
+    then too very just only also still yet ever even more most much many few lot lots
+    about above after again against around before below between into onto from with
+    without within during over under through until upon out off own same both either
+    you your yours they them their theirs she her hers him his its our ours mine
+    get got gets getting make made makes let lets say says said tell told know think
+    want wants need needs like really actually please thanks thank okay yes yeah lol
+    anyone anything someone something somebody everyone everything nobody nothing
+    now today currently already soon ever new old good bad big small
+    find go goes going come comes coming see look looking use using give take put keep try
+    ask asking happen happens happening thing things stuff way place area nearby
+    """.split()  # noqa: SIM905 (a list literal of 150 words would read worse)
+)
+
+
+def _singulars(found: str) -> tuple[str, ...]:
+    """A phrase as found, then without a plural ending: "schemes" is "scheme" less its s,
+    "churches" is "church" less its es (which to strip depends on the phrase listed)."""
+    return (found, found.removesuffix("s"), found.removesuffix("es"))
+
+
 class Lexicon:
     """Everyday phrases and the official words they stand for, in Chinese and English."""
 
@@ -103,24 +130,44 @@ class Lexicon:
     def official_words(self, text: str, folded: str, either_order: bool = True) -> list[str]:
         """The reports' words for the everyday phrases in a question, each once, in the
         lexicon's order (longest phrase first)."""
-        words: list[str] = []
+        groups = self.official_groups(text, folded, either_order)
+        return list(dict.fromkeys(word for group in groups for word in group))
+
+    def official_groups(
+        self, text: str, folded: str, either_order: bool = True
+    ) -> list[tuple[str, ...]]:
+        """The reports' words for each everyday phrase found in a question: one group of
+        alternatives a phrase (养老, 养老服务, 为老服务), of which a text uses one or two."""
+        groups: list[tuple[str, ...]] = []
         # Only the phrases that start with one of the question's characters can be in it.
         candidates = {i for char in set(folded) for i in self._chinese_starting.get(char, ())}
         for index in sorted(candidates):
             phrase, meant = self._chinese[index]
             if phrase in folded:
-                words += meant
+                groups.append(meant)
         if either_order and self._object_first:
             clauses = [fold(clause) for clause in CLAUSE_BREAK.split(text)]
             for pattern, meant in self._object_first:
                 if any(pattern.search(clause) for clause in clauses):
-                    words += meant
+                    groups.append(meant)
         if latin_share(text) > 0 and self._english_pattern is not None:
             for found in self._english_pattern.findall(text.lower()):
-                words += self._english.get(found) or self._english.get(
-                    re.sub(r"(?:es|s)$", "", found), ()
+                meant = next(
+                    (self._english[f] for f in _singulars(found) if f in self._english), ()
                 )
-        return list(dict.fromkeys(words))
+                if meant:
+                    groups.append(meant)
+        return list(dict.fromkeys(groups))
+
+    def unlent_words(self, text: str) -> int:
+        """How many of an English question's content words the lexicon lends nothing for
+        (the "dentist" of "a dentist in the health centre"): information no lent word
+        carries, which a text matched on the lent ones does not explain."""
+        lowered = text.lower()
+        if self._english_pattern is not None:
+            lowered = self._english_pattern.sub(" ", lowered)
+        words = re.findall(r"[a-z]+", lowered)
+        return sum(len(w) > 2 and w not in FUNCTION_WORDS for w in words)
 
     @staticmethod
     def numerals(text: str) -> list[str]:

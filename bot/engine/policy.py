@@ -111,6 +111,7 @@ RULES = (
     "lexicon",  # the reports' words for everyday ones (带娃 → 托育, childcare → 托育)
     "either_order",  # a lexicon verb|object put object first (娃没人带 → 带娃 → 托育)
     "number_words",  # English number words read as Chinese numerals (six zeros → 六零)
+    "lent_concepts",  # an English question covered by concept: one lent word of each phrase
 )
 
 

@@ -429,6 +429,13 @@ class QuestionReader:
             if spelled not in folded
         )
 
+    def lent_groups(self, text: str, folded: str, either_order: bool = True) -> list[list[str]]:
+        """The lexicon's words for each everyday phrase of a question, spelled as the index
+        reads them, one group of alternatives a phrase."""
+        groups = self.lexicon.official_groups(text, folded, either_order)
+        spelled = ([self.wording.spelling_of(w) for w in group] for group in groups)
+        return [[w for w in group if w] for group in spelled if any(group)]
+
     def term_asked(self, key: str, street: str | None) -> str | None:
         """The glossary term a question names, or is mostly made of."""
         term = self.term_names.get(key) or self._term_within(key)
