@@ -84,6 +84,9 @@ POLITE_OPENERS = re.compile(
     r"hi|hello|please|pls|plz|canyou|couldyou|wouldyou|willyou|canu|couldu)+"
 )
 LATIN_RUN = re.compile(r"[0-9a-z]+")
+# The apostrophe pinyin writes before a syllable that opens with a vowel (Bao'an, Xi'an),
+# which the place patterns spell without; a possessive ('s) is left alone.
+PINYIN_APOSTROPHE = re.compile(r"(?<=[a-z])['’](?=[aoe])")
 # The second person: a message that speaks to the bot ("what can you help me with", 你会
 # 什么) is likelier about the bot than one that only sounds like it. "u" is chat spelling.
 SECOND_PERSON = re.compile(r"你|您|\b(?:you|your|yourself|u)\b", re.IGNORECASE)
@@ -271,7 +274,7 @@ class QuestionReader:
         """An other place an English question names in pinyin ("garbage sorting in futian")."""
         if not latin_share(text):
             return None
-        lowered = text.lower()
+        lowered = PINYIN_APOSTROPHE.sub("", text.lower())
         return next(
             (place for pattern, place in self._other_places_latin if pattern.search(lowered)), None
         )
