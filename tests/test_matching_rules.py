@@ -354,6 +354,9 @@ def test_english_questions_meet_the_same_rules(
         ("坪山的托育中心在几楼", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务去哪里登记", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育中心提供托育服务,要交停车费吗", "unstated_detail", Reason.UNSTATED_DETAIL),
+        # a form to fill in, a payment
+        ("坪山的托育中心提供托育服务,要填什么表", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育中心提供托育服务要缴费吗", "unstated_detail", Reason.UNSTATED_DETAIL),
         # a taste, a recommendation asked in passing
         ("坪山的托育中心提供托育服务,饭菜好吃吗", "opinion", Reason.OPINION),
         ("坪山的托育中心提供什么托育服务,推荐下", "opinion", Reason.OPINION),
@@ -418,6 +421,8 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("小型消防站增至8个,获评2019年度示范社区。", "每个消防站有几个消防员", False),
         ("组建义警队伍300名。", "义警队伍有多少个志愿者", True),
         ("建立4个社区级养老服务站。", "我们几个老人想互相照应", True),
+        # a loudness in decibels
+        ("明确活动音量等管理措施,全年处罚21宗。", "广场舞音量最多多少分贝", False),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
@@ -493,6 +498,7 @@ def test_a_limit_in_english_asks_a_figure(question: str, asks: bool) -> None:
         ("坪山托育中心能帮我介绍工作吗", "介绍工作"),
         ("坪山常住人口是多少", "常住人口"),
         ("what is the population of pingshan", "population"),
+        ("楼上的狗每天晚上叫个不停", "狗"),
     ],
 )
 def test_subjects_no_report_covers_are_declined(
@@ -581,3 +587,11 @@ def test_an_uncovered_topic_on_the_way_to_the_question_is_set_aside(
     # The rain is when it happens; the river's water is what is asked.
     match = matcher(with_a_river, vectors).match("一下雨观澜河的水质怎么样")
     assert match.outcome is Outcome.ANSWER and match.chosen == ("gh-river",), match
+
+
+def test_a_rest_that_holds_another_uncovered_topic_is_no_programmes(
+    with_a_river: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # Set the swimmers aside and the rain is left, which no report covers either.
+    match = matcher(with_a_river, vectors).match("游泳的人说一下雨观澜河的水质怎么样")
+    assert match.outcome is Outcome.MISS and match.reason is Reason.UNCOVERED_TOPIC, match

@@ -76,6 +76,8 @@ FIGURE_KINDS = (
         re.compile(r"(?:多少|几)(?:公里|千米|米)|howmany(?:kilomet|met)"),
         re.compile(r"公里|千米|米"),
     ),
+    # a loudness: no report gives one in decibels
+    (re.compile(r"(?:多少|几)分贝|分贝(?:是|有)?多少|decibel"), re.compile(r"分贝")),
     (
         re.compile(
             r"多少(?:个)?人|几(?:个)?人|多少名|howmanypeople|howmanypersons"
@@ -496,6 +498,9 @@ class Policy:
         if self.questions.topic_asked(folded, topic):
             return Match(Outcome.MISS, Reason.UNCOVERED_TOPIC, 0.0, detail=topic)
         rest = folded.replace(topic, " ")
+        # A rest that holds another uncovered topic (个税 / 年度汇算) is no programme's.
+        if self.questions.uncovered_topic(fold(rest), rest):
+            return Match(Outcome.MISS, Reason.UNCOVERED_TOPIC, 0.0, detail=topic)
         ranked = self.assessor.assess(rest, fold(rest), self.questions.street_of(folded))
         plainly = (
             ranked
