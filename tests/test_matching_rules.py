@@ -462,6 +462,8 @@ def test_a_figure_first_must_count_what_is_asked(answer: str, question: str, sta
         # the thing asked about, named by the answer, is still the report speaking of it
         ("托育中心的电话是多少", "开通托育服务热线电话。", True),
         ("where do i register my e-bike", "创建电动自行车安全质量治理示范街。", False),
+        # a registration that exists is no place where it is done
+        ("广场舞队伍去哪里登记", "建立广场舞活动登记备案制度。", False),
     ],
 )
 def test_a_detail_is_stated_only_by_what_answers_it(

@@ -73,6 +73,9 @@ ASKING_PART = re.compile(
     "什么时候|啥时候|哪里|哪儿|哪个|哪条|哪天|哪年|哪一|在哪|去哪|多少|几点|几时|什么|怎么|如何"
     "|何时|多久|多长|多大|是啥|哪|几|啥|谁|吗"
 )
+# What is done at a place asked for (去哪里登记, 哪里办理): a text that says a registration
+# exists (登记备案制度) does not say where it is done.
+DONE_AT_A_PLACE = frozenset({"登记", "办理", "报名", "申报", "备案"})
 # Where a detail word's parts may have a few characters between them (盖…章).
 DETAIL_GAP = "\0"
 GAP_CHARS = 8
@@ -375,7 +378,10 @@ class QuestionReader:
         # "厂房租金有没有指导价": the answer itself speaks of 租金, so it is not a detail
         # the report leaves out.
         answer = fold(answer)
+        where = "哪" in word
         for named in ASKING_PART.split(word.replace(DETAIL_GAP, " ")):
+            if where and named in DONE_AT_A_PLACE:
+                continue
             if any(named[i : i + 2] in answer for i in range(len(named) - 1)):
                 return True
         # "居民议事日是哪天": the answer gives the day (每月最后一个星期日), so the detail is
