@@ -13,7 +13,7 @@ import pytest
 
 from bot.engine.answering import Engine
 from bot.engine.matching import RULES, Match, Matcher, Outcome, Reason
-from bot.engine.policy import states_a_figure
+from bot.engine.policy import QUANTITY, states_a_figure
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import PRIOR, load_calibration
 from bot.engine.semantic import VectorCache, default_cache_dir, embedder_named
@@ -361,6 +361,10 @@ def test_the_engine_names_the_model_it_uses() -> None:
         # A place in pinyin is the place; "nanshan" alone may be 南山园区, a name 观湖 uses.
         ("garbage sorting in futian?", lambda m: m.reason is Reason.OTHER_PLACE),
         ("garbage sorting in nanshan district", lambda m: m.detail == "南山"),
+        # pinyin's apostrophe before a vowel (Bao'an) is no break in the name; a possessive
+        # does not hide one either
+        ("how much did bao'an spend on garbage sorting", lambda m: m.detail == "宝安"),
+        ("futian's garbage sorting", lambda m: m.reason is Reason.OTHER_PLACE),
         ("is there childcare in guanhu", lambda m: "ps-childcare" not in ids(m)),
         ("how many teachers does the pingshan childcare centre have", lambda m: not m.chosen),
         ("do you like the garbage sorting in pingshan", lambda m: m.reason is Reason.OPINION),
@@ -383,6 +387,16 @@ def test_english_questions_meet_the_same_rules(
         ("坪山的托育中心多大年纪的婴幼儿可以去", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山托育中心的托育服务出了事谁赔", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务用哪个app预约", "unstated_detail", Reason.UNSTATED_DETAIL),
+        # a floor, where to register, a rent by the month; in English where to register
+        ("坪山的托育中心在几楼", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育服务去哪里登记", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育中心提供托育服务,要交停车费吗", "unstated_detail", Reason.UNSTATED_DETAIL),
+        # a form to fill in, a payment
+        ("坪山的托育中心提供托育服务,要填什么表", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育中心提供托育服务要缴费吗", "unstated_detail", Reason.UNSTATED_DETAIL),
+        # a taste, a recommendation asked in passing
+        ("坪山的托育中心提供托育服务,饭菜好吃吗", "opinion", Reason.OPINION),
+        ("坪山的托育中心提供什么托育服务,推荐下", "opinion", Reason.OPINION),
         # advice on what to buy is a recommendation
         ("坪山的托育中心提供托育服务,选哪个牌子的好", "opinion", Reason.OPINION),
     ],
@@ -440,6 +454,12 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("补贴5万元。", "how much does a sorting point cost", True),
         ("新增公办幼儿园21所。", "how many kids are in one class", False),
         ("组建义警队伍300名。", "how many volunteers are there", True),
+        # people named in Chinese by what they are; 我们几个老人 counts nobody
+        ("小型消防站增至8个,获评2019年度示范社区。", "每个消防站有几个消防员", False),
+        ("组建义警队伍300名。", "义警队伍有多少个志愿者", True),
+        ("建立4个社区级养老服务站。", "我们几个老人想互相照应", True),
+        # a loudness in decibels
+        ("明确活动音量等管理措施,全年处罚21宗。", "广场舞音量最多多少分贝", False),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
@@ -478,6 +498,9 @@ def test_a_figure_first_must_count_what_is_asked(answer: str, question: str, sta
         ("坪山托育中心什么时候开始服务", "托育中心于2020年9月开始服务。", True),
         # the thing asked about, named by the answer, is still the report speaking of it
         ("托育中心的电话是多少", "开通托育服务热线电话。", True),
+        ("where do i register my e-bike", "创建电动自行车安全质量治理示范街。", False),
+        # a registration that exists is no place where it is done
+        ("广场舞队伍去哪里登记", "建立广场舞活动登记备案制度。", False),
     ],
 )
 def test_a_detail_is_stated_only_by_what_answers_it(
@@ -487,6 +510,42 @@ def test_a_detail_is_stated_only_by_what_answers_it(
     detail = questions.detail_asked(fold(question))
     assert detail is not None
     assert questions.states_detail(answer, detail) is stated
+
+
+def test_a_limit_asked_is_a_figure_asked(synthetic: KnowledgeBase, vectors: VectorCache) -> None:
+    # 扎实推进生活垃圾强制分类 states no figure at all
+    question = "观湖垃圾分类有音量上限吗"
+    on = matcher(synthetic, vectors).match(question)
+    assert on.outcome is Outcome.MISS and on.reason is Reason.UNSTATED_FIGURE, on
+    off = matcher(synthetic, vectors, "unstated_figure").match(question)
+    assert off.outcome is Outcome.ANSWER and off.chosen == ("gh-garbage",), off
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [("what's the decibel limit for square dancing", True), ("is parking limited", False)],
+)
+def test_a_limit_in_english_asks_a_figure(question: str, asks: bool) -> None:
+    assert bool(QUANTITY.search(fold(question))) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # a thing lost or left behind, a job looked for, a population: no report covers them
+        ("手机落在坪山托育中心了", "落在"),
+        ("坪山托育中心能帮我介绍工作吗", "介绍工作"),
+        ("坪山常住人口是多少", "常住人口"),
+        ("what is the population of pingshan", "population"),
+        ("楼上的狗每天晚上叫个不停", "狗"),
+    ],
+)
+def test_subjects_no_report_covers_are_declined(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str, topic: str
+) -> None:
+    match = matcher(synthetic, vectors).match(question)
+    assert match.outcome is Outcome.MISS and match.reason is Reason.UNCOVERED_TOPIC, match
+    assert match.detail == topic
 
 
 @pytest.mark.parametrize(
@@ -567,3 +626,11 @@ def test_an_uncovered_topic_on_the_way_to_the_question_is_set_aside(
     # The rain is when it happens; the river's water is what is asked.
     match = matcher(with_a_river, vectors).match("一下雨观澜河的水质怎么样")
     assert match.outcome is Outcome.ANSWER and match.chosen == ("gh-river",), match
+
+
+def test_a_rest_that_holds_another_uncovered_topic_is_no_programmes(
+    with_a_river: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # Set the swimmers aside and the rain is left, which no report covers either.
+    match = matcher(with_a_river, vectors).match("游泳的人说一下雨观澜河的水质怎么样")
+    assert match.outcome is Outcome.MISS and match.reason is Reason.UNCOVERED_TOPIC, match

@@ -42,6 +42,8 @@ QUANTITY = re.compile(
     # most or least allowed
     r"|howmany|howmuch|whatpercent|whatproportion|whatshare|numberof"
     r"|howlong|howold|howloud|howfar|howbig|howlarge|maximum|minimum"
+    # a limit asked (音量上限, what's the decibel limit): a figure, whatever it limits
+    r"|上限|下限|限额|limit(?!ed)"
 )
 # A figure: a number with a unit or a counter ("一是" folds to "1是", which is none).
 DIGIT = re.compile(
@@ -74,9 +76,15 @@ FIGURE_KINDS = (
         re.compile(r"(?:多少|几)(?:公里|千米|米)|howmany(?:kilomet|met)"),
         re.compile(r"公里|千米|米"),
     ),
+    # a loudness: no report gives one in decibels
+    (re.compile(r"(?:多少|几)分贝|分贝(?:是|有)?多少|decibel"), re.compile(r"分贝")),
     (
         re.compile(
             r"多少(?:个)?人|几(?:个)?人|多少名|howmanypeople|howmanypersons"
+            # people named by what they are (几个消防员, 能收多少个小孩); 我们几个老人 and
+            # 好几个老师 count nobody
+            r"|(?<![们这那好])(?:多少|几)(?:个|名|位)?(?:小孩|孩子|儿童|学生|老人|居民|员工|工人|职工|志愿者|义工"
+            r"|消防员|医生|护士|老师|教师|党员|干部|民警|警察|保安|社工|网格员|外国人)"
             # English names of people counted (how many kids are in one class)
             r"|howmany(?:kids|children|students|pupils|residents|members|staff|employees"
             r"|workers|volunteers|officers|doctors|nurses|teachers|foreigners|families)"
@@ -494,6 +502,9 @@ class Policy:
         if self.questions.topic_asked(folded, topic):
             return Match(Outcome.MISS, Reason.UNCOVERED_TOPIC, 0.0, detail=topic)
         rest = folded.replace(topic, " ")
+        # A rest that holds another uncovered topic (个税 / 年度汇算) is no programme's.
+        if self.questions.uncovered_topic(fold(rest), rest):
+            return Match(Outcome.MISS, Reason.UNCOVERED_TOPIC, 0.0, detail=topic)
         ranked = self.assessor.assess(rest, fold(rest), self.questions.street_of(folded))
         plainly = (
             ranked

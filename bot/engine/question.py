@@ -73,6 +73,9 @@ ASKING_PART = re.compile(
     "什么时候|啥时候|哪里|哪儿|哪个|哪条|哪天|哪年|哪一|在哪|去哪|多少|几点|几时|什么|怎么|如何"
     "|何时|多久|多长|多大|是啥|哪|几|啥|谁|吗"
 )
+# What is done at a place asked for (去哪里登记, 哪里办理): a text that says a registration
+# exists (登记备案制度) does not say where it is done.
+DONE_AT_A_PLACE = frozenset({"登记", "办理", "报名", "申报", "备案"})
 # Where a detail word's parts may have a few characters between them (盖…章).
 DETAIL_GAP = "\0"
 GAP_CHARS = 8
@@ -84,6 +87,9 @@ POLITE_OPENERS = re.compile(
     r"hi|hello|please|pls|plz|canyou|couldyou|wouldyou|willyou|canu|couldu)+"
 )
 LATIN_RUN = re.compile(r"[0-9a-z]+")
+# The apostrophe pinyin writes before a syllable that opens with a vowel (Bao'an, Xi'an),
+# which the place patterns spell without; a possessive ('s) is left alone.
+PINYIN_APOSTROPHE = re.compile(r"(?<=[a-z])['’](?=[aoe])")
 # The second person: a message that speaks to the bot ("what can you help me with", 你会
 # 什么) is likelier about the bot than one that only sounds like it. "u" is chat spelling.
 SECOND_PERSON = re.compile(r"你|您|\b(?:you|your|yourself|u)\b", re.IGNORECASE)
@@ -271,7 +277,7 @@ class QuestionReader:
         """An other place an English question names in pinyin ("garbage sorting in futian")."""
         if not latin_share(text):
             return None
-        lowered = text.lower()
+        lowered = PINYIN_APOSTROPHE.sub("", text.lower())
         return next(
             (place for pattern, place in self._other_places_latin if pattern.search(lowered)), None
         )
@@ -372,7 +378,10 @@ class QuestionReader:
         # "厂房租金有没有指导价": the answer itself speaks of 租金, so it is not a detail
         # the report leaves out.
         answer = fold(answer)
+        where = "哪" in word
         for named in ASKING_PART.split(word.replace(DETAIL_GAP, " ")):
+            if where and named in DONE_AT_A_PLACE:
+                continue
             if any(named[i : i + 2] in answer for i in range(len(named) - 1)):
                 return True
         # "居民议事日是哪天": the answer gives the day (每月最后一个星期日), so the detail is
