@@ -506,6 +506,29 @@ def test_a_detail_the_last_answer_speaks_of_is_that_answer_again(tg_engine: Engi
     assert second.understood == "托育：具体怎么运营"
 
 
+@pytest.mark.parametrize("message", ["落实得怎么样", "效果如何", "坪山街道做了哪些工作"])
+def test_how_something_went_alone_names_no_programme(tg_engine: Engine, message: str) -> None:
+    # Alone, 落实得怎么样 was answered at p 0.93 with 河长制, whose phrasing 河长制落实得咋样
+    # holds the same common words.
+    reply = tg_engine.ask(message)
+    assert reply.outcome == "miss" and reply.reason is Reason.NO_SUBJECT
+    assert "哪项工作" in reply.text
+
+
+@pytest.mark.parametrize("message", ["垃圾分类做得怎么样", "托育服务效果如何"])
+def test_how_a_named_programme_went_is_a_question_of_its_own(
+    tg_engine: Engine, message: str
+) -> None:
+    assert tg_engine.ask(message).reason is not Reason.NO_SUBJECT
+
+
+def test_how_it_went_after_an_answer_asks_of_that_answer(tg_engine: Engine) -> None:
+    (_, second), _ = turns(tg_engine, "六零行动是什么", "落实得怎么样")
+    assert second.outcome == "answer"
+    assert second.understood == "六零行动是什么：落实得怎么样"
+    assert "ps-river-chief" not in {b.id for b in second.blocks}
+
+
 def test_asking_words_alone_state_nothing(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "具体怎么样")
     assert second.reason is not Reason.STATED_BEFORE

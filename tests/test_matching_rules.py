@@ -173,6 +173,12 @@ CASES = [
         lambda m: m.reason is not Reason.ONLY_NUMBERS,
     ),
     (
+        "no_subject",
+        "落实得怎么样",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.NO_SUBJECT,
+        lambda m: m.reason is not Reason.NO_SUBJECT,
+    ),
+    (
         "term_name",
         "六零行动",
         lambda m: m.reason is Reason.TERM_NAME and m.chosen[0] == "gh-term-60",

@@ -64,7 +64,11 @@ def miss_text(texts: ModuleType, match: Match, streets: str, label: str, covered
     }
     if reason in about_a_word:
         return str(about_a_word[reason](streets, detail))
-    about_the_bot = {Reason.OPINION: texts.miss_opinion, Reason.REQUEST: texts.miss_request}
+    about_the_bot = {
+        Reason.OPINION: texts.miss_opinion,
+        Reason.REQUEST: texts.miss_request,
+        Reason.NO_SUBJECT: texts.miss_no_subject,
+    }
     return str(about_the_bot.get(reason, texts.miss_not_found)(streets))
 
 

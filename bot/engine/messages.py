@@ -80,6 +80,13 @@ def miss_request(streets: str) -> str:
     )
 
 
+def miss_no_subject(streets: str) -> str:
+    return (
+        f"您问的是{streets}报告里的哪项工作?请说出它的名称,"
+        "例如“垃圾分类做得怎么样”“六零行动落实得怎么样”。"
+    )
+
+
 def miss_not_found(streets: str) -> str:
     return (
         f"抱歉,{streets}的报告里没有找到这个问题的答案,"

@@ -115,6 +115,13 @@ def miss_uncovered_topic(streets: str, topic: str) -> str:
     )
 
 
+def miss_no_subject(streets: str) -> str:
+    return (
+        f"Which programme in the reports of {streets} do you mean? Please name it, e.g. "
+        '"How is waste sorting going?".'
+    )
+
+
 def miss_not_found(streets: str) -> str:
     return (
         f"Sorry, I found no answer to this question in the reports of {streets}, and I do "

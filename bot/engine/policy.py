@@ -103,6 +103,7 @@ RULES = (
     "request",  # the bot asked to act for the asker (帮我投诉, write me a letter): miss
     "uncovered_year",  # a year no report covers: miss
     "only_numbers",  # a bare number asks nothing
+    "no_subject",  # only how something went (落实得怎么样): which programme is not said
     "term_name",  # a glossary term's own name: its definition
     "named_street",  # a street named: only its report answers
     "code",  # a code named (PM10): only texts that contain it answer
@@ -145,6 +146,7 @@ class Reason(str, Enum):
     UNCOVERED_YEAR = "uncovered year"
     ONLY_STREET = "only a street name"
     ONLY_NUMBERS = "only numbers"
+    NO_SUBJECT = "no subject named"
     TERM_NAME = "term name"
     UNSTATED_DETAIL = "unstated detail"
     UNSTATED_FIGURE = "unstated figure"
@@ -177,6 +179,7 @@ DECIDED_BEFORE_SCORING = frozenset(
         Reason.UNCOVERED_YEAR,
         Reason.ONLY_STREET,
         Reason.ONLY_NUMBERS,
+        Reason.NO_SUBJECT,
         Reason.TERM_NAME,
         Reason.INTENT_PHRASE,
     }
@@ -300,6 +303,7 @@ class Policy:
             self._uncovered_year,
             self._only_street,
             self._only_numbers,
+            self._no_subject,
         )
         # On the candidates, most probably right first.
         self._on_the_candidates: tuple[Gate, ...] = (
@@ -546,6 +550,13 @@ class Policy:
             and asked.key not in self.questions.term_names
         ):
             return Match(Outcome.MISS, Reason.ONLY_NUMBERS, 0.0, street=asked.street)
+        return None
+
+    def _no_subject(self, asked: Asked) -> Match | None:
+        # Its wording alone would match any phrasing that holds the same common words
+        # ("河长制落实得咋样" for 落实得怎么样), at a confidence no wording of a subject earns.
+        if self.rule("no_subject") and self.questions.names_no_subject(asked.spelling):
+            return Match(Outcome.MISS, Reason.NO_SUBJECT, 0.0, street=asked.street)
         return None
 
     # --- on the candidates -------------------------------------------------------------

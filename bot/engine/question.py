@@ -87,6 +87,8 @@ POLITE_OPENERS = re.compile(
     r"hi|hello|please|pls|plz|canyou|couldyou|wouldyou|willyou|canu|couldu)+"
 )
 LATIN_RUN = re.compile(r"[0-9a-z]+")
+# Particles left around the words of a message that names no subject (落实|得|怎么样).
+PARTICLES = re.compile("[的得地了吗呢啊呀吧么嘛过着还又再也]")
 # The apostrophe pinyin writes before a syllable that opens with a vowel (Bao'an, Xi'an),
 # which the place patterns spell without; a possessive ('s) is left alone.
 PINYIN_APOSTROPHE = re.compile(r"(?<=[a-z])['’](?=[aoe])")
@@ -165,6 +167,8 @@ class QuestionReader:
         self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
         self._opinions = sorted((fold(w) for w in kb.opinions), key=len, reverse=True)
         self._requests = sorted((fold(w) for w in kb.requests), key=len, reverse=True)
+        words = sorted((fold(w) for w in kb.no_subject), key=len, reverse=True)
+        self._no_subject = re.compile("|".join(map(re.escape, words))) if words else None
         self.term_names, self._canonical_terms = self._glossary_index(kb)
         # fold drops the "$" that anchors a detail word at the end of the question, and the
         # "…" that lets a few characters come between its parts (盖…章: 盖研学实践的章).
@@ -326,6 +330,15 @@ class QuestionReader:
         start of the message after polite openers: not a question about the reports."""
         rest = POLITE_OPENERS.sub("", folded)
         return next((word for word in self._requests if rest.startswith(word)), None)
+
+    def names_no_subject(self, spelling: str) -> bool:
+        """Whether a Chinese question's wording (streets and years already set aside) is
+        only how something went or what was done, asked (落实得怎么样, 效果如何): nothing in
+        it says which programme."""
+        if self._no_subject is None or not spelling or latin_share(spelling) >= ENGLISH_SHARE:
+            return False
+        rest = self._no_subject.sub("", spelling)
+        return not PARTICLES.sub("", ASKING_PART.sub("", rest))
 
     def opinion_asked(self, folded: str) -> str | None:
         """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""

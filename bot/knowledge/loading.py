@@ -109,6 +109,7 @@ class KnowledgeBase:
     other_places: list[str] = field(default_factory=list)
     uncovered_topics: list[str] = field(default_factory=list)
     opinions: list[str] = field(default_factory=list)
+    no_subject: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     unstated_details: dict[str, list[str]] = field(default_factory=dict)
     # (everyday phrases, the reports' words), by language: "zh" and "en"
@@ -179,6 +180,7 @@ class _Loader:
         self.other_places: list[str] = []
         self.uncovered_topics: list[str] = []
         self.opinions: list[str] = []
+        self.no_subject: list[str] = []
         self.requests: list[str] = []
         self.unstated_details: dict[str, list[str]] = {}
         self.lexicons: Lexicons = {}
@@ -445,6 +447,8 @@ class _Loader:
         self.other_places += _strings(data.get("other_places")) or []
         self.uncovered_topics += self._words_no_report_uses(display, data, "uncovered_topics")
         self.opinions += self._words_no_report_uses(display, data, "opinions")
+        # Words the reports use everywhere (落实, 效果): no check against their text.
+        self.no_subject += _strings(data.get("no_subject")) or []
         self.requests += self._words_no_report_uses(display, data, "requests")
         details = data.get("unstated_details") or {}
         if not isinstance(details, dict):
@@ -586,6 +590,7 @@ def load_knowledge(
         other_places=loader.other_places,
         uncovered_topics=loader.uncovered_topics,
         opinions=loader.opinions,
+        no_subject=loader.no_subject,
         requests=loader.requests,
         unstated_details=loader.unstated_details,
         lexicons=loader.lexicons,

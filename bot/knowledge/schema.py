@@ -45,6 +45,7 @@ INTENT_FILE_KEYS = frozenset(
         "uncovered_topics",
         "unstated_details",
         "opinions",
+        "no_subject",
         "requests",
     }
 )
