@@ -529,6 +529,57 @@ def test_how_it_went_after_an_answer_asks_of_that_answer(tg_engine: Engine) -> N
     assert "ps-river-chief" not in {b.id for b in second.blocks}
 
 
+@pytest.mark.parametrize(
+    ("message", "understood"),
+    [
+        ("明白了,那观湖呢", "观湖街道：垃圾分类做得怎么样"),
+        ("好的 具体有几个", "坪山垃圾分类做得怎么样：具体有几个"),
+        ("ok, and Guanhu?", "Guanhu Subdistrict: 垃圾分类做得怎么样"),
+    ],
+)
+def test_an_acknowledgement_opening_a_follow_up_is_no_part_of_it(
+    tg_engine: Engine, message: str, understood: str
+) -> None:
+    (_, second), _ = turns(tg_engine, "坪山垃圾分类做得怎么样", message)
+    assert second.outcome == "answer"
+    assert second.understood == understood
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("好的", "acknowledgement"),
+        ("嗯 好的", "acknowledgement"),
+        ("ok", "acknowledgement"),
+        ("好的，谢谢", "thanks"),
+        ("ok thanks", "thanks"),
+    ],
+)
+def test_an_acknowledgement_alone_is_no_question(
+    tg_engine: Engine, message: str, intent: str
+) -> None:
+    # Alone, 好的 had been answered with a passage holding the same two characters.
+    (_, second), state = turns(tg_engine, "坪山垃圾分类做得怎么样", message)
+    assert second.outcome == "intent" and second.intent == intent
+    assert state.question == "坪山垃圾分类做得怎么样"
+
+
+@pytest.mark.parametrize("message", ["啊啊啊啊", "好的,那观湖呢"])
+def test_an_acknowledgement_is_never_found_by_meaning_or_inside_a_question(
+    tg_engine: Engine, message: str
+) -> None:
+    assert tg_engine.ask(message).intent != "acknowledgement"
+
+
+@pytest.mark.parametrize(
+    "message", ["any progress?", "How effective was it?", "what was the result"]
+)
+def test_how_something_went_in_english_names_no_programme(tg_engine: Engine, message: str) -> None:
+    reply = tg_engine.ask(message)
+    assert reply.outcome == "miss" and reply.reason is Reason.NO_SUBJECT
+    assert "Which programme" in reply.text
+
+
 def test_asking_words_alone_state_nothing(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "具体怎么样")
     assert second.reason is not Reason.STATED_BEFORE

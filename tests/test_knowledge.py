@@ -238,3 +238,10 @@ def test_an_uncovered_topic_the_reports_mention_is_refused(project: Path) -> Non
         p.startswith("intents/scope.yaml:") and "垃圾分类" in p and "appears in report" in p
         for p in found
     ), found
+
+
+def test_an_intents_alone_must_be_true_or_false(project: Path) -> None:
+    intents = project / "intents" / "conversation.yaml"
+    text = intents.read_text(encoding="utf-8")
+    intents.write_text(text.replace("    alone: true\n", "    alone: maybe\n"), encoding="utf-8")
+    assert any("'alone' must be true or false" in p for p in problems(project))

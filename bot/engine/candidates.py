@@ -48,7 +48,9 @@ class Assessor:
         self._folded_answers = [fold(self.answer_text(d.id)) for d in self.index.docs]
         self._folded_answers += [fold(p.text) for p in kb.passages]
         self.semantic = self._semantic_index(vectors) if vectors else None
-        self._intent_phrasings = [(i.id, p) for i in kb.intents.values() for p in i.phrasings]
+        self._intent_phrasings = [
+            (i.id, p) for i in kb.intents.values() if not i.alone for p in i.phrasings
+        ]
         self._intent_vectors = (
             vectors.vectors([for_model(p) for _, p in self._intent_phrasings]) if vectors else None
         )

@@ -55,7 +55,14 @@ from typing import TYPE_CHECKING, Any
 from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.question import YEAR, QuestionReader
-from bot.engine.textnorm import content, fold, romanizations, sound_key, unquoted
+from bot.engine.textnorm import (
+    LEADING_CONNECTIVE,
+    content,
+    fold,
+    romanizations,
+    sound_key,
+    unquoted,
+)
 from bot.engine.wording import ENGLISH_SHARE, latin_share
 from bot.knowledge.loading import Entry, KnowledgeBase
 from bot.privacy import mask
@@ -373,6 +380,8 @@ class FollowUps:
         message gets matched alone; None when it is a question of its own."""
         if not before.started:
             return None
+        # "好的,那观湖呢", "另外,电话呢": the opening links to the last reply, the rest asks.
+        message = LEADING_CONNECTIVE.sub("", message) or message
         answered = self.answer_in_play(before)
         rules: dict[str, Callable[[], FollowUp | None]] = {
             "choice": lambda: self.choice(message, before),

@@ -12,7 +12,7 @@ from bot.engine.candidates import Assessor
 from bot.engine.composing import Composer
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import Candidate, same_answer
-from bot.engine.textnorm import fold, sound_key
+from bot.engine.textnorm import content, fold, sound_key
 from bot.engine.wording import ENGLISH_SHARE, latin_share
 
 # The decision, on the calibrated probability that the best candidate is the right answer
@@ -452,7 +452,10 @@ class Policy:
         return None if asked.folded else Match(Outcome.MISS, Reason.EMPTY, 0.0)
 
     def _intent(self, asked: Asked) -> Match | None:
-        intent = self.questions.intent_of(asked.folded)
+        # An opening acknowledgement or connective is no part of it: "嗯 好的", "好的,谢谢".
+        intent = self.questions.intent_of(asked.folded) or self.questions.intent_of(
+            content(asked.text)
+        )
         return Match(Outcome.INTENT, Reason.INTENT, 1.0, intent=intent[0]) if intent else None
 
     def _intent_phrase(self, asked: Asked) -> Match | None:
@@ -555,7 +558,7 @@ class Policy:
     def _no_subject(self, asked: Asked) -> Match | None:
         # Its wording alone would match any phrasing that holds the same common words
         # ("河长制落实得咋样" for 落实得怎么样), at a confidence no wording of a subject earns.
-        if self.rule("no_subject") and self.questions.names_no_subject(asked.spelling):
+        if self.rule("no_subject") and self.questions.names_no_subject(asked.text, asked.spelling):
             return Match(Outcome.MISS, Reason.NO_SUBJECT, 0.0, street=asked.street)
         return None
 

@@ -12,7 +12,7 @@ from itertools import accumulate
 from rapidfuzz import fuzz, process
 
 from bot.engine.index import LexicalIndex
-from bot.engine.lexicon import Lexicon
+from bot.engine.lexicon import FUNCTION_WORDS, Lexicon
 from bot.engine.textnorm import content, fold, romanizations
 from bot.engine.wording import BOTH_STREETS, ENGLISH_SHARE, latin_share
 from bot.knowledge.loading import KnowledgeBase
@@ -87,6 +87,9 @@ POLITE_OPENERS = re.compile(
     r"hi|hello|please|pls|plz|canyou|couldyou|wouldyou|willyou|canu|couldu)+"
 )
 LATIN_RUN = re.compile(r"[0-9a-z]+")
+LATIN_WORD = re.compile(r"[a-z0-9]+")
+# A year is context, not subject, in English as in Chinese ("what are the plans for 2021").
+ENGLISH_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 # Particles left around the words of a message that names no subject (落实|得|怎么样).
 PARTICLES = re.compile("[的得地了吗呢啊呀吧么嘛过着还又再也]")
 # The apostrophe pinyin writes before a syllable that opens with a vowel (Bao'an, Xi'an),
@@ -167,8 +170,15 @@ class QuestionReader:
         self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
         self._opinions = sorted((fold(w) for w in kb.opinions), key=len, reverse=True)
         self._requests = sorted((fold(w) for w in kb.requests), key=len, reverse=True)
-        words = sorted((fold(w) for w in kb.no_subject), key=len, reverse=True)
-        self._no_subject = re.compile("|".join(map(re.escape, words))) if words else None
+        chinese = sorted((fold(w) for w in kb.no_subject if not w.isascii()), key=len, reverse=True)
+        self._no_subject = re.compile("|".join(map(re.escape, chinese))) if chinese else None
+        self._no_subject_en = frozenset(w.lower() for w in kb.no_subject if w.isascii())
+        self._street_words_en = frozenset(
+            word
+            for names in self.wording.street_names.values()
+            for name in names
+            for word in LATIN_WORD.findall(name.lower())
+        )
         self.term_names, self._canonical_terms = self._glossary_index(kb)
         # fold drops the "$" that anchors a detail word at the end of the question, and the
         # "…" that lets a few characters come between its parts (盖…章: 盖研学实践的章).
@@ -191,6 +201,7 @@ class QuestionReader:
             (
                 (intent.id, content(p), _latin_words(p) if content(p).isascii() else None)
                 for intent in kb.intents.values()
+                if not intent.alone
                 for p in intent.phrasings
                 if len(content(p)) >= 2
             ),
@@ -331,14 +342,30 @@ class QuestionReader:
         rest = POLITE_OPENERS.sub("", folded)
         return next((word for word in self._requests if rest.startswith(word)), None)
 
-    def names_no_subject(self, spelling: str) -> bool:
-        """Whether a Chinese question's wording (streets and years already set aside) is
-        only how something went or what was done, asked (落实得怎么样, 效果如何): nothing in
-        it says which programme."""
-        if self._no_subject is None or not spelling or latin_share(spelling) >= ENGLISH_SHARE:
+    def names_no_subject(self, text: str, spelling: str) -> bool:
+        """Whether a question only asks how something went or what was done (落实得怎么样,
+        效果如何, any progress?): it says one such word, and nothing else of it, besides a
+        street, asking words and particles, says which programme. ``spelling`` is its
+        Chinese wording with streets and years set aside."""
+        if not spelling:
             return False
+        if latin_share(spelling) >= ENGLISH_SHARE:
+            words = LATIN_WORD.findall(text.lower())
+            return any(w in self._no_subject_en for w in words) and all(
+                len(w) <= 2
+                or w in FUNCTION_WORDS
+                or w in self._no_subject_en
+                or w in self._street_words_en
+                or ENGLISH_YEAR.fullmatch(w)
+                for w in words
+            )
+        if self._no_subject is None:
+            return False
+        said = self._no_subject.findall(spelling)
         rest = self._no_subject.sub("", spelling)
-        return not PARTICLES.sub("", ASKING_PART.sub("", rest))
+        # One character (做, 有, 好的) is too little to say that it asks how something went.
+        how_it_went = any(len(ASKING_PART.sub("", word)) >= 2 for word in said)
+        return how_it_went and not PARTICLES.sub("", ASKING_PART.sub("", rest))
 
     def opinion_asked(self, folded: str) -> str | None:
         """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""

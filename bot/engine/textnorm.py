@@ -151,8 +151,13 @@ _FILLER_PATTERN = re.compile("|".join(re.escape(f) for f in FILLERS))
 # links the question to the last one and says nothing of its own. Only at the start, and
 # only before a pause or more words: "还有没有托育" asks 有没有.
 LEADING_CONNECTIVE = re.compile(
-    r"^\s*(?:另外|此外|还有就是|还有|再问一下|再问下|顺便问一下|顺便问下|对了|我还想问)"
-    r"(?:[\s,，、:：]+|(?=[^\s,，、:：没]))"
+    r"^\s*(?:另外|此外|还有就是|还有|再问一下|再问下|顺便问一下|顺便问下|对了|我还想问"
+    # an acknowledgement of the last reply before the next question (好的,那观湖呢)
+    r"|好的|好吧|嗯嗯|嗯|哦哦|哦|明白了|知道了|收到|懂了|了解了)"
+    r"(?:[\s,，、:：.。!！]+|(?=[^\s,，、:：没]))"
+    # in English only before a pause ("ok, and Guanhu?"; "okinawa" opens with no "ok")
+    r"|^\s*(?:ok|okay|alright|i see|got it|right)[\s,.!]+",
+    re.IGNORECASE,
 )
 
 

@@ -78,6 +78,9 @@ class Intent:
     phrasings: tuple[str, ...]
     reply: str  # may name REPLY_FIELDS in braces, filled from data/reports.yaml
     reply_en: str | None = None  # the same in English, for English questions
+    # Only a whole message that is one of its phrasings, never a phrase inside a longer one
+    # nor a message near in meaning: "好的,那观湖呢" asks after the acknowledgement.
+    alone: bool = False
 
 
 # What an intent's reply may name in braces, so that it never lists the reports itself:
@@ -442,7 +445,11 @@ class _Loader:
                 known = ", ".join(f"{{{name}}}" for name in REPLY_FIELDS)
                 self.problem(display, line, intent_id, f"'reply' may name only {known}")
                 continue
-            self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply, reply_en)
+            alone = item.get("alone", False)
+            if not isinstance(alone, bool):
+                self.problem(display, line, intent_id, "'alone' must be true or false")
+                continue
+            self.intents[intent_id] = Intent(intent_id, tuple(phrasings), reply, reply_en, alone)
         self.examples += _strings(data.get("examples")) or []
         self.other_places += _strings(data.get("other_places")) or []
         self.uncovered_topics += self._words_no_report_uses(display, data, "uncovered_topics")

@@ -49,7 +49,7 @@ INTENT_FILE_KEYS = frozenset(
         "requests",
     }
 )
-INTENT_KEYS = frozenset({"id", "phrasings", "reply", "reply_en"})
+INTENT_KEYS = frozenset({"id", "phrasings", "reply", "reply_en", "alone"})
 # data/reports.yaml
 REPORTS_FILE_KEYS = frozenset({"reports"})
 REPORT_KEYS = ("id", "file", "street", "street_name", "district", "title", "period", "in_force")
