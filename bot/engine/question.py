@@ -135,6 +135,14 @@ def _inside_a_word(words: str, text_words: str) -> bool:
     return re.search(pattern, text_words) is None
 
 
+def _folded_scope_word(word: str) -> str:
+    """A scope word folded, keeping what fold drops: the "$" that anchors it at the end of
+    the question, the "…" that lets a few characters come between its parts (盖…章:
+    盖研学实践的章)."""
+    folded = DETAIL_GAP.join(fold(part) for part in word.split("…"))
+    return folded + ("$" if word.endswith("$") else "")
+
+
 def _detail_finder(word: str) -> tuple[str, re.Pattern[str] | None]:
     """A detail word as it is reported, and the pattern that finds it where a plain look-up
     cannot: at the end of the question (``$``) or with characters between its parts (…)."""
@@ -162,18 +170,18 @@ class QuestionReader:
         self._intent_keys = [key for _, key in self._intents]
         self._other_places = self._place_patterns(kb)
         self._other_places_latin = self._latin_place_patterns(kb)
-        self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
-        self._opinions = sorted((fold(w) for w in kb.opinions), key=len, reverse=True)
+        self._uncovered = [
+            _detail_finder(_folded_scope_word(w))
+            for w in sorted(kb.uncovered_topics, key=len, reverse=True)
+        ]
+        self._opinion_finders = [
+            _detail_finder(_folded_scope_word(w))
+            for w in sorted(kb.opinions, key=len, reverse=True)
+        ]
         self._requests = sorted((fold(w) for w in kb.requests), key=len, reverse=True)
         self.term_names, self._canonical_terms = self._glossary_index(kb)
-        # fold drops the "$" that anchors a detail word at the end of the question, and the
-        # "…" that lets a few characters come between its parts (盖…章: 盖研学实践的章).
         self._details = [
-            (
-                label,
-                DETAIL_GAP.join(fold(part) for part in word.split("…"))
-                + ("$" if word.endswith("$") else ""),
-            )
+            (label, _folded_scope_word(word))
             for label, words in kb.unstated_details.items()
             for word in words
         ]
@@ -313,8 +321,15 @@ class QuestionReader:
     def uncovered_topic(self, folded: str, text: str | None = None) -> str | None:
         """A service neither report mentions (公积金, 护照) that the question asks about;
         given the question as written, an English one only as its words (see
-        _as_english_words)."""
-        return next((w for w in self._uncovered if w in folded and self._as_written(w, text)), None)
+        _as_english_words). A word with characters between its parts (落在…上了) is
+        returned as the question says it (落在地铁上了): that whole is what it asks about."""
+        for word, pattern in self._uncovered:
+            if pattern is not None:
+                if found := pattern.search(folded):
+                    return found.group(0)
+            elif word in folded and self._as_written(word, text):
+                return word
+        return None
 
     @staticmethod
     def _as_written(word: str, text: str | None) -> bool:
@@ -329,7 +344,7 @@ class QuestionReader:
 
     def opinion_asked(self, folded: str) -> str | None:
         """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""
-        return next((word for word in self._opinions if word in folded), None)
+        return self._found(self._opinion_finders, folded)
 
     @staticmethod
     def addresses_bot(text: str) -> bool:
@@ -353,7 +368,16 @@ class QuestionReader:
         在哪" asks an address, "社工村在哪个社区" asks what the report says. Given the
         question as written, an English word counts only as its words ("what day", not
         "what daycare")."""
-        for word, pattern in self._detail_finders:
+        return self._found(self._detail_finders, folded, text)
+
+    def _found(
+        self,
+        finders: list[tuple[str, re.Pattern[str] | None]],
+        folded: str,
+        text: str | None = None,
+    ) -> str | None:
+        """The first word of ``finders`` (see _detail_finder) the folded question holds."""
+        for word, pattern in finders:
             found = pattern.search(folded) is not None if pattern else word in folded
             if found and self._as_written(word, text):
                 return word
