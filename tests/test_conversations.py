@@ -151,6 +151,32 @@ def test_a_broken_or_old_state_is_a_fresh_conversation(payload: str | bytes | No
     assert Conversation.from_json(payload) == Conversation()
 
 
+@pytest.mark.parametrize(
+    "stored",
+    [
+        # ids a rebuild or the other mode no longer holds: answered, kept behind a miss
+        {"outcome": "answer", "answered": ("psg-gone",)},
+        {"outcome": "miss", "kept_question": "托育", "kept_answered": ("psg-gone",)},
+    ],
+)
+@pytest.mark.parametrize("message", ["要收费吗", "出处", "新桥呢"])
+def test_a_state_naming_texts_no_longer_held_is_answered_without_them(
+    engine: Engine, stored: dict[str, object], message: str
+) -> None:
+    state = replace(Conversation("坪山托育中心提供什么服务", "miss", time=NOW), **stored)
+    reply, after = engine.reply(message, Conversation.from_json(state.to_json()), now=NOW + 1)
+    assert "psg-gone" not in (*after.answered, *after.kept_answered), after
+    assert reply.outcome in ("answer", "clarify", "miss"), reply
+
+
+@pytest.mark.parametrize("message", ["1", "2", "第一个"])
+def test_a_choice_among_options_no_longer_held_chooses_none(engine: Engine, message: str) -> None:
+    state = Conversation("垃圾分类", "clarify", offered=("psg-gone", "ps-garbage"), time=NOW)
+    reply, _ = engine.reply(message, state, now=NOW + 1)
+    # the options left, renumbered, would make "1" choose the one offered second
+    assert reply.entry_id != "ps-garbage" and "psg-gone" not in str(reply), reply
+
+
 def test_a_conversation_expires_after_ten_quiet_minutes() -> None:
     state = Conversation("q", "answer", time=NOW)
     assert not state.expired(NOW + QUIET_SECONDS)

@@ -279,7 +279,7 @@ class Engine:
         says so. A conversation quiet too long, or none, starts afresh. ``language``:
         the user's choice, as for ``ask``."""
         now = time.time() if now is None else now
-        before = conversation or Conversation()
+        before = self.followups.held(conversation or Conversation())
         if before.expired(now):
             before = Conversation()
         question = clean(question)
