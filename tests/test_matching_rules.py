@@ -558,6 +558,8 @@ def test_subjects_no_report_covers_are_declined(
         "整改措施要落在实处",
         "怎么选拔社区干部",
         "观湖怎么选派干部",
+        "坪山的社区书记怎么选",
+        "社区两委班子是怎么选的",
         "六零怎么写",
         "垃圾减量怎么填埋",
         "how to write the six zeros",

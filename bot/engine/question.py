@@ -76,6 +76,13 @@ ASKING_PART = re.compile(
 # What is done at a place asked for (去哪里登记, 哪里办理): a text that says a registration
 # exists (登记备案制度) does not say where it is done.
 DONE_AT_A_PLACE = frozenset({"登记", "办理", "报名", "申报", "备案"})
+# Asking how to choose (球拍怎么选) asks advice, except of people: the reports describe how
+# cadres, secretaries and deputies are chosen (换届, 选拔, 推荐), never how a thing is.
+CHOOSING = ("怎么选", "如何选", "该选", "选哪")
+PEOPLE_CHOSEN = re.compile(
+    r"(?:书记|干部|代表|委员|人选|主任|班子|两委|居委|领导|党员|后备|委员会)[^,，。?？]{0,3}"
+    r"(?:怎么|如何|该|要|是)"
+)
 # Where a detail word's parts may have a few characters between them (盖…章).
 DETAIL_GAP = "\0"
 GAP_CHARS = 8
@@ -343,8 +350,12 @@ class QuestionReader:
         return next((word for word in self._requests if rest.startswith(word)), None)
 
     def opinion_asked(self, folded: str) -> str | None:
-        """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""
-        return self._found(self._opinion_finders, folded)
+        """The words that ask the bot's opinion or a recommendation (你觉得, do you like);
+        not how people are chosen (社区书记怎么选), which the reports describe."""
+        word = self._found(self._opinion_finders, folded)
+        if word and word.startswith(CHOOSING) and PEOPLE_CHOSEN.search(folded):
+            return None
+        return word
 
     @staticmethod
     def addresses_bot(text: str) -> bool:
