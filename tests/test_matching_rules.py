@@ -523,7 +523,12 @@ def test_a_limit_asked_is_a_figure_asked(synthetic: KnowledgeBase, vectors: Vect
 
 @pytest.mark.parametrize(
     ("question", "asks"),
-    [("what's the decibel limit for square dancing", True), ("is parking limited", False)],
+    [
+        ("what's the decibel limit for square dancing", True),
+        ("what is the noise limit?", True),
+        ("is parking limited", False),
+        ("how did guanhu limit the rise in rent", False),  # the verb
+    ],
 )
 def test_a_limit_in_english_asks_a_figure(question: str, asks: bool) -> None:
     assert bool(QUANTITY.search(fold(question))) is asks
