@@ -15,7 +15,7 @@ from bot.engine.conversation import QUIET_SECONDS, Conversation
 from bot.engine.policy import Match, Outcome, Reason
 from bot.engine.rendering import render_html, render_text
 from bot.engine.textnorm import fold
-from bot.knowledge.loading import Entry, Passage, load_knowledge
+from bot.knowledge.loading import Entry, KnowledgeBase, Passage, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_000_000.0
@@ -27,6 +27,12 @@ def _third(entry_id: str, question: str, answer: str, **extra: object) -> Entry:
         street="xinqiao",
         report="xinqiao-2021",
     )
+
+
+def _engine_of(real: KnowledgeBase, entries: list[Entry]) -> Engine:
+    """An engine on the real reports with only ``entries``, all in their section 1."""
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
 
 
 @pytest.fixture(scope="module")
@@ -316,8 +322,7 @@ def details() -> Engine:
             keywords=("公交站",),
         ),
     ]
-    sections = {(r, "1"): "工作情况" for r in real.reports}
-    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+    return _engine_of(real, entries)
 
 
 @pytest.mark.parametrize(
@@ -699,10 +704,7 @@ def in_play() -> Engine:
         _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
         _entry("gh-garbage", "guanhu", "观湖垃圾分类做得怎么样?", "推进生活垃圾强制分类。"),
     ]
-    kb = synthetic_base(
-        real, real.reports, {(r, "1"): "工作情况" for r in real.reports}, entries, []
-    )
-    return Engine(kb)
+    return _engine_of(real, entries)
 
 
 @pytest.mark.parametrize("on", [True, False])
@@ -834,10 +836,7 @@ def hazards() -> Engine:
         _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条,道路里程增至70公里。"),
         _entry("gh-garbage", "guanhu", "观湖的小区管得怎么样?", "小区设置垃圾分类投放点。"),
     ]
-    kb = synthetic_base(
-        real, real.reports, {(r, "1"): "工作情况" for r in real.reports}, entries, []
-    )
-    return Engine(kb)
+    return _engine_of(real, entries)
 
 
 def _unsure_on_guanhu(
