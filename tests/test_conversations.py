@@ -890,6 +890,33 @@ def test_another_street_stays_a_miss_when_nearness_does_not_agree(
     assert "监测系统" not in render_text(other)
 
 
+def test_another_streets_nearest_text_must_name_something_asked(
+    hazards: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # However near in meaning, 新建道路3条 names nothing of 怎么管高空抛物: 观湖 without
+    # the topic is a miss, not its roads.
+    _unsure_on_guanhu(hazards, ("gh-roads", "gh-signs", "gh-garbage"), monkeypatch)
+    monkeypatch.setattr(hazards.matcher.assessor, "nearness", lambda text, c: [0.9, 0.1, 0.1])
+    (_, other), _ = turns(hazards, "坪山怎么管高空抛物", "那观湖呢")
+    assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    assert "道路" not in render_text(other)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "named"),
+    [
+        ("怎么管高空抛物", "统筹开展危化品、高空坠物等安全隐患排查整治。", True),
+        ("巡察整改怎么做", "扎实开展各行业各领域安全专项整治行动。", False),
+        ("社工村是什么的", "建立民生保障个案干预及转介中心。", False),
+        ("what about childcare", "建成托育中心,为婴幼儿提供普惠托育服务。", True),
+    ],
+)
+def test_a_text_names_a_question_by_its_words_not_its_asking_ones(
+    engine: Engine, question: str, text: str, named: bool
+) -> None:
+    assert engine.matcher.questions.names_a_word_of(question, text) is named
+
+
 # --- a person's contact asked of the last answer ------------------------------------------
 
 

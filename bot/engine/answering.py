@@ -446,6 +446,10 @@ class Engine:
         text = self.followups.answer_text(first.id)
         if QUANTITY.search(fold(topic)) and not states_a_figure(text, topic, True, True):
             return None
+        # Nearness alone is no subject: a street without the topic has a nearest text too
+        # (安全专项整治 for 巡察整改), which must name something the question does.
+        if not self.matcher.questions.names_a_word_of(topic, text):
+            return None
         return Match(Outcome.ANSWER, Reason.NEAREST_ON_STREET, first.probability, (first.id,))
 
     def _from_street(self, question: str, reply: Reply, street: str, language: str) -> Reply:

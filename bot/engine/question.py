@@ -83,6 +83,8 @@ PEOPLE_CHOSEN = re.compile(
     r"(?:书记|干部|代表|委员|人选|主任|班子|两委|居委|领导|党员|后备|委员会)[^,，。?？]{0,3}"
     r"(?:怎么|如何|该|要|是)"
 )
+# Particles around a question's words, which no text's words are made of (的, 了, 吗).
+PARTICLES = re.compile("[的得地了吗呢啊呀吧么嘛]")
 # Where a detail word's parts may have a few characters between them (盖…章).
 DETAIL_GAP = "\0"
 GAP_CHARS = 8
@@ -393,6 +395,18 @@ class QuestionReader:
             if found and self._as_written(word, text):
                 return word
         return None
+
+    def names_a_word_of(self, question: str, text: str) -> bool:
+        """Whether a text says something a question names: two characters of it in a row,
+        its asking words and particles set aside (高空 of 怎么管高空抛物 in 高空坠物); in
+        English, a word the lexicon lends it."""
+        folded, said = fold(question), fold(text)
+        if latin_share(folded) >= ENGLISH_SHARE:
+            return any(fold(w) in said for w in self.lexicon.official_words(question, folded))
+        named = PARTICLES.sub(" ", ASKING_PART.sub(" ", folded))
+        return any(
+            named[i : i + 2] in said for i in range(len(named) - 1) if " " not in named[i : i + 2]
+        )
 
     @staticmethod
     def years_named(folded: str) -> frozenset[int]:
