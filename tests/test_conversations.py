@@ -15,7 +15,7 @@ from bot.engine.conversation import QUIET_SECONDS, Conversation
 from bot.engine.policy import Match, Outcome, Reason
 from bot.engine.rendering import render_html, render_text
 from bot.engine.textnorm import fold
-from bot.knowledge.loading import Entry, Passage, load_knowledge
+from bot.knowledge.loading import Entry, KnowledgeBase, Passage, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_000_000.0
@@ -27,6 +27,12 @@ def _third(entry_id: str, question: str, answer: str, **extra: object) -> Entry:
         street="xinqiao",
         report="xinqiao-2021",
     )
+
+
+def _engine_of(real: KnowledgeBase, entries: list[Entry]) -> Engine:
+    """An engine on the real reports with only ``entries``, all in their section 1."""
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +155,32 @@ def test_a_state_stored_before_the_kept_answer_still_loads() -> None:
 )
 def test_a_broken_or_old_state_is_a_fresh_conversation(payload: str | bytes | None) -> None:
     assert Conversation.from_json(payload) == Conversation()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        # ids a rebuild or the other mode no longer holds: answered, kept behind a miss
+        {"outcome": "answer", "answered": ("psg-gone",)},
+        {"outcome": "miss", "kept_question": "托育", "kept_answered": ("psg-gone",)},
+    ],
+)
+@pytest.mark.parametrize("message", ["要收费吗", "出处", "新桥呢"])
+def test_a_state_naming_texts_no_longer_held_is_answered_without_them(
+    engine: Engine, stored: dict[str, object], message: str
+) -> None:
+    state = replace(Conversation("坪山托育中心提供什么服务", "miss", time=NOW), **stored)
+    reply, after = engine.reply(message, Conversation.from_json(state.to_json()), now=NOW + 1)
+    assert "psg-gone" not in (*after.answered, *after.kept_answered), after
+    assert reply.outcome in ("answer", "clarify", "miss"), reply
+
+
+@pytest.mark.parametrize("message", ["1", "2", "第一个"])
+def test_a_choice_among_options_no_longer_held_chooses_none(engine: Engine, message: str) -> None:
+    state = Conversation("垃圾分类", "clarify", offered=("psg-gone", "ps-garbage"), time=NOW)
+    reply, _ = engine.reply(message, state, now=NOW + 1)
+    # the options left, renumbered, would make "1" choose the one offered second
+    assert reply.entry_id != "ps-garbage" and "psg-gone" not in str(reply), reply
 
 
 def test_a_conversation_expires_after_ten_quiet_minutes() -> None:
@@ -290,8 +322,7 @@ def details() -> Engine:
             keywords=("公交站",),
         ),
     ]
-    sections = {(r, "1"): "工作情况" for r in real.reports}
-    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+    return _engine_of(real, entries)
 
 
 @pytest.mark.parametrize(
@@ -747,10 +778,7 @@ def in_play() -> Engine:
         _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
         _entry("gh-garbage", "guanhu", "观湖垃圾分类做得怎么样?", "推进生活垃圾强制分类。"),
     ]
-    kb = synthetic_base(
-        real, real.reports, {(r, "1"): "工作情况" for r in real.reports}, entries, []
-    )
-    return Engine(kb)
+    return _engine_of(real, entries)
 
 
 @pytest.mark.parametrize("on", [True, False])
@@ -882,10 +910,7 @@ def hazards() -> Engine:
         _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条,道路里程增至70公里。"),
         _entry("gh-garbage", "guanhu", "观湖的小区管得怎么样?", "小区设置垃圾分类投放点。"),
     ]
-    kb = synthetic_base(
-        real, real.reports, {(r, "1"): "工作情况" for r in real.reports}, entries, []
-    )
-    return Engine(kb)
+    return _engine_of(real, entries)
 
 
 def _unsure_on_guanhu(
@@ -937,6 +962,33 @@ def test_another_street_stays_a_miss_when_nearness_does_not_agree(
     (_, other), _ = turns(hazards, "坪山怎么管高空抛物", "那观湖呢")
     assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
     assert "监测系统" not in render_text(other)
+
+
+def test_another_streets_nearest_text_must_name_something_asked(
+    hazards: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # However near in meaning, 新建道路3条 names nothing of 怎么管高空抛物: 观湖 without
+    # the topic is a miss, not its roads.
+    _unsure_on_guanhu(hazards, ("gh-roads", "gh-signs", "gh-garbage"), monkeypatch)
+    monkeypatch.setattr(hazards.matcher.assessor, "nearness", lambda text, c: [0.9, 0.1, 0.1])
+    (_, other), _ = turns(hazards, "坪山怎么管高空抛物", "那观湖呢")
+    assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    assert "道路" not in render_text(other)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "named"),
+    [
+        ("怎么管高空抛物", "统筹开展危化品、高空坠物等安全隐患排查整治。", True),
+        ("巡察整改怎么做", "扎实开展各行业各领域安全专项整治行动。", False),
+        ("社工村是什么的", "建立民生保障个案干预及转介中心。", False),
+        ("what about childcare", "建成托育中心,为婴幼儿提供普惠托育服务。", True),
+    ],
+)
+def test_a_text_names_a_question_by_its_words_not_its_asking_ones(
+    engine: Engine, question: str, text: str, named: bool
+) -> None:
+    assert engine.matcher.questions.names_a_word_of(question, text) is named
 
 
 # --- a person's contact asked of the last answer ------------------------------------------

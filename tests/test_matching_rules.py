@@ -529,7 +529,12 @@ def test_a_limit_asked_is_a_figure_asked(synthetic: KnowledgeBase, vectors: Vect
 
 @pytest.mark.parametrize(
     ("question", "asks"),
-    [("what's the decibel limit for square dancing", True), ("is parking limited", False)],
+    [
+        ("what's the decibel limit for square dancing", True),
+        ("what is the noise limit?", True),
+        ("is parking limited", False),
+        ("how did guanhu limit the rise in rent", False),  # the verb
+    ],
 )
 def test_a_limit_in_english_asks_a_figure(question: str, asks: bool) -> None:
     assert bool(QUANTITY.search(fold(question))) is asks
@@ -539,7 +544,8 @@ def test_a_limit_in_english_asks_a_figure(question: str, asks: bool) -> None:
     ("question", "topic"),
     [
         # a thing lost or left behind, a job looked for, a population: no report covers them
-        ("手机落在坪山托育中心了", "落在"),
+        ("手机落在坪山托育中心了", "落在坪山托育中心了"),
+        ("钥匙落在出租车上", "落在出租车"),
         ("坪山托育中心能帮我介绍工作吗", "介绍工作"),
         ("坪山常住人口是多少", "常住人口"),
         ("what is the population of pingshan", "population"),
@@ -552,6 +558,48 @@ def test_subjects_no_report_covers_are_declined(
     match = matcher(synthetic, vectors).match(question)
     assert match.outcome is Outcome.MISS and match.reason is Reason.UNCOVERED_TOPIC, match
     assert match.detail == topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a programme that may come to a place, a measure carried out, how a report's
+        # cadres were chosen, how a term is written, how waste is buried: all the reports'
+        "深港合作示范区会落在观湖吗",
+        "整改措施要落在实处",
+        "怎么选拔社区干部",
+        "观湖怎么选派干部",
+        "坪山的社区书记怎么选",
+        "社区两委班子是怎么选的",
+        "六零怎么写",
+        "垃圾减量怎么填埋",
+        "how to write the six zeros",
+    ],
+)
+def test_words_of_the_reports_own_subjects_decline_nothing(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str
+) -> None:
+    reader = matcher(synthetic, vectors).questions
+    folded = fold(question)
+    assert reader.uncovered_topic(folded, question) is None
+    assert reader.opinion_asked(folded) is None
+    assert reader.detail_asked(folded, question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("想学打网球,球拍怎么选", "怎么选"),  # advice asked: 怎么选 ending the question
+        ("坪山的托育中心提供托育服务,入托申请书怎么写", "申请书"),
+        ("坪山的托育中心提供托育服务,那个表格怎么填", "怎么填"),
+    ],
+)
+def test_advice_and_forms_are_still_asked(
+    synthetic: KnowledgeBase, vectors: VectorCache, question: str, word: str
+) -> None:
+    reader = matcher(synthetic, vectors).questions
+    folded = fold(question)
+    assert word in (reader.opinion_asked(folded), reader.detail_asked(folded, question))
 
 
 @pytest.mark.parametrize(

@@ -279,7 +279,7 @@ class Engine:
         says so. A conversation quiet too long, or none, starts afresh. ``language``:
         the user's choice, as for ``ask``."""
         now = time.time() if now is None else now
-        before = conversation or Conversation()
+        before = self.followups.held(conversation or Conversation())
         if before.expired(now):
             before = Conversation()
         question = clean(question)
@@ -445,6 +445,10 @@ class Engine:
         first = on_street[0]
         text = self.followups.answer_text(first.id)
         if QUANTITY.search(fold(topic)) and not states_a_figure(text, topic, True, True):
+            return None
+        # Nearness alone is no subject: a street without the topic has a nearest text too
+        # (安全专项整治 for 巡察整改), which must name something the question does.
+        if not self.matcher.questions.names_a_word_of(topic, text):
             return None
         return Match(Outcome.ANSWER, Reason.NEAREST_ON_STREET, first.probability, (first.id,))
 

@@ -371,6 +371,21 @@ class FollowUps:
             texts.setdefault(self._report_street.get(passage.report, ""), []).append(passage.text)
         self._street_text = {street: fold("\n".join(t)) for street, t in texts.items()}
 
+    def held(self, before: Conversation) -> Conversation:
+        """The conversation naming only entries and passages this knowledge base holds: a
+        state stored before a rebuild, or by the other mode (--generated-only), may name
+        others, which no rule could quote."""
+        named = (*before.answered, *before.kept_answered, *before.offered)
+        if all(doc in self._place for doc in named):
+            return before
+        return replace(
+            before,
+            answered=tuple(d for d in before.answered if d in self._place),
+            kept_answered=tuple(d for d in before.kept_answered if d in self._place),
+            # an option missing would renumber the rest: "2" must not choose another
+            offered=before.offered if all(d in self._place for d in before.offered) else (),
+        )
+
     def rule(self, name: str) -> bool:
         """Whether a follow-up rule is on."""
         return name not in self.disabled

@@ -42,8 +42,9 @@ QUANTITY = re.compile(
     # most or least allowed
     r"|howmany|howmuch|whatpercent|whatproportion|whatshare|numberof"
     r"|howlong|howold|howloud|howfar|howbig|howlarge|maximum|minimum"
-    # a limit asked (音量上限, what's the decibel limit): a figure, whatever it limits
-    r"|上限|下限|限额|limit(?!ed)"
+    # a limit asked (音量上限, what's the decibel limit): a figure, whatever it limits; in
+    # English the noun (limit on, limit for), not the verb (how did they limit the rise)
+    r"|上限|下限|限额|limits?(?=on|for|of|is|to|$)"
 )
 # A figure: a number with a unit or a counter ("一是" folds to "1是", which is none).
 DIGIT = re.compile(

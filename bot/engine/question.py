@@ -76,6 +76,15 @@ ASKING_PART = re.compile(
 # What is done at a place asked for (去哪里登记, 哪里办理): a text that says a registration
 # exists (登记备案制度) does not say where it is done.
 DONE_AT_A_PLACE = frozenset({"登记", "办理", "报名", "申报", "备案"})
+# Asking how to choose (球拍怎么选) asks advice, except of people: the reports describe how
+# cadres, secretaries and deputies are chosen (换届, 选拔, 推荐), never how a thing is.
+CHOOSING = ("怎么选", "如何选", "该选", "选哪")
+PEOPLE_CHOSEN = re.compile(
+    r"(?:书记|干部|代表|委员|人选|主任|班子|两委|居委|领导|党员|后备|委员会)[^,，。?？]{0,3}"
+    r"(?:怎么|如何|该|要|是)"
+)
+# Particles around a question's words, which no text's words are made of (的, 了, 吗).
+PARTICLES = re.compile("[的得地了吗呢啊呀吧么嘛]")
 # Where a detail word's parts may have a few characters between them (盖…章).
 DETAIL_GAP = "\0"
 GAP_CHARS = 8
@@ -140,6 +149,14 @@ def _inside_a_word(words: str, text_words: str) -> bool:
     return re.search(pattern, text_words) is None
 
 
+def _folded_scope_word(word: str) -> str:
+    """A scope word folded, keeping what fold drops: the "$" that anchors it at the end of
+    the question, the "…" that lets a few characters come between its parts (盖…章:
+    盖研学实践的章)."""
+    folded = DETAIL_GAP.join(fold(part) for part in word.split("…"))
+    return folded + ("$" if word.endswith("$") else "")
+
+
 def _detail_finder(word: str) -> tuple[str, re.Pattern[str] | None]:
     """A detail word as it is reported, and the pattern that finds it where a plain look-up
     cannot: at the end of the question (``$``) or with characters between its parts (…)."""
@@ -167,8 +184,14 @@ class QuestionReader:
         self._intent_keys = [key for _, key in self._intents]
         self._other_places = self._place_patterns(kb)
         self._other_places_latin = self._latin_place_patterns(kb)
-        self._uncovered = sorted((fold(w) for w in kb.uncovered_topics), key=len, reverse=True)
-        self._opinions = sorted((fold(w) for w in kb.opinions), key=len, reverse=True)
+        self._uncovered = [
+            _detail_finder(_folded_scope_word(w))
+            for w in sorted(kb.uncovered_topics, key=len, reverse=True)
+        ]
+        self._opinion_finders = [
+            _detail_finder(_folded_scope_word(w))
+            for w in sorted(kb.opinions, key=len, reverse=True)
+        ]
         self._requests = sorted((fold(w) for w in kb.requests), key=len, reverse=True)
         chinese = sorted((fold(w) for w in kb.no_subject if not w.isascii()), key=len, reverse=True)
         self._no_subject = re.compile("|".join(map(re.escape, chinese))) if chinese else None
@@ -180,14 +203,8 @@ class QuestionReader:
             for word in LATIN_WORD.findall(name.lower())
         )
         self.term_names, self._canonical_terms = self._glossary_index(kb)
-        # fold drops the "$" that anchors a detail word at the end of the question, and the
-        # "…" that lets a few characters come between its parts (盖…章: 盖研学实践的章).
         self._details = [
-            (
-                label,
-                DETAIL_GAP.join(fold(part) for part in word.split("…"))
-                + ("$" if word.endswith("$") else ""),
-            )
+            (label, _folded_scope_word(word))
             for label, words in kb.unstated_details.items()
             for word in words
         ]
@@ -328,8 +345,15 @@ class QuestionReader:
     def uncovered_topic(self, folded: str, text: str | None = None) -> str | None:
         """A service neither report mentions (公积金, 护照) that the question asks about;
         given the question as written, an English one only as its words (see
-        _as_english_words)."""
-        return next((w for w in self._uncovered if w in folded and self._as_written(w, text)), None)
+        _as_english_words). A word with characters between its parts (落在…上了) is
+        returned as the question says it (落在地铁上了): that whole is what it asks about."""
+        for word, pattern in self._uncovered:
+            if pattern is not None:
+                if found := pattern.search(folded):
+                    return found.group(0)
+            elif word in folded and self._as_written(word, text):
+                return word
+        return None
 
     @staticmethod
     def _as_written(word: str, text: str | None) -> bool:
@@ -368,8 +392,12 @@ class QuestionReader:
         return how_it_went and not PARTICLES.sub("", ASKING_PART.sub("", rest))
 
     def opinion_asked(self, folded: str) -> str | None:
-        """The words that ask the bot's opinion or a recommendation (你觉得, do you like)."""
-        return next((word for word in self._opinions if word in folded), None)
+        """The words that ask the bot's opinion or a recommendation (你觉得, do you like);
+        not how people are chosen (社区书记怎么选), which the reports describe."""
+        word = self._found(self._opinion_finders, folded)
+        if word and word.startswith(CHOOSING) and PEOPLE_CHOSEN.search(folded):
+            return None
+        return word
 
     @staticmethod
     def addresses_bot(text: str) -> bool:
@@ -393,11 +421,32 @@ class QuestionReader:
         在哪" asks an address, "社工村在哪个社区" asks what the report says. Given the
         question as written, an English word counts only as its words ("what day", not
         "what daycare")."""
-        for word, pattern in self._detail_finders:
+        return self._found(self._detail_finders, folded, text)
+
+    def _found(
+        self,
+        finders: list[tuple[str, re.Pattern[str] | None]],
+        folded: str,
+        text: str | None = None,
+    ) -> str | None:
+        """The first word of ``finders`` (see _detail_finder) the folded question holds."""
+        for word, pattern in finders:
             found = pattern.search(folded) is not None if pattern else word in folded
             if found and self._as_written(word, text):
                 return word
         return None
+
+    def names_a_word_of(self, question: str, text: str) -> bool:
+        """Whether a text says something a question names: two characters of it in a row,
+        its asking words and particles set aside (高空 of 怎么管高空抛物 in 高空坠物); in
+        English, a word the lexicon lends it."""
+        folded, said = fold(question), fold(text)
+        if latin_share(folded) >= ENGLISH_SHARE:
+            return any(fold(w) in said for w in self.lexicon.official_words(question, folded))
+        named = PARTICLES.sub(" ", ASKING_PART.sub(" ", folded))
+        return any(
+            named[i : i + 2] in said for i in range(len(named) - 1) if " " not in named[i : i + 2]
+        )
 
     @staticmethod
     def years_named(folded: str) -> frozenset[int]:
