@@ -38,6 +38,8 @@ def engine() -> Engine:
         ("１＋４＋Ｎ", "1个街道级智慧化综合养老服务平台"),  # full width
         ("观湖有多少家国高企业", "242家"),
         ("楼上老往下扔东西怎么办", "高空抛物坠物智能监测系统"),
+        # not 境外人员管理服务中心, which also 提供…服务
+        ("托育中心提供什么服务", "互助式婴幼儿托育服务"),
     ],
 )
 def test_answers_quote_the_report(engine: Engine, question: str, quoted: str) -> None:
