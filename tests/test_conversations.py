@@ -942,3 +942,95 @@ def test_a_price_asked_after_a_miss_on_the_childcare_answer(tg_engine: Engine) -
         assert missed.outcome == "miss"
         assert price.outcome == "answer" and "免费托育服务" in render_text(price)
         assert price.understood is not None and price.understood.startswith("我家孩子两岁")
+
+
+# --- another street after a clarify: nearness to the options offered ---------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_another_street_after_a_clarify_is_weighed_against_the_options_offered(
+    hazards: Engine, on: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing was chosen from the clarify on 坪山, but its option settles the topic: 观湖's
+    # first text is also the nearest to it and names 高空 as it does.
+    ruled = hazards if on else Engine(hazards.kb, disabled=("nearest_after_clarify",))
+    _unsure_on_guanhu(ruled, ("gh-hazards", "gh-signs", "gh-garbage"), monkeypatch)
+    clarified = Conversation(
+        "坪山怎么管高空抛物", "clarify", (), "pingshan", None, ("ps-throwing",), NOW
+    )
+    other, _ = ruled.reply("那观湖呢", clarified, NOW + 1)
+    assert other.understood == "观湖街道：怎么管高空抛物"
+    if on:
+        assert [b.id for b in other.blocks] == ["gh-hazards"]
+        assert other.reason is Reason.NEAREST_ON_STREET
+    else:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+
+
+def test_after_a_clarify_a_near_text_naming_nothing_asked_stays_a_miss(
+    hazards: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The roads are no word of "怎么管高空抛物": however near, they do not answer it.
+    _unsure_on_guanhu(hazards, ("gh-roads", "gh-garbage"), monkeypatch)
+    monkeypatch.setattr(hazards.matcher.assessor, "nearness", lambda text, found: [0.9, 0.1])
+    clarified = Conversation(
+        "坪山怎么管高空抛物", "clarify", (), "pingshan", None, ("ps-throwing",), NOW
+    )
+    other, _ = hazards.reply("那观湖呢", clarified, NOW + 1)
+    assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+
+
+# --- a choice by the half of its report -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def halves() -> Engine:
+    """坪山's report reviews 2020 (section 1) and plans 2021 (section 2): a childcare text
+    in each, and three others."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry("ps-care-done", "pingshan", "坪山托育做了什么?", "建成托育服务平台,试行互助模式。"),
+        replace(
+            _entry("ps-care-plan", "pingshan", "坪山托育有什么计划?", "成立托育服务中心。"),
+            section="2",
+        ),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条。"),
+    ]
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    sections |= {(r, "2"): "工作计划" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+CARE_OFFERED = ("ps-care-done", "ps-care-plan")
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize(
+    ("message", "chosen"),
+    [
+        ("要2021年计划里那个", "ps-care-plan"),
+        ("今年要办的那个", "ps-care-plan"),
+        ("去年做了的那个", "ps-care-done"),
+        ("2020年的", "ps-care-done"),
+    ],
+)
+def test_a_choice_by_the_half_of_its_report(
+    halves: Engine, on: bool, message: str, chosen: str
+) -> None:
+    ruled = halves if on else Engine(halves.kb, disabled=("choice_by_half",))
+    before = Conversation("坪山托育", "clarify", (), "pingshan", None, CARE_OFFERED, NOW)
+    reply, _ = ruled.reply(message, before, NOW + 1)
+    if on:
+        assert reply.entry_id == chosen and reply.reason is Reason.CHOSEN
+    else:
+        assert reply.reason is not Reason.CHOSEN
+
+
+@pytest.mark.parametrize("message", ["2021年垃圾分类有什么计划", "计划和做了的都要"])
+def test_words_of_their_own_or_both_halves_are_no_choice_by_half(
+    halves: Engine, message: str
+) -> None:
+    before = Conversation("坪山托育", "clarify", (), "pingshan", None, CARE_OFFERED, NOW)
+    assert halves.followups.choice(message, before) is None

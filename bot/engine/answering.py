@@ -346,7 +346,7 @@ class Engine:
             again = Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=follow.answered)
             reply = self._reply_to(question, again, language)
         elif follow.street is not None:
-            reply = self._on_street(question, follow, before.answered, language)
+            reply = self._on_street(question, follow, before, language)
         else:
             detail = self._detail(question, follow, before, language)
             if detail is None:
@@ -405,14 +405,14 @@ class Engine:
         return self.followups.stated_in_other_words(question, before.answered)
 
     def _on_street(
-        self, question: str, follow: FollowUp, answered: tuple[str, ...], language: str
+        self, question: str, follow: FollowUp, before: Conversation, language: str
     ) -> Reply:
         """The last question asked again for the street: among the entries curators put on
         the same topic there first, then among all of that street's; where its report does
         not answer, a miss that says so, never another street's answer."""
         asked, street = follow.question, follow.street
         assert street is not None
-        same_topic = self.followups.same_topic(answered, street)
+        same_topic = self.followups.same_topic(before.answered, street)
         if same_topic:
             match = self.matcher.match(asked, frozenset(same_topic))
             if match.outcome is Outcome.ANSWER:
@@ -421,7 +421,10 @@ class Engine:
             if counterpart is not None:
                 return self._reply_to(question, counterpart, language)
         match = self.matcher.match(asked)
-        nearest = self._nearest_on_street(asked, match, answered, street)
+        settled = self.followups.topic_settled_by(before)
+        nearest = self._nearest_on_street(asked, match, settled, street)
+        if nearest and not self.followups.says_topic_of(settled, asked, nearest, before):
+            nearest = None
         reply = self._reply_to(question, nearest or match, language)
         return self._from_street(question, reply, street, language)
 

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
+from bot.engine.postings import report_halves
 from bot.engine.question import YEAR, QuestionReader
 from bot.engine.textnorm import content, fold, romanizations, sound_key, unquoted
 from bot.engine.wording import ENGLISH_SHARE, latin_share
@@ -71,7 +72,14 @@ RESOLVING_RULES = ("choice", "another_street", "source_of_answer", "detail", "st
 # last answer (Engine._nearest_on_street); a detail the reports never give asked of the
 # last answer in words that alone are only a handover phrase ("队长电话多少"); the last
 # answer kept behind a miss on its topic, for the details asked after it.
-FOLLOW_UP_RULES = (*RESOLVING_RULES, "nearest_on_street", "unstated_detail_of_it", "answer_kept")
+FOLLOW_UP_RULES = (
+    *RESOLVING_RULES,
+    "nearest_on_street",
+    "unstated_detail_of_it",
+    "answer_kept",
+    "nearest_after_clarify",
+    "choice_by_half",
+)
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # In English, counted in words, besides those pointing back ("how many roads does it cover")
@@ -185,6 +193,19 @@ FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 LATIN_WORD = re.compile(r"[a-z0-9]+")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
+# Each report reviews the year before it was written and plans the year it was (folded):
+# the half of it a choice names by when ("今年要办的那个", "去年做的那个"); a year named is
+# matched against the reports' own years (QuestionReader.halves_asked).
+PLAN_ASKED = re.compile(
+    r"计划|打算|准备|规划|要办|要做|要搞|要建|将要|下1?步|接下来|今后|今年|planned|plan|thisyear"
+)
+REVIEW_ASKED = re.compile(
+    r"去年|已经|做过|办过|搞过|建过|做了|办了|搞了|建了|完成|回顾|总结|lastyear|already|done"
+)
+# What a choice by half says besides the half: pointing back, choosing, and particles.
+CHOICE_WORDS = re.compile(
+    r"那个|这个|那项|这项|那条|这条|[我要选看问的里中是那这个年]|theone|one|the|in"
+)
 
 
 @dataclass(frozen=True)
@@ -349,6 +370,12 @@ class FollowUps:
         self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
         self._place |= {p.id: (p.report, p.section) for p in kb.passages}
         self._passage_at = {p.id: i for i, p in enumerate(kb.passages)}
+        halves = report_halves(kb)
+        self._half = {
+            doc: half
+            for doc, (report, section) in self._place.items()
+            if (half := halves.get((report, section.split(".")[0]))) is not None
+        }
         # Each report's texts in order, entries first, as a term's name is found in them.
         self._report_texts: dict[str, list[tuple[str, str]]] = {}
         for doc, report, text in (
@@ -388,14 +415,42 @@ class FollowUps:
         that kept the answer before it, as it was after that answer."""
         return before.with_answer_kept() if self.rule("answer_kept") else before
 
+    def topic_settled_by(self, before: Conversation) -> tuple[str, ...]:
+        """The texts another street's unsure ranking is weighed against by nearness: the
+        last answer; after a clarify, the options it offered (``nearest_after_clarify``):
+        they are the topic's texts on the first street, though none was chosen, and only
+        the other street's texts are weighed against them, never borrowed."""
+        if before.answered or before.outcome != "clarify":
+            return before.answered
+        return before.offered if self.rule("nearest_after_clarify") else ()
+
+    def says_topic_of(
+        self, settled: tuple[str, ...], asked: str, match: Match, before: Conversation
+    ) -> bool:
+        """Whether the text chosen by nearness to what settled the topic says that topic:
+        after an answer, by being nearest; after a clarify, it must also share a pair of the
+        question's own characters with one of the options: options offered, none chosen,
+        settle the topic less than an answer read, and a long text of general aims is
+        near any of them."""
+        if settled == before.answered:
+            return True
+        chosen = [fold(self.answer_text(doc)) for doc in match.chosen]
+        offered = [fold(self.answer_text(doc)) for doc in settled]
+        return any(
+            any(pair in text for text in chosen) and any(pair in text for text in offered)
+            for pair in self.topic_pairs(self.without_streets(asked))
+        )
+
     # --- the rules --------------------------------------------------------------------
 
     def choice(self, message: str, before: Conversation) -> FollowUp | None:
         """After a clarify: the option a number, an ordinal or its own words name."""
         if before.outcome != "clarify" or not before.offered:
             return None
-        option = self._ordinal(fold(message), before.offered) or self._by_words(
-            message, before.offered
+        option = (
+            self._ordinal(fold(message), before.offered)
+            or self._by_words(message, before.offered)
+            or self._by_half(fold(message), before.offered)
         )
         if option is None:
             return None
@@ -756,6 +811,28 @@ class FollowUps:
         if FIRST.fullmatch(said):
             return offered[0]
         return None
+
+    def _by_half(self, folded: str, offered: tuple[str, ...]) -> str | None:
+        """The one option from the half of its report a few words name, by a year of that
+        report or by when ("2021年计划里那个", "今年要办的那个"): plans from the part
+        that plans, work done from the part that reviews (``choice_by_half``). Words of
+        anything else make it no choice but a question."""
+        if not self.rule("choice_by_half"):
+            return None
+        years = self.questions.halves_asked(folded)
+        plan, review = PLAN_ASKED.search(folded), REVIEW_ASKED.search(folded)
+        rest = CHOICE_WORDS.sub("", REVIEW_ASKED.sub("", PLAN_ASKED.sub("", YEAR.sub("", folded))))
+        if CHOICE_TAIL.sub("", rest) or (not years and bool(plan) == bool(review)):
+            return None
+        named = "plan" if plan and not review else "review" if review and not plan else None
+        fits = [
+            doc
+            for doc in offered
+            if (half := self._half.get(doc)) is not None
+            and (named is None or half == named)
+            and years.get(self._place[doc][0], half) == half
+        ]
+        return fits[0] if len(fits) == 1 else None
 
     def _by_words(self, message: str, offered: tuple[str, ...]) -> str | None:
         """The one option whose text holds every pair of characters the message asks."""
