@@ -79,6 +79,7 @@ FOLLOW_UP_RULES = (
     "answer_kept",
     "nearest_after_clarify",
     "choice_by_half",
+    "new_thing_named",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -527,6 +528,8 @@ class FollowUps:
         of_it = self.asks_unstated_detail_of_it(message, alone)
         if self.too_long_for_a_detail(message) and not of_it:
             return None
+        if self.names_new_thing(message, before):
+            return None
         if (
             self.stands_alone(alone)
             and not self.asks_of_a_figure(message, alone, before)
@@ -570,6 +573,27 @@ class FollowUps:
             understood,
             street=street,
             alone_otherwise=alone_otherwise,
+        )
+
+    def names_new_thing(self, message: str, before: Conversation) -> bool:
+        """Whether a message names a thing the reports speak of, in three characters or
+        more of its own words, that neither the last answer nor the texts beside it mention
+        ("那上围艺术村在搞什么" after an answer on a fire-safety hall): a new topic, however
+        short, never a detail of that answer (``new_thing_named``)."""
+        if not self.rule("new_thing_named"):
+            return False
+        said = POINTING_BACK.sub("|", self.wording.spelling_of(message))
+        named = {
+            said[i : i + 3]
+            for i in range(len(said) - 2)
+            if not (set(said[i : i + 3]) & (ASKING_CHARS | {"|"}))
+        }
+        if not named:
+            return False
+        near = fold("\n".join(self.answer_text(doc) for doc in self.beside(before.answered)))
+        return any(
+            thing not in near and any(thing in text for text in self._street_text.values())
+            for thing in named
         )
 
     def names_own_topic(self, message: str, alone: Match, street: str) -> bool:
@@ -761,6 +785,12 @@ class FollowUps:
         answered = [a for a in answered if a in self._place]
         places = {self._place[a] for a in answered}
         near = {doc for doc, place in self._place.items() if place in places}
+        return frozenset(near) | self.beside(answered)
+
+    def beside(self, answered: Iterable[str]) -> frozenset[str]:
+        """The answered entries and passages, the passages beside each answered passage
+        and the entries curators related to each answered entry."""
+        near = set(answered)
         for doc in answered:
             at = self._passage_at.get(doc)
             if at is not None:
