@@ -1073,3 +1073,47 @@ def test_a_thing_the_last_answer_never_names_is_a_new_topic(places: Engine, on: 
 def test_a_detail_in_words_of_the_last_answer_is_still_a_detail(places: Engine) -> None:
     (_, detail), _ = turns(places, "坪山建了消防展示厅吗", "展示厅在哪个社区")
     assert detail.understood == "坪山建了消防展示厅吗：展示厅在哪个社区"
+
+
+# --- a letter of the last answer -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def platform() -> Engine:
+    """坪山's 1+4+N elderly-care platform, its problems, and three others."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-platform",
+            "pingshan",
+            "坪山的1+4+N平台是什么?",
+            "建立“1+4+N”平台(1个综合平台、4个服务站、N个利用公配物业建立的服务点)。",
+        ),
+        _entry("ps-problems", "pingshan", "坪山有什么不足?", "管理手段创新不足,公共安全基础薄弱。"),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条。"),
+    ]
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize("asked", ["what does the N stand for", "那个N具体指的是什么呀"])
+def test_a_letter_of_the_last_answer_asks_what_it_stands_for(
+    platform: Engine, on: bool, asked: str
+) -> None:
+    # "N" stands alone in the answer (N个…服务点): the message asks of that answer, however
+    # many words it takes, and the answer that says it comes again.
+    ruled = platform if on else Engine(platform.kb, disabled=("letter_of_answer",))
+    (_, letter), _ = turns(ruled, "坪山的1+4+N平台是什么", asked)
+    if on:
+        assert letter.understood is not None and letter.understood.endswith(asked)
+        assert [b.id for b in letter.blocks] == ["ps-platform"]
+    else:
+        assert [b.id for b in letter.blocks] != ["ps-platform"]
+
+
+def test_a_letter_the_last_answer_does_not_hold_asks_nothing_of_it(platform: Engine) -> None:
+    (_, other), _ = turns(platform, "坪山的1+4+N平台是什么", "what does the X stand for")
+    assert [b.id for b in other.blocks] != ["ps-platform"]

@@ -80,6 +80,7 @@ FOLLOW_UP_RULES = (
     "nearest_after_clarify",
     "choice_by_half",
     "new_thing_named",
+    "letter_of_answer",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -191,6 +192,10 @@ SOURCE_ASKED = re.compile(
     r"|whichyear|whatyear|stillvalid|stillinforce|stillineffect|stillapplies|outdated"
 )
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# A letter standing alone, as a report writes a count left open ("1+4+N", "N个服务点"); in
+# a message, not the English words "a" and "I".
+LONE_LETTER = re.compile(r"(?<![a-z])[a-z](?![a-z])")
+NOT_A_SYMBOL = frozenset("ai")
 LATIN_WORD = re.compile(r"[a-z0-9]+")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
@@ -525,7 +530,9 @@ class FollowUps:
             return None
         # However long, a message that names nothing else asks a detail of it ("几点上班
         # 周末开不开" after an answer on a service centre).
-        of_it = self.asks_unstated_detail_of_it(message, alone)
+        of_it = self.asks_unstated_detail_of_it(message, alone) or bool(
+            self.letter_of_answer(message, before)
+        )
         if self.too_long_for_a_detail(message) and not of_it:
             return None
         if self.names_new_thing(message, before):
@@ -646,7 +653,9 @@ class FollowUps:
             return False
         if self.stated_in_other_words(message, chosen):
             return False
-        if self._figure_stated(message, before) in chosen:
+        if {self._figure_stated(message, before), self.letter_of_answer(message, before)} & set(
+            chosen
+        ):
             return False
         asks_figure = QUANTITY.search(fold(message)) is not None
         return not (
@@ -703,6 +712,20 @@ class FollowUps:
             and self.questions.detail_asked(fold(message), message) is not None
             and not self.questions.addresses_bot(message)
         )
+
+    def letter_of_answer(self, message: str, before: Conversation) -> str | None:
+        """The answered text that holds a letter the message names, standing alone in both
+        ("what does the N stand for" after "1+4+N"平台(…N个…)): the message asks what that
+        letter of the answer means, however many words it takes (``letter_of_answer``)."""
+        if not self.rule("letter_of_answer"):
+            return None
+        letters = set(LONE_LETTER.findall(message.lower())) - NOT_A_SYMBOL
+        for letter in letters:
+            alone = re.compile(rf"(?<![a-z]){letter}(?![a-z])")
+            for doc in before.answered:
+                if alone.search(fold(self.answer_text(doc))):
+                    return doc
+        return None
 
     def _figure_stated(self, message: str, before: Conversation) -> str | None:
         """The answered text that holds a number the message names, as a number of its own
