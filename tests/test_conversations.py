@@ -1117,3 +1117,61 @@ def test_a_letter_of_the_last_answer_asks_what_it_stands_for(
 def test_a_letter_the_last_answer_does_not_hold_asks_nothing_of_it(platform: Engine) -> None:
     (_, other), _ = turns(platform, "坪山的1+4+N平台是什么", "what does the X stand for")
     assert [b.id for b in other.blocks] != ["ps-platform"]
+
+
+# --- which community, where a term is used -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def elders() -> Engine:
+    """A term's definition (in general, of no community), a text of its report naming a
+    community that took it up, a text on waste sorting, and two others."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-term-elders",
+            "guanhu",
+            "“五老”服务是什么?",
+            "“五老”服务:指由社区党委引领老干部、老战士等离退休党员服务社区的做法。",
+            kind="term",
+            term="五老",
+            keywords=("五老",),
+        ),
+        _entry(
+            "gh-elders-praise",
+            "guanhu",
+            "观湖的离退休党员工作获过奖吗?",
+            "润城社区“五老”服务经验获评市创新案例。",
+        ),
+        _entry(
+            "gh-sorting",
+            "guanhu",
+            "观湖的垃圾怎么分?",
+            "“五老”督导垃圾分类,分可回收物、有害垃圾等分类。",
+        ),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+    ]
+    sections = {(r, s): "工作情况" for r in real.reports for s in ("1", "appendix")}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_which_community_a_terms_definition_leaves_out_is_where_the_term_is_used(
+    elders: Engine, on: bool
+) -> None:
+    ruled = elders if on else Engine(elders.kb, disabled=("which_where_term_used",))
+    (term, which), _ = turns(ruled, "观湖的五老是什么", "是哪个社区的做法")
+    assert [b.id for b in term.blocks] == ["gh-term-elders"]
+    if on:
+        assert [b.id for b in which.blocks] == ["gh-elders-praise"]
+        assert which.reason is Reason.TERM_USED
+    else:
+        assert [b.id for b in which.blocks] != ["gh-elders-praise"]
+
+
+def test_which_kind_is_no_place_to_look_up_where_the_term_is_used(elders: Engine) -> None:
+    # "哪些分类" asks kinds, not a name: the text sorting waste by kind is no answer found
+    # where the term is used.
+    (_, kinds), _ = turns(elders, "观湖的五老是什么", "有哪些分类")
+    assert kinds.reason is not Reason.TERM_USED

@@ -81,6 +81,7 @@ FOLLOW_UP_RULES = (
     "choice_by_half",
     "new_thing_named",
     "letter_of_answer",
+    "which_where_term_used",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -184,6 +185,11 @@ WHICH = re.compile(
     r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([县镇村市省区](?=[的呢啊呀吗嘛]|$)|[\u4e00-\u9fff]{2})"
 )
 NAMED_BEFORE = r"[^\W\d个家所条座位首各每全该本此等]"
+# What "which X" asks a name of, where the report names one: a place or a body (哪个社区,
+# 哪个村, 哪些单位), not a kind of thing (哪些分类).
+PLACE_OR_BODY = re.compile(
+    r"(?:社区|小区|村|镇|县|市|区|街道|单位|部门|学校|医院|公园|园区|企业|机构|协会)$"
+)
 # Asking when what was just answered happened, or whether it still holds (folded: 一 is 1,
 # spaces dropped): what the answer's source line states, not its text.
 SOURCE_ASKED = re.compile(
@@ -674,6 +680,24 @@ class FollowUps:
         for doc in before.answered:
             for use in self.uses_of_term(self.kb.entries.get(doc)):
                 if states_a_figure(self.answer_text(use), message, of_kind=True, counted=True):
+                    return use
+        return None
+
+    def which_where_term_used(self, message: str, match: Match, before: Conversation) -> str | None:
+        """After a term's definition, a "which X" it is given again for: the first text of
+        the term's report that names the term and an X. A definition says what a term
+        means in general; which community or village did it is where the report says what
+        was done under it ("五老是指哪五老" … "是哪个社区的做法" … 润城社区“五老”服务社区经验做法;
+        ``which_where_term_used``)."""
+        which = [noun for noun in WHICH.findall(fold(message)) if PLACE_OR_BODY.search(noun)]
+        if not self.rule("which_where_term_used") or not which:
+            return None
+        if match.outcome is not Outcome.ANSWER or set(match.chosen) != set(before.answered):
+            return None
+        for doc in before.answered:
+            for use in self.uses_of_term(self.kb.entries.get(doc)):
+                text = fold(self.answer_text(use))
+                if any(re.search(NAMED_BEFORE + re.escape(noun), text) for noun in which):
                     return use
         return None
 
