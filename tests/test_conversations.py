@@ -646,6 +646,16 @@ def test_another_street_in_chatty_words(engine: Engine, asked: str) -> None:
     assert second.understood == "观湖街道：垃圾分类做得怎么样"
 
 
+@pytest.mark.parametrize("asked", ["观湖的数呢", "那观湖的数据呢"])
+def test_the_figure_asked_of_another_street_is_the_last_question_for_it(
+    engine: Engine, asked: str
+) -> None:
+    # "the figure" of another street is the same how-many, not a topic of its own.
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", asked)
+    assert second.understood == "观湖街道：垃圾分类做得怎么样"
+    assert [b.id for b in second.blocks] == ["gh-garbage"]
+
+
 # --- a street in play and the answer of another ------------------------------------------
 
 

@@ -122,6 +122,8 @@ STREET_CUES = re.compile(
     # southern Mandarin a message trails off with (那观湖咧, 换坪山问1下, 有说吗)
     "|换个|换|1下|(?<=问)下|说了|说|提到|讲了|咋搞|怎么搞|咋弄|怎么弄|咋做|怎么做"
     "|咧|嘞|捏|哩|咯|嘛|哦|噢|喔|哈"
+    # the figure just given, asked of the other street ("坪山的数呢", "观湖的数据呢")
+    "|数据|数字|数目|数量|数"
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
