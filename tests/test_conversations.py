@@ -1185,3 +1185,48 @@ def test_which_kind_is_no_place_to_look_up_where_the_term_is_used(elders: Engine
     # where the term is used.
     (_, kinds), _ = turns(elders, "观湖的五老是什么", "有哪些分类")
     assert kinds.reason is not Reason.TERM_USED
+
+
+# --- a clarify narrowed by "that one of …" ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parks() -> Engine:
+    """观湖's parks, its law-themed park among law-culture sites, its rule-of-law work."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry("gh-parks", "guanhu", "观湖有哪些公园?", "建成樟坑径郊野公园,新增街心花园5个。"),
+        _entry(
+            "gh-law-park",
+            "guanhu",
+            "观湖有法治公园吗?",
+            "完成法治文化主题公园建设。",
+        ),
+        _entry("gh-law", "guanhu", "观湖怎么推进法治街道?", "深化法治街道建设,规范公正文明执法。"),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+    ]
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_that_one_of_a_kind_after_a_clarify_narrows_the_question_clarified(
+    parks: Engine, on: bool
+) -> None:
+    # "法治那个" after options on 观湖's parks: the park of law, not the rule-of-law work.
+    ruled = parks if on else Engine(parks.kb, disabled=("narrowed_after_clarify",))
+    before = Conversation("观湖 公园", "clarify", (), "guanhu", None, ("gh-parks",), NOW)
+    reply, _ = ruled.reply("法治那个", before, NOW + 1)
+    if on:
+        assert reply.understood == "观湖 公园：法治那个"
+        assert [b.id for b in reply.blocks] == ["gh-law-park"]
+    else:
+        assert [b.id for b in reply.blocks] != ["gh-law-park"]
+
+
+@pytest.mark.parametrize("message", ["那观湖呢", "法治街道怎么建设的那个具体措施有哪些"])
+def test_a_street_or_a_question_of_its_own_narrows_no_clarify(parks: Engine, message: str) -> None:
+    before = Conversation("坪山 公园", "clarify", (), "pingshan", None, ("gh-parks",), NOW)
+    alone = parks.matcher.match(message)
+    assert parks.followups.narrowed(message, before, alone) is None

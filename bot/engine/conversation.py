@@ -82,6 +82,7 @@ FOLLOW_UP_RULES = (
     "new_thing_named",
     "letter_of_answer",
     "which_where_term_used",
+    "narrowed_after_clarify",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -180,6 +181,8 @@ DETAIL_STATED_AS = (
 )
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
+# "That one" of a kind, pointing at one option among several ("法治那个").
+ONE_OF_A_KIND = re.compile("那1?个|这1?个|那项|这项|那种|这种|那条|这条")
 # "Which X" (哪个社区, 哪些小区, 哪1所, 哪个县), and what names one X in an answer: a word
 # right before it that is no number, measure word or "every/first" (观城社区, not 首个社区;
 # 紫金县). A place of one character ends the question or comes before a particle.
@@ -416,7 +419,7 @@ class FollowUps:
             return None
         answered = self.answer_in_play(before)
         rules: dict[str, Callable[[], FollowUp | None]] = {
-            "choice": lambda: self.choice(message, before),
+            "choice": lambda: self.choice(message, before) or self.narrowed(message, before, alone),
             "another_street": lambda: self.another_street(message, before),
             "source_of_answer": lambda: self.source_of_answer(message, answered),
             "detail": lambda: self.detail(message, answered, alone),
@@ -470,6 +473,24 @@ class FollowUps:
             return None
         asked = self._question_of(option)
         return FollowUp("choice", asked, asked, option=option)
+
+    def narrowed(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
+        """After a clarify, a few words pointing back at one of a kind that pick no option
+        ("法治那个" after options on 公园): the question clarified, narrowed by those words
+        (``narrowed_after_clarify``). Not words that stand alone as a question."""
+        if before.outcome != "clarify" or not self.rule("narrowed_after_clarify"):
+            return None
+        folded = fold(message)
+        if not ONE_OF_A_KIND.search(folded) or self.street_named(folded):
+            return None
+        if self.too_long_for_a_detail(message):
+            return None
+        rest = CHOICE_TAIL.sub("", self.asked_of_it(message))
+        if not rest or self.stands_alone(alone):
+            return None
+        topic = before.question.rstrip("?？。.!！ ")
+        understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+        return FollowUp("choice", f"{topic},{rest}", understood)
 
     def another_street(self, message: str, before: Conversation) -> FollowUp | None:
         """A street's name and cue words only, or "the other street": the last question
