@@ -39,7 +39,11 @@ Three more named rules refine how those are answered: ``nearest_on_street`` (ano
 street's unsure ranking settled by nearness in meaning to the last answer),
 ``unstated_detail_of_it`` (a phone or hours asked of the last answer in words that alone
 are only the handover) and ``answer_kept`` (the last answer kept behind a miss on its
-topic, for the details asked after it).
+topic, for the details asked after it); and ``nearest_after_clarify`` (that nearness weighed
+against a clarify's options), ``choice_by_half`` (an option chosen by the half of its report:
+"今年要办的那个"), ``new_thing_named`` (a thing the last answer never mentions is a new
+topic), ``letter_of_answer`` ("what does the N stand for"), ``which_where_term_used`` (which
+community, where a term's report uses it) and ``narrowed_after_clarify`` ("法治那个").
 """
 
 from __future__ import annotations
