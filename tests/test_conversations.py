@@ -751,6 +751,16 @@ def test_another_street_in_chatty_words(engine: Engine, asked: str) -> None:
     assert second.understood == "观湖街道：垃圾分类做得怎么样"
 
 
+@pytest.mark.parametrize("asked", ["观湖的数呢", "那观湖的数据呢"])
+def test_the_figure_asked_of_another_street_is_the_last_question_for_it(
+    engine: Engine, asked: str
+) -> None:
+    # "the figure" of another street is the same how-many, not a topic of its own.
+    (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", asked)
+    assert second.understood == "观湖街道：垃圾分类做得怎么样"
+    assert [b.id for b in second.blocks] == ["gh-garbage"]
+
+
 # --- a street in play and the answer of another ------------------------------------------
 
 
@@ -1068,3 +1078,281 @@ def test_a_price_asked_after_a_miss_on_the_childcare_answer(tg_engine: Engine) -
         assert missed.outcome == "miss"
         assert price.outcome == "answer" and "免费托育服务" in render_text(price)
         assert price.understood is not None and price.understood.startswith("我家孩子两岁")
+
+
+# --- another street after a clarify: nearness to the options offered ---------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_another_street_after_a_clarify_is_weighed_against_the_options_offered(
+    hazards: Engine, on: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing was chosen from the clarify on 坪山, but its option settles the topic: 观湖's
+    # first text is also the nearest to it and names 高空 as it does.
+    ruled = hazards if on else Engine(hazards.kb, disabled=("nearest_after_clarify",))
+    _unsure_on_guanhu(ruled, ("gh-hazards", "gh-signs", "gh-garbage"), monkeypatch)
+    clarified = Conversation(
+        "坪山怎么管高空抛物", "clarify", (), "pingshan", None, ("ps-throwing",), NOW
+    )
+    other, _ = ruled.reply("那观湖呢", clarified, NOW + 1)
+    assert other.understood == "观湖街道：怎么管高空抛物"
+    if on:
+        assert [b.id for b in other.blocks] == ["gh-hazards"]
+        assert other.reason is Reason.NEAREST_ON_STREET
+    else:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+
+
+def test_after_a_clarify_a_near_text_naming_nothing_asked_stays_a_miss(
+    hazards: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The roads are no word of "怎么管高空抛物": however near, they do not answer it.
+    _unsure_on_guanhu(hazards, ("gh-roads", "gh-garbage"), monkeypatch)
+    monkeypatch.setattr(hazards.matcher.assessor, "nearness", lambda text, found: [0.9, 0.1])
+    clarified = Conversation(
+        "坪山怎么管高空抛物", "clarify", (), "pingshan", None, ("ps-throwing",), NOW
+    )
+    other, _ = hazards.reply("那观湖呢", clarified, NOW + 1)
+    assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+
+
+# --- a choice by the half of its report -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def halves() -> Engine:
+    """坪山's report reviews 2020 (section 1) and plans 2021 (section 2): a childcare text
+    in each, and three others."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry("ps-care-done", "pingshan", "坪山托育做了什么?", "建成托育服务平台,试行互助模式。"),
+        replace(
+            _entry("ps-care-plan", "pingshan", "坪山托育有什么计划?", "成立托育服务中心。"),
+            section="2",
+        ),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条。"),
+    ]
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    sections |= {(r, "2"): "工作计划" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+CARE_OFFERED = ("ps-care-done", "ps-care-plan")
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize(
+    ("message", "chosen"),
+    [
+        ("要2021年计划里那个", "ps-care-plan"),
+        ("今年要办的那个", "ps-care-plan"),
+        ("去年做了的那个", "ps-care-done"),
+        ("2020年的", "ps-care-done"),
+    ],
+)
+def test_a_choice_by_the_half_of_its_report(
+    halves: Engine, on: bool, message: str, chosen: str
+) -> None:
+    ruled = halves if on else Engine(halves.kb, disabled=("choice_by_half",))
+    before = Conversation("坪山托育", "clarify", (), "pingshan", None, CARE_OFFERED, NOW)
+    reply, _ = ruled.reply(message, before, NOW + 1)
+    if on:
+        assert reply.entry_id == chosen and reply.reason is Reason.CHOSEN
+    else:
+        assert reply.reason is not Reason.CHOSEN
+
+
+@pytest.mark.parametrize("message", ["2021年垃圾分类有什么计划", "计划和做了的都要"])
+def test_words_of_their_own_or_both_halves_are_no_choice_by_half(
+    halves: Engine, message: str
+) -> None:
+    before = Conversation("坪山托育", "clarify", (), "pingshan", None, CARE_OFFERED, NOW)
+    assert halves.followups.choice(message, before) is None
+
+
+# --- a new thing named in a few words -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def places() -> Engine:
+    """坪山's fire-safety hall and, elsewhere in its report, an arts village."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry("ps-fire-hall", "pingshan", "坪山建了消防展示厅吗?", "建成全区首个社区消防展示厅。"),
+        replace(
+            _entry("ps-streets", "pingshan", "坪山的街区怎么样?", "打造沙湖艺术村等3个花漾街区。"),
+            section="2",
+        ),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条。"),
+    ]
+    sections = {(r, n): "工作情况" for r in real.reports for n in ("1", "2")}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_thing_the_last_answer_never_names_is_a_new_topic(places: Engine, on: bool) -> None:
+    # A few words, but 沙湖艺术村 is a place of the report the fire hall never mentions:
+    # asked alone, not dragged onto the hall as a detail of it.
+    ruled = places if on else Engine(places.kb, disabled=("new_thing_named",))
+    (_, village), _ = turns(ruled, "坪山建了消防展示厅吗", "那沙湖艺术村在搞什么")
+    if on:
+        assert village.understood != "坪山建了消防展示厅吗：那沙湖艺术村在搞什么"
+        assert "沙湖艺术村" in render_text(village)
+    else:
+        assert village.understood == "坪山建了消防展示厅吗：那沙湖艺术村在搞什么"
+
+
+def test_a_detail_in_words_of_the_last_answer_is_still_a_detail(places: Engine) -> None:
+    (_, detail), _ = turns(places, "坪山建了消防展示厅吗", "展示厅在哪个社区")
+    assert detail.understood == "坪山建了消防展示厅吗：展示厅在哪个社区"
+
+
+# --- a letter of the last answer -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def platform() -> Engine:
+    """坪山's 1+4+N elderly-care platform, its problems, and three others."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-platform",
+            "pingshan",
+            "坪山的1+4+N平台是什么?",
+            "建立“1+4+N”平台(1个综合平台、4个服务站、N个利用公配物业建立的服务点)。",
+        ),
+        _entry("ps-problems", "pingshan", "坪山有什么不足?", "管理手段创新不足,公共安全基础薄弱。"),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条。"),
+    ]
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize("asked", ["what does the N stand for", "那个N具体指的是什么呀"])
+def test_a_letter_of_the_last_answer_asks_what_it_stands_for(
+    platform: Engine, on: bool, asked: str
+) -> None:
+    # "N" stands alone in the answer (N个…服务点): the message asks of that answer, however
+    # many words it takes, and the answer that says it comes again.
+    ruled = platform if on else Engine(platform.kb, disabled=("letter_of_answer",))
+    (_, letter), _ = turns(ruled, "坪山的1+4+N平台是什么", asked)
+    if on:
+        assert letter.understood is not None and letter.understood.endswith(asked)
+        assert [b.id for b in letter.blocks] == ["ps-platform"]
+    else:
+        assert [b.id for b in letter.blocks] != ["ps-platform"]
+
+
+def test_a_letter_the_last_answer_does_not_hold_asks_nothing_of_it(platform: Engine) -> None:
+    (_, other), _ = turns(platform, "坪山的1+4+N平台是什么", "what does the X stand for")
+    assert [b.id for b in other.blocks] != ["ps-platform"]
+
+
+# --- which community, where a term is used -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def elders() -> Engine:
+    """A term's definition (in general, of no community), a text of its report naming a
+    community that took it up, a text on waste sorting, and two others."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-term-elders",
+            "guanhu",
+            "“五老”服务是什么?",
+            "“五老”服务:指由社区党委引领老干部、老战士等离退休党员服务社区的做法。",
+            kind="term",
+            term="五老",
+            keywords=("五老",),
+        ),
+        _entry(
+            "gh-elders-praise",
+            "guanhu",
+            "观湖的离退休党员工作获过奖吗?",
+            "润城社区“五老”服务经验获评市创新案例。",
+        ),
+        _entry(
+            "gh-sorting",
+            "guanhu",
+            "观湖的垃圾怎么分?",
+            "“五老”督导垃圾分类,分可回收物、有害垃圾等分类。",
+        ),
+        _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+    ]
+    sections = {(r, s): "工作情况" for r in real.reports for s in ("1", "appendix")}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_which_community_a_terms_definition_leaves_out_is_where_the_term_is_used(
+    elders: Engine, on: bool
+) -> None:
+    ruled = elders if on else Engine(elders.kb, disabled=("which_where_term_used",))
+    (term, which), _ = turns(ruled, "观湖的五老是什么", "是哪个社区的做法")
+    assert [b.id for b in term.blocks] == ["gh-term-elders"]
+    if on:
+        assert [b.id for b in which.blocks] == ["gh-elders-praise"]
+        assert which.reason is Reason.TERM_USED
+    else:
+        assert [b.id for b in which.blocks] != ["gh-elders-praise"]
+
+
+def test_which_kind_is_no_place_to_look_up_where_the_term_is_used(elders: Engine) -> None:
+    # "哪些分类" asks kinds, not a name: the text sorting waste by kind is no answer found
+    # where the term is used.
+    (_, kinds), _ = turns(elders, "观湖的五老是什么", "有哪些分类")
+    assert kinds.reason is not Reason.TERM_USED
+
+
+# --- a clarify narrowed by "that one of …" ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parks() -> Engine:
+    """观湖's parks, its law-themed park among law-culture sites, its rule-of-law work."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry("gh-parks", "guanhu", "观湖有哪些公园?", "建成樟坑径郊野公园,新增街心花园5个。"),
+        _entry(
+            "gh-law-park",
+            "guanhu",
+            "观湖有法治公园吗?",
+            "完成法治文化主题公园建设。",
+        ),
+        _entry("gh-law", "guanhu", "观湖怎么推进法治街道?", "深化法治街道建设,规范公正文明执法。"),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+        _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
+    ]
+    sections = {(r, "1"): "工作情况" for r in real.reports}
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_that_one_of_a_kind_after_a_clarify_narrows_the_question_clarified(
+    parks: Engine, on: bool
+) -> None:
+    # "法治那个" after options on 观湖's parks: the park of law, not the rule-of-law work.
+    ruled = parks if on else Engine(parks.kb, disabled=("narrowed_after_clarify",))
+    before = Conversation("观湖 公园", "clarify", (), "guanhu", None, ("gh-parks",), NOW)
+    reply, _ = ruled.reply("法治那个", before, NOW + 1)
+    if on:
+        assert reply.understood == "观湖 公园：法治那个"
+        assert [b.id for b in reply.blocks] == ["gh-law-park"]
+    else:
+        assert [b.id for b in reply.blocks] != ["gh-law-park"]
+
+
+@pytest.mark.parametrize("message", ["那观湖呢", "法治街道怎么建设的那个具体措施有哪些"])
+def test_a_street_or_a_question_of_its_own_narrows_no_clarify(parks: Engine, message: str) -> None:
+    before = Conversation("坪山 公园", "clarify", (), "pingshan", None, ("gh-parks",), NOW)
+    alone = parks.matcher.match(message)
+    assert parks.followups.narrowed(message, before, alone) is None

@@ -346,7 +346,7 @@ class Engine:
             again = Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=follow.answered)
             reply = self._reply_to(question, again, language)
         elif follow.street is not None:
-            reply = self._on_street(question, follow, before.answered, language)
+            reply = self._on_street(question, follow, before, language)
         else:
             detail = self._detail(question, follow, before, language)
             if detail is None:
@@ -361,16 +361,26 @@ class Engine:
         """A detail of the last answer: among its neighbours, then among everything; the
         answer already given, when it does not speak of the detail, is a miss. None when
         neither answers nor says the detail is left out: the message is then taken alone."""
+        match = self._detail_match(question, follow, before)
+        if match is None:
+            return None
+        use = self.followups.figure_where_term_used(
+            question, match, before
+        ) or self.followups.which_where_term_used(question, match, before)
+        if use is not None:
+            match = Match(Outcome.ANSWER, Reason.TERM_USED, 1.0, chosen=(use,))
+        return self._reply_to(question, match, language)
+
+    def _detail_match(self, question: str, follow: FollowUp, before: Conversation) -> Match | None:
+        """What a detail of the last answer is matched to, before a term's uses are looked at."""
         match = self.matcher.match(follow.question, follow.within)
         stated = self._stated_after_all(question, match, before)
         if stated is not None:
-            again = Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=(stated,))
-            return self._reply_to(question, again, language)
+            return Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=(stated,))
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
             stated = self.followups.stated_in_last_answer(question, before)
             if stated is not None:
-                again = Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=(stated,))
-                return self._reply_to(question, again, language)
+                return Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=(stated,))
             match = self.matcher.match(follow.question)
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
             return None
@@ -380,10 +390,7 @@ class Engine:
             match = replace(
                 match, outcome=Outcome.MISS, reason=Reason.UNSTATED_DETAIL, chosen=(), detail=None
             )
-        use = self.followups.figure_where_term_used(question, match, before)
-        if use is not None:
-            match = Match(Outcome.ANSWER, Reason.TERM_USED, 1.0, chosen=(use,))
-        return self._reply_to(question, match, language)
+        return match
 
     def _stated_after_all(self, question: str, match: Match, before: Conversation) -> str | None:
         """The answer just given, when the neighbourhood says the detail is left out but
@@ -405,14 +412,14 @@ class Engine:
         return self.followups.stated_in_other_words(question, before.answered)
 
     def _on_street(
-        self, question: str, follow: FollowUp, answered: tuple[str, ...], language: str
+        self, question: str, follow: FollowUp, before: Conversation, language: str
     ) -> Reply:
         """The last question asked again for the street: among the entries curators put on
         the same topic there first, then among all of that street's; where its report does
         not answer, a miss that says so, never another street's answer."""
         asked, street = follow.question, follow.street
         assert street is not None
-        same_topic = self.followups.same_topic(answered, street)
+        same_topic = self.followups.same_topic(before.answered, street)
         if same_topic:
             match = self.matcher.match(asked, frozenset(same_topic))
             if match.outcome is Outcome.ANSWER:
@@ -421,7 +428,10 @@ class Engine:
             if counterpart is not None:
                 return self._reply_to(question, counterpart, language)
         match = self.matcher.match(asked)
-        nearest = self._nearest_on_street(asked, match, answered, street)
+        settled = self.followups.topic_settled_by(before)
+        nearest = self._nearest_on_street(asked, match, settled, street)
+        if nearest and not self.followups.says_topic_of(settled, asked, nearest, before):
+            nearest = None
         reply = self._reply_to(question, nearest or match, language)
         return self._from_street(question, reply, street, language)
 

@@ -39,7 +39,11 @@ Three more named rules refine how those are answered: ``nearest_on_street`` (ano
 street's unsure ranking settled by nearness in meaning to the last answer),
 ``unstated_detail_of_it`` (a phone or hours asked of the last answer in words that alone
 are only the handover) and ``answer_kept`` (the last answer kept behind a miss on its
-topic, for the details asked after it).
+topic, for the details asked after it); and ``nearest_after_clarify`` (that nearness weighed
+against a clarify's options), ``choice_by_half`` (an option chosen by the half of its report:
+"今年要办的那个"), ``new_thing_named`` (a thing the last answer never mentions is a new
+topic), ``letter_of_answer`` ("what does the N stand for"), ``which_where_term_used`` (which
+community, where a term's report uses it) and ``narrowed_after_clarify`` ("法治那个").
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
+from bot.engine.postings import report_halves
 from bot.engine.question import YEAR, QuestionReader
 from bot.engine.textnorm import (
     LEADING_CONNECTIVE,
@@ -78,7 +83,18 @@ RESOLVING_RULES = ("choice", "another_street", "source_of_answer", "detail", "st
 # last answer (Engine._nearest_on_street); a detail the reports never give asked of the
 # last answer in words that alone are only a handover phrase ("队长电话多少"); the last
 # answer kept behind a miss on its topic, for the details asked after it.
-FOLLOW_UP_RULES = (*RESOLVING_RULES, "nearest_on_street", "unstated_detail_of_it", "answer_kept")
+FOLLOW_UP_RULES = (
+    *RESOLVING_RULES,
+    "nearest_on_street",
+    "unstated_detail_of_it",
+    "answer_kept",
+    "nearest_after_clarify",
+    "choice_by_half",
+    "new_thing_named",
+    "letter_of_answer",
+    "which_where_term_used",
+    "narrowed_after_clarify",
+)
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # In English, counted in words, besides those pointing back ("how many roads does it cover")
@@ -118,6 +134,8 @@ STREET_CUES = re.compile(
     # southern Mandarin a message trails off with (那观湖咧, 换坪山问1下, 有说吗)
     "|换个|换|1下|(?<=问)下|说了|说|提到|讲了|咋搞|怎么搞|咋弄|怎么弄|咋做|怎么做"
     "|咧|嘞|捏|哩|咯|嘛|哦|噢|喔|哈"
+    # the figure just given, asked of the other street ("坪山的数呢", "观湖的数据呢")
+    "|数据|数字|数目|数量|数"
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
@@ -174,6 +192,8 @@ DETAIL_STATED_AS = (
 )
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
+# "That one" of a kind, pointing at one option among several ("法治那个").
+ONE_OF_A_KIND = re.compile("那1?个|这1?个|那项|这项|那种|这种|那条|这条")
 # "Which X" (哪个社区, 哪些小区, 哪1所, 哪个县), and what names one X in an answer: a word
 # right before it that is no number, measure word or "every/first" (观城社区, not 首个社区;
 # 紫金县). A place of one character ends the question or comes before a particle.
@@ -181,6 +201,11 @@ WHICH = re.compile(
     r"哪(?:1|几)?(?:个|些|家|所|条|座|位)?([县镇村市省区](?=[的呢啊呀吗嘛]|$)|[\u4e00-\u9fff]{2})"
 )
 NAMED_BEFORE = r"[^\W\d个家所条座位首各每全该本此等]"
+# What "which X" asks a name of, where the report names one: a place or a body (哪个社区,
+# 哪个村, 哪些单位), not a kind of thing (哪些分类).
+PLACE_OR_BODY = re.compile(
+    r"(?:社区|小区|村|镇|县|市|区|街道|单位|部门|学校|医院|公园|园区|企业|机构|协会)$"
+)
 # Asking when what was just answered happened, or whether it still holds (folded: 一 is 1,
 # spaces dropped): what the answer's source line states, not its text.
 SOURCE_ASKED = re.compile(
@@ -189,9 +214,26 @@ SOURCE_ASKED = re.compile(
     r"|whichyear|whatyear|stillvalid|stillinforce|stillineffect|stillapplies|outdated"
 )
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# A letter standing alone, as a report writes a count left open ("1+4+N", "N个服务点"); in
+# a message, not the English words "a" and "I".
+LONE_LETTER = re.compile(r"(?<![a-z])[a-z](?![a-z])")
+NOT_A_SYMBOL = frozenset("ai")
 LATIN_WORD = re.compile(r"[a-z0-9]+")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
+# Each report reviews the year before it was written and plans the year it was (folded):
+# the half of it a choice names by when ("今年要办的那个", "去年做的那个"); a year named is
+# matched against the reports' own years (QuestionReader.halves_asked).
+PLAN_ASKED = re.compile(
+    r"计划|打算|准备|规划|要办|要做|要搞|要建|将要|下1?步|接下来|今后|今年|planned|plan|thisyear"
+)
+REVIEW_ASKED = re.compile(
+    r"去年|已经|做过|办过|搞过|建过|做了|办了|搞了|建了|完成|回顾|总结|lastyear|already|done"
+)
+# What a choice by half says besides the half: pointing back, choosing, and particles.
+CHOICE_WORDS = re.compile(
+    r"那个|这个|那项|这项|那条|这条|[我要选看问的里中是那这个年]|theone|one|the|in"
+)
 
 
 @dataclass(frozen=True)
@@ -356,6 +398,12 @@ class FollowUps:
         self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
         self._place |= {p.id: (p.report, p.section) for p in kb.passages}
         self._passage_at = {p.id: i for i, p in enumerate(kb.passages)}
+        halves = report_halves(kb)
+        self._half = {
+            doc: half
+            for doc, (report, section) in self._place.items()
+            if (half := halves.get((report, section.split(".")[0]))) is not None
+        }
         # Each report's texts in order, entries first, as a term's name is found in them.
         self._report_texts: dict[str, list[tuple[str, str]]] = {}
         for doc, report, text in (
@@ -399,7 +447,7 @@ class FollowUps:
         message = LEADING_CONNECTIVE.sub("", message) or message
         answered = self.answer_in_play(before)
         rules: dict[str, Callable[[], FollowUp | None]] = {
-            "choice": lambda: self.choice(message, before),
+            "choice": lambda: self.choice(message, before) or self.narrowed(message, before, alone),
             "another_street": lambda: self.another_street(message, before),
             "source_of_answer": lambda: self.source_of_answer(message, answered),
             "detail": lambda: self.detail(message, answered, alone),
@@ -412,19 +460,65 @@ class FollowUps:
         that kept the answer before it, as it was after that answer."""
         return before.with_answer_kept() if self.rule("answer_kept") else before
 
+    def topic_settled_by(self, before: Conversation) -> tuple[str, ...]:
+        """The texts another street's unsure ranking is weighed against by nearness: the
+        last answer; after a clarify, the options it offered (``nearest_after_clarify``):
+        they are the topic's texts on the first street, though none was chosen, and only
+        the other street's texts are weighed against them, never borrowed."""
+        if before.answered or before.outcome != "clarify":
+            return before.answered
+        return before.offered if self.rule("nearest_after_clarify") else ()
+
+    def says_topic_of(
+        self, settled: tuple[str, ...], asked: str, match: Match, before: Conversation
+    ) -> bool:
+        """Whether the text chosen by nearness to what settled the topic says that topic:
+        after an answer, by being nearest; after a clarify, it must also share a pair of the
+        question's own characters with one of the options: options offered, none chosen,
+        settle the topic less than an answer read, and a long text of general aims is
+        near any of them."""
+        if settled == before.answered:
+            return True
+        chosen = [fold(self.answer_text(doc)) for doc in match.chosen]
+        offered = [fold(self.answer_text(doc)) for doc in settled]
+        return any(
+            any(pair in text for text in chosen) and any(pair in text for text in offered)
+            for pair in self.topic_pairs(self.without_streets(asked))
+        )
+
     # --- the rules --------------------------------------------------------------------
 
     def choice(self, message: str, before: Conversation) -> FollowUp | None:
         """After a clarify: the option a number, an ordinal or its own words name."""
         if before.outcome != "clarify" or not before.offered:
             return None
-        option = self._ordinal(fold(message), before.offered) or self._by_words(
-            message, before.offered
+        option = (
+            self._ordinal(fold(message), before.offered)
+            or self._by_words(message, before.offered)
+            or self._by_half(fold(message), before.offered)
         )
         if option is None:
             return None
         asked = self._question_of(option)
         return FollowUp("choice", asked, asked, option=option)
+
+    def narrowed(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
+        """After a clarify, a few words pointing back at one of a kind that pick no option
+        ("法治那个" after options on 公园): the question clarified, narrowed by those words
+        (``narrowed_after_clarify``). Not words that stand alone as a question."""
+        if before.outcome != "clarify" or not self.rule("narrowed_after_clarify"):
+            return None
+        folded = fold(message)
+        if not ONE_OF_A_KIND.search(folded) or self.street_named(folded):
+            return None
+        if self.too_long_for_a_detail(message):
+            return None
+        rest = CHOICE_TAIL.sub("", self.asked_of_it(message))
+        if not rest or self.stands_alone(alone):
+            return None
+        topic = before.question.rstrip("?？。.!！ ")
+        understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+        return FollowUp("choice", f"{topic},{rest}", understood)
 
     def another_street(self, message: str, before: Conversation) -> FollowUp | None:
         """A street's name and cue words only, or "the other street": the last question
@@ -493,8 +587,12 @@ class FollowUps:
             return None
         # However long, a message that names nothing else asks a detail of it ("几点上班
         # 周末开不开" after an answer on a service centre).
-        of_it = self.asks_unstated_detail_of_it(message, alone)
+        of_it = self.asks_unstated_detail_of_it(message, alone) or bool(
+            self.letter_of_answer(message, before)
+        )
         if self.too_long_for_a_detail(message) and not of_it:
+            return None
+        if self.names_new_thing(message, before):
             return None
         if (
             self.stands_alone(alone)
@@ -539,6 +637,27 @@ class FollowUps:
             understood,
             street=street,
             alone_otherwise=alone_otherwise,
+        )
+
+    def names_new_thing(self, message: str, before: Conversation) -> bool:
+        """Whether a message names a thing the reports speak of, in three characters or
+        more of its own words, that neither the last answer nor the texts beside it mention
+        ("那上围艺术村在搞什么" after an answer on a fire-safety hall): a new topic, however
+        short, never a detail of that answer (``new_thing_named``)."""
+        if not self.rule("new_thing_named"):
+            return False
+        said = POINTING_BACK.sub("|", self.wording.spelling_of(message))
+        named = {
+            said[i : i + 3]
+            for i in range(len(said) - 2)
+            if not (set(said[i : i + 3]) & (ASKING_CHARS | {"|"}))
+        }
+        if not named:
+            return False
+        near = fold("\n".join(self.answer_text(doc) for doc in self.beside(before.answered)))
+        return any(
+            thing not in near and any(thing in text for text in self._street_text.values())
+            for thing in named
         )
 
     def names_own_topic(self, message: str, alone: Match, street: str) -> bool:
@@ -591,7 +710,9 @@ class FollowUps:
             return False
         if self.stated_in_other_words(message, chosen):
             return False
-        if self._figure_stated(message, before) in chosen:
+        if {self._figure_stated(message, before), self.letter_of_answer(message, before)} & set(
+            chosen
+        ):
             return False
         asks_figure = QUANTITY.search(fold(message)) is not None
         return not (
@@ -610,6 +731,24 @@ class FollowUps:
         for doc in before.answered:
             for use in self.uses_of_term(self.kb.entries.get(doc)):
                 if states_a_figure(self.answer_text(use), message, of_kind=True, counted=True):
+                    return use
+        return None
+
+    def which_where_term_used(self, message: str, match: Match, before: Conversation) -> str | None:
+        """After a term's definition, a "which X" it is given again for: the first text of
+        the term's report that names the term and an X. A definition says what a term
+        means in general; which community or village did it is where the report says what
+        was done under it ("五老是指哪五老" … "是哪个社区的做法" … 润城社区“五老”服务社区经验做法;
+        ``which_where_term_used``)."""
+        which = [noun for noun in WHICH.findall(fold(message)) if PLACE_OR_BODY.search(noun)]
+        if not self.rule("which_where_term_used") or not which:
+            return None
+        if match.outcome is not Outcome.ANSWER or set(match.chosen) != set(before.answered):
+            return None
+        for doc in before.answered:
+            for use in self.uses_of_term(self.kb.entries.get(doc)):
+                text = fold(self.answer_text(use))
+                if any(re.search(NAMED_BEFORE + re.escape(noun), text) for noun in which):
                     return use
         return None
 
@@ -648,6 +787,20 @@ class FollowUps:
             and self.questions.detail_asked(fold(message), message) is not None
             and not self.questions.addresses_bot(message)
         )
+
+    def letter_of_answer(self, message: str, before: Conversation) -> str | None:
+        """The answered text that holds a letter the message names, standing alone in both
+        ("what does the N stand for" after "1+4+N"平台(…N个…)): the message asks what that
+        letter of the answer means, however many words it takes (``letter_of_answer``)."""
+        if not self.rule("letter_of_answer"):
+            return None
+        letters = set(LONE_LETTER.findall(message.lower())) - NOT_A_SYMBOL
+        for letter in letters:
+            alone = re.compile(rf"(?<![a-z]){letter}(?![a-z])")
+            for doc in before.answered:
+                if alone.search(fold(self.answer_text(doc))):
+                    return doc
+        return None
 
     def _figure_stated(self, message: str, before: Conversation) -> str | None:
         """The answered text that holds a number the message names, as a number of its own
@@ -730,6 +883,12 @@ class FollowUps:
         answered = [a for a in answered if a in self._place]
         places = {self._place[a] for a in answered}
         near = {doc for doc, place in self._place.items() if place in places}
+        return frozenset(near) | self.beside(answered)
+
+    def beside(self, answered: Iterable[str]) -> frozenset[str]:
+        """The answered entries and passages, the passages beside each answered passage
+        and the entries curators related to each answered entry."""
+        near = set(answered)
         for doc in answered:
             at = self._passage_at.get(doc)
             if at is not None:
@@ -780,6 +939,28 @@ class FollowUps:
         if FIRST.fullmatch(said):
             return offered[0]
         return None
+
+    def _by_half(self, folded: str, offered: tuple[str, ...]) -> str | None:
+        """The one option from the half of its report a few words name, by a year of that
+        report or by when ("2021年计划里那个", "今年要办的那个"): plans from the part
+        that plans, work done from the part that reviews (``choice_by_half``). Words of
+        anything else make it no choice but a question."""
+        if not self.rule("choice_by_half"):
+            return None
+        years = self.questions.halves_asked(folded)
+        plan, review = PLAN_ASKED.search(folded), REVIEW_ASKED.search(folded)
+        rest = CHOICE_WORDS.sub("", REVIEW_ASKED.sub("", PLAN_ASKED.sub("", YEAR.sub("", folded))))
+        if CHOICE_TAIL.sub("", rest) or (not years and bool(plan) == bool(review)):
+            return None
+        named = "plan" if plan and not review else "review" if review and not plan else None
+        fits = [
+            doc
+            for doc in offered
+            if (half := self._half.get(doc)) is not None
+            and (named is None or half == named)
+            and years.get(self._place[doc][0], half) == half
+        ]
+        return fits[0] if len(fits) == 1 else None
 
     def _by_words(self, message: str, offered: tuple[str, ...]) -> str | None:
         """The one option whose text holds every pair of characters the message asks."""
