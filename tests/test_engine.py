@@ -14,6 +14,7 @@ from bot.engine.answering import Engine
 from bot.engine.matching import Match, Outcome, Reason
 from bot.engine.rendering import render_html, render_text, split_message
 from bot.engine.scoring import Candidate
+from bot.engine.textnorm import fold
 from bot.tools.evaluation import evaluate, load_floors, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -629,3 +630,13 @@ def test_that_miss_suggests_the_nearest_questions_not_the_examples(engine: Engin
     assert reply.outcome == "miss"
     assert any("义警" in suggestion.question for suggestion in reply.suggestions)
     assert reply.suggestions != engine.examples()
+
+
+@pytest.mark.parametrize("word", ["垃圾分类", "民生微实事", "托育", "的", "坪山", "没有这个词"])
+def test_texts_saying_a_word_are_counted_over_every_answer(engine: Engine, word: str) -> None:
+    # The count looks only in the answers holding the word's rarest character.
+    assessor = engine.matcher.assessor
+    every = sum(word in fold(assessor.answer_text(d.id)) for d in assessor.index.docs) + sum(
+        word in fold(p.text) for p in engine.kb.passages
+    )
+    assert assessor.texts_saying(word) == every

@@ -4,6 +4,7 @@ kept to the street and code it names, described and given a calibrated probabili
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
 from collections.abc import Callable
 
 import numpy as np
@@ -47,6 +48,14 @@ class Assessor:
         self.current = current_reports(kb.reports.values())  # street -> its current report
         self._folded_answers = [fold(self.answer_text(d.id)) for d in self.index.docs]
         self._folded_answers += [fold(p.text) for p in kb.passages]
+        # Which answers hold each character: a word is looked for only in those holding its
+        # rarest one, not in every text (on a base twenty times the real one, a scan per
+        # word of every question was the slowest step).
+        holding: dict[str, list[int]] = defaultdict(list)
+        for position, text in enumerate(self._folded_answers):
+            for char in set(text):
+                holding[char].append(position)
+        self._answers_holding = dict(holding)
         self.semantic = self._semantic_index(vectors) if vectors else None
         self._intent_phrasings = [
             (i.id, p) for i in kb.intents.values() if not i.alone for p in i.phrasings
@@ -92,9 +101,19 @@ class Assessor:
             len(self.index.docs) + len(self.index.passage_docs),
         )
 
-    def texts_saying(self, word: str) -> int:
-        """How many entries and passages say a word (folded), in their answer text."""
-        return sum(word in text for text in self._folded_answers)
+    def texts_saying(self, word: str, beyond: int | None = None) -> int:
+        """How many entries and passages say a word (folded), in their answer text; with
+        ``beyond``, counting stops past that many (whether a word is rare is all asked)."""
+        if not word:
+            return len(self._folded_answers)
+        rarest = min((self._answers_holding.get(char, []) for char in word), key=len)
+        count = 0
+        for position in rarest:
+            if word in self._folded_answers[position]:
+                count += 1
+                if beyond is not None and count > beyond:
+                    break
+        return count
 
     def answer_text(self, doc_id: str) -> str:
         """What an entry or passage quotes, as written (a figure's unit may be 95%)."""

@@ -158,7 +158,8 @@ class Composer:
             for size in range(SHARED_WORD_MIN_CHARS, len(asked) + 1)
             for start in range(len(asked) - size + 1)
             for word in [asked[start : start + size]]
-            if word in first.answer and self.assessor.texts_saying(word) <= SHARED_WORD_MAX_TEXTS
+            if word in first.answer
+            and self.assessor.texts_saying(word, SHARED_WORD_MAX_TEXTS) <= SHARED_WORD_MAX_TEXTS
         ]
         named = any(len(word) >= SUBJECT_WORD_MIN_CHARS for word in said)
         return named and all(word in second.answer for word in said)
