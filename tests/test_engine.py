@@ -640,3 +640,13 @@ def test_texts_saying_a_word_are_counted_over_every_answer(engine: Engine, word:
         word in fold(p.text) for p in engine.kb.passages
     )
     assert assessor.texts_saying(word) == every
+
+
+@pytest.mark.parametrize(
+    ("question", "declined"), [("坪山通地铁是几号线", False), ("几号开始报名", True)]
+)
+def test_which_numbered_line_asks_no_date(engine: Engine, question: str, declined: bool) -> None:
+    reply = engine.ask(question)
+    assert (reply.reason is Reason.UNSTATED_DETAIL) is declined
+    if not declined:
+        assert reply.outcome == "answer" and "16号线" in reply.text

@@ -99,6 +99,8 @@ LATIN_RUN = re.compile(r"[0-9a-z]+")
 LATIN_WORD = re.compile(r"[a-z0-9]+")
 # A year is context, not subject, in English as in Chinese ("what are the plans for 2021").
 ENGLISH_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
+# Which numbered line (地铁几号线): the 几号 of a date detail asks no date there.
+WHICH_LINE = re.compile(r"几号(?=线)")
 # Particles left around the words of a message that names no subject (落实|得|怎么样).
 PARTICLES = re.compile("[的得地了吗呢啊呀吧么嘛过着还又再也]")
 # The apostrophe pinyin writes before a syllable that opens with a vowel (Bao'an, Xi'an),
@@ -420,8 +422,8 @@ class QuestionReader:
         A word written with a trailing ``$`` counts only at the end of the question: "托育中心
         在哪" asks an address, "社工村在哪个社区" asks what the report says. Given the
         question as written, an English word counts only as its words ("what day", not
-        "what daycare")."""
-        return self._found(self._detail_finders, folded, text)
+        "what daycare"). A line asked by its number (几号线) asks which line, not a date."""
+        return self._found(self._detail_finders, WHICH_LINE.sub("线", folded), text)
 
     def _found(
         self,
