@@ -1230,8 +1230,7 @@ def platform() -> Engine:
         _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
         _entry("gh-roads", "guanhu", "观湖新建了多少条路?", "新建道路3条。"),
     ]
-    sections = {(r, "1"): "工作情况" for r in real.reports}
-    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+    return _engine_of(real, entries)
 
 
 @pytest.mark.parametrize("on", [True, False])
@@ -1332,8 +1331,7 @@ def parks() -> Engine:
         _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
         _entry("gh-air", "guanhu", "观湖的空气质量怎么样?", "PM2.5年均浓度为23.9。"),
     ]
-    sections = {(r, "1"): "工作情况" for r in real.reports}
-    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+    return _engine_of(real, entries)
 
 
 @pytest.mark.parametrize("on", [True, False])
