@@ -611,6 +611,26 @@ def test_how_something_went_in_english_names_no_programme(tg_engine: Engine, mes
     assert "Which programme" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("first", "again", "asked"),
+    [
+        ("How does Pingshan sort garbage?", "and Guanhu?", "How does Guanhu sort garbage?"),
+        (
+            "What daycare does Pingshan Subdistrict offer?",
+            "what about the other subdistrict?",
+            "What daycare does Guanhu Subdistrict offer?",
+        ),
+    ],
+)
+def test_an_english_question_asked_of_another_street_reads_as_asked(
+    tg_engine: Engine, first: str, again: str, asked: str
+) -> None:
+    # It had been stored as "观湖街道How does sort garbage", shown in every later reply.
+    (_, second), state = turns(tg_engine, first, again)
+    assert second.understood == f"Guanhu Subdistrict: {asked}"
+    assert state.question == asked  # what a detail asked next is understood after
+
+
 def test_asking_words_alone_state_nothing(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "具体怎么样")
     assert second.reason is not Reason.STATED_BEFORE

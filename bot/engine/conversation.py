@@ -140,7 +140,11 @@ STREET_CUES = re.compile(
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
 # Asking the same for the other street (folded: 另一个 is 另1个).
-OTHER_STREET = re.compile(r"(?:另|别|其他|其它|其余)外?的?(?:1|那)?(?:个|边|1个)?(?:街道|边)")
+OTHER_STREET = re.compile(
+    r"(?:另|别|其他|其它|其余)外?的?(?:1|那)?(?:个|边|1个)?(?:街道|边)"
+    # in English, folded without spaces: "what about the other subdistrict?"
+    r"|(?:the)?other(?:subdistrict|street)"
+)
 ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
 LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")
 FIRST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最前面|前面|上面|第1)(?:那|这)?1?(?:个|条|项)?")
@@ -376,7 +380,6 @@ class FollowUps:
         self.questions = questions
         self.answer_text = answer_text
         self.wording = questions.wording
-        # Every name of every street, longest first, as written and as folded.
         # Every name of every street, longest first: as written, and as an English
         # question spells it (Pingshan Subdistrict, guanhu), matched ignoring case.
         names = []
@@ -535,7 +538,8 @@ class FollowUps:
         if street is None:
             return None
         rest = STREET_CUES.sub("", rest)
-        if self.repeats_last_topic(rest, before):
+        again = self.repeats_last_topic(rest, before)
+        if again:
             topic = self.without_streets(before.question)
         elif self.words_of_last_answer(rest, before):
             # "观湖的政务服务呢" after an answer on 坪山's 政务服务: those words are the topic.
@@ -543,8 +547,30 @@ class FollowUps:
         else:
             return None
         name = self.kb.streets[street].name
+        asked = name + topic
+        if again and latin_share(before.question) >= ENGLISH_SHARE:
+            # "How does Guanhu sort garbage?", not "观湖街道How does sort garbage?": what is
+            # asked next of it reads as the resident would ask it.
+            topic = asked = self.in_english_of_street(before.question, street)
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic
-        return FollowUp("another_street", name + topic, understood, street=street)
+        return FollowUp("another_street", asked, understood, street=street)
+
+    def in_english_of_street(self, question: str, street: str) -> str:
+        """An English question asked again of ``street``: the street it names replaced by
+        that one (Pingshan → Guanhu, Pingshan Subdistrict → Guanhu Subdistrict), or that
+        street named after it when it names none."""
+        target = self.kb.streets[street]
+        full = target.name_en or target.name
+        short = full.split()[0]
+        for name, _ in self._names:
+            if not name.isascii():
+                continue
+            found = re.search(rf"\b{re.escape(name)}\b", question, flags=re.IGNORECASE)
+            if found:
+                said = found.group(0)
+                instead = full if " " in said else short
+                return question[: found.start()] + instead + question[found.end() :]
+        return f"{EDGE_PUNCTUATION.sub('', question)} in {full}?"
 
     def repeats_last_topic(self, rest: str, before: Conversation) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is
