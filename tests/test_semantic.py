@@ -143,8 +143,10 @@ def test_an_english_question_finds_the_same_entry_as_its_chinese_twin() -> None:
 
 @pytest.mark.slow
 def test_misses_suggest_what_is_nearest_in_meaning_not_the_same_examples() -> None:
+    # Questions nothing answers surely; a subject the reports never mention (流浪猫: 猫 is
+    # an uncovered topic) is decided before anything is ranked and offers the examples.
     engine = Engine.load(ROOT)
-    first = engine.ask("小区里流浪猫越来越多有人管吗")
+    first = engine.ask("邻居装修太吵了")
     second = engine.ask("我想学弹钢琴")
     assert first.outcome == second.outcome == "miss"
     assert first.suggestions and second.suggestions
