@@ -631,6 +631,15 @@ def test_an_english_question_asked_of_another_street_reads_as_asked(
     assert state.question == asked  # what a detail asked next is understood after
 
 
+def test_how_it_went_that_nothing_answers_is_a_detail_left_out_not_which_programme(
+    tg_engine: Engine,
+) -> None:
+    (_, _, third), _ = turns(tg_engine, "坪山垃圾分类做得怎么样", "那观湖呢", "落实得怎么样")
+    assert third.outcome == "miss" and third.reason is Reason.UNSTATED_DETAIL
+    assert third.understood is not None and third.understood.endswith("：落实得怎么样")
+    assert "哪项工作" not in third.text
+
+
 def test_asking_words_alone_state_nothing(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "具体怎么样")
     assert second.reason is not Reason.STATED_BEFORE

@@ -383,6 +383,10 @@ class Engine:
                 return Match(Outcome.ANSWER, Reason.STATED_BEFORE, 1.0, chosen=(stated,))
             match = self.matcher.match(follow.question)
         if match.outcome is not Outcome.ANSWER and match.reason not in UNSTATED:
+            if self._names_no_subject(question):
+                # Only how it went, asked of the answer just given: taken alone it would ask
+                # which programme, which the conversation has said. The reports say no more.
+                return Match(Outcome.MISS, Reason.UNSTATED_DETAIL, 0.0)
             return None
         if match.outcome is Outcome.ANSWER and self.followups.repeats_without_detail(
             question, match.chosen, before
@@ -391,6 +395,12 @@ class Engine:
                 match, outcome=Outcome.MISS, reason=Reason.UNSTATED_DETAIL, chosen=(), detail=None
             )
         return match
+
+    def _names_no_subject(self, message: str) -> bool:
+        questions = self.matcher.questions
+        return self.matcher.rule("no_subject") and questions.names_no_subject(
+            message, questions.wording.spelling_of(message)
+        )
 
     def _stated_after_all(self, question: str, match: Match, before: Conversation) -> str | None:
         """The answer just given, when the neighbourhood says the detail is left out but
