@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 from bot.engine import messages
 from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.postings import report_halves
-from bot.engine.question import YEAR, QuestionReader
+from bot.engine.question import LATIN_WORD, YEAR, QuestionReader
 from bot.engine.textnorm import (
     LEADING_CONNECTIVE,
     content,
@@ -222,7 +222,6 @@ FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # a message, not the English words "a" and "I".
 LONE_LETTER = re.compile(r"(?<![a-z])[a-z](?![a-z])")
 NOT_A_SYMBOL = frozenset("ai")
-LATIN_WORD = re.compile(r"[a-z0-9]+")
 EDGE_PUNCTUATION = re.compile(r"^[\s,，、的:：]+|[\s,，、:：]+$")
 CHOICE_TAIL = re.compile("(?:吧|呀|啊|呢|的|吗|问题)+$")
 # Each report reviews the year before it was written and plans the year it was (folded):
