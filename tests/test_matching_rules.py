@@ -114,6 +114,9 @@ def synthetic() -> KnowledgeBase:
         # The same subject in both reports, with no hand-written topic to pair them.
         Passage("psg-ps-3", "pingshan-2020", "1", "加快老旧小区加装电梯,全年完成15部。"),
         Passage("psg-gh-2", "guanhu-2020", "1", "加快既有住宅加装电梯,全年完成12部。"),
+        # One subject told twice in one report, in a plan and in a figure.
+        Passage("psg-gh-3", "guanhu-2020", "1", "继续完善海绵城市建设,推进雨污分流。"),
+        Passage("psg-gh-4", "guanhu-2020", "1", "完成海绵城市建设69.4万平方米。"),
     ]
     sections = {(r, "1"): "工作情况" for r in real.reports} | {("guanhu-2020", "appendix"): ""}
     return synthetic_base(real, real.reports, sections, entries, passages)
@@ -240,6 +243,12 @@ CASES = [
         lambda m: len(m.chosen) <= 1,
     ),
     (
+        "one_subject",
+        "海绵城市建设",  # two sentences of one report say it, and no other text does
+        lambda m: set(m.chosen) == {"psg-gh-3", "psg-gh-4"},
+        lambda m: len(m.chosen) <= 1,
+    ),
+    (
         "intent_phrase",
         "太感谢了,帮大忙了",
         lambda m: m.outcome is Outcome.INTENT and m.intent == "thanks",
@@ -328,6 +337,31 @@ def test_an_english_question_is_covered_by_concept(
     assert coverage(question) > coverage(question, "lent_concepts") + 0.1
     # A word the lexicon lends nothing for is information the passage does not explain.
     assert coverage(question + " for my parrot") < coverage(question) - 0.1
+
+
+def test_the_same_subject_told_twice_is_no_rival(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # A calibration whose confidence reads the lead over the nearest rival: the other
+    # sentence on 海绵城市 is given beside the first, so the lead is over what is left.
+    leading = replace(PRIOR, lead=(0.0, 1.0, 0.0))
+
+    def confidence(*off: str) -> float:
+        question = "海绵城市建设"
+        ranked = Matcher(synthetic, vectors, leading, disabled=off).assess(question, question, None)
+        assert {c.id for c in ranked[:2]} == {"psg-gh-3", "psg-gh-4"}
+        return ranked[0].confidence
+
+    assert confidence() > confidence("one_subject") + 0.05
+
+
+def test_a_rare_word_of_another_street_makes_no_one_subject(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # 加装电梯 is said by both streets' passages: the other street's is no same-report
+    # retelling (shared_word may pair them, one_subject does not).
+    match = matcher(synthetic, vectors, "shared_word").match("加装电梯")
+    assert len(match.chosen) <= 1, match
 
 
 def test_every_rule_has_its_case() -> None:

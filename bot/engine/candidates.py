@@ -24,6 +24,16 @@ SEMANTIC_CANDIDATES = 12
 # goes before an older report's that is at most this much more probably right.
 NEWER_REPORT_MARGIN = 0.2  # documents nearest in meaning, added to those nearest in wording
 PASSAGE_CANDIDATES = 8
+# Two answers that belong together (facets of one subject) are given together when the
+# second is this close to the first.
+CLOSE_P = 0.25
+# A word of the question that both texts say and at most this many texts say at all names
+# the subject they share (垃圾分类, 民生微实事, 停车难); a word most texts say (服务, 社区)
+# names none.
+SHARED_WORD_MAX_TEXTS = 4
+SHARED_WORD_MIN_CHARS = 2  # any rare word the second text lacks makes it another subject
+# ... but two characters alone seldom name one (花园 of 街心花园 and of 花园小区党支部).
+SUBJECT_WORD_MIN_CHARS = 3
 
 
 class Assessor:
@@ -178,9 +188,10 @@ class Assessor:
         candidates = self._of_the_year(candidates, years)
         if latin >= ENGLISH_SHARE and self.rule("lexicon") and self.rule("lent_concepts"):
             self._by_concepts(candidates, text, folded)
-        self._calibrate(candidates, key, latin)
+        asked = folded if self.rule("one_subject") else ""
+        self._calibrate(candidates, key, latin, asked)
         if not years:
-            self._newest_first(candidates)
+            self._newest_first(candidates, asked)
         return candidates
 
     def _by_concepts(self, candidates: list[Candidate], text: str, folded: str) -> None:
@@ -222,7 +233,7 @@ class Assessor:
             and self.report_of(other) != report
         )
 
-    def _newest_first(self, candidates: list[Candidate]) -> None:
+    def _newest_first(self, candidates: list[Candidate], asked: str = "") -> None:
         """The best candidate from a street's older report gives way to a close one from the
         street's current report (most questions mean the report in force)."""
         best = candidates[0] if candidates else None
@@ -241,11 +252,14 @@ class Assessor:
         if newer is not None:
             candidates.remove(newer)
             candidates.insert(0, newer)
-            self._lead(candidates)
+            self._lead(candidates, asked)
 
-    def _calibrate(self, candidates: list[Candidate], key: str, latin: float) -> None:
+    def _calibrate(
+        self, candidates: list[Candidate], key: str, latin: float, asked: str = ""
+    ) -> None:
         """Each candidate's features and probability, most probably right first; the best
-        one's confidence against its nearest rival with a different answer."""
+        one's confidence against its nearest rival with a different answer (with ``asked``,
+        the question folded, one on the same subject is given beside it, no rival)."""
         pairs = self.index.weights(key)[1]
         for candidate in candidates:
             candidate.missing_peak = self._missing_peak(pairs, candidate)
@@ -255,23 +269,70 @@ class Assessor:
             candidate.features = row
             candidate.probability = float(probability)
         candidates.sort(key=lambda c: (-c.probability, c.id))
-        self._lead(candidates)
+        self._lead(candidates, asked)
 
-    def _lead(self, candidates: list[Candidate]) -> None:
-        """The first candidate's confidence, against its nearest rival with another answer."""
+    def _lead(self, candidates: list[Candidate], asked: str = "") -> None:
+        """The first candidate's confidence, against its nearest rival with another answer;
+        with ``asked`` (the question, folded), the close text of the same street on the
+        same subject is no rival either: it is given beside the first (``one_subject``)."""
         if candidates:
             best = candidates[0]
+            beside = self.one_subject(best, candidates, asked) if asked else None
             rival = next(
                 (
                     c
                     for c in candidates[1:]
-                    if not same_answer(best, c) and not self._older(best, c)
+                    if not same_answer(best, c) and not self._older(best, c) and c is not beside
                 ),
                 None,
             )
             best.confidence = self.calibration.confidence(
                 best.probability, rival.probability if rival else 0.0
             )
+
+    def one_subject(
+        self, best: Candidate, candidates: list[Candidate], asked: str
+    ) -> Candidate | None:
+        """The first close candidate of the best one's street that says every rare word of
+        the question the best one says (托育 of two sentences on one childcare centre):
+        the same subject told twice in a report, not another answer to choose from. Only
+        the first such one; a third text on it is still a rival. Sentences of the reports
+        only: hand-written entries name their subject in their topic."""
+        if not best.passage:
+            return None
+        for other in candidates[1:]:
+            if best.probability - other.probability >= CLOSE_P:
+                return None
+            if (
+                other.passage
+                and other.street == best.street
+                and not same_answer(best, other)
+                and self.share_a_rare_word(best, other, asked)
+            ):
+                return other
+        return None
+
+    def share_a_rare_word(self, first: Candidate, second: Candidate, asked: str) -> bool:
+        """Whether the second text says every rare word of the question that the first one
+        says (垃圾分类, 民生微实事; few texts say it), one of them at least three characters
+        long: generated passages have no hand-written topic, and those words are what
+        names their subject. One rare word the second lacks (非公 of 非公企业党支部) makes
+        it another thing."""
+        if not (first.answer and second.answer):
+            return False
+        said = self._rare_words_said(asked, first.answer)
+        named = any(len(word) >= SUBJECT_WORD_MIN_CHARS for word in said)
+        return named and all(word in second.answer for word in said)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (the assessor lives as long as its engine)
+    def _rare_words_said(self, asked: str, answer: str) -> tuple[str, ...]:
+        """The rare words of a question (few texts say them) that an answer says; asked of
+        the same best answer for each of its rivals."""
+        return tuple(
+            word
+            for word in _common_words(asked, answer)
+            if self.texts_saying(word, SHARED_WORD_MAX_TEXTS) <= SHARED_WORD_MAX_TEXTS
+        )
 
     def _candidate(
         self, scored: Scored, doc: Doc, passage: bool, similarity: np.ndarray | None
@@ -360,3 +421,17 @@ class Assessor:
         if not total:
             return 0.0
         return sum(w for g, w in unigrams.items() if g not in self.index.idf) / total
+
+
+def _common_words(asked: str, text: str) -> list[str]:
+    """Every run of at least SHARED_WORD_MIN_CHARS characters of ``asked`` that ``text``
+    says, shortest first; a run is extended only while the text still says it (the rule
+    runs for every question, on messages of up to 300 characters)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for start in range(len(asked)):
+        for end in range(start + SHARED_WORD_MIN_CHARS, len(asked) + 1):
+            word = asked[start:end]
+            if word not in text:
+                break
+            found[len(word)].append(word)
+    return [word for size in sorted(found) for word in found[size]]

@@ -3,7 +3,7 @@ the same subject, facets of one subject; and which candidates a clarify or a mis
 
 from __future__ import annotations
 
-from bot.engine.candidates import Assessor
+from bot.engine.candidates import CLOSE_P, Assessor
 from bot.engine.scoring import Candidate, same_answer
 from bot.engine.textnorm import fold
 from bot.knowledge.loading import KnowledgeBase
@@ -11,17 +11,7 @@ from bot.knowledge.loading import KnowledgeBase
 # A second answer that belongs with the first (the other street's, or a facet) is added
 # from this probability: it is shown beside a confident answer, not instead of it.
 COMPANION_P = 0.1
-# Two answers that belong together (facets of one subject) are given together when the
-# second is this close to the first.
-CLOSE_P = 0.25
 KEYWORD_COMPANION_AT = 50.0  # lexical score of the other street's text on the same word
-# A word of the question that both texts say and at most this many texts say at all names
-# the subject they share (垃圾分类, 民生微实事, 停车难); a word most texts say (服务, 社区)
-# names none.
-SHARED_WORD_MAX_TEXTS = 4
-SHARED_WORD_MIN_CHARS = 2  # any rare word the second text lacks makes it another subject
-# ... but two characters alone seldom name one (花园 of 街心花园 and of 花园小区党支部).
-SUBJECT_WORD_MIN_CHARS = 3
 
 
 class Composer:
@@ -96,13 +86,16 @@ class Composer:
         street: str | None,
         asked_key: str = "",
         asked_words: str = "",
+        subject_words: str = "",
     ) -> tuple[str, ...]:
         """The best answer, plus one that belongs with it: the other street's on the same
         subject when the question names none (a topic both reports cover is answered for
         both), or a close one that the best one defines or shares its asked-for word with.
         ``asked_key``: the question's own sound key, without the lexicon's words for it;
         ``asked_words``: the question folded, when a rare word of it that both streets'
-        texts say makes them one subject (the ``shared_word`` rule), else empty."""
+        texts say makes them one subject (the ``shared_word`` rule), else empty;
+        ``subject_words``: the same, when a close text of the best one's own street on its
+        subject goes beside it (the ``one_subject`` rule), else empty."""
         close = [c for c in ranked[1:] if c.probability >= COMPANION_P and not same_answer(best, c)]
         if not street:
             # The other street's text on the same subject (a topic both reports cover, or a
@@ -115,7 +108,7 @@ class Composer:
                 on_topic = other.probability >= COMPANION_P or other.lexical >= KEYWORD_COMPANION_AT
                 same = self._same_topic(best, other) or (
                     other.probability >= COMPANION_P
-                    and self._share_a_rare_word(best, other, asked_words)
+                    and self.assessor.share_a_rare_word(best, other, asked_words)
                 )
                 if (on_topic and same) or (
                     best.keyword
@@ -127,11 +120,13 @@ class Composer:
                     and self._shares_keyword(best, other)
                 ):
                     return (best.id, other.id)
+        beside = self.assessor.one_subject(best, ranked, subject_words) if subject_words else None
         for other in close:
             if best.probability - other.probability >= CLOSE_P or other.street != best.street:
                 continue
             if (
-                self._same_topic(best, other)
+                other is beside
+                or self._same_topic(best, other)
                 or (best.keyword and other.keyword == best.keyword)
                 or self._defines(best.id, other.id)
             ):
@@ -144,25 +139,6 @@ class Composer:
             return False
         a, b = self.kb.entries[first.id], self.kb.entries[second.id]
         return a.topic is not None and a.topic == b.topic
-
-    def _share_a_rare_word(self, first: Candidate, second: Candidate, asked: str) -> bool:
-        """Whether the second text says every rare word of the question that the first one
-        says (垃圾分类, 民生微实事; few texts say it), one of them at least three characters
-        long: generated passages have no hand-written topic, and those words are what
-        names their subject. One rare word the second lacks (非公 of 非公企业党支部) makes
-        it another thing."""
-        if not (first.answer and second.answer):
-            return False
-        said = [
-            word
-            for size in range(SHARED_WORD_MIN_CHARS, len(asked) + 1)
-            for start in range(len(asked) - size + 1)
-            for word in [asked[start : start + size]]
-            if word in first.answer
-            and self.assessor.texts_saying(word, SHARED_WORD_MAX_TEXTS) <= SHARED_WORD_MAX_TEXTS
-        ]
-        named = any(len(word) >= SUBJECT_WORD_MIN_CHARS for word in said)
-        return named and all(word in second.answer for word in said)
 
     @staticmethod
     def _definition_first(candidate: Candidate) -> tuple[bool, float]:

@@ -122,6 +122,7 @@ RULES = (
     "either_order",  # a lexicon verb|object put object first (娃没人带 → 带娃 → 托育)
     "number_words",  # English number words read as Chinese numerals (six zeros → 六零)
     "lent_concepts",  # an English question covered by concept: one lent word of each phrase
+    "one_subject",  # a close text of the same street on the question's rare word: no rival
 )
 
 
@@ -663,6 +664,7 @@ class Policy:
                 asked.street,
                 asked.key,
                 asked.folded if self.rule("shared_word") else "",
+                asked.folded if self.rule("one_subject") else "",
             )
             if companions
             else None
