@@ -26,7 +26,7 @@ NEWER_REPORT_MARGIN = 0.2  # documents nearest in meaning, added to those neares
 PASSAGE_CANDIDATES = 8
 # Two answers that belong together (facets of one subject) are given together when the
 # second is this close to the first.
-CLOSE_P = 0.25
+CLOSE_P = 0.35
 # A word of the question that both texts say and at most this many texts say at all names
 # the subject they share (垃圾分类, 民生微实事, 停车难); a word most texts say (服务, 社区)
 # names none.
