@@ -293,24 +293,37 @@ class Assessor:
     def one_subject(
         self, best: Candidate, candidates: list[Candidate], asked: str
     ) -> Candidate | None:
-        """The first close candidate of the best one's street that says every rare word of
-        the question the best one says (托育 of two sentences on one childcare centre):
-        the same subject told twice in a report, not another answer to choose from. Only
-        the first such one; a third text on it is still a rival. Sentences of the reports
-        only: hand-written entries name their subject in their topic."""
-        if not best.passage:
-            return None
+        """The first close candidate of the best one's street that tells the same subject
+        again: a sentence of the same report saying every rare word of the question the
+        best one says (托育 of two sentences on one childcare centre), or a term's
+        definition and the sentence that uses the term. Given beside the best one, not
+        another answer to choose from; only the first such one (a third text on it is
+        still a rival). Two hand-written entries name their subject in their topic
+        instead, which is not read here: with those, a decline was answered."""
         for other in candidates[1:]:
             if best.probability - other.probability >= CLOSE_P:
                 return None
-            if (
-                other.passage
-                and other.street == best.street
-                and not same_answer(best, other)
-                and self.share_a_rare_word(best, other, asked)
-            ):
+            if other.street != best.street or same_answer(best, other):
+                continue
+            if best.passage and other.passage and self.share_a_rare_word(best, other, asked):
+                return other
+            if (best.term or other.term) and self.defines(best.id, other.id):
                 return other
         return None
+
+    def defines(self, first: str, second: str) -> bool:
+        """Whether one of two texts is a term's definition whose name (or first keyword)
+        the other one's answer uses (八大行动 and the plan that names 排水八大行动): two
+        facets of one question."""
+        for term, other in ((first, second), (second, first)):
+            entry = self.kb.entries.get(term)
+            if entry is None or entry.kind == "faq":
+                continue
+            answer = fold(self.answer_text(other))
+            names = (entry.term or "", *entry.keywords[:1])
+            if any(len(fold(n)) >= 3 and fold(n) in answer for n in names):
+                return True
+        return False
 
     def share_a_rare_word(self, first: Candidate, second: Candidate, asked: str) -> bool:
         """Whether the second text says every rare word of the question that the first one

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from bot.engine.candidates import CLOSE_P, Assessor
 from bot.engine.scoring import Candidate, same_answer
-from bot.engine.textnorm import fold
 from bot.knowledge.loading import KnowledgeBase
 
 # A second answer that belongs with the first (the other street's, or a facet) is added
@@ -52,7 +51,7 @@ class Composer:
                 if c.probability >= COMPANION_P
                 and not c.term
                 and self.assessor.report_of(c) == report
-                and self._defines(term, c.id)
+                and self.assessor.defines(term, c.id)
             ),
             None,
         )
@@ -65,19 +64,6 @@ class Composer:
             if candidate.street not in chosen and candidate.probability >= COMPANION_P:
                 chosen[candidate.street] = candidate
         return chosen
-
-    def _defines(self, first: str, second: str) -> bool:
-        """Whether one of two entries defines a term that the other one's answer uses
-        (八大行动 and the plan that names 排水八大行动): two facets of one question."""
-        for term, other in ((first, second), (second, first)):
-            entry = self.kb.entries.get(term)
-            if entry is None or entry.kind == "faq":
-                continue
-            answer = fold(self.assessor.answer_text(other))
-            names = (entry.term or "", *entry.keywords[:1])
-            if any(len(fold(n)) >= 3 and fold(n) in answer for n in names):
-                return True
-        return False
 
     def companions(
         self,
@@ -128,7 +114,7 @@ class Composer:
                 other is beside
                 or self._same_topic(best, other)
                 or (best.keyword and other.keyword == best.keyword)
-                or self._defines(best.id, other.id)
+                or self.assessor.defines(best.id, other.id)
             ):
                 pair = sorted((best, other), key=self._definition_first)
                 return tuple(c.id for c in pair)
