@@ -466,6 +466,15 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("建立4个社区级养老服务站。", "我们几个老人想互相照应", True),
         # a loudness in decibels
         ("明确活动音量等管理措施,全年处罚21宗。", "广场舞音量最多多少分贝", False),
+        # an area: square metres, mu or hectares, not a count
+        ("建成记忆馆,展出文物120件。", "记忆馆有多大面积", False),
+        ("土地整备入库34.9万平方米。", "土地整备面积有多大", True),
+        ("完成直升机场土地征收3个项目。", "直升机场占地多少亩", False),
+        # a length or a duration, where a year is neither
+        ("2020年新建道路配套自行车道3条。", "how long are the new bike lanes", False),
+        ("新建自行车道12公里。", "how long are the new bike lanes", True),
+        ("2020年开始施工。", "地铁还要修多久", False),
+        ("提前4个月完成土地征收。", "提前多久完成的", True),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:

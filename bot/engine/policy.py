@@ -77,6 +77,23 @@ FIGURE_KINDS = (
         re.compile(r"(?:多少|几)(?:公里|千米|米)|howmany(?:kilomet|met)"),
         re.compile(r"公里|千米|米"),
     ),
+    # an area: in square metres, mu or hectares (坪山记忆馆有多大面积, how big is the park)
+    (
+        re.compile(
+            r"多大面积|面积(?:有|是|为)?多(?:大|少)|占地(?:面积)?(?:有|是)?多(?:大|少)"
+            r"|多少(?:亩|平方|平米|公顷)|几(?:亩|公顷)|howbig|howlarge|whatsize|howmanysquare"
+            r"|howmuch(?:land|space|area)|whatarea"
+        ),
+        re.compile(r"平方|平米|亩|公顷"),
+    ),
+    # a length or a duration (自行车道有多长, 要多久, how long are the bike lanes): a year
+    # or a date is neither
+    (
+        re.compile(
+            r"多长|多久|多少(?:个)?(?:小时|分钟|天|星期|礼拜|周)|几(?:个)?(?:小时|星期|礼拜)|howlong"
+        ),
+        re.compile(r"公里|千米|米|小时|分钟|天|个月|周|星期"),
+    ),
     # a loudness: no report gives one in decibels
     (re.compile(r"(?:多少|几)分贝|分贝(?:是|有)?多少|decibel"), re.compile(r"分贝")),
     (
