@@ -86,14 +86,9 @@ FIGURE_KINDS = (
         ),
         re.compile(r"平方|平米|亩|公顷"),
     ),
-    # a length or a duration (自行车道有多长, 要多久, how long are the bike lanes): a year
-    # or a date is neither
-    (
-        re.compile(
-            r"多长|多久|多少(?:个)?(?:小时|分钟|天|星期|礼拜|周)|几(?:个)?(?:小时|星期|礼拜)|howlong"
-        ),
-        re.compile(r"公里|千米|米|小时|分钟|天|个月|周|星期"),
-    ),
+    # a length (自行车道有多长, how long are the bike lanes; how long a service takes is a
+    # detail the reports never give, intents/scope.yaml): a year or a count is none
+    (re.compile(r"多长(?!时间)|howlong"), re.compile(r"公里|千米|米|小时|分钟|天|个月|周|星期")),
     # a loudness: no report gives one in decibels
     (re.compile(r"(?:多少|几)分贝|分贝(?:是|有)?多少|decibel"), re.compile(r"分贝")),
     (
@@ -129,6 +124,7 @@ RULES = (
     "unstated_figure",  # a how-many answered by text with no number: miss
     "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
+    "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
     "shared_word",  # ... the same subject: a rare word of the question both texts say
@@ -400,6 +396,8 @@ class Policy:
                 self._keep_within(asked, within)
             if self.rule("figure_first"):
                 self._figure_first(asked)
+            if self.rule("detail_first"):
+                self._detail_first(asked)
             decided = _first(self._on_the_candidates, asked)
         return decided or self._low_score(asked)
 
@@ -458,6 +456,40 @@ class Policy:
             first.probability, rival.probability if rival else 0.0
         )
         asked.ranked = [*stating, *(c for c in asked.ranked if c not in stating)]
+
+    def _detail_first(self, asked: Asked) -> None:
+        """A detail asked (what time, where) whose best candidate does not state it is
+        answered by the likeliest candidate that does, if it is likely enough to offer: the
+        entry on a programme often leaves out the hour its passage gives (每晚7点—9点)."""
+        best = asked.best
+        detail = self.questions.detail_asked(asked.folded, asked.text)
+        if not (best and detail) or asked.term:
+            return
+        states = self.questions.states_detail
+        if states(self.assessor.answer_text(best.id), detail):
+            return
+        # ... and that says something of the question, and all the best one says of it: a
+        # day of another programme (居民议事日 for the cleaning day) states a day too.
+        said = self.questions.words_said_of
+        named = said(asked.text, self.assessor.answer_text(best.id))
+        stating = [
+            c
+            for c in asked.ranked
+            if states(text := self.assessor.answer_text(c.id), detail)
+            and named <= (says := said(asked.text, text))
+            and says
+        ]
+        first = stating[0] if stating else None
+        if first is None or first.probability < CLARIFY_P:
+            return
+        rival = next((c for c in stating[1:] if not same_answer(first, c)), None)
+        confidence = self.assessor.calibration.confidence(
+            first.probability, rival.probability if rival else 0.0
+        )
+        # Only an answer: offered unsure, it would hide that the best text leaves it out.
+        if confidence >= ANSWER_P:
+            first.confidence = confidence
+            asked.ranked = [*stating, *(c for c in asked.ranked if c not in stating)]
 
     def _states(
         self, candidate: Candidate, text: str, of_kind: bool, counted: bool = False
