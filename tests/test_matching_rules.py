@@ -523,6 +523,9 @@ def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: 
         # a rate asked by name is not answered by another rate
         ("信访办结率95%。", "调解成功率是多少", False),
         ("调解成功率达96%。", "调解成功率是多少", True),
+        # ... or as a share of it (成功的比例)
+        ("信访案件办结率在95%以上。", "调解纠纷成功的比例是多少", False),
+        ("调解成功率达96%。", "调解纠纷成功的比例是多少", True),
     ],
 )
 def test_a_figure_first_must_count_what_is_asked(answer: str, question: str, stated: bool) -> None:

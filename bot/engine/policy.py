@@ -249,7 +249,7 @@ COUNTER_ASKED = re.compile(
 )
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
-RATE_NAMED = re.compile(r"([\u4e00-\u9fff]{2})率")  # the rate asked by name (成功率)
+RATE_NAMED = re.compile(r"([\u4e00-\u9fff]{2})(?:率|的?比例)")  # the rate asked by name (成功率)
 
 
 def states_a_figure(
@@ -369,8 +369,12 @@ class Policy:
         """Whether a how-many (or a how-much of a kind: money, a rate, a length, people) is
         asked and none of the texts states such a figure."""
         asks, of_kind = self._figure_asked(text)
+        # A rate asked by name is no other rate (成功的比例 is not 办结率在95%以上).
+        rate = RATE_NAMED.search(fold(text)) if of_kind else None
         return asks and not any(
-            states_a_figure(self.assessor.answer_text(i), text, of_kind) for i in chosen
+            states_a_figure(answer := self.assessor.answer_text(i), text, of_kind)
+            and (rate is None or rate.group(1) in fold(answer))
+            for i in chosen
         )
 
     def _figure_asked(self, text: str) -> tuple[bool, bool]:
@@ -445,7 +449,7 @@ class Policy:
         named = of_kind or COUNTER_ASKED.search(fold(asked.text)) is not None
         if not (best and asks and named) or asked.term:
             return
-        if self._states(best, asked.text, of_kind):
+        if self._states(best, asked.text, of_kind, counted=True):
             return
         stating = [c for c in asked.ranked if self._states(c, asked.text, of_kind, counted=True)]
         first = stating[0] if stating else None
