@@ -651,3 +651,11 @@ def test_which_numbered_line_asks_no_date(engine: Engine, question: str, decline
     if not declined:
         assert reply.outcome == "answer"
         assert "16号线" in "".join(block.body for block in reply.blocks)
+
+
+def test_a_rate_asked_by_name_is_not_answered_with_another_rate(generated_engine: Engine) -> None:
+    # 坪山's passages give both 信访案件办结率在95%以上 and 调解成功率达96%: the first,
+    # ranked first, states a rate, but not the one asked.
+    reply = generated_engine.ask("坪山调解纠纷成功的比例是多少?")
+    quoted = "".join(block.answer for block in reply.blocks)
+    assert "成功率" in quoted or reply.outcome != "answer", quoted

@@ -143,8 +143,7 @@ def test_an_english_question_finds_the_same_entry_as_its_chinese_twin() -> None:
 
 @pytest.mark.slow
 def test_misses_suggest_what_is_nearest_in_meaning_not_the_same_examples() -> None:
-    # Questions nothing answers surely; a subject the reports never mention (流浪猫: 猫 is
-    # an uncovered topic) is decided before anything is ranked and offers the examples.
+    # Questions nothing answers surely, each offered what is nearest to it.
     engine = Engine.load(ROOT)
     first = engine.ask("邻居装修太吵了")
     second = engine.ask("我想学弹钢琴")
@@ -153,6 +152,31 @@ def test_misses_suggest_what_is_nearest_in_meaning_not_the_same_examples() -> No
     assert [s.id for s in first.suggestions] != [s.id for s in second.suggestions]
     examples = [s.id for s in engine.examples()]
     assert [s.id for s in first.suggestions] != examples
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "reason", "nearest_says"),
+    [
+        ("南山区有托育中心吗", "other place", "托育"),
+        ("坪山2018年垃圾分类做得怎么样", "uncovered year", "垃圾分类"),
+    ],
+)
+def test_a_miss_decided_before_ranking_suggests_what_is_nearest_in_meaning(
+    question: str, reason: str, nearest_says: str
+) -> None:
+    engine = Engine.load(ROOT)
+    reply = engine.ask(question)
+    assert (reply.outcome, reply.reason) == ("miss", reason)
+    assert nearest_says in reply.suggestions[0].question
+
+
+@pytest.mark.slow
+def test_a_miss_that_names_nothing_offers_the_examples() -> None:
+    engine = Engine.load(ROOT)
+    reply = engine.ask("123")
+    assert reply.outcome == "miss"
+    assert [s.id for s in reply.suggestions] == [s.id for s in engine.examples()]
 
 
 @pytest.mark.slow

@@ -30,6 +30,10 @@ from bot.knowledge.reports import Report, current_reports
 from bot.privacy import without_personal_data
 
 MAX_RELATED = 3
+# Misses whose message names nothing to be near to in meaning: they offer the examples.
+NAMES_NOTHING = frozenset(
+    {Reason.EMPTY, Reason.ONLY_NUMBERS, Reason.ONLY_STREET, Reason.NO_SUBJECT}
+)
 MAX_TERMS = 5
 # Misses that say what the reports leave out: a follow-up's neighbourhood saying so is the
 # answer, as it is to a question of its own.
@@ -597,9 +601,18 @@ class Engine:
             text=self._miss_text(match),
             # A detail the reports leave out belongs to a programme they do describe: point
             # to it. Otherwise the questions nearest in meaning, if any, else examples.
-            suggestions=candidates[:MAX_RELATED] if candidates else self.examples(),
+            suggestions=candidates[:MAX_RELATED] or self._nearest_or_examples(question, match),
             candidates=candidates,
         )
+
+    def _nearest_or_examples(self, question: str, match: Match) -> tuple[Suggestion, ...]:
+        """What a miss decided before anything was ranked offers: the texts nearest in
+        meaning when the message names something (another place or year, a topic the
+        reports never cover: 南山的托育 is nearest to 坪山's), else the examples."""
+        if match.reason in NAMES_NOTHING:
+            return self.examples()
+        nearest = self.matcher.assessor.nearest_by_meaning(question, MAX_RELATED)
+        return tuple(self._suggest(i) for i in nearest) or self.examples()
 
     def _miss_text(self, match: Match) -> str:
         covered = "；".join(

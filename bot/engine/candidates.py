@@ -404,6 +404,25 @@ class Assessor:
         offset = len(self.index.docs)
         return [float(similarity[c.index + (offset if c.passage else 0)]) for c in candidates]
 
+    def nearest_by_meaning(self, text: str, limit: int) -> list[str]:
+        """The ids of the ``limit`` documents nearest in meaning to ``text``, nearest
+        first, each answer once; empty without a model."""
+        similarity = self._similarity(text)
+        if similarity is None:
+            return []
+        docs = [*self.index.docs, *self.index.passage_docs]
+        nearest: list[str] = []
+        answers: set[str] = set()
+        for i in np.argsort(-similarity):
+            answer = self._folded_answers[int(i)]
+            if answer in answers:
+                continue
+            answers.add(answer)
+            nearest.append(docs[int(i)].id)
+            if len(nearest) == limit:
+                break
+        return nearest
+
     def intent_by_meaning(self, text: str) -> tuple[str, float, float] | None:
         """The intent whose phrasing is nearest in meaning to a message: (intent, its
         cosine, its lead over the nearest document); None without a model."""

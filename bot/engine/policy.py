@@ -77,6 +77,18 @@ FIGURE_KINDS = (
         re.compile(r"(?:多少|几)(?:公里|千米|米)|howmany(?:kilomet|met)"),
         re.compile(r"公里|千米|米"),
     ),
+    # an area: in square metres, mu or hectares (坪山记忆馆有多大面积, how big is the park)
+    (
+        re.compile(
+            r"多大面积|面积(?:有|是|为)?多(?:大|少)|占地(?:面积)?(?:有|是)?多(?:大|少)"
+            r"|多少(?:亩|平方|平米|公顷)|几(?:亩|公顷)|howbig|howlarge|whatsize|howmanysquare"
+            r"|howmuch(?:land|space|area)|whatarea"
+        ),
+        re.compile(r"平方|平米|亩|公顷"),
+    ),
+    # a length (自行车道有多长, how long are the bike lanes; how long a service takes is a
+    # detail the reports never give, intents/scope.yaml): a year or a count is none
+    (re.compile(r"多长(?!时间)|howlong"), re.compile(r"公里|千米|米|小时|分钟|天|个月|周|星期")),
     # a loudness: no report gives one in decibels
     (re.compile(r"(?:多少|几)分贝|分贝(?:是|有)?多少|decibel"), re.compile(r"分贝")),
     (
@@ -112,6 +124,7 @@ RULES = (
     "unstated_figure",  # a how-many answered by text with no number: miss
     "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
+    "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
     "shared_word",  # ... the same subject: a rare word of the question both texts say
@@ -237,7 +250,7 @@ COUNTER_ASKED = re.compile(
 )
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
-RATE_NAMED = re.compile(r"([\u4e00-\u9fff]{2})率")  # the rate asked by name (成功率)
+RATE_NAMED = re.compile(r"([\u4e00-\u9fff]{2})(?:率|的?比例)")  # the rate asked by name (成功率)
 
 
 def states_a_figure(
@@ -357,8 +370,12 @@ class Policy:
         """Whether a how-many (or a how-much of a kind: money, a rate, a length, people) is
         asked and none of the texts states such a figure."""
         asks, of_kind = self._figure_asked(text)
+        # A rate asked by name is no other rate (成功的比例 is not 办结率在95%以上).
+        rate = RATE_NAMED.search(fold(text)) if of_kind else None
         return asks and not any(
-            states_a_figure(self.assessor.answer_text(i), text, of_kind) for i in chosen
+            states_a_figure(answer := self.assessor.answer_text(i), text, of_kind)
+            and (rate is None or rate.group(1) in fold(answer))
+            for i in chosen
         )
 
     def _figure_asked(self, text: str) -> tuple[bool, bool]:
@@ -384,6 +401,8 @@ class Policy:
                 self._keep_within(asked, within)
             if self.rule("figure_first"):
                 self._figure_first(asked)
+            if self.rule("detail_first"):
+                self._detail_first(asked)
             decided = _first(self._on_the_candidates, asked)
         return decided or self._low_score(asked)
 
@@ -431,7 +450,7 @@ class Policy:
         named = of_kind or COUNTER_ASKED.search(fold(asked.text)) is not None
         if not (best and asks and named) or asked.term:
             return
-        if self._states(best, asked.text, of_kind):
+        if self._states(best, asked.text, of_kind, counted=True):
             return
         stating = [c for c in asked.ranked if self._states(c, asked.text, of_kind, counted=True)]
         first = stating[0] if stating else None
@@ -442,6 +461,40 @@ class Policy:
             first.probability, rival.probability if rival else 0.0
         )
         asked.ranked = [*stating, *(c for c in asked.ranked if c not in stating)]
+
+    def _detail_first(self, asked: Asked) -> None:
+        """A detail asked (what time, where) whose best candidate does not state it is
+        answered by the likeliest candidate that does, if it is likely enough to offer: the
+        entry on a programme often leaves out the hour its passage gives (每晚7点—9点)."""
+        best = asked.best
+        detail = self.questions.detail_asked(asked.folded, asked.text)
+        if not (best and detail) or asked.term:
+            return
+        states = self.questions.states_detail
+        if states(self.assessor.answer_text(best.id), detail):
+            return
+        # ... and that says something of the question, and all the best one says of it: a
+        # day of another programme (居民议事日 for the cleaning day) states a day too.
+        said = self.questions.words_said_of
+        named = said(asked.text, self.assessor.answer_text(best.id))
+        stating = [
+            c
+            for c in asked.ranked
+            if states(text := self.assessor.answer_text(c.id), detail)
+            and named <= (says := said(asked.text, text))
+            and says
+        ]
+        first = stating[0] if stating else None
+        if first is None or first.probability < CLARIFY_P:
+            return
+        rival = next((c for c in stating[1:] if not same_answer(first, c)), None)
+        confidence = self.assessor.calibration.confidence(
+            first.probability, rival.probability if rival else 0.0
+        )
+        # Only an answer: offered unsure, it would hide that the best text leaves it out.
+        if confidence >= ANSWER_P:
+            first.confidence = confidence
+            asked.ranked = [*stating, *(c for c in asked.ranked if c not in stating)]
 
     def _states(
         self, candidate: Candidate, text: str, of_kind: bool, counted: bool = False

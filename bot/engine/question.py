@@ -442,13 +442,19 @@ class QuestionReader:
         """Whether a text says something a question names: two characters of it in a row,
         its asking words and particles set aside (高空 of 怎么管高空抛物 in 高空坠物); in
         English, a word the lexicon lends it."""
+        return bool(self.words_said_of(question, text))
+
+    def words_said_of(self, question: str, text: str) -> frozenset[str]:
+        """What of a question a text says (folded): the pairs of characters in a row of its
+        Chinese, asking words and particles set aside; the lexicon's words lent to its
+        English."""
         folded, said = fold(question), fold(text)
         if latin_share(folded) >= ENGLISH_SHARE:
-            return any(fold(w) in said for w in self.lexicon.official_words(question, folded))
+            lent = self.lexicon.official_words(question, folded)
+            return frozenset(fold(w) for w in lent if fold(w) in said)
         named = PARTICLES.sub(" ", ASKING_PART.sub(" ", folded))
-        return any(
-            named[i : i + 2] in said for i in range(len(named) - 1) if " " not in named[i : i + 2]
-        )
+        pairs = (named[i : i + 2] for i in range(len(named) - 1))
+        return frozenset(p for p in pairs if " " not in p and p in said)
 
     @staticmethod
     def years_named(folded: str) -> frozenset[int]:
