@@ -1383,3 +1383,70 @@ def test_a_street_or_a_question_of_its_own_narrows_no_clarify(parks: Engine, mes
     before = Conversation("坪山 公园", "clarify", (), "pingshan", None, ("gh-parks",), NOW)
     alone = parks.matcher.match(message)
     assert parks.followups.narrowed(message, before, alone) is None
+
+
+# --- a how-many counted in any word ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiers() -> Engine:
+    """An answer that states how a programme is divided (三级, 3大项) in counters no how-many
+    of the matcher lists, and one stating no figure."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-referral",
+            "pingshan",
+            "坪山的个案转介中心是干什么的?",
+            "建立个案转介中心,形成“社区—中心—专业机构”三级转介体系。",
+            keywords=("个案转介中心",),
+        ),
+        _entry(
+            "gh-agenda",
+            "guanhu",
+            "观湖的议事分流是什么?",
+            "议事分流:指把居民议题分为“大事、小事、私事”3大项48小项。",
+            keywords=("议事分流",),
+        ),
+        _entry(
+            "gh-forum",
+            "guanhu",
+            "观湖的居民议事会是什么?",
+            "居民议事会:由社区党委牵头,收集居民议题,协商解决。",
+            keywords=("居民议事会",),
+        ),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize(
+    ("first", "asked", "entry"),
+    [
+        ("坪山的个案转介中心是干什么的", "分几级", "ps-referral"),
+        ("观湖的议事分流是什么", "分成几类", "gh-agenda"),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_a_how_many_in_any_counter_is_answered_by_the_figure_just_given(
+    tiers: Engine, first: str, asked: str, entry: str, on: bool
+) -> None:
+    # 几级, 几类 count as 几个 does: the answer stating a figure (三级, 3大项) answers it.
+    ruled = tiers if on else Engine(tiers.kb, disabled=("counted_by_any_word",))
+    (before, after), _ = turns(ruled, first, asked)
+    assert [b.id for b in before.blocks] == [entry]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == [entry]
+        assert after.understood == first + "：" + asked
+    else:
+        assert after.outcome != "answer"
+
+
+@pytest.mark.parametrize("asked", ["分几级", "是第几级", "哪几类"])
+def test_a_how_many_the_answer_states_no_figure_for_stays_declined(
+    tiers: Engine, asked: str
+) -> None:
+    # No figure in 居民议事会's answer; 第几 and 哪几 ask a rank and which, not how many.
+    (before, after), _ = turns(tiers, "观湖的居民议事会是什么", asked)
+    assert [b.id for b in before.blocks] == ["gh-forum"]
+    assert [b.id for b in after.blocks] != ["gh-forum"] or after.outcome != "answer"

@@ -43,7 +43,9 @@ topic, for the details asked after it); and ``nearest_after_clarify`` (that near
 against a clarify's options), ``choice_by_half`` (an option chosen by the half of its report:
 "今年要办的那个"), ``new_thing_named`` (a thing the last answer never mentions is a new
 topic), ``letter_of_answer`` ("what does the N stand for"), ``which_where_term_used`` (which
-community, where a term's report uses it) and ``narrowed_after_clarify`` ("法治那个").
+community, where a term's report uses it), ``narrowed_after_clarify`` ("法治那个") and
+``counted_by_any_word`` (a how-many in a counter of its own, "分几级", answered by the figure
+just given, 三级干预体系).
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ FOLLOW_UP_RULES = (
     "letter_of_answer",
     "which_where_term_used",
     "narrowed_after_clarify",
+    "counted_by_any_word",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -218,6 +221,15 @@ SOURCE_ASKED = re.compile(
     r"|whichyear|whatyear|stillvalid|stillinforce|stillineffect|stillapplies|outdated"
 )
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# A how-many counted in a word policy.QUANTITY does not list, as a follow-up asks how a
+# programme is divided (folded): "分几级" … 三级干预体系, "分成几类" … 3大项48小项,
+# "有几种"; not which (哪几), a rank (第几) or a time (几点, 几时, 几号).
+COUNTED_BY_ANY_WORD = re.compile(
+    r"(?<![哪第])几(?:大|小)?(?:级|类|种|层|档|批|轮|期|步|组|块|部分)"
+)
+# ... and what answers it, in a folded answer: a number so counted, or by the items it is
+# divided into (3大项48小项), which policy.DIGIT does not read as a figure.
+COUNTED_FIGURE = re.compile(r"[0-9]+(?:大|小)?(?:级|类|种|层|档|批|轮|期|步|组|块|项|部分)")
 # A letter standing alone, as a report writes a count left open ("1+4+N", "N个服务点"); in
 # a message, not the English words "a" and "I".
 LONE_LETTER = re.compile(r"(?<![a-z])[a-z](?![a-z])")
@@ -739,9 +751,25 @@ class FollowUps:
             chosen
         ):
             return False
+        if self.counted_in_answer(message, chosen):
+            return False
         asks_figure = QUANTITY.search(fold(message)) is not None
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
+        )
+
+    def counted_in_answer(self, message: str, chosen: Iterable[str]) -> bool:
+        """Whether a how-many counted in a word of its own ("分几级", "分成几类") is
+        answered by a figure so counted in the texts chosen (三级干预体系, 3大项48小项):
+        how a programme is divided, stated where it was just described
+        (``counted_by_any_word``)."""
+        folded = fold(message)
+        if not self.rule("counted_by_any_word") or not COUNTED_BY_ANY_WORD.search(folded):
+            return False
+        return any(
+            figure not in folded
+            for doc in chosen
+            for figure in COUNTED_FIGURE.findall(fold(self.answer_text(doc)))
         )
 
     def figure_where_term_used(
