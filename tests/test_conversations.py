@@ -1450,3 +1450,28 @@ def test_a_how_many_the_answer_states_no_figure_for_stays_declined(
     (before, after), _ = turns(tiers, "观湖的居民议事会是什么", asked)
     assert [b.id for b in before.blocks] == ["gh-forum"]
     assert [b.id for b in after.blocks] != ["gh-forum"] or after.outcome != "answer"
+
+
+# --- another street asked only in words of asking ---------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_street_and_a_how_many_after_a_how_many_asks_it_of_that_street(
+    engine: Engine, on: bool
+) -> None:
+    # "新桥几个" names no topic: it asks the last how-many of 新桥.
+    ruled = engine if on else Engine(engine.kb, disabled=("asks_as_before",))
+    (first, again), _ = turns(ruled, "坪山建了多少个垃圾分类投放点", "新桥几个")
+    assert [b.id for b in first.blocks] == ["ps-garbage"]
+    if on:
+        assert again.understood == "新桥街道：建了多少个垃圾分类投放点"
+        assert [b.id for b in again.blocks] == ["xq-garbage"]
+    else:
+        assert again.understood is None
+
+
+def test_a_street_and_words_asking_otherwise_is_no_same_question(engine: Engine) -> None:
+    # A how-many after a how-it-went asks something else: no follow-up of the last topic.
+    before = Conversation("坪山垃圾分类做得怎么样", "answer", ("ps-garbage",), "pingshan", None)
+    assert engine.followups.another_street("新桥有几个", before) is None
+    assert engine.followups.another_street("新桥怎么样", before) is not None

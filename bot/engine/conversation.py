@@ -45,7 +45,8 @@ against a clarify's options), ``choice_by_half`` (an option chosen by the half o
 topic), ``letter_of_answer`` ("what does the N stand for"), ``which_where_term_used`` (which
 community, where a term's report uses it), ``narrowed_after_clarify`` ("法治那个") and
 ``counted_by_any_word`` (a how-many in a counter of its own, "分几级", answered by the figure
-just given, 三级干预体系).
+just given, 三级干预体系) and ``asks_as_before`` (a street and only words of asking, asking as
+the last question did: "观湖几个" after a how-many, is that question asked of it).
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ FOLLOW_UP_RULES = (
     "which_where_term_used",
     "narrowed_after_clarify",
     "counted_by_any_word",
+    "asks_as_before",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -589,7 +591,16 @@ class FollowUps:
         if not rest:
             return True
         asked = fold(self.without_streets(before.question))
-        return len(rest) >= 2 and rest in asked
+        return (len(rest) >= 2 and rest in asked) or self.asks_as_before(rest, asked)
+
+    def asks_as_before(self, rest: str, asked: str) -> bool:
+        """Whether what a street follow-up says besides the street and its cue words is
+        only words of asking, asking what the last question asked: a how-many after a
+        how-many ("观湖几个" after 坪山搞了多少个民生微实事), or neither one (``asks_as_before``).
+        It names no topic of its own, so the topic is the last question's."""
+        if not self.rule("asks_as_before") or not all(c in ASKING_CHARS for c in rest):
+            return False
+        return (QUANTITY.search(rest) is None) == (QUANTITY.search(asked) is None)
 
     def words_of_last_answer(self, rest: str, before: Conversation) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is a
