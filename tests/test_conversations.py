@@ -1475,3 +1475,27 @@ def test_a_street_and_words_asking_otherwise_is_no_same_question(engine: Engine)
     before = Conversation("坪山垃圾分类做得怎么样", "answer", ("ps-garbage",), "pingshan", None)
     assert engine.followups.another_street("新桥有几个", before) is None
     assert engine.followups.another_street("新桥怎么样", before) is not None
+
+
+# --- a word named of another street that its report never writes -----------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_word_named_of_another_street_its_report_never_writes_is_a_miss(
+    engine: Engine, on: bool
+) -> None:
+    # 观湖's texts never write 投放点: its text on waste sorting in general is no answer.
+    ruled = engine if on else Engine(engine.kb, disabled=("unwritten_on_street",))
+    (first, other), _ = turns(ruled, "坪山垃圾分类投放点建得怎么样", "观湖有类似的投放点吗")
+    assert [b.id for b in first.blocks] == ["ps-garbage"]
+    assert other.understood == "观湖街道：垃圾分类投放点建得怎么样"
+    if on:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    else:
+        assert [b.id for b in other.blocks] == ["gh-garbage"]
+
+
+def test_a_word_named_of_another_street_its_report_writes_is_asked_of_it(engine: Engine) -> None:
+    # 新桥's text writes 垃圾分类: its answer stands.
+    (_, other), _ = turns(engine, "坪山垃圾分类做得怎么样", "新桥的垃圾分类呢")
+    assert [b.id for b in other.blocks] == ["xq-garbage"]

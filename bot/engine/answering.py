@@ -433,6 +433,11 @@ class Engine:
         not answer, a miss that says so, never another street's answer."""
         asked, street = follow.question, follow.street
         assert street is not None
+        if self.followups.unwritten_on_street(question, street) is not None:
+            # The thing the resident names is never written in that street's report:
+            # whatever its ranking finds is about something else.
+            reply = self._reply_to(question, self.matcher.match(asked), language)
+            return self._miss_on_street(question, reply, street, language)
         same_topic = self.followups.same_topic(before.answered, street)
         if same_topic:
             match = self.matcher.match(asked, frozenset(same_topic))
@@ -484,6 +489,11 @@ class Engine:
             return reply
         if reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
             return reply
+        return self._miss_on_street(question, reply, street, language)
+
+    def _miss_on_street(self, question: str, reply: Reply, street: str, language: str) -> Reply:
+        """A miss saying that ``street``'s report does not answer the question, offering
+        what ``reply`` found, if it found no answer."""
         # Unsure among that street's texts is no answer from its report: a miss that says
         # so, offering what was found.
         miss = Reply(

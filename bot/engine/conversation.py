@@ -43,10 +43,12 @@ topic, for the details asked after it); and ``nearest_after_clarify`` (that near
 against a clarify's options), ``choice_by_half`` (an option chosen by the half of its report:
 "今年要办的那个"), ``new_thing_named`` (a thing the last answer never mentions is a new
 topic), ``letter_of_answer`` ("what does the N stand for"), ``which_where_term_used`` (which
-community, where a term's report uses it), ``narrowed_after_clarify`` ("法治那个") and
+community, where a term's report uses it), ``narrowed_after_clarify`` ("法治那个"),
 ``counted_by_any_word`` (a how-many in a counter of its own, "分几级", answered by the figure
-just given, 三级干预体系) and ``asks_as_before`` (a street and only words of asking, asking as
-the last question did: "观湖几个" after a how-many, is that question asked of it).
+just given, 三级干预体系), ``asks_as_before`` (a street and only words of asking, asking as
+the last question did: "观湖几个" after a how-many, is that question asked of it) and
+``unwritten_on_street`` (a word named of another street that its report never writes,
+"坪山有类似的公园吗", is a miss on that street, not an answer on something else).
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ FOLLOW_UP_RULES = (
     "narrowed_after_clarify",
     "counted_by_any_word",
     "asks_as_before",
+    "unwritten_on_street",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -153,6 +156,7 @@ OTHER_STREET = re.compile(
 ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
 LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")
 FIRST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最前面|前面|上面|第1)(?:那|这)?1?(?:个|条|项)?")
+HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
 # The characters of a question's own words (具体, 怎么, 哪些, 多少…), which say how it is asked,
 # not what about: a detail "stated in the last answer" must share more than these.
 ASKING_CHARS = frozenset("具体怎么什么哪些几多少有没是的吗呢了个些还能会要请问下")
@@ -601,6 +605,30 @@ class FollowUps:
         if not self.rule("asks_as_before") or not all(c in ASKING_CHARS for c in rest):
             return False
         return (QUANTITY.search(rest) is None) == (QUANTITY.search(asked) is None)
+
+    def unwritten_on_street(self, message: str, street: str) -> str | None:
+        """What a street follow-up names besides the street and its cue words, when the
+        street's report writes no pair of its characters: "坪山有类似的公园吗"
+        after 观湖's 上围小雅公园 asks of 公园, which 坪山's report never names, so no text of
+        it answers, however its ranking goes (``unwritten_on_street``). Only what the
+        message itself names: the last question's words may be the first street's own
+        (高空抛物, written 高空坠物 in the other's report)."""
+        if not self.rule("unwritten_on_street"):
+            return None
+        folded = fold(LEADING_CONNECTIVE.sub("", message) or message)
+        rest = STREET_CUES.sub("", OTHER_STREET.sub("", self.without_street_names(folded)))
+        written = self._street_text.get(street, "")
+        # Chinese words only, not its asking ones ("观湖几个"): English shares no
+        # characters with the reports.
+        pairs = {
+            pair
+            for i in range(len(rest) - 1)
+            if HAN_PAIR.fullmatch(pair := rest[i : i + 2]) and not set(pair) & ASKING_CHARS
+        }
+        # None of it written: a compound may be written apart (生活垃圾强制分类 holds no 圾分).
+        if not pairs or any(pair in written for pair in pairs):
+            return None
+        return rest
 
     def words_of_last_answer(self, rest: str, before: Conversation) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is a
