@@ -1499,3 +1499,69 @@ def test_a_word_named_of_another_street_its_report_writes_is_asked_of_it(engine:
     # 新桥's text writes 垃圾分类: its answer stands.
     (_, other), _ = turns(engine, "坪山垃圾分类做得怎么样", "新桥的垃圾分类呢")
     assert [b.id for b in other.blocks] == ["xq-garbage"]
+
+
+# --- a detail asked in English ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def abroad() -> Engine:
+    """Answers naming services in a list and villages by name, and two that do neither."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-expat-centre",
+            "pingshan",
+            "坪山有外籍人士服务中心吗?",
+            "建设外籍人士服务中心,为外籍人士提供办事指引、语言培训、法律咨询等服务。",
+            keywords=("外籍人士服务中心",),
+        ),
+        _entry(
+            "ps-paired-aid",
+            "pingshan",
+            "坪山的对口帮扶怎么样?",
+            "对口帮扶的广西梅林村、陇祥村如期完成脱贫任务。",
+            keywords=("对口帮扶",),
+        ),
+        _entry(
+            "gh-youth-hub",
+            "guanhu",
+            "观湖有青年驿站吗?",
+            "建成青年驿站,服务来深求职青年。",
+            keywords=("青年驿站",),
+        ),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize(
+    ("first", "asked", "entry"),
+    [
+        ("坪山有外籍人士服务中心吗", "what services does it offer", "ps-expat-centre"),
+        ("坪山的对口帮扶怎么样", "which villages in Guangxi", "ps-paired-aid"),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_an_english_detail_the_last_answer_states_is_that_answer_again(
+    abroad: Engine, first: str, asked: str, entry: str, on: bool
+) -> None:
+    # A list (办事指引、语言培训、…) states the services; 梅林村 names a village (村, as the
+    # lexicon lends "villages").
+    ruled = abroad if on else Engine(abroad.kb, disabled=("english_detail",))
+    (before, after), _ = turns(ruled, first, asked)
+    assert [b.id for b in before.blocks] == [entry]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == [entry]
+    else:
+        assert after.outcome != "answer"
+
+
+@pytest.mark.parametrize("asked", ["what services does it offer", "which villages"])
+def test_an_english_detail_the_last_answer_does_not_state_stays_declined(
+    abroad: Engine, asked: str
+) -> None:
+    # No list and no village in 青年驿站's answer.
+    (before, after), _ = turns(abroad, "观湖有青年驿站吗", asked)
+    assert [b.id for b in before.blocks] == ["gh-youth-hub"]
+    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-youth-hub"]

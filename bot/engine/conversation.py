@@ -46,7 +46,9 @@ topic), ``letter_of_answer`` ("what does the N stand for"), ``which_where_term_u
 community, where a term's report uses it), ``narrowed_after_clarify`` ("法治那个"),
 ``counted_by_any_word`` (a how-many in a counter of its own, "分几级", answered by the figure
 just given, 三级干预体系), ``asks_as_before`` (a street and only words of asking, asking as
-the last question did: "观湖几个" after a how-many, is that question asked of it) and
+the last question did: "观湖几个" after a how-many, is that question asked of it),
+``english_detail`` (a detail asked in English stated by the last answer in words of its
+kind: "what services does it offer" by a list, "which villages" by a village named) and
 ``unwritten_on_street`` (a word named of another street that its report never writes,
 "坪山有类似的公园吗", is a miss on that street, not an answer on something else).
 """
@@ -102,6 +104,7 @@ FOLLOW_UP_RULES = (
     "counted_by_any_word",
     "asks_as_before",
     "unwritten_on_street",
+    "english_detail",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -203,6 +206,21 @@ DETAIL_STATED_AS = (
         ),
     ),
 )
+# The same in English, which shares no characters with the reports (folded: spaces
+# dropped): the parts of something ("what services does it offer" … 提供办事指引、移居适应、
+# 职场学习等优质服务), stated as DETAIL_STATED_AS states them.
+ENGLISH_DETAIL_STATED_AS = (
+    (
+        re.compile(
+            r"what(?:services|kinds?|types?|sorts?|activities|programs?|programmes?|projects?"
+            r"|measures|things)|what(?:does|do|did)(?:it|they)(?:offer|provide|include|cover)"
+        ),
+        DETAIL_STATED_AS[1][1],
+    ),
+)
+# "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
+# stated by a name before that word (梅林村), as WHICH is in Chinese.
+ENGLISH_WHICH = re.compile(r"\bwhich\s+([a-z]+)")
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
 # "That one" of a kind, pointing at one option among several ("法治那个").
@@ -784,6 +802,8 @@ class FollowUps:
             return False
         if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
             return False
+        if self.which_named_in_english(message, answer):
+            return False
         if self.stated_in_other_words(message, chosen):
             return False
         if {self._figure_stated(message, before), self.letter_of_answer(message, before)} & set(
@@ -852,11 +872,26 @@ class FollowUps:
         texts = self._report_texts.get(entry.report, ())
         return [doc for doc, text in texts if doc != entry.id and name in text]
 
+    def which_named_in_english(self, message: str, answer: str) -> bool:
+        """Whether a folded answer names one of what an English "which X" asks ("which
+        villages in Guangxi" … 广西作登乡梅林村): a name right before a word the lexicon lends
+        X (``english_detail``)."""
+        found = ENGLISH_WHICH.search(message.lower())
+        if not self.rule("english_detail") or found is None:
+            return False
+        noun = found.group(1)
+        lent = self.questions.lexicon.official_words(noun, fold(noun))
+        return any(re.search(NAMED_BEFORE + re.escape(fold(word)), answer) for word in lent)
+
     def stated_in_other_words(self, message: str, docs: Iterable[str]) -> str | None:
         """The text among ``docs`` that states what a detail asks in words of the kind that
         state it, though it shares none of the message's (DETAIL_STATED_AS)."""
         asked = fold(message)
-        kinds = [stated for asking, stated in DETAIL_STATED_AS if asking.search(asked)]
+        ways = (
+            *DETAIL_STATED_AS,
+            *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
+        )
+        kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
 
     def asks_of_a_figure(self, message: str, alone: Match, before: Conversation) -> bool:
