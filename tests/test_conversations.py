@@ -1530,9 +1530,32 @@ def abroad() -> Engine:
             "建成青年驿站,服务来深求职青年。",
             keywords=("青年驿站",),
         ),
+        _entry(
+            "gh-cleaning-day",
+            "guanhu",
+            "观湖的环境清洁日是什么?",
+            "环境清洁日:指发动干部职工、党员、义工等人员,每周开展统一清洁行动。",
+            keywords=("环境清洁日",),
+        ),
         _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
     ]
     return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_who_takes_part_is_stated_by_the_people_the_last_answer_mobilizes(
+    abroad: Engine, on: bool
+) -> None:
+    ruled = abroad if on else Engine(abroad.kb, disabled=("who_takes_part",))
+    (before, after), _ = turns(ruled, "观湖的环境清洁日是什么", "都是谁参加")
+    assert [b.id for b in before.blocks] == ["gh-cleaning-day"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-cleaning-day"]
+    else:
+        assert after.outcome != "answer"
+    # An answer naming no one taking part states no one.
+    (_, unstated), _ = turns(ruled, "观湖有青年驿站吗", "都是谁参加")
+    assert unstated.outcome != "answer" or [b.id for b in unstated.blocks] != ["gh-youth-hub"]
 
 
 @pytest.mark.parametrize(

@@ -48,8 +48,9 @@ community, where a term's report uses it), ``narrowed_after_clarify`` ("法治�
 just given, 三级干预体系), ``asks_as_before`` (a street and only words of asking, asking as
 the last question did: "观湖几个" after a how-many, is that question asked of it),
 ``english_detail`` (a detail asked in English stated by the last answer in words of its
-kind: "what services does it offer" by a list, "which villages" by a village named) and
-``unwritten_on_street`` (a word named of another street that its report never writes,
+kind: "what services does it offer" by a list, "which villages" by a village named),
+``who_takes_part`` ("都是谁参加", stated by the people an answer mobilizes: 发动干部职工、党员…)
+and ``unwritten_on_street`` (a word named of another street that its report never writes,
 "坪山有类似的公园吗", is a miss on that street, not an answer on something else).
 """
 
@@ -105,6 +106,7 @@ FOLLOW_UP_RULES = (
     "asks_as_before",
     "unwritten_on_street",
     "english_detail",
+    "who_takes_part",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -216,6 +218,19 @@ ENGLISH_DETAIL_STATED_AS = (
             r"|measures|things)|what(?:does|do|did)(?:it|they)(?:offer|provide|include|cover)"
         ),
         DETAIL_STATED_AS[1][1],
+    ),
+)
+# Who takes part ("都是谁参加" … 充分发动干部职工、党员、义工、居民群众等人员), stated by the
+# people an answer has mobilized or taking part (``who_takes_part``; folded).
+PEOPLE = "党员|志愿者|义工|居民|群众|干部|职工|家长|青少年|学生|老人|长者|商户|企业|社工|网格员"
+WHO_TAKES_PART = (
+    re.compile(
+        r"谁(?:来|去|会|能|可以)?(?:参加|参与)|哪些人|什么人(?:参加|参与)"
+        r"|whotakespart|whocanjoin|whojoins|whoisinvolved|whoparticipates|whotookpart"
+    ),
+    re.compile(
+        rf"(?:发动|组织|动员|号召|带领|吸引|邀请)[^,，。]{{0,12}}(?:{PEOPLE})"
+        rf"|(?:{PEOPLE})[^,，。]{{0,6}}(?:参与|参加)"
     ),
 )
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
@@ -890,6 +905,7 @@ class FollowUps:
         ways = (
             *DETAIL_STATED_AS,
             *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
+            *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
