@@ -1588,3 +1588,25 @@ def test_an_english_detail_the_last_answer_does_not_state_stays_declined(
     (before, after), _ = turns(abroad, "观湖有青年驿站吗", asked)
     assert [b.id for b in before.blocks] == ["gh-youth-hub"]
     assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-youth-hub"]
+
+
+# --- a longer detail in the last answer's words --------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_longer_message_in_the_last_answers_words_asks_a_detail_of_it(
+    details: Engine, on: bool
+) -> None:
+    # Nine characters, too many for a detail, but 公交, 交线, 线路, 优化 are the answer's.
+    ruled = details if on else Engine(details.kb, disabled=("detail_in_answer_words",))
+    before = Conversation("坪山新增了多少个公交站", "answer", ("ps-bus-stops",), "pingshan", None)
+    unsure = Match(Outcome.CLARIFY, Reason.UNSURE, 0.5)
+    follow = ruled.followups.detail("公交线路优化了几条", before, unsure)
+    if on:
+        assert (
+            follow is not None and follow.understood == "坪山新增了多少个公交站：公交线路优化了几条"
+        )
+    else:
+        assert follow is None
+    # Words of its own besides (夜班, 开通) make it a question of its own.
+    assert ruled.followups.detail("夜班公交线路开通了几条", before, unsure) is None

@@ -49,9 +49,11 @@ just given, 三级干预体系), ``asks_as_before`` (a street and only words of 
 the last question did: "观湖几个" after a how-many, is that question asked of it),
 ``english_detail`` (a detail asked in English stated by the last answer in words of its
 kind: "what services does it offer" by a list, "which villages" by a village named),
-``who_takes_part`` ("都是谁参加", stated by the people an answer mobilizes: 发动干部职工、党员…)
-and ``unwritten_on_street`` (a word named of another street that its report never writes,
-"坪山有类似的公园吗", is a miss on that street, not an answer on something else).
+``who_takes_part`` ("都是谁参加", stated by the people an answer mobilizes: 发动干部职工、党员…),
+``detail_in_answer_words`` (a message too long for a detail, said almost only in words of
+the last answer, "要培育几家示范企业", asks a detail of it) and ``unwritten_on_street`` (a
+word named of another street that its report never writes, "坪山有类似的公园吗", is a miss
+on that street, not an answer on something else).
 """
 
 from __future__ import annotations
@@ -107,9 +109,13 @@ FOLLOW_UP_RULES = (
     "unwritten_on_street",
     "english_detail",
     "who_takes_part",
+    "detail_in_answer_words",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
+# ... unless it says what it is about in the last answer's words: at least these many
+# pairs of characters of that answer, and all but one of its own.
+ANSWER_WORDS_HELD = 3
 # In English, counted in words, besides those pointing back ("how many roads does it cover")
 DETAIL_MAX_WORDS = 5
 ENGLISH_POINTING_BACK = frozenset({"it", "its", "this", "that", "they", "them", "these", "those"})
@@ -699,7 +705,11 @@ class FollowUps:
         of_it = self.asks_unstated_detail_of_it(message, alone) or bool(
             self.letter_of_answer(message, before)
         )
-        if self.too_long_for_a_detail(message) and not of_it:
+        if (
+            self.too_long_for_a_detail(message)
+            and not of_it
+            and not self.in_words_of_answer(message, before)
+        ):
             return None
         if self.names_new_thing(message, before):
             return None
@@ -713,6 +723,18 @@ class FollowUps:
         asked = f"{topic},{message}"
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("detail", asked, understood, within=self.neighbours(before.answered))
+
+    def in_words_of_answer(self, message: str, before: Conversation) -> bool:
+        """Whether a message too long for a detail says what it is about almost only in
+        words of the last answer ("要培育几家示范企业" after …培育10家“五好”党建示范企业):
+        all but one of its pairs of its own characters, and three at least, are in that
+        answer, so it asks of it however long it is (``detail_in_answer_words``)."""
+        if not self.rule("detail_in_answer_words"):
+            return False
+        pairs = self.topic_pairs(message)
+        said = " ".join(fold(self.answer_text(doc)) for doc in before.answered)
+        held = sum(pair in said for pair in pairs)
+        return held >= ANSWER_WORDS_HELD and held >= len(pairs) - 1
 
     def street_in_play(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """A question naming no street while one is in play, unless it is answered alone
