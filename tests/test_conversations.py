@@ -1610,3 +1610,40 @@ def test_a_longer_message_in_the_last_answers_words_asks_a_detail_of_it(
         assert follow is None
     # Words of its own besides (夜班, 开通) make it a question of its own.
     assert ruled.followups.detail("夜班公交线路开通了几条", before, unsure) is None
+
+
+# --- an English question asked of a street whose report never writes its words ------------------
+
+
+def test_the_lexicons_words_an_english_question_asks_of_a_street_must_be_written_there(
+    engine: Engine,
+) -> None:
+    # The lexicon lends "sort garbage" 垃圾分类 / 生活垃圾分类: the last answer writes it, 观湖's
+    # texts here write neither, 新桥's does.
+    before = Conversation("How does Pingshan sort garbage?", "answer", ("ps-garbage",), "pingshan")
+    followups = engine.followups
+    assert followups.lent_unwritten_on_street("How does Guanhu sort garbage?", before, "guanhu")
+    assert not followups.lent_unwritten_on_street("How does it sort garbage?", before, "xinqiao")
+    # In Chinese the question's own words tell: the lexicon's are not every wording.
+    chinese = replace(before, question="坪山垃圾分类做得怎么样")
+    assert not followups.lent_unwritten_on_street("观湖街道垃圾分类做得怎么样", chinese, "guanhu")
+    off = Engine(engine.kb, disabled=("lent_unwritten_on_street",)).followups
+    assert not off.lent_unwritten_on_street("How does Guanhu sort garbage?", before, "guanhu")
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_another_street_never_answers_an_english_question_with_a_text_on_something_else(
+    tg_engine: Engine, on: bool
+) -> None:
+    # 观湖's report never writes 电动自行车 or 电动车: its roads with bicycle lanes are no
+    # model street for e-bike safety.
+    # (loaded as the real engine is, with its fitted calibration)
+    ruled = tg_engine if on else Engine.load(ROOT, disabled=("lent_unwritten_on_street",))
+    (first, other), _ = turns(
+        ruled, "I heard Pingshan has a model street for e-bike safety?", "what about Guanhu"
+    )
+    assert first.outcome == "answer"
+    if on:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    else:
+        assert other.outcome == "answer"

@@ -433,7 +433,10 @@ class Engine:
         not answer, a miss that says so, never another street's answer."""
         asked, street = follow.question, follow.street
         assert street is not None
-        if self.followups.unwritten_on_street(question, street) is not None:
+        if (
+            self.followups.unwritten_on_street(question, street) is not None
+            or self.followups.lent_unwritten_on_street(asked, before, street) is not None
+        ):
             # The thing the resident names is never written in that street's report:
             # whatever its ranking finds is about something else.
             reply = self._reply_to(question, self.matcher.match(asked), language)

@@ -53,7 +53,8 @@ kind: "what services does it offer" by a list, "which villages" by a village nam
 ``detail_in_answer_words`` (a message too long for a detail, said almost only in words of
 the last answer, "要培育几家示范企业", asks a detail of it) and ``unwritten_on_street`` (a
 word named of another street that its report never writes, "坪山有类似的公园吗", is a miss
-on that street, not an answer on something else).
+on that street, not an answer on something else; ``lent_unwritten_on_street``, the same for
+an English question, by the words the lexicon lends it).
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ FOLLOW_UP_RULES = (
     "english_detail",
     "who_takes_part",
     "detail_in_answer_words",
+    "lent_unwritten_on_street",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -668,6 +670,31 @@ class FollowUps:
         if not pairs or any(pair in written for pair in pairs):
             return None
         return rest
+
+    def lent_unwritten_on_street(
+        self, asked: str, before: Conversation, street: str
+    ) -> tuple[str, ...] | None:
+        """The reports' words for a phrase of an English question asked of another street
+        (the lexicon's, alternatives together), when the last answer writes one of them and
+        that street's report none: "what about Guanhu" after 坪山's 电动自行车安全质量治理示范街
+        asks of 电动自行车 / 电动车, which 观湖's report never writes, so no text of it
+        answers (``lent_unwritten_on_street``). Only in English, which shares no
+        characters with the reports: a Chinese question's own words tell (see
+        ``unwritten_on_street``), and the lexicon's alternatives are not all of a report's
+        wordings (生活垃圾强制分类 is 垃圾分类 too), so they are trusted only where nothing
+        else can tell."""
+        if not self.rule("lent_unwritten_on_street") or before.outcome != "answer":
+            return None
+        if latin_share(fold(asked)) < ENGLISH_SHARE:
+            return None
+        said = " ".join(fold(self.answer_text(doc)) for doc in before.answered)
+        written = self._street_text.get(street, "")
+        topic = self.without_streets(asked)
+        for group in self.questions.lexicon.official_groups(topic, fold(topic)):
+            words = [fold(word) for word in group]
+            if any(w in said for w in words) and not any(w in written for w in words):
+                return group
+        return None
 
     def words_of_last_answer(self, rest: str, before: Conversation) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is a
