@@ -1647,3 +1647,12 @@ def test_another_street_never_answers_an_english_question_with_a_text_on_somethi
         assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
     else:
         assert other.outcome == "answer"
+
+
+def test_the_other_street_said_and_then_named_re_asks_the_last_question_for_it(
+    engine: Engine,
+) -> None:
+    # "另一个街道呢" and the name after it: the name says which, the rest is cue words.
+    (_, other), _ = turns(engine, "坪山垃圾分类做得怎么样", "另一个街道呢 新桥的垃圾分类呢")
+    assert other.understood == "新桥街道：垃圾分类做得怎么样"
+    assert [b.id for b in other.blocks] == ["xq-garbage"]

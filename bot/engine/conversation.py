@@ -595,6 +595,9 @@ class FollowUps:
             rest = OTHER_STREET.sub("", folded)
         if street is None:
             return None
+        if street != before.street:
+            # "另一个街道呢 坪山有龙舟赛吗": the other street, and then its name.
+            rest = OTHER_STREET.sub("", rest)
         rest = STREET_CUES.sub("", rest)
         again = self.repeats_last_topic(rest, before)
         if again:
