@@ -1656,3 +1656,33 @@ def test_the_other_street_said_and_then_named_re_asks_the_last_question_for_it(
     (_, other), _ = turns(engine, "坪山垃圾分类做得怎么样", "另一个街道呢 新桥的垃圾分类呢")
     assert other.understood == "新桥街道：垃圾分类做得怎么样"
     assert [b.id for b in other.blocks] == ["xq-garbage"]
+
+
+# --- a how-many in a counter of its own, asked of another street ---------------------
+
+
+def test_a_how_many_in_a_counter_of_its_own_needs_a_figure_so_counted(engine: Engine) -> None:
+    followups = engine.followups
+    # 十个 counts 示范小区, 237个 投放点: neither is 几座.
+    assert followups.uncounted("新桥街道公厕改造了几座", ("xq-garbage",))
+    assert followups.uncounted("坪山街道公厕改造了几座", ("ps-garbage",))
+    # 个 counts anything (115项 answers 多少个); a figure in the counter asked answers.
+    assert not followups.uncounted("新桥街道建了多少个示范小区", ("xq-garbage",))
+    assert not followups.uncounted("坪山街道建了多少个投放点", ("ps-garbage",))
+    off = Engine(engine.kb, disabled=("counter_on_street",)).followups
+    assert not off.uncounted("新桥街道公厕改造了几座", ("xq-garbage",))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_another_streets_text_counting_something_else_is_no_answer(on: bool) -> None:
+    # Generated-only, 坪山's ranking is sure of a text on demolitions (2.16万平方米) for 几座
+    # 公厕: a miss on 坪山, which never counts its toilets.
+    disabled = () if on else ("counter_on_street",)
+    ruled = Engine.load(ROOT, generated_only=True, disabled=disabled)
+    (first, other), _ = turns(ruled, "观湖公厕改造了几座", "坪山那边咧")
+    assert first.outcome == "answer" and "3座" in render_text(first)
+    assert other.understood == "坪山街道：公厕改造了几座"
+    if on:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    else:
+        assert other.outcome == "answer"

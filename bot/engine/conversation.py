@@ -54,7 +54,9 @@ kind: "what services does it offer" by a list, "which villages" by a village nam
 the last answer, "要培育几家示范企业", asks a detail of it) and ``unwritten_on_street`` (a
 word named of another street that its report never writes, "坪山有类似的公园吗", is a miss
 on that street, not an answer on something else; ``lent_unwritten_on_street``, the same for
-an English question, by the words the lexicon lends it).
+an English question, by the words the lexicon lends it; ``counter_on_street``, a how-many in
+a counter of its own, 几座, asked of another street is not answered by a text stating no
+figure so counted).
 """
 
 from __future__ import annotations
@@ -68,7 +70,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.engine import messages
-from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
+from bot.engine.policy import (
+    COUNTER_ASKED,
+    QUANTITY,
+    Match,
+    Outcome,
+    Reason,
+    states_a_figure,
+)
 from bot.engine.postings import report_halves
 from bot.engine.question import LATIN_WORD, YEAR, QuestionReader
 from bot.engine.textnorm import (
@@ -112,6 +121,7 @@ FOLLOW_UP_RULES = (
     "who_takes_part",
     "detail_in_answer_words",
     "lent_unwritten_on_street",
+    "counter_on_street",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -698,6 +708,19 @@ class FollowUps:
             if any(w in said for w in words) and not any(w in written for w in words):
                 return group
         return None
+
+    def uncounted(self, asked: str, chosen: Iterable[str]) -> bool:
+        """Whether a how-many asked of another street in a counter of its own (几座, 多少家;
+        not the 个 of anything) gets texts stating no figure in that counter or its kin
+        ("坪山街道公厕改造了几座" … 签约建筑面积2.16万平方米): what its ranking found counts
+        something else (``counter_on_street``)."""
+        folded = fold(asked)
+        counter = COUNTER_ASKED.search(folded)
+        if not self.rule("counter_on_street") or counter is None or counter.group(1) == "个":
+            return False
+        return not any(
+            states_a_figure(self.answer_text(doc), asked, counted=True) for doc in chosen
+        )
 
     def words_of_last_answer(self, rest: str, before: Conversation) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is a
