@@ -1686,3 +1686,29 @@ def test_another_streets_text_counting_something_else_is_no_answer(on: bool) -> 
         assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
     else:
         assert other.outcome == "answer"
+
+
+# --- the half of its report named, after an answer ---------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_half_named_after_an_answer_from_it_is_that_answer(halves: Engine, on: bool) -> None:
+    # The plan's childcare text was the answer: "2021年计划里那个" asks for it.
+    ruled = halves if on else Engine(halves.kb, disabled=("half_of_answer",))
+    before = Conversation(
+        "坪山托育有什么计划", "answer", ("ps-care-plan",), "pingshan", None, (), NOW
+    )
+    reply, _ = ruled.reply("2021年计划里那个", before, NOW + 1)
+    if on:
+        assert reply.outcome == "answer" and [b.id for b in reply.blocks] == ["ps-care-plan"]
+    else:
+        assert [b.id for b in reply.blocks] != ["ps-care-plan"]
+
+
+def test_the_other_half_named_after_an_answer_is_not_that_answer(halves: Engine) -> None:
+    # The review's text was the answer: the plan named is not it.
+    before = Conversation(
+        "坪山托育做了什么", "answer", ("ps-care-done",), "pingshan", None, (), NOW
+    )
+    reply, _ = halves.reply("2021年计划里那个", before, NOW + 1)
+    assert [b.id for b in reply.blocks] != ["ps-care-done"]

@@ -56,7 +56,8 @@ word named of another street that its report never writes, "坪山有类似的�
 on that street, not an answer on something else; ``lent_unwritten_on_street``, the same for
 an English question, by the words the lexicon lends it; ``counter_on_street``, a how-many in
 a counter of its own, 几座, asked of another street is not answered by a text stating no
-figure so counted).
+figure so counted); ``half_of_answer`` (the half of its report named, "2021年计划里那个",
+after an answer from that half is that answer).
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ FOLLOW_UP_RULES = (
     "detail_in_answer_words",
     "lent_unwritten_on_street",
     "counter_on_street",
+    "half_of_answer",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -893,6 +895,10 @@ class FollowUps:
         if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
             return False
         if self.which_named_in_english(message, answer):
+            return False
+        if self.rule("half_of_answer") and self._by_half(fold(message), chosen) is not None:
+            # "2021年计划里那个" after an answer from the part of its report that plans: it
+            # is the one asked.
             return False
         if self.stated_in_other_words(message, chosen):
             return False
