@@ -1712,3 +1712,39 @@ def test_the_other_half_named_after_an_answer_is_not_that_answer(halves: Engine)
     )
     reply, _ = halves.reply("2021年计划里那个", before, NOW + 1)
     assert [b.id for b in reply.blocks] != ["ps-care-done"]
+
+
+# --- a detail after a clarify, of the one option that speaks of it --------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_detail_only_one_option_speaks_of_is_that_options_answer(
+    engine: Engine, on: bool
+) -> None:
+    ruled = engine if on else Engine(engine.kb, disabled=("detail_after_clarify",))
+    offered = ("ps-childcare", "ps-garbage")
+    before = Conversation("坪山 服务", "clarify", (), "pingshan", None, offered, NOW)
+    reply, _ = ruled.reply("什么模式运营", before, NOW + 1)
+    if on:
+        assert reply.outcome == "answer" and [b.id for b in reply.blocks] == ["ps-childcare"]
+        assert reply.understood == "坪山 服务：什么模式运营"
+    else:
+        assert [b.id for b in reply.blocks] != ["ps-childcare"]
+
+
+@pytest.mark.parametrize("message", ["电话多少", "另一个街道呢", "停车位呢", "观湖呢"])
+def test_no_detail_of_an_option_none_speaks_of_nor_of_a_phone_or_a_street(
+    engine: Engine, message: str
+) -> None:
+    # A phone is declined as asked; no option speaks of 停车位; a street is asked of.
+    offered = ("ps-childcare", "ps-garbage")
+    before = Conversation("坪山 服务", "clarify", (), "pingshan", None, offered, NOW)
+    alone = engine.matcher.match(message)
+    assert engine.followups.detail_of_option(message, before, alone) is None
+
+
+def test_no_detail_of_an_option_when_several_speak_of_it(engine: Engine) -> None:
+    # Both options write 垃圾: the words pick neither.
+    before = Conversation("垃圾", "clarify", (), None, None, ("ps-garbage", "gh-garbage"), NOW)
+    alone = engine.matcher.match("垃圾呢")
+    assert engine.followups.detail_of_option("垃圾呢", before, alone) is None

@@ -57,7 +57,8 @@ on that street, not an answer on something else; ``lent_unwritten_on_street``, t
 an English question, by the words the lexicon lends it; ``counter_on_street``, a how-many in
 a counter of its own, 几座, asked of another street is not answered by a text stating no
 figure so counted); ``half_of_answer`` (the half of its report named, "2021年计划里那个",
-after an answer from that half is that answer).
+after an answer from that half is that answer); ``detail_after_clarify`` (a few words
+only one option of a clarify speaks of, "音量有没有规定", are a detail of that option).
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ FOLLOW_UP_RULES = (
     "lent_unwritten_on_street",
     "counter_on_street",
     "half_of_answer",
+    "detail_after_clarify",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -520,7 +522,11 @@ class FollowUps:
         message = LEADING_CONNECTIVE.sub("", message) or message
         answered = self.answer_in_play(before)
         rules: dict[str, Callable[[], FollowUp | None]] = {
-            "choice": lambda: self.choice(message, before) or self.narrowed(message, before, alone),
+            "choice": lambda: (
+                self.choice(message, before)
+                or self.narrowed(message, before, alone)
+                or self.detail_of_option(message, before, alone)
+            ),
             "another_street": lambda: self.another_street(message, before),
             "source_of_answer": lambda: self.source_of_answer(message, answered),
             "detail": lambda: self.detail(message, answered, alone),
@@ -592,6 +598,38 @@ class FollowUps:
         topic = before.question.rstrip("?？。.!！ ")
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("choice", f"{topic},{rest}", understood)
+
+    def detail_of_option(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
+        """After a clarify, a few words with no topic of their own that only one option
+        speaks of ("音量有没有规定" after options on 广场舞 and others, one of them 明确活动
+        时段、区域、规模、音量): a detail of that option, which is the answer
+        (``detail_after_clarify``). Not when several or none do, nor words that stand
+        alone as a question, nor another street named, nor a detail the reports never
+        give."""
+        if before.outcome != "clarify" or not before.offered:
+            return None
+        folded = fold(message)
+        if not self.rule("detail_after_clarify") or self.street_named(folded):
+            return None
+        if self.too_long_for_a_detail(message) or self.stands_alone(alone):
+            return None
+        # "另一个街道呢" asks of a street; a phone or an hours the reports never give is
+        # declined as asked, not read in an option that names a hotline.
+        if OTHER_STREET.search(folded) or self.questions.detail_asked(folded, message):
+            return None
+        pairs = self.topic_pairs(message)
+        if not pairs:
+            return None
+        speaking = [
+            doc
+            for doc in before.offered
+            if any(pair in fold(self.answer_text(doc)) for pair in pairs)
+        ]
+        if len(speaking) != 1:
+            return None
+        topic = before.question.rstrip("?？。.!！ ")
+        understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+        return FollowUp("choice", f"{topic},{message}", understood, option=speaking[0])
 
     def another_street(self, message: str, before: Conversation) -> FollowUp | None:
         """A street's name and cue words only, or "the other street": the last question
