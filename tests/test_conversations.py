@@ -1732,11 +1732,14 @@ def test_a_detail_only_one_option_speaks_of_is_that_options_answer(
         assert [b.id for b in reply.blocks] != ["ps-childcare"]
 
 
-@pytest.mark.parametrize("message", ["电话多少", "另一个街道呢", "停车位呢", "观湖呢"])
+@pytest.mark.parametrize(
+    "message", ["电话多少", "另一个街道呢", "停车位呢", "观湖呢", "托育有几家"]
+)
 def test_no_detail_of_an_option_none_speaks_of_nor_of_a_phone_or_a_street(
     engine: Engine, message: str
 ) -> None:
-    # A phone is declined as asked; no option speaks of 停车位; a street is asked of.
+    # A phone is declined as asked; no option speaks of 停车位; a street is asked of; the
+    # one option on 托育 counts none.
     offered = ("ps-childcare", "ps-garbage")
     before = Conversation("坪山 服务", "clarify", (), "pingshan", None, offered, NOW)
     alone = engine.matcher.match(message)

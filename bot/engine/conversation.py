@@ -627,6 +627,9 @@ class FollowUps:
         ]
         if len(speaking) != 1:
             return None
+        if QUANTITY.search(folded) and not states_a_figure(self.answer_text(speaking[0]), message):
+            # "党员有多少" of an option on 党员 that counts nothing is not answered by it.
+            return None
         topic = before.question.rstrip("?？。.!！ ")
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("choice", f"{topic},{message}", understood, option=speaking[0])
