@@ -1751,3 +1751,27 @@ def test_no_detail_of_an_option_when_several_speak_of_it(engine: Engine) -> None
     before = Conversation("垃圾", "clarify", (), None, None, ("ps-garbage", "gh-garbage"), NOW)
     alone = engine.matcher.match("垃圾呢")
     assert engine.followups.detail_of_option("垃圾呢", before, alone) is None
+
+
+# --- a street's sound heard in a word the last question wrote -------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_word_of_the_last_question_sounding_as_a_street_names_none(
+    engine: Engine, on: bool
+) -> None:
+    # 评上 sounds as 坪山, but the last question wrote it: 观糊 alone names a street (观湖).
+    ruled = engine if on else Engine(engine.kb, disabled=("last_words_no_name",))
+    (_, other), _ = turns(ruled, "坪山垃圾分类是不是评上过示范", "观糊咧 也评上了吗")
+    if on:
+        assert other.understood is not None and other.understood.startswith("观湖街道：")
+    else:
+        assert other.understood is None or not other.understood.startswith("观湖街道：")
+
+
+def test_a_street_heard_in_a_word_the_last_question_did_not_write_still_counts(
+    engine: Engine,
+) -> None:
+    # 评上 is not in the last question: 坪山 and 观湖 are both heard, and neither is named.
+    before = Conversation("新桥垃圾分类做得怎么样", "answer", ("xq-garbage",), "xinqiao")
+    assert engine.followups.heard_besides_last_words(fold("观糊咧 也评上了吗"), before) is None

@@ -58,7 +58,9 @@ an English question, by the words the lexicon lends it; ``counter_on_street``, a
 a counter of its own, 几座, asked of another street is not answered by a text stating no
 figure so counted); ``half_of_answer`` (the half of its report named, "2021年计划里那个",
 after an answer from that half is that answer); ``detail_after_clarify`` (a few words
-only one option of a clarify speaks of, "音量有没有规定", are a detail of that option).
+only one option of a clarify speaks of, "音量有没有规定", are a detail of that option);
+``last_words_no_name`` (a street's sound heard in a word the last question wrote, 评上 for
+坪山, names no street beside another heard: "观糊咧 也评上了吗").
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ FOLLOW_UP_RULES = (
     "counter_on_street",
     "half_of_answer",
     "detail_after_clarify",
+    "last_words_no_name",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -640,7 +643,7 @@ class FollowUps:
         if before.outcome not in ("answer", "miss", "clarify"):
             return None
         folded = fold(message)
-        street = self.street_named(folded)
+        street = self.street_named(folded) or self.heard_besides_last_words(folded, before)
         rest = self.without_street_names(folded)
         if street is None and OTHER_STREET.search(folded):
             others = [s for s in self.kb.streets if s != before.street]
@@ -1130,6 +1133,24 @@ class FollowUps:
         key = sound_key(folded)
         streets = {street for sound, street in self._sounds if sound in key}
         return streets.pop() if len(streets) == 1 else None
+
+    def heard_besides_last_words(self, folded: str, before: Conversation) -> str | None:
+        """The one street a message names by sound, when the sound of another is heard
+        only in characters the last question wrote as they are ("观糊咧 也评上了吗" after
+        "…是不是评上过…": 评上 sounds as 坪山, but is the word asked again, so 观糊 names
+        观湖; ``last_words_no_name``)."""
+        if not self.rule("last_words_no_name") or self.questions.street_of(folded):
+            return None
+        asked = fold(before.question)
+        key = sound_key(folded)
+        heard = set()
+        for sound, street in self._sounds:
+            at = key.find(sound)
+            while at >= 0:
+                if folded[at : at + len(sound)] not in asked:
+                    heard.add(street)
+                at = key.find(sound, at + 1)
+        return heard.pop() if len(heard) == 1 else None
 
     def without_street_names(self, folded: str) -> str:
         """A folded message with the streets' names taken out, mistyped ones too."""
