@@ -1156,11 +1156,13 @@ class FollowUps:
         """A folded message with the streets' names taken out, mistyped ones too."""
         return self.wording.strip_streets(self._without_sounds_of_names(folded))
 
-    def _without_sounds_of_names(self, text: str) -> str:
+    def _without_sounds_of_names(self, text: str, first_only: bool = False) -> str:
         for sound, _ in self._sounds:
             # A sound key holds one code per character: where it is found, so is the name.
             while (at := sound_key(text).find(sound)) >= 0:
                 text = text[:at] + text[at + len(sound) :]
+                if first_only:
+                    break
         return text
 
     def neighbours(self, answered: Iterable[str]) -> frozenset[str]:
@@ -1194,8 +1196,10 @@ class FollowUps:
 
     def without_streets(self, question: str) -> str:
         """A question with the streets' names taken out (the topic another street is
-        asked about)."""
-        question = self._without_sounds_of_names(question)
+        asked about). A name heard by its sound is taken out where it is first heard
+        only: after it, the same sound is a word of the question ("平山是不是评上过…" is
+        about 是不是评上过…; ``last_words_no_name``)."""
+        question = self._without_sounds_of_names(question, self.rule("last_words_no_name"))
         for name, _ in self._names:
             question = re.sub(re.escape(name), "", question, flags=re.IGNORECASE)
         question = re.sub(r"\s{2,}", " ", question)
