@@ -1383,3 +1383,396 @@ def test_a_street_or_a_question_of_its_own_narrows_no_clarify(parks: Engine, mes
     before = Conversation("坪山 公园", "clarify", (), "pingshan", None, ("gh-parks",), NOW)
     alone = parks.matcher.match(message)
     assert parks.followups.narrowed(message, before, alone) is None
+
+
+# --- a how-many counted in any word ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiers() -> Engine:
+    """An answer that states how a programme is divided (三级, 3大项) in counters no how-many
+    of the matcher lists, and one stating no figure."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-referral",
+            "pingshan",
+            "坪山的个案转介中心是干什么的?",
+            "建立个案转介中心,形成“社区—中心—专业机构”三级转介体系。",
+            keywords=("个案转介中心",),
+        ),
+        _entry(
+            "gh-agenda",
+            "guanhu",
+            "观湖的议事分流是什么?",
+            "议事分流:指把居民议题分为“大事、小事、私事”3大项48小项。",
+            keywords=("议事分流",),
+        ),
+        _entry(
+            "gh-forum",
+            "guanhu",
+            "观湖的居民议事会是什么?",
+            "居民议事会:由社区党委牵头,收集居民议题,协商解决。",
+            keywords=("居民议事会",),
+        ),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize(
+    ("first", "asked", "entry"),
+    [
+        ("坪山的个案转介中心是干什么的", "分几级", "ps-referral"),
+        ("观湖的议事分流是什么", "分成几类", "gh-agenda"),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_a_how_many_in_any_counter_is_answered_by_the_figure_just_given(
+    tiers: Engine, first: str, asked: str, entry: str, on: bool
+) -> None:
+    # 几级, 几类 count as 几个 does: the answer stating a figure (三级, 3大项) answers it.
+    ruled = tiers if on else Engine(tiers.kb, disabled=("counted_by_any_word",))
+    (before, after), _ = turns(ruled, first, asked)
+    assert [b.id for b in before.blocks] == [entry]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == [entry]
+        assert after.understood == first + "：" + asked
+    else:
+        assert after.outcome != "answer"
+
+
+@pytest.mark.parametrize("asked", ["分几级", "是第几级", "哪几类"])
+def test_a_how_many_the_answer_states_no_figure_for_stays_declined(
+    tiers: Engine, asked: str
+) -> None:
+    # No figure in 居民议事会's answer; 第几 and 哪几 ask a rank and which, not how many.
+    (before, after), _ = turns(tiers, "观湖的居民议事会是什么", asked)
+    assert [b.id for b in before.blocks] == ["gh-forum"]
+    assert [b.id for b in after.blocks] != ["gh-forum"] or after.outcome != "answer"
+
+
+# --- another street asked only in words of asking ---------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_street_and_a_how_many_after_a_how_many_asks_it_of_that_street(
+    engine: Engine, on: bool
+) -> None:
+    # "新桥几个" names no topic: it asks the last how-many of 新桥.
+    ruled = engine if on else Engine(engine.kb, disabled=("asks_as_before",))
+    (first, again), _ = turns(ruled, "坪山建了多少个垃圾分类投放点", "新桥几个")
+    assert [b.id for b in first.blocks] == ["ps-garbage"]
+    if on:
+        assert again.understood == "新桥街道：建了多少个垃圾分类投放点"
+        assert [b.id for b in again.blocks] == ["xq-garbage"]
+    else:
+        assert again.understood is None
+
+
+def test_a_street_and_words_asking_otherwise_is_no_same_question(engine: Engine) -> None:
+    # A how-many after a how-it-went asks something else: no follow-up of the last topic.
+    before = Conversation("坪山垃圾分类做得怎么样", "answer", ("ps-garbage",), "pingshan", None)
+    assert engine.followups.another_street("新桥有几个", before) is None
+    assert engine.followups.another_street("新桥怎么样", before) is not None
+
+
+# --- a word named of another street that its report never writes -----------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_word_named_of_another_street_its_report_never_writes_is_a_miss(
+    engine: Engine, on: bool
+) -> None:
+    # 观湖's texts never write 投放点: its text on waste sorting in general is no answer.
+    ruled = engine if on else Engine(engine.kb, disabled=("unwritten_on_street",))
+    (first, other), _ = turns(ruled, "坪山垃圾分类投放点建得怎么样", "观湖有类似的投放点吗")
+    assert [b.id for b in first.blocks] == ["ps-garbage"]
+    assert other.understood == "观湖街道：垃圾分类投放点建得怎么样"
+    if on:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    else:
+        assert [b.id for b in other.blocks] == ["gh-garbage"]
+
+
+def test_a_word_named_of_another_street_its_report_writes_is_asked_of_it(engine: Engine) -> None:
+    # 新桥's text writes 垃圾分类: its answer stands.
+    (_, other), _ = turns(engine, "坪山垃圾分类做得怎么样", "新桥的垃圾分类呢")
+    assert [b.id for b in other.blocks] == ["xq-garbage"]
+
+
+# --- a detail asked in English ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def abroad() -> Engine:
+    """Answers naming services in a list and villages by name, and two that do neither."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-expat-centre",
+            "pingshan",
+            "坪山有外籍人士服务中心吗?",
+            "建设外籍人士服务中心,为外籍人士提供办事指引、语言培训、法律咨询等服务。",
+            keywords=("外籍人士服务中心",),
+        ),
+        _entry(
+            "ps-paired-aid",
+            "pingshan",
+            "坪山的对口帮扶怎么样?",
+            "对口帮扶的广西梅林村、陇祥村如期完成脱贫任务。",
+            keywords=("对口帮扶",),
+        ),
+        _entry(
+            "gh-youth-hub",
+            "guanhu",
+            "观湖有青年驿站吗?",
+            "建成青年驿站,服务来深求职青年。",
+            keywords=("青年驿站",),
+        ),
+        _entry(
+            "gh-cleaning-day",
+            "guanhu",
+            "观湖的环境清洁日是什么?",
+            "环境清洁日:指发动干部职工、党员、义工等人员,每周开展统一清洁行动。",
+            keywords=("环境清洁日",),
+        ),
+        _entry("ps-garbage", "pingshan", "坪山垃圾分类做得怎么样?", "完成237个投放点建设。"),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_who_takes_part_is_stated_by_the_people_the_last_answer_mobilizes(
+    abroad: Engine, on: bool
+) -> None:
+    ruled = abroad if on else Engine(abroad.kb, disabled=("who_takes_part",))
+    (before, after), _ = turns(ruled, "观湖的环境清洁日是什么", "都是谁参加")
+    assert [b.id for b in before.blocks] == ["gh-cleaning-day"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-cleaning-day"]
+    else:
+        assert after.outcome != "answer"
+    # An answer naming no one taking part states no one.
+    (_, unstated), _ = turns(ruled, "观湖有青年驿站吗", "都是谁参加")
+    assert unstated.outcome != "answer" or [b.id for b in unstated.blocks] != ["gh-youth-hub"]
+
+
+@pytest.mark.parametrize(
+    ("first", "asked", "entry"),
+    [
+        ("坪山有外籍人士服务中心吗", "what services does it offer", "ps-expat-centre"),
+        ("坪山的对口帮扶怎么样", "which villages in Guangxi", "ps-paired-aid"),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_an_english_detail_the_last_answer_states_is_that_answer_again(
+    abroad: Engine, first: str, asked: str, entry: str, on: bool
+) -> None:
+    # A list (办事指引、语言培训、…) states the services; 梅林村 names a village (村, as the
+    # lexicon lends "villages").
+    ruled = abroad if on else Engine(abroad.kb, disabled=("english_detail",))
+    (before, after), _ = turns(ruled, first, asked)
+    assert [b.id for b in before.blocks] == [entry]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == [entry]
+    else:
+        assert after.outcome != "answer"
+
+
+@pytest.mark.parametrize("asked", ["what services does it offer", "which villages"])
+def test_an_english_detail_the_last_answer_does_not_state_stays_declined(
+    abroad: Engine, asked: str
+) -> None:
+    # No list and no village in 青年驿站's answer.
+    (before, after), _ = turns(abroad, "观湖有青年驿站吗", asked)
+    assert [b.id for b in before.blocks] == ["gh-youth-hub"]
+    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-youth-hub"]
+
+
+# --- a longer detail in the last answer's words --------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_longer_message_in_the_last_answers_words_asks_a_detail_of_it(
+    details: Engine, on: bool
+) -> None:
+    # Nine characters, too many for a detail, but 公交, 交线, 线路, 优化 are the answer's.
+    ruled = details if on else Engine(details.kb, disabled=("detail_in_answer_words",))
+    before = Conversation("坪山新增了多少个公交站", "answer", ("ps-bus-stops",), "pingshan", None)
+    unsure = Match(Outcome.CLARIFY, Reason.UNSURE, 0.5)
+    follow = ruled.followups.detail("公交线路优化了几条", before, unsure)
+    if on:
+        assert (
+            follow is not None and follow.understood == "坪山新增了多少个公交站：公交线路优化了几条"
+        )
+    else:
+        assert follow is None
+    # Words of its own besides (夜班, 开通) make it a question of its own.
+    assert ruled.followups.detail("夜班公交线路开通了几条", before, unsure) is None
+
+
+# --- an English question asked of a street whose report never writes its words ------------------
+
+
+def test_the_lexicons_words_an_english_question_asks_of_a_street_must_be_written_there(
+    engine: Engine,
+) -> None:
+    # The lexicon lends "sort garbage" 垃圾分类 / 生活垃圾分类: the last answer writes it, 观湖's
+    # texts here write neither, 新桥's does.
+    before = Conversation("How does Pingshan sort garbage?", "answer", ("ps-garbage",), "pingshan")
+    followups = engine.followups
+    assert followups.lent_unwritten_on_street("How does Guanhu sort garbage?", before, "guanhu")
+    assert not followups.lent_unwritten_on_street("How does it sort garbage?", before, "xinqiao")
+    # In Chinese the question's own words tell: the lexicon's are not every wording.
+    chinese = replace(before, question="坪山垃圾分类做得怎么样")
+    assert not followups.lent_unwritten_on_street("观湖街道垃圾分类做得怎么样", chinese, "guanhu")
+    off = Engine(engine.kb, disabled=("lent_unwritten_on_street",)).followups
+    assert not off.lent_unwritten_on_street("How does Guanhu sort garbage?", before, "guanhu")
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_another_street_never_answers_an_english_question_with_a_text_on_something_else(
+    tg_engine: Engine, on: bool
+) -> None:
+    # 观湖's report never writes 电动自行车 or 电动车: its roads with bicycle lanes are no
+    # model street for e-bike safety.
+    # (loaded as the real engine is, with its fitted calibration)
+    ruled = tg_engine if on else Engine.load(ROOT, disabled=("lent_unwritten_on_street",))
+    (first, other), _ = turns(
+        ruled, "I heard Pingshan has a model street for e-bike safety?", "what about Guanhu"
+    )
+    assert first.outcome == "answer"
+    if on:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    else:
+        assert other.outcome == "answer"
+
+
+def test_the_other_street_said_and_then_named_re_asks_the_last_question_for_it(
+    engine: Engine,
+) -> None:
+    # "另一个街道呢" and the name after it: the name says which, the rest is cue words.
+    (_, other), _ = turns(engine, "坪山垃圾分类做得怎么样", "另一个街道呢 新桥的垃圾分类呢")
+    assert other.understood == "新桥街道：垃圾分类做得怎么样"
+    assert [b.id for b in other.blocks] == ["xq-garbage"]
+
+
+# --- a how-many in a counter of its own, asked of another street ---------------------
+
+
+def test_a_how_many_in_a_counter_of_its_own_needs_a_figure_so_counted(engine: Engine) -> None:
+    followups = engine.followups
+    # 十个 counts 示范小区, 237个 投放点: neither is 几座.
+    assert followups.uncounted("新桥街道公厕改造了几座", ("xq-garbage",))
+    assert followups.uncounted("坪山街道公厕改造了几座", ("ps-garbage",))
+    # 个 counts anything (115项 answers 多少个); a figure in the counter asked answers.
+    assert not followups.uncounted("新桥街道建了多少个示范小区", ("xq-garbage",))
+    assert not followups.uncounted("坪山街道建了多少个投放点", ("ps-garbage",))
+    off = Engine(engine.kb, disabled=("counter_on_street",)).followups
+    assert not off.uncounted("新桥街道公厕改造了几座", ("xq-garbage",))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_another_streets_text_counting_something_else_is_no_answer(on: bool) -> None:
+    # Generated-only, 坪山's ranking is sure of a text on demolitions (2.16万平方米) for 几座
+    # 公厕: a miss on 坪山, which never counts its toilets.
+    disabled = () if on else ("counter_on_street",)
+    ruled = Engine.load(ROOT, generated_only=True, disabled=disabled)
+    (first, other), _ = turns(ruled, "观湖公厕改造了几座", "坪山那边咧")
+    assert first.outcome == "answer" and "3座" in render_text(first)
+    assert other.understood == "坪山街道：公厕改造了几座"
+    if on:
+        assert other.outcome == "miss" and other.reason is Reason.NOT_ON_STREET
+    else:
+        assert other.outcome == "answer"
+
+
+# --- the half of its report named, after an answer ---------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_half_named_after_an_answer_from_it_is_that_answer(halves: Engine, on: bool) -> None:
+    # The plan's childcare text was the answer: "2021年计划里那个" asks for it.
+    ruled = halves if on else Engine(halves.kb, disabled=("half_of_answer",))
+    before = Conversation(
+        "坪山托育有什么计划", "answer", ("ps-care-plan",), "pingshan", None, (), NOW
+    )
+    reply, _ = ruled.reply("2021年计划里那个", before, NOW + 1)
+    if on:
+        assert reply.outcome == "answer" and [b.id for b in reply.blocks] == ["ps-care-plan"]
+    else:
+        assert [b.id for b in reply.blocks] != ["ps-care-plan"]
+
+
+def test_the_other_half_named_after_an_answer_is_not_that_answer(halves: Engine) -> None:
+    # The review's text was the answer: the plan named is not it.
+    before = Conversation(
+        "坪山托育做了什么", "answer", ("ps-care-done",), "pingshan", None, (), NOW
+    )
+    reply, _ = halves.reply("2021年计划里那个", before, NOW + 1)
+    assert [b.id for b in reply.blocks] != ["ps-care-done"]
+
+
+# --- a detail after a clarify, of the one option that speaks of it --------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_detail_only_one_option_speaks_of_is_that_options_answer(
+    engine: Engine, on: bool
+) -> None:
+    ruled = engine if on else Engine(engine.kb, disabled=("detail_after_clarify",))
+    offered = ("ps-childcare", "ps-garbage")
+    before = Conversation("坪山 服务", "clarify", (), "pingshan", None, offered, NOW)
+    reply, _ = ruled.reply("什么模式运营", before, NOW + 1)
+    if on:
+        assert reply.outcome == "answer" and [b.id for b in reply.blocks] == ["ps-childcare"]
+        assert reply.understood == "坪山 服务：什么模式运营"
+    else:
+        assert [b.id for b in reply.blocks] != ["ps-childcare"]
+
+
+@pytest.mark.parametrize(
+    "message", ["电话多少", "另一个街道呢", "停车位呢", "观湖呢", "托育有几家"]
+)
+def test_no_detail_of_an_option_none_speaks_of_nor_of_a_phone_or_a_street(
+    engine: Engine, message: str
+) -> None:
+    # A phone is declined as asked; no option speaks of 停车位; a street is asked of; the
+    # one option on 托育 counts none.
+    offered = ("ps-childcare", "ps-garbage")
+    before = Conversation("坪山 服务", "clarify", (), "pingshan", None, offered, NOW)
+    alone = engine.matcher.match(message)
+    assert engine.followups.detail_of_option(message, before, alone) is None
+
+
+def test_no_detail_of_an_option_when_several_speak_of_it(engine: Engine) -> None:
+    # Both options write 垃圾: the words pick neither.
+    before = Conversation("垃圾", "clarify", (), None, None, ("ps-garbage", "gh-garbage"), NOW)
+    alone = engine.matcher.match("垃圾呢")
+    assert engine.followups.detail_of_option("垃圾呢", before, alone) is None
+
+
+# --- a street's sound heard in a word the last question wrote -------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_word_of_the_last_question_sounding_as_a_street_names_none(
+    engine: Engine, on: bool
+) -> None:
+    # 评上 sounds as 坪山, but the last question wrote it: 观糊 alone names a street (观湖).
+    ruled = engine if on else Engine(engine.kb, disabled=("last_words_no_name",))
+    (_, other), _ = turns(ruled, "坪山垃圾分类是不是评上过示范", "观糊咧 也评上了吗")
+    if on:
+        # ... and the topic keeps it: only the sound first heard is the name.
+        assert other.understood == "观湖街道：垃圾分类是不是评上过示范"
+    else:
+        assert other.understood is None or not other.understood.startswith("观湖街道：")
+
+
+def test_a_street_heard_in_a_word_the_last_question_did_not_write_still_counts(
+    engine: Engine,
+) -> None:
+    # 评上 is not in the last question: 坪山 and 观湖 are both heard, and neither is named.
+    before = Conversation("新桥垃圾分类做得怎么样", "answer", ("xq-garbage",), "xinqiao")
+    assert engine.followups.heard_besides_last_words(fold("观糊咧 也评上了吗"), before) is None

@@ -433,6 +433,14 @@ class Engine:
         not answer, a miss that says so, never another street's answer."""
         asked, street = follow.question, follow.street
         assert street is not None
+        if (
+            self.followups.unwritten_on_street(question, street) is not None
+            or self.followups.lent_unwritten_on_street(asked, before, street) is not None
+        ):
+            # The thing the resident names is never written in that street's report:
+            # whatever its ranking finds is about something else.
+            reply = self._reply_to(question, self.matcher.match(asked), language)
+            return self._miss_on_street(question, reply, street, language)
         same_topic = self.followups.same_topic(before.answered, street)
         if same_topic:
             match = self.matcher.match(asked, frozenset(same_topic))
@@ -446,7 +454,12 @@ class Engine:
         nearest = self._nearest_on_street(asked, match, settled, street)
         if nearest and not self.followups.says_topic_of(settled, asked, nearest, before):
             nearest = None
-        reply = self._reply_to(question, nearest or match, language)
+        chosen = nearest or match
+        if chosen.outcome is Outcome.ANSWER and self.followups.uncounted(asked, chosen.chosen):
+            # 几座 answered by 2.16万平方米 counts something else.
+            reply = self._reply_to(question, chosen, language)
+            return self._miss_on_street(question, reply, street, language)
+        reply = self._reply_to(question, chosen, language)
         return self._from_street(question, reply, street, language)
 
     def _nearest_on_street(
@@ -484,6 +497,11 @@ class Engine:
             return reply
         if reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
             return reply
+        return self._miss_on_street(question, reply, street, language)
+
+    def _miss_on_street(self, question: str, reply: Reply, street: str, language: str) -> Reply:
+        """A miss saying that ``street``'s report does not answer the question, offering
+        what ``reply`` found, if it found no answer."""
         # Unsure among that street's texts is no answer from its report: a miss that says
         # so, offering what was found.
         miss = Reply(

@@ -43,7 +43,24 @@ topic, for the details asked after it); and ``nearest_after_clarify`` (that near
 against a clarify's options), ``choice_by_half`` (an option chosen by the half of its report:
 "今年要办的那个"), ``new_thing_named`` (a thing the last answer never mentions is a new
 topic), ``letter_of_answer`` ("what does the N stand for"), ``which_where_term_used`` (which
-community, where a term's report uses it) and ``narrowed_after_clarify`` ("法治那个").
+community, where a term's report uses it), ``narrowed_after_clarify`` ("法治那个"),
+``counted_by_any_word`` (a how-many in a counter of its own, "分几级", answered by the figure
+just given, 三级干预体系), ``asks_as_before`` (a street and only words of asking, asking as
+the last question did: "观湖几个" after a how-many, is that question asked of it),
+``english_detail`` (a detail asked in English stated by the last answer in words of its
+kind: "what services does it offer" by a list, "which villages" by a village named),
+``who_takes_part`` ("都是谁参加", stated by the people an answer mobilizes: 发动干部职工、党员…),
+``detail_in_answer_words`` (a message too long for a detail, said almost only in words of
+the last answer, "要培育几家示范企业", asks a detail of it) and ``unwritten_on_street`` (a
+word named of another street that its report never writes, "坪山有类似的公园吗", is a miss
+on that street, not an answer on something else; ``lent_unwritten_on_street``, the same for
+an English question, by the words the lexicon lends it; ``counter_on_street``, a how-many in
+a counter of its own, 几座, asked of another street is not answered by a text stating no
+figure so counted); ``half_of_answer`` (the half of its report named, "2021年计划里那个",
+after an answer from that half is that answer); ``detail_after_clarify`` (a few words
+only one option of a clarify speaks of, "音量有没有规定", are a detail of that option);
+``last_words_no_name`` (a street's sound heard in a word the last question wrote, 评上 for
+坪山, names no street beside another heard: "观糊咧 也评上了吗").
 """
 
 from __future__ import annotations
@@ -57,7 +74,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.engine import messages
-from bot.engine.policy import QUANTITY, Match, Outcome, Reason, states_a_figure
+from bot.engine.policy import (
+    COUNTER_ASKED,
+    QUANTITY,
+    Match,
+    Outcome,
+    Reason,
+    states_a_figure,
+)
 from bot.engine.postings import report_halves
 from bot.engine.question import LATIN_WORD, YEAR, QuestionReader
 from bot.engine.textnorm import (
@@ -94,9 +118,23 @@ FOLLOW_UP_RULES = (
     "letter_of_answer",
     "which_where_term_used",
     "narrowed_after_clarify",
+    "counted_by_any_word",
+    "asks_as_before",
+    "unwritten_on_street",
+    "english_detail",
+    "who_takes_part",
+    "detail_in_answer_words",
+    "lent_unwritten_on_street",
+    "counter_on_street",
+    "half_of_answer",
+    "detail_after_clarify",
+    "last_words_no_name",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
+# ... unless it says what it is about in the last answer's words: at least these many
+# pairs of characters of that answer, and all but one of its own.
+ANSWER_WORDS_HELD = 3
 # In English, counted in words, besides those pointing back ("how many roads does it cover")
 DETAIL_MAX_WORDS = 5
 ENGLISH_POINTING_BACK = frozenset({"it", "its", "this", "that", "they", "them", "these", "those"})
@@ -148,6 +186,7 @@ OTHER_STREET = re.compile(
 ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
 LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")
 FIRST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最前面|前面|上面|第1)(?:那|这)?1?(?:个|条|项)?")
+HAN_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")
 # The characters of a question's own words (具体, 怎么, 哪些, 多少…), which say how it is asked,
 # not what about: a detail "stated in the last answer" must share more than these.
 ASKING_CHARS = frozenset("具体怎么什么哪些几多少有没是的吗呢了个些还能会要请问下")
@@ -194,6 +233,34 @@ DETAIL_STATED_AS = (
         ),
     ),
 )
+# The same in English, which shares no characters with the reports (folded: spaces
+# dropped): the parts of something ("what services does it offer" … 提供办事指引、移居适应、
+# 职场学习等优质服务), stated as DETAIL_STATED_AS states them.
+ENGLISH_DETAIL_STATED_AS = (
+    (
+        re.compile(
+            r"what(?:services|kinds?|types?|sorts?|activities|programs?|programmes?|projects?"
+            r"|measures|things)|what(?:does|do|did)(?:it|they)(?:offer|provide|include|cover)"
+        ),
+        DETAIL_STATED_AS[1][1],
+    ),
+)
+# Who takes part ("都是谁参加" … 充分发动干部职工、党员、义工、居民群众等人员), stated by the
+# people an answer has mobilized or taking part (``who_takes_part``; folded).
+PEOPLE = "党员|志愿者|义工|居民|群众|干部|职工|家长|青少年|学生|老人|长者|商户|企业|社工|网格员"
+WHO_TAKES_PART = (
+    re.compile(
+        r"谁(?:来|去|会|能|可以)?(?:参加|参与)|哪些人|什么人(?:参加|参与)"
+        r"|whotakespart|whocanjoin|whojoins|whoisinvolved|whoparticipates|whotookpart"
+    ),
+    re.compile(
+        rf"(?:发动|组织|动员|号召|带领|吸引|邀请)[^,，。]{{0,12}}(?:{PEOPLE})"
+        rf"|(?:{PEOPLE})[^,，。]{{0,6}}(?:参与|参加)"
+    ),
+)
+# "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
+# stated by a name before that word (梅林村), as WHICH is in Chinese.
+ENGLISH_WHICH = re.compile(r"\bwhich\s+([a-z]+)")
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
 # "That one" of a kind, pointing at one option among several ("法治那个").
@@ -218,6 +285,15 @@ SOURCE_ASKED = re.compile(
     r"|whichyear|whatyear|stillvalid|stillinforce|stillineffect|stillapplies|outdated"
 )
 FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# A how-many counted in a word policy.QUANTITY does not list, as a follow-up asks how a
+# programme is divided (folded): "分几级" … 三级干预体系, "分成几类" … 3大项48小项,
+# "有几种"; not which (哪几), a rank (第几) or a time (几点, 几时, 几号).
+COUNTED_BY_ANY_WORD = re.compile(
+    r"(?<![哪第])几(?:大|小)?(?:级|类|种|层|档|批|轮|期|步|组|块|部分)"
+)
+# ... and what answers it, in a folded answer: a number so counted, or by the items it is
+# divided into (3大项48小项), which policy.DIGIT does not read as a figure.
+COUNTED_FIGURE = re.compile(r"[0-9]+(?:大|小)?(?:级|类|种|层|档|批|轮|期|步|组|块|项|部分)")
 # A letter standing alone, as a report writes a count left open ("1+4+N", "N个服务点"); in
 # a message, not the English words "a" and "I".
 LONE_LETTER = re.compile(r"(?<![a-z])[a-z](?![a-z])")
@@ -449,7 +525,11 @@ class FollowUps:
         message = LEADING_CONNECTIVE.sub("", message) or message
         answered = self.answer_in_play(before)
         rules: dict[str, Callable[[], FollowUp | None]] = {
-            "choice": lambda: self.choice(message, before) or self.narrowed(message, before, alone),
+            "choice": lambda: (
+                self.choice(message, before)
+                or self.narrowed(message, before, alone)
+                or self.detail_of_option(message, before, alone)
+            ),
             "another_street": lambda: self.another_street(message, before),
             "source_of_answer": lambda: self.source_of_answer(message, answered),
             "detail": lambda: self.detail(message, answered, alone),
@@ -522,13 +602,48 @@ class FollowUps:
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("choice", f"{topic},{rest}", understood)
 
+    def detail_of_option(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
+        """After a clarify, a few words with no topic of their own that only one option
+        speaks of ("音量有没有规定" after options on 广场舞 and others, one of them 明确活动
+        时段、区域、规模、音量): a detail of that option, which is the answer
+        (``detail_after_clarify``). Not when several or none do, nor words that stand
+        alone as a question, nor another street named, nor a detail the reports never
+        give."""
+        if before.outcome != "clarify" or not before.offered:
+            return None
+        folded = fold(message)
+        if not self.rule("detail_after_clarify") or self.street_named(folded):
+            return None
+        if self.too_long_for_a_detail(message) or self.stands_alone(alone):
+            return None
+        # "另一个街道呢" asks of a street; a phone or an hours the reports never give is
+        # declined as asked, not read in an option that names a hotline.
+        if OTHER_STREET.search(folded) or self.questions.detail_asked(folded, message):
+            return None
+        pairs = self.topic_pairs(message)
+        if not pairs:
+            return None
+        speaking = [
+            doc
+            for doc in before.offered
+            if any(pair in fold(self.answer_text(doc)) for pair in pairs)
+        ]
+        if len(speaking) != 1:
+            return None
+        if QUANTITY.search(folded) and not states_a_figure(self.answer_text(speaking[0]), message):
+            # "党员有多少" of an option on 党员 that counts nothing is not answered by it.
+            return None
+        topic = before.question.rstrip("?？。.!！ ")
+        understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+        return FollowUp("choice", f"{topic},{message}", understood, option=speaking[0])
+
     def another_street(self, message: str, before: Conversation) -> FollowUp | None:
         """A street's name and cue words only, or "the other street": the last question
         again, for that street."""
         if before.outcome not in ("answer", "miss", "clarify"):
             return None
         folded = fold(message)
-        street = self.street_named(folded)
+        street = self.street_named(folded) or self.heard_besides_last_words(folded, before)
         rest = self.without_street_names(folded)
         if street is None and OTHER_STREET.search(folded):
             others = [s for s in self.kb.streets if s != before.street]
@@ -536,6 +651,9 @@ class FollowUps:
             rest = OTHER_STREET.sub("", folded)
         if street is None:
             return None
+        if street != before.street:
+            # "另一个街道呢 坪山有龙舟赛吗": the other street, and then its name.
+            rest = OTHER_STREET.sub("", rest)
         rest = STREET_CUES.sub("", rest)
         again = self.repeats_last_topic(rest, before)
         if again:
@@ -577,7 +695,78 @@ class FollowUps:
         if not rest:
             return True
         asked = fold(self.without_streets(before.question))
-        return len(rest) >= 2 and rest in asked
+        return (len(rest) >= 2 and rest in asked) or self.asks_as_before(rest, asked)
+
+    def asks_as_before(self, rest: str, asked: str) -> bool:
+        """Whether what a street follow-up says besides the street and its cue words is
+        only words of asking, asking what the last question asked: a how-many after a
+        how-many ("观湖几个" after 坪山搞了多少个民生微实事), or neither one (``asks_as_before``).
+        It names no topic of its own, so the topic is the last question's."""
+        if not self.rule("asks_as_before") or not all(c in ASKING_CHARS for c in rest):
+            return False
+        return (QUANTITY.search(rest) is None) == (QUANTITY.search(asked) is None)
+
+    def unwritten_on_street(self, message: str, street: str) -> str | None:
+        """What a street follow-up names besides the street and its cue words, when the
+        street's report writes no pair of its characters: "坪山有类似的公园吗"
+        after 观湖's 上围小雅公园 asks of 公园, which 坪山's report never names, so no text of
+        it answers, however its ranking goes (``unwritten_on_street``). Only what the
+        message itself names: the last question's words may be the first street's own
+        (高空抛物, written 高空坠物 in the other's report)."""
+        if not self.rule("unwritten_on_street"):
+            return None
+        folded = fold(LEADING_CONNECTIVE.sub("", message) or message)
+        rest = STREET_CUES.sub("", OTHER_STREET.sub("", self.without_street_names(folded)))
+        written = self._street_text.get(street, "")
+        # Chinese words only, not its asking ones ("观湖几个"): English shares no
+        # characters with the reports.
+        pairs = {
+            pair
+            for i in range(len(rest) - 1)
+            if HAN_PAIR.fullmatch(pair := rest[i : i + 2]) and not set(pair) & ASKING_CHARS
+        }
+        # None of it written: a compound may be written apart (生活垃圾强制分类 holds no 圾分).
+        if not pairs or any(pair in written for pair in pairs):
+            return None
+        return rest
+
+    def lent_unwritten_on_street(
+        self, asked: str, before: Conversation, street: str
+    ) -> tuple[str, ...] | None:
+        """The reports' words for a phrase of an English question asked of another street
+        (the lexicon's, alternatives together), when the last answer writes one of them and
+        that street's report none: "what about Guanhu" after 坪山's 电动自行车安全质量治理示范街
+        asks of 电动自行车 / 电动车, which 观湖's report never writes, so no text of it
+        answers (``lent_unwritten_on_street``). Only in English, which shares no
+        characters with the reports: a Chinese question's own words tell (see
+        ``unwritten_on_street``), and the lexicon's alternatives are not all of a report's
+        wordings (生活垃圾强制分类 is 垃圾分类 too), so they are trusted only where nothing
+        else can tell."""
+        if not self.rule("lent_unwritten_on_street") or before.outcome != "answer":
+            return None
+        if latin_share(fold(asked)) < ENGLISH_SHARE:
+            return None
+        said = " ".join(fold(self.answer_text(doc)) for doc in before.answered)
+        written = self._street_text.get(street, "")
+        topic = self.without_streets(asked)
+        for group in self.questions.lexicon.official_groups(topic, fold(topic)):
+            words = [fold(word) for word in group]
+            if any(w in said for w in words) and not any(w in written for w in words):
+                return group
+        return None
+
+    def uncounted(self, asked: str, chosen: Iterable[str]) -> bool:
+        """Whether a how-many asked of another street in a counter of its own (几座, 多少家;
+        not the 个 of anything) gets texts stating no figure in that counter or its kin
+        ("坪山街道公厕改造了几座" … 签约建筑面积2.16万平方米): what its ranking found counts
+        something else (``counter_on_street``)."""
+        folded = fold(asked)
+        counter = COUNTER_ASKED.search(folded)
+        if not self.rule("counter_on_street") or counter is None or counter.group(1) == "个":
+            return False
+        return not any(
+            states_a_figure(self.answer_text(doc), asked, counted=True) for doc in chosen
+        )
 
     def words_of_last_answer(self, rest: str, before: Conversation) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is a
@@ -615,7 +804,11 @@ class FollowUps:
         of_it = self.asks_unstated_detail_of_it(message, alone) or bool(
             self.letter_of_answer(message, before)
         )
-        if self.too_long_for_a_detail(message) and not of_it:
+        if (
+            self.too_long_for_a_detail(message)
+            and not of_it
+            and not self.in_words_of_answer(message, before)
+        ):
             return None
         if self.names_new_thing(message, before):
             return None
@@ -629,6 +822,18 @@ class FollowUps:
         asked = f"{topic},{message}"
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("detail", asked, understood, within=self.neighbours(before.answered))
+
+    def in_words_of_answer(self, message: str, before: Conversation) -> bool:
+        """Whether a message too long for a detail says what it is about almost only in
+        words of the last answer ("要培育几家示范企业" after …培育10家“五好”党建示范企业):
+        all but one of its pairs of its own characters, and three at least, are in that
+        answer, so it asks of it however long it is (``detail_in_answer_words``)."""
+        if not self.rule("detail_in_answer_words"):
+            return False
+        pairs = self.topic_pairs(message)
+        said = " ".join(fold(self.answer_text(doc)) for doc in before.answered)
+        held = sum(pair in said for pair in pairs)
+        return held >= ANSWER_WORDS_HELD and held >= len(pairs) - 1
 
     def street_in_play(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """A question naming no street while one is in play, unless it is answered alone
@@ -733,15 +938,37 @@ class FollowUps:
             return False
         if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
             return False
+        if self.which_named_in_english(message, answer):
+            return False
+        if self.rule("half_of_answer") and self._by_half(fold(message), chosen) is not None:
+            # "2021年计划里那个" after an answer from the part of its report that plans: it
+            # is the one asked.
+            return False
         if self.stated_in_other_words(message, chosen):
             return False
         if {self._figure_stated(message, before), self.letter_of_answer(message, before)} & set(
             chosen
         ):
             return False
+        if self.counted_in_answer(message, chosen):
+            return False
         asks_figure = QUANTITY.search(fold(message)) is not None
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
+        )
+
+    def counted_in_answer(self, message: str, chosen: Iterable[str]) -> bool:
+        """Whether a how-many counted in a word of its own ("分几级", "分成几类") is
+        answered by a figure so counted in the texts chosen (三级干预体系, 3大项48小项):
+        how a programme is divided, stated where it was just described
+        (``counted_by_any_word``)."""
+        folded = fold(message)
+        if not self.rule("counted_by_any_word") or not COUNTED_BY_ANY_WORD.search(folded):
+            return False
+        return any(
+            figure not in folded
+            for doc in chosen
+            for figure in COUNTED_FIGURE.findall(fold(self.answer_text(doc)))
         )
 
     def figure_where_term_used(
@@ -785,11 +1012,27 @@ class FollowUps:
         texts = self._report_texts.get(entry.report, ())
         return [doc for doc, text in texts if doc != entry.id and name in text]
 
+    def which_named_in_english(self, message: str, answer: str) -> bool:
+        """Whether a folded answer names one of what an English "which X" asks ("which
+        villages in Guangxi" … 广西作登乡梅林村): a name right before a word the lexicon lends
+        X (``english_detail``)."""
+        found = ENGLISH_WHICH.search(message.lower())
+        if not self.rule("english_detail") or found is None:
+            return False
+        noun = found.group(1)
+        lent = self.questions.lexicon.official_words(noun, fold(noun))
+        return any(re.search(NAMED_BEFORE + re.escape(fold(word)), answer) for word in lent)
+
     def stated_in_other_words(self, message: str, docs: Iterable[str]) -> str | None:
         """The text among ``docs`` that states what a detail asks in words of the kind that
         state it, though it shares none of the message's (DETAIL_STATED_AS)."""
         asked = fold(message)
-        kinds = [stated for asking, stated in DETAIL_STATED_AS if asking.search(asked)]
+        ways = (
+            *DETAIL_STATED_AS,
+            *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
+            *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
+        )
+        kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
 
     def asks_of_a_figure(self, message: str, alone: Match, before: Conversation) -> bool:
@@ -891,15 +1134,35 @@ class FollowUps:
         streets = {street for sound, street in self._sounds if sound in key}
         return streets.pop() if len(streets) == 1 else None
 
+    def heard_besides_last_words(self, folded: str, before: Conversation) -> str | None:
+        """The one street a message names by sound, when the sound of another is heard
+        only in characters the last question wrote as they are ("观糊咧 也评上了吗" after
+        "…是不是评上过…": 评上 sounds as 坪山, but is the word asked again, so 观糊 names
+        观湖; ``last_words_no_name``)."""
+        if not self.rule("last_words_no_name") or self.questions.street_of(folded):
+            return None
+        asked = fold(before.question)
+        key = sound_key(folded)
+        heard = set()
+        for sound, street in self._sounds:
+            at = key.find(sound)
+            while at >= 0:
+                if folded[at : at + len(sound)] not in asked:
+                    heard.add(street)
+                at = key.find(sound, at + 1)
+        return heard.pop() if len(heard) == 1 else None
+
     def without_street_names(self, folded: str) -> str:
         """A folded message with the streets' names taken out, mistyped ones too."""
         return self.wording.strip_streets(self._without_sounds_of_names(folded))
 
-    def _without_sounds_of_names(self, text: str) -> str:
+    def _without_sounds_of_names(self, text: str, first_only: bool = False) -> str:
         for sound, _ in self._sounds:
             # A sound key holds one code per character: where it is found, so is the name.
             while (at := sound_key(text).find(sound)) >= 0:
                 text = text[:at] + text[at + len(sound) :]
+                if first_only:
+                    break
         return text
 
     def neighbours(self, answered: Iterable[str]) -> frozenset[str]:
@@ -933,8 +1196,10 @@ class FollowUps:
 
     def without_streets(self, question: str) -> str:
         """A question with the streets' names taken out (the topic another street is
-        asked about)."""
-        question = self._without_sounds_of_names(question)
+        asked about). A name heard by its sound is taken out where it is first heard
+        only: after it, the same sound is a word of the question ("平山是不是评上过…" is
+        about 是不是评上过…; ``last_words_no_name``)."""
+        question = self._without_sounds_of_names(question, self.rule("last_words_no_name"))
         for name, _ in self._names:
             question = re.sub(re.escape(name), "", question, flags=re.IGNORECASE)
         question = re.sub(r"\s{2,}", " ", question)
