@@ -544,6 +544,8 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("建成记忆馆,展出文物120件。", "记忆馆有多大面积", False),
         ("土地整备入库34.9万平方米。", "土地整备面积有多大", True),
         ("完成直升机场土地征收3个项目。", "直升机场占地多少亩", False),
+        # "how big" is a team's size as often as an area
+        ("成立3000余人义警队伍。", "how big is the volunteer police team", True),
         # a length, where a year or a count is none
         ("2020年新建道路配套自行车道3条。", "how long are the new bike lanes", False),
         ("新建自行车道12公里。", "how long are the new bike lanes", True),

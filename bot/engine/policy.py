@@ -77,11 +77,12 @@ FIGURE_KINDS = (
         re.compile(r"(?:多少|几)(?:公里|千米|米)|howmany(?:kilomet|met)"),
         re.compile(r"公里|千米|米"),
     ),
-    # an area: in square metres, mu or hectares (坪山记忆馆有多大面积, how big is the park)
+    # an area: in square metres, mu or hectares (坪山记忆馆有多大面积, how much land; not
+    # "how big", which asks a team's size as often as a park's)
     (
         re.compile(
             r"多大面积|面积(?:有|是|为)?多(?:大|少)|占地(?:面积)?(?:有|是)?多(?:大|少)"
-            r"|多少(?:亩|平方|平米|公顷)|几(?:亩|公顷)|howbig|howlarge|whatsize|howmanysquare"
+            r"|多少(?:亩|平方|平米|公顷)|几(?:亩|公顷)|howmanysquare|squaremet"
             r"|howmuch(?:land|space|area)|whatarea"
         ),
         re.compile(r"平方|平米|亩|公顷"),
