@@ -548,6 +548,10 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("2020年新建道路配套自行车道3条。", "how long are the new bike lanes", False),
         ("新建自行车道12公里。", "how long are the new bike lanes", True),
         ("2020年新建道路配套自行车道3条。", "自行车道有多长", False),
+        # an area is no length, though its unit ends in 米 or 公里
+        ("签约建筑面积2.16万平方米、拆除面积4800平方米。", "16号线坪山段有多长", False),
+        ("高新区从11.52平方公里扩至159.48平方公里。", "高新区有多少公里", False),
+        ("道路里程增至77.2公里。", "道路里程有多长", True),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:

@@ -75,7 +75,8 @@ FIGURE_KINDS = (
     ),
     (
         re.compile(r"(?:多少|几)(?:公里|千米|米)|howmany(?:kilomet|met)"),
-        re.compile(r"公里|千米|米"),
+        # (a square kilometre or metre is an area: 4800平方米 is no length of a line)
+        re.compile(r"(?<!平方)(?:公里|千米|米)"),
     ),
     # an area: in square metres, mu or hectares (坪山记忆馆有多大面积, how big is the park)
     (
@@ -88,7 +89,10 @@ FIGURE_KINDS = (
     ),
     # a length (自行车道有多长, how long are the bike lanes; how long a service takes is a
     # detail the reports never give, intents/scope.yaml): a year or a count is none
-    (re.compile(r"多长(?!时间)|howlong"), re.compile(r"公里|千米|米|小时|分钟|天|个月|周|星期")),
+    (
+        re.compile(r"多长(?!时间)|howlong"),
+        re.compile(r"(?<!平方)(?:公里|千米|米)|小时|分钟|天|个月|周|星期"),
+    ),
     # a loudness: no report gives one in decibels
     (re.compile(r"(?:多少|几)分贝|分贝(?:是|有)?多少|decibel"), re.compile(r"分贝")),
     (
