@@ -119,6 +119,14 @@ def synthetic() -> KnowledgeBase:
         # One subject told twice in one report, in a plan and in a figure.
         Passage("psg-gh-3", "guanhu-2020", "1", "继续完善海绵城市建设,推进雨污分流。"),
         Passage("psg-gh-4", "guanhu-2020", "1", "完成海绵城市建设69.4万平方米。"),
+        # ... and in a plan and a result whose figure is of something else
+        Passage("psg-gh-5", "guanhu-2020", "1", "推进樟坑径直升机场占地。"),
+        Passage(
+            "psg-gh-6",
+            "guanhu-2020",
+            "1",
+            "土地整备入库34.9万平方米,完成樟坑径直升机场占地征收等10个征拆项目。",
+        ),
     ]
     sections = {(r, "1"): "工作情况" for r in real.reports} | {("guanhu-2020", "appendix"): ""}
     return synthetic_base(real, real.reports, sections, entries, passages)
@@ -232,6 +240,13 @@ CASES = [
         "坪山垃圾分类宣传督导几点开始",
         lambda m: m.outcome is Outcome.ANSWER and m.chosen == ("psg-ps-1",),
         lambda m: m.reason is Reason.UNSTATED_DETAIL,
+    ),
+    (
+        "figure_clause",
+        # the second text, given beside the first, states an area, but of 土地整备
+        "樟坑径直升机场占地多少亩",
+        lambda m: m.reason is Reason.UNSTATED_FIGURE,
+        lambda m: m.outcome is Outcome.ANSWER and "psg-gh-6" in m.chosen,
     ),
     (
         "both_streets",
