@@ -589,6 +589,9 @@ def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: 
         # ... or as a share of it (成功的比例)
         ("信访案件办结率在95%以上。", "调解纠纷成功的比例是多少", False),
         ("调解成功率达96%。", "调解纠纷成功的比例是多少", True),
+        # ... but 多少比例 names no rate: how much is asked, of the 交叉任职 before it
+        ("社区党委与居委交叉任职比率提高至96%。", "交叉任职占多少比例", True),
+        ("社区党委与居委交叉任职比率提高至96%。", "有多大比例的社区交叉任职", True),
     ],
 )
 def test_a_figure_first_must_count_what_is_asked(answer: str, question: str, stated: bool) -> None:

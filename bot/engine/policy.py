@@ -256,7 +256,9 @@ COUNTER_ASKED = re.compile(
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
 CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
-RATE_NAMED = re.compile(r"([\u4e00-\u9fff]{2})(?:率|的?比例)")  # the rate asked by name (成功率)
+# The rate asked by name (成功率, 成功的比例); the asking words before 比例 name none
+# (交叉任职占多少比例 asks the 交叉任职比率).
+RATE_NAMED = re.compile(r"(?!多少|多大)([\u4e00-\u9fff]{2})(?:率|的?比例)")
 
 
 def states_a_figure(
