@@ -657,5 +657,6 @@ def test_a_rate_asked_by_name_is_not_answered_with_another_rate(generated_engine
     # 坪山's passages give both 信访案件办结率在95%以上 and 调解成功率达96%: the first,
     # ranked first, states a rate, but not the one asked.
     reply = generated_engine.ask("坪山调解纠纷成功的比例是多少?")
-    quoted = "".join(block.answer for block in reply.blocks)
+    # (a Block quotes its text in ``body``: an answer must be readable here, not only a miss)
+    quoted = "".join(block.body for block in reply.blocks)
     assert "成功率" in quoted or reply.outcome != "answer", quoted

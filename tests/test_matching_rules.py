@@ -119,6 +119,14 @@ def synthetic() -> KnowledgeBase:
         # One subject told twice in one report, in a plan and in a figure.
         Passage("psg-gh-3", "guanhu-2020", "1", "继续完善海绵城市建设,推进雨污分流。"),
         Passage("psg-gh-4", "guanhu-2020", "1", "完成海绵城市建设69.4万平方米。"),
+        # ... and in a plan and a result whose figure is of something else
+        Passage("psg-gh-5", "guanhu-2020", "1", "推进樟坑径直升机场占地。"),
+        Passage(
+            "psg-gh-6",
+            "guanhu-2020",
+            "1",
+            "土地整备入库34.9万平方米,完成樟坑径直升机场占地征收等10个征拆项目。",
+        ),
     ]
     sections = {(r, "1"): "工作情况" for r in real.reports} | {("guanhu-2020", "appendix"): ""}
     return synthetic_base(real, real.reports, sections, entries, passages)
@@ -232,6 +240,13 @@ CASES = [
         "坪山垃圾分类宣传督导几点开始",
         lambda m: m.outcome is Outcome.ANSWER and m.chosen == ("psg-ps-1",),
         lambda m: m.reason is Reason.UNSTATED_DETAIL,
+    ),
+    (
+        "figure_clause",
+        # the second text, given beside the first, states an area, but of 土地整备
+        "樟坑径直升机场占地多少亩",
+        lambda m: m.reason is Reason.UNSTATED_FIGURE,
+        lambda m: m.outcome is Outcome.ANSWER and "psg-gh-6" in m.chosen,
     ),
     (
         "both_streets",
@@ -550,6 +565,10 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("2020年新建道路配套自行车道3条。", "how long are the new bike lanes", False),
         ("新建自行车道12公里。", "how long are the new bike lanes", True),
         ("2020年新建道路配套自行车道3条。", "自行车道有多长", False),
+        # an area is no length, though its unit ends in 米 or 公里
+        ("签约建筑面积2.16万平方米、拆除面积4800平方米。", "16号线坪山段有多长", False),
+        ("高新区从11.52平方公里扩至159.48平方公里。", "高新区有多少公里", False),
+        ("道路里程增至77.2公里。", "道路里程有多长", True),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
@@ -572,6 +591,9 @@ def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: 
         # ... or as a share of it (成功的比例)
         ("信访案件办结率在95%以上。", "调解纠纷成功的比例是多少", False),
         ("调解成功率达96%。", "调解纠纷成功的比例是多少", True),
+        # ... but 多少比例 names no rate: how much is asked, of the 交叉任职 before it
+        ("社区党委与居委交叉任职比率提高至96%。", "交叉任职占多少比例", True),
+        ("社区党委与居委交叉任职比率提高至96%。", "有多大比例的社区交叉任职", True),
     ],
 )
 def test_a_figure_first_must_count_what_is_asked(answer: str, question: str, stated: bool) -> None:

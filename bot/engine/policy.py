@@ -75,7 +75,8 @@ FIGURE_KINDS = (
     ),
     (
         re.compile(r"(?:多少|几)(?:公里|千米|米)|howmany(?:kilomet|met)"),
-        re.compile(r"公里|千米|米"),
+        # (a square kilometre or metre is an area: 4800平方米 is no length of a line)
+        re.compile(r"(?<!平方)(?:公里|千米|米)"),
     ),
     # an area: in square metres, mu or hectares (坪山记忆馆有多大面积, how much land; not
     # "how big", which asks a team's size as often as a park's)
@@ -89,7 +90,10 @@ FIGURE_KINDS = (
     ),
     # a length (自行车道有多长, how long are the bike lanes; how long a service takes is a
     # detail the reports never give, intents/scope.yaml): a year or a count is none
-    (re.compile(r"多长(?!时间)|howlong"), re.compile(r"公里|千米|米|小时|分钟|天|个月|周|星期")),
+    (
+        re.compile(r"多长(?!时间)|howlong"),
+        re.compile(r"(?<!平方)(?:公里|千米|米)|小时|分钟|天|个月|周|星期"),
+    ),
     # a loudness: no report gives one in decibels
     (re.compile(r"(?:多少|几)分贝|分贝(?:是|有)?多少|decibel"), re.compile(r"分贝")),
     (
@@ -126,6 +130,7 @@ RULES = (
     "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
+    "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
     "shared_word",  # ... the same subject: a rare word of the question both texts say
@@ -251,7 +256,10 @@ COUNTER_ASKED = re.compile(
 )
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
-RATE_NAMED = re.compile(r"([\u4e00-\u9fff]{2})(?:率|的?比例)")  # the rate asked by name (成功率)
+CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
+# The rate asked by name (成功率, 成功的比例); the asking words before 比例 name none
+# (交叉任职占多少比例 asks the 交叉任职比率).
+RATE_NAMED = re.compile(r"(?!多少|多大)([\u4e00-\u9fff]{2})(?:率|的?比例)")
 
 
 def states_a_figure(
@@ -338,7 +346,9 @@ class Policy:
         With ``within``, only those entries and passages are candidates (a follow-up's
         neighbourhood, bot/engine/conversation.py)."""
         result = self.decide(text, within)
-        if result.outcome is Outcome.ANSWER and self._figure_unstated(text, result.chosen):
+        if result.outcome is Outcome.ANSWER and self._figure_unstated(
+            text, result.chosen, beside=True
+        ):
             return replace(
                 result,
                 outcome=Outcome.MISS,
@@ -367,16 +377,30 @@ class Policy:
             self.questions.states_detail(self.assessor.answer_text(i), detail) for i in offered
         )
 
-    def _figure_unstated(self, text: str, chosen: tuple[str, ...]) -> bool:
+    def _figure_unstated(self, text: str, chosen: tuple[str, ...], beside: bool = False) -> bool:
         """Whether a how-many (or a how-much of a kind: money, a rate, a length, people) is
-        asked and none of the texts states such a figure."""
+        asked and none of the texts states such a figure. With ``beside`` (an answer's
+        texts), a text given beside the first states it only in a clause that names
+        something of the question: 土地整备入库34.9万平方米 is no area of 樟坑径直升机场."""
         asks, of_kind = self._figure_asked(text)
         # A rate asked by name is no other rate (成功的比例 is not 办结率在95%以上).
         rate = RATE_NAMED.search(fold(text)) if of_kind else None
+
+        def states(answer: str) -> bool:
+            return states_a_figure(answer, text, of_kind) and (
+                rate is None or rate.group(1) in fold(answer)
+            )
+
         return asks and not any(
-            states_a_figure(answer := self.assessor.answer_text(i), text, of_kind)
-            and (rate is None or rate.group(1) in fold(answer))
-            for i in chosen
+            states(answer := self.assessor.answer_text(i))
+            and (
+                not (beside and self.rule("figure_clause") and n)
+                or any(
+                    states(clause) and self.questions.names_a_word_of(text, clause)
+                    for clause in CLAUSE.split(answer)
+                )
+            )
+            for n, i in enumerate(chosen)
         )
 
     def _figure_asked(self, text: str) -> tuple[bool, bool]:
