@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.engine import messages, messages_en
 from bot.engine.conversation import FOLLOW_UP_RULES, Conversation, FollowUp, FollowUps
 from bot.engine.languages import EN, ZH, EnglishTexts, miss_text, reply_language
-from bot.engine.matching import RULES, Matcher
+from bot.engine.matching import MAX_QUERY_CHARS, RULES, Matcher
 from bot.engine.policy import CLARIFY_P, QUANTITY, Match, Outcome, Reason, states_a_figure
 from bot.engine.replies import Block, Reply, Source, Suggestion, section_label
 from bot.engine.scoring import load_calibration
@@ -629,7 +629,9 @@ class Engine:
         reports never cover: 南山的托育 is nearest to 坪山's), else the examples."""
         if match.reason in NAMES_NOTHING:
             return self.examples()
-        nearest = self.matcher.assessor.nearest_by_meaning(question, MAX_RELATED)
+        nearest = self.matcher.assessor.nearest_by_meaning(
+            question[:MAX_QUERY_CHARS], MAX_RELATED
+        )
         return tuple(self._suggest(i) for i in nearest) or self.examples()
 
     def _miss_text(self, match: Match) -> str:
