@@ -196,6 +196,12 @@ CASES = [
         lambda m: "ps-childcare" in ids(m),
     ),
     (
+        "street_typo",
+        "how is garbage sorting in pinshan",  # pingshan with one letter left out
+        lambda m: "ps-garbage" in ids(m) and "gh-garbage" not in ids(m),
+        lambda m: "gh-garbage" in ids(m),
+    ),
+    (
         "code",
         "观湖PM10是多少",
         lambda m: "gh-air" not in ids(m),
