@@ -67,6 +67,8 @@ DETAIL_EVIDENCE = {
     "年龄要求": re.compile(r"[0-9]+岁"),
     "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
     "收费": re.compile(r"[0-9.]+元|免费"),
+    # a line named by its number: 16号线, 轨道4号线
+    "线路编号": re.compile(r"[0-9一二三四五六七八九十]+号线"),
 }
 # The part of a detail word that asks (哪里, 多少, 几点, 什么时候): an answer that shares it
 # states nothing; the thing asked about (电话, 租金, 位置) is what the answer must name.
