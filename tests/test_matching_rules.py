@@ -204,6 +204,12 @@ CASES = [
         lambda m: "ps-childcare" in ids(m),
     ),
     (
+        "street_typo",
+        "how is garbage sorting in pinshan",  # pingshan with one letter left out
+        lambda m: "ps-garbage" in ids(m) and "gh-garbage" not in ids(m),
+        lambda m: "gh-garbage" in ids(m),
+    ),
+    (
         "code",
         "观湖PM10是多少",
         lambda m: "gh-air" not in ids(m),
@@ -623,6 +629,9 @@ def test_a_figure_first_must_count_what_is_asked(answer: str, question: str, sta
         ("where do i register my e-bike", "创建电动自行车安全质量治理示范街。", False),
         # a registration that exists is no place where it is done
         ("广场舞队伍去哪里登记", "建立广场舞活动登记备案制度。", False),
+        # which line: metro construction names none, a line's number does
+        ("which metro line is coming to pingshan", "为地铁建设等重大项目提供用地保障。", False),
+        ("which metro line is coming to pingshan", "扎实推进地铁16号线等重点项目征拆。", True),
     ],
 )
 def test_a_detail_is_stated_only_by_what_answers_it(

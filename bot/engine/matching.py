@@ -79,7 +79,10 @@ class Matcher:
     def match(self, text: str, within: frozenset[str] | None = None) -> Match:
         """Decide answer, clarify, miss or intent for one question; with ``within``, among
         those entries and passages only."""
-        return self.policy.match(text[:MAX_QUERY_CHARS], within)
+        text = text[:MAX_QUERY_CHARS]
+        if self.rule("street_typo"):
+            text = self.questions.mend_street_names(text)
+        return self.policy.match(text, within)
 
     def rank(self, text: str, street: str | None = None, limit: int = CANDIDATES) -> list[Scored]:
         """Entries ordered by their wording's score for a question (no outcome decided)."""

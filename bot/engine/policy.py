@@ -124,6 +124,7 @@ RULES = (
     "no_subject",  # only how something went (落实得怎么样): which programme is not said
     "term_name",  # a glossary term's own name: its definition
     "named_street",  # a street named: only its report answers
+    "street_typo",  # an English street name mistyped by one letter (pinshan): that street
     "code",  # a code named (PM10): only texts that contain it answer
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
     "unstated_figure",  # a how-many answered by text with no number: miss

@@ -10,6 +10,7 @@ from collections import defaultdict
 from itertools import accumulate
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.engine.index import LexicalIndex
 from bot.engine.lexicon import FUNCTION_WORDS, Lexicon
@@ -66,6 +67,8 @@ DETAIL_EVIDENCE = {
     "年龄要求": re.compile(r"[0-9]+岁"),
     "开放时间": re.compile(r"[0-9]+小时|不打烊|[0-9]+点|全天"),
     "收费": re.compile(r"[0-9.]+元|免费"),
+    # a line named by its number: 16号线, 轨道4号线
+    "线路编号": re.compile(r"[0-9一二三四五六七八九十]+号线"),
 }
 # The part of a detail word that asks (哪里, 多少, 几点, 什么时候): an answer that shares it
 # states nothing; the thing asked about (电话, 租金, 位置) is what the answer must name.
@@ -97,6 +100,8 @@ POLITE_OPENERS = re.compile(
 )
 LATIN_RUN = re.compile(r"[0-9a-z]+")
 LATIN_WORD = re.compile(r"[a-z0-9]+")
+# A street's pinyin name this long or longer is still told with one letter mistyped.
+STREET_TYPO_MIN = 6
 # A year is context, not subject, in English as in Chinese ("what are the plans for 2021").
 ENGLISH_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 # Which numbered line (地铁几号线): the 几号 of a date detail asks no date there.
@@ -203,6 +208,14 @@ class QuestionReader:
             for names in self.wording.street_names.values()
             for name in names
             for word in LATIN_WORD.findall(name.lower())
+        )
+        # A street's own names in pinyin, one word each (pingshan, guanhu), long enough
+        # that one letter mistyped still says which (see mend_street_names).
+        self._pinyin_street_names = tuple(
+            name
+            for names in self.wording.street_names.values()
+            for name in names
+            if name.isascii() and name.isalpha() and len(name) >= STREET_TYPO_MIN
         )
         self.term_names, self._canonical_terms = self._glossary_index(kb)
         self._details = [
@@ -315,6 +328,28 @@ class QuestionReader:
         return next(
             (place for pattern, place in self._other_places_latin if pattern.search(lowered)), None
         )
+
+    def mend_street_names(self, text: str) -> str:
+        """An English question with a street's pinyin name mistyped by one letter (pinshan,
+        guanhuu, pingshna) spelled right: a name no rule recognises leaves the question
+        asking no street, and another street's text answers it. Only names of six letters
+        or more (one letter is a sixth of them), and never a word that is itself a place
+        the reports do not cover, nor the start of a longer name the question writes."""
+        if not latin_share(text):
+            return text
+        names = self._pinyin_street_names
+
+        def mended(found: re.Match[str]) -> str:
+            word = found.group(0)
+            lowered = word.lower()
+            if len(lowered) < STREET_TYPO_MIN - 1 or lowered in names:
+                return word
+            if self.other_place_latin(lowered):
+                return word
+            near = [n for n in names if OSA.distance(lowered, n, score_cutoff=1) <= 1]
+            return near[0] if len(near) == 1 else word
+
+        return re.sub(r"[A-Za-z]+", mended, text)
 
     def street_of(self, folded: str) -> str | None:
         """The street a question names, if it names exactly one."""
