@@ -60,7 +60,9 @@ figure so counted); ``half_of_answer`` (the half of its report named, "2021年�
 after an answer from that half is that answer); ``detail_after_clarify`` (a few words
 only one option of a clarify speaks of, "音量有没有规定", are a detail of that option);
 ``last_words_no_name`` (a street's sound heard in a word the last question wrote, 评上 for
-坪山, names no street beside another heard: "观糊咧 也评上了吗").
+坪山, names no street beside another heard: "观糊咧 也评上了吗"); ``sound_keeps_a_character``
+(a street heard by sound only where a character of its name is kept: 平山, 观胡, never 评上;
+"观糊也评上了吗" after 坪山's honours named no street and was asked of 坪山 in play).
 """
 
 from __future__ import annotations
@@ -129,6 +131,7 @@ FOLLOW_UP_RULES = (
     "half_of_answer",
     "detail_after_clarify",
     "last_words_no_name",
+    "sound_keeps_a_character",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -472,6 +475,14 @@ class FollowUps:
             if len(name) >= 2 and name.isalpha() and not name.isascii()
         }
         self._sounds = sorted(sounds, key=lambda pair: -len(pair[0]))
+        # The characters of the names each sound is heard in: a name mistyped by the input
+        # method keeps one of its own (平山, 观胡, 官湖); a word only sounding as one
+        # (评上 as 坪山, "是不是评上过") keeps none, and names no street.
+        self._sound_chars: dict[str, set[str]] = {}
+        for street in kb.streets.values():
+            for name in street.names:
+                if len(name) >= 2 and name.isalpha() and not name.isascii():
+                    self._sound_chars.setdefault(sound_key(fold(name)), set()).update(fold(name))
         self._report_street = {r.id: r.street for r in kb.reports.values()}
         self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
         self._place |= {p.id: (p.report, p.section) for p in kb.passages}
@@ -695,7 +706,13 @@ class FollowUps:
         if not rest:
             return True
         asked = fold(self.without_streets(before.question))
-        return (len(rest) >= 2 and rest in asked) or self.asks_as_before(rest, asked)
+        if (len(rest) >= 2 and rest in asked) or self.asks_as_before(rest, asked):
+            return True
+        # Words of the last question asked with words of asking ("观糊咧 也评上了吗" after
+        # 坪山…是不是评上过…): the same question, of this street (``sound_keeps_a_character``
+        # leaves 评上 in the message, where its sound was taken out as a name before).
+        core = "".join(c for c in rest if c not in ASKING_CHARS)
+        return self.rule("sound_keeps_a_character") and len(core) >= 2 and core in asked
 
     def asks_as_before(self, rest: str, asked: str) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is
@@ -706,7 +723,9 @@ class FollowUps:
             return False
         return (QUANTITY.search(rest) is None) == (QUANTITY.search(asked) is None)
 
-    def unwritten_on_street(self, message: str, street: str) -> str | None:
+    def unwritten_on_street(
+        self, message: str, street: str, before: Conversation | None = None
+    ) -> str | None:
         """What a street follow-up names besides the street and its cue words, when the
         street's report writes no pair of its characters: "坪山有类似的公园吗"
         after 观湖's 上围小雅公园 asks of 公园, which 坪山's report never names, so no text of
@@ -725,6 +744,14 @@ class FollowUps:
             for i in range(len(rest) - 1)
             if HAN_PAIR.fullmatch(pair := rest[i : i + 2]) and not set(pair) & ASKING_CHARS
         }
+        if before is not None and self.rule("sound_keeps_a_character"):
+            # Words the last question wrote in its own wording, which no text shown for it
+            # writes, are the asking again, not a thing named ("观湖呢 评上了吗" after
+            # 坪山是不是评上过…, answered by 获评, which 观湖's report writes too); a thing the
+            # texts shown name (公园) still is.
+            asked = fold(before.question)
+            shown = " ".join(fold(self.answer_text(d)) for d in before.answered or before.offered)
+            pairs = {pair for pair in pairs if pair not in asked or pair in shown}
         # None of it written: a compound may be written apart (生活垃圾强制分类 holds no 圾分).
         if not pairs or any(pair in written for pair in pairs):
             return None
@@ -1130,9 +1157,24 @@ class FollowUps:
         named = self.questions.street_of(folded)
         if named is not None:
             return named
-        key = sound_key(folded)
-        streets = {street for sound, street in self._sounds if sound in key}
+        streets = {street for _, sound, street in self._heard(folded)}
         return streets.pop() if len(streets) == 1 else None
+
+    def _heard(self, text: str) -> Iterator[tuple[int, str, str]]:
+        """Where a street's name is heard in ``text`` by its sound: each place, sound and
+        street; only where the characters heard keep one of the name's own
+        (``sound_keeps_a_character``)."""
+        key = sound_key(text)
+        for sound, street in self._sounds:
+            at = key.find(sound)
+            while at >= 0:
+                heard = text[at : at + len(sound)]
+                if (
+                    not self.rule("sound_keeps_a_character")
+                    or set(heard) & self._sound_chars[sound]
+                ):
+                    yield at, sound, street
+                at = key.find(sound, at + 1)
 
     def heard_besides_last_words(self, folded: str, before: Conversation) -> str | None:
         """The one street a message names by sound, when the sound of another is heard
@@ -1142,14 +1184,11 @@ class FollowUps:
         if not self.rule("last_words_no_name") or self.questions.street_of(folded):
             return None
         asked = fold(before.question)
-        key = sound_key(folded)
-        heard = set()
-        for sound, street in self._sounds:
-            at = key.find(sound)
-            while at >= 0:
-                if folded[at : at + len(sound)] not in asked:
-                    heard.add(street)
-                at = key.find(sound, at + 1)
+        heard = {
+            street
+            for at, sound, street in self._heard(folded)
+            if folded[at : at + len(sound)] not in asked
+        }
         return heard.pop() if len(heard) == 1 else None
 
     def without_street_names(self, folded: str) -> str:
@@ -1159,7 +1198,8 @@ class FollowUps:
     def _without_sounds_of_names(self, text: str, first_only: bool = False) -> str:
         for sound, _ in self._sounds:
             # A sound key holds one code per character: where it is found, so is the name.
-            while (at := sound_key(text).find(sound)) >= 0:
+            while found := [at for at, heard, _ in self._heard(text) if heard == sound]:
+                at = found[0]
                 text = text[:at] + text[at + len(sound) :]
                 if first_only:
                     break
