@@ -1558,6 +1558,15 @@ def test_who_takes_part_is_stated_by_the_people_the_last_answer_mobilizes(
     assert unstated.outcome != "answer" or [b.id for b in unstated.blocks] != ["gh-youth-hub"]
 
 
+def test_who_may_apply_is_not_who_takes_part(abroad: Engine) -> None:
+    # The people an answer mobilizes are not who is eligible: 哪些人可以申请 is not answered
+    # by them (it was, with the answer again).
+    (_, after), _ = turns(abroad, "观湖的环境清洁日是什么", "哪些人可以申请")
+    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-cleaning-day"]
+    (_, alone), _ = turns(abroad, "观湖的环境清洁日是什么", "哪些人")
+    assert alone.outcome == "answer" and [b.id for b in alone.blocks] == ["gh-cleaning-day"]
+
+
 @pytest.mark.parametrize(
     ("first", "asked", "entry"),
     [

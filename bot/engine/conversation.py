@@ -253,7 +253,10 @@ ENGLISH_DETAIL_STATED_AS = (
 PEOPLE = "党员|志愿者|义工|居民|群众|干部|职工|家长|青少年|学生|老人|长者|商户|企业|社工|网格员"
 WHO_TAKES_PART = (
     re.compile(
-        r"谁(?:来|去|会|能|可以)?(?:参加|参与)|哪些人|什么人(?:参加|参与)"
+        # 哪些人 alone or taking part; not who may apply or is eligible (哪些人可以申请),
+        # which a list of the people mobilized does not state
+        r"谁(?:来|去|会|能|可以)?(?:参加|参与)|哪些人(?:来|去|会|能|可以)?(?:参加|参与)"
+        r"|哪些人(?:呢|啊|呀|吗|了)*$|什么人(?:参加|参与)"
         r"|whotakespart|whocanjoin|whojoins|whoisinvolved|whoparticipates|whotookpart"
     ),
     re.compile(
