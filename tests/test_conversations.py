@@ -1452,6 +1452,16 @@ def test_a_how_many_the_answer_states_no_figure_for_stays_declined(
     assert [b.id for b in after.blocks] != ["gh-forum"] or after.outcome != "answer"
 
 
+def test_a_how_many_in_another_counter_is_not_answered_by_the_figure_just_given(
+    tiers: Engine,
+) -> None:
+    # 3大项 counts kinds of items, not batches or levels: 分几批 and 分几级 stay unanswered.
+    for asked in ("分几批", "分几级"):
+        (before, after), _ = turns(tiers, "观湖的议事分流是什么", asked)
+        assert [b.id for b in before.blocks] == ["gh-agenda"]
+        assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-agenda"]
+
+
 # --- another street asked only in words of asking ---------------------------------------------
 
 

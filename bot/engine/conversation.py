@@ -294,12 +294,13 @@ FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # A how-many counted in a word policy.QUANTITY does not list, as a follow-up asks how a
 # programme is divided (folded): "分几级" … 三级干预体系, "分成几类" … 3大项48小项,
 # "有几种"; not which (哪几), a rank (第几) or a time (几点, 几时, 几号).
-COUNTED_BY_ANY_WORD = re.compile(
-    r"(?<![哪第])几(?:大|小)?(?:级|类|种|层|档|批|轮|期|步|组|块|部分)"
-)
+COUNTED_BY_ANY_WORD = re.compile(r"(?<![哪第])几(?:大|小)?(级|类|种|层|档|批|轮|期|步|组|块|部分)")
 # ... and what answers it, in a folded answer: a number so counted, or by the items it is
 # divided into (3大项48小项), which policy.DIGIT does not read as a figure.
-COUNTED_FIGURE = re.compile(r"[0-9]+(?:大|小)?(?:级|类|种|层|档|批|轮|期|步|组|块|项|部分)")
+COUNTED_FIGURE = re.compile(r"[0-9]+(?:大|小)?(级|类|种|层|档|批|轮|期|步|组|块|项|部分)")
+# ... in the counter asked, or in one of its kin: kinds are counted in items (分成几类 …
+# 3大项48小项), but levels, batches or phases only as such (分几批 is no 3大项).
+COUNTED_KINDS = frozenset({"类", "种", "项", "块", "部分"})
 # A letter standing alone, as a report writes a count left open ("1+4+N", "N个服务点"); in
 # a message, not the English words "a" and "I".
 LONE_LETTER = re.compile(r"(?<![a-z])[a-z](?![a-z])")
@@ -993,12 +994,15 @@ class FollowUps:
         how a programme is divided, stated where it was just described
         (``counted_by_any_word``)."""
         folded = fold(message)
-        if not self.rule("counted_by_any_word") or not COUNTED_BY_ANY_WORD.search(folded):
+        asked = COUNTED_BY_ANY_WORD.search(folded)
+        if not self.rule("counted_by_any_word") or asked is None:
             return False
+        counter = asked.group(1)
         return any(
-            figure not in folded
+            figure.group(0) not in folded
+            and (figure.group(1) == counter or {figure.group(1), counter} <= COUNTED_KINDS)
             for doc in chosen
-            for figure in COUNTED_FIGURE.findall(fold(self.answer_text(doc)))
+            for figure in COUNTED_FIGURE.finditer(fold(self.answer_text(doc)))
         )
 
     def figure_where_term_used(
