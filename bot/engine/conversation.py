@@ -1167,12 +1167,14 @@ class FollowUps:
         streets = {street for _, sound, street in self._heard(folded)}
         return streets.pop() if len(streets) == 1 else None
 
-    def _heard(self, text: str) -> Iterator[tuple[int, str, str]]:
-        """Where a street's name is heard in ``text`` by its sound: each place, sound and
-        street; only where the characters heard keep one of the name's own
-        (``sound_keeps_a_character``)."""
+    def _heard(self, text: str, only: str | None = None) -> Iterator[tuple[int, str, str]]:
+        """Where a street's name is heard in ``text`` by its sound (``only`` that sound, if
+        given): each place, sound and street; only where the characters heard keep one of
+        the name's own (``sound_keeps_a_character``)."""
         key = sound_key(text)
         for sound, street in self._sounds:
+            if only is not None and sound != only:
+                continue
             at = key.find(sound)
             while at >= 0:
                 heard = text[at : at + len(sound)]
@@ -1205,8 +1207,7 @@ class FollowUps:
     def _without_sounds_of_names(self, text: str, first_only: bool = False) -> str:
         for sound, _ in self._sounds:
             # A sound key holds one code per character: where it is found, so is the name.
-            while found := [at for at, heard, _ in self._heard(text) if heard == sound]:
-                at = found[0]
+            while (at := next((at for at, _, _ in self._heard(text, sound)), -1)) >= 0:
                 text = text[:at] + text[at + len(sound) :]
                 if first_only:
                     break
