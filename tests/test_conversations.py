@@ -1452,6 +1452,16 @@ def test_a_how_many_the_answer_states_no_figure_for_stays_declined(
     assert [b.id for b in after.blocks] != ["gh-forum"] or after.outcome != "answer"
 
 
+def test_a_how_many_in_another_counter_is_not_answered_by_the_figure_just_given(
+    tiers: Engine,
+) -> None:
+    # 3大项 counts kinds of items, not batches or levels: 分几批 and 分几级 stay unanswered.
+    for asked in ("分几批", "分几级"):
+        (before, after), _ = turns(tiers, "观湖的议事分流是什么", asked)
+        assert [b.id for b in before.blocks] == ["gh-agenda"]
+        assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-agenda"]
+
+
 # --- another street asked only in words of asking ---------------------------------------------
 
 
@@ -1556,6 +1566,15 @@ def test_who_takes_part_is_stated_by_the_people_the_last_answer_mobilizes(
     # An answer naming no one taking part states no one.
     (_, unstated), _ = turns(ruled, "观湖有青年驿站吗", "都是谁参加")
     assert unstated.outcome != "answer" or [b.id for b in unstated.blocks] != ["gh-youth-hub"]
+
+
+def test_who_may_apply_is_not_who_takes_part(abroad: Engine) -> None:
+    # The people an answer mobilizes are not who is eligible: 哪些人可以申请 is not answered
+    # by them (it was, with the answer again).
+    (_, after), _ = turns(abroad, "观湖的环境清洁日是什么", "哪些人可以申请")
+    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-cleaning-day"]
+    (_, alone), _ = turns(abroad, "观湖的环境清洁日是什么", "哪些人")
+    assert alone.outcome == "answer" and [b.id for b in alone.blocks] == ["gh-cleaning-day"]
 
 
 @pytest.mark.parametrize(
@@ -1761,7 +1780,11 @@ def test_a_word_of_the_last_question_sounding_as_a_street_names_none(
     engine: Engine, on: bool
 ) -> None:
     # 评上 sounds as 坪山, but the last question wrote it: 观糊 alone names a street (观湖).
-    ruled = engine if on else Engine(engine.kb, disabled=("last_words_no_name",))
+    # (sound_keeps_a_character, off here, names 观湖 alone by another way.)
+    ruled = Engine(
+        engine.kb,
+        disabled=("sound_keeps_a_character",) + (() if on else ("last_words_no_name",)),
+    )
     (_, other), _ = turns(ruled, "坪山垃圾分类是不是评上过示范", "观糊咧 也评上了吗")
     if on:
         # ... and the topic keeps it: only the sound first heard is the name.
@@ -1773,6 +1796,45 @@ def test_a_word_of_the_last_question_sounding_as_a_street_names_none(
 def test_a_street_heard_in_a_word_the_last_question_did_not_write_still_counts(
     engine: Engine,
 ) -> None:
-    # 评上 is not in the last question: 坪山 and 观湖 are both heard, and neither is named.
+    # 评上 is not in the last question: 坪山 and 观湖 are both heard, and neither is named
+    # (where a sound heard need not keep a character of the name; see below).
+    ruled = Engine(engine.kb, disabled=("sound_keeps_a_character",))
     before = Conversation("新桥垃圾分类做得怎么样", "answer", ("xq-garbage",), "xinqiao")
-    assert engine.followups.heard_besides_last_words(fold("观糊咧 也评上了吗"), before) is None
+    assert ruled.followups.heard_besides_last_words(fold("观糊咧 也评上了吗"), before) is None
+
+
+# --- a word only sounding as a street keeps none of its characters ---------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_word_only_sounding_as_a_street_names_none(engine: Engine, on: bool) -> None:
+    # 评上 sounds as 坪山 but keeps neither 坪 nor 山; 观糊 keeps 观: only 观湖 is named, and
+    # the message asks the last question of it (last_words_no_name, off here, did so only
+    # where the last question wrote 评上).
+    off = ("last_words_no_name",) + (() if on else ("sound_keeps_a_character",))
+    ruled = Engine(engine.kb, disabled=off)
+    assert ruled.followups.street_named(fold("观糊也评上了吗")) == ("guanhu" if on else None)
+    # A name mistyped as the input method offered it keeps one of its own: still named.
+    assert ruled.followups.street_named(fold("平山呢")) == "pingshan"
+    assert ruled.followups.street_named(fold("观胡的呢")) == "guanhu"
+    (_, other), _ = turns(ruled, "坪山垃圾分类是不是评上过示范", "观糊咧 也评上了吗")
+    if on:
+        assert other.understood == "观湖街道：垃圾分类是不是评上过示范"
+    else:
+        assert other.understood is None or not other.understood.startswith("观湖街道")
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_last_questions_own_wording_asked_again_is_no_thing_named(
+    engine: Engine, on: bool
+) -> None:
+    # 拿过奖 is the last question's wording, which no text shown for it writes: asked again of
+    # 观湖, it names nothing its report leaves out (so is 评上, which sound_keeps_a_character
+    # leaves in the message). 投放点, which the answer writes, still does.
+    off = () if on else ("sound_keeps_a_character",)
+    followups = Engine(engine.kb, disabled=off).followups
+    before = Conversation("坪山垃圾分类是不是拿过奖", "answer", ("ps-garbage",), "pingshan")
+    unwritten = followups.unwritten_on_street("观湖呢 拿过奖吗", "guanhu", before)
+    assert (unwritten is None) is on
+    points = replace(before, question="坪山垃圾分类投放点建得怎么样")
+    assert followups.unwritten_on_street("观湖有类似的投放点吗", "guanhu", points)

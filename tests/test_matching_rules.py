@@ -210,6 +210,12 @@ CASES = [
         lambda m: "gh-garbage" in ids(m),
     ),
     (
+        "typo_no_other_name",
+        "how is garbage sorting in jingshan",  # another place, one letter from pingshan
+        lambda m: "ps-garbage" not in ids(m) or "gh-garbage" in ids(m),
+        lambda m: "ps-garbage" in ids(m) and "gh-garbage" not in ids(m),
+    ),
+    (
         "code",
         "观湖PM10是多少",
         lambda m: "gh-air" not in ids(m),

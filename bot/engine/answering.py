@@ -434,7 +434,7 @@ class Engine:
         asked, street = follow.question, follow.street
         assert street is not None
         if (
-            self.followups.unwritten_on_street(question, street) is not None
+            self.followups.unwritten_on_street(question, street, before) is not None
             or self.followups.lent_unwritten_on_street(asked, before, street) is not None
         ):
             # The thing the resident names is never written in that street's report:
@@ -629,9 +629,7 @@ class Engine:
         reports never cover: 南山的托育 is nearest to 坪山's), else the examples."""
         if match.reason in NAMES_NOTHING:
             return self.examples()
-        nearest = self.matcher.assessor.nearest_by_meaning(
-            question[:MAX_QUERY_CHARS], MAX_RELATED
-        )
+        nearest = self.matcher.assessor.nearest_by_meaning(question[:MAX_QUERY_CHARS], MAX_RELATED)
         return tuple(self._suggest(i) for i in nearest) or self.examples()
 
     def _miss_text(self, match: Match) -> str:

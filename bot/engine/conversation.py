@@ -60,7 +60,9 @@ figure so counted); ``half_of_answer`` (the half of its report named, "2021年�
 after an answer from that half is that answer); ``detail_after_clarify`` (a few words
 only one option of a clarify speaks of, "音量有没有规定", are a detail of that option);
 ``last_words_no_name`` (a street's sound heard in a word the last question wrote, 评上 for
-坪山, names no street beside another heard: "观糊咧 也评上了吗").
+坪山, names no street beside another heard: "观糊咧 也评上了吗"); ``sound_keeps_a_character``
+(a street heard by sound only where a character of its name is kept: 平山, 观胡, never 评上;
+"观糊也评上了吗" after 坪山's honours named no street and was asked of 坪山 in play).
 """
 
 from __future__ import annotations
@@ -129,6 +131,7 @@ FOLLOW_UP_RULES = (
     "half_of_answer",
     "detail_after_clarify",
     "last_words_no_name",
+    "sound_keeps_a_character",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -250,7 +253,10 @@ ENGLISH_DETAIL_STATED_AS = (
 PEOPLE = "党员|志愿者|义工|居民|群众|干部|职工|家长|青少年|学生|老人|长者|商户|企业|社工|网格员"
 WHO_TAKES_PART = (
     re.compile(
-        r"谁(?:来|去|会|能|可以)?(?:参加|参与)|哪些人|什么人(?:参加|参与)"
+        # 哪些人 alone or taking part; not who may apply or is eligible (哪些人可以申请),
+        # which a list of the people mobilized does not state
+        r"谁(?:来|去|会|能|可以)?(?:参加|参与)|哪些人(?:来|去|会|能|可以)?(?:参加|参与)"
+        r"|哪些人(?:呢|啊|呀|吗|了)*$|什么人(?:参加|参与)"
         r"|whotakespart|whocanjoin|whojoins|whoisinvolved|whoparticipates|whotookpart"
     ),
     re.compile(
@@ -288,12 +294,13 @@ FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # A how-many counted in a word policy.QUANTITY does not list, as a follow-up asks how a
 # programme is divided (folded): "分几级" … 三级干预体系, "分成几类" … 3大项48小项,
 # "有几种"; not which (哪几), a rank (第几) or a time (几点, 几时, 几号).
-COUNTED_BY_ANY_WORD = re.compile(
-    r"(?<![哪第])几(?:大|小)?(?:级|类|种|层|档|批|轮|期|步|组|块|部分)"
-)
+COUNTED_BY_ANY_WORD = re.compile(r"(?<![哪第])几(?:大|小)?(级|类|种|层|档|批|轮|期|步|组|块|部分)")
 # ... and what answers it, in a folded answer: a number so counted, or by the items it is
 # divided into (3大项48小项), which policy.DIGIT does not read as a figure.
-COUNTED_FIGURE = re.compile(r"[0-9]+(?:大|小)?(?:级|类|种|层|档|批|轮|期|步|组|块|项|部分)")
+COUNTED_FIGURE = re.compile(r"[0-9]+(?:大|小)?(级|类|种|层|档|批|轮|期|步|组|块|项|部分)")
+# ... in the counter asked, or in one of its kin: kinds are counted in items (分成几类 …
+# 3大项48小项), but levels, batches or phases only as such (分几批 is no 3大项).
+COUNTED_KINDS = frozenset({"类", "种", "项", "块", "部分"})
 # A letter standing alone, as a report writes a count left open ("1+4+N", "N个服务点"); in
 # a message, not the English words "a" and "I".
 LONE_LETTER = re.compile(r"(?<![a-z])[a-z](?![a-z])")
@@ -472,6 +479,14 @@ class FollowUps:
             if len(name) >= 2 and name.isalpha() and not name.isascii()
         }
         self._sounds = sorted(sounds, key=lambda pair: -len(pair[0]))
+        # The characters of the names each sound is heard in: a name mistyped by the input
+        # method keeps one of its own (平山, 观胡, 官湖); a word only sounding as one
+        # (评上 as 坪山, "是不是评上过") keeps none, and names no street.
+        self._sound_chars: dict[str, set[str]] = {}
+        for street in kb.streets.values():
+            for name in street.names:
+                if len(name) >= 2 and name.isalpha() and not name.isascii():
+                    self._sound_chars.setdefault(sound_key(fold(name)), set()).update(fold(name))
         self._report_street = {r.id: r.street for r in kb.reports.values()}
         self._place = {e.id: (e.report, e.section) for e in kb.entries.values()}
         self._place |= {p.id: (p.report, p.section) for p in kb.passages}
@@ -695,7 +710,13 @@ class FollowUps:
         if not rest:
             return True
         asked = fold(self.without_streets(before.question))
-        return (len(rest) >= 2 and rest in asked) or self.asks_as_before(rest, asked)
+        if (len(rest) >= 2 and rest in asked) or self.asks_as_before(rest, asked):
+            return True
+        # Words of the last question asked with words of asking ("观糊咧 也评上了吗" after
+        # 坪山…是不是评上过…): the same question, of this street (``sound_keeps_a_character``
+        # leaves 评上 in the message, where its sound was taken out as a name before).
+        core = "".join(c for c in rest if c not in ASKING_CHARS)
+        return self.rule("sound_keeps_a_character") and len(core) >= 2 and core in asked
 
     def asks_as_before(self, rest: str, asked: str) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is
@@ -706,7 +727,9 @@ class FollowUps:
             return False
         return (QUANTITY.search(rest) is None) == (QUANTITY.search(asked) is None)
 
-    def unwritten_on_street(self, message: str, street: str) -> str | None:
+    def unwritten_on_street(
+        self, message: str, street: str, before: Conversation | None = None
+    ) -> str | None:
         """What a street follow-up names besides the street and its cue words, when the
         street's report writes no pair of its characters: "坪山有类似的公园吗"
         after 观湖's 上围小雅公园 asks of 公园, which 坪山's report never names, so no text of
@@ -725,6 +748,14 @@ class FollowUps:
             for i in range(len(rest) - 1)
             if HAN_PAIR.fullmatch(pair := rest[i : i + 2]) and not set(pair) & ASKING_CHARS
         }
+        if before is not None and self.rule("sound_keeps_a_character"):
+            # Words the last question wrote in its own wording, which no text shown for it
+            # writes, are the asking again, not a thing named ("观湖呢 评上了吗" after
+            # 坪山是不是评上过…, answered by 获评, which 观湖's report writes too); a thing the
+            # texts shown name (公园) still is.
+            asked = fold(before.question)
+            shown = " ".join(fold(self.answer_text(d)) for d in before.answered or before.offered)
+            pairs = {pair for pair in pairs if pair not in asked or pair in shown}
         # None of it written: a compound may be written apart (生活垃圾强制分类 holds no 圾分).
         if not pairs or any(pair in written for pair in pairs):
             return None
@@ -963,12 +994,15 @@ class FollowUps:
         how a programme is divided, stated where it was just described
         (``counted_by_any_word``)."""
         folded = fold(message)
-        if not self.rule("counted_by_any_word") or not COUNTED_BY_ANY_WORD.search(folded):
+        asked = COUNTED_BY_ANY_WORD.search(folded)
+        if not self.rule("counted_by_any_word") or asked is None:
             return False
+        counter = asked.group(1)
         return any(
-            figure not in folded
+            figure.group(0) not in folded
+            and (figure.group(1) == counter or {figure.group(1), counter} <= COUNTED_KINDS)
             for doc in chosen
-            for figure in COUNTED_FIGURE.findall(fold(self.answer_text(doc)))
+            for figure in COUNTED_FIGURE.finditer(fold(self.answer_text(doc)))
         )
 
     def figure_where_term_used(
@@ -1130,9 +1164,26 @@ class FollowUps:
         named = self.questions.street_of(folded)
         if named is not None:
             return named
-        key = sound_key(folded)
-        streets = {street for sound, street in self._sounds if sound in key}
+        streets = {street for _, sound, street in self._heard(folded)}
         return streets.pop() if len(streets) == 1 else None
+
+    def _heard(self, text: str, only: str | None = None) -> Iterator[tuple[int, str, str]]:
+        """Where a street's name is heard in ``text`` by its sound (``only`` that sound, if
+        given): each place, sound and street; only where the characters heard keep one of
+        the name's own (``sound_keeps_a_character``)."""
+        key = sound_key(text)
+        for sound, street in self._sounds:
+            if only is not None and sound != only:
+                continue
+            at = key.find(sound)
+            while at >= 0:
+                heard = text[at : at + len(sound)]
+                if (
+                    not self.rule("sound_keeps_a_character")
+                    or set(heard) & self._sound_chars[sound]
+                ):
+                    yield at, sound, street
+                at = key.find(sound, at + 1)
 
     def heard_besides_last_words(self, folded: str, before: Conversation) -> str | None:
         """The one street a message names by sound, when the sound of another is heard
@@ -1142,14 +1193,11 @@ class FollowUps:
         if not self.rule("last_words_no_name") or self.questions.street_of(folded):
             return None
         asked = fold(before.question)
-        key = sound_key(folded)
-        heard = set()
-        for sound, street in self._sounds:
-            at = key.find(sound)
-            while at >= 0:
-                if folded[at : at + len(sound)] not in asked:
-                    heard.add(street)
-                at = key.find(sound, at + 1)
+        heard = {
+            street
+            for at, sound, street in self._heard(folded)
+            if folded[at : at + len(sound)] not in asked
+        }
         return heard.pop() if len(heard) == 1 else None
 
     def without_street_names(self, folded: str) -> str:
@@ -1159,7 +1207,7 @@ class FollowUps:
     def _without_sounds_of_names(self, text: str, first_only: bool = False) -> str:
         for sound, _ in self._sounds:
             # A sound key holds one code per character: where it is found, so is the name.
-            while (at := sound_key(text).find(sound)) >= 0:
+            while (at := next((at for at, _, _ in self._heard(text, sound)), -1)) >= 0:
                 text = text[:at] + text[at + len(sound) :]
                 if first_only:
                     break

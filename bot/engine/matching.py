@@ -81,7 +81,9 @@ class Matcher:
         those entries and passages only."""
         text = text[:MAX_QUERY_CHARS]
         if self.rule("street_typo"):
-            text = self.questions.mend_street_names(text)
+            text = self.questions.mend_street_names(
+                text, other_names=self.rule("typo_no_other_name")
+            )
         return self.policy.match(text, within)
 
     def rank(self, text: str, street: str | None = None, limit: int = CANDIDATES) -> list[Scored]:

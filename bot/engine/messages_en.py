@@ -38,6 +38,7 @@ DETAIL_LABELS = {
     "年龄要求": "age limits",
     "赔偿或报销": "compensation, refunds or reimbursement",
     "网上渠道": "apps or online channels",
+    "线路编号": "which numbered line (of a metro or bus)",
 }
 RECORDED_FOR_REFERENCE = "Your question has been recorded for the staff."
 RECORDED_FOR_ADDING = "Your question has been recorded so that the staff can add an answer."

@@ -125,6 +125,7 @@ RULES = (
     "term_name",  # a glossary term's own name: its definition
     "named_street",  # a street named: only its report answers
     "street_typo",  # an English street name mistyped by one letter (pinshan): that street
+    "typo_no_other_name",  # ... unless one letter changed spells another pinyin name (jingshan)
     "code",  # a code named (PM10): only texts that contain it answer
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
     "unstated_figure",  # a how-many answered by text with no number: miss

@@ -102,6 +102,13 @@ LATIN_RUN = re.compile(r"[0-9a-z]+")
 LATIN_WORD = re.compile(r"[a-z0-9]+")
 # A street's pinyin name this long or longer is still told with one letter mistyped.
 STREET_TYPO_MIN = 6
+# A word spelled wholly in pinyin syllables (jingshan, pengshan, guandu): with one letter
+# changed from a street's name it is another place's name, not that street mistyped.
+PINYIN_WORD = re.compile(
+    r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|an|ao|ei|en|er|ia|ie|in|iu|ou"
+    r"|ua|ue|ui|un|uo|a|e|i|o|u|v))+"
+)
 # A year is context, not subject, in English as in Chinese ("what are the plans for 2021").
 ENGLISH_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 # Which numbered line (地铁几号线): the 几号 of a date detail asks no date there.
@@ -329,7 +336,7 @@ class QuestionReader:
             (place for pattern, place in self._other_places_latin if pattern.search(lowered)), None
         )
 
-    def mend_street_names(self, text: str) -> str:
+    def mend_street_names(self, text: str, other_names: bool = True) -> str:
         """An English question with a street's pinyin name mistyped by one letter (pinshan,
         guanhuu, pingshna) spelled right: a name no rule recognises leaves the question
         asking no street, and another street's text answers it. Only names of six letters
@@ -347,7 +354,18 @@ class QuestionReader:
             if self.other_place_latin(lowered):
                 return word
             near = [n for n in names if OSA.distance(lowered, n, score_cutoff=1) <= 1]
-            return near[0] if len(near) == 1 else word
+            if len(near) != 1:
+                return word
+            changed = (
+                len(lowered) == len(near[0])
+                and sum(a != b for a, b in zip(lowered, near[0], strict=True)) == 1
+            )
+            if other_names and changed and PINYIN_WORD.fullmatch(lowered):
+                # One letter changed and still pinyin (jingshan, qingshan for pingshan;
+                # guandu for guanhu): another place's name (``typo_no_other_name``); a
+                # letter left out or two swapped (pinshan, gaunhu) stays a typo.
+                return word
+            return near[0]
 
         return re.sub(r"[A-Za-z]+", mended, text)
 
