@@ -660,3 +660,9 @@ def test_a_rate_asked_by_name_is_not_answered_with_another_rate(generated_engine
     # (a Block quotes its text in ``body``: an answer must be readable here, not only a miss)
     quoted = "".join(block.body for block in reply.blocks)
     assert "成功率" in quoted or reply.outcome != "answer", quoted
+
+
+def test_an_english_miss_names_the_topic_as_the_resident_wrote_it(engine: Engine) -> None:
+    reply = engine.ask("how do I open a bank account in guanhu")
+    assert reply.outcome == "miss" and reply.language == "en"
+    assert '"bank account"' in reply.text and "bankaccount" not in reply.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.textnorm import clean, content, fold, sound_key, subject
+from bot.engine.textnorm import as_written, clean, content, fold, sound_key, subject
 
 
 @pytest.mark.parametrize(
@@ -121,3 +121,18 @@ def test_pinyin_readings_come_without_pypinyins_phrase_dictionary() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert shown.stdout.split() == ["False", "píng"]
+
+
+@pytest.mark.parametrize(
+    ("text", "folded", "written"),
+    [
+        ("How do I open a Bank Account here?", "bankaccount", "Bank Account"),
+        ("how do I get my driver's license", "driverslicense", "driver's license"),
+        ("english-speaking doctors", "english-speakingdoctor", "english-speaking doctor"),
+        # Chinese, or a word the text does not hold, as it is
+        ("公积金怎么提取", "公积金", "公积金"),
+        ("something else", "bankaccount", "bankaccount"),
+    ],
+)
+def test_a_folded_word_is_shown_as_the_text_writes_it(text: str, folded: str, written: str) -> None:
+    assert as_written(text, folded) == written

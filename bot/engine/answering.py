@@ -24,7 +24,7 @@ from bot.engine.semantic import (
     embedder_named,
     one_blas_thread,
 )
-from bot.engine.textnorm import clean, content, fold, strip_markup, unquoted
+from bot.engine.textnorm import as_written, clean, content, fold, strip_markup, unquoted
 from bot.knowledge.loading import Entry, KnowledgeBase, load_knowledge
 from bot.knowledge.reports import Report, current_reports
 from bot.privacy import without_personal_data
@@ -561,7 +561,10 @@ class Engine:
             return self._in_english(reply, text)
         if reply.outcome == "miss":
             label = self._detail_label(match.detail or "")
-            return self._in_english(reply, self.english.miss_text(match, label))
+            # The place or topic named as the resident wrote it: the scope file's words are
+            # folded ("bankaccount" for "bank account").
+            named = replace(match, detail=as_written(question, match.detail or ""))
+            return self._in_english(reply, self.english.miss_text(named, label))
         return self._in_english(reply)
 
     def _chinese_reply(self, question: str, match: Match) -> Reply:

@@ -444,3 +444,15 @@ def _char_code(char: str) -> str:
 def sound_key(folded: str) -> str:
     """One code point per syllable of an already folded string: equal for homophones."""
     return "".join(_char_code(char) for char in folded)
+
+
+def as_written(text: str, folded_word: str) -> str:
+    """``folded_word`` (letters folded together, as the scope file writes English: "bank
+    account" as bankaccount) as ``text`` writes it, spaces, apostrophes and case kept; the
+    folded word itself when the text does not hold it."""
+    if not folded_word.isascii():
+        return folded_word
+    gaps = r"[\s'’\-]*"
+    pattern = gaps.join(re.escape(char) for char in folded_word.replace("'", ""))
+    found = re.search(pattern, text, re.IGNORECASE)
+    return found.group(0) if found else folded_word
