@@ -182,6 +182,9 @@ def _detail_finder(word: str) -> tuple[str, re.Pattern[str] | None]:
     return word, None
 
 
+BARE_COUNT = re.compile(r"多少个?|几个")
+
+
 class QuestionReader:
     """Reads what a question asks, against the words of one knowledge base."""
 
@@ -444,6 +447,8 @@ class QuestionReader:
         rest = self._no_subject.sub("", spelling)
         # One character (做, 有, 好的) is too little to say that it asks how something went.
         how_it_went = any(len(ASKING_PART.sub("", word)) >= 2 for word in said)
+        # ... nor is a count asked of nothing named (坪山呢 有几个), which is no subject either.
+        how_it_went = how_it_went or any(BARE_COUNT.fullmatch(word) for word in said)
         return how_it_went and not PARTICLES.sub("", ASKING_PART.sub("", rest))
 
     def opinion_asked(self, folded: str) -> str | None:
