@@ -407,6 +407,31 @@ def test_a_number_beyond_the_options_or_words_of_several_pick_nothing(
     assert engine.followups.choice(message, before) is None
 
 
+@pytest.mark.parametrize(("message", "language"), [("4", "zh"), ("第五个", "zh")])
+def test_a_number_past_the_options_says_how_many_there_were(
+    engine: Engine, message: str, language: str
+) -> None:
+    # "第二个" after a clarify of one option was asked of the street in play, and missed
+    # with a suggestion on PM2.5.
+    before = Conversation("垃圾分类", "clarify", (), None, None, OFFERED, NOW)
+    reply, state = engine.reply(message, before, NOW + 1)
+    assert (reply.outcome, reply.reason) == ("clarify", Reason.NO_SUCH_OPTION)
+    assert "3个选项" in reply.text and reply.language == language
+    assert [s.id for s in reply.suggestions] == list(OFFERED)
+    assert state.offered == OFFERED and state.question == "垃圾分类"
+    chosen, _ = engine.reply("3", state, NOW + 2)
+    assert chosen.outcome == "answer" and chosen.entry_id == "xq-garbage"
+
+
+def test_only_a_number_beyond_a_clarifys_options_is_past_them(
+    engine: Engine,
+) -> None:
+    before = Conversation("垃圾分类", "clarify", (), None, None, OFFERED, NOW)
+    assert engine.followups.options_past("4", before) == 3
+    assert engine.followups.options_past("2", before) is None
+    assert engine.followups.options_past("4", replace(before, outcome="answer")) is None
+
+
 def test_a_number_is_no_choice_without_a_clarify(engine: Engine) -> None:
     (_, second), _ = turns(engine, "坪山垃圾分类做得怎么样", "1")
     assert second.reason is Reason.ONLY_NUMBERS and second.understood is None

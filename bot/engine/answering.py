@@ -288,6 +288,11 @@ class Engine:
             before = Conversation()
         question = clean(question)
         text = self._matched_text(question)
+        count = self.followups.options_past(text, before)
+        if count is not None:
+            # The clarify stands: its options again, and how to choose one.
+            said = reply_language(text, language)
+            return self._no_such_option(question, before, count, said), replace(before, time=now)
         alone = self.matcher.match(text)
         follow = self.followups.resolve(text, before, alone)
         if follow is not None and follow.rule in ("detail", "source_of_answer"):
@@ -300,6 +305,20 @@ class Engine:
             else self._follow(question, follow, before, alone, said)
         )
         return reply, self.followups.after(before, reply, follow, now)
+
+    def _no_such_option(
+        self, question: str, before: Conversation, count: int, language: str
+    ) -> Reply:
+        texts = messages_en if language == EN else messages
+        return Reply(
+            question=question,
+            outcome="clarify",
+            text=texts.no_such_option(count),
+            suggestions=tuple(self._suggest(i, language) for i in before.offered),
+            reason=Reason.NO_SUCH_OPTION,
+            language=language,
+            normalized=content(question),
+        )
 
     def choose(
         self,

@@ -599,6 +599,18 @@ class FollowUps:
         asked = self._question_of(option)
         return FollowUp("choice", asked, asked, option=option)
 
+    def options_past(self, message: str, before: Conversation) -> int | None:
+        """After a clarify, a number or an ordinal past its options ("第二个" when one was
+        offered): how many there were; None for anything else. Left to the other rules, it
+        was asked as a question of the street in play."""
+        if before.outcome != "clarify" or not before.offered or not self.rule("choice"):
+            return None
+        said = CHOICE_TAIL.sub("", fold(LEADING_CONNECTIVE.sub("", message) or message))
+        number = ORDINAL.fullmatch(said)
+        if number and not 1 <= int(number.group(1)) <= len(before.offered):
+            return len(before.offered)
+        return None
+
     def narrowed(self, message: str, before: Conversation, alone: Match) -> FollowUp | None:
         """After a clarify, a few words pointing back at one of a kind that pick no option
         ("法治那个" after options on 公园): the question clarified, narrowed by those words

@@ -15,6 +15,15 @@ from collections.abc import Sequence
 EXAMPLE_QUESTION = "六零行动是什么"  # shown to someone who has not asked anything yet
 CLARIFY_SEVERAL = "您问的是下面哪一个?"
 CLARIFY_ONE = "您是想问下面这个问题吗?"
+
+
+def no_such_option(count: int) -> str:
+    """A number or ordinal past the options a clarify offered."""
+    if count == 1:
+        return "上面只有1个选项:回复“1”选它,或者换个说法再问。"
+    return f"上面只有{count}个选项:请回复1到{count}之间的数字,或者换个说法再问。"
+
+
 PASSAGE_TITLE = "报告原文"  # the title of a quoted sentence of a report, which has none
 DETAIL_FALLBACK = "这方面的细节"  # a detail word the scope file does not label
 # A miss says it was recorded for the staff; the terminal's --no-log drops that sentence.

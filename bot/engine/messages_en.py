@@ -19,6 +19,18 @@ LANGUAGE = "en"
 EXAMPLE_QUESTION = "What is the Six Zeros campaign?"
 CLARIFY_SEVERAL = "Which of these do you mean?"
 CLARIFY_ONE = "Did you mean this question?"
+
+
+def no_such_option(count: int) -> str:
+    """A number or ordinal past the options a clarify offered."""
+    if count == 1:
+        return "There was only one option: reply 1 to choose it, or ask in other words."
+    return (
+        f"There were only {count} options: reply with a number from 1 to {count}, "
+        "or ask in other words."
+    )
+
+
 PASSAGE_TITLE = "Passage of the report"
 DETAIL_FALLBACK = "that detail"
 # The scope file's labels of details the reports never give (intents/scope.yaml

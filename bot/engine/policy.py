@@ -170,6 +170,7 @@ class Reason(str, Enum):
     ONLY_STREET = "only a street name"
     ONLY_NUMBERS = "only numbers"
     NO_SUBJECT = "no subject named"
+    NO_SUCH_OPTION = "no such option"  # a number past a clarify's options
     TERM_NAME = "term name"
     UNSTATED_DETAIL = "unstated detail"
     UNSTATED_FIGURE = "unstated figure"
