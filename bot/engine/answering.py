@@ -474,11 +474,10 @@ class Engine:
         if nearest and not self.followups.says_topic_of(settled, asked, nearest, before):
             nearest = None
         chosen = nearest or match
+        reply = self._reply_to(question, chosen, language)
         if chosen.outcome is Outcome.ANSWER and self.followups.uncounted(asked, chosen.chosen):
             # 几座 answered by 2.16万平方米 counts something else.
-            reply = self._reply_to(question, chosen, language)
             return self._miss_on_street(question, reply, street, language)
-        reply = self._reply_to(question, chosen, language)
         return self._from_street(question, reply, street, language)
 
     def _nearest_on_street(
