@@ -475,6 +475,10 @@ def test_the_engine_names_the_model_it_uses() -> None:
         # A place in pinyin is the place; "nanshan" alone may be 南山园区, a name 观湖 uses.
         ("garbage sorting in futian?", lambda m: m.reason is Reason.OTHER_PLACE),
         ("garbage sorting in nanshan district", lambda m: m.detail == "南山"),
+        # ... and so is the name where a place stands with nothing after it
+        ("is there a daycare in nanshan?", lambda m: m.detail == "南山"),
+        ("where do i sort garbage in Nanshan", lambda m: m.detail == "南山"),
+        ("what is planned for the nanshan park", lambda m: m.reason is not Reason.OTHER_PLACE),
         # pinyin's apostrophe before a vowel (Bao'an) is no break in the name; a possessive
         # does not hide one either
         ("how much did bao'an spend on garbage sorting", lambda m: m.detail == "宝安"),

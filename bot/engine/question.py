@@ -323,10 +323,15 @@ class QuestionReader:
                 continue
             alternatives = "|".join(re.escape(s) for s in spellings)
             if any(name in text for text in texts):
-                # 南山 is in 南山园区: only "nanshan district" is surely the place.
+                # 南山 is in 南山园区: "nanshan district" is surely the place, and so is the
+                # name where a place stands with nothing after it ("a daycare in nanshan?");
+                # "in nanshan park" may be the report's.
                 if any(name + "区" in text for text in texts):
                     continue
-                alternatives = f"(?:{alternatives}) district"
+                alternatives = (
+                    f"(?:{alternatives}) district"
+                    f"|(?:in|at|near|around|from) (?:{alternatives})(?=\\s*(?:[?.!,;]|$))"
+                )
             patterns.append((re.compile(rf"\b(?:{alternatives})\b"), place))
         return patterns
 
