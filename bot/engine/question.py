@@ -182,7 +182,11 @@ def _detail_finder(word: str) -> tuple[str, re.Pattern[str] | None]:
     return word, None
 
 
-BARE_COUNT = re.compile(r"多少个?|几个")
+# A count in a counter of its own (几家, 多少项), asked of nothing named: no subject either.
+# Not people (多少人 asks a population) nor a time (几点, 几号), which are subjects.
+BARE_COUNT = re.compile(
+    r"(?:多少|几)(?:个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵)?"
+)
 
 
 class QuestionReader:
@@ -448,12 +452,13 @@ class QuestionReader:
             )
         if self._no_subject is None:
             return False
+        # A count asked of nothing named (坪山呢 有几个, 坪山有几家) is no subject either.
+        counts = BARE_COUNT.findall(spelling)
+        spelling = BARE_COUNT.sub("", spelling)
         said = self._no_subject.findall(spelling)
         rest = self._no_subject.sub("", spelling)
         # One character (做, 有, 好的) is too little to say that it asks how something went.
-        how_it_went = any(len(ASKING_PART.sub("", word)) >= 2 for word in said)
-        # ... nor is a count asked of nothing named (坪山呢 有几个), which is no subject either.
-        how_it_went = how_it_went or any(BARE_COUNT.fullmatch(word) for word in said)
+        how_it_went = bool(counts) or any(len(ASKING_PART.sub("", word)) >= 2 for word in said)
         return how_it_went and not PARTICLES.sub("", ASKING_PART.sub("", rest))
 
     def opinion_asked(self, folded: str) -> str | None:
