@@ -323,6 +323,13 @@ CASES = [
         lambda m: True,  # see test_an_english_question_is_covered_by_concept
     ),
     (
+        "detail_aside",
+        # ranked on 托育中心 alone, no text stating an hour: the centre's, which leaves it out
+        "托育中心几点开门",
+        lambda m: m.reason is Reason.UNSTATED_DETAIL and m.detail == "几点",
+        lambda m: m.reason is not Reason.UNSTATED_DETAIL,
+    ),
+    (
         "either_order",
         "娃平时没人带",  # 带|娃 said object first
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
@@ -529,7 +536,8 @@ def test_details_no_entry_states_are_declined(
         matcher(synthetic, vectors, rule).match(question),
     )
     assert on.outcome is Outcome.MISS and on.reason is reason, on
-    assert off.outcome is Outcome.ANSWER and off.chosen == ("ps-childcare",), off
+    # (ranked on what the detail is asked of, the centre's passage may answer first)
+    assert off.outcome is Outcome.ANSWER and off.chosen[0] in {"ps-childcare", "psg-ps-2"}, off
 
 
 @pytest.mark.parametrize(

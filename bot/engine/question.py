@@ -182,6 +182,12 @@ def _detail_finder(word: str) -> tuple[str, re.Pattern[str] | None]:
     return word, None
 
 
+def reported_word(word: str) -> str:
+    """A scope word as ``detail_asked`` and its kin report it found: folded, its markers
+    (``$``, ``…``) dropped."""
+    return _detail_finder(_folded_scope_word(word))[0]
+
+
 # A count in a counter of its own (几家, 多少项), asked of nothing named: no subject either.
 # Not people (多少人 asks a population) nor a time (几点, 几号), which are subjects.
 BARE_COUNT = re.compile(
@@ -501,8 +507,12 @@ class QuestionReader:
     ) -> str | None:
         """The first word of ``finders`` (see _detail_finder) the folded question holds."""
         for word, pattern in finders:
-            found = pattern.search(folded) is not None if pattern else word in folded
-            if found and self._as_written(word, text):
+            match = pattern.search(folded) if pattern else None
+            # What was found, as the question spells it: an English word with others
+            # between its parts (who is the…chief) is words of the question only as a whole.
+            spelled = match.group(0) if match else word
+            found = match is not None if pattern else word in folded
+            if found and self._as_written(spelled, text):
                 return word
         return None
 
