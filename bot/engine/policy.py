@@ -436,14 +436,16 @@ class Policy:
         return decided or self._low_score(asked)
 
     def _subject_of(self, asked: Asked, ranked: list[Candidate]) -> str:
-        """What a question asks a detail of (托育中心 of 托育中心几点开门), when no likely
-        text states the detail: the texts say the programme, not the hour, so the asking
-        words would only find texts that share them (广场舞's 时段 for 几点). The whole
-        question where nothing is left."""
+        """What a question asks a detail of (托育中心 of 托育中心几点开门), when no text is
+        likely and none states the detail: the texts say the programme, not the hour, so
+        the asking words would only find texts that share them (广场舞's 时段 for 几点).
+        The whole question where nothing is left."""
         if not self.rule("detail_aside") or latin_share(asked.text) >= ENGLISH_SHARE:
             return asked.text
         detail = self.questions.detail_asked(asked.folded, asked.text)
         if not detail or detail not in asked.folded or not ranked:
+            return asked.text
+        if ranked[0].probability >= CLARIFY_P:
             return asked.text
         states = self.questions.states_detail
         if any(
