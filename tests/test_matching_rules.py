@@ -169,8 +169,16 @@ CASES = [
     ),
     (
         "request",
-        "帮我投诉一下垃圾分类做得不好",
-        lambda m: m.reason is Reason.REQUEST and m.detail == "帮我投诉",
+        # (an act the sorting text speaks to, which request_within leaves alone)
+        "帮我预约垃圾分类投放点",
+        lambda m: m.reason is Reason.REQUEST and m.detail == "帮我预约",
+        lambda m: m.reason is not Reason.REQUEST,
+    ),
+    (
+        "request_within",
+        # an act for the asker inside a question, which the sorting text does not say
+        "坪山垃圾分类投放点太远了 能帮我搬一下家具吗",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.REQUEST and m.detail == "帮我搬",
         lambda m: m.reason is not Reason.REQUEST,
     ),
     (
@@ -450,6 +458,35 @@ def test_what_a_text_says_of_a_question(
 ) -> None:
     reader = Matcher(synthetic).questions
     assert reader.words_said_of(question, text) == said
+
+
+@pytest.mark.parametrize(
+    ("question", "act"),
+    [
+        ("我家漏水楼上不管 三事分流能帮我协调吗", "帮我协调吗"),
+        ("油烟太大了,替我投诉一下", "替我投诉"),
+        # what a service does for residents, or what it can do: no act asked for the asker
+        ("网格员能帮我们办些什么", None),
+        ("网格员能帮我做什么", None),
+        ("社区能帮忙实现微心愿吗", None),
+        ("can you help me find childcare", None),
+    ],
+)
+def test_an_act_asked_for_the_asker_is_read_in_its_clause(
+    synthetic: KnowledgeBase, question: str, act: str | None
+) -> None:
+    assert Matcher(synthetic).questions.act_requested(question) == act
+
+
+def test_a_request_within_a_question_the_text_speaks_to_asks_what_the_street_does(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # the sorting text says 分类: asking whether the street helps with it is a question
+    reader = Matcher(synthetic).questions
+    assert reader.speaks_to_act("帮我分类垃圾吗", "完成237个垃圾分类投放点建设。")
+    assert not reader.speaks_to_act("帮我搬家具吗", "完成237个垃圾分类投放点建设。")
+    match = matcher(synthetic, vectors).match("坪山垃圾分类能帮我分类垃圾吗")
+    assert match.reason is not Reason.REQUEST
 
 
 def test_an_unknown_rule_is_refused(synthetic: KnowledgeBase) -> None:

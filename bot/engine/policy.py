@@ -119,6 +119,7 @@ RULES = (
     "uncovered_topic",  # a service neither report mentions (公积金): miss
     "opinion",  # the bot's opinion or a recommendation asked (你觉得, do you like): miss
     "request",  # the bot asked to act for the asker (帮我投诉, write me a letter): miss
+    "request_within",  # ... inside a question (…能帮我协调吗), an act the answer does not say
     "uncovered_year",  # a year no report covers: miss
     "only_numbers",  # a bare number asks nothing
     "no_subject",  # only how something went (落实得怎么样): which programme is not said
@@ -336,6 +337,7 @@ class Policy:
         self._on_the_candidates: tuple[Gate, ...] = (
             self._intent_meaning,
             self._unstated_detail,
+            self._request_within,
             self._term_name,
             self._both_streets,
             self._intent_nothing_else,
@@ -672,6 +674,19 @@ class Policy:
                 detail=detail,
             )
         return None
+
+    def _request_within(self, asked: Asked) -> Match | None:
+        """An act asked for the asker inside a question (楼下油烟太大了 帮我投诉一下, 退役军人
+        之家能帮我办优待证吗) that the likeliest text does not say: the bot cannot act, and
+        the text does not say the street does it either. An act the text says asks what
+        the street does (街道能帮我调解纠纷吗), which it answers."""
+        best = asked.best
+        act = self.questions.act_requested(asked.text) if self.rule("request_within") else None
+        if not (act and best):
+            return None
+        if self.questions.speaks_to_act(act, self.assessor.answer_text(best.id)):
+            return None
+        return Match(Outcome.MISS, Reason.REQUEST, asked.top, street=asked.street, detail=act)
 
     def _term_name(self, asked: Asked) -> Match | None:
         if not asked.term:

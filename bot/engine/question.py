@@ -109,6 +109,12 @@ PINYIN_WORD = re.compile(
     r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|an|ao|ei|en|er|ia|ie|in|iu|ou"
     r"|ua|ue|ui|un|uo|a|e|i|o|u|v))+"
 )
+# A request to act for the asker inside a question, in its clause (…三事分流能帮我协调吗,
+# 油烟太大了 帮我投诉一下): 帮我 or 替我 and the act asked. 帮我们 is what a service does for
+# residents (网格员能帮我们办些什么), and an act that asks what (能帮我做什么) is no request.
+ACT_FOR_ME = re.compile(r"(?:帮我|替我)(?!们)([\u4e00-\u9fff]+)")
+ASKS_WHAT = re.compile(r"什么|啥|哪|几|多少|怎么|如何")
+CLAUSE_BREAK = re.compile(r"[\s,，.。;；:：!！?？、~～]+")
 # A year is context, not subject, in English as in Chinese ("what are the plans for 2021").
 ENGLISH_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 # Which numbered line (地铁几号线): the 几号 of a date detail asks no date there.
@@ -423,6 +429,27 @@ class QuestionReader:
         start of the message after polite openers: not a question about the reports."""
         rest = POLITE_OPENERS.sub("", folded)
         return next((word for word in self._requests if rest.startswith(word)), None)
+
+    @staticmethod
+    def act_requested(text: str) -> str | None:
+        """The act a Chinese question asks someone to do for the asker, anywhere in it
+        (帮我协调 of 我家漏水楼上不管 三事分流能帮我协调吗), folded; None if it asks none."""
+        if latin_share(text) >= ENGLISH_SHARE:
+            return None
+        for clause in CLAUSE_BREAK.split(text):
+            found = ACT_FOR_ME.search(fold(clause))
+            if found and not ASKS_WHAT.search(found.group(1)):
+                return found.group(0)
+        return None
+
+    @staticmethod
+    def speaks_to_act(act: str, answer: str) -> bool:
+        """Whether a text says two characters in a row of an act asked (调解 of 帮我调解纠纷):
+        then the question asks what the street does, which the text tells."""
+        named = PARTICLES.sub(" ", act[2:])
+        said = fold(answer)
+        pairs = (named[i : i + 2] for i in range(len(named) - 1))
+        return any(" " not in pair and pair in said for pair in pairs)
 
     def names_no_subject(self, text: str, spelling: str) -> bool:
         """Whether a question only asks how something went or what was done (落实得怎么样,
