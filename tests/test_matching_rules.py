@@ -236,6 +236,13 @@ CASES = [
         lambda m: m.reason is not Reason.UNSTATED_DETAIL,
     ),
     (
+        "charge_asked",
+        # a charge asked in words the detail list lacks; the centre's texts state none
+        "坪山托育中心要交会费吗",
+        lambda m: m.reason is Reason.UNSTATED_DETAIL and m.detail == "收费" and not m.chosen,
+        lambda m: m.reason is not Reason.UNSTATED_DETAIL,
+    ),
+    (
         "unstated_figure",
         "坪山的托育中心有多少个老师",
         lambda m: m.outcome is not Outcome.ANSWER,
@@ -487,6 +494,24 @@ def test_a_request_within_a_question_the_text_speaks_to_asks_what_the_street_doe
     assert not reader.speaks_to_act("帮我搬家具吗", "完成237个垃圾分类投放点建设。")
     match = matcher(synthetic, vectors).match("坪山垃圾分类能帮我分类垃圾吗")
     assert match.reason is not Reason.REQUEST
+
+
+@pytest.mark.parametrize(
+    ("question", "charge"),
+    [
+        ("隔离户跑腿代购要收钱吗", "收费"),
+        ("地铁4号线观湖段票价多少", "收费"),
+        ("老年人自助互助发展会要交会费吗", "收费"),
+        # a fee named in passing asks none
+        ("有免费的文化培训课吗", None),
+        ("工业园的电费收得太高了", None),
+        ("观湖社会消费品零售总额多少", None),
+    ],
+)
+def test_a_charge_is_asked_in_words_of_its_own(
+    synthetic: KnowledgeBase, question: str, charge: str | None
+) -> None:
+    assert Matcher(synthetic).questions.charge_asked(fold(question)) == charge
 
 
 def test_an_unknown_rule_is_refused(synthetic: KnowledgeBase) -> None:

@@ -129,6 +129,7 @@ RULES = (
     "typo_no_other_name",  # ... unless one letter changed spells another pinyin name (jingshan)
     "code",  # a code named (PM10): only texts that contain it answer
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
+    "charge_asked",  # ... a charge asked in words of its own (要交会费吗, 票价多少): 收费
     "unstated_figure",  # a how-many answered by text with no number: miss
     "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
@@ -373,14 +374,23 @@ class Policy:
         offered = tuple(c.id for c in clarify.candidates)
         if self._figure_unstated(text, offered):
             return True
-        detail = (
-            self.questions.detail_asked(fold(text), text) if self.rule("unstated_detail") else None
-        )
+        detail = self._detail_of(fold(text), text)
         if not detail:
             return False
         return not any(
             self.questions.states_detail(self.assessor.answer_text(i), detail) for i in offered
         )
+
+    def _detail_of(self, folded: str, text: str) -> str | None:
+        """The detail asked of a kind the reports never give, as far as the rules are on: a
+        word of intents/scope.yaml, or (a part of the same rule, switched on its own) a
+        charge asked in words of its own (会费, 票价)."""
+        if not self.rule("unstated_detail"):
+            return None
+        detail = self.questions.detail_asked(folded, text)
+        if detail is None and self.rule("charge_asked"):
+            detail = self.questions.charge_asked(folded)
+        return detail
 
     def _figure_unstated(self, text: str, chosen: tuple[str, ...], beside: bool = False) -> bool:
         """Whether a how-many (or a how-much of a kind: money, a rate, a length, people) is
@@ -497,7 +507,9 @@ class Policy:
         answered by the likeliest candidate that does, if it is likely enough to offer: the
         entry on a programme often leaves out the hour its passage gives (每晚7点—9点)."""
         best = asked.best
-        detail = self.questions.detail_asked(asked.folded, asked.text)
+        detail = self.questions.detail_asked(asked.folded, asked.text) or (
+            self.questions.charge_asked(asked.folded) if self.rule("charge_asked") else None
+        )
         if not (best and detail) or asked.term:
             return
         states = self.questions.states_detail
@@ -653,11 +665,7 @@ class Policy:
         """The detail is not in the reports. When the programme it belongs to is known, say
         so and point to it; a likely answer without the detail is no answer."""
         best = asked.best
-        detail = (
-            self.questions.detail_asked(asked.folded, asked.text)
-            if self.rule("unstated_detail")
-            else None
-        )
+        detail = self._detail_of(asked.folded, asked.text)
         if not (detail and best):
             return None
         if self.questions.states_detail(self.assessor.answer_text(best.id), detail):

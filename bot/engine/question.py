@@ -115,6 +115,14 @@ PINYIN_WORD = re.compile(
 ACT_FOR_ME = re.compile(r"(?:帮我|替我)(?!们)([\u4e00-\u9fff]+)")
 ASKS_WHAT = re.compile(r"什么|啥|哪|几|多少|怎么|如何")
 CLAUSE_BREAK = re.compile(r"[\s,，.。;；:：!！?？、~～]+")
+# A charge asked in words of its own (要交会费吗, 要收钱吗, 票价多少): what the 收费 details
+# of intents/scope.yaml ask, whatever the fee is called; folded. A fee named in passing
+# (有免费的课吗, 电费收得太高了) asks none.
+CHARGE_ASKED = re.compile(
+    r"(?:要|需要|得|收|交|缴|付|花|掏)[\u4e00-\u9fff]{0,2}?(?:钱|费)(?:吗|不|么|嘛|没|多少)"
+    r"|(?:钱|费|价)(?:是|要|大概|一般)?多少"
+)
+CHARGE = "收费"  # the detail word such a question is read as asking
 # A year is context, not subject, in English as in Chinese ("what are the plans for 2021").
 ENGLISH_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 # Which numbered line (地铁几号线): the 几号 of a date detail asks no date there.
@@ -509,6 +517,10 @@ class QuestionReader:
         question as written, an English word counts only as its words ("what day", not
         "what daycare"). A line asked by its number (几号线) asks which line, not a date."""
         return self._found(self._detail_finders, WHICH_LINE.sub("线", folded), text)
+
+    def charge_asked(self, folded: str) -> str | None:
+        """收费 when a question asks a charge in words the detail list lacks (会费, 收钱)."""
+        return CHARGE if CHARGE in self._detail_labels and CHARGE_ASKED.search(folded) else None
 
     def _found(
         self,
