@@ -573,6 +573,9 @@ def test_english_questions_meet_the_same_rules(
         # a taste, a recommendation asked in passing
         ("坪山的托育中心提供托育服务,饭菜好吃吗", "opinion", Reason.OPINION),
         ("坪山的托育中心提供什么托育服务,推荐下", "opinion", Reason.OPINION),
+        # a judgement of worth or price asked in passing
+        ("坪山的托育中心提供托育服务,值得去吗", "opinion", Reason.OPINION),
+        ("坪山的托育中心提供托育服务,贵不贵", "opinion", Reason.OPINION),
         # advice on what to buy is a recommendation
         ("坪山的托育中心提供托育服务,选哪个牌子的好", "opinion", Reason.OPINION),
     ],
