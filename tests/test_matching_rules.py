@@ -567,6 +567,8 @@ def test_english_questions_meet_the_same_rules(
         ("坪山的托育中心在几楼", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务去哪里登记", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育中心提供托育服务,要交停车费吗", "unstated_detail", Reason.UNSTATED_DETAIL),
+        # an office holder by name
+        ("坪山的托育中心提供托育服务,负责人是谁", "unstated_detail", Reason.UNSTATED_DETAIL),
         # a form to fill in, a payment
         ("坪山的托育中心提供托育服务,要填什么表", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育中心提供托育服务要缴费吗", "unstated_detail", Reason.UNSTATED_DETAIL),
