@@ -475,6 +475,8 @@ def test_what_a_text_says_of_a_question(
         # what a service does for residents, or what it can do: no act asked for the asker
         ("网格员能帮我们办些什么", None),
         ("网格员能帮我做什么", None),
+        ("谁帮我白天照看小娃娃,我电话13812345678", None),
+        ("有没有人能帮我带一下孩子", None),
         ("社区能帮忙实现微心愿吗", None),
         ("can you help me find childcare", None),
     ],

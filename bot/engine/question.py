@@ -111,9 +111,10 @@ PINYIN_WORD = re.compile(
 )
 # A request to act for the asker inside a question, in its clause (…三事分流能帮我协调吗,
 # 油烟太大了 帮我投诉一下): 帮我 or 替我 and the act asked. 帮我们 is what a service does for
-# residents (网格员能帮我们办些什么), and an act that asks what (能帮我做什么) is no request.
+# residents (网格员能帮我们办些什么), and a clause that asks who, where or what (谁帮我白天
+# 照看小娃娃, 有没有人能帮我…, 能帮我做什么) asks what exists, not the bot to act.
 ACT_FOR_ME = re.compile(r"(?:帮我|替我)(?!们)([\u4e00-\u9fff]+)")
-ASKS_WHAT = re.compile(r"什么|啥|哪|几|多少|怎么|如何")
+ASKS_WHAT = re.compile(r"什么|啥|哪|几|多少|怎么|如何|谁|有没有|有人")
 CLAUSE_BREAK = re.compile(r"[\s,，.。;；:：!！?？、~～]+")
 # A charge asked in words of its own (要交会费吗, 要收钱吗, 票价多少): what the 收费 details
 # of intents/scope.yaml ask, whatever the fee is called; folded. A fee named in passing
@@ -445,8 +446,9 @@ class QuestionReader:
         if latin_share(text) >= ENGLISH_SHARE:
             return None
         for clause in CLAUSE_BREAK.split(text):
-            found = ACT_FOR_ME.search(fold(clause))
-            if found and not ASKS_WHAT.search(found.group(1)):
+            folded = fold(clause)
+            found = ACT_FOR_ME.search(folded)
+            if found and not ASKS_WHAT.search(folded):
                 return found.group(0)
         return None
 
