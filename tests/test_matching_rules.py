@@ -565,6 +565,7 @@ def test_english_questions_meet_the_same_rules(
         ("坪山的托育中心多大年纪的婴幼儿可以去", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山托育中心的托育服务出了事谁赔", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务用哪个app预约", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育中心提供托育服务,在哪个网站报名", "unstated_detail", Reason.UNSTATED_DETAIL),
         # a floor, where to register, a rent by the month; in English where to register
         ("坪山的托育中心在几楼", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务去哪里登记", "unstated_detail", Reason.UNSTATED_DETAIL),
