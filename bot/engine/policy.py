@@ -144,6 +144,8 @@ RULES = (
     "number_words",  # English number words read as Chinese numerals (six zeros → 六零)
     "lent_concepts",  # an English question covered by concept: one lent word of each phrase
     "one_subject",  # a close text of the same street on the question's rare word: no rival
+    "next_sentence",  # ... or the sentence next to it in the same paragraph
+    "headline_body",  # an answer that is a headline (一是…) gets the sentence after it
 )
 
 
@@ -750,11 +752,15 @@ class Policy:
             if companions
             else None
         )
+        chosen = chosen or (best.id,)
+        body = self.assessor.body_of_headline(best.id) if self.rule("headline_body") else None
+        if body is not None and body not in chosen:
+            chosen = (*chosen, body)
         return Match(
             Outcome.ANSWER,
             Reason.CONFIDENT,
             asked.top,
-            chosen or (best.id,),
+            chosen,
             tuple(asked.ranked[:5]),
             street=asked.street,
         )
