@@ -35,6 +35,9 @@ SHARED_WORD_MAX_TEXTS = 4
 SHARED_WORD_MIN_CHARS = 2  # any rare word the second text lacks makes it another subject
 # ... but two characters alone seldom name one (花园 of 街心花园 and of 花园小区党支部).
 SUBJECT_WORD_MIN_CHARS = 3
+# Sentences of one paragraph at most this far apart tell one subject (a whole paragraph
+# of these reports may list a section's every line of work: no further).
+NEXT_SENTENCES = 2
 # A headline: at most this long, stating no figure, opening its paragraph or numbered as
 # a line of work (一是, 二是 …, how these reports list what they did).
 HEADLINE_MAX_CHARS = 30
@@ -302,7 +305,8 @@ class Assessor:
     ) -> Candidate | None:
         """The first close candidate of the best one's street that tells the same subject
         again: a sentence of the same report saying every rare word of the question the
-        best one says (托育 of two sentences on one childcare centre), or a term's
+        best one says (托育 of two sentences on one childcare centre), a sentence near it
+        in its paragraph (``next_sentence``: the programme, then what it did), or a term's
         definition and the sentence that uses the term. Given beside the best one, not
         another answer to choose from; only the first such one (a third text on it is
         still a rival). Two hand-written entries name their subject in their topic
@@ -321,12 +325,13 @@ class Assessor:
         return None
 
     def next_to(self, first: Candidate, second: Candidate) -> bool:
-        """Whether two candidates are sentences in a row of one paragraph of a report: a
-        fact is often told over two sentences (the programme, then what it did)."""
+        """Whether two candidates are sentences of one paragraph of a report, in a row or
+        with one between: a fact is often told over two sentences (the programme, then
+        what it did)."""
         if not (first.passage and second.passage):
             return False
         at, other_at = self.passage_at[first.id], self.passage_at[second.id]
-        return abs(at - other_at) == 1 and self._one_paragraph(at, other_at)
+        return abs(at - other_at) <= NEXT_SENTENCES and self._one_paragraph(at, other_at)
 
     def _one_paragraph(self, at: int, other_at: int) -> bool:
         """Whether two passages are of one paragraph (never when it is not known)."""
