@@ -564,8 +564,17 @@ def test_a_detail_the_last_answer_speaks_of_is_that_answer_again(tg_engine: Engi
 
 @pytest.mark.parametrize(
     "message",
-    # a count asked of nothing named too: 坪山呢 有几个 was answered with the 237 sorting points
-    ["落实得怎么样", "效果如何", "坪山街道做了哪些工作", "坪山呢 有几个", "观湖一共有多少"],
+    # a count asked of nothing named too: 坪山呢 有几个 was answered with the 237 sorting points,
+    # and in a counter of its own, 坪山有几家 with the 194 polluting firms
+    [
+        "落实得怎么样",
+        "效果如何",
+        "坪山街道做了哪些工作",
+        "坪山呢 有几个",
+        "观湖一共有多少",
+        "坪山有几家",
+        "观湖一共多少项",
+    ],
 )
 def test_how_something_went_alone_names_no_programme(tg_engine: Engine, message: str) -> None:
     # Alone, 落实得怎么样 was answered at p 0.93 with 河长制, whose phrasing 河长制落实得咋样
@@ -575,7 +584,9 @@ def test_how_something_went_alone_names_no_programme(tg_engine: Engine, message:
     assert "哪项工作" in reply.text
 
 
-@pytest.mark.parametrize("message", ["垃圾分类做得怎么样", "托育服务效果如何", "坪山有几个社区"])
+@pytest.mark.parametrize(
+    "message", ["垃圾分类做得怎么样", "托育服务效果如何", "坪山有几个社区", "坪山有多少人"]
+)
 def test_how_a_named_programme_went_is_a_question_of_its_own(
     tg_engine: Engine, message: str
 ) -> None:

@@ -267,3 +267,16 @@ def test_every_detail_the_scope_file_labels_is_named_in_english(engine: Engine) 
     # name would fall back to "that detail".
     labels = set(engine.kb.unstated_details)
     assert labels <= set(messages_en.DETAIL_LABELS), labels - set(messages_en.DETAIL_LABELS)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who is the river chief of Guanhu", "Who's the team leader of the volunteer police?"],
+)
+def test_a_post_holder_asked_with_words_between_is_a_name_not_given(
+    engine: Engine, question: str
+) -> None:
+    # "who is the…chief": the words between its parts are the question's own, found whole
+    reply = engine.ask(question)
+    assert reply.outcome == "miss" and reply.reason is Reason.UNSTATED_DETAIL
+    assert "names of the people in charge" in reply.text

@@ -348,6 +348,13 @@ CASES = [
         lambda m: True,  # see test_an_english_question_is_covered_by_concept
     ),
     (
+        "detail_aside",
+        # ranked on 托育中心 alone, no text stating an hour: the centre's, which leaves it out
+        "托育中心几点开门",
+        lambda m: m.reason is Reason.UNSTATED_DETAIL and m.detail == "几点",
+        lambda m: m.reason is not Reason.UNSTATED_DETAIL,
+    ),
+    (
         "either_order",
         "娃平时没人带",  # 带|娃 said object first
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
@@ -533,6 +540,10 @@ def test_the_engine_names_the_model_it_uses() -> None:
         # A place in pinyin is the place; "nanshan" alone may be 南山园区, a name 观湖 uses.
         ("garbage sorting in futian?", lambda m: m.reason is Reason.OTHER_PLACE),
         ("garbage sorting in nanshan district", lambda m: m.detail == "南山"),
+        # ... and so is the name where a place stands with nothing after it
+        ("is there a daycare in nanshan?", lambda m: m.detail == "南山"),
+        ("where do i sort garbage in Nanshan", lambda m: m.detail == "南山"),
+        ("what is planned for the nanshan park", lambda m: m.reason is not Reason.OTHER_PLACE),
         # pinyin's apostrophe before a vowel (Bao'an) is no break in the name; a possessive
         # does not hide one either
         ("how much did bao'an spend on garbage sorting", lambda m: m.detail == "宝安"),
@@ -559,6 +570,8 @@ def test_english_questions_meet_the_same_rules(
         ("坪山的托育中心多大年纪的婴幼儿可以去", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山托育中心的托育服务出了事谁赔", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务用哪个app预约", "unstated_detail", Reason.UNSTATED_DETAIL),
+        # a post's holder asked by the post: the reports name posts, not who holds them
+        ("坪山的托育中心提供托育服务,负责人是谁", "unstated_detail", Reason.UNSTATED_DETAIL),
         # a floor, where to register, a rent by the month; in English where to register
         ("坪山的托育中心在几楼", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务去哪里登记", "unstated_detail", Reason.UNSTATED_DETAIL),
@@ -581,7 +594,8 @@ def test_details_no_entry_states_are_declined(
         matcher(synthetic, vectors, rule).match(question),
     )
     assert on.outcome is Outcome.MISS and on.reason is reason, on
-    assert off.outcome is Outcome.ANSWER and off.chosen == ("ps-childcare",), off
+    # (ranked on what the detail is asked of, the centre's passage may answer first)
+    assert off.outcome is Outcome.ANSWER and off.chosen[0] in {"ps-childcare", "psg-ps-2"}, off
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from bot.engine.conversation import FOLLOW_UP_RULES, Conversation, FollowUp, Fol
 from bot.engine.languages import EN, ZH, EnglishTexts, miss_text, reply_language
 from bot.engine.matching import MAX_QUERY_CHARS, RULES, Matcher
 from bot.engine.policy import CLARIFY_P, QUANTITY, Match, Outcome, Reason, states_a_figure
+from bot.engine.question import reported_word
 from bot.engine.replies import Block, Reply, Source, Suggestion, section_label
 from bot.engine.scoring import load_calibration
 from bot.engine.semantic import (
@@ -685,7 +686,7 @@ class Engine:
     def _detail_label(self, word: str) -> str:
         """The kind of detail (地址, 收费) a detail word asks for, as the scope file names it."""
         for label, words in self.kb.unstated_details.items():
-            if any(fold(w) == word for w in words):
+            if any(reported_word(w) == word for w in words):
                 return label
         return messages.DETAIL_FALLBACK
 

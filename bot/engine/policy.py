@@ -10,7 +10,7 @@ from enum import Enum
 
 from bot.engine.candidates import Assessor
 from bot.engine.composing import Composer
-from bot.engine.question import QuestionReader
+from bot.engine.question import PARTICLES, QuestionReader
 from bot.engine.scoring import Candidate, same_answer
 from bot.engine.textnorm import content, fold, sound_key
 from bot.engine.wording import ENGLISH_SHARE, latin_share
@@ -133,6 +133,7 @@ RULES = (
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
+    "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
     "shared_word",  # ... the same subject: a rare word of the question both texts say
@@ -436,6 +437,26 @@ class Policy:
             decided = _first(self._on_the_candidates, asked)
         return decided or self._low_score(asked)
 
+    def _subject_of(self, asked: Asked, ranked: list[Candidate]) -> str:
+        """What a question asks a detail of (托育中心 of 托育中心几点开门), when no likely
+        text states the detail: the texts say the programme, not the hour, so the asking
+        words would only find texts that share them (广场舞's 时段 for 几点). The whole
+        question where nothing is left."""
+        if not self.rule("detail_aside") or latin_share(asked.text) >= ENGLISH_SHARE:
+            return asked.text
+        detail = self.questions.detail_asked(asked.folded, asked.text)
+        if not detail or detail not in asked.folded or not ranked:
+            return asked.text
+        states = self.questions.states_detail
+        if any(
+            states(self.assessor.answer_text(c.id), detail)
+            for c in ranked
+            if c is ranked[0] or c.probability >= CLARIFY_P
+        ):
+            return asked.text
+        subject = asked.folded.replace(detail, " ")
+        return subject if len(PARTICLES.sub("", subject.replace(" ", ""))) >= 2 else asked.text
+
     def _read(self, asked: Asked) -> None:
         asked.street = self.questions.street_of(asked.folded)
         asked.spelling = self.wording.spelling_of(asked.text)
@@ -444,6 +465,9 @@ class Policy:
     def _score(self, asked: Asked) -> None:
         """The candidates, with a glossary term the question names first and certain."""
         ranked = self.assessor.assess(asked.text, asked.folded, asked.street)
+        subject = self._subject_of(asked, ranked)
+        if subject != asked.text:
+            ranked = self.assessor.assess(subject, fold(subject), asked.street)
         term = (
             self.questions.term_asked(asked.key, asked.street) if self.rule("term_name") else None
         )

@@ -182,7 +182,17 @@ def _detail_finder(word: str) -> tuple[str, re.Pattern[str] | None]:
     return word, None
 
 
-BARE_COUNT = re.compile(r"多少个?|几个")
+def reported_word(word: str) -> str:
+    """A scope word as ``detail_asked`` and its kin report it found: folded, its markers
+    (``$``, ``…``) dropped."""
+    return _detail_finder(_folded_scope_word(word))[0]
+
+
+# A count in a counter of its own (几家, 多少项), asked of nothing named: no subject either.
+# Not people (多少人 asks a population) nor a time (几点, 几号), which are subjects.
+BARE_COUNT = re.compile(
+    r"(?:多少|几)(?:个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵)?"
+)
 
 
 class QuestionReader:
@@ -323,10 +333,15 @@ class QuestionReader:
                 continue
             alternatives = "|".join(re.escape(s) for s in spellings)
             if any(name in text for text in texts):
-                # 南山 is in 南山园区: only "nanshan district" is surely the place.
+                # 南山 is in 南山园区: "nanshan district" is surely the place, and so is the
+                # name where a place stands with nothing after it ("a daycare in nanshan?");
+                # "in nanshan park" may be the report's.
                 if any(name + "区" in text for text in texts):
                     continue
-                alternatives = f"(?:{alternatives}) district"
+                alternatives = (
+                    f"(?:{alternatives}) district"
+                    f"|(?:in|at|near|around|from) (?:{alternatives})(?=\\s*(?:[?.!,;]|$))"
+                )
             patterns.append((re.compile(rf"\b(?:{alternatives})\b"), place))
         return patterns
 
@@ -443,12 +458,13 @@ class QuestionReader:
             )
         if self._no_subject is None:
             return False
+        # A count asked of nothing named (坪山呢 有几个, 坪山有几家) is no subject either.
+        counts = BARE_COUNT.findall(spelling)
+        spelling = BARE_COUNT.sub("", spelling)
         said = self._no_subject.findall(spelling)
         rest = self._no_subject.sub("", spelling)
         # One character (做, 有, 好的) is too little to say that it asks how something went.
-        how_it_went = any(len(ASKING_PART.sub("", word)) >= 2 for word in said)
-        # ... nor is a count asked of nothing named (坪山呢 有几个), which is no subject either.
-        how_it_went = how_it_went or any(BARE_COUNT.fullmatch(word) for word in said)
+        how_it_went = bool(counts) or any(len(ASKING_PART.sub("", word)) >= 2 for word in said)
         return how_it_went and not PARTICLES.sub("", ASKING_PART.sub("", rest))
 
     def opinion_asked(self, folded: str) -> str | None:
@@ -491,8 +507,12 @@ class QuestionReader:
     ) -> str | None:
         """The first word of ``finders`` (see _detail_finder) the folded question holds."""
         for word, pattern in finders:
-            found = pattern.search(folded) is not None if pattern else word in folded
-            if found and self._as_written(word, text):
+            match = pattern.search(folded) if pattern else None
+            # What was found, as the question spells it: an English word with others
+            # between its parts (who is the…chief) is words of the question only as a whole.
+            spelled = match.group(0) if match else word
+            found = match is not None if pattern else word in folded
+            if found and self._as_written(spelled, text):
                 return word
         return None
 
