@@ -39,6 +39,13 @@ def engine(tg_engine: Engine) -> Engine:
         (CHILDCARE, EN, EN),  # the user chose English
         ("", EN, EN),
         ("88", None, ZH),
+        # a code (PM2.5, 5G) or one borrowed word in Chinese is no English question
+        ("PM2.5多少", None, ZH),
+        ("5G基站建了几个", None, ZH),
+        ("wifi密码是多少", None, ZH),
+        ("Guanhu呢", None, ZH),
+        ("What is the PM2.5 in Guanhu?", None, EN),
+        ("what is 六零", None, EN),
     ],
 )
 def test_the_language_of_a_reply(question: str, chosen: str | None, language: str) -> None:
@@ -280,3 +287,15 @@ def test_a_post_holder_asked_with_words_between_is_a_name_not_given(
     reply = engine.ask(question)
     assert reply.outcome == "miss" and reply.reason is Reason.UNSTATED_DETAIL
     assert "names of the people in charge" in reply.text
+
+
+def test_a_chinese_follow_up_with_a_code_stays_chinese(engine: Engine) -> None:
+    # "PM2.5多少" was read as English: an English reply, then "观湖呢" understood as
+    # "观湖街道：PM2.5多少 in Guanhu Subdistrict?"
+    conversation = None
+    replies = []
+    for n, message in enumerate(("坪山空气怎么样", "PM2.5多少", "观湖呢")):
+        reply, conversation = engine.reply(message, conversation, 1_800_000_000.0 + n)
+        replies.append(reply)
+    assert [r.language for r in replies] == [ZH, ZH, ZH]
+    assert replies[2].understood == "观湖街道：PM2.5多少"

@@ -182,8 +182,16 @@ CASES = [
     ),
     (
         "request",
-        "帮我投诉一下垃圾分类做得不好",
-        lambda m: m.reason is Reason.REQUEST and m.detail == "帮我投诉",
+        # (an act the sorting text speaks to, which request_within leaves alone)
+        "帮我预约垃圾分类投放点",
+        lambda m: m.reason is Reason.REQUEST and m.detail == "帮我预约",
+        lambda m: m.reason is not Reason.REQUEST,
+    ),
+    (
+        "request_within",
+        # an act for the asker inside a question, which the sorting text does not say
+        "坪山垃圾分类投放点太远了 能帮我搬一下家具吗",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.REQUEST and m.detail == "帮我搬",
         lambda m: m.reason is not Reason.REQUEST,
     ),
     (
@@ -238,6 +246,13 @@ CASES = [
         "unstated_detail",
         "坪山托育中心的电话是多少",
         lambda m: m.reason is Reason.UNSTATED_DETAIL and not m.chosen,
+        lambda m: m.reason is not Reason.UNSTATED_DETAIL,
+    ),
+    (
+        "charge_asked",
+        # a charge asked in words the detail list lacks; the centre's texts state none
+        "坪山托育中心要交会费吗",
+        lambda m: m.reason is Reason.UNSTATED_DETAIL and m.detail == "收费" and not m.chosen,
         lambda m: m.reason is not Reason.UNSTATED_DETAIL,
     ),
     (
@@ -517,6 +532,55 @@ def test_what_a_text_says_of_a_question(
     assert reader.words_said_of(question, text) == said
 
 
+@pytest.mark.parametrize(
+    ("question", "act"),
+    [
+        ("我家漏水楼上不管 三事分流能帮我协调吗", "帮我协调吗"),
+        ("油烟太大了,替我投诉一下", "替我投诉"),
+        # what a service does for residents, or what it can do: no act asked for the asker
+        ("网格员能帮我们办些什么", None),
+        ("网格员能帮我做什么", None),
+        ("谁帮我白天照看小娃娃,我电话13812345678", None),
+        ("有没有人能帮我带一下孩子", None),
+        ("社区能帮忙实现微心愿吗", None),
+        ("can you help me find childcare", None),
+    ],
+)
+def test_an_act_asked_for_the_asker_is_read_in_its_clause(
+    synthetic: KnowledgeBase, question: str, act: str | None
+) -> None:
+    assert Matcher(synthetic).questions.act_requested(question) == act
+
+
+def test_a_request_within_a_question_the_text_speaks_to_asks_what_the_street_does(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # the sorting text says 分类: asking whether the street helps with it is a question
+    reader = Matcher(synthetic).questions
+    assert reader.speaks_to_act("帮我分类垃圾吗", "完成237个垃圾分类投放点建设。")
+    assert not reader.speaks_to_act("帮我搬家具吗", "完成237个垃圾分类投放点建设。")
+    match = matcher(synthetic, vectors).match("坪山垃圾分类能帮我分类垃圾吗")
+    assert match.reason is not Reason.REQUEST
+
+
+@pytest.mark.parametrize(
+    ("question", "charge"),
+    [
+        ("隔离户跑腿代购要收钱吗", "收费"),
+        ("地铁4号线观湖段票价多少", "收费"),
+        ("老年人自助互助发展会要交会费吗", "收费"),
+        # a fee named in passing asks none
+        ("有免费的文化培训课吗", None),
+        ("工业园的电费收得太高了", None),
+        ("观湖社会消费品零售总额多少", None),
+    ],
+)
+def test_a_charge_is_asked_in_words_of_its_own(
+    synthetic: KnowledgeBase, question: str, charge: str | None
+) -> None:
+    assert Matcher(synthetic).questions.charge_asked(fold(question)) == charge
+
+
 def test_an_unknown_rule_is_refused(synthetic: KnowledgeBase) -> None:
     with pytest.raises(ValueError, match="unknown rules: no-such-rule"):
         Matcher(synthetic, disabled=("no-such-rule",))
@@ -570,18 +634,22 @@ def test_english_questions_meet_the_same_rules(
         ("坪山的托育中心多大年纪的婴幼儿可以去", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山托育中心的托育服务出了事谁赔", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务用哪个app预约", "unstated_detail", Reason.UNSTATED_DETAIL),
-        # a post's holder asked by the post: the reports name posts, not who holds them
-        ("坪山的托育中心提供托育服务,负责人是谁", "unstated_detail", Reason.UNSTATED_DETAIL),
+        ("坪山的托育中心提供托育服务,在哪个网站报名", "unstated_detail", Reason.UNSTATED_DETAIL),
         # a floor, where to register, a rent by the month; in English where to register
         ("坪山的托育中心在几楼", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育服务去哪里登记", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育中心提供托育服务,要交停车费吗", "unstated_detail", Reason.UNSTATED_DETAIL),
+        # an office holder by name
+        ("坪山的托育中心提供托育服务,负责人是谁", "unstated_detail", Reason.UNSTATED_DETAIL),
         # a form to fill in, a payment
         ("坪山的托育中心提供托育服务,要填什么表", "unstated_detail", Reason.UNSTATED_DETAIL),
         ("坪山的托育中心提供托育服务要缴费吗", "unstated_detail", Reason.UNSTATED_DETAIL),
         # a taste, a recommendation asked in passing
         ("坪山的托育中心提供托育服务,饭菜好吃吗", "opinion", Reason.OPINION),
         ("坪山的托育中心提供什么托育服务,推荐下", "opinion", Reason.OPINION),
+        # a judgement of worth or price asked in passing
+        ("坪山的托育中心提供托育服务,值得去吗", "opinion", Reason.OPINION),
+        ("坪山的托育中心提供托育服务,贵不贵", "opinion", Reason.OPINION),
         # advice on what to buy is a recommendation
         ("坪山的托育中心提供托育服务,选哪个牌子的好", "opinion", Reason.OPINION),
     ],

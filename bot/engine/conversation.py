@@ -94,7 +94,7 @@ from bot.engine.textnorm import (
     sound_key,
     unquoted,
 )
-from bot.engine.wording import ENGLISH_SHARE, latin_share
+from bot.engine.wording import ENGLISH_SHARE, latin_share, reads_as_english
 from bot.knowledge.loading import Entry, KnowledgeBase
 from bot.privacy import mask
 
@@ -692,7 +692,7 @@ class FollowUps:
             return None
         name = self.kb.streets[street].name
         asked = name + topic
-        if again and latin_share(before.question) >= ENGLISH_SHARE:
+        if again and reads_as_english(before.question):
             # "How does Guanhu sort garbage?", not "观湖街道How does sort garbage?": what is
             # asked next of it reads as the resident would ask it.
             topic = asked = self.in_english_of_street(before.question, street)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.engine import messages, messages_en
 from bot.engine.policy import Match, Reason
-from bot.engine.wording import ENGLISH_SHARE, latin_share
+from bot.engine.wording import reads_as_english
 
 if TYPE_CHECKING:
     from bot.engine.conversation import FollowUp
@@ -30,7 +30,7 @@ _TERM_QUESTION = re.compile(
 
 def reply_language(question: str, preferred: str | None = None) -> str:
     """The language to answer ``question`` in, given the user's choice (None: none)."""
-    if latin_share(question) >= ENGLISH_SHARE:
+    if reads_as_english(question):
         return EN
     return EN if preferred == EN else ZH
 

@@ -119,6 +119,7 @@ RULES = (
     "uncovered_topic",  # a service neither report mentions (公积金): miss
     "opinion",  # the bot's opinion or a recommendation asked (你觉得, do you like): miss
     "request",  # the bot asked to act for the asker (帮我投诉, write me a letter): miss
+    "request_within",  # ... inside a question (…能帮我协调吗), an act the answer does not say
     "uncovered_year",  # a year no report covers: miss
     "only_numbers",  # a bare number asks nothing
     "no_subject",  # only how something went (落实得怎么样): which programme is not said
@@ -128,6 +129,7 @@ RULES = (
     "typo_no_other_name",  # ... unless one letter changed spells another pinyin name (jingshan)
     "code",  # a code named (PM10): only texts that contain it answer
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
+    "charge_asked",  # ... a charge asked in words of its own (要交会费吗, 票价多少): 收费
     "unstated_figure",  # a how-many answered by text with no number: miss
     "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
@@ -339,6 +341,7 @@ class Policy:
         self._on_the_candidates: tuple[Gate, ...] = (
             self._intent_meaning,
             self._unstated_detail,
+            self._request_within,
             self._term_name,
             self._both_streets,
             self._intent_nothing_else,
@@ -374,14 +377,23 @@ class Policy:
         offered = tuple(c.id for c in clarify.candidates)
         if self._figure_unstated(text, offered):
             return True
-        detail = (
-            self.questions.detail_asked(fold(text), text) if self.rule("unstated_detail") else None
-        )
+        detail = self._detail_of(fold(text), text)
         if not detail:
             return False
         return not any(
             self.questions.states_detail(self.assessor.answer_text(i), detail) for i in offered
         )
+
+    def _detail_of(self, folded: str, text: str) -> str | None:
+        """The detail asked of a kind the reports never give, as far as the rules are on: a
+        word of intents/scope.yaml, or (a part of the same rule, switched on its own) a
+        charge asked in words of its own (会费, 票价)."""
+        if not self.rule("unstated_detail"):
+            return None
+        detail = self.questions.detail_asked(folded, text)
+        if detail is None and self.rule("charge_asked"):
+            detail = self.questions.charge_asked(folded)
+        return detail
 
     def _figure_unstated(self, text: str, chosen: tuple[str, ...], beside: bool = False) -> bool:
         """Whether a how-many (or a how-much of a kind: money, a rate, a length, people) is
@@ -438,14 +450,16 @@ class Policy:
         return decided or self._low_score(asked)
 
     def _subject_of(self, asked: Asked, ranked: list[Candidate]) -> str:
-        """What a question asks a detail of (托育中心 of 托育中心几点开门), when no likely
-        text states the detail: the texts say the programme, not the hour, so the asking
-        words would only find texts that share them (广场舞's 时段 for 几点). The whole
-        question where nothing is left."""
+        """What a question asks a detail of (托育中心 of 托育中心几点开门), when no text is
+        likely and none states the detail: the texts say the programme, not the hour, so
+        the asking words would only find texts that share them (广场舞's 时段 for 几点).
+        The whole question where nothing is left."""
         if not self.rule("detail_aside") or latin_share(asked.text) >= ENGLISH_SHARE:
             return asked.text
         detail = self.questions.detail_asked(asked.folded, asked.text)
         if not detail or detail not in asked.folded or not ranked:
+            return asked.text
+        if ranked[0].probability >= CLARIFY_P:
             return asked.text
         states = self.questions.states_detail
         if any(
@@ -521,7 +535,9 @@ class Policy:
         answered by the likeliest candidate that does, if it is likely enough to offer: the
         entry on a programme often leaves out the hour its passage gives (每晚7点—9点)."""
         best = asked.best
-        detail = self.questions.detail_asked(asked.folded, asked.text)
+        detail = self.questions.detail_asked(asked.folded, asked.text) or (
+            self.questions.charge_asked(asked.folded) if self.rule("charge_asked") else None
+        )
         if not (best and detail) or asked.term:
             return
         states = self.questions.states_detail
@@ -677,11 +693,7 @@ class Policy:
         """The detail is not in the reports. When the programme it belongs to is known, say
         so and point to it; a likely answer without the detail is no answer."""
         best = asked.best
-        detail = (
-            self.questions.detail_asked(asked.folded, asked.text)
-            if self.rule("unstated_detail")
-            else None
-        )
+        detail = self._detail_of(asked.folded, asked.text)
         if not (detail and best):
             return None
         if self.questions.states_detail(self.assessor.answer_text(best.id), detail):
@@ -698,6 +710,19 @@ class Policy:
                 detail=detail,
             )
         return None
+
+    def _request_within(self, asked: Asked) -> Match | None:
+        """An act asked for the asker inside a question (楼下油烟太大了 帮我投诉一下, 退役军人
+        之家能帮我办优待证吗) that the likeliest text does not say: the bot cannot act, and
+        the text does not say the street does it either. An act the text says asks what
+        the street does (街道能帮我调解纠纷吗), which it answers."""
+        best = asked.best
+        act = self.questions.act_requested(asked.text) if self.rule("request_within") else None
+        if not (act and best):
+            return None
+        if self.questions.speaks_to_act(act, self.assessor.answer_text(best.id)):
+            return None
+        return Match(Outcome.MISS, Reason.REQUEST, asked.top, street=asked.street, detail=act)
 
     def _term_name(self, asked: Asked) -> Match | None:
         if not asked.term:

@@ -109,6 +109,21 @@ PINYIN_WORD = re.compile(
     r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|an|ao|ei|en|er|ia|ie|in|iu|ou"
     r"|ua|ue|ui|un|uo|a|e|i|o|u|v))+"
 )
+# A request to act for the asker inside a question, in its clause (…三事分流能帮我协调吗,
+# 油烟太大了 帮我投诉一下): 帮我 or 替我 and the act asked. 帮我们 is what a service does for
+# residents (网格员能帮我们办些什么), and a clause that asks who, where or what (谁帮我白天
+# 照看小娃娃, 有没有人能帮我…, 能帮我做什么) asks what exists, not the bot to act.
+ACT_FOR_ME = re.compile(r"(?:帮我|替我)(?!们)([\u4e00-\u9fff]+)")
+ASKS_WHAT = re.compile(r"什么|啥|哪|几|多少|怎么|如何|谁|有没有|有人")
+CLAUSE_BREAK = re.compile(r"[\s,，.。;；:：!！?？、~～]+")
+# A charge asked in words of its own (要交会费吗, 要收钱吗, 票价多少): what the 收费 details
+# of intents/scope.yaml ask, whatever the fee is called; folded. A fee named in passing
+# (有免费的课吗, 电费收得太高了) asks none.
+CHARGE_ASKED = re.compile(
+    r"(?:要|需要|得|收|交|缴|付|花|掏)[\u4e00-\u9fff]{0,2}?(?:钱|费)(?:吗|不|么|嘛|没|多少)"
+    r"|(?:钱|费|价)(?:是|要|大概|一般)?多少"
+)
+CHARGE = "收费"  # the detail word such a question is read as asking
 # A year is context, not subject, in English as in Chinese ("what are the plans for 2021").
 ENGLISH_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 # Which numbered line (地铁几号线): the 几号 of a date detail asks no date there.
@@ -439,6 +454,28 @@ class QuestionReader:
         rest = POLITE_OPENERS.sub("", folded)
         return next((word for word in self._requests if rest.startswith(word)), None)
 
+    @staticmethod
+    def act_requested(text: str) -> str | None:
+        """The act a Chinese question asks someone to do for the asker, anywhere in it
+        (帮我协调 of 我家漏水楼上不管 三事分流能帮我协调吗), folded; None if it asks none."""
+        if latin_share(text) >= ENGLISH_SHARE:
+            return None
+        for clause in CLAUSE_BREAK.split(text):
+            folded = fold(clause)
+            found = ACT_FOR_ME.search(folded)
+            if found and not ASKS_WHAT.search(folded):
+                return found.group(0)
+        return None
+
+    @staticmethod
+    def speaks_to_act(act: str, answer: str) -> bool:
+        """Whether a text says two characters in a row of an act asked (调解 of 帮我调解纠纷):
+        then the question asks what the street does, which the text tells."""
+        named = PARTICLES.sub(" ", act[2:])
+        said = fold(answer)
+        pairs = (named[i : i + 2] for i in range(len(named) - 1))
+        return any(" " not in pair and pair in said for pair in pairs)
+
     def names_no_subject(self, text: str, spelling: str) -> bool:
         """Whether a question only asks how something went or what was done (落实得怎么样,
         效果如何, any progress?): it says one such word, and nothing else of it, besides a
@@ -498,6 +535,10 @@ class QuestionReader:
         question as written, an English word counts only as its words ("what day", not
         "what daycare"). A line asked by its number (几号线) asks which line, not a date."""
         return self._found(self._detail_finders, WHICH_LINE.sub("线", folded), text)
+
+    def charge_asked(self, folded: str) -> str | None:
+        """收费 when a question asks a charge in words the detail list lacks (会费, 收钱)."""
+        return CHARGE if CHARGE in self._detail_labels and CHARGE_ASKED.search(folded) else None
 
     def _found(
         self,

@@ -13,6 +13,7 @@ BOTH_STREETS = ("两个街道", "两街道", "两边街道")
 YEAR_WORD = re.compile(r"(?<![0-9])20[0-9]{2}年(?:度)?")
 ENGLISH_SHARE = 0.5  # of a question's letters in Latin script: read as English
 REPEATED_MARK = re.compile(r"([^\w\s])\1+")
+LATIN_RUN = re.compile(r"[A-Za-z]+")
 CLAUSE_BREAK = re.compile(r"[；;。，,：:！!？?]")
 CLAUSE_MIN_CHARS = 6
 
@@ -50,6 +51,24 @@ def latin_share(text: str) -> float:
     if not letters:
         return 0.0
     return sum(c.isascii() for c in letters) / len(letters)
+
+
+def reads_as_english(text: str) -> bool:
+    """Whether a message as the resident typed it (not folded) is written in English.
+
+    Letters glued to digits are a code (PM2.5, 5G), and one Latin word among Chinese is a
+    name or a borrowed word (wifi密码, Guanhu呢): neither makes a Chinese message English."""
+    letters = sum(c.isalpha() for c in text)
+    words = [w.group(0) for w in LATIN_RUN.finditer(text) if not _glued_to_a_digit(text, w)]
+    if len(words) == 1 and any(c.isalpha() and not c.isascii() for c in text):
+        return False
+    return bool(letters) and sum(map(len, words)) / letters >= ENGLISH_SHARE
+
+
+def _glued_to_a_digit(text: str, word: re.Match[str]) -> bool:
+    before = text[word.start() - 1] if word.start() else ""
+    after = text[word.end()] if word.end() < len(text) else ""
+    return before.isdigit() or after.isdigit()
 
 
 def clauses(text: str) -> list[str]:

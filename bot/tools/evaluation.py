@@ -27,7 +27,7 @@ import yaml
 from bot.engine.answering import Engine, Reply
 from bot.engine.languages import EN
 from bot.engine.textnorm import content, fold
-from bot.engine.wording import ENGLISH_SHARE, latin_share
+from bot.engine.wording import reads_as_english
 
 # The labeled question sets, under a project root: tests' data that the tools read (as
 # files; nothing under bot/ imports tests/).
@@ -146,7 +146,7 @@ def is_correct(item: Labeled, reply: Reply) -> bool:
     """Whether a reply is what the label asks: a miss, the intent, or an answer quoting
     every labeled quote; a question asked in English is answered in English too (the
     Chinese original is then in the blocks beside the rendering)."""
-    if latin_share(item.question) >= ENGLISH_SHARE and reply.language != EN:
+    if reads_as_english(item.question) and reply.language != EN:
         return False
     if item.expect == "miss":
         return reply.outcome == "miss"
