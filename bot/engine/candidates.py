@@ -35,9 +35,6 @@ SHARED_WORD_MAX_TEXTS = 4
 SHARED_WORD_MIN_CHARS = 2  # any rare word the second text lacks makes it another subject
 # ... but two characters alone seldom name one (花园 of 街心花园 and of 花园小区党支部).
 SUBJECT_WORD_MIN_CHARS = 3
-# Sentences of one paragraph at most this far apart tell one subject (a whole paragraph
-# of these reports may list a section's every line of work: no further).
-NEXT_SENTENCES = 2
 # A headline: at most this long, stating no figure, opening its paragraph or numbered as
 # a line of work (一是, 二是 …, how these reports list what they did).
 HEADLINE_MAX_CHARS = 30
@@ -305,8 +302,7 @@ class Assessor:
     ) -> Candidate | None:
         """The first close candidate of the best one's street that tells the same subject
         again: a sentence of the same report saying every rare word of the question the
-        best one says (托育 of two sentences on one childcare centre), a sentence near it
-        in its paragraph (``next_sentence``: the programme, then what it did), or a term's
+        best one says (托育 of two sentences on one childcare centre), or a term's
         definition and the sentence that uses the term. Given beside the best one, not
         another answer to choose from; only the first such one (a third text on it is
         still a rival). Two hand-written entries name their subject in their topic
@@ -318,20 +314,9 @@ class Assessor:
                 continue
             if best.passage and other.passage and self.share_a_rare_word(best, other, asked):
                 return other
-            if self.rule("next_sentence") and self.next_to(best, other):
-                return other
             if (best.term or other.term) and self.defines(best.id, other.id):
                 return other
         return None
-
-    def next_to(self, first: Candidate, second: Candidate) -> bool:
-        """Whether two candidates are sentences of one paragraph of a report, in a row or
-        with one between: a fact is often told over two sentences (the programme, then
-        what it did)."""
-        if not (first.passage and second.passage):
-            return False
-        at, other_at = self.passage_at[first.id], self.passage_at[second.id]
-        return abs(at - other_at) <= NEXT_SENTENCES and self._one_paragraph(at, other_at)
 
     def _one_paragraph(self, at: int, other_at: int) -> bool:
         """Whether two passages are of one paragraph (never when it is not known)."""

@@ -147,7 +147,6 @@ RULES = (
     "number_words",  # English number words read as Chinese numerals (six zeros → 六零)
     "lent_concepts",  # an English question covered by concept: one lent word of each phrase
     "one_subject",  # a close text of the same street on the question's rare word: no rival
-    "next_sentence",  # ... or a sentence next to it (or one further) in its paragraph
     "headline_body",  # an answer that is a headline (一是…) gets the sentence after it
 )
 
