@@ -245,3 +245,14 @@ def test_an_intents_alone_must_be_true_or_false(project: Path) -> None:
     text = intents.read_text(encoding="utf-8")
     intents.write_text(text.replace("    alone: true\n", "    alone: maybe\n"), encoding="utf-8")
     assert any("'alone' must be true or false" in p for p in problems(project))
+
+
+def test_a_passage_knows_its_paragraph(project: Path) -> None:
+    kb = load_knowledge(ROOT, generated_only=True)
+    by_id = {p.id: p for p in kb.passages}
+    # a headline (一是…) and the sentence after it are of one paragraph
+    assert by_id["psg-ps-002"].paragraph == by_id["psg-ps-003"].paragraph > 0
+    passages = project / "faq" / "generated-passages.yaml"
+    text = passages.read_text(encoding="utf-8")
+    passages.write_text(text.replace("  paragraph: 1\n", "  paragraph: one\n", 1), "utf-8")
+    assert any("paragraph must be a number" in p for p in problems(project))

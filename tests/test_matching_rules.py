@@ -133,6 +133,17 @@ def synthetic() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="module")
+def paragraph(synthetic: KnowledgeBase) -> KnowledgeBase:
+    """The synthetic base and one paragraph of a report: a headline naming a line of work,
+    then what was done (apart, as more texts move every other case's weights)."""
+    told = [
+        Passage("psg-ps-4", "pingshan-2020", "1", "三是积极探索科技防疫模式。", 7),
+        Passage("psg-ps-5", "pingshan-2020", "1", "在全市率先安装门磁报警器,防范隔离人员脱控;", 7),
+    ]
+    return replace(synthetic, passages=[*synthetic.passages, *told])
+
+
+@pytest.fixture(scope="module")
 def vectors() -> VectorCache:
     return VectorCache(embedder_named("use"), default_cache_dir())
 
@@ -300,6 +311,12 @@ CASES = [
         lambda m: len(m.chosen) <= 1,
     ),
     (
+        "headline_body",
+        "积极探索科技防疫模式",
+        lambda m: True,  # see test_a_headline_is_answered_with_the_sentence_after_it
+        lambda m: True,
+    ),
+    (
         "intent_phrase",
         "太感谢了,帮大忙了",
         lambda m: m.outcome is Outcome.INTENT and m.intent == "thanks",
@@ -437,6 +454,20 @@ def test_a_rare_word_of_another_street_makes_no_one_subject(
     # ... where the same text of the same street would be one
     same_street = replace(lifts[1], street=lifts[0].street)
     assert assessor.one_subject(lifts[0], [lifts[0], same_street], "加装电梯") is same_street
+
+
+def test_a_headline_is_answered_with_the_sentence_after_it(
+    paragraph: KnowledgeBase, vectors: VectorCache
+) -> None:
+    question = "积极探索科技防疫模式"  # 三是积极探索科技防疫模式。 heads what follows it
+    assert matcher(paragraph, vectors).match(question).chosen == ("psg-ps-4", "psg-ps-5")
+    assert matcher(paragraph, vectors, "headline_body").match(question).chosen == ("psg-ps-4",)
+    assessor = Matcher(paragraph).assessor
+    # 三是… opens a line of work and states nothing of it: the next sentence does
+    assert assessor.body_of_headline("psg-ps-4") == "psg-ps-5"
+    # a sentence stating what was done is no headline; nor is one of no known paragraph
+    assert assessor.body_of_headline("psg-ps-5") is None
+    assert assessor.body_of_headline("psg-gh-5") is None
 
 
 def test_every_rule_has_its_case() -> None:

@@ -4,6 +4,7 @@ kept to the street and code it names, described and given a calibrated probabili
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -34,6 +35,11 @@ SHARED_WORD_MAX_TEXTS = 4
 SHARED_WORD_MIN_CHARS = 2  # any rare word the second text lacks makes it another subject
 # ... but two characters alone seldom name one (花园 of 街心花园 and of 花园小区党支部).
 SUBJECT_WORD_MIN_CHARS = 3
+# A headline: at most this long, stating no figure, opening its paragraph or numbered as
+# a line of work (一是, 二是 …, how these reports list what they did).
+HEADLINE_MAX_CHARS = 30
+ENUMERATED = re.compile(r"^[一二三四五六七八九十]+是")
+DIGIT = re.compile(r"[0-9０-９]")
 
 
 class Assessor:
@@ -55,6 +61,7 @@ class Assessor:
         self.calibration = calibration
         self.rule = rule
         self.passage_by_id = {p.id: p for p in kb.passages}
+        self.passage_at = {p.id: at for at, p in enumerate(kb.passages)}
         self.current = current_reports(kb.reports.values())  # street -> its current report
         self._folded_answers = [fold(self.answer_text(d.id)) for d in self.index.docs]
         self._folded_answers += [fold(p.text) for p in kb.passages]
@@ -310,6 +317,30 @@ class Assessor:
             if (best.term or other.term) and self.defines(best.id, other.id):
                 return other
         return None
+
+    def _one_paragraph(self, at: int, other_at: int) -> bool:
+        """Whether two passages are of one paragraph (never when it is not known)."""
+        a, b = self.kb.passages[at], self.kb.passages[other_at]
+        return bool(a.paragraph) and (a.report, a.section, a.paragraph) == (
+            b.report,
+            b.section,
+            b.paragraph,
+        )
+
+    def body_of_headline(self, doc_id: str) -> str | None:
+        """The sentence after a headline (一是加装“红色引擎”…, or a short sentence that
+        opens its paragraph): the headline names a line of work and states no fact of
+        it, the sentences after it do. None for any other text."""
+        at = self.passage_at.get(doc_id)
+        if at is None or at + 1 >= len(self.kb.passages):
+            return None
+        passage = self.kb.passages[at]
+        if len(passage.text) > HEADLINE_MAX_CHARS or DIGIT.search(passage.text):
+            return None
+        opens = at == 0 or not self._one_paragraph(at - 1, at)
+        if not (opens or ENUMERATED.match(passage.text)) or not self._one_paragraph(at, at + 1):
+            return None
+        return self.kb.passages[at + 1].id
 
     def defines(self, first: str, second: str) -> bool:
         """Whether one of two texts is a term's definition whose name (or first keyword)

@@ -147,6 +147,7 @@ RULES = (
     "number_words",  # English number words read as Chinese numerals (six zeros → 六零)
     "lent_concepts",  # an English question covered by concept: one lent word of each phrase
     "one_subject",  # a close text of the same street on the question's rare word: no rival
+    "headline_body",  # an answer that is a headline (一是…) gets the sentence after it
 )
 
 
@@ -799,11 +800,15 @@ class Policy:
             if companions
             else None
         )
+        chosen = chosen or (best.id,)
+        body = self.assessor.body_of_headline(best.id) if self.rule("headline_body") else None
+        if body is not None and body not in chosen:
+            chosen = (*chosen, body)
         return Match(
             Outcome.ANSWER,
             Reason.CONFIDENT,
             asked.top,
-            chosen or (best.id,),
+            chosen,
             tuple(asked.ranked[:5]),
             street=asked.street,
         )

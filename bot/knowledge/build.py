@@ -46,7 +46,7 @@ def _term_question(term: str) -> str:
 def build_documents(reports: dict[str, Report]) -> dict[str, str]:
     """File name -> YAML text for every generated file."""
     sections_out: list[dict[str, str]] = []
-    passages_out: list[dict[str, str]] = []
+    passages_out: list[dict[str, str | int]] = []
     glossary_out: list[dict[str, Any]] = []
     definitions_out: list[dict[str, Any]] = []
     for report in reports.values():
@@ -56,7 +56,7 @@ def build_documents(reports: dict[str, Report]) -> dict[str, str]:
         ]
         prefix = report.id_prefix
         count = 0
-        for paragraph in paragraphs:
+        for number, paragraph in enumerate(paragraphs, start=1):
             if paragraph.section in ("0", "appendix"):
                 continue  # title lines; the glossary has its own entries
             for sentence in sentences(paragraph.text):
@@ -68,6 +68,9 @@ def build_documents(reports: dict[str, Report]) -> dict[str, str]:
                         "id": f"psg-{prefix}-{count:03d}",
                         "report": report.id,
                         "section": paragraph.section,
+                        # Which paragraph of its report: the sentences of one paragraph
+                        # tell one subject (a headline, then what was done).
+                        "paragraph": number,
                         "text": sentence,
                     }
                 )

@@ -70,6 +70,7 @@ class Passage:
     report: str
     section: str
     text: str
+    paragraph: int = 0  # of its report, counted from 1; 0 when not known
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,13 @@ class _Loader:
                 self.problem(
                     display, item[LINE], item.get("id"), f"no section {section} in {report}"
                 )
-            self.passages.append(Passage(str(item["id"]), report, section, str(item["text"])))
+            paragraph = item.get("paragraph", 0)
+            if not isinstance(paragraph, int) or isinstance(paragraph, bool) or paragraph < 0:
+                self.problem(display, item[LINE], item.get("id"), "paragraph must be a number")
+                paragraph = 0
+            self.passages.append(
+                Passage(str(item["id"]), report, section, str(item["text"]), paragraph)
+            )
 
     def load_faq_file(self, path: Path) -> None:
         display = self.display(path)
