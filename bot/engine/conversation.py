@@ -63,6 +63,10 @@ only one option of a clarify speaks of, "音量有没有规定", are a detail of
 坪山, names no street beside another heard: "观糊咧 也评上了吗"); ``sound_keeps_a_character``
 (a street heard by sound only where a character of its name is kept: 平山, 观胡, never 评上;
 "观糊也评上了吗" after 坪山's honours named no street and was asked of 坪山 in play).
+
+Rules learnt on the fifth dialog set: ``detail_word_stated`` (a price or hours asked in the
+scope's detail words, "要交钱不", "what time", stated by the last answer as such a detail is,
+免费, 7点—9点, is that answer, not "a detail the report leaves out").
 """
 
 from __future__ import annotations
@@ -132,6 +136,7 @@ FOLLOW_UP_RULES = (
     "detail_after_clarify",
     "last_words_no_name",
     "sound_keeps_a_character",
+    "detail_word_stated",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -987,7 +992,7 @@ class FollowUps:
             # "2021年计划里那个" after an answer from the part of its report that plans: it
             # is the one asked.
             return False
-        if self.stated_in_other_words(message, chosen):
+        if self.stated_in_other_words(message, chosen) or self.detail_word_stated(message, chosen):
             return False
         if {self._figure_stated(message, before), self.letter_of_answer(message, before)} & set(
             chosen
@@ -1080,6 +1085,19 @@ class FollowUps:
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
+
+    def detail_word_stated(self, message: str, docs: Iterable[str]) -> bool:
+        """Whether a text among ``docs`` states a detail of a kind reports seldom give (the
+        scope's detail words: a price, hours) by that kind's own evidence: "要交钱不" after
+        …免费托育服务, "what time is the supervision" after …督导(每晚7点—9点). The same test
+        as a neighbourhood's miss is checked by (Engine._stated_after_all), for the answer
+        about to be given again (``detail_word_stated``)."""
+        if not self.rule("detail_word_stated"):
+            return False
+        word = self.questions.detail_asked(fold(message), message)
+        return word is not None and any(
+            self.questions.states_detail(self.answer_text(doc), word) for doc in docs
+        )
 
     def asks_of_a_figure(self, message: str, alone: Match, before: Conversation) -> bool:
         """Whether a message asks about a figure of the last answer in words that say
