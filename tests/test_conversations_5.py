@@ -75,3 +75,63 @@ def test_a_detail_word_the_last_answer_does_not_state_stays_declined(
     (before, after), _ = turns(kinds, "坪山新增了多少个公交站", detail)
     assert [b.id for b in before.blocks] == ["ps-bus-stops"]
     assert after.outcome == "miss" and not after.blocks
+
+
+# --- street_spelled ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sorting() -> Engine:
+    """Each street's garbage sorting; fitness equipment only in 观湖's."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-garbage",
+            "pingshan",
+            "坪山垃圾分类做得怎么样?",
+            "完成237个垃圾分类投放点建设。",
+            keywords=("垃圾分类",),
+        ),
+        _entry(
+            "gh-garbage",
+            "guanhu",
+            "观湖垃圾分类做得怎么样?",
+            "实现19个物业小区垃圾分类3.0模式创建全覆盖。",
+            keywords=("垃圾分类",),
+        ),
+        _entry(
+            "gh-fitness",
+            "guanhu",
+            "观湖增设了多少套健身路径?",
+            "增设95套健身路径、10片体育场地。",
+            keywords=("健身路径",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_question_naming_a_street_by_its_sound_is_asked_of_that_street(
+    sorting: Engine, on: bool
+) -> None:
+    # 平山 for 坪山, as the input method offers it, in a question of its own (a first turn, or
+    # after another street's answer): asked of 坪山, as "坪山垃圾分类做得咋样" is.
+    ruled = sorting if on else Engine(sorting.kb, disabled=("street_spelled",))
+    (first,), _ = turns(ruled, "平山垃圾分类做得咋样")
+    (_, fitness), _ = turns(ruled, "观湖垃圾分类做得怎么样", "平山有没有加健身路径")
+    if on:
+        assert [b.id for b in first.blocks] == ["ps-garbage"]
+        # 坪山's report holds no fitness paths here: not 观湖's answer
+        assert fitness.outcome != "answer"
+    else:
+        assert "gh-garbage" in [b.id for b in first.blocks]
+        assert [b.id for b in fitness.blocks] == ["gh-fitness"]
+
+
+def test_a_word_only_sounding_as_a_street_is_not_spelled_as_it(sorting: Engine) -> None:
+    # 评上 sounds as 坪山 but keeps none of its characters; a street spelled right, or two
+    # streets, stay as written.
+    followups = sorting.followups
+    assert followups.spelled("是不是评上过幸福街道") == "是不是评上过幸福街道"
+    assert followups.spelled("观湖和平山都有吗") == "观湖和平山都有吗"
+    assert followups.spelled("观糊咧") == "观湖咧"

@@ -287,7 +287,8 @@ class Engine:
         if before.expired(now):
             before = Conversation()
         question = clean(question)
-        text = self._matched_text(question)
+        # a street named by its sound only (平山) is matched as the street spelled right
+        text = self.followups.spelled(self._matched_text(question))
         count = self.followups.options_past(text, before)
         if count is not None:
             # The clarify stands: its options again, and how to choose one.

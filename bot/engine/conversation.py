@@ -66,7 +66,10 @@ only one option of a clarify speaks of, "音量有没有规定", are a detail of
 
 Rules learnt on the fifth dialog set: ``detail_word_stated`` (a price or hours asked in the
 scope's detail words, "要交钱不", "what time", stated by the last answer as such a detail is,
-免费, 7点—9点, is that answer, not "a detail the report leaves out").
+免费, 7点—9点, is that answer, not "a detail the report leaves out"); ``street_spelled`` (a
+street named only by its sound, 平山, is spelled as the street writes it before anything is
+matched, so a question of its own, "平山有没有加健身器材", is asked of 坪山, not answered from
+观湖's text that ranks first).
 """
 
 from __future__ import annotations
@@ -137,6 +140,7 @@ FOLLOW_UP_RULES = (
     "last_words_no_name",
     "sound_keeps_a_character",
     "detail_word_stated",
+    "street_spelled",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -484,6 +488,13 @@ class FollowUps:
             if len(name) >= 2 and name.isalpha() and not name.isascii()
         }
         self._sounds = sorted(sounds, key=lambda pair: -len(pair[0]))
+        # The name each sound is of, as a message mistyping it is spelled for matching.
+        self._sound_names = {
+            sound_key(fold(name)): name
+            for street in kb.streets.values()
+            for name in sorted(street.names, key=len)
+            if len(name) >= 2 and name.isalpha() and not name.isascii()
+        }
         # The characters of the names each sound is heard in: a name mistyped by the input
         # method keeps one of its own (平山, 观胡, 官湖); a word only sounding as one
         # (评上 as 坪山, "是不是评上过") keeps none, and names no street.
@@ -1229,6 +1240,31 @@ class FollowUps:
             if folded[at : at + len(sound)] not in asked
         }
         return heard.pop() if len(heard) == 1 else None
+
+    def spelled(self, message: str) -> str:
+        """A message naming one street only by its sound (平山, 观糊, 坪山街到), with that
+        name written as the street writes it: matched alone, a question of its own ("平山
+        有没有加健身器材", "平山是不是评上过…") is then asked of the street it names, as one
+        spelled right is, not answered from whichever street's text ranks first
+        (``street_spelled``). Only where a character of the name is kept
+        (``sound_keeps_a_character``): 评上 names nothing."""
+        if not self.rule("street_spelled") or self.questions.street_of(fold(message)):
+            return message
+        heard = {street for _, _, street in self._heard(fold(message))}
+        if len(heard) != 1:
+            return message
+        for sound, street in self._sounds:
+            if street not in heard:
+                continue
+            size = len(sound)
+            for at in range(len(message) - size + 1):
+                said = fold(message[at : at + size])
+                if sound_key(said) == sound and (
+                    not self.rule("sound_keeps_a_character") or set(said) & self._sound_chars[sound]
+                ):
+                    name = self._sound_names[sound]
+                    return message[:at] + name + message[at + size :]
+        return message
 
     def without_street_names(self, folded: str) -> str:
         """A folded message with the streets' names taken out, mistyped ones too."""
