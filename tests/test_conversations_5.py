@@ -135,3 +135,71 @@ def test_a_word_only_sounding_as_a_street_is_not_spelled_as_it(sorting: Engine) 
     assert followups.spelled("是不是评上过幸福街道") == "是不是评上过幸福街道"
     assert followups.spelled("观湖和平山都有吗") == "观湖和平山都有吗"
     assert followups.spelled("观糊咧") == "观湖咧"
+
+
+# --- person_asked -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def posts() -> Engine:
+    """Villages helped, a river chief system and a centre run by an agency: posts and
+    bodies, never a person's name."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-paired-aid",
+            "pingshan",
+            "坪山的对口帮扶怎么样?",
+            "对口帮扶的广西梅林村、陇祥村如期完成脱贫任务。",
+            keywords=("对口帮扶",),
+        ),
+        _entry(
+            "gh-river-chief",
+            "guanhu",
+            "观湖怎么落实河长制?",
+            "严格落实“河湖长制”,由河长巡河,巩固水污染治理成果。",
+            keywords=("河长制",),
+        ),
+        _entry(
+            "ps-care-centre",
+            "pingshan",
+            "坪山的托育中心怎么运营?",
+            "托育中心通过“政府资助+专业机构运营”模式运营。",
+            keywords=("托育中心",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize(
+    ("first", "person"),
+    [
+        ("坪山的对口帮扶怎么样", "负责帮扶的干部是谁"),  # 帮扶 is the answer's word
+        ("观湖怎么落实河长制", "河长叫什么"),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_who_a_person_is_is_declined_whatever_the_topic_in_play(
+    posts: Engine, first: str, person: str, on: bool
+) -> None:
+    # The reports name posts (河长, 干部), never who holds them: the answer on the topic in
+    # play, given again, names no one.
+    ruled = posts if on else Engine(posts.kb, disabled=("person_asked",))
+    (before, after), _ = turns(ruled, first, person)
+    assert before.outcome == "answer"
+    if on:
+        assert after.outcome == "miss" and not after.blocks
+        assert after.understood is not None and after.understood.endswith(person)
+    else:
+        assert after.outcome == "answer"
+
+
+def test_who_a_person_is_asked_in_english_is_declined_too(posts: Engine) -> None:
+    (_, after), _ = turns(posts, "观湖怎么落实河长制", "who is the river chief")
+    assert after.outcome == "miss" and not after.blocks
+
+
+def test_who_does_something_is_no_person_asked(posts: Engine) -> None:
+    # 是谁在运营 asks who runs it, which the answer states (专业机构运营).
+    (_, after), _ = turns(posts, "坪山的托育中心怎么运营", "是谁在运营")
+    assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-care-centre"]

@@ -14,6 +14,7 @@ from bot.engine.conversation import FOLLOW_UP_RULES, Conversation, FollowUp, Fol
 from bot.engine.languages import EN, ZH, EnglishTexts, miss_text, reply_language
 from bot.engine.matching import MAX_QUERY_CHARS, RULES, Matcher
 from bot.engine.policy import CLARIFY_P, QUANTITY, Match, Outcome, Reason, states_a_figure
+from bot.engine.question import NAME_DETAIL
 from bot.engine.replies import Block, Reply, Source, Suggestion, section_label
 from bot.engine.scoring import load_calibration
 from bot.engine.semantic import (
@@ -347,9 +348,20 @@ class Engine:
         self, question: str, follow: FollowUp, before: Conversation, alone: Match, language: str
     ) -> Reply:
         """The reply to a follow-up, naming what it was understood to ask."""
-        if follow.option is not None:
-            reply = self.entry_reply(follow.option, question, language)
-            assert reply is not None  # an option offered is an entry or passage
+        if follow.rule != "choice" and self.followups.asks_a_person(question):
+            # Who holds a post is a name, which no report gives: whatever the topic in play
+            # finds is about something else (``person_asked``).
+            unstated = Match(
+                Outcome.MISS,
+                Reason.UNSTATED_DETAIL,
+                0.0,
+                detail=self.matcher.questions.word_of_detail(NAME_DETAIL),
+            )
+            reply = self._reply_to(question, unstated, language)
+        elif follow.option is not None:
+            chosen = self.entry_reply(follow.option, question, language)
+            assert chosen is not None  # an option offered is an entry or passage
+            reply = chosen
         elif follow.rule == "street_in_play":
             assert follow.street is not None
             reply = self._reply_to(question, self.matcher.match(follow.question), language)

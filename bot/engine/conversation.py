@@ -69,7 +69,9 @@ scope's detail words, "要交钱不", "what time", stated by the last answer as 
 免费, 7点—9点, is that answer, not "a detail the report leaves out"); ``street_spelled`` (a
 street named only by its sound, 平山, is spelled as the street writes it before anything is
 matched, so a question of its own, "平山有没有加健身器材", is asked of 坪山, not answered from
-观湖's text that ranks first).
+观湖's text that ranks first); ``person_asked`` (who a person is, "负责帮扶的干部是谁", "who
+is the river chief", asked after any answer is a name no report gives: a miss, not the
+answer in play again).
 """
 
 from __future__ import annotations
@@ -141,6 +143,7 @@ FOLLOW_UP_RULES = (
     "sound_keeps_a_character",
     "detail_word_stated",
     "street_spelled",
+    "person_asked",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -272,6 +275,18 @@ WHO_TAKES_PART = (
         rf"(?:发动|组织|动员|号召|带领|吸引|邀请)[^,，。]{{0,12}}(?:{PEOPLE})"
         rf"|(?:{PEOPLE})[^,，。]{{0,6}}(?:参与|参加)"
     ),
+)
+# Who a person is ("负责帮扶的干部是谁", "队长叫什么", "who is the river chief"; folded): a
+# name, which the reports never give (they name posts, not who holds them). Not who does
+# something ("是谁在运营", "都是谁参加"), which an answer may state (专业机构运营).
+ROLE = (
+    "干部|负责人|书记|主任|队长|站长|所长|局长|处长|科长|组长|会长|社长|院长|校长|园长|领导"
+    "|河长|湖长|路长|楼栋长|网格员|社工|委员|代表|老师|医生|律师|专家|工作人员|联系人|带头人"
+)
+PERSON_ASKED = re.compile(
+    rf"(?:{ROLE})(?:是|为)(?:谁|哪位|哪1位)|(?:{ROLE})(?:叫|姓)(?:什么|啥)|谁是(?:{ROLE})"
+    r"|who(?:is|was|are|were|s)(?:the|their|its|our|your)?[a-z]{0,16}"
+    r"(?:chief|head|leader|director|secretary|captain|manager|official|cadre|boss|chair)"
 )
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
@@ -1240,6 +1255,12 @@ class FollowUps:
             if folded[at : at + len(sound)] not in asked
         }
         return heard.pop() if len(heard) == 1 else None
+
+    def asks_a_person(self, message: str) -> bool:
+        """Whether a follow-up asks who a person is ("负责帮扶的干部是谁" after an answer on
+        the villages helped; "who is the river chief" with 观湖 in play): a name, which no
+        report gives, so no answer on the topic in play is its answer (``person_asked``)."""
+        return self.rule("person_asked") and PERSON_ASKED.search(fold(message)) is not None
 
     def spelled(self, message: str) -> str:
         """A message naming one street only by its sound (平山, 观糊, 坪山街到), with that
