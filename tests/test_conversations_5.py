@@ -203,3 +203,53 @@ def test_who_does_something_is_no_person_asked(posts: Engine) -> None:
     # 是谁在运营 asks who runs it, which the answer states (专业机构运营).
     (_, after), _ = turns(posts, "坪山的托育中心怎么运营", "是谁在运营")
     assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-care-centre"]
+
+
+# --- purpose_of_it ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def purposes() -> Engine:
+    """One answer saying what a thing is for, one saying only how many were built."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-door-alarms",
+            "pingshan",
+            "坪山装了门磁报警器吗?",
+            "在全市率先安装门磁报警器,防范隔离人员脱控。",
+            keywords=("门磁报警器",),
+        ),
+        _entry(
+            "gh-kiosks",
+            "guanhu",
+            "观湖建了几座报刊亭?",
+            "建成报刊亭3座。",
+            keywords=("报刊亭",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("asked", ["干嘛用的", "是做什么用的", "what is it for"])
+@pytest.mark.parametrize("on", [True, False])
+def test_what_it_is_for_is_the_last_answer_that_says_to_what_end(
+    purposes: Engine, asked: str, on: bool
+) -> None:
+    # 干嘛用的 alone is the bot's capabilities by meaning; after an answer saying what was
+    # done to what end (防范…), it asks that answer's purpose.
+    ruled = purposes if on else Engine(purposes.kb, disabled=("purpose_of_it",))
+    (before, after), _ = turns(ruled, "坪山装了门磁报警器吗", asked)
+    assert [b.id for b in before.blocks] == ["ps-door-alarms"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-door-alarms"]
+    else:
+        assert after.outcome != "answer" or [b.id for b in after.blocks] != ["ps-door-alarms"]
+
+
+def test_what_it_is_for_is_not_read_in_an_answer_saying_no_end(purposes: Engine) -> None:
+    (_, after), _ = turns(purposes, "观湖建了几座报刊亭", "干嘛用的")
+    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-kiosks"]
+    # Speaking to the bot asks the bot's own.
+    (_, bot), _ = turns(purposes, "坪山装了门磁报警器吗", "你是干嘛的")
+    assert bot.outcome == "intent"

@@ -71,7 +71,9 @@ street named only by its sound, 平山, is spelled as the street writes it befor
 matched, so a question of its own, "平山有没有加健身器材", is asked of 坪山, not answered from
 观湖's text that ranks first); ``person_asked`` (who a person is, "负责帮扶的干部是谁", "who
 is the river chief", asked after any answer is a name no report gives: a miss, not the
-answer in play again).
+answer in play again); ``purpose_of_it`` (what it is for, "干嘛用的", "是办什么用的", though
+alone the bot's capabilities by meaning, is the last answer when it says to what end the
+thing was done: 防范…, 实现…).
 """
 
 from __future__ import annotations
@@ -144,6 +146,7 @@ FOLLOW_UP_RULES = (
     "detail_word_stated",
     "street_spelled",
     "person_asked",
+    "purpose_of_it",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -287,6 +290,21 @@ PERSON_ASKED = re.compile(
     rf"(?:{ROLE})(?:是|为)(?:谁|哪位|哪1位)|(?:{ROLE})(?:叫|姓)(?:什么|啥)|谁是(?:{ROLE})"
     r"|who(?:is|was|are|were|s)(?:the|their|its|our|your)?[a-z]{0,16}"
     r"(?:chief|head|leader|director|secretary|captain|manager|official|cadre|boss|chair)"
+)
+# What something is for ("干嘛用的", "是办什么用的", "what is it for"; folded), and an answer
+# saying what it was done for (…防范隔离人员脱控, …实现企业和群众少带、少跑、快办): a report
+# sentence says what was done and to what end, so the answer that described the thing
+# states its purpose (``purpose_of_it``).
+PURPOSE = (
+    re.compile(
+        r"(?:干嘛|干啥|干什么|做什么|做啥|办什么|办啥)(?:用|的)|(?:有|起)(?:什么|啥)(?:用|作用)"
+        r"|(?:什么|啥)用(?:处|途)|用途|用来(?:干|做|办)?(?:什么|啥|嘛)|作用是"
+        r"|what(?:is|s)it(?:for|usedfor)|whatfor|what(?:is|s)thepurpose|purposeof|whatdoesitdo"
+    ),
+    re.compile(
+        r"为了|以便|用于|防范|防止|预防|降低|减少|提高|提升|保障|促进|实现|确保|避免|方便|便民"
+        r"|助力|满足|解决"
+    ),
 )
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
@@ -890,6 +908,7 @@ class FollowUps:
             self.stands_alone(alone)
             and not self.asks_of_a_figure(message, alone, before)
             and not of_it
+            and not self.asks_purpose_of_it(message, alone)
         ):
             return None
         topic = before.question.rstrip("?？。.!！ ")
@@ -1108,6 +1127,7 @@ class FollowUps:
             *DETAIL_STATED_AS,
             *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
+            *((PURPOSE,) if self.rule("purpose_of_it") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
@@ -1143,6 +1163,18 @@ class FollowUps:
             self.rule("unstated_detail_of_it")
             and alone.reason is Reason.INTENT_NOTHING_ELSE
             and self.questions.detail_asked(fold(message), message) is not None
+            and not self.questions.addresses_bot(message)
+        )
+
+    def asks_purpose_of_it(self, message: str, alone: Match) -> bool:
+        """Whether a few words ask what the last answer's thing is for ("干嘛用的" after an
+        answer on door alarms), though alone they are the bot's capabilities found by
+        meaning: not one speaking to the bot ("你是干嘛的"), which asks the bot's own
+        (``purpose_of_it``)."""
+        return (
+            self.rule("purpose_of_it")
+            and alone.reason in (Reason.INTENT_MEANING, Reason.INTENT_NOTHING_ELSE)
+            and PURPOSE[0].search(fold(message)) is not None
             and not self.questions.addresses_bot(message)
         )
 
