@@ -253,3 +253,49 @@ def test_what_it_is_for_is_not_read_in_an_answer_saying_no_end(purposes: Engine)
     # Speaking to the bot asks the bot's own.
     (_, bot), _ = turns(purposes, "坪山装了门磁报警器吗", "你是干嘛的")
     assert bot.outcome == "intent"
+
+
+# --- honour_of_it -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def honours() -> Engine:
+    """A renovation that won an honour, and bus stops that won none."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-village-renewal",
+            "pingshan",
+            "坪山的旧村改造搞得怎么样?",
+            "推进旧村综合整治,石楼村整治项目获评市级优秀项目。",
+            keywords=("旧村改造",),
+        ),
+        _entry(
+            "ps-bus-stops",
+            "pingshan",
+            "坪山新增了多少个公交站?",
+            "新增公交站12个,优化公交线路5条。",
+            keywords=("公交站",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("asked", ["获了啥奖", "评上了什么", "any awards?"])
+@pytest.mark.parametrize("on", [True, False])
+def test_an_honour_asked_is_the_last_answer_that_states_one(
+    honours: Engine, asked: str, on: bool
+) -> None:
+    # 获评市级优秀项目 states the honour, in none of the message's words.
+    ruled = honours if on else Engine(honours.kb, disabled=("honour_of_it",))
+    (before, after), _ = turns(ruled, "坪山的旧村改造搞得怎么样", asked)
+    assert [b.id for b in before.blocks] == ["ps-village-renewal"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-village-renewal"]
+    else:
+        assert after.outcome != "answer" or [b.id for b in after.blocks] != ["ps-village-renewal"]
+
+
+def test_an_honour_is_not_read_in_an_answer_stating_none(honours: Engine) -> None:
+    (_, after), _ = turns(honours, "坪山新增了多少个公交站", "获了啥奖")
+    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["ps-bus-stops"]

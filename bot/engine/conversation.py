@@ -73,7 +73,8 @@ matched, so a question of its own, "平山有没有加健身器材", is asked of
 is the river chief", asked after any answer is a name no report gives: a miss, not the
 answer in play again); ``purpose_of_it`` (what it is for, "干嘛用的", "是办什么用的", though
 alone the bot's capabilities by meaning, is the last answer when it says to what end the
-thing was done: 防范…, 实现…).
+thing was done: 防范…, 实现…); ``honour_of_it`` (what honour it won, "获了啥奖", "any awards",
+is the last answer when it states one: 获评, 被评为, 称号).
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ FOLLOW_UP_RULES = (
     "street_spelled",
     "person_asked",
     "purpose_of_it",
+    "honour_of_it",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -305,6 +307,17 @@ PURPOSE = (
         r"为了|以便|用于|防范|防止|预防|降低|减少|提高|提升|保障|促进|实现|确保|避免|方便|便民"
         r"|助力|满足|解决"
     ),
+)
+# What honour something won ("获了啥奖", "评上了什么", "any awards"; folded), and an answer
+# stating one (…获评市级优秀项目, …被评为“广东省脱贫攻坚突出贡献驻村工作队”;
+# ``honour_of_it``).
+HONOUR = (
+    re.compile(
+        r"(?:获|得|拿|评|荣获)(?:了|过|到)?(?:什么|啥|哪些|哪个)(?:奖|荣誉|称号|表彰)?"
+        r"(?=$|[奖荣称表吗呢啊呀没])|(?:什么|啥|哪些)(?:奖|荣誉|称号|表彰)|获奖|得奖|获过奖"
+        r"|评上(?:了|过)?(?:什么|啥)|what(?:awards?|honou?rs?|prizes?)|anyawards?|wonany"
+    ),
+    re.compile(r"获评|荣获|被评为|评为|获得[^,，。]{0,16}(?:奖|称号|表彰)|奖|称号|表彰"),
 )
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
@@ -1128,6 +1141,7 @@ class FollowUps:
             *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
             *((PURPOSE,) if self.rule("purpose_of_it") else ()),
+            *((HONOUR,) if self.rule("honour_of_it") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
