@@ -299,3 +299,28 @@ def test_an_honour_asked_is_the_last_answer_that_states_one(
 def test_an_honour_is_not_read_in_an_answer_stating_none(honours: Engine) -> None:
     (_, after), _ = turns(honours, "坪山新增了多少个公交站", "获了啥奖")
     assert after.outcome != "answer" or [b.id for b in after.blocks] != ["ps-bus-stops"]
+
+
+# --- english_street_cues ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("asked", ["Does Guanhu have them too?", "Is it the same in Guanhu?"])
+@pytest.mark.parametrize("on", [True, False])
+def test_an_english_follow_up_asking_the_same_of_another_street_re_asks_it(
+    sorting: Engine, asked: str, on: bool
+) -> None:
+    # Words of asking and pointing back only (does, have, them, too, is it the same): the
+    # last question, asked of 观湖, as "what about Guanhu" is.
+    ruled = sorting if on else Engine(sorting.kb, disabled=("english_street_cues",))
+    (_, other), _ = turns(ruled, "How is garbage sorting going in Pingshan?", asked)
+    if on:
+        assert other.understood is not None and other.understood.startswith("Guanhu")
+        assert [b.id for b in other.blocks] in ([], ["gh-garbage"])
+    else:
+        assert other.understood is None
+
+
+def test_an_english_question_of_its_own_naming_a_street_is_no_re_asking(sorting: Engine) -> None:
+    assert not sorting.followups.only_english_cues("Does Guanhu have a library?")
+    assert sorting.followups.only_english_cues("Guanhu too?")
+    assert not sorting.followups.only_english_cues("观湖也有吗")  # Chinese: STREET_CUES

@@ -74,7 +74,9 @@ is the river chief", asked after any answer is a name no report gives: a miss, n
 answer in play again); ``purpose_of_it`` (what it is for, "干嘛用的", "是办什么用的", though
 alone the bot's capabilities by meaning, is the last answer when it says to what end the
 thing was done: 防范…, 实现…); ``honour_of_it`` (what honour it won, "获了啥奖", "any awards",
-is the last answer when it states one: 获评, 被评为, 称号).
+is the last answer when it states one: 获评, 被评为, 称号); ``english_street_cues`` (an English
+follow-up naming a street in words of asking the same only, "Does Pingshan have them
+too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what about" does).
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ FOLLOW_UP_RULES = (
     "person_asked",
     "purpose_of_it",
     "honour_of_it",
+    "english_street_cues",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -197,6 +200,16 @@ STREET_CUES = re.compile(
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
+# An English follow-up asking the same of another street in words of asking and pointing
+# back only ("Does Pingshan have them too?", "Is it the same in Guanhu?", "Guanhu too?"),
+# counted as whole words (folded, the English cues above are cut out of any word):
+# ``english_street_cues``.
+_ENGLISH_CUE_WORDS = (
+    "does do did has have had is are was were it its them they this that these those one ones"
+    " any some a an too also as well either same similar likewise the there in at of for and"
+    " what how about so then ok okay please subdistrict district street"
+)
+ENGLISH_STREET_CUES = frozenset(_ENGLISH_CUE_WORDS.split())
 # Asking the same for the other street (folded: 另一个 is 另1个).
 OTHER_STREET = re.compile(
     r"(?:另|别|其他|其它|其余)外?的?(?:1|那)?(?:个|边|1个)?(?:街道|边)"
@@ -743,7 +756,7 @@ class FollowUps:
         if street != before.street:
             # "另一个街道呢 坪山有龙舟赛吗": the other street, and then its name.
             rest = OTHER_STREET.sub("", rest)
-        rest = STREET_CUES.sub("", rest)
+        rest = "" if self.only_english_cues(message) else STREET_CUES.sub("", rest)
         again = self.repeats_last_topic(rest, before)
         if again:
             topic = self.without_streets(before.question)
@@ -760,6 +773,15 @@ class FollowUps:
             topic = asked = self.in_english_of_street(before.question, street)
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic
         return FollowUp("another_street", asked, understood, street=street)
+
+    def only_english_cues(self, message: str) -> bool:
+        """Whether an English message says nothing but a street's name and words of asking
+        the same of it ("Does Pingshan have them too?"; ``english_street_cues``)."""
+        if not self.rule("english_street_cues") or latin_share(fold(message)) < ENGLISH_SHARE:
+            return False
+        names = {word for name, _ in self._names if name.isascii() for word in name.lower().split()}
+        said = LATIN_WORD.findall(message.lower())
+        return bool(said) and all(w in names or w in ENGLISH_STREET_CUES for w in said)
 
     def in_english_of_street(self, question: str, street: str) -> str:
         """An English question asked again of ``street``: the street it names replaced by
