@@ -324,3 +324,55 @@ def test_an_english_question_of_its_own_naming_a_street_is_no_re_asking(sorting:
     assert not sorting.followups.only_english_cues("Does Guanhu have a library?")
     assert sorting.followups.only_english_cues("Guanhu too?")
     assert not sorting.followups.only_english_cues("观湖也有吗")  # Chinese: STREET_CUES
+
+
+# --- asking_words_name_nothing (and a rank stated as 全区第二) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def ranks() -> Engine:
+    """An answer ranking 观湖's air second in the district; texts elsewhere that say 在全区
+    and 全区排名, so those words name things other texts speak of."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-air",
+            "guanhu",
+            "观湖的PM2.5是多少?",
+            "全年PM2.5均值为23.9微克/立方米,均值及下降幅度均列全区第二。",
+            keywords=("PM2.5",),
+        ),
+        _entry(
+            "ps-youth-hub",
+            "pingshan",
+            "坪山有青年驿站吗?",
+            "在全区率先建成青年驿站,城中村治理进度全区排名靠前。",
+            keywords=("青年驿站",),
+        ),
+        _entry(
+            "gh-kiosks",
+            "guanhu",
+            "观湖建了几座报刊亭?",
+            "建成报刊亭3座。",
+            keywords=("报刊亭",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_where_a_rank_is_asked_names_no_new_thing(ranks: Engine, on: bool) -> None:
+    # 在全区 in "在全区排第几" is where the rank is asked, not a thing of its own that the
+    # texts beside the answer leave out; 均列全区第二 states the rank.
+    ruled = ranks if on else Engine(ranks.kb, disabled=("asking_words_name_nothing",))
+    (before, after), _ = turns(ruled, "观湖的PM2.5是多少", "在全区排第几")
+    assert [b.id for b in before.blocks] == ["gh-air"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-air"]
+    else:
+        assert [b.id for b in after.blocks] != ["gh-air"]
+
+
+def test_a_rank_asked_of_an_answer_stating_none_stays_declined(ranks: Engine) -> None:
+    (_, after), _ = turns(ranks, "观湖建了几座报刊亭", "在全区排第几")
+    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-kiosks"]

@@ -76,7 +76,9 @@ alone the bot's capabilities by meaning, is the last answer when it says to what
 thing was done: 防范…, 实现…); ``honour_of_it`` (what honour it won, "获了啥奖", "any awards",
 is the last answer when it states one: 获评, 被评为, 称号); ``english_street_cues`` (an English
 follow-up naming a street in words of asking the same only, "Does Pingshan have them
-too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what about" does).
+too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what about" does);
+``asking_words_name_nothing`` (the words asking a kind of detail, "在全区排第几", name no new
+thing for ``new_thing_named``: 在全区 is where the rank is asked, stated by 均列全区第二).
 """
 
 from __future__ import annotations
@@ -152,6 +154,7 @@ FOLLOW_UP_RULES = (
     "purpose_of_it",
     "honour_of_it",
     "english_street_cues",
+    "asking_words_name_nothing",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -237,10 +240,16 @@ DETAIL_STATED_AS = (
         ),
         re.compile(r"[^、,。]{1,12}、[^、,。]{1,12}、"),
     ),
-    # a rank ("是全市第几个" … 全市首个), stated by no figure
+    # a rank ("是全市第几个" … 全市首个), stated by no figure; where it is ranked is part
+    # of asking it ("在全区排第几" … 均列全区第二, 位居全区第一)
     (
-        re.compile(r"第几|排第|排名|几名"),
-        re.compile(r"首个|首家|首批|首创|首例|第[一二三四五六七八九十0-9]+[个家名位批]|率先|唯一"),
+        re.compile(
+            r"(?:在|于)?(?:全区|全市|全省|全国|区里|市里)?(?:排|排名|排在|位列|列)?第几|排第|排名|几名"
+        ),
+        re.compile(
+            r"首个|首家|首批|首创|首例|第[一二三四五六七八九十0-9]+[个家名位批]|率先|唯一"
+            r"|(?:全区|全市|全省|全国)(?:排名)?第[一二三四五六七八九十0-9]+"
+        ),
     ),
     # where, among places ("装在哪些地方" … 在人员密集场所、旧屋村等试点): not "在哪", which
     # asks an address, a kind of detail the reports never give (intents/scope.yaml)
@@ -1005,6 +1014,10 @@ class FollowUps:
         if not self.rule("new_thing_named"):
             return False
         said = POINTING_BACK.sub("|", self.wording.spelling_of(message))
+        if self.rule("asking_words_name_nothing"):
+            # "在全区排第几" asks a rank: 在全区 is where it is ranked, no thing of its own.
+            for asking, _ in DETAIL_STATED_AS:
+                said = asking.sub("|", said)
         named = {
             said[i : i + 3]
             for i in range(len(said) - 2)
