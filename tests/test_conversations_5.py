@@ -4,10 +4,11 @@ each on and off, on small synthetic knowledge bases over the real reports."""
 from __future__ import annotations
 
 import pytest
-from test_conversations import ROOT, _engine_of, turns
+from test_conversations import NOW, ROOT, _engine_of, turns
 from test_matching_rules import _entry
 
 from bot.engine.answering import Engine
+from bot.engine.conversation import Conversation
 from bot.knowledge.loading import load_knowledge
 
 
@@ -376,3 +377,64 @@ def test_where_a_rank_is_asked_names_no_new_thing(ranks: Engine, on: bool) -> No
 def test_a_rank_asked_of_an_answer_stating_none_stays_declined(ranks: Engine) -> None:
     (_, after), _ = turns(ranks, "观湖建了几座报刊亭", "在全区排第几")
     assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-kiosks"]
+
+
+# --- kind_after_clarify -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def care() -> Engine:
+    """Three texts on care a clarify may offer: one free, one counting its stations, one
+    stating neither."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-care-centre",
+            "pingshan",
+            "坪山的托育中心是什么?",
+            "成立街道级托育服务中心,以家长志愿服务时间置换免费托育服务。",
+            keywords=("托育中心",),
+        ),
+        _entry(
+            "ps-care-platform",
+            "pingshan",
+            "坪山的托育平台是什么?",
+            "探索构建互助托育服务平台,试行共建共享运营模式。",
+            keywords=("托育平台",),
+        ),
+        _entry(
+            "ps-elderly",
+            "pingshan",
+            "坪山的养老平台是什么?",
+            "建立“1+4+N”平台(1个街道级养老服务平台、4个社区级养老服务站)。",
+            keywords=("养老平台",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize(
+    ("asked", "chosen"),
+    [("Is it free?", "ps-care-centre"), ("那4个是指啥", "ps-elderly")],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_after_a_clarify_the_one_option_stating_the_kind_asked_is_chosen(
+    care: Engine, asked: str, chosen: str, on: bool
+) -> None:
+    # No option shares the message's words; one states the price (免费) or holds the 4.
+    ruled = care if on else Engine(care.kb, disabled=("kind_after_clarify",))
+    offered = ("ps-care-centre", "ps-care-platform", "ps-elderly")
+    before = Conversation("坪山托育养老", "clarify", (), "pingshan", None, offered, NOW)
+    reply, _ = ruled.reply(asked, before, NOW + 1)
+    if on:
+        assert reply.outcome == "answer" and [b.id for b in reply.blocks] == [chosen]
+    else:
+        assert [b.id for b in reply.blocks] != [chosen]
+
+
+def test_after_a_clarify_a_kind_no_option_states_chooses_none(care: Engine) -> None:
+    # Neither the platform nor the elderly care says a price: the clarify is not settled.
+    offered = ("ps-care-platform", "ps-elderly")
+    before = Conversation("坪山托育养老", "clarify", (), "pingshan", None, offered, NOW)
+    unsure = care.matcher.match("Is it free?")
+    assert care.followups.detail_of_option("Is it free?", before, unsure) is None

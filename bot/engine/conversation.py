@@ -78,7 +78,9 @@ is the last answer when it states one: 获评, 被评为, 称号); ``english_str
 follow-up naming a street in words of asking the same only, "Does Pingshan have them
 too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what about" does);
 ``asking_words_name_nothing`` (the words asking a kind of detail, "在全区排第几", name no new
-thing for ``new_thing_named``: 在全区 is where the rank is asked, stated by 均列全区第二).
+thing for ``new_thing_named``: 在全区 is where the rank is asked, stated by 均列全区第二);
+``kind_after_clarify`` (after a clarify, a detail no option shares words with, "Is it free?",
+"那4个是指啥", picks the one option stating that kind, 免费, or holding that number).
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ FOLLOW_UP_RULES = (
     "honour_of_it",
     "english_street_cues",
     "asking_words_name_nothing",
+    "kind_after_clarify",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -732,13 +735,21 @@ class FollowUps:
         if OTHER_STREET.search(folded) or self.questions.detail_asked(folded, message):
             return None
         pairs = self.topic_pairs(message)
-        if not pairs:
-            return None
         speaking = [
             doc
             for doc in before.offered
-            if any(pair in fold(self.answer_text(doc)) for pair in pairs)
+            if pairs and any(pair in fold(self.answer_text(doc)) for pair in pairs)
         ]
+        if len(speaking) != 1 and self.rule("kind_after_clarify"):
+            # "Is it free?", "那4个是指啥": the one option stating the kind of detail asked
+            # (免费) or holding the number named, though no option shares the message's words.
+            speaking = [
+                doc
+                for doc in before.offered
+                if self.stated_in_other_words(message, (doc,))
+                or self.detail_word_stated(message, (doc,))
+                or self._figure_in(message, doc)
+            ]
         if len(speaking) != 1:
             return None
         if QUANTITY.search(folded) and not states_a_figure(self.answer_text(speaking[0]), message):
@@ -1244,12 +1255,15 @@ class FollowUps:
     def _figure_stated(self, message: str, before: Conversation) -> str | None:
         """The answered text that holds a number the message names, as a number of its own
         (4 is not in 2024)."""
-        for number in FIGURE.findall(fold(message)):
-            standalone = re.compile(rf"(?<![0-9.]){re.escape(number)}(?![0-9])")
-            for doc in before.answered:
-                if standalone.search(fold(self.answer_text(doc))):
-                    return doc
-        return None
+        return next((doc for doc in before.answered if self._figure_in(message, doc)), None)
+
+    def _figure_in(self, message: str, doc: str) -> bool:
+        """Whether a text holds a number the message names, as a number of its own."""
+        text = fold(self.answer_text(doc))
+        return any(
+            re.search(rf"(?<![0-9.]){re.escape(number)}(?![0-9])", text)
+            for number in FIGURE.findall(fold(message))
+        )
 
     def stated_in_last_answer(self, message: str, before: Conversation) -> str | None:
         """The answer just given, when it speaks of what a detail asks ("是什么模式运营的"
