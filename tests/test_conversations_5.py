@@ -438,3 +438,43 @@ def test_after_a_clarify_a_kind_no_option_states_chooses_none(care: Engine) -> N
     before = Conversation("坪山托育养老", "clarify", (), "pingshan", None, offered, NOW)
     unsure = care.matcher.match("Is it free?")
     assert care.followups.detail_of_option("Is it free?", before, unsure) is None
+
+
+# --- year_names_nothing -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def years() -> Engine:
+    """观湖's PM2.5 in 2019, and its 2020 requirements, in another part of the report."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-air",
+            "guanhu",
+            "观湖2019年的PM2.5是多少?",
+            "全年PM2.5均值为23.9微克/立方米,同比下降5.9%。",
+            keywords=("PM2.5",),
+        ),
+        _entry(
+            "gh-requirements",
+            "guanhu",
+            "观湖2020年的总体要求是什么?",
+            "2020年是全面建成小康社会收官之年,今年街道工作的总体要求是稳中求进。",
+            keywords=("总体要求",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_year_asked_after_an_answer_names_no_new_thing(years: Engine, on: bool) -> None:
+    # "那2020呢" ("what about 2020") asks the last topic in another year: 2020 is written in
+    # a text the answer is not beside, but it is when, not a thing; the 2020 requirements
+    # are no answer on the air.
+    ruled = years if on else Engine(years.kb, disabled=("year_names_nothing",))
+    (before, after), _ = turns(ruled, "观湖2019年的PM2.5是多少", "那2020呢")
+    assert [b.id for b in before.blocks] == ["gh-air"]
+    if on:
+        assert after.understood == "观湖2019年的PM2.5是多少：那2020呢"
+    else:
+        assert after.understood != "观湖2019年的PM2.5是多少：那2020呢"

@@ -80,7 +80,9 @@ too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what ab
 ``asking_words_name_nothing`` (the words asking a kind of detail, "在全区排第几", name no new
 thing for ``new_thing_named``: 在全区 is where the rank is asked, stated by 均列全区第二);
 ``kind_after_clarify`` (after a clarify, a detail no option shares words with, "Is it free?",
-"那4个是指啥", picks the one option stating that kind, 免费, or holding that number).
+"那4个是指啥", picks the one option stating that kind, 免费, or holding that number);
+``year_names_nothing`` (a year, "what about 2020", "那2020呢", is when, not a new thing for
+``new_thing_named``: it asks the last topic, not whatever text writes 2020).
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ from bot.engine.policy import (
     states_a_figure,
 )
 from bot.engine.postings import report_halves
-from bot.engine.question import LATIN_WORD, YEAR, QuestionReader
+from bot.engine.question import ENGLISH_YEAR, LATIN_WORD, YEAR, QuestionReader
 from bot.engine.textnorm import (
     LEADING_CONNECTIVE,
     content,
@@ -158,6 +160,7 @@ FOLLOW_UP_RULES = (
     "english_street_cues",
     "asking_words_name_nothing",
     "kind_after_clarify",
+    "year_names_nothing",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -1029,6 +1032,11 @@ class FollowUps:
             # "在全区排第几" asks a rank: 在全区 is where it is ranked, no thing of its own.
             for asking, _ in DETAIL_STATED_AS:
                 said = asking.sub("|", said)
+        if self.rule("year_names_nothing"):
+            # "and the target for 2020?" asks the last topic in another of its report's
+            # years: a year is when, not a thing (the year rules decide whether one is
+            # covered), though 2020 is written in many texts the answer is not beside.
+            said = ENGLISH_YEAR.sub("|", said)
         named = {
             said[i : i + 3]
             for i in range(len(said) - 2)
