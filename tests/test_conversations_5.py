@@ -478,3 +478,54 @@ def test_a_year_asked_after_an_answer_names_no_new_thing(years: Engine, on: bool
         assert after.understood == "观湖2019年的PM2.5是多少：那2020呢"
     else:
         assert after.understood != "观湖2019年的PM2.5是多少：那2020呢"
+
+
+# --- which_named_in_answer ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def villages() -> Engine:
+    """观湖's urban villages, one named as the model; 重点打造 written elsewhere too."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-villages",
+            "guanhu",
+            "观湖有多少个城中村?",
+            "对全部41个城中村实行差异化治理,高标准打造上围艺术村等特色村落。",
+            keywords=("城中村",),
+        ),
+        _entry(
+            "gh-new-town",
+            "guanhu",
+            "观湖的鹭湖新城怎么发展?",
+            "重点打造鹭湖新城智造中心。",
+            keywords=("鹭湖新城",),
+        ),
+        _entry(
+            "gh-kiosks",
+            "guanhu",
+            "观湖建了几座报刊亭?",
+            "建成报刊亭3座。",
+            keywords=("报刊亭",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_which_one_the_last_answer_names_is_asked_of_it(villages: Engine, on: bool) -> None:
+    # 重点打造 is written beside 鹭湖新城, not beside the answer: alone it would be a new
+    # thing named; but 哪个村 asks a village, and the answer names one (上围艺术村).
+    ruled = villages if on else Engine(villages.kb, disabled=("which_named_in_answer",))
+    (before, after), _ = turns(ruled, "观湖有多少个城中村", "重点打造哪个村")
+    assert [b.id for b in before.blocks] == ["gh-villages"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-villages"]
+    else:
+        assert [b.id for b in after.blocks] != ["gh-villages"]
+
+
+def test_which_one_an_answer_names_none_of_is_no_detail_of_it(villages: Engine) -> None:
+    (_, after), _ = turns(villages, "观湖建了几座报刊亭", "重点打造哪个村")
+    assert [b.id for b in after.blocks] != ["gh-kiosks"]

@@ -82,7 +82,9 @@ thing for ``new_thing_named``: 在全区 is where the rank is asked, stated by �
 ``kind_after_clarify`` (after a clarify, a detail no option shares words with, "Is it free?",
 "那4个是指啥", picks the one option stating that kind, 免费, or holding that number);
 ``year_names_nothing`` (a year, "what about 2020", "那2020呢", is when, not a new thing for
-``new_thing_named``: it asks the last topic, not whatever text writes 2020).
+``new_thing_named``: it asks the last topic, not whatever text writes 2020);
+``which_named_in_answer`` (a "which X" the last answer names an X of, "重点打造哪个村" after
+…打造上围艺术村, is asked of it, though its other words are written elsewhere too).
 """
 
 from __future__ import annotations
@@ -161,6 +163,7 @@ FOLLOW_UP_RULES = (
     "asking_words_name_nothing",
     "kind_after_clarify",
     "year_names_nothing",
+    "which_named_in_answer",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -960,7 +963,9 @@ class FollowUps:
             and not self.in_words_of_answer(message, before)
         ):
             return None
-        if self.names_new_thing(message, before):
+        if self.names_new_thing(message, before) and not self.which_named_in_answer(
+            message, before
+        ):
             return None
         if (
             self.stands_alone(alone)
@@ -973,6 +978,17 @@ class FollowUps:
         asked = f"{topic},{message}"
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("detail", asked, understood, within=self.neighbours(before.answered))
+
+    def which_named_in_answer(self, message: str, before: Conversation) -> bool:
+        """Whether a "which X" (a place or a body: 哪个村, 哪些社区) is one the last answer
+        names an X of ("重点打造哪个村" after …高标准打造上围艺术村等特色村落): asked of that
+        answer, though its other words (重点打造) are written elsewhere too
+        (``which_named_in_answer``)."""
+        if not self.rule("which_named_in_answer"):
+            return False
+        which = [n for n in WHICH.findall(fold(message)) if PLACE_OR_BODY.search(n)]
+        said = " ".join(fold(self.answer_text(doc)) for doc in before.answered)
+        return any(re.search(NAMED_BEFORE + re.escape(noun), said) for noun in which)
 
     def in_words_of_answer(self, message: str, before: Conversation) -> bool:
         """Whether a message too long for a detail says what it is about almost only in
