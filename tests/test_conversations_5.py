@@ -9,6 +9,8 @@ from test_matching_rules import _entry
 
 from bot.engine.answering import Engine
 from bot.engine.conversation import Conversation
+from bot.engine.policy import Match, Outcome, Reason
+from bot.engine.scoring import Candidate
 from bot.knowledge.loading import load_knowledge
 
 
@@ -529,3 +531,54 @@ def test_which_one_the_last_answer_names_is_asked_of_it(villages: Engine, on: bo
 def test_which_one_an_answer_names_none_of_is_no_detail_of_it(villages: Engine) -> None:
     (_, after), _ = turns(villages, "观湖建了几座报刊亭", "重点打造哪个村")
     assert [b.id for b in after.blocks] != ["gh-kiosks"]
+
+
+# --- counted_thing_on_street ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def projects() -> Engine:
+    """观湖's projects counted twice: the micro-projects in one text, something else in
+    the other (a count of district projects beside some micro-projects)."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-projects-2019",
+            "guanhu",
+            "观湖2019年落实了哪些民生实事?",
+            "11项区民生实事和115项民生微实事全部落实。",
+        ),
+        _entry(
+            "gh-projects-2020",
+            "guanhu",
+            "观湖2020年要完成哪些民生实事?",
+            "完成14项区民生实事和一批民生微实事。",
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_another_streets_unsure_how_many_is_the_one_text_counting_the_thing_asked(
+    projects: Engine, on: bool
+) -> None:
+    # Both texts speak of 民生微实事; only one counts them (115项民生微实事; 14项 counts
+    # 区民生实事, 一批 is no figure).
+    ruled = projects if on else Engine(projects.kb, disabled=("counted_thing_on_street",))
+    unsure = Match(
+        Outcome.CLARIFY,
+        Reason.UNSURE,
+        0.4,
+        candidates=(
+            Candidate("gh-projects-2020", 1, False, "guanhu"),
+            Candidate("gh-projects-2019", 0, False, "guanhu"),
+        ),
+    )
+    asked = "观湖街道民生微实事搞了多少个"
+    counted = ruled._counted_on_street(asked, unsure, "guanhu")
+    if on:
+        assert counted is not None and counted.chosen == ("gh-projects-2019",)
+    else:
+        assert counted is None
+    # Not a how-many: nothing is counted.
+    assert ruled._counted_on_street("观湖街道民生微实事怎么样", unsure, "guanhu") is None

@@ -486,7 +486,7 @@ class Engine:
         nearest = self._nearest_on_street(asked, match, settled, street)
         if nearest and not self.followups.says_topic_of(settled, asked, nearest, before):
             nearest = None
-        chosen = nearest or match
+        chosen = nearest or self._counted_on_street(asked, match, street) or match
         reply = self._reply_to(question, chosen, language)
         if chosen.outcome is Outcome.ANSWER and self.followups.uncounted(asked, chosen.chosen):
             # 几座 answered by 2.16万平方米 counts something else.
@@ -519,6 +519,24 @@ class Engine:
         if not self.matcher.questions.names_a_word_of(topic, text):
             return None
         return Match(Outcome.ANSWER, Reason.NEAREST_ON_STREET, first.probability, (first.id,))
+
+    def _counted_on_street(self, asked: str, match: Match, street: str) -> Match | None:
+        """Where the street's own ranking is unsure of a how-many, the one of its first
+        texts that counts the very thing asked (115项民生微实事 beside 14项区民生实事 for
+        "观湖街道民生微实事搞了多少个"): the figure asked is written there. None when no
+        text, or several, do (``counted_thing_on_street``)."""
+        followups = self.followups
+        if not followups.rule("counted_thing_on_street") or match.reason is not Reason.UNSURE:
+            return None
+        if QUANTITY.search(fold(followups.without_streets(asked))) is None:
+            return None
+        on_street = [c for c in match.candidates if c.street == street][:NEAREST_AMONG]
+        counting = [c for c in on_street if followups.counts_thing_asked(asked, c.id)]
+        if len(counting) != 1:
+            return None
+        return Match(
+            Outcome.ANSWER, Reason.NEAREST_ON_STREET, counting[0].probability, (counting[0].id,)
+        )
 
     def _from_street(self, question: str, reply: Reply, street: str, language: str) -> Reply:
         """The reply to a question asked of ``street``: its answer when it quotes that

@@ -84,7 +84,9 @@ thing for ``new_thing_named``: 在全区 is where the rank is asked, stated by �
 ``year_names_nothing`` (a year, "what about 2020", "那2020呢", is when, not a new thing for
 ``new_thing_named``: it asks the last topic, not whatever text writes 2020);
 ``which_named_in_answer`` (a "which X" the last answer names an X of, "重点打造哪个村" after
-…打造上围艺术村, is asked of it, though its other words are written elsewhere too).
+…打造上围艺术村, is asked of it, though its other words are written elsewhere too);
+``counted_thing_on_street`` (another street's unsure how-many is the one of its first texts
+that counts the very thing asked: 115项民生微实事, not 14项区民生实事和一批民生微实事).
 """
 
 from __future__ import annotations
@@ -164,6 +166,7 @@ FOLLOW_UP_RULES = (
     "kind_after_clarify",
     "year_names_nothing",
     "which_named_in_answer",
+    "counted_thing_on_street",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -349,6 +352,12 @@ HONOUR = (
         r"|评上(?:了|过)?(?:什么|啥)|what(?:awards?|honou?rs?|prizes?)|anyawards?|wonany"
     ),
     re.compile(r"获评|荣获|被评为|评为|获得[^,，。]{0,16}(?:奖|称号|表彰)|奖|称号|表彰"),
+)
+# A figure and its counter, as a report writes a count of something (115项民生微实事): what
+# follows the counter is the thing counted (``counts_thing_asked``; folded). Not 批: 一批
+# (folded 1批) is "some", no figure.
+COUNTED_THING = re.compile(
+    r"[0-9]+(?:\.[0-9]+)?(?:万|亿)?(?:个|项|家|所|座|条|宗|名|人|套|片|处|栋|支|场)"
 )
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
@@ -978,6 +987,14 @@ class FollowUps:
         asked = f"{topic},{message}"
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("detail", asked, understood, within=self.neighbours(before.answered))
+
+    def counts_thing_asked(self, asked: str, doc: str) -> bool:
+        """Whether a text counts the very thing a how-many asks: a figure whose counter is
+        followed by words of the question (115项民生微实事 for "民生微实事搞了多少个"; not
+        14项区民生实事, a count of something else beside it; ``counted_thing_on_street``)."""
+        pairs = self.topic_pairs(self.without_streets(asked))
+        text = fold(self.answer_text(doc))
+        return any(text[m.end() : m.end() + 2] in pairs for m in COUNTED_THING.finditer(text))
 
     def which_named_in_answer(self, message: str, before: Conversation) -> bool:
         """Whether a "which X" (a place or a body: 哪个村, 哪些社区) is one the last answer
