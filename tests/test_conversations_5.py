@@ -4,11 +4,10 @@ each on and off, on small synthetic knowledge bases over the real reports."""
 from __future__ import annotations
 
 import pytest
-from test_conversations import NOW, ROOT, _engine_of, turns
+from test_conversations import ROOT, _engine_of, turns
 from test_matching_rules import _entry
 
 from bot.engine.answering import Engine
-from bot.engine.conversation import Conversation
 from bot.engine.policy import Match, Outcome, Reason
 from bot.engine.scoring import Candidate
 from bot.knowledge.loading import load_knowledge
@@ -258,52 +257,6 @@ def test_what_it_is_for_is_not_read_in_an_answer_saying_no_end(purposes: Engine)
     assert bot.outcome == "intent"
 
 
-# --- honour_of_it -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def honours() -> Engine:
-    """A renovation that won an honour, and bus stops that won none."""
-    real = load_knowledge(ROOT, generated_only=True)
-    entries = [
-        _entry(
-            "ps-village-renewal",
-            "pingshan",
-            "坪山的旧村改造搞得怎么样?",
-            "推进旧村综合整治,石楼村整治项目获评市级优秀项目。",
-            keywords=("旧村改造",),
-        ),
-        _entry(
-            "ps-bus-stops",
-            "pingshan",
-            "坪山新增了多少个公交站?",
-            "新增公交站12个,优化公交线路5条。",
-            keywords=("公交站",),
-        ),
-    ]
-    return _engine_of(real, entries)
-
-
-@pytest.mark.parametrize("asked", ["获了啥奖", "评上了什么", "any awards?"])
-@pytest.mark.parametrize("on", [True, False])
-def test_an_honour_asked_is_the_last_answer_that_states_one(
-    honours: Engine, asked: str, on: bool
-) -> None:
-    # 获评市级优秀项目 states the honour, in none of the message's words.
-    ruled = honours if on else Engine(honours.kb, disabled=("honour_of_it",))
-    (before, after), _ = turns(ruled, "坪山的旧村改造搞得怎么样", asked)
-    assert [b.id for b in before.blocks] == ["ps-village-renewal"]
-    if on:
-        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-village-renewal"]
-    else:
-        assert after.outcome != "answer" or [b.id for b in after.blocks] != ["ps-village-renewal"]
-
-
-def test_an_honour_is_not_read_in_an_answer_stating_none(honours: Engine) -> None:
-    (_, after), _ = turns(honours, "坪山新增了多少个公交站", "获了啥奖")
-    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["ps-bus-stops"]
-
-
 # --- english_street_cues ----------------------------------------------------------------
 
 
@@ -329,13 +282,13 @@ def test_an_english_question_of_its_own_naming_a_street_is_no_re_asking(sorting:
     assert not sorting.followups.only_english_cues("观湖也有吗")  # Chinese: STREET_CUES
 
 
-# --- asking_words_name_nothing (and a rank stated as 全区第二) ----------------------------
+# --- a rank stated as 全区第二 (the rank kind of DETAIL_STATED_AS, no rule of its own) ------
 
 
 @pytest.fixture(scope="module")
 def ranks() -> Engine:
-    """An answer ranking 观湖's air second in the district; texts elsewhere that say 在全区
-    and 全区排名, so those words name things other texts speak of."""
+    """An answer ranking 观湖's air second in the district in words a follow-up asking the
+    rank does not share, and one stating no rank."""
     real = load_knowledge(ROOT, generated_only=True)
     entries = [
         _entry(
@@ -344,13 +297,6 @@ def ranks() -> Engine:
             "观湖的PM2.5是多少?",
             "全年PM2.5均值为23.9微克/立方米,均值及下降幅度均列全区第二。",
             keywords=("PM2.5",),
-        ),
-        _entry(
-            "ps-youth-hub",
-            "pingshan",
-            "坪山有青年驿站吗?",
-            "在全区率先建成青年驿站,城中村治理进度全区排名靠前。",
-            keywords=("青年驿站",),
         ),
         _entry(
             "gh-kiosks",
@@ -363,83 +309,19 @@ def ranks() -> Engine:
     return _engine_of(real, entries)
 
 
-@pytest.mark.parametrize("on", [True, False])
-def test_where_a_rank_is_asked_names_no_new_thing(ranks: Engine, on: bool) -> None:
-    # 在全区 in "在全区排第几" is where the rank is asked, not a thing of its own that the
-    # texts beside the answer leave out; 均列全区第二 states the rank.
-    ruled = ranks if on else Engine(ranks.kb, disabled=("asking_words_name_nothing",))
-    (before, after), _ = turns(ruled, "观湖的PM2.5是多少", "在全区排第几")
-    assert [b.id for b in before.blocks] == ["gh-air"]
-    if on:
-        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-air"]
-    else:
-        assert [b.id for b in after.blocks] != ["gh-air"]
-
-
-def test_a_rank_asked_of_an_answer_stating_none_stays_declined(ranks: Engine) -> None:
-    (_, after), _ = turns(ranks, "观湖建了几座报刊亭", "在全区排第几")
-    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-kiosks"]
-
-
-# --- kind_after_clarify -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def care() -> Engine:
-    """Three texts on care a clarify may offer: one free, one counting its stations, one
-    stating neither."""
-    real = load_knowledge(ROOT, generated_only=True)
-    entries = [
-        _entry(
-            "ps-care-centre",
-            "pingshan",
-            "坪山的托育中心是什么?",
-            "成立街道级托育服务中心,以家长志愿服务时间置换免费托育服务。",
-            keywords=("托育中心",),
-        ),
-        _entry(
-            "ps-care-platform",
-            "pingshan",
-            "坪山的托育平台是什么?",
-            "探索构建互助托育服务平台,试行共建共享运营模式。",
-            keywords=("托育平台",),
-        ),
-        _entry(
-            "ps-elderly",
-            "pingshan",
-            "坪山的养老平台是什么?",
-            "建立“1+4+N”平台(1个街道级养老服务平台、4个社区级养老服务站)。",
-            keywords=("养老平台",),
-        ),
-    ]
-    return _engine_of(real, entries)
-
-
-@pytest.mark.parametrize(
-    ("asked", "chosen"),
-    [("Is it free?", "ps-care-centre"), ("那4个是指啥", "ps-elderly")],
-)
-@pytest.mark.parametrize("on", [True, False])
-def test_after_a_clarify_the_one_option_stating_the_kind_asked_is_chosen(
-    care: Engine, asked: str, chosen: str, on: bool
+@pytest.mark.parametrize("asked", ["排第几", "排名第几"])
+def test_a_rank_asked_is_the_last_answer_stating_one_as_district_second(
+    ranks: Engine, asked: str
 ) -> None:
-    # No option shares the message's words; one states the price (免费) or holds the 4.
-    ruled = care if on else Engine(care.kb, disabled=("kind_after_clarify",))
-    offered = ("ps-care-centre", "ps-care-platform", "ps-elderly")
-    before = Conversation("坪山托育养老", "clarify", (), "pingshan", None, offered, NOW)
-    reply, _ = ruled.reply(asked, before, NOW + 1)
-    if on:
-        assert reply.outcome == "answer" and [b.id for b in reply.blocks] == [chosen]
-    else:
-        assert [b.id for b in reply.blocks] != [chosen]
+    # 均列全区第二 states a rank though it is no 第N个: the rank asked is that answer.
+    (before, after), _ = turns(ranks, "观湖的PM2.5是多少", asked)
+    assert [b.id for b in before.blocks] == ["gh-air"]
+    assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-air"]
 
 
-def test_after_a_clarify_a_kind_no_option_states_chooses_none(care: Engine) -> None:
-    # Neither the platform nor the elderly care says a price: the clarify is not settled.
-    offered = ("ps-care-platform", "ps-elderly")
-    before = Conversation("坪山托育养老", "clarify", (), "pingshan", None, offered, NOW)
-    unsure = care.matcher.match("Is it free?")
-    assert care.followups.detail_of_option("Is it free?", before, unsure) is None
+def test_a_rank_asked_of_an_answer_stating_none_is_not_it(ranks: Engine) -> None:
+    (_, after), _ = turns(ranks, "观湖建了几座报刊亭", "排第几")
+    assert after.outcome != "answer" or [b.id for b in after.blocks] != ["gh-kiosks"]
 
 
 # --- year_names_nothing -----------------------------------------------------------------
@@ -480,57 +362,6 @@ def test_a_year_asked_after_an_answer_names_no_new_thing(years: Engine, on: bool
         assert after.understood == "观湖2019年的PM2.5是多少：那2020呢"
     else:
         assert after.understood != "观湖2019年的PM2.5是多少：那2020呢"
-
-
-# --- which_named_in_answer ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def villages() -> Engine:
-    """观湖's urban villages, one named as the model; 重点打造 written elsewhere too."""
-    real = load_knowledge(ROOT, generated_only=True)
-    entries = [
-        _entry(
-            "gh-villages",
-            "guanhu",
-            "观湖有多少个城中村?",
-            "对全部41个城中村实行差异化治理,高标准打造上围艺术村等特色村落。",
-            keywords=("城中村",),
-        ),
-        _entry(
-            "gh-new-town",
-            "guanhu",
-            "观湖的鹭湖新城怎么发展?",
-            "重点打造鹭湖新城智造中心。",
-            keywords=("鹭湖新城",),
-        ),
-        _entry(
-            "gh-kiosks",
-            "guanhu",
-            "观湖建了几座报刊亭?",
-            "建成报刊亭3座。",
-            keywords=("报刊亭",),
-        ),
-    ]
-    return _engine_of(real, entries)
-
-
-@pytest.mark.parametrize("on", [True, False])
-def test_which_one_the_last_answer_names_is_asked_of_it(villages: Engine, on: bool) -> None:
-    # 重点打造 is written beside 鹭湖新城, not beside the answer: alone it would be a new
-    # thing named; but 哪个村 asks a village, and the answer names one (上围艺术村).
-    ruled = villages if on else Engine(villages.kb, disabled=("which_named_in_answer",))
-    (before, after), _ = turns(ruled, "观湖有多少个城中村", "重点打造哪个村")
-    assert [b.id for b in before.blocks] == ["gh-villages"]
-    if on:
-        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-villages"]
-    else:
-        assert [b.id for b in after.blocks] != ["gh-villages"]
-
-
-def test_which_one_an_answer_names_none_of_is_no_detail_of_it(villages: Engine) -> None:
-    (_, after), _ = turns(villages, "观湖建了几座报刊亭", "重点打造哪个村")
-    assert [b.id for b in after.blocks] != ["gh-kiosks"]
 
 
 # --- counted_thing_on_street ------------------------------------------------------------

@@ -73,18 +73,11 @@ matched, so a question of its own, "平山有没有加健身器材", is asked of
 is the river chief", asked after any answer is a name no report gives: a miss, not the
 answer in play again); ``purpose_of_it`` (what it is for, "干嘛用的", "是办什么用的", though
 alone the bot's capabilities by meaning, is the last answer when it says to what end the
-thing was done: 防范…, 实现…); ``honour_of_it`` (what honour it won, "获了啥奖", "any awards",
-is the last answer when it states one: 获评, 被评为, 称号); ``english_street_cues`` (an English
+thing was done: 防范…, 实现…); ``english_street_cues`` (an English
 follow-up naming a street in words of asking the same only, "Does Pingshan have them
 too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what about" does);
-``asking_words_name_nothing`` (the words asking a kind of detail, "在全区排第几", name no new
-thing for ``new_thing_named``: 在全区 is where the rank is asked, stated by 均列全区第二);
-``kind_after_clarify`` (after a clarify, a detail no option shares words with, "Is it free?",
-"那4个是指啥", picks the one option stating that kind, 免费, or holding that number);
 ``year_names_nothing`` (a year, "what about 2020", "那2020呢", is when, not a new thing for
 ``new_thing_named``: it asks the last topic, not whatever text writes 2020);
-``which_named_in_answer`` (a "which X" the last answer names an X of, "重点打造哪个村" after
-…打造上围艺术村, is asked of it, though its other words are written elsewhere too);
 ``counted_thing_on_street`` (another street's unsure how-many is the one of its first texts
 that counts the very thing asked: 115项民生微实事, not 14项区民生实事和一批民生微实事).
 """
@@ -160,12 +153,8 @@ FOLLOW_UP_RULES = (
     "street_spelled",
     "person_asked",
     "purpose_of_it",
-    "honour_of_it",
     "english_street_cues",
-    "asking_words_name_nothing",
-    "kind_after_clarify",
     "year_names_nothing",
-    "which_named_in_answer",
     "counted_thing_on_street",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
@@ -341,17 +330,6 @@ PURPOSE = (
         r"为了|以便|用于|防范|防止|预防|降低|减少|提高|提升|保障|促进|实现|确保|避免|方便|便民"
         r"|助力|满足|解决"
     ),
-)
-# What honour something won ("获了啥奖", "评上了什么", "any awards"; folded), and an answer
-# stating one (…获评市级优秀项目, …被评为“广东省脱贫攻坚突出贡献驻村工作队”;
-# ``honour_of_it``).
-HONOUR = (
-    re.compile(
-        r"(?:获|得|拿|评|荣获)(?:了|过|到)?(?:什么|啥|哪些|哪个)(?:奖|荣誉|称号|表彰)?"
-        r"(?=$|[奖荣称表吗呢啊呀没])|(?:什么|啥|哪些)(?:奖|荣誉|称号|表彰)|获奖|得奖|获过奖"
-        r"|评上(?:了|过)?(?:什么|啥)|what(?:awards?|honou?rs?|prizes?)|anyawards?|wonany"
-    ),
-    re.compile(r"获评|荣获|被评为|评为|获得[^,，。]{0,16}(?:奖|称号|表彰)|奖|称号|表彰"),
 )
 # A figure and its counter, as a report writes a count of something (115项民生微实事): what
 # follows the counter is the thing counted (``counts_thing_asked``; folded). Not 批: 一批
@@ -750,21 +728,13 @@ class FollowUps:
         if OTHER_STREET.search(folded) or self.questions.detail_asked(folded, message):
             return None
         pairs = self.topic_pairs(message)
+        if not pairs:
+            return None
         speaking = [
             doc
             for doc in before.offered
-            if pairs and any(pair in fold(self.answer_text(doc)) for pair in pairs)
+            if any(pair in fold(self.answer_text(doc)) for pair in pairs)
         ]
-        if len(speaking) != 1 and self.rule("kind_after_clarify"):
-            # "Is it free?", "那4个是指啥": the one option stating the kind of detail asked
-            # (免费) or holding the number named, though no option shares the message's words.
-            speaking = [
-                doc
-                for doc in before.offered
-                if self.stated_in_other_words(message, (doc,))
-                or self.detail_word_stated(message, (doc,))
-                or self._figure_in(message, doc)
-            ]
         if len(speaking) != 1:
             return None
         if QUANTITY.search(folded) and not states_a_figure(self.answer_text(speaking[0]), message):
@@ -972,9 +942,7 @@ class FollowUps:
             and not self.in_words_of_answer(message, before)
         ):
             return None
-        if self.names_new_thing(message, before) and not self.which_named_in_answer(
-            message, before
-        ):
+        if self.names_new_thing(message, before):
             return None
         if (
             self.stands_alone(alone)
@@ -995,17 +963,6 @@ class FollowUps:
         pairs = self.topic_pairs(self.without_streets(asked))
         text = fold(self.answer_text(doc))
         return any(text[m.end() : m.end() + 2] in pairs for m in COUNTED_THING.finditer(text))
-
-    def which_named_in_answer(self, message: str, before: Conversation) -> bool:
-        """Whether a "which X" (a place or a body: 哪个村, 哪些社区) is one the last answer
-        names an X of ("重点打造哪个村" after …高标准打造上围艺术村等特色村落): asked of that
-        answer, though its other words (重点打造) are written elsewhere too
-        (``which_named_in_answer``)."""
-        if not self.rule("which_named_in_answer"):
-            return False
-        which = [n for n in WHICH.findall(fold(message)) if PLACE_OR_BODY.search(n)]
-        said = " ".join(fold(self.answer_text(doc)) for doc in before.answered)
-        return any(re.search(NAMED_BEFORE + re.escape(noun), said) for noun in which)
 
     def in_words_of_answer(self, message: str, before: Conversation) -> bool:
         """Whether a message too long for a detail says what it is about almost only in
@@ -1061,10 +1018,6 @@ class FollowUps:
         if not self.rule("new_thing_named"):
             return False
         said = POINTING_BACK.sub("|", self.wording.spelling_of(message))
-        if self.rule("asking_words_name_nothing"):
-            # "在全区排第几" asks a rank: 在全区 is where it is ranked, no thing of its own.
-            for asking, _ in DETAIL_STATED_AS:
-                said = asking.sub("|", said)
         if self.rule("year_names_nothing"):
             # "and the target for 2020?" asks the last topic in another of its report's
             # years: a year is when, not a thing (the year rules decide whether one is
@@ -1228,7 +1181,6 @@ class FollowUps:
             *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
             *((PURPOSE,) if self.rule("purpose_of_it") else ()),
-            *((HONOUR,) if self.rule("honour_of_it") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
@@ -1296,15 +1248,12 @@ class FollowUps:
     def _figure_stated(self, message: str, before: Conversation) -> str | None:
         """The answered text that holds a number the message names, as a number of its own
         (4 is not in 2024)."""
-        return next((doc for doc in before.answered if self._figure_in(message, doc)), None)
-
-    def _figure_in(self, message: str, doc: str) -> bool:
-        """Whether a text holds a number the message names, as a number of its own."""
-        text = fold(self.answer_text(doc))
-        return any(
-            re.search(rf"(?<![0-9.]){re.escape(number)}(?![0-9])", text)
-            for number in FIGURE.findall(fold(message))
-        )
+        for number in FIGURE.findall(fold(message)):
+            standalone = re.compile(rf"(?<![0-9.]){re.escape(number)}(?![0-9])")
+            for doc in before.answered:
+                if standalone.search(fold(self.answer_text(doc))):
+                    return doc
+        return None
 
     def stated_in_last_answer(self, message: str, before: Conversation) -> str | None:
         """The answer just given, when it speaks of what a detail asks ("是什么模式运营的"
