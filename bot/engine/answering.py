@@ -14,7 +14,7 @@ from bot.engine.conversation import FOLLOW_UP_RULES, Conversation, FollowUp, Fol
 from bot.engine.languages import EN, ZH, EnglishTexts, miss_text, reply_language
 from bot.engine.matching import MAX_QUERY_CHARS, RULES, Matcher
 from bot.engine.policy import CLARIFY_P, QUANTITY, Match, Outcome, Reason, states_a_figure
-from bot.engine.question import reported_word
+from bot.engine.question import NAME_DETAIL, reported_word
 from bot.engine.replies import Block, Reply, Source, Suggestion, section_label
 from bot.engine.scoring import load_calibration
 from bot.engine.semantic import (
@@ -288,7 +288,8 @@ class Engine:
         if before.expired(now):
             before = Conversation()
         question = clean(question)
-        text = self._matched_text(question)
+        # a street named by its sound only (平山) is matched as the street spelled right
+        text = self.followups.spelled(self._matched_text(question))
         count = self.followups.options_past(text, before)
         if count is not None:
             # The clarify stands: its options again, and how to choose one.
@@ -347,9 +348,20 @@ class Engine:
         self, question: str, follow: FollowUp, before: Conversation, alone: Match, language: str
     ) -> Reply:
         """The reply to a follow-up, naming what it was understood to ask."""
-        if follow.option is not None:
-            reply = self.entry_reply(follow.option, question, language)
-            assert reply is not None  # an option offered is an entry or passage
+        if follow.rule != "choice" and self.followups.asks_a_person(question):
+            # Who holds a post is a name, which no report gives: whatever the topic in play
+            # finds is about something else (``person_asked``).
+            unstated = Match(
+                Outcome.MISS,
+                Reason.UNSTATED_DETAIL,
+                0.0,
+                detail=self.matcher.questions.word_of_detail(NAME_DETAIL),
+            )
+            reply = self._reply_to(question, unstated, language)
+        elif follow.option is not None:
+            chosen = self.entry_reply(follow.option, question, language)
+            assert chosen is not None  # an option offered is an entry or passage
+            reply = chosen
         elif follow.rule == "street_in_play":
             assert follow.street is not None
             reply = self._reply_to(question, self.matcher.match(follow.question), language)
@@ -474,7 +486,7 @@ class Engine:
         nearest = self._nearest_on_street(asked, match, settled, street)
         if nearest and not self.followups.says_topic_of(settled, asked, nearest, before):
             nearest = None
-        chosen = nearest or match
+        chosen = nearest or self._counted_on_street(asked, match, street) or match
         reply = self._reply_to(question, chosen, language)
         if chosen.outcome is Outcome.ANSWER and self.followups.uncounted(asked, chosen.chosen):
             # 几座 answered by 2.16万平方米 counts something else.
@@ -507,6 +519,24 @@ class Engine:
         if not self.matcher.questions.names_a_word_of(topic, text):
             return None
         return Match(Outcome.ANSWER, Reason.NEAREST_ON_STREET, first.probability, (first.id,))
+
+    def _counted_on_street(self, asked: str, match: Match, street: str) -> Match | None:
+        """Where the street's own ranking is unsure of a how-many, the one of its first
+        texts that counts the very thing asked (115项民生微实事 beside 14项区民生实事 for
+        "观湖街道民生微实事搞了多少个"): the figure asked is written there. None when no
+        text, or several, do (``counted_thing_on_street``)."""
+        followups = self.followups
+        if not followups.rule("counted_thing_on_street") or match.reason is not Reason.UNSURE:
+            return None
+        if QUANTITY.search(fold(followups.without_streets(asked))) is None:
+            return None
+        on_street = [c for c in match.candidates if c.street == street][:NEAREST_AMONG]
+        counting = [c for c in on_street if followups.counts_thing_asked(asked, c.id)]
+        if len(counting) != 1:
+            return None
+        return Match(
+            Outcome.ANSWER, Reason.NEAREST_ON_STREET, counting[0].probability, (counting[0].id,)
+        )
 
     def _from_street(self, question: str, reply: Reply, street: str, language: str) -> Reply:
         """The reply to a question asked of ``street``: its answer when it quotes that

@@ -63,6 +63,23 @@ only one option of a clarify speaks of, "音量有没有规定", are a detail of
 坪山, names no street beside another heard: "观糊咧 也评上了吗"); ``sound_keeps_a_character``
 (a street heard by sound only where a character of its name is kept: 平山, 观胡, never 评上;
 "观糊也评上了吗" after 坪山's honours named no street and was asked of 坪山 in play).
+
+Rules learnt on the fifth dialog set: ``detail_word_stated`` (a price or hours asked in the
+scope's detail words, "要交钱不", "what time", stated by the last answer as such a detail is,
+免费, 7点—9点, is that answer, not "a detail the report leaves out"); ``street_spelled`` (a
+street named only by its sound, 平山, is spelled as the street writes it before anything is
+matched, so a question of its own, "平山有没有加健身器材", is asked of 坪山, not answered from
+观湖's text that ranks first); ``person_asked`` (who a person is, "负责帮扶的干部是谁", "who
+is the river chief", asked after any answer is a name no report gives: a miss, not the
+answer in play again); ``purpose_of_it`` (what it is for, "干嘛用的", "是办什么用的", though
+alone the bot's capabilities by meaning, is the last answer when it says to what end the
+thing was done: 防范…, 实现…); ``english_street_cues`` (an English
+follow-up naming a street in words of asking the same only, "Does Pingshan have them
+too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what about" does);
+``year_names_nothing`` (a year, "what about 2020", "那2020呢", is when, not a new thing for
+``new_thing_named``: it asks the last topic, not whatever text writes 2020);
+``counted_thing_on_street`` (another street's unsure how-many is the one of its first texts
+that counts the very thing asked: 115项民生微实事, not 14项区民生实事和一批民生微实事).
 """
 
 from __future__ import annotations
@@ -85,7 +102,7 @@ from bot.engine.policy import (
     states_a_figure,
 )
 from bot.engine.postings import report_halves
-from bot.engine.question import LATIN_WORD, YEAR, QuestionReader
+from bot.engine.question import ENGLISH_YEAR, LATIN_WORD, YEAR, QuestionReader
 from bot.engine.textnorm import (
     LEADING_CONNECTIVE,
     content,
@@ -132,6 +149,13 @@ FOLLOW_UP_RULES = (
     "detail_after_clarify",
     "last_words_no_name",
     "sound_keeps_a_character",
+    "detail_word_stated",
+    "street_spelled",
+    "person_asked",
+    "purpose_of_it",
+    "english_street_cues",
+    "year_names_nothing",
+    "counted_thing_on_street",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -180,6 +204,16 @@ STREET_CUES = re.compile(
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
+# An English follow-up asking the same of another street in words of asking and pointing
+# back only ("Does Pingshan have them too?", "Is it the same in Guanhu?", "Guanhu too?"),
+# counted as whole words (folded, the English cues above are cut out of any word):
+# ``english_street_cues``.
+_ENGLISH_CUE_WORDS = (
+    "does do did has have had is are was were it its them they this that these those one ones"
+    " any some a an too also as well either same similar likewise the there in at of for and"
+    " what how about so then ok okay please subdistrict district street"
+)
+ENGLISH_STREET_CUES = frozenset(_ENGLISH_CUE_WORDS.split())
 # Asking the same for the other street (folded: 另一个 is 另1个).
 OTHER_STREET = re.compile(
     r"(?:另|别|其他|其它|其余)外?的?(?:1|那)?(?:个|边|1个)?(?:街道|边)"
@@ -207,10 +241,16 @@ DETAIL_STATED_AS = (
         ),
         re.compile(r"[^、,。]{1,12}、[^、,。]{1,12}、"),
     ),
-    # a rank ("是全市第几个" … 全市首个), stated by no figure
+    # a rank ("是全市第几个" … 全市首个), stated by no figure; where it is ranked is part
+    # of asking it ("在全区排第几" … 均列全区第二, 位居全区第一)
     (
-        re.compile(r"第几|排第|排名|几名"),
-        re.compile(r"首个|首家|首批|首创|首例|第[一二三四五六七八九十0-9]+[个家名位批]|率先|唯一"),
+        re.compile(
+            r"(?:在|于)?(?:全区|全市|全省|全国|区里|市里)?(?:排|排名|排在|位列|列)?第几|排第|排名|几名"
+        ),
+        re.compile(
+            r"首个|首家|首批|首创|首例|第[一二三四五六七八九十0-9]+[个家名位批]|率先|唯一"
+            r"|(?:全区|全市|全省|全国)(?:排名)?第[一二三四五六七八九十0-9]+"
+        ),
     ),
     # where, among places ("装在哪些地方" … 在人员密集场所、旧屋村等试点): not "在哪", which
     # asks an address, a kind of detail the reports never give (intents/scope.yaml)
@@ -263,6 +303,39 @@ WHO_TAKES_PART = (
         rf"(?:发动|组织|动员|号召|带领|吸引|邀请)[^,，。]{{0,12}}(?:{PEOPLE})"
         rf"|(?:{PEOPLE})[^,，。]{{0,6}}(?:参与|参加)"
     ),
+)
+# Who a person is ("负责帮扶的干部是谁", "队长叫什么", "who is the river chief"; folded): a
+# name, which the reports never give (they name posts, not who holds them). Not who does
+# something ("是谁在运营", "都是谁参加"), which an answer may state (专业机构运营).
+ROLE = (
+    "干部|负责人|书记|主任|队长|站长|所长|局长|处长|科长|组长|会长|社长|院长|校长|园长|领导"
+    "|河长|湖长|路长|楼栋长|网格员|社工|委员|代表|老师|医生|律师|专家|工作人员|联系人|带头人"
+)
+PERSON_ASKED = re.compile(
+    rf"(?:{ROLE})(?:是|为)(?:谁|哪位|哪1位)|(?:{ROLE})(?:叫|姓)(?:什么|啥)|谁是(?:{ROLE})"
+    r"|who(?:is|was|are|were|s)(?:the|their|its|our|your)?[a-z]{0,16}"
+    r"(?:chief|head|leader|director|secretary|captain|manager|official|cadre|boss|chair)"
+)
+# What something is for ("干嘛用的", "是办什么用的", "what is it for"; folded), and an answer
+# saying what it was done for (…防范隔离人员脱控, …实现企业和群众少带、少跑、快办): a report
+# sentence says what was done and to what end, so the answer that described the thing
+# states its purpose (``purpose_of_it``).
+PURPOSE = (
+    re.compile(
+        r"(?:干嘛|干啥|干什么|做什么|做啥|办什么|办啥)(?:用|的)|(?:有|起)(?:什么|啥)(?:用|作用)"
+        r"|(?:什么|啥)用(?:处|途)|用途|用来(?:干|做|办)?(?:什么|啥|嘛)|作用是"
+        r"|what(?:is|s)it(?:for|usedfor)|whatfor|what(?:is|s)thepurpose|purposeof|whatdoesitdo"
+    ),
+    re.compile(
+        r"为了|以便|用于|防范|防止|预防|降低|减少|提高|提升|保障|促进|实现|确保|避免|方便|便民"
+        r"|助力|满足|解决"
+    ),
+)
+# A figure and its counter, as a report writes a count of something (115项民生微实事): what
+# follows the counter is the thing counted (``counts_thing_asked``; folded). Not 批: 一批
+# (folded 1批) is "some", no figure.
+COUNTED_THING = re.compile(
+    r"[0-9]+(?:\.[0-9]+)?(?:万|亿)?(?:个|项|家|所|座|条|宗|名|人|套|片|处|栋|支|场)"
 )
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
@@ -479,6 +552,13 @@ class FollowUps:
             if len(name) >= 2 and name.isalpha() and not name.isascii()
         }
         self._sounds = sorted(sounds, key=lambda pair: -len(pair[0]))
+        # The name each sound is of, as a message mistyping it is spelled for matching.
+        self._sound_names = {
+            sound_key(fold(name)): name
+            for street in kb.streets.values()
+            for name in sorted(street.names, key=len)
+            if len(name) >= 2 and name.isalpha() and not name.isascii()
+        }
         # The characters of the names each sound is heard in: a name mistyped by the input
         # method keeps one of its own (平山, 观胡, 官湖); a word only sounding as one
         # (评上 as 坪山, "是不是评上过") keeps none, and names no street.
@@ -681,7 +761,7 @@ class FollowUps:
         if street != before.street:
             # "另一个街道呢 坪山有龙舟赛吗": the other street, and then its name.
             rest = OTHER_STREET.sub("", rest)
-        rest = STREET_CUES.sub("", rest)
+        rest = "" if self.only_english_cues(message) else STREET_CUES.sub("", rest)
         again = self.repeats_last_topic(rest, before)
         if again:
             topic = self.without_streets(before.question)
@@ -698,6 +778,15 @@ class FollowUps:
             topic = asked = self.in_english_of_street(before.question, street)
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic
         return FollowUp("another_street", asked, understood, street=street)
+
+    def only_english_cues(self, message: str) -> bool:
+        """Whether an English message says nothing but a street's name and words of asking
+        the same of it ("Does Pingshan have them too?"; ``english_street_cues``)."""
+        if not self.rule("english_street_cues") or latin_share(fold(message)) < ENGLISH_SHARE:
+            return False
+        names = {word for name, _ in self._names if name.isascii() for word in name.lower().split()}
+        said = LATIN_WORD.findall(message.lower())
+        return bool(said) and all(w in names or w in ENGLISH_STREET_CUES for w in said)
 
     def in_english_of_street(self, question: str, street: str) -> str:
         """An English question asked again of ``street``: the street it names replaced by
@@ -859,12 +948,21 @@ class FollowUps:
             self.stands_alone(alone)
             and not self.asks_of_a_figure(message, alone, before)
             and not of_it
+            and not self.asks_purpose_of_it(message, alone)
         ):
             return None
         topic = before.question.rstrip("?？。.!！ ")
         asked = f"{topic},{message}"
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("detail", asked, understood, within=self.neighbours(before.answered))
+
+    def counts_thing_asked(self, asked: str, doc: str) -> bool:
+        """Whether a text counts the very thing a how-many asks: a figure whose counter is
+        followed by words of the question (115项民生微实事 for "民生微实事搞了多少个"; not
+        14项区民生实事, a count of something else beside it; ``counted_thing_on_street``)."""
+        pairs = self.topic_pairs(self.without_streets(asked))
+        text = fold(self.answer_text(doc))
+        return any(text[m.end() : m.end() + 2] in pairs for m in COUNTED_THING.finditer(text))
 
     def in_words_of_answer(self, message: str, before: Conversation) -> bool:
         """Whether a message too long for a detail says what it is about almost only in
@@ -920,6 +1018,11 @@ class FollowUps:
         if not self.rule("new_thing_named"):
             return False
         said = POINTING_BACK.sub("|", self.wording.spelling_of(message))
+        if self.rule("year_names_nothing"):
+            # "and the target for 2020?" asks the last topic in another of its report's
+            # years: a year is when, not a thing (the year rules decide whether one is
+            # covered), though 2020 is written in many texts the answer is not beside.
+            said = ENGLISH_YEAR.sub("|", said)
         named = {
             said[i : i + 3]
             for i in range(len(said) - 2)
@@ -987,7 +1090,7 @@ class FollowUps:
             # "2021年计划里那个" after an answer from the part of its report that plans: it
             # is the one asked.
             return False
-        if self.stated_in_other_words(message, chosen):
+        if self.stated_in_other_words(message, chosen) or self.detail_word_stated(message, chosen):
             return False
         if {self._figure_stated(message, before), self.letter_of_answer(message, before)} & set(
             chosen
@@ -1077,9 +1180,23 @@ class FollowUps:
             *DETAIL_STATED_AS,
             *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
+            *((PURPOSE,) if self.rule("purpose_of_it") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
+
+    def detail_word_stated(self, message: str, docs: Iterable[str]) -> bool:
+        """Whether a text among ``docs`` states a detail of a kind reports seldom give (the
+        scope's detail words: a price, hours) by that kind's own evidence: "要交钱不" after
+        …免费托育服务, "what time is the supervision" after …督导(每晚7点—9点). The same test
+        as a neighbourhood's miss is checked by (Engine._stated_after_all), for the answer
+        about to be given again (``detail_word_stated``)."""
+        if not self.rule("detail_word_stated"):
+            return False
+        word = self.questions.detail_asked(fold(message), message)
+        return word is not None and any(
+            self.questions.states_detail(self.answer_text(doc), word) for doc in docs
+        )
 
     def asks_of_a_figure(self, message: str, alone: Match, before: Conversation) -> bool:
         """Whether a message asks about a figure of the last answer in words that say
@@ -1099,6 +1216,18 @@ class FollowUps:
             self.rule("unstated_detail_of_it")
             and alone.reason is Reason.INTENT_NOTHING_ELSE
             and self.questions.detail_asked(fold(message), message) is not None
+            and not self.questions.addresses_bot(message)
+        )
+
+    def asks_purpose_of_it(self, message: str, alone: Match) -> bool:
+        """Whether a few words ask what the last answer's thing is for ("干嘛用的" after an
+        answer on door alarms), though alone they are the bot's capabilities found by
+        meaning: not one speaking to the bot ("你是干嘛的"), which asks the bot's own
+        (``purpose_of_it``)."""
+        return (
+            self.rule("purpose_of_it")
+            and alone.reason in (Reason.INTENT_MEANING, Reason.INTENT_NOTHING_ELSE)
+            and PURPOSE[0].search(fold(message)) is not None
             and not self.questions.addresses_bot(message)
         )
 
@@ -1211,6 +1340,37 @@ class FollowUps:
             if folded[at : at + len(sound)] not in asked
         }
         return heard.pop() if len(heard) == 1 else None
+
+    def asks_a_person(self, message: str) -> bool:
+        """Whether a follow-up asks who a person is ("负责帮扶的干部是谁" after an answer on
+        the villages helped; "who is the river chief" with 观湖 in play): a name, which no
+        report gives, so no answer on the topic in play is its answer (``person_asked``)."""
+        return self.rule("person_asked") and PERSON_ASKED.search(fold(message)) is not None
+
+    def spelled(self, message: str) -> str:
+        """A message naming one street only by its sound (平山, 观糊, 坪山街到), with that
+        name written as the street writes it: matched alone, a question of its own ("平山
+        有没有加健身器材", "平山是不是评上过…") is then asked of the street it names, as one
+        spelled right is, not answered from whichever street's text ranks first
+        (``street_spelled``). Only where a character of the name is kept
+        (``sound_keeps_a_character``): 评上 names nothing."""
+        if not self.rule("street_spelled") or self.questions.street_of(fold(message)):
+            return message
+        heard = {street for _, _, street in self._heard(fold(message))}
+        if len(heard) != 1:
+            return message
+        for sound, street in self._sounds:
+            if street not in heard:
+                continue
+            size = len(sound)
+            for at in range(len(message) - size + 1):
+                said = fold(message[at : at + size])
+                if sound_key(said) == sound and (
+                    not self.rule("sound_keeps_a_character") or set(said) & self._sound_chars[sound]
+                ):
+                    name = self._sound_names[sound]
+                    return message[:at] + name + message[at + size :]
+        return message
 
     def without_street_names(self, folded: str) -> str:
         """A folded message with the streets' names taken out, mistyped ones too."""

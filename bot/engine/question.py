@@ -70,6 +70,9 @@ DETAIL_EVIDENCE = {
     # a line named by its number: 16号线, 轨道4号线
     "线路编号": re.compile(r"[0-9一二三四五六七八九十]+号线"),
 }
+# The scope's kind of detail that is a person's name: the reports name posts, never who
+# holds them (a follow-up asking who someone is, bot.engine.conversation.PERSON_ASKED).
+NAME_DETAIL = "姓名"
 # The part of a detail word that asks (哪里, 多少, 几点, 什么时候): an answer that shares it
 # states nothing; the thing asked about (电话, 租金, 位置) is what the answer must name.
 ASKING_PART = re.compile(
@@ -587,6 +590,11 @@ class QuestionReader:
             if covered and int(year) not in covered:
                 return int(year)
         return None
+
+    def word_of_detail(self, label: str) -> str | None:
+        """The first of the scope's detail words of a kind (NAME_DETAIL): what a miss on
+        that kind names it by."""
+        return next((word for word, kind in self._detail_labels.items() if kind == label), None)
 
     def states_detail(self, answer: str, word: str) -> bool:
         """Whether an answer states the detail a question asks for, in its words or others:
