@@ -413,3 +413,20 @@ def test_another_streets_unsure_how_many_is_the_one_text_counting_the_thing_aske
         assert counted is None
     # Not a how-many: nothing is counted.
     assert ruled._counted_on_street("观湖街道民生微实事怎么样", unsure, "guanhu") is None
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_how_it_went_on_another_street_asks_the_last_question_of_it(
+    sorting: Engine, on: bool
+) -> None:
+    # Found in a terminal chat: 三小场所 (观湖's term), then 坪山有几家 was answered with
+    # 坪山's polluting firms; a count or how it went, naming only another street, asks the
+    # last question of that street, which here says nothing of fitness paths.
+    ruled = sorting if on else Engine(sorting.kb, disabled=("how_it_went_on_street",))
+    (_, second), _ = turns(ruled, "观湖增设了多少套健身路径", "坪山有几套")
+    assert second.outcome == "miss" and not second.blocks
+    if on:
+        assert second.reason is Reason.NOT_ON_STREET
+        assert second.understood == "坪山街道：增设了多少套健身路径,有几套"
+    else:
+        assert second.reason is Reason.NO_SUBJECT

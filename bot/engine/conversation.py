@@ -79,7 +79,9 @@ too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what ab
 ``year_names_nothing`` (a year, "what about 2020", "那2020呢", is when, not a new thing for
 ``new_thing_named``: it asks the last topic, not whatever text writes 2020);
 ``counted_thing_on_street`` (another street's unsure how-many is the one of its first texts
-that counts the very thing asked: 115项民生微实事, not 14项区民生实事和一批民生微实事).
+that counts the very thing asked: 115项民生微实事, not 14项区民生实事和一批民生微实事);
+``how_it_went_on_street`` (a count or how it went naming only another street, "坪山有几家"
+after 观湖's 三小场所, asks the last question of that street).
 """
 
 from __future__ import annotations
@@ -156,6 +158,7 @@ FOLLOW_UP_RULES = (
     "english_street_cues",
     "year_names_nothing",
     "counted_thing_on_street",
+    "how_it_went_on_street",
 )
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
@@ -768,6 +771,8 @@ class FollowUps:
         elif self.words_of_last_answer(rest, before):
             # "观湖的政务服务呢" after an answer on 坪山's 政务服务: those words are the topic.
             topic = rest
+        elif self.how_it_went_on_street(message, street, before):
+            return self.how_it_went_of(message, street, before)
         else:
             return None
         name = self.kb.streets[street].name
@@ -778,6 +783,28 @@ class FollowUps:
             topic = asked = self.in_english_of_street(before.question, street)
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic
         return FollowUp("another_street", asked, understood, street=street)
+
+    def how_it_went_on_street(self, message: str, street: str, before: Conversation) -> bool:
+        """Whether a message names another street than the one in play and nothing else
+        but how it went or a count ("坪山落实了吗", "坪山有几家" after 观湖's 六零行动): the
+        last question, asked of that street (``how_it_went_on_street``). Alone it names no
+        programme; the detail rule keeps to the street in play."""
+        if not self.rule("how_it_went_on_street") or before.outcome != "answer":
+            return False
+        # Not in English: asked again in English words of another street, a term the
+        # lexicon lent the first time ("Sixty Zero") found a text sharing a word.
+        if street == before.street or not before.question or reads_as_english(message):
+            return False
+        spelling = self.questions.wording.spelling_of(message)
+        return self.questions.names_no_subject(message, spelling)
+
+    def how_it_went_of(self, message: str, street: str, before: Conversation) -> FollowUp:
+        """The last question asked of ``street`` with what the message asks of it."""
+        name = self.kb.streets[street].name
+        topic = self.without_streets(before.question).rstrip("?？。.!！ ")
+        said = self.without_streets(message).strip()
+        understood = name + messages.UNDERSTOOD_SEPARATOR + topic + "," + said
+        return FollowUp("another_street", f"{name}{topic},{said}", understood, street=street)
 
     def only_english_cues(self, message: str) -> bool:
         """Whether an English message says nothing but a street's name and words of asking
