@@ -341,6 +341,7 @@ def test_a_bare_topic_both_reports_cover_is_answered_from_both(engine: Engine) -
         ("再见", "goodbye"),
         ("这个机器人是哪个单位做的", "identity"),  # two identity phrases, most of the message
         ("太感谢了,帮大忙了", "thanks"),
+        ("有人在吗", "greeting"),  # two short phrases of one intent, nothing else
     ],
 )
 def test_intents(engine: Engine, message: str, intent: str) -> None:
@@ -349,7 +350,14 @@ def test_intents(engine: Engine, message: str, intent: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["邻居在楼顶又加盖了一层,有没有人管", "我妈接了个电话被骗了,骗子有人打击吗"]
+    "question",
+    [
+        "邻居在楼顶又加盖了一层,有没有人管",
+        "我妈接了个电话被骗了,骗子有人打击吗",
+        # a short one too: 有人 beside a word of its own asks that word
+        "有人管吗",
+        "有人管没",
+    ],
 )
 def test_a_common_scrap_of_a_greeting_inside_a_question_is_no_greeting(
     engine: Engine, question: str

@@ -133,6 +133,10 @@ ENGLISH_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 WHICH_LINE = re.compile(r"几号(?=线)")
 # Particles left around the words of a message that names no subject (落实|得|怎么样).
 PARTICLES = re.compile("[的得地了吗呢啊呀吧么嘛过着还又再也]")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# An intent phrase this short counts in a short message only with nothing but particles
+# beside it.
+SHORT_INTENT_PHRASE = 3
 # The apostrophe pinyin writes before a syllable that opens with a vowel (Bao'an, Xi'an),
 # which the place patterns spell without; a possessive ('s) is left alone.
 PINYIN_APOSTROPHE = re.compile(r"(?<=[a-z])['’](?=[aoe])")
@@ -631,6 +635,7 @@ class QuestionReader:
         # Longest phrases first; an intent's phrases together ("这个机器人" + "哪个单位做")
         # may make up most of the message where no single one does.
         left: dict[str, str] = {}
+        longest: dict[str, int] = {}
         text_words = _latin_words(text)
         for intent_id, phrase, words in self._intent_contained:
             rest = left.get(intent_id, key)
@@ -644,8 +649,17 @@ class QuestionReader:
                 # greeting only opens one: "有人" in "楼顶加盖了一层,有没有人管" is no 有人吗.
                 return intent_id
             left[intent_id] = rest.replace(phrase, "\0")
-            if len(key) - len(left[intent_id].replace("\0", "")) >= share * len(key):
-                return intent_id
+            longest[intent_id] = max(longest.get(intent_id, 0), len(phrase))
+            remaining = left[intent_id].replace("\0", "")
+            if len(key) - len(remaining) < share * len(key):
+                continue
+            # Two characters of a phrase with a word of its own beside them ask that word:
+            # 有人 in 有人管吗 is no 有人吗 ("is anyone in charge?", not "anyone there?").
+            if longest[intent_id] < SHORT_INTENT_PHRASE and HAN.search(
+                PARTICLES.sub("", remaining)
+            ):
+                continue
+            return intent_id
         return None
 
     def expansion(
