@@ -342,6 +342,8 @@ def test_a_bare_topic_both_reports_cover_is_answered_from_both(engine: Engine) -
         ("这个机器人是哪个单位做的", "identity"),  # two identity phrases, most of the message
         ("太感谢了,帮大忙了", "thanks"),
         ("有人在吗", "greeting"),  # two short phrases of one intent, nothing else
+        ("我想给社区提意见", "human"),  # something to tell a person: the handover
+        ("I want to file a complaint about my neighbour", "human"),
     ],
 )
 def test_intents(engine: Engine, message: str, intent: str) -> None:
