@@ -516,7 +516,14 @@ def test_what_a_text_says_of_a_question(
         ("谁帮我白天照看小娃娃,我电话13812345678", None),
         ("有没有人能帮我带一下孩子", None),
         ("社区能帮忙实现微心愿吗", None),
-        ("can you help me find childcare", None),
+        # in English: the clause from the words that ask it; who or what asked is no act
+        ("can you help me find childcare", "help me find childcare"),
+        ("can the legal service give me a lawyer, my landlord is bad", "give me a lawyer"),
+        ("the committee took my deposit, can they get it for me?", "get it for me"),
+        ("what can you help me with", None),
+        ("who can help me with my visa", None),
+        ("is there someone to help me with the forms", None),
+        ("can the street help us with the noise", None),
     ],
 )
 def test_an_act_asked_for_the_asker_is_read_in_its_clause(
@@ -534,6 +541,23 @@ def test_a_request_within_a_question_the_text_speaks_to_asks_what_the_street_doe
     assert not reader.speaks_to_act("帮我搬家具吗", "完成237个垃圾分类投放点建设。")
     match = matcher(synthetic, vectors).match("坪山垃圾分类能帮我分类垃圾吗")
     assert match.reason is not Reason.REQUEST
+
+
+def test_an_english_request_within_a_question(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # help with a thing the text speaks to (the lexicon lends sorting its words) asks what
+    # the street does; a thing handed to the asker is never in a report
+    reader = Matcher(synthetic).questions
+    assert reader.speaks_to_act("help me sort my garbage", "完成237个垃圾分类投放点建设。")
+    assert not reader.speaks_to_act("help me move my sofa", "完成237个垃圾分类投放点建设。")
+    assert not reader.speaks_to_act("give me a garbage bin", "完成237个垃圾分类投放点建设。")
+    question = "can the garbage sorting team in pingshan give me a new bin for my flat"
+    on = matcher(synthetic, vectors).match(question)
+    assert on.outcome is Outcome.MISS and on.reason is Reason.REQUEST
+    assert on.detail == "give me a new bin for my flat"
+    off = matcher(synthetic, vectors, "request_within").match(question)
+    assert off.reason is not Reason.REQUEST
 
 
 @pytest.mark.parametrize(
