@@ -956,3 +956,28 @@ def test_a_rest_that_holds_another_uncovered_topic_is_no_programmes(
     # Set the swimmers aside and the rain is left, which no report covers either.
     match = matcher(with_a_river, vectors).match("游泳的人说一下雨观澜河的水质怎么样")
     assert match.outcome is Outcome.MISS and match.reason is Reason.UNCOVERED_TOPIC, match
+
+
+@pytest.mark.parametrize(
+    ("question", "detail", "opinion"),
+    [
+        # a fee as a noun of its own, not the start of a longer word
+        ("parking fee at shangwei art village", "收费", None),
+        ("is there a fee for the childcare", "收费", None),
+        ("i'm in quarantine and feeling really low", None, None),
+        # a place for the asker's own act
+        ("my ebike battery is dead where can i swap it", "地址", None),
+        ("where to recycle old batteries in pingshan", "地址", None),
+        ("where are the new elderly care stations", None, None),
+        # a ranking of places
+        ("best bbq restaurant in pingshan??", None, "best"),
+        ("the nicest cafe near the art village", None, "nicest"),
+    ],
+)
+def test_english_details_and_rankings_are_read(
+    synthetic: KnowledgeBase, question: str, detail: str | None, opinion: str | None
+) -> None:
+    reader = Matcher(synthetic).questions
+    asked = reader.detail_asked(fold(question), question)
+    assert (reader._detail_labels.get(asked) if asked else None) == detail
+    assert reader.opinion_asked(fold(question)) == opinion
