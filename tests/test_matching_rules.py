@@ -969,6 +969,9 @@ def test_a_rest_that_holds_another_uncovered_topic_is_no_programmes(
         ("my ebike battery is dead where can i swap it", "地址", None),
         ("where to recycle old batteries in pingshan", "地址", None),
         ("where are the new elderly care stations", None, None),
+        # whether a place admits foreigners; taking part is what a report may say
+        ("does lanxing school accept foreign kids", "办理方式", None),
+        ("can foreign residents take part in neighbourhood meetings", None, None),
         # a ranking of places
         ("best bbq restaurant in pingshan??", None, "best"),
         ("the nicest cafe near the art village", None, "nicest"),
