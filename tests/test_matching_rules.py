@@ -350,7 +350,7 @@ CASES = [
     ),
     (
         "lent_concepts",
-        "where can i find childcare",  # lends 托育, 婴幼儿照护, 托育服务: one is enough
+        "i need to find childcare",  # lends 托育, 婴幼儿照护, 托育服务: one is enough
         lambda m: m.candidates and m.candidates[0].id in {"ps-childcare", "psg-ps-2"},
         lambda m: True,  # see test_an_english_question_is_covered_by_concept
     ),
