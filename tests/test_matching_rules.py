@@ -350,7 +350,7 @@ CASES = [
     ),
     (
         "lent_concepts",
-        "where can i find childcare",  # lends 托育, 婴幼儿照护, 托育服务: one is enough
+        "i need to find childcare",  # lends 托育, 婴幼儿照护, 托育服务: one is enough
         lambda m: m.candidates and m.candidates[0].id in {"ps-childcare", "psg-ps-2"},
         lambda m: True,  # see test_an_english_question_is_covered_by_concept
     ),
@@ -516,7 +516,14 @@ def test_what_a_text_says_of_a_question(
         ("谁帮我白天照看小娃娃,我电话13812345678", None),
         ("有没有人能帮我带一下孩子", None),
         ("社区能帮忙实现微心愿吗", None),
-        ("can you help me find childcare", None),
+        # in English: the clause from the words that ask it; who or what asked is no act
+        ("can you help me find childcare", "help me find childcare"),
+        ("can the legal service give me a lawyer, my landlord is bad", "give me a lawyer"),
+        ("the committee took my deposit, can they get it for me?", "get it for me"),
+        ("what can you help me with", None),
+        ("who can help me with my visa", None),
+        ("is there someone to help me with the forms", None),
+        ("can the street help us with the noise", None),
     ],
 )
 def test_an_act_asked_for_the_asker_is_read_in_its_clause(
@@ -534,6 +541,23 @@ def test_a_request_within_a_question_the_text_speaks_to_asks_what_the_street_doe
     assert not reader.speaks_to_act("帮我搬家具吗", "完成237个垃圾分类投放点建设。")
     match = matcher(synthetic, vectors).match("坪山垃圾分类能帮我分类垃圾吗")
     assert match.reason is not Reason.REQUEST
+
+
+def test_an_english_request_within_a_question(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # help with a thing the text speaks to (the lexicon lends sorting its words) asks what
+    # the street does; a thing handed to the asker is never in a report
+    reader = Matcher(synthetic).questions
+    assert reader.speaks_to_act("help me sort my garbage", "完成237个垃圾分类投放点建设。")
+    assert not reader.speaks_to_act("help me move my sofa", "完成237个垃圾分类投放点建设。")
+    assert not reader.speaks_to_act("give me a garbage bin", "完成237个垃圾分类投放点建设。")
+    question = "can the garbage sorting team in pingshan give me a new bin for my flat"
+    on = matcher(synthetic, vectors).match(question)
+    assert on.outcome is Outcome.MISS and on.reason is Reason.REQUEST
+    assert on.detail == "give me a new bin for my flat"
+    off = matcher(synthetic, vectors, "request_within").match(question)
+    assert off.reason is not Reason.REQUEST
 
 
 @pytest.mark.parametrize(
@@ -932,3 +956,32 @@ def test_a_rest_that_holds_another_uncovered_topic_is_no_programmes(
     # Set the swimmers aside and the rain is left, which no report covers either.
     match = matcher(with_a_river, vectors).match("游泳的人说一下雨观澜河的水质怎么样")
     assert match.outcome is Outcome.MISS and match.reason is Reason.UNCOVERED_TOPIC, match
+
+
+@pytest.mark.parametrize(
+    ("question", "detail", "opinion"),
+    [
+        # a fee as a noun of its own, not the start of a longer word
+        ("parking fee at shangwei art village", "收费", None),
+        ("is there a fee for the childcare", "收费", None),
+        ("i'm in quarantine and feeling really low", None, None),
+        # where to go for something is no address asked: 哪里有托育服务 is answered by the
+        # centre the report names, and so is its English
+        ("where can i find childcare in pingshan", None, None),
+        ("where do i go for mediation of a labour dispute", None, None),
+        ("where are the new elderly care stations", None, None),
+        # whether a place admits foreigners; taking part is what a report may say
+        ("does lanxing school accept foreign kids", "办理方式", None),
+        ("can foreign residents take part in neighbourhood meetings", None, None),
+        # a ranking of places
+        ("best bbq restaurant in pingshan??", None, "best"),
+        ("the nicest cafe near the art village", None, "nicest"),
+    ],
+)
+def test_english_details_and_rankings_are_read(
+    synthetic: KnowledgeBase, question: str, detail: str | None, opinion: str | None
+) -> None:
+    reader = Matcher(synthetic).questions
+    asked = reader.detail_asked(fold(question), question)
+    assert (reader._detail_labels.get(asked) if asked else None) == detail
+    assert reader.opinion_asked(fold(question)) == opinion

@@ -118,6 +118,20 @@ PINYIN_WORD = re.compile(
 # 照看小娃娃, 有没有人能帮我…, 能帮我做什么) asks what exists, not the bot to act.
 ACT_FOR_ME = re.compile(r"(?:帮我|替我)(?!们)([\u4e00-\u9fff]+)")
 ASKS_WHAT = re.compile(r"什么|啥|哪|几|多少|怎么|如何|谁|有没有|有人")
+# The same in English, on the clause as written (lower case): an office asked to hand the
+# asker something (can the legal service give me a free lawyer, get it for me, find me a
+# flat), or to help the asker do a thing (help me renew my permit). A clause that asks
+# who, what, where or whether anyone can (who can help me, is there someone to help me)
+# asks what exists; "us" is residents at large (can the street help us with the noise).
+ACT_FOR_ME_EN = re.compile(
+    r"\b(?:give|get|find|book|send|issue|bring|lend)\s+me\b|\bget\s+(?:it|them|this|that)\s+for\s+me\b"
+    r"|\bhelp\s+me\b"
+)
+ASKS_WHAT_EN = re.compile(
+    r"\b(?:what|who|whom|where|which|how|anyone|anybody|someone|somebody|is\s+there|are\s+there)\b"
+)
+EN_CLAUSE_BREAK = re.compile(r"[,.;:!?，。；：！？]+")
+HELP_ME = "help me"
 CLAUSE_BREAK = re.compile(r"[\s,，.。;；:：!！?？、~～]+")
 # A charge asked in words of its own (要交会费吗, 要收钱吗, 票价多少): what the 收费 details
 # of intents/scope.yaml ask, whatever the fee is called; folded. A fee named in passing
@@ -463,9 +477,14 @@ class QuestionReader:
 
     @staticmethod
     def act_requested(text: str) -> str | None:
-        """The act a Chinese question asks someone to do for the asker, anywhere in it
-        (帮我协调 of 我家漏水楼上不管 三事分流能帮我协调吗), folded; None if it asks none."""
+        """The act a question asks someone to do for the asker, anywhere in it (帮我协调 of
+        我家漏水楼上不管 三事分流能帮我协调吗), folded; in English, the clause from the words
+        that ask it (help me renew my permit); None if it asks none."""
         if latin_share(text) >= ENGLISH_SHARE:
+            for clause in EN_CLAUSE_BREAK.split(text.lower()):
+                found = ACT_FOR_ME_EN.search(clause)
+                if found and not ASKS_WHAT_EN.search(clause):
+                    return " ".join(clause[found.start() :].split())
             return None
         for clause in CLAUSE_BREAK.split(text):
             folded = fold(clause)
@@ -474,10 +493,19 @@ class QuestionReader:
                 return found.group(0)
         return None
 
-    @staticmethod
-    def speaks_to_act(act: str, answer: str) -> bool:
+    def speaks_to_act(self, act: str, answer: str) -> bool:
         """Whether a text says two characters in a row of an act asked (调解 of 帮我调解纠纷):
-        then the question asks what the street does, which the text tells."""
+        then the question asks what the street does, which the text tells. In English,
+        help asked with a thing (help me with a labour dispute) is spoken to by a text that
+        says a word the lexicon lends that thing; a thing to be handed to the asker (give me
+        a free lawyer) never is: the reports say what services exist, not what anyone is
+        given."""
+        if latin_share(act) >= ENGLISH_SHARE:
+            if not act.startswith(HELP_ME):
+                return False
+            rest = act[len(HELP_ME) :]
+            said = fold(answer)
+            return any(fold(w) in said for w in self.lexicon.official_words(rest, fold(rest)))
         named = PARTICLES.sub(" ", act[2:])
         said = fold(answer)
         pairs = (named[i : i + 2] for i in range(len(named) - 1))
