@@ -130,6 +130,21 @@ ACT_FOR_ME_EN = re.compile(
 ASKS_WHAT_EN = re.compile(
     r"\b(?:what|who|whom|where|which|how|anyone|anybody|someone|somebody|is\s+there|are\s+there)\b"
 )
+# Telling the asker about something (帮我介绍一下六零行动, 帮我找一下托育服务的信息, give me
+# the details of…, help me understand…) is what the bot does, quoting the reports: a
+# question, not an act it cannot do (``request_within``). Chinese on the act after 帮我,
+# English on the words after the request.
+INFORMING = re.compile(
+    r"(?:介绍|讲|说|解释|解读|总结|概括|梳理|列|整理|科普|分析|了解|看看)"
+    r"|(?:找|查|搜)[^我]{0,12}(?:信息|资料|内容|介绍)"
+)
+INFORMING_EN = re.compile(
+    r"(?:(?:give|get|find|send|bring)\s+me|help\s+me)\s+"
+    r"(?:(?:some|the|a|an|more|all|any|all\s+the|a\s+bit\s+of)\s+)?"
+    r"(?:information|info|details?|list|overview|summary|numbers|figures|data|facts|examples?"
+    r"|explanation|rundown|breakdown|update|answer|idea|understand|learn|know|find\s+out"
+    r"|figure\s+out)\b"
+)
 EN_CLAUSE_BREAK = re.compile(r"[,.;:!?，。；：！？]+")
 HELP_ME = "help me"
 CLAUSE_BREAK = re.compile(r"[\s,，.。;；:：!！?？、~～]+")
@@ -483,13 +498,16 @@ class QuestionReader:
         if latin_share(text) >= ENGLISH_SHARE:
             for clause in EN_CLAUSE_BREAK.split(text.lower()):
                 found = ACT_FOR_ME_EN.search(clause)
-                if found and not ASKS_WHAT_EN.search(clause):
-                    return " ".join(clause[found.start() :].split())
+                act = " ".join(clause[found.start() :].split()) if found else ""
+                if act and not ASKS_WHAT_EN.search(clause) and not INFORMING_EN.match(act):
+                    return act
             return None
         for clause in CLAUSE_BREAK.split(text):
             folded = fold(clause)
             found = ACT_FOR_ME.search(folded)
-            if found and not ASKS_WHAT.search(folded):
+            if found is None or ASKS_WHAT.search(folded):
+                continue
+            if not INFORMING.match(folded, found.start(1)):
                 return found.group(0)
         return None
 
@@ -635,7 +653,10 @@ class QuestionReader:
         # the report leaves out.
         answer = fold(answer)
         where = "哪" in word
-        for named in ASKING_PART.split(word.replace(DETAIL_GAP, " ")):
+        # A post asked of (书记是谁, 河长是谁) is in the answer that speaks of the post
+        # (…小区党支部书记交叉任职); who holds it is a name, which no post word states.
+        posts = self._detail_labels.get(word) == NAME_DETAIL
+        for named in () if posts else ASKING_PART.split(word.replace(DETAIL_GAP, " ")):
             if where and named in DONE_AT_A_PLACE:
                 continue
             if any(named[i : i + 2] in answer for i in range(len(named) - 1)):
