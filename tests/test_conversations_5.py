@@ -430,3 +430,12 @@ def test_how_it_went_on_another_street_asks_the_last_question_of_it(
         assert second.understood == "坪山街道：增设了多少套健身路径,有几套"
     else:
         assert second.reason is Reason.NO_SUBJECT
+
+
+def test_how_it_went_on_another_street_is_matched_without_its_count(tg_engine: Engine) -> None:
+    # Found in review: 观湖's 违建, then 坪山有几家 was asked as "坪山整治了多少违建,有几家",
+    # whose 家 found 坪山's 194 polluting firms (整治…企业194家), a confident answer on
+    # another thing; 那坪山呢 is a miss. The last question is matched as 那坪山呢 asks it.
+    (_, second), _ = turns(tg_engine, "观湖整治了多少违建", "坪山有几家")
+    assert second.outcome == "miss" and second.reason is Reason.NOT_ON_STREET
+    assert second.understood == "坪山街道：整治了多少违建,有几家"

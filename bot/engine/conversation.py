@@ -799,12 +799,16 @@ class FollowUps:
         return self.questions.names_no_subject(message, spelling)
 
     def how_it_went_of(self, message: str, street: str, before: Conversation) -> FollowUp:
-        """The last question asked of ``street`` with what the message asks of it."""
+        """The last question asked of ``street`` with what the message asks of it. Where
+        the last question asked a how-many already, it is matched as 那坪山呢 asks it: the
+        count's own words again (有几家) would find any text of that street counting 家
+        (坪山's 194 polluting firms for 观湖's 违建)."""
         name = self.kb.streets[street].name
         topic = self.without_streets(before.question).rstrip("?？。.!！ ")
         said = self.without_streets(message).strip()
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic + "," + said
-        return FollowUp("another_street", f"{name}{topic},{said}", understood, street=street)
+        asked = name + topic if QUANTITY.search(fold(topic)) else f"{name}{topic},{said}"
+        return FollowUp("another_street", asked, understood, street=street)
 
     def only_english_cues(self, message: str) -> bool:
         """Whether an English message says nothing but a street's name and words of asking
