@@ -690,7 +690,12 @@ class QuestionReader:
             rest = left.get(intent_id, key)
             if phrase not in rest or (words is not None and _inside_a_word(words, text_words)):
                 continue
-            greets_first = intent_id == "greeting" and key.startswith(phrase) and len(key) <= 8
+            greets_first = (
+                intent_id == "greeting"
+                and key.startswith(phrase)
+                and len(key) <= 8
+                and not self._asks_a_word_beside(phrase, key)
+            )
             # (in English, a phrase of one word is as common: "help" in "… visa, pls help")
             fits = len(key) <= 16 or (len(phrase) >= 3 if words is None else " " in words)
             if loose and (greets_first or (intent_id != "greeting" and fits)):
@@ -710,6 +715,15 @@ class QuestionReader:
                 continue
             return intent_id
         return None
+
+    @staticmethod
+    def _asks_a_word_beside(phrase: str, key: str) -> bool:
+        """Whether a greeting too short to stand for the message (有人) has a word of its
+        own beside it (管 of 有人管吗): the loose reading (nothing in the reports fits,
+        generated-only) must not greet it either."""
+        return len(phrase) < SHORT_INTENT_PHRASE and bool(
+            HAN.search(PARTICLES.sub("", key.replace(phrase, "", 1)))
+        )
 
     def expansion(
         self, text: str, folded: str, either_order: bool = True, numerals: bool = True
