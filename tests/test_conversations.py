@@ -1510,7 +1510,9 @@ def test_a_street_and_a_how_many_after_a_how_many_asks_it_of_that_street(
     engine: Engine, on: bool
 ) -> None:
     # "新桥几个" names no topic: it asks the last how-many of 新桥.
-    ruled = engine if on else Engine(engine.kb, disabled=("asks_as_before",))
+    # (how_it_went_on_street, off too, would ask the last question of 新桥 with 几个 beside)
+    off = ("asks_as_before", "how_it_went_on_street")
+    ruled = engine if on else Engine(engine.kb, disabled=off)
     (first, again), _ = turns(ruled, "坪山建了多少个垃圾分类投放点", "新桥几个")
     assert [b.id for b in first.blocks] == ["ps-garbage"]
     if on:
@@ -1521,9 +1523,13 @@ def test_a_street_and_a_how_many_after_a_how_many_asks_it_of_that_street(
 
 
 def test_a_street_and_words_asking_otherwise_is_no_same_question(engine: Engine) -> None:
-    # A how-many after a how-it-went asks something else: no follow-up of the last topic.
+    # A how-many after a how-it-went asks something else: not the last question again, but
+    # (how_it_went_on_street) the last question with the count beside it.
     before = Conversation("坪山垃圾分类做得怎么样", "answer", ("ps-garbage",), "pingshan", None)
-    assert engine.followups.another_street("新桥有几个", before) is None
+    counted = engine.followups.another_street("新桥有几个", before)
+    assert counted is not None and counted.understood == "新桥街道：垃圾分类做得怎么样,有几个"
+    alone = Engine(engine.kb, disabled=("how_it_went_on_street",))
+    assert alone.followups.another_street("新桥有几个", before) is None
     assert engine.followups.another_street("新桥怎么样", before) is not None
 
 

@@ -247,3 +247,28 @@ def test_only_a_large_base_multiplies_on_several_threads(monkeypatch: pytest.Mon
     assert asked == [os.cpu_count() or 1]
     assert np.allclose(small, large)
     assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+
+
+def test_shared_rows_give_every_document_the_cosine_of_the_unshared_product() -> None:
+    """A text several documents hold is multiplied once; each document still gets, to the
+    last bit, the best cosine the full matrix gives it, whatever the number of distinct
+    rows (BLAS rounds a matrix's last rows with another kernel, which the padding keeps
+    out; the full matrices here are of a height it takes in whole blocks)."""
+    from bot.engine import semantic
+
+    rng = np.random.default_rng(1)
+    for distinct in (8, 61, 132):
+        rows = rng.standard_normal((distinct, 512)).astype(np.float32)
+        picks = rng.integers(0, distinct, size=4 * distinct)
+        vectors = rows[picks]
+        owners = rng.integers(0, 40, size=len(vectors)).tolist()
+        index = semantic.SemanticIndex(embedder_named("use"), owners, vectors, 45)
+        assert len(index._vectors) % semantic.ROW_BLOCK == 0
+        assert int(index._row_of.max()) < distinct
+        query = rng.standard_normal(512).astype(np.float32)
+        order = np.argsort(owners, kind="stable")
+        cosines = vectors[order] @ query
+        expected = np.full(45, -1.0, dtype=np.float32)
+        for owner in set(owners):
+            expected[owner] = cosines[np.asarray(owners)[order] == owner].max()
+        assert np.array_equal(index.similarity(query), expected)

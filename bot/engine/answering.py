@@ -88,6 +88,12 @@ class Engine:
         )
         self._current = current_reports(kb.reports.values())
         self.english = EnglishTexts(kb)
+        # Each detail word as it is reported found, with its kind (the first kind to list
+        # it): a miss looked its kind up word by word, folding the whole scope file again.
+        self._detail_labels: dict[str, str] = {}
+        for label, words in kb.unstated_details.items():
+            for word in words:
+                self._detail_labels.setdefault(reported_word(word), label)
 
     @classmethod
     def load(
@@ -715,10 +721,7 @@ class Engine:
 
     def _detail_label(self, word: str) -> str:
         """The kind of detail (地址, 收费) a detail word asks for, as the scope file names it."""
-        for label, words in self.kb.unstated_details.items():
-            if any(reported_word(w) == word for w in words):
-                return label
-        return messages.DETAIL_FALLBACK
+        return self._detail_labels.get(word, messages.DETAIL_FALLBACK)
 
     def search(self, text: str, limit: int = 10, language: str = ZH) -> list[Suggestion]:
         """Entries matching a partial query, best first (inline mode)."""

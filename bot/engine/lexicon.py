@@ -99,13 +99,19 @@ class Lexicon:
         for position, (phrase, _) in enumerate(self._chinese):
             self._chinese_starting[phrase[0]].append(position)
         self._object_first = [
-            (_object_first(verb, obj), tuple(meant))
+            (obj, _object_first(verb, obj), tuple(meant))
             for everyday, meant in chinese
             for phrase in everyday
             if phrase.count(VERB_OBJECT) == 1
             for verb, obj in [tuple(fold(part) for part in phrase.split(VERB_OBJECT))]
             if verb and obj
         ]
+        # Likewise an object-first phrase can be found only where its object's first
+        # character is: a search of every clause for each of them was most of a question's
+        # look-up.
+        self._object_starting: dict[str, list[int]] = defaultdict(list)
+        for position, (obj, _, _) in enumerate(self._object_first):
+            self._object_starting[obj[0]].append(position)
         self._english = {
             phrase.lower().strip(): tuple(meant)
             for everyday, meant in english
@@ -147,7 +153,9 @@ class Lexicon:
                 groups.append(meant)
         if either_order and self._object_first:
             clauses = [fold(clause) for clause in CLAUSE_BREAK.split(text)]
-            for pattern, meant in self._object_first:
+            said = {char for clause in clauses for char in clause}
+            for index in sorted(i for c in said for i in self._object_starting.get(c, ())):
+                _, pattern, meant = self._object_first[index]
                 if any(pattern.search(clause) for clause in clauses):
                     groups.append(meant)
         if latin_share(text) > 0 and self._english_pattern is not None:

@@ -233,6 +233,31 @@ def _detail_finder(word: str) -> tuple[str, re.Pattern[str] | None]:
     return word, None
 
 
+class Finders:
+    """Words to look for in a question, each with its finder (see _detail_finder), in
+    the order they are tried, indexed by first character: a question is tried only
+    against the words it could hold (a few of the scope file's hundreds), in the same
+    order, so the first found is the same."""
+
+    def __init__(self, finders: list[tuple[str, re.Pattern[str] | None]]):
+        self.finders = finders
+        # A pattern, too, finds its word's first character: the word begins it, or
+        # follows the gap that begins it (…上了).
+        self._always = [i for i, (word, _) in enumerate(finders) if not word]
+        starting: dict[str, list[int]] = defaultdict(list)
+        for position, (word, _) in enumerate(finders):
+            if word:
+                starting[word[0]].append(position)
+        self._starting = dict(starting)
+
+    def possible(self, folded: str) -> list[tuple[str, re.Pattern[str] | None]]:
+        """The finders whose word could be in ``folded``, in their order."""
+        positions = list(self._always)
+        for char in set(folded):
+            positions += self._starting.get(char, ())
+        return [self.finders[i] for i in sorted(positions)]
+
+
 def reported_word(word: str) -> str:
     """A scope word as ``detail_asked`` and its kin report it found: folded, its markers
     (``$``, ``…``) dropped."""
@@ -262,14 +287,18 @@ class QuestionReader:
         self._intent_keys = [key for _, key in self._intents]
         self._other_places = self._place_patterns(kb)
         self._other_places_latin = self._latin_place_patterns(kb)
-        self._uncovered = [
-            _detail_finder(_folded_scope_word(w))
-            for w in sorted(kb.uncovered_topics, key=len, reverse=True)
-        ]
-        self._opinion_finders = [
-            _detail_finder(_folded_scope_word(w))
-            for w in sorted(kb.opinions, key=len, reverse=True)
-        ]
+        self._uncovered = Finders(
+            [
+                _detail_finder(_folded_scope_word(w))
+                for w in sorted(kb.uncovered_topics, key=len, reverse=True)
+            ]
+        )
+        self._opinion_finders = Finders(
+            [
+                _detail_finder(_folded_scope_word(w))
+                for w in sorted(kb.opinions, key=len, reverse=True)
+            ]
+        )
         self._requests = sorted((fold(w) for w in kb.requests), key=len, reverse=True)
         chinese = sorted((fold(w) for w in kb.no_subject if not w.isascii()), key=len, reverse=True)
         self._no_subject = re.compile("|".join(map(re.escape, chinese))) if chinese else None
@@ -297,7 +326,7 @@ class QuestionReader:
         self._detail_labels = {
             word.rstrip("$").replace(DETAIL_GAP, ""): label for label, word in self._details
         }
-        self._detail_finders = [_detail_finder(word) for _, word in self._details]
+        self._detail_finders = Finders([_detail_finder(word) for _, word in self._details])
         self.lexicon = Lexicon.from_pairs(kb.lexicons)
         # Each intent phrase folded, and an English one's words too (see _inside_a_word).
         self._intent_contained = sorted(
@@ -471,7 +500,7 @@ class QuestionReader:
         given the question as written, an English one only as its words (see
         _as_english_words). A word with characters between its parts (落在…上了) is
         returned as the question says it (落在地铁上了): that whole is what it asks about."""
-        for word, pattern in self._uncovered:
+        for word, pattern in self._uncovered.possible(folded):
             if pattern is not None:
                 if found := pattern.search(folded):
                     return found.group(0)
@@ -595,12 +624,12 @@ class QuestionReader:
 
     def _found(
         self,
-        finders: list[tuple[str, re.Pattern[str] | None]],
+        finders: Finders,
         folded: str,
         text: str | None = None,
     ) -> str | None:
         """The first word of ``finders`` (see _detail_finder) the folded question holds."""
-        for word, pattern in finders:
+        for word, pattern in finders.possible(folded):
             match = pattern.search(folded) if pattern else None
             # What was found, as the question spells it: an English word with others
             # between its parts (who is the…chief) is words of the question only as a whole.

@@ -3,6 +3,7 @@ text the embedding model reads, and whether it is English."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -45,6 +46,7 @@ class Wording:
         return sound_key(self.spelling_of(text))
 
 
+@functools.lru_cache(maxsize=4096)  # asked of the same texts a dozen times a question
 def latin_share(text: str) -> float:
     """Share of a question's letters and characters that are Latin letters (English)."""
     letters = [c for c in text if c.isalpha()]
