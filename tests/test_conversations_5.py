@@ -439,3 +439,9 @@ def test_how_it_went_on_another_street_is_matched_without_its_count(tg_engine: E
     (_, second), _ = turns(tg_engine, "观湖整治了多少违建", "坪山有几家")
     assert second.outcome == "miss" and second.reason is Reason.NOT_ON_STREET
     assert second.understood == "坪山街道：整治了多少违建,有几家"
+
+
+def test_the_understood_line_leaves_out_the_particle_after_the_street(sorting: Engine) -> None:
+    # "坪山呢 有几套" was understood as "…,呢 有几套"
+    (_, second), _ = turns(sorting, "观湖增设了多少套健身路径", "坪山呢 有几套")
+    assert second.understood == "坪山街道：增设了多少套健身路径,有几套"

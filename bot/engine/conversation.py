@@ -160,6 +160,8 @@ FOLLOW_UP_RULES = (
     "counted_thing_on_street",
     "how_it_went_on_street",
 )
+# Particles and breaks left at the start of a message once its street's name is set aside.
+LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
 # A detail of the last answer is asked in a few words; a longer message is a question.
 DETAIL_MAX_CHARS = 8
 # ... unless it says what it is about in the last answer's words: at least these many
@@ -805,7 +807,8 @@ class FollowUps:
         (坪山's 194 polluting firms for 观湖's 违建)."""
         name = self.kb.streets[street].name
         topic = self.without_streets(before.question).rstrip("?？。.!！ ")
-        said = self.without_streets(message).strip()
+        # What the street's name left behind it (坪山呢 有几家 → 有几家), not its particle.
+        said = LEADING_PARTICLES.sub("", self.without_streets(message))
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic + "," + said
         asked = name + topic if QUANTITY.search(fold(topic)) else f"{name}{topic},{said}"
         return FollowUp("another_street", asked, understood, street=street)
