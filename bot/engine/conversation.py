@@ -69,12 +69,12 @@ scope's detail words, "要交钱不", "what time", stated by the last answer as 
 免费, 7点—9点, is that answer, not "a detail the report leaves out"); ``street_spelled`` (a
 street named only by its sound, 平山, is spelled as the street writes it before anything is
 matched, so a question of its own, "平山有没有加健身器材", is asked of 坪山, not answered from
-观湖's text that ranks first); ``person_asked`` (who a person is, "负责帮扶的干部是谁", "who
-is the river chief", asked after any answer is a name no report gives: a miss, not the
-answer in play again); ``purpose_of_it`` (what it is for, "干嘛用的", "是办什么用的", though
-alone the bot's capabilities by meaning, is the last answer when it says to what end the
-thing was done: 防范…, 实现…); ``english_street_cues`` (an English
-follow-up naming a street in words of asking the same only, "Does Pingshan have them
+观湖's text that ranks first); ``person_asked`` (who a person is, "负责帮扶的干部是谁",
+"负责的人是谁", "who is the river chief", asked after any answer is a name no report
+gives: a miss, not the answer in play again); ``purpose_of_it`` (what it is for,
+"干嘛用的", "是办什么用的", though alone the bot's capabilities by meaning, is the last
+answer when it says to what end the thing was done: 防范…, 实现…); ``english_street_cues``
+(an English follow-up naming a street in words of asking the same only, "Does Pingshan have them
 too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what about" does);
 ``year_names_nothing`` (a year, "what about 2020", "那2020呢", is when, not a new thing for
 ``new_thing_named``: it asks the last topic, not whatever text writes 2020);
@@ -316,8 +316,15 @@ ROLE = (
     "干部|负责人|书记|主任|队长|站长|所长|局长|处长|科长|组长|会长|社长|院长|校长|园长|领导"
     "|河长|湖长|路长|楼栋长|网格员|社工|委员|代表|老师|医生|律师|专家|工作人员|联系人|带头人"
 )
+# ... or named by what the person does, not by a post ("负责的人是谁", "管事的那个人叫啥",
+# "谁负责的 叫啥名字"): still a person's name, not the body an answer may say takes it on
+# ("由谁负责", "谁来负责": DETAIL_STATED_AS).
+IN_CHARGE = "负责|管事|主管|分管|牵头|带队|带头|主持|经办|对接"
 PERSON_ASKED = re.compile(
     rf"(?:{ROLE})(?:是|为)(?:谁|哪位|哪1位)|(?:{ROLE})(?:叫|姓)(?:什么|啥)|谁是(?:{ROLE})"
+    rf"|(?:{IN_CHARGE})的?(?:那个|那位|这个|这位)?(?:人|人员|同志)(?:是|为|叫|姓)"
+    r"(?:谁|哪位|哪1位|什么|啥)"
+    r"|谁[^,，。?？]{0,6}(?:叫|姓)(?:什么|啥)"
     r"|who(?:is|was|are|were|s)(?:the|their|its|our|your)?[a-z]{0,16}"
     r"(?:chief|head|leader|director|secretary|captain|manager|official|cadre|boss|chair)"
 )

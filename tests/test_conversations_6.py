@@ -1,0 +1,43 @@
+"""Follow-up rules learnt on the sixth dialog set (tests/eval/dialogs/residents-6.yaml),
+each on and off, on small synthetic knowledge bases over the real reports."""
+
+from __future__ import annotations
+
+import pytest
+from test_conversations import ROOT, turns
+
+from bot.engine.answering import Engine
+
+# --- person_asked: a person named by what they do --------------------------------------
+
+
+@pytest.mark.parametrize("person", ["负责的人是谁"])
+@pytest.mark.parametrize("on", [True, False])
+def test_a_person_named_by_what_they_do_is_declined(
+    tg_engine: Engine, person: str, on: bool
+) -> None:
+    # No post is named (负责人, 队长), only what the person does: still a name, which no
+    # report gives. Alone, 负责的人是谁 finds 观湖's 公司负责人获评…质量领袖, a company's head.
+    ruled = tg_engine if on else Engine.load(ROOT, disabled=("person_asked",))
+    (before, after), _ = turns(ruled, "坪山门磁报警器", person)
+    assert before.outcome == "answer"
+    if on:
+        assert after.outcome == "miss" and not after.blocks
+    else:
+        assert after.outcome != "miss" or after.blocks
+
+
+@pytest.mark.parametrize("asked", ["由谁负责", "谁来负责", "这个品牌叫啥名字", "是谁在运营"])
+def test_who_takes_it_on_or_a_things_name_is_no_person(asked: str) -> None:
+    from bot.engine.conversation import PERSON_ASKED
+    from bot.engine.textnorm import fold
+
+    assert PERSON_ASKED.search(fold(asked)) is None
+
+
+@pytest.mark.parametrize("asked", ["管事的那个人叫什么", "谁负责的 叫啥名字", "负责人是谁"])
+def test_a_person_named_by_what_they_do_is_asked(asked: str) -> None:
+    from bot.engine.conversation import PERSON_ASKED
+    from bot.engine.textnorm import fold
+
+    assert PERSON_ASKED.search(fold(asked)) is not None
