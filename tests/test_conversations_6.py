@@ -41,3 +41,34 @@ def test_a_person_named_by_what_they_do_is_asked(asked: str) -> None:
     from bot.engine.textnorm import fold
 
     assert PERSON_ASKED.search(fold(asked)) is not None
+
+
+# --- lent_compound_on_street -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_an_english_compound_the_other_street_never_writes_is_a_miss_there(
+    tg_engine: Engine, on: bool
+) -> None:
+    # social work village lends 社工 and 村, each written in 坪山's report (社工热线,
+    # 北中村), but not together: 社工村 is 观湖's alone, so 坪山 has no answer on it.
+    ruled = tg_engine if on else Engine.load(ROOT, disabled=("lent_compound_on_street",))
+    (before, after), _ = turns(
+        ruled, "What is Guanhu's social work village?", "Does Pingshan have one too?"
+    )
+    assert before.outcome == "answer"
+    if on:
+        assert after.outcome == "miss" and not after.blocks
+    else:
+        assert after.outcome == "answer"
+
+
+def test_an_english_compound_written_apart_is_two_words_lent() -> None:
+    from bot.engine.lexicon import Lexicon
+
+    lexicon = Lexicon(english=((("social work",), ("社工",)), (("village",), ("村",))))
+    assert lexicon.english_compounds("Does it have a social work village?") == [
+        (("社工",), ("村",))
+    ]
+    # not next to each other: no compound
+    assert lexicon.english_compounds("social work in the village") == []

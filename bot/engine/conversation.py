@@ -82,6 +82,11 @@ too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what ab
 that counts the very thing asked: 115项民生微实事, not 14项区民生实事和一批民生微实事);
 ``how_it_went_on_street`` (a count or how it went naming only another street, "坪山有几家"
 after 观湖's 三小场所, asks the last question of that street).
+
+Rules learnt on the sixth dialog set: ``lent_compound_on_street`` (two English phrases next
+to each other, "social work village", lend a compound the last answer writes as one word,
+社工村; a street whose report never writes it has no answer on it, though it writes 社工
+and 村 apart).
 """
 
 from __future__ import annotations
@@ -159,6 +164,7 @@ FOLLOW_UP_RULES = (
     "year_names_nothing",
     "counted_thing_on_street",
     "how_it_went_on_street",
+    "lent_compound_on_street",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -926,6 +932,23 @@ class FollowUps:
             words = [fold(word) for word in group]
             if any(w in said for w in words) and not any(w in written for w in words):
                 return group
+        return self.lent_compound_unwritten(topic, said, written)
+
+    def lent_compound_unwritten(
+        self, topic: str, said: str, written: str
+    ) -> tuple[str, ...] | None:
+        """The compound two English phrases next to each other lend, when the last answer
+        writes it as one word and the other street's report never does: "Does Pingshan
+        have one too?" after 观湖's “社工村” asks of 社工村 (social work village), though
+        坪山's report writes 社工 and 村 apart (社工热线, 北中村), so each lent word alone
+        is found there and its ranking answered with paired villages
+        (``lent_compound_on_street``)."""
+        if not self.rule("lent_compound_on_street"):
+            return None
+        for first, second in self.questions.lexicon.english_compounds(topic):
+            compounds = tuple(fold(a) + fold(b) for a in first for b in second)
+            if any(c in said for c in compounds) and not any(c in written for c in compounds):
+                return compounds
         return None
 
     def uncounted(self, asked: str, chosen: Iterable[str]) -> bool:

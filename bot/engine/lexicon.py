@@ -13,6 +13,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
 from bot.engine.textnorm import fold
 from bot.engine.wording import latin_share
@@ -166,6 +167,28 @@ class Lexicon:
                 if meant:
                     groups.append(meant)
         return list(dict.fromkeys(groups))
+
+    def english_compounds(self, text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Each two English phrases found next to each other in a question (only spaces or
+        a hyphen between them), as the reports' words for each: "social work village" is
+        社工 then 村, which the reports may write as one word (社工村) naming one thing."""
+        if latin_share(text) == 0 or self._english_pattern is None:
+            return []
+        lowered = text.lower()
+        found = [
+            (m.start(), m.end(), meant)
+            for m in self._english_pattern.finditer(lowered)
+            if (
+                meant := next(
+                    (self._english[f] for f in _singulars(m.group(0)) if f in self._english), ()
+                )
+            )
+        ]
+        return [
+            (first, second)
+            for (_, end, first), (start, _, second) in pairwise(found)
+            if not lowered[end:start].strip(" -")
+        ]
 
     def unlent_words(self, text: str) -> int:
         """How many of an English question's content words the lexicon lends nothing for
