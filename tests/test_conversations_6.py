@@ -4,9 +4,11 @@ each on and off, on small synthetic knowledge bases over the real reports."""
 from __future__ import annotations
 
 import pytest
-from test_conversations import ROOT, turns
+from test_conversations import ROOT, _engine_of, turns
+from test_matching_rules import _entry
 
 from bot.engine.answering import Engine
+from bot.knowledge.loading import load_knowledge
 
 # --- person_asked: a person named by what they do --------------------------------------
 
@@ -72,3 +74,47 @@ def test_an_english_compound_written_apart_is_two_words_lent() -> None:
     ]
     # not next to each other: no compound
     assert lexicon.english_compounds("social work in the village") == []
+
+
+# --- handover_words_of_it ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def centre() -> Engine:
+    """A service centre, whose phone and hours no report gives."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-foreigners-centre",
+            "pingshan",
+            "坪山的境外人员管理服务中心是什么?",
+            "建设运营境外人员管理服务中心,为境外人士提供办事指引、移居适应等服务。",
+            keywords=("境外人员管理服务中心",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("detail", ["电话多少", "几点上班"])
+@pytest.mark.parametrize("on", [True, False])
+def test_a_handover_phrase_after_an_answer_asks_that_ones_phone_or_hours(
+    centre: Engine, detail: str, on: bool
+) -> None:
+    # Word for word the handover, but asked right after an answer on a centre: its phone or
+    # hours, which the reports never give, declined as a detail of it.
+    ruled = centre if on else Engine(centre.kb, disabled=("handover_words_of_it",))
+    (before, after), _ = turns(ruled, "坪山的境外人员管理服务中心是什么", detail)
+    assert [b.id for b in before.blocks] == ["ps-foreigners-centre"]
+    if on:
+        assert after.outcome == "miss" and not after.blocks
+        assert after.understood is not None and after.understood.endswith(detail)
+    else:
+        assert after.outcome == "intent" and after.intent == "human"
+
+
+@pytest.mark.parametrize("asked", ["电话多少", "你们电话多少", "我要找真人客服"])
+def test_the_handover_first_or_to_the_bot_stays_the_handover(centre: Engine, asked: str) -> None:
+    (reply,), _ = turns(centre, asked)
+    assert reply.outcome == "intent" and reply.intent == "human"
+    (_, after), _ = turns(centre, "坪山的境外人员管理服务中心是什么", "你们电话多少")
+    assert after.outcome == "intent" and after.intent == "human"

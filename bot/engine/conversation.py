@@ -86,7 +86,8 @@ after 观湖's 三小场所, asks the last question of that street).
 Rules learnt on the sixth dialog set: ``lent_compound_on_street`` (two English phrases next
 to each other, "social work village", lend a compound the last answer writes as one word,
 社工村; a street whose report never writes it has no answer on it, though it writes 社工
-and 村 apart).
+and 村 apart); ``handover_words_of_it`` (word for word a handover phrase, "电话多少",
+right after an answer asks that answer's phone or hours, as ``unstated_detail_of_it`` does).
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ FOLLOW_UP_RULES = (
     "counted_thing_on_street",
     "how_it_went_on_street",
     "lent_compound_on_street",
+    "handover_words_of_it",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -1278,9 +1280,20 @@ class FollowUps:
         one speaking to the bot ("你们几点上班"): that asks the bot's own."""
         return (
             self.rule("unstated_detail_of_it")
-            and alone.reason is Reason.INTENT_NOTHING_ELSE
+            and (alone.reason is Reason.INTENT_NOTHING_ELSE or self.handover_words_of_it(alone))
             and self.questions.detail_asked(fold(message), message) is not None
             and not self.questions.addresses_bot(message)
+        )
+
+    def handover_words_of_it(self, alone: Match) -> bool:
+        """Whether a message is, word for word, a phrase of the handover to staff ("电话多少",
+        "几点上班"): first in a conversation it asks the bot's own, but right after an answer
+        on a centre or a service it asks that one's phone or hours, a detail the reports
+        never give, declined as such like "队长电话多少" (``handover_words_of_it``)."""
+        return (
+            self.rule("handover_words_of_it")
+            and alone.reason is Reason.INTENT
+            and alone.intent == "human"
         )
 
     def asks_purpose_of_it(self, message: str, alone: Match) -> bool:
