@@ -118,3 +118,28 @@ def test_the_handover_first_or_to_the_bot_stays_the_handover(centre: Engine, ask
     assert reply.outcome == "intent" and reply.intent == "human"
     (_, after), _ = turns(centre, "坪山的境外人员管理服务中心是什么", "你们电话多少")
     assert after.outcome == "intent" and after.intent == "human"
+
+
+# --- english_which_place -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_which_community_in_english_is_the_answer_naming_one(tg_engine: Engine, on: bool) -> None:
+    # The lexicon lends nothing for "community"; the answer names 观城社区, a 社区.
+    ruled = tg_engine if on else Engine.load(ROOT, disabled=("english_which_place",))
+    (before, after), _ = turns(
+        ruled, "Is there a social worker village in Guanhu?", "Which community is it in?"
+    )
+    assert before.outcome == "answer"
+    if on:
+        assert after.outcome == "answer" and "观城社区" in after.blocks[0].body
+    else:
+        assert after.outcome == "miss"
+
+
+def test_which_place_the_answer_names_none_of_stays_declined(tg_engine: Engine) -> None:
+    # 237 sorting points name no school: which school is a detail the answer leaves out.
+    (_, after), _ = turns(
+        tg_engine, "how many garbage sorting points did pingshan build", "which school?"
+    )
+    assert after.outcome == "miss"

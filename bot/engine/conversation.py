@@ -87,7 +87,9 @@ Rules learnt on the sixth dialog set: ``lent_compound_on_street`` (two English p
 to each other, "social work village", lend a compound the last answer writes as one word,
 社工村; a street whose report never writes it has no answer on it, though it writes 社工
 and 村 apart); ``handover_words_of_it`` (word for word a handover phrase, "电话多少",
-right after an answer asks that answer's phone or hours, as ``unstated_detail_of_it`` does).
+right after an answer asks that answer's phone or hours, as ``unstated_detail_of_it`` does);
+``english_which_place`` ("which community is it in" stated by 观城社区, a place or body the
+lexicon lends nothing for).
 """
 
 from __future__ import annotations
@@ -167,6 +169,7 @@ FOLLOW_UP_RULES = (
     "how_it_went_on_street",
     "lent_compound_on_street",
     "handover_words_of_it",
+    "english_which_place",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -360,6 +363,27 @@ COUNTED_THING = re.compile(
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
 ENGLISH_WHICH = re.compile(r"\bwhich\s+([a-z]+)")
+# ... and the places and bodies of PLACE_OR_BODY, as the reports' English renderings name
+# them (Guancheng Community, 观城社区), where the lexicon lends nothing for the word
+# (``english_which_place``).
+ENGLISH_PLACE_OR_BODY = {
+    "community": ("社区",),
+    "neighbourhood": ("社区", "小区"),
+    "neighborhood": ("社区", "小区"),
+    "estate": ("小区",),
+    "compound": ("小区",),
+    "town": ("镇",),
+    "township": ("乡", "镇"),
+    "county": ("县",),
+    "city": ("市",),
+    "district": ("区",),
+    "subdistrict": ("街道",),
+    "school": ("学校", "小学", "中学"),
+    "hospital": ("医院",),
+    "company": ("公司",),
+    "unit": ("单位",),
+    "department": ("部门",),
+}
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
 # "That one" of a kind, pointing at one option among several ("法治那个").
@@ -1236,6 +1260,12 @@ class FollowUps:
             return False
         noun = found.group(1)
         lent = self.questions.lexicon.official_words(noun, fold(noun))
+        if not lent and self.rule("english_which_place"):
+            # A place or body the lexicon lends nothing for, as it lends no everyday
+            # phrase for a word the reports' English renderings use as is ("which
+            # community is it in" … 观城社区建成全国首个“社工村”).
+            lent = list(ENGLISH_PLACE_OR_BODY.get(noun.removesuffix("s"), ()))
+            lent += ENGLISH_PLACE_OR_BODY.get(noun.removesuffix("ies") + "y", ())
         return any(re.search(NAMED_BEFORE + re.escape(fold(word)), answer) for word in lent)
 
     def stated_in_other_words(self, message: str, docs: Iterable[str]) -> str | None:
