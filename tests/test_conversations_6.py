@@ -143,3 +143,51 @@ def test_which_place_the_answer_names_none_of_stays_declined(tg_engine: Engine) 
         tg_engine, "how many garbage sorting points did pingshan build", "which school?"
     )
     assert after.outcome == "miss"
+
+
+# --- asking_tail_cue ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def volunteers() -> Engine:
+    """Volunteer police in 观湖 only, and 坪山's healthy-home campaign, which a question on
+    something 坪山 never writes would be unsure of."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-volunteer-police",
+            "guanhu",
+            "观湖义警队伍有多少人?",
+            "整合9支1600余人群防群治队伍,成立3000余人义警队伍。",
+            keywords=("义警",),
+        ),
+        _entry(
+            "ps-healthy-home",
+            "pingshan",
+            "坪山的健康家园创建活动是什么?",
+            "开展“健康家园、无疫小区”创建活动,常态化开展爱国卫生运动。",
+            keywords=("健康家园",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_yes_no_tail_asks_the_same_of_another_street(volunteers: Engine, on: bool) -> None:
+    # 有义警不 is 有没有义警: the last question of 坪山, whose report never writes 义警.
+    ruled = volunteers if on else Engine(volunteers.kb, disabled=("asking_tail_cue",))
+    (before, after), _ = turns(ruled, "观湖义警队伍有多少人", "那坪山有义警不")
+    assert [b.id for b in before.blocks] == ["gh-volunteer-police"]
+    if on:
+        assert after.outcome == "miss" and not after.blocks
+        assert after.understood is not None and after.understood.startswith("坪山街道")
+    else:
+        assert after.understood is None
+
+
+def test_a_tail_inside_a_word_is_kept() -> None:
+    from bot.engine.conversation import ASKING_TAIL
+
+    assert ASKING_TAIL.sub("", "义警不") == "义警"
+    assert ASKING_TAIL.sub("", "不") == "不"
+    assert ASKING_TAIL.sub("", "不文明") == "不文明"

@@ -89,7 +89,8 @@ to each other, "social work village", lend a compound the last answer writes as 
 and 村 apart); ``handover_words_of_it`` (word for word a handover phrase, "电话多少",
 right after an answer asks that answer's phone or hours, as ``unstated_detail_of_it`` does);
 ``english_which_place`` ("which community is it in" stated by 观城社区, a place or body the
-lexicon lends nothing for).
+lexicon lends nothing for); ``asking_tail_cue`` ("那坪山有义警不": a yes-no tail, 不 or 没,
+is a street follow-up's cue like 吗).
 """
 
 from __future__ import annotations
@@ -170,6 +171,7 @@ FOLLOW_UP_RULES = (
     "lent_compound_on_street",
     "handover_words_of_it",
     "english_which_place",
+    "asking_tail_cue",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -220,6 +222,9 @@ STREET_CUES = re.compile(
     # English, folded (spaces dropped): "what about guanhu?", "and in pingshan"
     "|whatabout|howabout|and|in|for|the|there|same|subdistrict|district|street"
 )
+# The tail of a yes-no question in chat, asked as 有没有 or 吗 asks it ("那坪山有义警不",
+# "观湖装了没"; folded): at the end only, where it is no part of a word (不文明, 没收).
+ASKING_TAIL = re.compile(r"(?<=[\u4e00-\u9fff])(?:不|没|没有)$")
 # An English follow-up asking the same of another street in words of asking and pointing
 # back only ("Does Pingshan have them too?", "Is it the same in Guanhu?", "Guanhu too?"),
 # counted as whole words (folded, the English cues above are cut out of any word):
@@ -805,6 +810,9 @@ class FollowUps:
         if street != before.street:
             # "另一个街道呢 坪山有龙舟赛吗": the other street, and then its name.
             rest = OTHER_STREET.sub("", rest)
+        if self.rule("asking_tail_cue"):
+            # "那坪山有义警不", "观湖装了没": a yes-no question's tail, as 吗 is.
+            rest = ASKING_TAIL.sub("", rest)
         rest = "" if self.only_english_cues(message) else STREET_CUES.sub("", rest)
         again = self.repeats_last_topic(rest, before)
         if again:
