@@ -90,7 +90,8 @@ and 村 apart); ``handover_words_of_it`` (word for word a handover phrase, "电�
 right after an answer asks that answer's phone or hours, as ``unstated_detail_of_it`` does);
 ``english_which_place`` ("which community is it in" stated by 观城社区, a place or body the
 lexicon lends nothing for); ``asking_tail_cue`` ("那坪山有义警不": a yes-no tail, 不 or 没,
-is a street follow-up's cue like 吗).
+is a street follow-up's cue like 吗); ``new_thing_as_written`` (a new thing is named only as
+the message writes it, not across words of asking its spelling dropped: 建了哪些工作机制).
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ FOLLOW_UP_RULES = (
     "handover_words_of_it",
     "english_which_place",
     "asking_tail_cue",
+    "new_thing_as_written",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -1126,6 +1128,12 @@ class FollowUps:
             for i in range(len(said) - 2)
             if not (set(said[i : i + 3]) & (ASKING_CHARS | {"|"}))
         }
+        if self.rule("new_thing_as_written"):
+            # Only as the message writes it: the spelling drops words of asking and joins
+            # what was around them ("建了哪些工作机制" is spelled 建工作机制, whose 建工作 is
+            # 党建工作's, named nowhere in the message).
+            written = fold(message)
+            named = {thing for thing in named if thing in written}
         if not named:
             return False
         near = fold("\n".join(self.answer_text(doc) for doc in self.beside(before.answered)))
