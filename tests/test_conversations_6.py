@@ -235,3 +235,47 @@ def test_a_thing_named_only_across_dropped_words_is_no_new_topic(
         assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-garden-estates"]
     else:
         assert [b.id for b in after.blocks] != ["ps-garden-estates"]
+
+
+# --- streak_stated -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def streaks() -> Engine:
+    """An award won five years running, and a count with no streak."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-u-station",
+            "guanhu",
+            "观湖U站得了什么奖?",
+            "观湖U站获评全区唯一“2019年度市优秀志愿服务U站”,实现“五连优”。",
+            keywords=("U站",),
+        ),
+        _entry(
+            "gh-fire-stations",
+            "guanhu",
+            "观湖有几个小型消防站?",
+            "小型消防站增至8个。",
+            keywords=("小型消防站",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_how_many_years_running_is_the_streak_the_answer_states(streaks: Engine, on: bool) -> None:
+    ruled = streaks if on else Engine(streaks.kb, disabled=("streak_stated",))
+    (before, after), _ = turns(ruled, "观湖U站得了什么奖", "连续几年了")
+    assert [b.id for b in before.blocks] == ["gh-u-station"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-u-station"]
+    else:
+        assert after.outcome == "miss"
+
+
+def test_how_many_years_running_of_an_answer_with_no_streak_stays_declined(
+    streaks: Engine,
+) -> None:
+    (_, after), _ = turns(streaks, "观湖有几个小型消防站", "连续几年了")
+    assert after.outcome == "miss" and not after.blocks

@@ -91,7 +91,8 @@ right after an answer asks that answer's phone or hours, as ``unstated_detail_of
 ``english_which_place`` ("which community is it in" stated by 观城社区, a place or body the
 lexicon lends nothing for); ``asking_tail_cue`` ("那坪山有义警不": a yes-no tail, 不 or 没,
 is a street follow-up's cue like 吗); ``new_thing_as_written`` (a new thing is named only as
-the message writes it, not across words of asking its spelling dropped: 建了哪些工作机制).
+the message writes it, not across words of asking its spelling dropped: 建了哪些工作机制);
+``streak_stated`` ("连续几年了" stated by a streak: 实现“五连优”, 连续五年保持下降).
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ FOLLOW_UP_RULES = (
     "english_which_place",
     "asking_tail_cue",
     "new_thing_as_written",
+    "streak_stated",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -309,6 +311,16 @@ ENGLISH_DETAIL_STATED_AS = (
             r"|measures|things)|what(?:does|do|did)(?:it|they)(?:offer|provide|include|cover)"
         ),
         DETAIL_STATED_AS[1][1],
+    ),
+)
+# How many years in a row ("连续几年了", "几连冠了"; folded: 一 is 1), stated by a streak
+# as reports write one: 实现“五连优”, 连续五年保持下降, 六连冠 (``streak_stated``).
+STREAK = (
+    re.compile(
+        r"连续几年|连续多少年|连着几年|几连(?:冠|优|胜|霸)?|连(?:续)?(?:拿|获|评)了?几(?:年|次|届)"
+    ),
+    re.compile(
+        r"[0-9一二两三四五六七八九十]+连(?:冠|优|胜|霸)|连续[0-9一二两三四五六七八九十]+(?:年|届|次)"
     ),
 )
 # Who takes part ("都是谁参加" … 充分发动干部职工、党员、义工、居民群众等人员), stated by the
@@ -1293,6 +1305,7 @@ class FollowUps:
             *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
             *((PURPOSE,) if self.rule("purpose_of_it") else ()),
+            *((STREAK,) if self.rule("streak_stated") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
