@@ -3,9 +3,11 @@ each on and off, on small synthetic knowledge bases over the real reports."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from test_conversations import ROOT, _engine_of, turns
-from test_matching_rules import _entry
+from test_matching_rules import _entry, synthetic_base
 
 from bot.engine.answering import Engine
 from bot.knowledge.loading import load_knowledge
@@ -279,3 +281,72 @@ def test_how_many_years_running_of_an_answer_with_no_streak_stays_declined(
 ) -> None:
     (_, after), _ = turns(streaks, "观湖有几个小型消防站", "连续几年了")
     assert after.outcome == "miss" and not after.blocks
+
+
+# --- target_in_plan ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def targets() -> Engine:
+    """观湖's PM2.5 of the year reviewed, and the target its plan sets; a plan with no
+    target on anything else."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-pm25",
+            "guanhu",
+            "观湖PM2.5均值是多少?",
+            "全年街道PM2.5均值为23.9微克/立方米,同比下降5.9%。",
+            keywords=("PM2.5",),
+        ),
+        replace(
+            _entry(
+                "gh-air-plan",
+                "guanhu",
+                "观湖打算怎么治理大气污染?",
+                "重点整治工地扬尘、工业废气,确保PM2.5年均浓度值低于26.5微克/立方米。",
+                keywords=("大气污染",),
+            ),
+            section="3",
+        ),
+        replace(
+            _entry(
+                "gh-library-plan",
+                "guanhu",
+                "观湖打算建图书馆吗?",
+                "加快推动街道图书馆建设。",
+                keywords=("图书馆",),
+            ),
+            section="3",
+        ),
+    ]
+    sections = {(r, "1"): "工作回顾" for r in real.reports} | {
+        (r, "3"): "工作重点" for r in real.reports
+    }
+    return Engine(synthetic_base(real, real.reports, sections, entries, []))
+
+
+@pytest.mark.parametrize("target", ["目标是多少", "2020年的目标呢", "and the target for 2020?"])
+@pytest.mark.parametrize("on", [True, False])
+def test_a_target_of_what_was_measured_is_the_plans(targets: Engine, target: str, on: bool) -> None:
+    ruled = targets if on else Engine(targets.kb, disabled=("target_in_plan",))
+    (before, after), _ = turns(ruled, "观湖PM2.5均值是多少", target)
+    assert [b.id for b in before.blocks] == ["gh-pm25"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-air-plan"]
+    else:
+        assert [b.id for b in after.blocks] != ["gh-air-plan"]
+
+
+@pytest.mark.parametrize("target", ["那2022年的目标呢", "2019年的目标呢"])
+def test_a_target_for_a_year_the_plan_is_not_of_is_not_the_plans(
+    targets: Engine, target: str
+) -> None:
+    (_, after), _ = turns(targets, "观湖PM2.5均值是多少", target)
+    assert [b.id for b in after.blocks] != ["gh-air-plan"]
+
+
+def test_a_target_of_what_no_plan_measures_stays_declined(targets: Engine) -> None:
+    (before, after), _ = turns(targets, "观湖打算建图书馆吗", "目标是多少")
+    assert [b.id for b in before.blocks] == ["gh-library-plan"]
+    assert after.outcome == "miss" or [b.id for b in after.blocks] == ["gh-library-plan"]

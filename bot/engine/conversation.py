@@ -92,7 +92,9 @@ right after an answer asks that answer's phone or hours, as ``unstated_detail_of
 lexicon lends nothing for); ``asking_tail_cue`` ("那坪山有义警不": a yes-no tail, 不 or 没,
 is a street follow-up's cue like 吗); ``new_thing_as_written`` (a new thing is named only as
 the message writes it, not across words of asking its spelling dropped: 建了哪些工作机制);
-``streak_stated`` ("连续几年了" stated by a streak: 实现“五连优”, 连续五年保持下降).
+``streak_stated`` ("连续几年了" stated by a streak: 实现“五连优”, 连续五年保持下降);
+``target_in_plan`` ("and the target for 2020?" after a figure of the year reviewed is the
+one text of that report's plan stating a target for the same thing: 确保PM2.5…低于26.5).
 """
 
 from __future__ import annotations
@@ -176,6 +178,7 @@ FOLLOW_UP_RULES = (
     "asking_tail_cue",
     "new_thing_as_written",
     "streak_stated",
+    "target_in_plan",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -323,6 +326,14 @@ STREAK = (
         r"[0-9一二两三四五六七八九十]+连(?:冠|优|胜|霸)|连续[0-9一二两三四五六七八九十]+(?:年|届|次)"
     ),
 )
+# A target asked of what the last answer measured ("目标是多少", "and the target for 2020?";
+# folded), and how a report's plan states one (确保PM2.5年均浓度值低于26.5微克/立方米):
+# the year planned is the other half of the same report (``target_in_plan``).
+TARGET_ASKED = re.compile(r"目标|指标|要达到|target|goal")
+TARGET_STATED = re.compile(r"确保|力争|目标|低于|不低于|不少于|达到|以上|以内")
+# What names the thing measured in a question and its answer alike: a pair of characters,
+# or a code of letters and digits (pm2.5, 5g).
+MEASURED = re.compile(r"[\u4e00-\u9fff]{2}|[a-z]+[0-9][0-9.]*")
 # Who takes part ("都是谁参加" … 充分发动干部职工、党员、义工、居民群众等人员), stated by the
 # people an answer has mobilized or taking part (``who_takes_part``; folded).
 PEOPLE = "党员|志愿者|义工|居民|群众|干部|职工|家长|青少年|学生|老人|长者|商户|企业|社工|网格员"
@@ -1043,6 +1054,11 @@ class FollowUps:
         named = self.street_named(fold(message))
         if named is not None and named != before.street:
             return None
+        target = self.target_in_plan(message, before)
+        if target is not None:
+            topic = before.question.rstrip("?？。.!！ ")
+            understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+            return FollowUp("detail", topic, understood, answered=(target,))
         # However long, a message that names nothing else asks a detail of it ("几点上班
         # 周末开不开" after an answer on a service centre).
         of_it = self.asks_unstated_detail_of_it(message, alone) or bool(
@@ -1067,6 +1083,47 @@ class FollowUps:
         asked = f"{topic},{message}"
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("detail", asked, understood, within=self.neighbours(before.answered))
+
+    def target_in_plan(self, message: str, before: Conversation) -> str | None:
+        """The text of the last answer's report, in the half that plans, stating a target
+        for the thing that answer measured, when a few words ask the target ("目标是多少",
+        "and the target for 2020?" after 观湖's 2019 PM2.5 of 23.9): the plan states it
+        (确保PM2.5年均浓度值低于26.5), the review answered does not. The thing is what the
+        last question and its answer both name (PM2.5); a year named must be the plan's;
+        one such text only, else None (``target_in_plan``)."""
+        folded = fold(message)
+        if not self.rule("target_in_plan") or not TARGET_ASKED.search(folded):
+            return None
+        if not before.answered or before.outcome != "answer":
+            return None
+        english = latin_share(folded) >= ENGLISH_SHARE
+        words = [w for w in LATIN_WORD.findall(message.lower()) if w not in ENGLISH_POINTING_BACK]
+        if (len(words) > 8) if english else (len(self.asked_of_it(message)) > DETAIL_MAX_CHARS):
+            return None
+        if self.names_new_thing(message, before) or self.street_named(folded):
+            return None
+        said = " ".join(fold(self.answer_text(doc)) for doc in before.answered)
+        asked = fold(self.without_streets(before.question))
+        measured = {
+            m.group(0)
+            for i in range(len(asked))
+            if (m := MEASURED.match(asked, i)) and not set(m.group(0)) & ASKING_CHARS
+        }
+        measured = {thing for thing in measured if thing in said}
+        years = self.questions.halves_asked(folded)
+        reports = {self._place[doc][0] for doc in before.answered if doc in self._place}
+        found: dict[str, str] = {}
+        for report in sorted(reports):
+            # a year named must be the one this report plans (2022 is none's: a miss)
+            if years.get(report, "plan" if not YEAR.search(folded) else None) != "plan":
+                continue
+            for doc, text in self._report_texts.get(report, ()):
+                written = fold(text)
+                if self._half.get(doc) != "plan" or not TARGET_STATED.search(written):
+                    continue
+                if any(thing in written for thing in measured):
+                    found.setdefault(written, doc)  # an entry and its passage: one text
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def counts_thing_asked(self, asked: str, doc: str) -> bool:
         """Whether a text counts the very thing a how-many asks: a figure whose counter is
