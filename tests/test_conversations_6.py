@@ -350,3 +350,50 @@ def test_a_target_of_what_no_plan_measures_stays_declined(targets: Engine) -> No
     (before, after), _ = turns(targets, "观湖打算建图书馆吗", "目标是多少")
     assert [b.id for b in before.blocks] == ["gh-library-plan"]
     assert after.outcome == "miss" or [b.id for b in after.blocks] == ["gh-library-plan"]
+
+
+# --- year_of_same_half -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def land() -> Engine:
+    """Land banked in each street's year reviewed: 观湖's 2019, 坪山's 2020."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-land",
+            "guanhu",
+            "观湖土地整备入库了多少面积?",
+            "全区首创“社区征拆队”,土地整备入库34.9万平方米。",
+            keywords=("土地整备",),
+        ),
+        _entry(
+            "ps-land",
+            "pingshan",
+            "坪山土地整备入库了多少面积?",
+            "完成转地11.37万平方米,土地移交入库1.83万平方米。",
+            keywords=("土地整备",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_year_asked_again_of_another_street_is_its_year_of_the_same_half(
+    land: Engine, on: bool
+) -> None:
+    # 观湖's report reviews 2019, 坪山's 2020: 2019 asked of 坪山 is a year its report does
+    # not cover, but the resident asks for the year it reviews.
+    ruled = land if on else Engine(land.kb, disabled=("year_of_same_half",))
+    (before, after), _ = turns(ruled, "观湖2019年土地整备入库了多少面积", "那坪山呢")
+    assert [b.id for b in before.blocks] == ["gh-land"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-land"]
+        assert after.understood is not None and "2020年" in after.understood
+    else:
+        assert after.outcome == "miss"
+
+
+def test_a_year_both_reports_cover_stays_as_asked(land: Engine) -> None:
+    (_, after), _ = turns(land, "观湖2020年土地整备入库了多少面积", "那坪山呢")
+    assert after.understood is not None and "2020年" in after.understood
