@@ -397,3 +397,45 @@ def test_a_year_asked_again_of_another_street_is_its_year_of_the_same_half(
 def test_a_year_both_reports_cover_stays_as_asked(land: Engine) -> None:
     (_, after), _ = turns(land, "观湖2020年土地整备入库了多少面积", "那坪山呢")
     assert after.understood is not None and "2020年" in after.understood
+
+
+# --- award_stated ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def awards() -> Engine:
+    """Urban-village projects rated excellent, and a count that won nothing."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-village-projects",
+            "pingshan",
+            "坪山的城中村治理怎么样?",
+            "扎实推进城中村综合治理,黄果坜村、福昌村综合治理项目获评市级优秀项目。",
+            keywords=("城中村治理",),
+        ),
+        _entry(
+            "ps-polluters",
+            "pingshan",
+            "坪山整治了多少家散乱污企业?",
+            "整治“散乱污”企业194家。",
+            keywords=("散乱污",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_an_award_asked_is_the_answer_stating_one(awards: Engine, on: bool) -> None:
+    ruled = awards if on else Engine(awards.kb, disabled=("award_stated",))
+    (before, after), _ = turns(ruled, "坪山的城中村治理怎么样", "获了啥奖")
+    assert [b.id for b in before.blocks] == ["ps-village-projects"]
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-village-projects"]
+    else:
+        assert after.outcome == "miss"
+
+
+def test_an_award_of_an_answer_stating_none_stays_declined(awards: Engine) -> None:
+    (_, after), _ = turns(awards, "坪山整治了多少家散乱污企业", "获了啥奖")
+    assert after.outcome == "miss" and not after.blocks

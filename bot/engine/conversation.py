@@ -96,7 +96,7 @@ the message writes it, not across words of asking its spelling dropped: 建了�
 ``target_in_plan`` ("and the target for 2020?" after a figure of the year reviewed is the
 one text of that report's plan stating a target for the same thing: 确保PM2.5…低于26.5);
 ``year_of_same_half`` (a year asked again of another street is its year of the same half:
-观湖's 2019 reviewed is 坪山's 2020).
+观湖's 2019 reviewed is 坪山's 2020); ``award_stated`` ("获了啥奖" stated by 获评…, 荣获…).
 """
 
 from __future__ import annotations
@@ -182,6 +182,7 @@ FOLLOW_UP_RULES = (
     "streak_stated",
     "target_in_plan",
     "year_of_same_half",
+    "award_stated",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -328,6 +329,15 @@ STREAK = (
     re.compile(
         r"[0-9一二两三四五六七八九十]+连(?:冠|优|胜|霸)|连续[0-9一二两三四五六七八九十]+(?:年|届|次)"
     ),
+)
+# An award asked ("获了啥奖", "得了什么荣誉", "评上什么了"; folded), stated by an answer
+# as reports state one: 获评市级优秀项目, 荣获…表彰, 被评为…, …称号 (``award_stated``).
+AWARD = (
+    re.compile(
+        r"(?:获|得|拿|评)了?(?:什么|啥|哪些|哪个)(?:奖|荣誉|称号|表彰)|获奖|得奖|拿奖"
+        r"|(?:什么|啥)(?:奖|荣誉|称号)|评上(?:了)?(?:什么|啥)|whatawards?|anyawards?"
+    ),
+    re.compile(r"获评|荣获|被评为|评为|授予|表彰|称号|获奖|奖项|[一二三]等奖|优秀奖"),
 )
 # A target asked of what the last answer measured ("目标是多少", "and the target for 2020?";
 # folded), and how a report's plan states one (确保PM2.5年均浓度值低于26.5微克/立方米):
@@ -1391,6 +1401,7 @@ class FollowUps:
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
             *((PURPOSE,) if self.rule("purpose_of_it") else ()),
             *((STREAK,) if self.rule("streak_stated") else ()),
+            *((AWARD,) if self.rule("award_stated") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
