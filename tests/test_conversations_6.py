@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from test_conversations import ROOT, _engine_of, turns
+from test_conversations import NOW, ROOT, _engine_of, turns
 from test_matching_rules import _entry, synthetic_base
 
 from bot.engine.answering import Engine
+from bot.engine.conversation import Conversation
 from bot.knowledge.loading import load_knowledge
 
 # --- person_asked: a person named by what they do --------------------------------------
@@ -439,3 +440,44 @@ def test_an_award_asked_is_the_answer_stating_one(awards: Engine, on: bool) -> N
 def test_an_award_of_an_answer_stating_none_stays_declined(awards: Engine) -> None:
     (_, after), _ = turns(awards, "坪山整治了多少家散乱污企业", "获了啥奖")
     assert after.outcome == "miss" and not after.blocks
+
+
+# --- kind_after_clarify ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def childcare() -> Engine:
+    """Two texts on 托育, one of them stating that it is free: a clarify offers both."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-care-platform",
+            "pingshan",
+            "坪山的婴幼儿互助托育服务平台是什么?",
+            "探索构建全市首个0-3岁婴幼儿互助托育服务平台,试行共建共治共享运营模式。",
+        ),
+        _entry(
+            "ps-care-centre",
+            "pingshan",
+            "坪山的婴幼儿托育服务中心是什么?",
+            "成立街道级互助式婴幼儿托育服务中心,以家长志愿服务时间置换婴幼儿免费托育服务。",
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_detail_one_option_states_by_its_kind_picks_it(childcare: Engine, on: bool) -> None:
+    ruled = childcare if on else Engine(childcare.kb, disabled=("kind_after_clarify",))
+    conversation = Conversation(
+        question="坪山婴幼儿托育",
+        outcome="clarify",
+        street="pingshan",
+        offered=("ps-care-platform", "ps-care-centre"),
+        time=NOW - 1,
+    )
+    (after,), _ = turns(ruled, "Is it free?", start=conversation)
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-care-centre"]
+    else:
+        assert [b.id for b in after.blocks] != ["ps-care-centre"]

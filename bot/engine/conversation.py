@@ -96,7 +96,9 @@ the message writes it, not across words of asking its spelling dropped: 建了�
 ``target_in_plan`` ("and the target for 2020?" after a figure of the year reviewed is the
 one text of that report's plan stating a target for the same thing: 确保PM2.5…低于26.5);
 ``year_of_same_half`` (a year asked again of another street is its year of the same half:
-观湖's 2019 reviewed is 坪山's 2020); ``award_stated`` ("获了啥奖" stated by 获评…, 荣获…).
+观湖's 2019 reviewed is 坪山's 2020); ``award_stated`` ("获了啥奖" stated by 获评…,
+荣获…); ``kind_after_clarify`` (after a clarify, "Is it free?" picks the one option
+stating 免费, as an answer stating it would be).
 """
 
 from __future__ import annotations
@@ -183,6 +185,7 @@ FOLLOW_UP_RULES = (
     "target_in_plan",
     "year_of_same_half",
     "award_stated",
+    "kind_after_clarify",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -810,9 +813,16 @@ class FollowUps:
             return None
         if self.too_long_for_a_detail(message) or self.stands_alone(alone):
             return None
-        # "另一个街道呢" asks of a street; a phone or an hours the reports never give is
-        # declined as asked, not read in an option that names a hotline.
-        if OTHER_STREET.search(folded) or self.questions.detail_asked(folded, message):
+        if OTHER_STREET.search(folded):
+            return None  # "另一个街道呢" asks of a street
+        stating = self.options_stating(message, before.offered)
+        if stating is not None:
+            topic = before.question.rstrip("?？。.!！ ")
+            understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+            return FollowUp("choice", f"{topic},{message}", understood, option=stating)
+        # A phone or an hours the reports never give is declined as asked, not read in an
+        # option that names a hotline.
+        if self.questions.detail_asked(folded, message):
             return None
         pairs = self.topic_pairs(message)
         if not pairs:
@@ -830,6 +840,24 @@ class FollowUps:
         topic = before.question.rstrip("?？。.!！ ")
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("choice", f"{topic},{message}", understood, option=speaking[0])
+
+    def options_stating(self, message: str, offered: tuple[str, ...]) -> str | None:
+        """The one option of a clarify that states what a few words ask in words of the
+        kind that state it, sharing none of the message's: "Is it free?" after options on
+        托育, one of them …免费托育服务; "Which community is it in?" after options on the
+        social work village, one naming 观城社区 (``kind_after_clarify``). English shares no
+        characters with the reports, so the options' own words never pick one. None when
+        none, or several, do."""
+        if not self.rule("kind_after_clarify"):
+            return None
+        stating = [
+            doc
+            for doc in offered
+            if self.stated_in_other_words(message, (doc,)) is not None
+            or self.detail_word_stated(message, (doc,))
+            or self.which_named_in_english(message, fold(self.answer_text(doc)))
+        ]
+        return stating[0] if len(stating) == 1 else None
 
     def another_street(self, message: str, before: Conversation) -> FollowUp | None:
         """A street's name and cue words only, or "the other street": the last question
