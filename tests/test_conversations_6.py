@@ -481,3 +481,56 @@ def test_a_detail_one_option_states_by_its_kind_picks_it(childcare: Engine, on: 
         assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-care-centre"]
     else:
         assert [b.id for b in after.blocks] != ["ps-care-centre"]
+
+
+# --- figure_after_clarify ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def elderly() -> Engine:
+    """Two texts on 养老, one holding the figure 4 as a number of its own."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-elderly-platform",
+            "pingshan",
+            "坪山的1+4+N养老平台是什么?",
+            "建立“1+4+N”平台(1个街道级综合养老服务平台、4个社区级“医养结合”养老服务站)。",
+        ),
+        _entry(
+            "ps-elderly-mutual",
+            "pingshan",
+            "坪山怎么探索互助养老?",
+            "探索自助互助式养老服务模式,组建“银龄”志愿服务队。",
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_figure_one_option_holds_picks_it(elderly: Engine, on: bool) -> None:
+    ruled = elderly if on else Engine(elderly.kb, disabled=("figure_after_clarify",))
+    conversation = Conversation(
+        question="坪山养老有啥新搞法",
+        outcome="clarify",
+        street="pingshan",
+        offered=("ps-elderly-mutual", "ps-elderly-platform"),
+        time=NOW - 1,
+    )
+    (after,), _ = turns(ruled, "那4个是指啥", start=conversation)
+    if on:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-elderly-platform"]
+    else:
+        assert [b.id for b in after.blocks] != ["ps-elderly-platform"]
+
+
+def test_a_number_alone_after_a_clarify_is_still_a_choice_by_number(elderly: Engine) -> None:
+    conversation = Conversation(
+        question="坪山养老有啥新搞法",
+        outcome="clarify",
+        street="pingshan",
+        offered=("ps-elderly-mutual", "ps-elderly-platform"),
+        time=NOW - 1,
+    )
+    (after,), _ = turns(elderly, "1", start=conversation)
+    assert [b.id for b in after.blocks] == ["ps-elderly-mutual"]

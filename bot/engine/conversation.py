@@ -98,7 +98,8 @@ one text of that report's plan stating a target for the same thing: 确保PM2.5�
 ``year_of_same_half`` (a year asked again of another street is its year of the same half:
 观湖's 2019 reviewed is 坪山's 2020); ``award_stated`` ("获了啥奖" stated by 获评…,
 荣获…); ``kind_after_clarify`` (after a clarify, "Is it free?" picks the one option
-stating 免费, as an answer stating it would be).
+stating 免费, as an answer stating it would be); ``figure_after_clarify`` ("那4个是指啥"
+picks the one option holding 4 as a number of its own).
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ FOLLOW_UP_RULES = (
     "year_of_same_half",
     "award_stated",
     "kind_after_clarify",
+    "figure_after_clarify",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -811,11 +813,14 @@ class FollowUps:
         folded = fold(message)
         if not self.rule("detail_after_clarify") or self.street_named(folded):
             return None
-        if self.too_long_for_a_detail(message) or self.stands_alone(alone):
+        if self.too_long_for_a_detail(message):
+            return None
+        figure = self.figure_of_option(message, before, alone)
+        if self.stands_alone(alone) and figure is None:
             return None
         if OTHER_STREET.search(folded):
             return None  # "另一个街道呢" asks of a street
-        stating = self.options_stating(message, before.offered)
+        stating = figure or self.options_stating(message, before.offered)
         if stating is not None:
             topic = before.question.rstrip("?？。.!！ ")
             understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
@@ -840,6 +845,25 @@ class FollowUps:
         topic = before.question.rstrip("?？。.!！ ")
         understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
         return FollowUp("choice", f"{topic},{message}", understood, option=speaking[0])
+
+    def figure_of_option(self, message: str, before: Conversation, alone: Match) -> str | None:
+        """After a clarify, the one option holding a number a few words ask about, as a
+        number of its own ("那4个是指啥" after options on 养老, one of them …4个社区级“医养
+        结合”养老服务站…): alone the words hold only a number, but it is that option's, as
+        ``asks_of_a_figure`` reads one of the last answer (``figure_after_clarify``). A
+        number alone, or an ordinal, is a choice, not this."""
+        if not self.rule("figure_after_clarify") or not FIGURE.search(fold(message)):
+            return None
+        if alone.reason is not Reason.ONLY_NUMBERS and self.stands_alone(alone):
+            return None
+        if ORDINAL.fullmatch(CHOICE_TAIL.sub("", fold(message))):
+            return None
+        holding = [
+            doc
+            for doc in before.offered
+            if self._figure_stated(message, replace(before, answered=(doc,)))
+        ]
+        return holding[0] if len(holding) == 1 else None
 
     def options_stating(self, message: str, offered: tuple[str, ...]) -> str | None:
         """The one option of a clarify that states what a few words ask in words of the
