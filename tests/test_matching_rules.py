@@ -362,6 +362,12 @@ CASES = [
         lambda m: m.reason is not Reason.UNSTATED_DETAIL,
     ),
     (
+        "half_by_words",
+        "how many kindergartens are planned",
+        lambda m: True,  # see test_an_english_questions_time_points_to_a_half
+        lambda m: True,
+    ),
+    (
         "either_order",
         "娃平时没人带",  # 带|娃 said object first
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
@@ -468,6 +474,60 @@ def test_a_headline_is_answered_with_the_sentence_after_it(
     # a sentence stating what was done is no headline; nor is one of no known paragraph
     assert assessor.body_of_headline("psg-ps-5") is None
     assert assessor.body_of_headline("psg-gh-5") is None
+
+
+@pytest.fixture(scope="module")
+def halves(synthetic: KnowledgeBase) -> KnowledgeBase:
+    """One subject in both halves of 观湖's report: the year reviewed and the year planned
+    (the halves are read from the sections' headings)."""
+    sections = dict(synthetic.sections) | {
+        ("guanhu-2020", "1"): "2019年工作回顾",
+        ("guanhu-2020", "3"): "2020年工作重点",
+    }
+    told = [
+        Passage("psg-gh-7", "guanhu-2020", "1", "新增公办幼儿园3所。"),
+        Passage("psg-gh-8", "guanhu-2020", "3", "全力推动21所公办幼儿园建成落地。"),
+    ]
+    return replace(synthetic, sections=sections, passages=[*synthetic.passages, *told])
+
+
+@pytest.mark.parametrize(
+    ("question", "half"),
+    [
+        ("how many public kindergartens are planned", "plan"),
+        ("how many public kindergartens will guanhu build", "plan"),
+        ("how many public kindergartens did guanhu add", "review"),
+        ("how many public kindergartens were added last year", "review"),
+        ("how many public kindergartens in 2019", "review"),  # a year written alone
+    ],
+)
+def test_an_english_questions_time_points_to_a_half(
+    halves: KnowledgeBase, vectors: VectorCache, question: str, half: str
+) -> None:
+    wanted = "psg-gh-8" if half == "plan" else "psg-gh-7"
+
+    def flagged(*off: str) -> dict[str, bool]:
+        ranked = matcher(halves, vectors, *off).assessor.assess(question, fold(question), None)
+        return {c.id: c.other_half for c in ranked if c.id in {"psg-gh-7", "psg-gh-8"}}
+
+    on = flagged()
+    assert on[wanted] is False and on[({"psg-gh-7", "psg-gh-8"} - {wanted}).pop()] is True
+    assert not any(flagged("half_by_words").values())
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many public kindergartens are there",  # no time said
+        "did they plan more kindergartens",  # both halves said
+        "can i do it online without going to the service hall",  # going somewhere
+        "公办幼儿园计划建几所",  # Chinese says when in words of its own
+    ],
+)
+def test_a_question_saying_no_one_time_points_to_no_half(
+    halves: KnowledgeBase, question: str
+) -> None:
+    assert Matcher(halves).questions.halves_by_words(question) == {}
 
 
 def test_every_rule_has_its_case() -> None:

@@ -164,6 +164,8 @@ class Assessor:
             return []
         codes = self.questions.codes(text)
         halves = self.questions.halves_asked(folded)
+        if not halves and self.rule("half_by_words"):
+            halves = self.questions.halves_by_words(text)
         entries_by_meaning: list[int] = []
         passages_by_meaning: list[int] = []
         if similarity is not None:

@@ -128,6 +128,7 @@ RULES = (
     "street_typo",  # an English street name mistyped by one letter (pinshan): that street
     "typo_no_other_name",  # ... unless one letter changed spells another pinyin name (jingshan)
     "code",  # a code named (PM10): only texts that contain it answer
+    "half_by_words",  # an English question's time (will, did, last year): that half of a report
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
     "charge_asked",  # ... a charge asked in words of its own (要交会费吗, 票价多少): 收费
     "unstated_figure",  # a how-many answered by text with no number: miss
