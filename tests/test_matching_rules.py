@@ -362,6 +362,12 @@ CASES = [
         lambda m: m.reason is not Reason.UNSTATED_DETAIL,
     ),
     (
+        "words_apart",
+        "how do they sort the household garbage",
+        lambda m: True,  # see test_a_phrase_found_with_its_words_apart_covers_a_text
+        lambda m: True,
+    ),
+    (
         "half_by_words",
         "how many kindergartens are planned",
         lambda m: True,  # see test_an_english_questions_time_points_to_a_half
@@ -418,6 +424,19 @@ def test_an_english_question_is_covered_by_concept(
     assert coverage(question) > coverage(question, "lent_concepts") + 0.1
     # A word the lexicon lends nothing for is information the passage does not explain.
     assert coverage(question + " for my parrot") < coverage(question) - 0.1
+
+
+def test_a_phrase_found_with_its_words_apart_covers_a_text(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # "sort garbage" with a word between is 垃圾分类, which the entry says; alone,
+    # "garbage" lends 垃圾 and "sort" nothing (tests/test_lexicon.py: the phrases)
+    def coverage(*off: str) -> float:
+        question = "how do they sort the household garbage"
+        ranked = matcher(synthetic, vectors, *off).assess(question, fold(question), None)
+        return next(c.coverage for c in ranked if c.id == "ps-garbage")
+
+    assert coverage() > coverage("words_apart") + 0.1
 
 
 @pytest.mark.parametrize(

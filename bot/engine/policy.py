@@ -145,6 +145,7 @@ RULES = (
     "addressed_intent",  # a message to the bot (you, 你) is an intent at a lower nearness
     "lexicon",  # the reports' words for everyday ones (带娃 → 托育, childcare → 托育)
     "either_order",  # a lexicon verb|object put object first (娃没人带 → 带娃 → 托育)
+    "words_apart",  # an English lexicon phrase's words apart or inflected (throw … windows)
     "number_words",  # English number words read as Chinese numerals (six zeros → 六零)
     "lent_concepts",  # an English question covered by concept: one lent word of each phrase
     "one_subject",  # a close text of the same street on the question's rare word: no rival

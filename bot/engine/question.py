@@ -790,12 +790,17 @@ class QuestionReader:
         )
 
     def expansion(
-        self, text: str, folded: str, either_order: bool = True, numerals: bool = True
+        self,
+        text: str,
+        folded: str,
+        either_order: bool = True,
+        numerals: bool = True,
+        words_apart: bool = True,
     ) -> str:
         """The reports' words for the everyday ones in a question (带娃 → 托育), from the
         report-independent lexicons, that the question does not already use, spelled as
         the index reads them; with ``numerals``, English number words' (six zeros → 六零)."""
-        words = self.lexicon.official_words(text, folded, either_order)
+        words = self.lexicon.official_words(text, folded, either_order, words_apart)
         words += self.lexicon.numerals(text) if numerals else []
         return "".join(
             spelled
@@ -803,10 +808,12 @@ class QuestionReader:
             if spelled not in folded
         )
 
-    def lent_groups(self, text: str, folded: str, either_order: bool = True) -> list[list[str]]:
+    def lent_groups(
+        self, text: str, folded: str, either_order: bool = True, words_apart: bool = True
+    ) -> list[list[str]]:
         """The lexicon's words for each everyday phrase of a question, spelled as the index
         reads them, one group of alternatives a phrase."""
-        groups = self.lexicon.official_groups(text, folded, either_order)
+        groups = self.lexicon.official_groups(text, folded, either_order, words_apart)
         spelled = ([self.wording.spelling_of(w) for w in group] for group in groups)
         return [[w for w in group if w] for group in spelled if any(group)]
 
