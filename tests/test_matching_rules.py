@@ -362,6 +362,12 @@ CASES = [
         lambda m: m.reason is not Reason.UNSTATED_DETAIL,
     ),
     (
+        "number_held",
+        "how many stations will line 4 have",
+        lambda m: True,  # see test_an_english_question_holds_the_figures_it_writes
+        lambda m: True,
+    ),
+    (
         "words_apart",
         "how do they sort the household garbage",
         lambda m: True,  # see test_a_phrase_found_with_its_words_apart_covers_a_text
@@ -1090,3 +1096,25 @@ def test_a_post_named_by_an_answer_states_no_name_of_its_holder(
     assert not reader.states_detail(text, word)
     # a detail of another kind is still stated by its thing's own words
     assert reader.states_detail("每晚7点—9点开放。", "几点开放")
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "stated"),
+    [
+        # "line 4" is the 4号线 of the text: no count of stations
+        ("推动轨道4号线观湖段年内通车。", "how many stations will metro line 4 have", False),
+        # a year written alone holds 2019年
+        ("2019年开工建设。", "how many were built in 2019", False),
+        # ... and another figure is still one
+        ("2019年建成5个街心花园。", "how many street gardens in 2019", True),
+        # 4 as Chinese writes it, asked in Chinese, was already held (4号线 in both)
+        ("推动轨道4号线观湖段年内通车。", "4号线有几个站", False),
+    ],
+)
+def test_an_english_question_holds_the_figures_it_writes(
+    answer: str, question: str, stated: bool
+) -> None:
+    assert states_a_figure(answer, question) is stated
+    if question.isascii() and not stated:
+        # with the rule off, the digits the question writes are no figure it holds
+        assert states_a_figure(answer, question, english_numbers=False)

@@ -132,6 +132,7 @@ RULES = (
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
     "charge_asked",  # ... a charge asked in words of its own (要交会费吗, 票价多少): 收费
     "unstated_figure",  # a how-many answered by text with no number: miss
+    "number_held",  # ... an English question holds the figures it writes (line 4: 4号线)
     "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
@@ -271,15 +272,32 @@ CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
 RATE_NAMED = re.compile(r"(?!多少|多大)([\u4e00-\u9fff]{2})(?:率|的?比例)")
 
 
+# A number as English writes it, with no counter ("line 4", "in 2019"): the figure of a
+# text with the same digits (4号线) is one the question already holds.
+ENGLISH_NUMBER = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9])")
+LEADING_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def states_a_figure(
-    answer: str, question: str, of_kind: bool = False, counted: bool = False
+    answer: str,
+    question: str,
+    of_kind: bool = False,
+    counted: bool = False,
+    english_numbers: bool = True,
 ) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
     question names, if it names one (义警一个月有多少补贴 is not answered by 300名义警).
     ``counted``: and in the counter the question names, if it names one (几个站, not 3条),
-    in a text that names what is counted (多少个老师 is not answered by 120个学位)."""
+    in a text that names what is counted (多少个老师 is not answered by 120个学位).
+    ``english_numbers``: an English question holds the figures whose digits it writes
+    ("how many stations will line 4 have" holds 4号线; ``number_held``)."""
     given = fold(question)
+    held = (
+        set(ENGLISH_NUMBER.findall(question))
+        if english_numbers and latin_share(question) >= ENGLISH_SHARE
+        else set()
+    )
     unit = next((u for asked, u in FIGURE_KINDS if asked.search(given)), None) if of_kind else None
     counter = COUNTER_ASKED.search(given) if counted else None
     counters = _kindred(counter.group(1)) if counter else ()
@@ -287,11 +305,17 @@ def states_a_figure(
         return False
     return any(
         fold(found.group(0)) not in given
+        and not (held and _leading_digits(found.group(0)) in held)
         # (the unit may follow the figure's own: 5万元)
         and (unit is None or unit.search(answer[found.start() : found.end() + 2]) is not None)
         and (not counters or any(c in answer[found.start() : found.end() + 2] for c in counters))
         for found in DIGIT.finditer(answer)
     )
+
+
+def _leading_digits(figure: str) -> str:
+    digits = LEADING_DIGITS.match(figure)
+    return digits.group(0) if digits else ""
 
 
 def names_what_is_counted(answer: str, folded_question: str) -> bool:
@@ -406,9 +430,9 @@ class Policy:
         rate = RATE_NAMED.search(fold(text)) if of_kind else None
 
         def states(answer: str) -> bool:
-            return states_a_figure(answer, text, of_kind) and (
-                rate is None or rate.group(1) in fold(answer)
-            )
+            return states_a_figure(
+                answer, text, of_kind, english_numbers=self.rule("number_held")
+            ) and (rate is None or rate.group(1) in fold(answer))
 
         return asks and not any(
             states(answer := self.assessor.answer_text(i))
@@ -570,7 +594,13 @@ class Policy:
     def _states(
         self, candidate: Candidate, text: str, of_kind: bool, counted: bool = False
     ) -> bool:
-        return states_a_figure(self.assessor.answer_text(candidate.id), text, of_kind, counted)
+        return states_a_figure(
+            self.assessor.answer_text(candidate.id),
+            text,
+            of_kind,
+            counted,
+            english_numbers=self.rule("number_held"),
+        )
 
     # --- on the message ----------------------------------------------------------------
 
