@@ -81,7 +81,9 @@ too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what ab
 ``counted_thing_on_street`` (another street's unsure how-many is the one of its first texts
 that counts the very thing asked: 115项民生微实事, not 14项区民生实事和一批民生微实事);
 ``how_it_went_on_street`` (a count or how it went naming only another street, "坪山有几家"
-after 观湖's 三小场所, asks the last question of that street).
+after 观湖's 三小场所, asks the last question of that street); ``street_part_of_answer``
+("观湖呢" after an answer from both streets is 观湖's part of it, not a ranking afresh that
+may be unsure of what was just quoted).
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ FOLLOW_UP_RULES = (
     "year_names_nothing",
     "counted_thing_on_street",
     "how_it_went_on_street",
+    "street_part_of_answer",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -784,7 +787,20 @@ class FollowUps:
             # asked next of it reads as the resident would ask it.
             topic = asked = self.in_english_of_street(before.question, street)
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic
-        return FollowUp("another_street", asked, understood, street=street)
+        given = self.street_part_of_answer(street, before) if again else ()
+        return FollowUp("another_street", asked, understood, street=street, answered=given)
+
+    def street_part_of_answer(self, street: str, before: Conversation) -> tuple[str, ...]:
+        """The texts of ``street`` in the last answer, when that answer spoke for more than
+        one street ("老人有什么福利" answered from both, then "观湖呢"): the last question
+        asked of it is answered by its part of what was just said, which it would otherwise
+        rank afresh and might find unsure. Nothing otherwise."""
+        if not self.rule("street_part_of_answer") or before.outcome != "answer":
+            return ()
+        streets = {self.street_of_doc(doc) for doc in before.answered}
+        if street not in streets or len(streets) < 2:
+            return ()
+        return tuple(doc for doc in before.answered if self.street_of_doc(doc) == street)
 
     def how_it_went_on_street(self, message: str, street: str, before: Conversation) -> bool:
         """Whether a message names another street than the one in play and nothing else
