@@ -1118,3 +1118,51 @@ def test_an_english_question_holds_the_figures_it_writes(
     if question.isascii() and not stated:
         # with the rule off, the digits the question writes are no figure it holds
         assert states_a_figure(answer, question, english_numbers=False)
+
+
+# --- count_not_ordinal ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "counts"),
+    [
+        # a rank, a date, a stage: no number of things
+        ("以区、街道、社区三级综治中心为指挥平台。", "摄像头装了多少个", False),
+        ("2020年完成城中村综合治理。", "治理了几个城中村", False),
+        ("推进新田停车场二期建设。", "建了几个停车场", False),
+        # a number of things, whatever its counter
+        ("完成237个垃圾分类投放点建设。", "建了多少个投放点", True),
+        ("成功破获涉黑涉恶案件14宗。", "破了几个案子", True),
+        # a rank asked as one
+        ("以区、街道、社区三级综治中心为指挥平台。", "综治中心分几级", True),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_things_counted_are_not_answered_by_a_rank_or_a_date(
+    answer: str, question: str, counts: bool, on: bool
+) -> None:
+    assert states_a_figure(answer, question, not_ordinal=on) is (counts or not on)
+
+
+def test_a_how_many_answered_only_by_a_rank_is_a_miss(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # Found in a terminal chat: 摄像头装了多少个 was answered with 雪亮工程's definition,
+    # whose only figure is its 三级 of 综治中心.
+    term = _entry(
+        "gh-term-xl",
+        "guanhu",
+        "“雪亮工程”是什么?",
+        "“雪亮工程”:指以区、街道、社区三级综治中心为指挥平台、以公共安全视频监控联网应用为重点的工程。",
+        keywords=("雪亮工程", "视频监控"),
+        term="“雪亮工程”",
+        kind="term",
+    )
+    kb = replace(synthetic, entries={**synthetic.entries, term.id: term})
+    question = "观湖雪亮工程的视频监控装了多少个"
+    on = matcher(kb, vectors).match(question)
+    assert on.outcome is Outcome.MISS and not on.chosen, on
+    # ... where it had been offered, or answered, as stating the figure asked
+    off = matcher(kb, vectors, "count_not_ordinal").match(question)
+    assert off.outcome in (Outcome.ANSWER, Outcome.CLARIFY), off
+    assert term.id in ids(off)

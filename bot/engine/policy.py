@@ -137,6 +137,7 @@ RULES = (
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
+    "count_not_ordinal",  # things counted (多少个) are not answered by 三级, 2020年, 二期
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
@@ -264,6 +265,8 @@ COUNTER_ASKED = re.compile(
     r"(?:多少|几)(个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵|公里|千米|米|吨|亩|公顷)"
     r"([\u4e00-\u9fff]{2})?"  # ... and what it counts (几个站点, 多少个老师), when it says
 )
+# What a figure is when it ends in these: a rank, a date, a stage or a kind, not a count.
+ORDINAL_UNIT = re.compile(r"(?:级|年|月|日|号|期|轮|类)$")
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
 CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
@@ -284,6 +287,7 @@ def states_a_figure(
     of_kind: bool = False,
     counted: bool = False,
     english_numbers: bool = True,
+    not_ordinal: bool = False,
 ) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
@@ -291,7 +295,9 @@ def states_a_figure(
     ``counted``: and in the counter the question names, if it names one (几个站, not 3条),
     in a text that names what is counted (多少个老师 is not answered by 120个学位).
     ``english_numbers``: an English question holds the figures whose digits it writes
-    ("how many stations will line 4 have" holds 4号线; ``number_held``)."""
+    ("how many stations will line 4 have" holds 4号线; ``number_held``). ``not_ordinal``:
+    things counted (多少个, 几家) are not answered by a rank, a date, a stage or a kind (三级
+    综治中心, 2020年, 二期; ``count_not_ordinal``)."""
     given = fold(question)
     held = (
         set(ENGLISH_NUMBER.findall(question))
@@ -303,9 +309,11 @@ def states_a_figure(
     counters = _kindred(counter.group(1)) if counter else ()
     if counted and not names_what_is_counted(answer, given):
         return False
+    things = not_ordinal and COUNTER_ASKED.search(given) is not None
     return any(
         fold(found.group(0)) not in given
         and not (held and _leading_digits(found.group(0)) in held)
+        and not (things and ORDINAL_UNIT.search(found.group(0)))
         # (the unit may follow the figure's own: 5万元)
         and (unit is None or unit.search(answer[found.start() : found.end() + 2]) is not None)
         and (not counters or any(c in answer[found.start() : found.end() + 2] for c in counters))
@@ -431,7 +439,11 @@ class Policy:
 
         def states(answer: str) -> bool:
             return states_a_figure(
-                answer, text, of_kind, english_numbers=self.rule("number_held")
+                answer,
+                text,
+                of_kind,
+                english_numbers=self.rule("number_held"),
+                not_ordinal=self.rule("count_not_ordinal"),
             ) and (rate is None or rate.group(1) in fold(answer))
 
         return asks and not any(
