@@ -550,7 +550,9 @@ class FollowUps:
             latin = [street.name_en] if street.name_en else []
             latin += [r for name in street.names for r in romanizations(name) if len(r) >= 5]
             names += [(name, street.id) for name in (*street.names, *latin)]
-        self._names = sorted(set(names), key=lambda pair: -len(pair[0]))
+        # Ties in length by the name and street themselves, not the set's order, which
+        # changes with PYTHONHASHSEED: the first name found is the one replaced.
+        self._names = sorted(set(names), key=lambda pair: (-len(pair[0]), pair))
         # Every Chinese name of every street by its sound, longest first: a name mistyped
         # as the input method offered it (平山, 观胡, 坪山街到) still names the street.
         sounds = {
@@ -559,7 +561,7 @@ class FollowUps:
             for name in street.names
             if len(name) >= 2 and name.isalpha() and not name.isascii()
         }
-        self._sounds = sorted(sounds, key=lambda pair: -len(pair[0]))
+        self._sounds = sorted(sounds, key=lambda pair: (-len(pair[0]), pair))
         # The name each sound is of, as a message mistyping it is spelled for matching.
         self._sound_names = {
             sound_key(fold(name)): name
@@ -1080,9 +1082,13 @@ class FollowUps:
         }
         if not named:
             return False
-        near = fold("\n".join(self.answer_text(doc) for doc in self.beside(before.answered)))
+        # Each text on its own: folded together (fold drops the line breaks) a name could
+        # be read across two texts' seam, and which seams there are followed the set's
+        # order, which changes with PYTHONHASHSEED.
+        near = [fold(self.answer_text(doc)) for doc in sorted(self.beside(before.answered))]
         return any(
-            thing not in near and any(thing in text for text in self._street_text.values())
+            all(thing not in text for text in near)
+            and any(thing in text for text in self._street_text.values())
             for thing in named
         )
 
