@@ -445,3 +445,37 @@ def test_the_understood_line_leaves_out_the_particle_after_the_street(sorting: E
     # "坪山呢 有几套" was understood as "…,呢 有几套"
     (_, second), _ = turns(sorting, "观湖增设了多少套健身路径", "坪山呢 有几套")
     assert second.understood == "坪山街道：增设了多少套健身路径,有几套"
+
+
+# --- street_part_of_answer ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize(
+    ("follow_up", "street", "found_alone"),
+    [("观湖呢", "guanhu", False), ("那坪山呢", "pingshan", True)],
+)
+def test_a_street_asked_after_an_answer_from_both_gets_its_part(
+    tg_engine: Engine, follow_up: str, street: str, found_alone: bool, on: bool
+) -> None:
+    # Found in a terminal chat: 老人有什么福利 was answered from both reports, then 观湖呢
+    # said 观湖's report does not answer it, right after quoting 观湖's text: asked alone
+    # of 观湖 the ranking is unsure between two of its texts.
+    ruled = tg_engine if on else Engine(tg_engine.kb, disabled=("street_part_of_answer",))
+    (first, second), _ = turns(ruled, "老人有什么福利", follow_up)
+    given = [b.id for b in first.blocks if ruled.followups.street_of_doc(b.id) == street]
+    assert first.outcome == "answer" and given and len(given) < len(first.blocks)
+    if on:
+        assert second.outcome == "answer" and [b.id for b in second.blocks] == given
+        assert second.understood.startswith(ruled.kb.streets[street].name)
+    else:
+        assert ([b.id for b in second.blocks] == given) is found_alone
+
+
+def test_a_street_asked_after_its_own_answer_is_asked_afresh(tg_engine: Engine) -> None:
+    # Only an answer that spoke for several streets is split: after 观湖's own answer,
+    # 坪山呢 asks 坪山's report.
+    (first, second), _ = turns(tg_engine, "观湖生活垃圾强制分类怎么推进", "坪山呢")
+    assert {tg_engine.followups.street_of_doc(b.id) for b in first.blocks} == {"guanhu"}
+    assert second.outcome == "answer"
+    assert {tg_engine.followups.street_of_doc(b.id) for b in second.blocks} == {"pingshan"}

@@ -115,3 +115,45 @@ def test_a_plural_in_s_of_a_phrase_ending_in_e_is_read() -> None:
     # "schemes" is "scheme" + s: stripping "es" would leave "schem", no phrase
     assert "传销" in SHIPPED.meaning("what about pyramid schemes")
     assert "传销" in SHIPPED.meaning("what about a pyramid scheme")
+
+
+APART = Lexicon(
+    [],
+    [
+        (("throwing things from windows",), ("高空抛物",)),
+        (("polluting factories",), ("散乱污企业",)),
+        (("river clean-up",), ("治水",)),
+        (("set up a company",), ("商事登记",)),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "read_as"),
+    [
+        # inflected, a few words between (stuff, out, of carry no topic; high is one)
+        ("people throw stuff out of high windows", {"高空抛物"}),
+        ("how many polluting small factories were closed", {"散乱污企业"}),
+        # in another order they may say another thing
+        ("windows broken, they throw them away", set()),
+        # the words in two clauses
+        ("they throw parties, and the windows rattle", set()),
+        # too far apart: four topic words between
+        ("throw paint cans bottles bags onto windows", set()),
+        # a hyphened phrase's parts apart ("are the rivers clean") say another thing
+        ("are the rivers clean now", set()),
+        # nor a phrase of a short common word (set, pay): found apart about anything
+        ("party branches set up in private companies", set()),
+    ],
+)
+def test_an_english_phrase_is_read_with_its_words_apart(question: str, read_as: set[str]) -> None:
+    assert APART.meaning(question) == read_as
+    # none says a phrase as typed: with the reading off, nothing is lent
+    assert APART.official_words(question, question, words_apart=False) == []
+
+
+def test_words_found_apart_are_no_unlent_words() -> None:
+    question = "people throw stuff out of high windows"
+    # people, high left; throw and windows lent for together
+    assert APART.unlent_words(question) == 2
+    assert APART.unlent_words(question, words_apart=False) == 4

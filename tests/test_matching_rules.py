@@ -362,6 +362,24 @@ CASES = [
         lambda m: m.reason is not Reason.UNSTATED_DETAIL,
     ),
     (
+        "number_held",
+        "how many stations will line 4 have",
+        lambda m: True,  # see test_an_english_question_holds_the_figures_it_writes
+        lambda m: True,
+    ),
+    (
+        "words_apart",
+        "how do they sort the household garbage",
+        lambda m: True,  # see test_a_phrase_found_with_its_words_apart_covers_a_text
+        lambda m: True,
+    ),
+    (
+        "half_by_words",
+        "how many kindergartens are planned",
+        lambda m: True,  # see test_an_english_questions_time_points_to_a_half
+        lambda m: True,
+    ),
+    (
         "either_order",
         "娃平时没人带",  # 带|娃 said object first
         lambda m: m.candidates and m.candidates[0].id == "ps-childcare",
@@ -412,6 +430,19 @@ def test_an_english_question_is_covered_by_concept(
     assert coverage(question) > coverage(question, "lent_concepts") + 0.1
     # A word the lexicon lends nothing for is information the passage does not explain.
     assert coverage(question + " for my parrot") < coverage(question) - 0.1
+
+
+def test_a_phrase_found_with_its_words_apart_covers_a_text(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # "sort garbage" with a word between is 垃圾分类, which the entry says; alone,
+    # "garbage" lends 垃圾 and "sort" nothing (tests/test_lexicon.py: the phrases)
+    def coverage(*off: str) -> float:
+        question = "how do they sort the household garbage"
+        ranked = matcher(synthetic, vectors, *off).assess(question, fold(question), None)
+        return next(c.coverage for c in ranked if c.id == "ps-garbage")
+
+    assert coverage() > coverage("words_apart") + 0.1
 
 
 @pytest.mark.parametrize(
@@ -468,6 +499,60 @@ def test_a_headline_is_answered_with_the_sentence_after_it(
     # a sentence stating what was done is no headline; nor is one of no known paragraph
     assert assessor.body_of_headline("psg-ps-5") is None
     assert assessor.body_of_headline("psg-gh-5") is None
+
+
+@pytest.fixture(scope="module")
+def halves(synthetic: KnowledgeBase) -> KnowledgeBase:
+    """One subject in both halves of 观湖's report: the year reviewed and the year planned
+    (the halves are read from the sections' headings)."""
+    sections = dict(synthetic.sections) | {
+        ("guanhu-2020", "1"): "2019年工作回顾",
+        ("guanhu-2020", "3"): "2020年工作重点",
+    }
+    told = [
+        Passage("psg-gh-7", "guanhu-2020", "1", "新增公办幼儿园3所。"),
+        Passage("psg-gh-8", "guanhu-2020", "3", "全力推动21所公办幼儿园建成落地。"),
+    ]
+    return replace(synthetic, sections=sections, passages=[*synthetic.passages, *told])
+
+
+@pytest.mark.parametrize(
+    ("question", "half"),
+    [
+        ("how many public kindergartens are planned", "plan"),
+        ("how many public kindergartens will guanhu build", "plan"),
+        ("how many public kindergartens did guanhu add", "review"),
+        ("how many public kindergartens were added last year", "review"),
+        ("how many public kindergartens in 2019", "review"),  # a year written alone
+    ],
+)
+def test_an_english_questions_time_points_to_a_half(
+    halves: KnowledgeBase, vectors: VectorCache, question: str, half: str
+) -> None:
+    wanted = "psg-gh-8" if half == "plan" else "psg-gh-7"
+
+    def flagged(*off: str) -> dict[str, bool]:
+        ranked = matcher(halves, vectors, *off).assessor.assess(question, fold(question), None)
+        return {c.id: c.other_half for c in ranked if c.id in {"psg-gh-7", "psg-gh-8"}}
+
+    on = flagged()
+    assert on[wanted] is False and on[({"psg-gh-7", "psg-gh-8"} - {wanted}).pop()] is True
+    assert not any(flagged("half_by_words").values())
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many public kindergartens are there",  # no time said
+        "did they plan more kindergartens",  # both halves said
+        "can i do it online without going to the service hall",  # going somewhere
+        "公办幼儿园计划建几所",  # Chinese says when in words of its own
+    ],
+)
+def test_a_question_saying_no_one_time_points_to_no_half(
+    halves: KnowledgeBase, question: str
+) -> None:
+    assert Matcher(halves).questions.halves_by_words(question) == {}
 
 
 def test_every_rule_has_its_case() -> None:
@@ -1011,3 +1096,73 @@ def test_a_post_named_by_an_answer_states_no_name_of_its_holder(
     assert not reader.states_detail(text, word)
     # a detail of another kind is still stated by its thing's own words
     assert reader.states_detail("每晚7点—9点开放。", "几点开放")
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "stated"),
+    [
+        # "line 4" is the 4号线 of the text: no count of stations
+        ("推动轨道4号线观湖段年内通车。", "how many stations will metro line 4 have", False),
+        # a year written alone holds 2019年
+        ("2019年开工建设。", "how many were built in 2019", False),
+        # ... and another figure is still one
+        ("2019年建成5个街心花园。", "how many street gardens in 2019", True),
+        # 4 as Chinese writes it, asked in Chinese, was already held (4号线 in both)
+        ("推动轨道4号线观湖段年内通车。", "4号线有几个站", False),
+    ],
+)
+def test_an_english_question_holds_the_figures_it_writes(
+    answer: str, question: str, stated: bool
+) -> None:
+    assert states_a_figure(answer, question) is stated
+    if question.isascii() and not stated:
+        # with the rule off, the digits the question writes are no figure it holds
+        assert states_a_figure(answer, question, english_numbers=False)
+
+
+# --- count_not_ordinal ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "counts"),
+    [
+        # a rank, a date, a stage: no number of things
+        ("以区、街道、社区三级综治中心为指挥平台。", "摄像头装了多少个", False),
+        ("2020年完成城中村综合治理。", "治理了几个城中村", False),
+        ("推进新田停车场二期建设。", "建了几个停车场", False),
+        # a number of things, whatever its counter
+        ("完成237个垃圾分类投放点建设。", "建了多少个投放点", True),
+        ("成功破获涉黑涉恶案件14宗。", "破了几个案子", True),
+        # a rank asked as one
+        ("以区、街道、社区三级综治中心为指挥平台。", "综治中心分几级", True),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_things_counted_are_not_answered_by_a_rank_or_a_date(
+    answer: str, question: str, counts: bool, on: bool
+) -> None:
+    assert states_a_figure(answer, question, not_ordinal=on) is (counts or not on)
+
+
+def test_a_how_many_answered_only_by_a_rank_is_a_miss(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # Found in a terminal chat: 摄像头装了多少个 was answered with 雪亮工程's definition,
+    # whose only figure is its 三级 of 综治中心.
+    term = _entry(
+        "gh-term-xl",
+        "guanhu",
+        "“雪亮工程”是什么?",
+        "“雪亮工程”:指以区、街道、社区三级综治中心为指挥平台、以公共安全视频监控联网应用为重点的工程。",
+        keywords=("雪亮工程", "视频监控"),
+        term="“雪亮工程”",
+        kind="term",
+    )
+    kb = replace(synthetic, entries={**synthetic.entries, term.id: term})
+    question = "观湖雪亮工程的视频监控装了多少个"
+    on = matcher(kb, vectors).match(question)
+    assert on.outcome is Outcome.MISS and not on.chosen, on
+    # ... where it had been offered, or answered, as stating the figure asked
+    off = matcher(kb, vectors, "count_not_ordinal").match(question)
+    assert off.outcome in (Outcome.ANSWER, Outcome.CLARIFY), off
+    assert term.id in ids(off)

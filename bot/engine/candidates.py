@@ -147,7 +147,11 @@ class Assessor:
         latin = latin_share(text)
         expansion = (
             self.questions.expansion(
-                text, folded, self.rule("either_order"), self.rule("number_words")
+                text,
+                folded,
+                self.rule("either_order"),
+                self.rule("number_words"),
+                self.rule("words_apart"),
             )
             if self.rule("lexicon")
             else ""
@@ -164,6 +168,8 @@ class Assessor:
             return []
         codes = self.questions.codes(text)
         halves = self.questions.halves_asked(folded)
+        if not halves and self.rule("half_by_words"):
+            halves = self.questions.halves_by_words(text)
         entries_by_meaning: list[int] = []
         passages_by_meaning: list[int] = []
         if similarity is not None:
@@ -205,10 +211,11 @@ class Assessor:
         """An English question's coverage counted by the concepts the lexicon lent it, when
         that explains more: its everyday words are the only ones compared, and each lends
         several alternatives of which a text uses one."""
-        groups = self.questions.lent_groups(text, folded, self.rule("either_order"))
+        apart = self.rule("words_apart")
+        groups = self.questions.lent_groups(text, folded, self.rule("either_order"), apart)
         if not groups:
             return
-        unlent = self.questions.lexicon.unlent_words(text)
+        unlent = self.questions.lexicon.unlent_words(text, apart)
         by_kind = {
             passages: self.index.concept_coverage(groups, unlent, passages)
             for passages in (False, True)

@@ -81,7 +81,9 @@ too?", "Is it the same in Guanhu?", re-asks the last question of it, as "what ab
 ``counted_thing_on_street`` (another street's unsure how-many is the one of its first texts
 that counts the very thing asked: 115项民生微实事, not 14项区民生实事和一批民生微实事);
 ``how_it_went_on_street`` (a count or how it went naming only another street, "坪山有几家"
-after 观湖's 三小场所, asks the last question of that street).
+after 观湖's 三小场所, asks the last question of that street); ``street_part_of_answer``
+("观湖呢" after an answer from both streets is 观湖's part of it, not a ranking afresh that
+may be unsure of what was just quoted).
 
 Rules learnt on the sixth dialog set: ``lent_compound_on_street`` (two English phrases next
 to each other, "social work village", lend a compound the last answer writes as one word,
@@ -177,6 +179,7 @@ FOLLOW_UP_RULES = (
     "year_names_nothing",
     "counted_thing_on_street",
     "how_it_went_on_street",
+    "street_part_of_answer",
     "lent_compound_on_street",
     "handover_words_of_it",
     "english_which_place",
@@ -634,7 +637,9 @@ class FollowUps:
             latin = [street.name_en] if street.name_en else []
             latin += [r for name in street.names for r in romanizations(name) if len(r) >= 5]
             names += [(name, street.id) for name in (*street.names, *latin)]
-        self._names = sorted(set(names), key=lambda pair: -len(pair[0]))
+        # Ties in length by the name and street themselves, not the set's order, which
+        # changes with PYTHONHASHSEED: the first name found is the one replaced.
+        self._names = sorted(set(names), key=lambda pair: (-len(pair[0]), pair))
         # Every Chinese name of every street by its sound, longest first: a name mistyped
         # as the input method offered it (平山, 观胡, 坪山街到) still names the street.
         sounds = {
@@ -643,7 +648,7 @@ class FollowUps:
             for name in street.names
             if len(name) >= 2 and name.isalpha() and not name.isascii()
         }
-        self._sounds = sorted(sounds, key=lambda pair: -len(pair[0]))
+        self._sounds = sorted(sounds, key=lambda pair: (-len(pair[0]), pair))
         # The name each sound is of, as a message mistyping it is spelled for matching.
         self._sound_names = {
             sound_key(fold(name)): name
@@ -921,7 +926,20 @@ class FollowUps:
             # asked next of it reads as the resident would ask it.
             topic = asked = self.in_english_of_street(before.question, street)
         understood = name + messages.UNDERSTOOD_SEPARATOR + topic
-        return FollowUp("another_street", asked, understood, street=street)
+        given = self.street_part_of_answer(street, before) if again else ()
+        return FollowUp("another_street", asked, understood, street=street, answered=given)
+
+    def street_part_of_answer(self, street: str, before: Conversation) -> tuple[str, ...]:
+        """The texts of ``street`` in the last answer, when that answer spoke for more than
+        one street ("老人有什么福利" answered from both, then "观湖呢"): the last question
+        asked of it is answered by its part of what was just said, which it would otherwise
+        rank afresh and might find unsure. Nothing otherwise."""
+        if not self.rule("street_part_of_answer") or before.outcome != "answer":
+            return ()
+        streets = {self.street_of_doc(doc) for doc in before.answered}
+        if street not in streets or len(streets) < 2:
+            return ()
+        return tuple(doc for doc in before.answered if self.street_of_doc(doc) == street)
 
     def year_of_same_half(self, topic: str, before: Conversation, street: str) -> str:
         """The last question asked again of another street, a year it named changed to the
@@ -1295,9 +1313,13 @@ class FollowUps:
             named = {thing for thing in named if thing in written}
         if not named:
             return False
-        near = fold("\n".join(self.answer_text(doc) for doc in self.beside(before.answered)))
+        # Each text on its own: folded together (fold drops the line breaks) a name could
+        # be read across two texts' seam, and which seams there are followed the set's
+        # order, which changes with PYTHONHASHSEED.
+        near = [fold(self.answer_text(doc)) for doc in sorted(self.beside(before.answered))]
         return any(
-            thing not in near and any(thing in text for text in self._street_text.values())
+            all(thing not in text for text in near)
+            and any(thing in text for text in self._street_text.values())
             for thing in named
         )
 

@@ -76,6 +76,56 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+# An English word's stem, as the lexicon's phrases are found with their words apart: a
+# possessive, a plural, -ing, -ed and a final e dropped (throwing, throw; windows, window;
+# centres, centre), which is enough to tell resident from residential and community from
+# communist.
+ENGLISH_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+STEM_ENDINGS = re.compile(r"(?:'s|’s|s'|ies|ing|ed|es|s)$")
+# What ends a clause in English: a phrase's words found apart must be in one.
+ENGLISH_CLAUSE = re.compile(r"[,.;:?!()]+|\band\b|\bor\b|\bbut\b")
+
+
+def _stem(word: str) -> str:
+    stripped = word
+    if len(word) > 4 and not word.endswith("ss"):
+        ending = STEM_ENDINGS.search(word)
+        if ending:
+            stripped = word[: ending.start()] + ("y" if ending.group() == "ies" else "")
+    return stripped.removesuffix("e")
+
+
+# Topic words that may stand between two of a phrase's found apart: "throw stuff out of
+# high windows" is "throwing things from windows" (stuff, out and of carry no topic).
+APART_GAP = 3
+
+
+def _content_stems(phrase: str) -> tuple[str, ...]:
+    """The stems of a phrase's words that carry its topic (no function word), in order, a
+    hyphened word read as its parts (english-speaking: english, speaking)."""
+    words = re.findall(r"[a-z0-9]+", phrase.lower())
+    stems = (_stem(w) if len(w) > 3 else w for w in words if len(w) > 2 and w not in FUNCTION_WORDS)
+    return tuple(dict.fromkeys(stems))
+
+
+def _in_order(need: tuple[str, ...], stems: list[str]) -> bool:
+    """Whether a phrase's topic stems stand in a clause in their order, each at most
+    ``APART_GAP`` words after the one before (the first anywhere)."""
+    for start, stem in enumerate(stems):
+        if stem != need[0]:
+            continue
+        at, found = start, 1
+        while found < len(need):
+            window = stems[at + 1 : at + 2 + APART_GAP]
+            if need[found] not in window:
+                break
+            at += 1 + window.index(need[found])
+            found += 1
+        if found == len(need):
+            return True
+    return False
+
+
 def _singulars(found: str) -> tuple[str, ...]:
     """A phrase as found, then without a plural ending: "schemes" is "scheme" less its s,
     "churches" is "church" less its es (which to strip depends on the phrase listed)."""
@@ -119,6 +169,21 @@ class Lexicon:
             for phrase in everyday
             if phrase.strip()
         }
+        # The phrases of two topic words or more, by their stems: found inflected or with
+        # a few words between ("throw stuff out of high windows" is "throwing things from
+        # windows"), in their order (the ``words_apart`` reading). In another order they
+        # may say another thing: "speak english" is no "english-speaking" service.
+        # Only phrases of long topic words: a short one is most often a common verb (set
+        # up a company, pay), found apart in questions about something else; nor one
+        # written with a hyphen (clean-up, english-speaking), whose parts apart say
+        # another thing ("are the rivers clean", "speak english").
+        apart: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for everyday, meant in english:
+            for phrase in everyday:
+                stems = _content_stems(phrase)
+                if len(stems) >= 2 and "-" not in phrase and min(map(len, stems)) >= 4:
+                    apart.setdefault(stems, tuple(meant))
+        self._english_apart = apart
 
     @classmethod
     def from_pairs(cls, lexicons: Mapping[str, Pairs]) -> Lexicon:
@@ -134,14 +199,16 @@ class Lexicon:
         phrases = sorted(self._english, key=len, reverse=True)
         return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:es|s)?\b")
 
-    def official_words(self, text: str, folded: str, either_order: bool = True) -> list[str]:
+    def official_words(
+        self, text: str, folded: str, either_order: bool = True, words_apart: bool = True
+    ) -> list[str]:
         """The reports' words for the everyday phrases in a question, each once, in the
         lexicon's order (longest phrase first)."""
-        groups = self.official_groups(text, folded, either_order)
+        groups = self.official_groups(text, folded, either_order, words_apart)
         return list(dict.fromkeys(word for group in groups for word in group))
 
     def official_groups(
-        self, text: str, folded: str, either_order: bool = True
+        self, text: str, folded: str, either_order: bool = True, words_apart: bool = True
     ) -> list[tuple[str, ...]]:
         """The reports' words for each everyday phrase found in a question: one group of
         alternatives a phrase (养老, 养老服务, 为老服务), of which a text uses one or two."""
@@ -166,6 +233,8 @@ class Lexicon:
                 )
                 if meant:
                     groups.append(meant)
+            if words_apart:
+                groups += [meant for _, meant in self._apart_in(text)]
         return list(dict.fromkeys(groups))
 
     def english_compounds(self, text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -190,15 +259,32 @@ class Lexicon:
             if not lowered[end:start].strip(" -")
         ]
 
-    def unlent_words(self, text: str) -> int:
+    def _apart_in(self, text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """The phrases of two topic words or more whose stems stand in one clause of an
+        English question, in order, a few words apart at most."""
+        found = []
+        for clause in ENGLISH_CLAUSE.split(text.lower()):
+            words = (w for word in ENGLISH_WORD.findall(clause) for w in word.split("-"))
+            # the gap is counted in words that carry a topic ("out of" stands for nothing)
+            stems = [_stem(w) for w in words if len(w) > 2 and w not in FUNCTION_WORDS]
+            present = set(stems)
+            found += [
+                (need, meant)
+                for need, meant in self._english_apart.items()
+                if present.issuperset(need) and _in_order(need, stems)
+            ]
+        return found
+
+    def unlent_words(self, text: str, words_apart: bool = True) -> int:
         """How many of an English question's content words the lexicon lends nothing for
         (the "dentist" of "a dentist in the health centre"): information no lent word
         carries, which a text matched on the lent ones does not explain."""
         lowered = text.lower()
         if self._english_pattern is not None:
             lowered = self._english_pattern.sub(" ", lowered)
+        lent = {s for need, _ in self._apart_in(text) for s in need} if words_apart else set()
         words = re.findall(r"[a-z]+", lowered)
-        return sum(len(w) > 2 and w not in FUNCTION_WORDS for w in words)
+        return sum(len(w) > 2 and w not in FUNCTION_WORDS and _stem(w) not in lent for w in words)
 
     @staticmethod
     def numerals(text: str) -> list[str]:

@@ -128,13 +128,16 @@ RULES = (
     "street_typo",  # an English street name mistyped by one letter (pinshan): that street
     "typo_no_other_name",  # ... unless one letter changed spells another pinyin name (jingshan)
     "code",  # a code named (PM10): only texts that contain it answer
+    "half_by_words",  # an English question's time (will, did, last year): that half of a report
     "unstated_detail",  # a detail the reports never give (电话, 几点): miss
     "charge_asked",  # ... a charge asked in words of its own (要交会费吗, 票价多少): 收费
     "unstated_figure",  # a how-many answered by text with no number: miss
+    "number_held",  # ... an English question holds the figures it writes (line 4: 4号线)
     "figure_kind",  # a how-much of money, a rate, a length, a headcount: a figure of that kind
     "figure_first",  # a how-many: a likely text stating the figure goes before those that do not
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
+    "count_not_ordinal",  # things counted (多少个) are not answered by 三级, 2020年, 二期
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
@@ -144,6 +147,7 @@ RULES = (
     "addressed_intent",  # a message to the bot (you, 你) is an intent at a lower nearness
     "lexicon",  # the reports' words for everyday ones (带娃 → 托育, childcare → 托育)
     "either_order",  # a lexicon verb|object put object first (娃没人带 → 带娃 → 托育)
+    "words_apart",  # an English lexicon phrase's words apart or inflected (throw … windows)
     "number_words",  # English number words read as Chinese numerals (six zeros → 六零)
     "lent_concepts",  # an English question covered by concept: one lent word of each phrase
     "one_subject",  # a close text of the same street on the question's rare word: no rival
@@ -261,6 +265,8 @@ COUNTER_ASKED = re.compile(
     r"(?:多少|几)(个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵|公里|千米|米|吨|亩|公顷)"
     r"([\u4e00-\u9fff]{2})?"  # ... and what it counts (几个站点, 多少个老师), when it says
 )
+# What a figure is when it ends in these: a rank, a date, a stage or a kind, not a count.
+ORDINAL_UNIT = re.compile(r"(?:级|年|月|日|号|期|轮|类)$")
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
 CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
@@ -269,27 +275,55 @@ CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
 RATE_NAMED = re.compile(r"(?!多少|多大)([\u4e00-\u9fff]{2})(?:率|的?比例)")
 
 
+# A number as English writes it, with no counter ("line 4", "in 2019"): the figure of a
+# text with the same digits (4号线) is one the question already holds.
+ENGLISH_NUMBER = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9])")
+LEADING_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def states_a_figure(
-    answer: str, question: str, of_kind: bool = False, counted: bool = False
+    answer: str,
+    question: str,
+    of_kind: bool = False,
+    counted: bool = False,
+    english_numbers: bool = True,
+    not_ordinal: bool = False,
 ) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
     question names, if it names one (义警一个月有多少补贴 is not answered by 300名义警).
     ``counted``: and in the counter the question names, if it names one (几个站, not 3条),
-    in a text that names what is counted (多少个老师 is not answered by 120个学位)."""
+    in a text that names what is counted (多少个老师 is not answered by 120个学位).
+    ``english_numbers``: an English question holds the figures whose digits it writes
+    ("how many stations will line 4 have" holds 4号线; ``number_held``). ``not_ordinal``:
+    things counted (多少个, 几家) are not answered by a rank, a date, a stage or a kind (三级
+    综治中心, 2020年, 二期; ``count_not_ordinal``)."""
     given = fold(question)
+    held = (
+        set(ENGLISH_NUMBER.findall(question))
+        if english_numbers and latin_share(question) >= ENGLISH_SHARE
+        else set()
+    )
     unit = next((u for asked, u in FIGURE_KINDS if asked.search(given)), None) if of_kind else None
     counter = COUNTER_ASKED.search(given) if counted else None
     counters = _kindred(counter.group(1)) if counter else ()
     if counted and not names_what_is_counted(answer, given):
         return False
+    things = not_ordinal and COUNTER_ASKED.search(given) is not None
     return any(
         fold(found.group(0)) not in given
+        and not (held and _leading_digits(found.group(0)) in held)
+        and not (things and ORDINAL_UNIT.search(found.group(0)))
         # (the unit may follow the figure's own: 5万元)
         and (unit is None or unit.search(answer[found.start() : found.end() + 2]) is not None)
         and (not counters or any(c in answer[found.start() : found.end() + 2] for c in counters))
         for found in DIGIT.finditer(answer)
     )
+
+
+def _leading_digits(figure: str) -> str:
+    digits = LEADING_DIGITS.match(figure)
+    return digits.group(0) if digits else ""
 
 
 def names_what_is_counted(answer: str, folded_question: str) -> bool:
@@ -404,9 +438,13 @@ class Policy:
         rate = RATE_NAMED.search(fold(text)) if of_kind else None
 
         def states(answer: str) -> bool:
-            return states_a_figure(answer, text, of_kind) and (
-                rate is None or rate.group(1) in fold(answer)
-            )
+            return states_a_figure(
+                answer,
+                text,
+                of_kind,
+                english_numbers=self.rule("number_held"),
+                not_ordinal=self.rule("count_not_ordinal"),
+            ) and (rate is None or rate.group(1) in fold(answer))
 
         return asks and not any(
             states(answer := self.assessor.answer_text(i))
@@ -568,7 +606,13 @@ class Policy:
     def _states(
         self, candidate: Candidate, text: str, of_kind: bool, counted: bool = False
     ) -> bool:
-        return states_a_figure(self.assessor.answer_text(candidate.id), text, of_kind, counted)
+        return states_a_figure(
+            self.assessor.answer_text(candidate.id),
+            text,
+            of_kind,
+            counted,
+            english_numbers=self.rule("number_held"),
+        )
 
     # --- on the message ----------------------------------------------------------------
 

@@ -44,8 +44,14 @@ class Doc:
     spelled_forms: list[str] = field(default_factory=list)  # every way of asking, as written
 
 
-def grams_of(key: str) -> tuple[set[str], set[str]]:
-    return set(key), {key[i : i + 2] for i in range(len(key) - 1)}
+def grams_of(key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A text's distinct syllables and syllable pairs, each in the order it first comes.
+    In order, not as sets: a query's weights are summed gram by gram, and a set's order
+    changes with PYTHONHASHSEED, so a score's last bits did too (0.6154 in one process,
+    0.618 in the next), enough to break a tie or cross a threshold."""
+    return tuple(dict.fromkeys(key)), tuple(
+        dict.fromkeys(key[i : i + 2] for i in range(len(key) - 1))
+    )
 
 
 class PostingMap:
@@ -212,15 +218,17 @@ class _Builder:
             weights: dict[str, float] = {}
             for text in wording:
                 uni, bi = grams_of(convert(text))
-                for gram in uni | bi:
+                for gram in (*uni, *bi):
                     weights[gram] = FORM_WEIGHT
             uni, bi = grams_of(convert(answer))
-            for gram in uni | bi:
+            for gram in (*uni, *bi):
                 weights.setdefault(gram, ANSWER_WEIGHT)
             postings = self.open[name]
             for gram, weight in weights.items():
                 postings[gram].append((index, weight))
-        for keyword in set(doc.keywords):
+        # Each keyword once, in order, not a set's order: the saved file is then the same
+        # whatever the process's hash seed.
+        for keyword in dict.fromkeys(doc.keywords):
             self.keyword_index[keyword[:2]].append(index)
 
     def _add_passage(self, passage_id: str, report: str, section: str, text: str) -> None:
@@ -233,5 +241,5 @@ class _Builder:
         self.built.doc_sounds.append(frozenset(set().union(*grams_of(sound_key(spelling)))))
         for name, converted in (("passages", sound_key(spelling)), ("passages_spelled", spelling)):
             uni, bi = grams_of(converted)
-            for gram in uni | bi:
+            for gram in (*uni, *bi):
                 self.open[name][gram].append((index, ANSWER_WEIGHT))

@@ -45,6 +45,20 @@ LINE_NUMBER = re.compile(r"([0-9]+)\s*号线|\bline\s*(?:no\.?\s*)?([0-9]+)\b")
 CODE = re.compile(
     r"(?<![A-Za-z0-9.])(?:[A-Za-z]+[0-9][A-Za-z0-9.]*|[0-9][0-9.]*[A-Z]+[A-Z0-9]*)(?![A-Za-z0-9])"
 )
+# An English question's time, when it names no year: each two-year report reviews the year
+# before it was written and plans the year it was, so "will", "planned", "this year" ask
+# the plan and "did", "last year", "so far" the review (``half_by_words``). Chinese says
+# when by its own words and years; a bare past participle (built, done) is left alone, as
+# "is it done" or "has … been built" asks what is planned as often as what was.
+ENGLISH_PLAN = re.compile(
+    r"\b(?:will|gonna|going to be|plan|plans|planned|planning|next year|this year|upcoming"
+    r"|in the future|future|target|targets|aim|aims)\b",
+    re.IGNORECASE,
+)
+ENGLISH_REVIEW = re.compile(
+    r"\b(?:did|didn't|didnt|was|were|last year|last yr|so far|in the past|achieved)\b",
+    re.IGNORECASE,
+)
 # A year as a year (2021年), not a house number or a count (2088号, 2030个岗位).
 YEAR = re.compile(r"(?<![0-9])(20[0-9]{2})(?=年)")
 # In English a year is written alone ("work plan for 2023"), and numbers of that size
@@ -371,6 +385,27 @@ class QuestionReader:
                 if len(report.years) == 2 and year in report.years:
                     asked[report.id] = "review" if year == report.years[0] else "plan"
         return asked
+
+    def halves_by_words(self, text: str) -> dict[str, str]:
+        """For each two-year report, the half an English question's year or, naming none,
+        its time words point to (``ENGLISH_PLAN``, ``ENGLISH_REVIEW``); none when it says
+        both or neither."""
+        if latin_share(text) < ENGLISH_SHARE:
+            return {}
+        years = {int(y) for y in ENGLISH_YEAR.findall(text)}
+        if years:
+            # A year written alone ("in 2019") points as 2019年 does.
+            return {
+                r.id: "review" if year == r.years[0] else "plan"
+                for year in years
+                for r in self.kb.reports.values()
+                if len(r.years) == 2 and year in r.years
+            }
+        plan, review = ENGLISH_PLAN.search(text), ENGLISH_REVIEW.search(text)
+        if bool(plan) == bool(review):
+            return {}
+        half = "plan" if plan else "review"
+        return {r.id: half for r in self.kb.reports.values() if len(r.years) == 2}
 
     @staticmethod
     def _place_patterns(kb: KnowledgeBase) -> list[tuple[str, list[str]]]:
@@ -755,12 +790,17 @@ class QuestionReader:
         )
 
     def expansion(
-        self, text: str, folded: str, either_order: bool = True, numerals: bool = True
+        self,
+        text: str,
+        folded: str,
+        either_order: bool = True,
+        numerals: bool = True,
+        words_apart: bool = True,
     ) -> str:
         """The reports' words for the everyday ones in a question (带娃 → 托育), from the
         report-independent lexicons, that the question does not already use, spelled as
         the index reads them; with ``numerals``, English number words' (six zeros → 六零)."""
-        words = self.lexicon.official_words(text, folded, either_order)
+        words = self.lexicon.official_words(text, folded, either_order, words_apart)
         words += self.lexicon.numerals(text) if numerals else []
         return "".join(
             spelled
@@ -768,10 +808,12 @@ class QuestionReader:
             if spelled not in folded
         )
 
-    def lent_groups(self, text: str, folded: str, either_order: bool = True) -> list[list[str]]:
+    def lent_groups(
+        self, text: str, folded: str, either_order: bool = True, words_apart: bool = True
+    ) -> list[list[str]]:
         """The lexicon's words for each everyday phrase of a question, spelled as the index
         reads them, one group of alternatives a phrase."""
-        groups = self.lexicon.official_groups(text, folded, either_order)
+        groups = self.lexicon.official_groups(text, folded, either_order, words_apart)
         spelled = ([self.wording.spelling_of(w) for w in group] for group in groups)
         return [[w for w in group if w] for group in spelled if any(group)]
 
