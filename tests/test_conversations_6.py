@@ -353,7 +353,7 @@ def test_a_target_of_what_no_plan_measures_stays_declined(targets: Engine) -> No
     assert after.outcome == "miss" or [b.id for b in after.blocks] == ["gh-library-plan"]
 
 
-# --- year_of_same_half -------------------------------------------------------------------
+# --- a year asked again of another street -------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -379,20 +379,13 @@ def land() -> Engine:
     return _engine_of(real, entries)
 
 
-@pytest.mark.parametrize("on", [True, False])
-def test_a_year_asked_again_of_another_street_is_its_year_of_the_same_half(
-    land: Engine, on: bool
-) -> None:
-    # 观湖's report reviews 2019, 坪山's 2020: 2019 asked of 坪山 is a year its report does
-    # not cover, but the resident asks for the year it reviews.
-    ruled = land if on else Engine(land.kb, disabled=("year_of_same_half",))
-    (before, after), _ = turns(ruled, "观湖2019年土地整备入库了多少面积", "那坪山呢")
+def test_a_year_only_the_first_street_covers_is_asked_as_such(land: Engine) -> None:
+    # year_of_same_half (2019 asked of 坪山 read as its 2020) earned a turn on the first
+    # dialog set and cost one on a held-out set: it was taken out. The year stays as asked.
+    (before, after), _ = turns(land, "观湖2019年土地整备入库了多少面积", "那坪山呢")
     assert [b.id for b in before.blocks] == ["gh-land"]
-    if on:
-        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-land"]
-        assert after.understood is not None and "2020年" in after.understood
-    else:
-        assert after.outcome == "miss"
+    assert after.outcome == "miss" and after.understood is not None
+    assert "2019年" in after.understood
 
 
 def test_a_year_both_reports_cover_stays_as_asked(land: Engine) -> None:

@@ -97,8 +97,7 @@ the message writes it, not across words of asking its spelling dropped: 建了�
 ``streak_stated`` ("连续几年了" stated by a streak: 实现“五连优”, 连续五年保持下降);
 ``target_in_plan`` ("and the target for 2020?" after a figure of the year reviewed is the
 one text of that report's plan stating a target for the same thing: 确保PM2.5…低于26.5);
-``year_of_same_half`` (a year asked again of another street is its year of the same half:
-观湖's 2019 reviewed is 坪山's 2020); ``award_stated`` ("获了啥奖" stated by 获评…,
+``award_stated`` ("获了啥奖" stated by 获评…,
 荣获…); ``kind_after_clarify`` (after a clarify, "Is it free?" picks the one option
 stating 免费, as an answer stating it would be); ``figure_after_clarify`` ("那4个是指啥"
 picks the one option holding 4 as a number of its own).
@@ -187,7 +186,6 @@ FOLLOW_UP_RULES = (
     "new_thing_as_written",
     "streak_stated",
     "target_in_plan",
-    "year_of_same_half",
     "award_stated",
     "kind_after_clarify",
     "figure_after_clarify",
@@ -911,7 +909,7 @@ class FollowUps:
         rest = "" if self.only_english_cues(message) else STREET_CUES.sub("", rest)
         again = self.repeats_last_topic(rest, before)
         if again:
-            topic = self.year_of_same_half(self.without_streets(before.question), before, street)
+            topic = self.without_streets(before.question)
         elif self.words_of_last_answer(rest, before):
             # "观湖的政务服务呢" after an answer on 坪山's 政务服务: those words are the topic.
             topic = rest
@@ -940,31 +938,6 @@ class FollowUps:
         if street not in streets or len(streets) < 2:
             return ()
         return tuple(doc for doc in before.answered if self.street_of_doc(doc) == street)
-
-    def year_of_same_half(self, topic: str, before: Conversation, street: str) -> str:
-        """The last question asked again of another street, a year it named changed to the
-        year of the same half of that street's report: "那坪山呢" after
-        "2019年土地整备入库了多少面积" of 观湖 (whose report reviews 2019 and plans 2020) asks
-        坪山's year reviewed, 2020, not 2019, which its report does not cover and so was a
-        miss (``year_of_same_half``). Only a year of the first street's report; one of both
-        reports, or of neither, stays as asked."""
-        if not self.rule("year_of_same_half") or before.street is None:
-            return topic
-        first = [r for r in self.kb.reports.values() if r.street == before.street]
-        other = [r for r in self.kb.reports.values() if r.street == street]
-        if len(first) != 1 or len(other) != 1:
-            return topic
-        was, now = first[0].years, other[0].years
-        if len(was) != 2 or len(now) != 2:
-            return topic
-
-        def instead(found: re.Match[str]) -> str:
-            year = int(found.group(1))
-            if year in now or year not in was:
-                return found.group(0)
-            return str(now[was.index(year)])
-
-        return YEAR.sub(instead, topic)
 
     def how_it_went_on_street(self, message: str, street: str, before: Conversation) -> bool:
         """Whether a message names another street than the one in play and nothing else
