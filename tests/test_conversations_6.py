@@ -126,31 +126,6 @@ def test_the_handover_first_or_to_the_bot_stays_the_handover(centre: Engine, ask
     assert after.outcome == "intent" and after.intent == "human"
 
 
-# --- english_which_place -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("on", [True, False])
-def test_which_community_in_english_is_the_answer_naming_one(tg_engine: Engine, on: bool) -> None:
-    # The lexicon lends nothing for "community"; the answer names 观城社区, a 社区.
-    ruled = tg_engine if on else Engine.load(ROOT, disabled=("english_which_place",))
-    (before, after), _ = turns(
-        ruled, "Is there a social worker village in Guanhu?", "Which community is it in?"
-    )
-    assert before.outcome == "answer"
-    if on:
-        assert after.outcome == "answer" and "观城社区" in after.blocks[0].body
-    else:
-        assert after.outcome == "miss"
-
-
-def test_which_place_the_answer_names_none_of_stays_declined(tg_engine: Engine) -> None:
-    # 237 sorting points name no school: which school is a detail the answer leaves out.
-    (_, after), _ = turns(
-        tg_engine, "how many garbage sorting points did pingshan build", "which school?"
-    )
-    assert after.outcome == "miss"
-
-
 # --- asking_tail_cue ---------------------------------------------------------------------
 
 
@@ -238,50 +213,6 @@ def test_a_thing_named_only_across_dropped_words_is_no_new_topic(
         assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-garden-estates"]
     else:
         assert [b.id for b in after.blocks] != ["ps-garden-estates"]
-
-
-# --- streak_stated -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def streaks() -> Engine:
-    """An award won five years running, and a count with no streak."""
-    real = load_knowledge(ROOT, generated_only=True)
-    entries = [
-        _entry(
-            "gh-u-station",
-            "guanhu",
-            "观湖U站得了什么奖?",
-            "观湖U站获评全区唯一“2019年度市优秀志愿服务U站”,实现“五连优”。",
-            keywords=("U站",),
-        ),
-        _entry(
-            "gh-fire-stations",
-            "guanhu",
-            "观湖有几个小型消防站?",
-            "小型消防站增至8个。",
-            keywords=("小型消防站",),
-        ),
-    ]
-    return _engine_of(real, entries)
-
-
-@pytest.mark.parametrize("on", [True, False])
-def test_how_many_years_running_is_the_streak_the_answer_states(streaks: Engine, on: bool) -> None:
-    ruled = streaks if on else Engine(streaks.kb, disabled=("streak_stated",))
-    (before, after), _ = turns(ruled, "观湖U站得了什么奖", "连续几年了")
-    assert [b.id for b in before.blocks] == ["gh-u-station"]
-    if on:
-        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["gh-u-station"]
-    else:
-        assert after.outcome == "miss"
-
-
-def test_how_many_years_running_of_an_answer_with_no_streak_stays_declined(
-    streaks: Engine,
-) -> None:
-    (_, after), _ = turns(streaks, "观湖有几个小型消防站", "连续几年了")
-    assert after.outcome == "miss" and not after.blocks
 
 
 # --- target_in_plan ----------------------------------------------------------------------

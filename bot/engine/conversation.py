@@ -90,11 +90,9 @@ to each other, "social work village", lend a compound the last answer writes as 
 社工村; a street whose report never writes it has no answer on it, though it writes 社工
 and 村 apart); ``handover_words_of_it`` (word for word a handover phrase, "电话多少",
 right after an answer asks that answer's phone or hours, as ``unstated_detail_of_it`` does);
-``english_which_place`` ("which community is it in" stated by 观城社区, a place or body the
-lexicon lends nothing for); ``asking_tail_cue`` ("那坪山有义警不": a yes-no tail, 不 or 没,
+``asking_tail_cue`` ("那坪山有义警不": a yes-no tail, 不 or 没,
 is a street follow-up's cue like 吗); ``new_thing_as_written`` (a new thing is named only as
 the message writes it, not across words of asking its spelling dropped: 建了哪些工作机制);
-``streak_stated`` ("连续几年了" stated by a streak: 实现“五连优”, 连续五年保持下降);
 ``target_in_plan`` ("and the target for 2020?" after a figure of the year reviewed is the
 one text of that report's plan stating a target for the same thing: 确保PM2.5…低于26.5);
 ``award_stated`` ("获了啥奖" stated by 获评…,
@@ -181,10 +179,8 @@ FOLLOW_UP_RULES = (
     "street_part_of_answer",
     "lent_compound_on_street",
     "handover_words_of_it",
-    "english_which_place",
     "asking_tail_cue",
     "new_thing_as_written",
-    "streak_stated",
     "target_in_plan",
     "award_stated",
     "kind_after_clarify",
@@ -326,16 +322,6 @@ ENGLISH_DETAIL_STATED_AS = (
         DETAIL_STATED_AS[1][1],
     ),
 )
-# How many years in a row ("连续几年了", "几连冠了"; folded: 一 is 1), stated by a streak
-# as reports write one: 实现“五连优”, 连续五年保持下降, 六连冠 (``streak_stated``).
-STREAK = (
-    re.compile(
-        r"连续几年|连续多少年|连着几年|几连(?:冠|优|胜|霸)?|连(?:续)?(?:拿|获|评)了?几(?:年|次|届)"
-    ),
-    re.compile(
-        r"[0-9一二两三四五六七八九十]+连(?:冠|优|胜|霸)|连续[0-9一二两三四五六七八九十]+(?:年|届|次)"
-    ),
-)
 # An award asked ("获了啥奖", "得了什么荣誉", "评上什么了"; folded), stated by an answer
 # as reports state one: 获评市级优秀项目, 荣获…表彰, 被评为…, …称号 (``award_stated``).
 AWARD = (
@@ -412,27 +398,6 @@ COUNTED_THING = re.compile(
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
 ENGLISH_WHICH = re.compile(r"\bwhich\s+([a-z]+)")
-# ... and the places and bodies of PLACE_OR_BODY, as the reports' English renderings name
-# them (Guancheng Community, 观城社区), where the lexicon lends nothing for the word
-# (``english_which_place``).
-ENGLISH_PLACE_OR_BODY = {
-    "community": ("社区",),
-    "neighbourhood": ("社区", "小区"),
-    "neighborhood": ("社区", "小区"),
-    "estate": ("小区",),
-    "compound": ("小区",),
-    "town": ("镇",),
-    "township": ("乡", "镇"),
-    "county": ("县",),
-    "city": ("市",),
-    "district": ("区",),
-    "subdistrict": ("街道",),
-    "school": ("学校", "小学", "中学"),
-    "hospital": ("医院",),
-    "company": ("公司",),
-    "unit": ("单位",),
-    "department": ("部门",),
-}
 # Words that point back at what was just said ("那这个具体有几家"): no part of what is asked.
 POINTING_BACK = re.compile("那个|这个|那些|这些|那项|这项|那里|这里|那边|这边|它们|它|那|这")
 # "That one" of a kind, pointing at one option among several ("法治那个").
@@ -1430,12 +1395,6 @@ class FollowUps:
             return False
         noun = found.group(1)
         lent = self.questions.lexicon.official_words(noun, fold(noun))
-        if not lent and self.rule("english_which_place"):
-            # A place or body the lexicon lends nothing for, as it lends no everyday
-            # phrase for a word the reports' English renderings use as is ("which
-            # community is it in" … 观城社区建成全国首个“社工村”).
-            lent = list(ENGLISH_PLACE_OR_BODY.get(noun.removesuffix("s"), ()))
-            lent += ENGLISH_PLACE_OR_BODY.get(noun.removesuffix("ies") + "y", ())
         return any(re.search(NAMED_BEFORE + re.escape(fold(word)), answer) for word in lent)
 
     def stated_in_other_words(self, message: str, docs: Iterable[str]) -> str | None:
@@ -1447,7 +1406,6 @@ class FollowUps:
             *(ENGLISH_DETAIL_STATED_AS if self.rule("english_detail") else ()),
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
             *((PURPOSE,) if self.rule("purpose_of_it") else ()),
-            *((STREAK,) if self.rule("streak_stated") else ()),
             *((AWARD,) if self.rule("award_stated") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
