@@ -127,6 +127,8 @@ def synthetic() -> KnowledgeBase:
             "1",
             "土地整备入库34.9万平方米,完成樟坑径直升机场占地征收等10个征拆项目。",
         ),
+        # A figure that is a rank, not a number of things
+        Passage("psg-gh-9", "guanhu-2020", "1", "建成区、街道、社区三级综治中心。"),
     ]
     sections = {(r, "1"): "工作情况" for r in real.reports} | {("guanhu-2020", "appendix"): ""}
     return synthetic_base(real, real.reports, sections, entries, passages)
@@ -191,6 +193,13 @@ CASES = [
         "坪山垃圾分类投放点太远了 能帮我搬一下家具吗",
         lambda m: m.outcome is Outcome.MISS and m.reason is Reason.REQUEST and m.detail == "帮我搬",
         lambda m: m.reason is not Reason.REQUEST,
+    ),
+    (
+        "count_not_ordinal",
+        # 三级 is no number of 综治中心
+        "建成了几个综治中心",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_FIGURE,
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
     ),
     (
         "uncovered_year",
