@@ -1144,6 +1144,10 @@ def test_an_english_question_holds_the_figures_it_writes(
         ("成功破获涉黑涉恶案件14宗。", "破了几个案子", True),
         # a rank asked as one
         ("以区、街道、社区三级综治中心为指挥平台。", "综治中心分几级", True),
+        # English counts by "how many", with no counter (found in review)
+        ("以区、街道、社区三级综治中心为指挥平台。", "How many cameras were installed?", False),
+        ("完成237个垃圾分类投放点建设。", "How many garbage points were built?", True),
+        ("以区、街道、社区三级综治中心为指挥平台。", "How many levels of centres?", True),
     ],
 )
 @pytest.mark.parametrize("on", [True, False])
