@@ -70,6 +70,11 @@ FIGURE_KINDS = (
     (
         re.compile(
             r"比例|百分之几|百分比|几成|率(?:是|有|达到?)?(?:多少|多高|几)|whatpercent|whatrate"
+            # English names a rate by what it counts (the lexicon's success rate, closure
+            # rate: 成功率, 办结率), folded; listed whole, as "rate" ends other words
+            # (corporate, separate)
+            r"|(?:success|closure|closing|completion|resolution|settlement|satisfaction"
+            r"|coverage|pass|approval|employment|occupancy)rate"
         ),
         re.compile(r"%|％|百分之|[0-9一二三四五六七八九十]成"),
     ),
