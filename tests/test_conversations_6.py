@@ -241,6 +241,13 @@ def targets() -> Engine:
             ),
             section="3",
         ),
+        _entry(
+            "gh-police",
+            "guanhu",
+            "观湖义警有多少人?",
+            "创新群防群治模式,成立3000余人义警队伍。",
+            keywords=("义警",),
+        ),
         replace(
             _entry(
                 "gh-library-plan",
@@ -282,6 +289,30 @@ def test_a_target_of_what_no_plan_measures_stays_declined(targets: Engine) -> No
     (before, after), _ = turns(targets, "观湖打算建图书馆吗", "目标是多少")
     assert [b.id for b in before.blocks] == ["gh-library-plan"]
     assert after.outcome == "miss" or [b.id for b in after.blocks] == ["gh-library-plan"]
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_target_no_plan_states_is_a_figure_left_out(targets: Engine, on: bool) -> None:
+    # Found in review4: after 3000余人义警队伍, "目标是多少" was that figure again, as if
+    # it were the target (or, taken alone, the PM2.5 plan's target).
+    ruled = targets if on else Engine(targets.kb, disabled=("target_unstated",))
+    (before, after), _ = turns(ruled, "观湖义警有多少人", "目标是多少")
+    assert [b.id for b in before.blocks] == ["gh-police"]
+    if on:
+        assert after.outcome == "miss" and not after.blocks, after
+    else:
+        assert [b.id for b in after.blocks] == ["gh-police"], after
+
+
+@pytest.mark.parametrize("target", ["目标呢", "What is the target?", "what's the goal"])
+def test_a_target_no_plan_states_is_declined_however_asked(targets: Engine, target: str) -> None:
+    (_, after), _ = turns(targets, "观湖义警有多少人", target)
+    assert after.outcome == "miss" and not after.blocks, after
+
+
+def test_a_target_asked_after_an_answer_stating_one_is_not_declined(targets: Engine) -> None:
+    (_, after), _ = turns(targets, "观湖打算怎么治理大气污染", "目标是多少")
+    assert [b.id for b in after.blocks] == ["gh-air-plan"]
 
 
 # --- a year asked again of another street -------------------------------------------

@@ -828,6 +828,13 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("签约建筑面积2.16万平方米、拆除面积4800平方米。", "16号线坪山段有多长", False),
         ("高新区从11.52平方公里扩至159.48平方公里。", "高新区有多少公里", False),
         ("道路里程增至77.2公里。", "道路里程有多长", True),
+        # a rate named in English by what it counts (found in review4: the success rate
+        # of mediation in 观湖 had been answered with its legal-services plan, no rate)
+        ("完善人民调解三级机制。", "What is the success rate of mediation?", False),
+        ("调解成功率达96%。", "What is the success rate of mediation?", True),
+        ("任务完成率位居全区第一。", "what was the completion rate of land handover", False),
+        # "rate" ending another word asks no rate
+        ("成立3000余人义警队伍。", "how big is the corporate volunteer team", True),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
@@ -1144,6 +1151,10 @@ def test_an_english_question_holds_the_figures_it_writes(
         ("成功破获涉黑涉恶案件14宗。", "破了几个案子", True),
         # a rank asked as one
         ("以区、街道、社区三级综治中心为指挥平台。", "综治中心分几级", True),
+        # English counts by "how many", with no counter (found in review)
+        ("以区、街道、社区三级综治中心为指挥平台。", "How many cameras were installed?", False),
+        ("完成237个垃圾分类投放点建设。", "How many garbage points were built?", True),
+        ("以区、街道、社区三级综治中心为指挥平台。", "How many levels of centres?", True),
     ],
 )
 @pytest.mark.parametrize("on", [True, False])

@@ -364,6 +364,11 @@ class Engine:
                 detail=self.matcher.questions.word_of_detail(NAME_DETAIL),
             )
             reply = self._reply_to(question, unstated, language)
+        elif follow.unstated_figure:
+            # a target neither the last answer nor its report's plan states
+            # (``target_unstated``): the figure the report leaves out
+            unstated = Match(Outcome.MISS, Reason.UNSTATED_FIGURE, 0.0)
+            reply = self._reply_to(question, unstated, language)
         elif follow.option is not None:
             chosen = self.entry_reply(follow.option, question, language)
             assert chosen is not None  # an option offered is an entry or passage

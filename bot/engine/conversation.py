@@ -98,7 +98,10 @@ one text of that report's plan stating a target for the same thing: 确保PM2.5�
 ``award_stated`` ("获了啥奖" stated by 获评…,
 荣获…); ``kind_after_clarify`` (after a clarify, "Is it free?" picks the one option
 stating 免费, as an answer stating it would be); ``figure_after_clarify`` ("那4个是指啥"
-picks the one option holding 4 as a number of its own).
+picks the one option holding 4 as a number of its own); and, from review, ``target_unstated``
+("目标是多少" after an answer that states no target, whose report's plan states none for
+it either, is a figure the report leaves out: not that answer's figure again, nor another
+thing's target found alone).
 """
 
 from __future__ import annotations
@@ -185,6 +188,7 @@ FOLLOW_UP_RULES = (
     "award_stated",
     "kind_after_clarify",
     "figure_after_clarify",
+    "target_unstated",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -574,6 +578,9 @@ class FollowUp:
     # street_in_play: unanswered from the street, the message is taken alone (it names
     # something of its own, or is answered alone partly from that street)
     alone_otherwise: bool = False
+    # detail: a figure the last answer's report never states of its thing (a target):
+    # a miss that says so, not the figure answered again nor another thing's target
+    unstated_figure: bool = False
 
 
 class FollowUps:
@@ -1105,6 +1112,10 @@ class FollowUps:
             topic = before.question.rstrip("?？。.!！ ")
             understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
             return FollowUp("detail", topic, understood, answered=(target,))
+        if self.target_unstated(message, before):
+            topic = before.question.rstrip("?？。.!！ ")
+            understood = topic + messages.UNDERSTOOD_SEPARATOR + message.strip()
+            return FollowUp("detail", topic, understood, unstated_figure=True)
         # However long, a message that names nothing else asks a detail of it ("几点上班
         # 周末开不开" after an answer on a service centre).
         of_it = self.asks_unstated_detail_of_it(message, alone) or bool(
@@ -1138,15 +1149,7 @@ class FollowUps:
         last question and its answer both name (PM2.5); a year named must be the plan's;
         one such text only, else None (``target_in_plan``)."""
         folded = fold(message)
-        if not self.rule("target_in_plan") or not TARGET_ASKED.search(folded):
-            return None
-        if not before.answered or before.outcome != "answer":
-            return None
-        english = latin_share(folded) >= ENGLISH_SHARE
-        words = [w for w in LATIN_WORD.findall(message.lower()) if w not in ENGLISH_POINTING_BACK]
-        if (len(words) > 8) if english else (len(self.asked_of_it(message)) > DETAIL_MAX_CHARS):
-            return None
-        if self.names_new_thing(message, before) or self.street_named(folded):
+        if not self.rule("target_in_plan") or not self.asks_target_of_it(message, before):
             return None
         said = " ".join(fold(self.answer_text(doc)) for doc in before.answered)
         asked = fold(self.without_streets(before.question))
@@ -1170,6 +1173,32 @@ class FollowUps:
                 if any(thing in written for thing in measured):
                     found.setdefault(written, doc)  # an entry and its passage: one text
         return next(iter(found.values())) if len(found) == 1 else None
+
+    def asks_target_of_it(self, message: str, before: Conversation) -> bool:
+        """Whether a few words, naming nothing new and no street, ask the target of what
+        the last answer was on ("目标是多少", "What's the target?")."""
+        folded = fold(message)
+        if not TARGET_ASKED.search(folded):
+            return False
+        if not before.answered or before.outcome != "answer":
+            return False
+        english = latin_share(folded) >= ENGLISH_SHARE
+        words = [w for w in LATIN_WORD.findall(message.lower()) if w not in ENGLISH_POINTING_BACK]
+        if (len(words) > 8) if english else (len(self.asked_of_it(message)) > DETAIL_MAX_CHARS):
+            return False
+        return not (self.names_new_thing(message, before) or self.street_named(folded))
+
+    def target_unstated(self, message: str, before: Conversation) -> bool:
+        """Whether a few words ask the target of the last answer's thing when neither that
+        answer nor its report's plan states one (``target_in_plan`` found none): after
+        观湖's 3000余人义警队伍, "目标是多少" had been answered with that figure again, as if
+        it were the target, and "What's the target?" after it, taken alone, with the PM2.5
+        target of the air-quality plan (found in review4). A figure the report leaves out,
+        declined as such (``target_unstated``)."""
+        if not self.rule("target_unstated") or not self.asks_target_of_it(message, before):
+            return False
+        # an answer that itself states a target (确保…低于26.5) is asked again as before
+        return not any(TARGET_STATED.search(fold(self.answer_text(doc))) for doc in before.answered)
 
     def counts_thing_asked(self, asked: str, doc: str) -> bool:
         """Whether a text counts the very thing a how-many asks: a figure whose counter is

@@ -70,6 +70,11 @@ FIGURE_KINDS = (
     (
         re.compile(
             r"比例|百分之几|百分比|几成|率(?:是|有|达到?)?(?:多少|多高|几)|whatpercent|whatrate"
+            # English names a rate by what it counts (the lexicon's success rate, closure
+            # rate: 成功率, 办结率), folded; listed whole, as "rate" ends other words
+            # (corporate, separate)
+            r"|(?:success|closure|closing|completion|resolution|settlement|satisfaction"
+            r"|coverage|pass|approval|employment|occupancy)rate"
         ),
         re.compile(r"%|％|百分之|[0-9一二三四五六七八九十]成"),
     ),
@@ -267,6 +272,13 @@ COUNTER_ASKED = re.compile(
 )
 # What a figure is when it ends in these: a rank, a date, a stage or a kind, not a count.
 ORDINAL_UNIT = re.compile(r"(?:级|年|月|日|号|期|轮|类)$")
+# English counts things as "how many" (folded) with no counter: "how many cameras were
+# installed" is no more answered by 三级综治中心 than 摄像头装了多少个 is. Not when what is
+# counted is itself years, levels, stages or kinds (how many levels: 三级 answers it).
+ENGLISH_THINGS_COUNTED = re.compile(
+    r"howmany(?!years?|months?|days?|levels?|tiers?|phases?|stages?|rounds?|kinds?|types?"
+    r"|classes|class|grades?)"
+)
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
 CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
@@ -309,7 +321,9 @@ def states_a_figure(
     counters = _kindred(counter.group(1)) if counter else ()
     if counted and not names_what_is_counted(answer, given):
         return False
-    things = not_ordinal and COUNTER_ASKED.search(given) is not None
+    things = not_ordinal and (
+        COUNTER_ASKED.search(given) is not None or ENGLISH_THINGS_COUNTED.search(given) is not None
+    )
     return any(
         fold(found.group(0)) not in given
         and not (held and _leading_digits(found.group(0)) in held)
