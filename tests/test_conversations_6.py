@@ -489,3 +489,19 @@ def test_a_number_alone_after_a_clarify_is_still_a_choice_by_number(elderly: Eng
     )
     (after,), _ = turns(elderly, "1", start=conversation)
     assert [b.id for b in after.blocks] == ["ps-elderly-mutual"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "again"),
+    [
+        # the street in play put its Chinese name before an English question
+        ("观湖街道And the target for 2020?", "And the target for 2020? in Pingshan Subdistrict?"),
+        ("How does Guanhu sort garbage?", "How does Pingshan sort garbage?"),
+    ],
+)
+def test_an_english_question_asked_again_names_the_street_in_english(
+    tg_engine: Engine, asked: str, again: str
+) -> None:
+    # Found in review: "Pingshan Subdistrict: 观湖街道And the target for 2020? in Pingshan
+    # Subdistrict?" was the understood line of "And Pingshan?".
+    assert tg_engine.followups.in_english_of_street(asked, "pingshan") == again

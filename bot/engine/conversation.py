@@ -954,6 +954,12 @@ class FollowUps:
         target = self.kb.streets[street]
         full = target.name_en or target.name
         short = full.split()[0]
+        # A street named in Chinese before it ("观湖街道And the target for 2020?", as the
+        # street in play asked it) is named again in English, not left beside it.
+        for name, _ in self._names:
+            if not name.isascii():
+                question = question.replace(name, "")
+        question = question.strip()
         for name, _ in self._names:
             if not name.isascii():
                 continue
