@@ -397,7 +397,7 @@ def test_an_award_of_an_answer_stating_none_stays_declined(awards: Engine) -> No
     assert after.outcome == "miss" and not after.blocks
 
 
-# --- kind_after_clarify ------------------------------------------------------------------
+# --- kind_after_clarify and figure_after_clarify: an option picked by what it states ----
 
 
 @pytest.fixture(scope="module")
@@ -419,26 +419,6 @@ def childcare() -> Engine:
         ),
     ]
     return _engine_of(real, entries)
-
-
-@pytest.mark.parametrize("on", [True, False])
-def test_a_detail_one_option_states_by_its_kind_picks_it(childcare: Engine, on: bool) -> None:
-    ruled = childcare if on else Engine(childcare.kb, disabled=("kind_after_clarify",))
-    conversation = Conversation(
-        question="坪山婴幼儿托育",
-        outcome="clarify",
-        street="pingshan",
-        offered=("ps-care-platform", "ps-care-centre"),
-        time=NOW - 1,
-    )
-    (after,), _ = turns(ruled, "Is it free?", start=conversation)
-    if on:
-        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-care-centre"]
-    else:
-        assert [b.id for b in after.blocks] != ["ps-care-centre"]
-
-
-# --- figure_after_clarify ----------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -463,20 +443,49 @@ def elderly() -> Engine:
 
 
 @pytest.mark.parametrize("on", [True, False])
-def test_a_figure_one_option_holds_picks_it(elderly: Engine, on: bool) -> None:
-    ruled = elderly if on else Engine(elderly.kb, disabled=("figure_after_clarify",))
+@pytest.mark.parametrize(
+    ("base", "rule", "asked", "offered", "message", "picked"),
+    [
+        # a detail that one option states by its kind (免费)
+        (
+            "childcare",
+            "kind_after_clarify",
+            "坪山婴幼儿托育",
+            ("ps-care-platform", "ps-care-centre"),
+            "Is it free?",
+            "ps-care-centre",
+        ),
+        # a figure that one option holds as a number of its own (4个社区级…养老服务站)
+        (
+            "elderly",
+            "figure_after_clarify",
+            "坪山养老有啥新搞法",
+            ("ps-elderly-mutual", "ps-elderly-platform"),
+            "那4个是指啥",
+            "ps-elderly-platform",
+        ),
+    ],
+)
+def test_after_a_clarify_what_one_option_states_picks_it(
+    request: pytest.FixtureRequest,
+    base: str,
+    rule: str,
+    asked: str,
+    offered: tuple[str, ...],
+    message: str,
+    picked: str,
+    on: bool,
+) -> None:
+    engine: Engine = request.getfixturevalue(base)
+    ruled = engine if on else Engine(engine.kb, disabled=(rule,))
     conversation = Conversation(
-        question="坪山养老有啥新搞法",
-        outcome="clarify",
-        street="pingshan",
-        offered=("ps-elderly-mutual", "ps-elderly-platform"),
-        time=NOW - 1,
+        question=asked, outcome="clarify", street="pingshan", offered=offered, time=NOW - 1
     )
-    (after,), _ = turns(ruled, "那4个是指啥", start=conversation)
+    (after,), _ = turns(ruled, message, start=conversation)
     if on:
-        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-elderly-platform"]
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == [picked]
     else:
-        assert [b.id for b in after.blocks] != ["ps-elderly-platform"]
+        assert [b.id for b in after.blocks] != [picked]
 
 
 def test_a_number_alone_after_a_clarify_is_still_a_choice_by_number(elderly: Engine) -> None:
