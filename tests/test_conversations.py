@@ -569,7 +569,6 @@ def test_a_detail_the_last_answer_speaks_of_is_that_answer_again(tg_engine: Engi
     [
         "落实得怎么样",
         "效果如何",
-        "坪山街道做了哪些工作",
         "坪山呢 有几个",
         "观湖一共有多少",
         "坪山有几家",

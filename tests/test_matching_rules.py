@@ -129,8 +129,16 @@ def synthetic() -> KnowledgeBase:
         ),
         # A figure that is a rank, not a number of things
         Passage("psg-gh-9", "guanhu-2020", "1", "建成区、街道、社区三级综治中心。"),
+        # A plan told in two parts
+        Passage("psg-ps-6", "pingshan-2020", "3.1", "持续抓好常态化疫情防控。", 9),
+        Passage("psg-ps-7", "pingshan-2020", "3.2", "一是推进城市更新。", 10),
     ]
-    sections = {(r, "1"): "工作情况" for r in real.reports} | {("guanhu-2020", "appendix"): ""}
+    sections = (
+        {(r, "1"): "工作情况" for r in real.reports}
+        | {("guanhu-2020", "appendix"): ""}
+        | {("pingshan-2020", "3"): "2021年工作计划", ("pingshan-2020", "3.1"): "抓好疫情防控"}
+        | {("pingshan-2020", "3.2"): "建设发展质量更高的城区"}
+    )
     return synthetic_base(real, real.reports, sections, entries, passages)
 
 
@@ -218,6 +226,16 @@ CASES = [
         "落实得怎么样",
         lambda m: m.outcome is Outcome.MISS and m.reason is Reason.NO_SUBJECT,
         lambda m: m.reason is not Reason.NO_SUBJECT,
+    ),
+    (
+        "outline",
+        "坪山2021年有什么计划",
+        lambda m: (
+            m.outcome is Outcome.CLARIFY
+            and m.reason is Reason.OUTLINE
+            and m.chosen == ("psg-ps-6", "psg-ps-7")
+        ),
+        lambda m: m.reason is not Reason.OUTLINE,
     ),
     (
         "term_name",

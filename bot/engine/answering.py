@@ -225,7 +225,13 @@ class Engine:
         if entry_id not in self._passages and entry_id not in self.kb.entries:
             return None
         asked = question or self._suggest(entry_id, language).question
-        reply = self._answer_reply(asked, [entry_id], 1.0, Reason.CHOSEN, "")
+        chosen = [entry_id]
+        # A headline tapped (一是…, or the heading of an outline's part) states nothing of
+        # its own: the sentence after it comes with it, as when it is answered.
+        if self.matcher.rule("headline_body"):
+            body = self.matcher.assessor.body_of_headline(entry_id)
+            chosen += [body] if body else []
+        reply = self._answer_reply(asked, chosen, 1.0, Reason.CHOSEN, "")
         return self._in_english(reply) if language == EN else reply
 
     def _passage_block(self, passage_id: str) -> Block:
@@ -555,6 +561,10 @@ class Engine:
         else a miss that says that street's report does not answer it."""
         if reply.outcome == "answer" and not self._borrowed(reply, street):
             return reply
+        if reply.reason is Reason.OUTLINE and all(
+            self.followups.street_of_doc(s.id) == street for s in reply.suggestions
+        ):
+            return reply  # that street's plan or review, in its parts
         if reply.reason in (*UNSTATED, Reason.UNCOVERED_YEAR):
             return reply
         return self._miss_on_street(question, reply, street, language)
@@ -615,6 +625,9 @@ class Engine:
         if reply.outcome == "intent":
             intent = self.kb.intents[match.intent or ""]
             return self._in_english(reply, self.english.intent_text(intent, reply.text))
+        if reply.reason is Reason.OUTLINE:
+            # (the parts keep their Chinese headings: no report gives them in English)
+            return replace(reply, language=EN, text=self._outline_text(match.chosen, EN))
         if reply.outcome == "clarify":
             several = len(reply.suggestions) > 1
             text = messages_en.CLARIFY_SEVERAL if several else messages_en.CLARIFY_ONE
@@ -647,6 +660,12 @@ class Engine:
                 text=self.intent_text(intent.reply),
                 suggestions=self.examples() if match.intent in ("greeting", "capabilities") else (),
                 intent=match.intent,
+            )
+        if match.reason is Reason.OUTLINE:
+            return reply_to(
+                outcome="clarify",
+                text=self._outline_text(match.chosen),
+                suggestions=self._outline_parts(match.chosen),
             )
         if match.outcome is Outcome.ANSWER:
             # A term looked up by name has its own related entries; the runners-up of its
@@ -685,6 +704,26 @@ class Engine:
             suggestions=candidates[:MAX_RELATED] or self._nearest_or_examples(question, match),
             candidates=candidates,
         )
+
+    def _outline_text(self, parts: tuple[str, ...], language: str = ZH) -> str:
+        """Where the plan or review whose ``parts`` are offered is told."""
+        outlines = self.matcher.outlines.outlines_offering(parts)
+        sources = [self._source(o.report, o.section) for o in outlines]
+        if language == EN:
+            return messages_en.outline([s.cite_en() for s in sources])
+        return messages.outline([s.cite() for s in sources])
+
+    def _outline_parts(self, parts: tuple[str, ...]) -> tuple[Suggestion, ...]:
+        """The parts offered, each by its heading; named by street when streets differ."""
+        streets = {self._passages[p].report for p in parts}
+        named = len({self.kb.reports[r].street for r in streets}) > 1
+        suggestions = []
+        for part in parts:
+            label = self.matcher.outlines.label(part) or self._suggest(part).question
+            if named:
+                label = f"{self.kb.reports[self._passages[part].report].street_name}:{label}"
+            suggestions.append(Suggestion(part, label))
+        return tuple(suggestions)
 
     def _nearest_or_examples(self, question: str, match: Match) -> tuple[Suggestion, ...]:
         """What a miss decided before anything was ranked offers: the texts nearest in

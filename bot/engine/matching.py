@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.engine.candidates import Assessor
 from bot.engine.composing import Composer
 from bot.engine.index import CANDIDATES, LexicalIndex, Scored
+from bot.engine.outlines import Outlines
 from bot.engine.policy import (
     ANSWER_P,
     CLARIFY_P,
@@ -70,7 +71,8 @@ class Matcher:
             kb, self.index, self.questions, self.calibration, self.rule, vectors
         )
         self.composer = Composer(kb, self.assessor)
-        self.policy = Policy(self.questions, self.assessor, self.composer, self.rule)
+        self.outlines = Outlines(kb)
+        self.policy = Policy(self.questions, self.assessor, self.composer, self.rule, self.outlines)
 
     def rule(self, name: str) -> bool:
         """Whether a named rule is on (``policybot eval --ablate`` turns each off in turn)."""

@@ -17,6 +17,15 @@ CLARIFY_SEVERAL = "您问的是下面哪一个?"
 CLARIFY_ONE = "您是想问下面这个问题吗?"
 
 
+def outline(cited: list[str]) -> str:
+    """A plan or review asked for as a whole: where it is told, before its parts."""
+    each = "各" if len(cited) > 1 else ""
+    return (
+        "；".join(cited)
+        + f"{each}分为下面几个方面(按报告原文的标题列出)。回复序号或点一项,看这一方面的原文:"
+    )
+
+
 def no_such_option(count: int) -> str:
     """A number or ordinal past the options a clarify offered."""
     if count == 1:

@@ -21,6 +21,15 @@ CLARIFY_SEVERAL = "Which of these do you mean?"
 CLARIFY_ONE = "Did you mean this question?"
 
 
+def outline(cited: list[str]) -> str:
+    """A plan or review asked for as a whole: where it is told, before its parts."""
+    return (
+        "; ".join(cited)
+        + ": the report tells it in the parts below (their headings in Chinese, as the report"
+        " writes them). Reply with a number or tap one to read the original:"
+    )
+
+
 def no_such_option(count: int) -> str:
     """A number or ordinal past the options a clarify offered."""
     if count == 1:

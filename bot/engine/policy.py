@@ -10,6 +10,7 @@ from enum import Enum
 
 from bot.engine.candidates import Assessor
 from bot.engine.composing import Composer
+from bot.engine.outlines import Outlines
 from bot.engine.question import PARTICLES, QuestionReader
 from bot.engine.scoring import Candidate, same_answer
 from bot.engine.textnorm import content, fold, sound_key
@@ -128,6 +129,7 @@ RULES = (
     "uncovered_year",  # a year no report covers: miss
     "only_numbers",  # a bare number asks nothing
     "no_subject",  # only how something went (落实得怎么样): which programme is not said
+    "outline",  # a plan or review asked as a whole (2021年计划做什么): the parts it is told in
     "term_name",  # a glossary term's own name: its definition
     "named_street",  # a street named: only its report answers
     "street_typo",  # an English street name mistyped by one letter (pinshan): that street
@@ -183,6 +185,8 @@ class Reason(str, Enum):
     ONLY_STREET = "only a street name"
     ONLY_NUMBERS = "only numbers"
     NO_SUBJECT = "no subject named"
+    # a plan or a review asked for as a whole: its parts offered (Match.chosen holds them)
+    OUTLINE = "outline of a plan or review"
     NO_SUCH_OPTION = "no such option"  # a number past a clarify's options
     TERM_NAME = "term name"
     UNSTATED_DETAIL = "unstated detail"
@@ -217,6 +221,7 @@ DECIDED_BEFORE_SCORING = frozenset(
         Reason.ONLY_STREET,
         Reason.ONLY_NUMBERS,
         Reason.NO_SUBJECT,
+        Reason.OUTLINE,
         Reason.TERM_NAME,
         Reason.INTENT_PHRASE,
     }
@@ -361,7 +366,9 @@ class Policy:
         assessor: Assessor,
         composer: Composer,
         rule: Callable[[str], bool],
+        outlines: Outlines,
     ):
+        self.outlines = outlines
         self.questions = questions
         self.wording = questions.wording
         self.assessor = assessor
@@ -382,6 +389,7 @@ class Policy:
             self._uncovered_year,
             self._only_street,
             self._only_numbers,
+            self._outline,
             self._no_subject,
         )
         # On the candidates, most probably right first.
@@ -736,6 +744,18 @@ class Policy:
         ):
             return Match(Outcome.MISS, Reason.ONLY_NUMBERS, 0.0, street=asked.street)
         return None
+
+    def _outline(self, asked: Asked) -> Match | None:
+        """A plan or a review asked for as a whole: the parts the report tells it in, to
+        choose from. Of the street named, or of every street; of the report a year names,
+        else of each street's current report."""
+        if not self.rule("outline"):
+            return None
+        halves, by_year = self.questions.outline_asked(asked.text, asked.folded, asked.spelling)
+        parts = self.outlines.parts_of(halves, asked.street, by_year)
+        if not parts:
+            return None
+        return Match(Outcome.CLARIFY, Reason.OUTLINE, 1.0, parts, street=asked.street)
 
     def _no_subject(self, asked: Asked) -> Match | None:
         # Its wording alone would match any phrasing that holds the same common words

@@ -15,7 +15,7 @@ from rapidfuzz.distance import OSA
 from bot.engine.index import LexicalIndex
 from bot.engine.lexicon import FUNCTION_WORDS, Lexicon
 from bot.engine.textnorm import content, fold, romanizations
-from bot.engine.wording import BOTH_STREETS, ENGLISH_SHARE, latin_share
+from bot.engine.wording import BOTH_STREETS, ENGLISH_SHARE, YEAR_WORD, latin_share
 from bot.knowledge.loading import KnowledgeBase
 
 TERM_WITHIN_SHARE = 0.35  # of a question's information, for it to be a look-up of a term
@@ -317,6 +317,16 @@ class QuestionReader:
         chinese = sorted((fold(w) for w in kb.no_subject if not w.isascii()), key=len, reverse=True)
         self._no_subject = re.compile("|".join(map(re.escape, chinese))) if chinese else None
         self._no_subject_en = frozenset(w.lower() for w in kb.no_subject if w.isascii())
+        # Words asking for a plan or a review as a whole, each with its half.
+        self._outline_half = {
+            fold(w) if not w.isascii() else w.lower(): half
+            for half, words in sorted(kb.outline_words.items())
+            for w in words
+        }
+        outline_zh = sorted(
+            (w for w in self._outline_half if not w.isascii()), key=len, reverse=True
+        )
+        self._outline = re.compile("|".join(map(re.escape, outline_zh))) if outline_zh else None
         self._street_words_en = frozenset(
             word
             for names in self.wording.street_names.values()
@@ -620,6 +630,65 @@ class QuestionReader:
         # One character (做, 有, 好的) is too little to say that it asks how something went.
         how_it_went = bool(counts) or any(len(ASKING_PART.sub("", word)) >= 2 for word in said)
         return how_it_went and not PARTICLES.sub("", ASKING_PART.sub("", rest))
+
+    def outline_asked(self, text: str, folded: str, spelling: str) -> tuple[dict[str, str], bool]:
+        """For each two-year report, the half a question asks for as a whole (坪山2021年计划
+        做什么, 观湖去年做了啥, what are pingshan's plans for 2021), and whether a year says
+        so: it names nothing but a street, a year or a time, words of a plan or a review
+        (intents/scope.yaml ``outline``), no_subject words and words that ask. Empty when
+        it names something else, or says both halves or neither."""
+        if not spelling:
+            return {}, False
+        if latin_share(spelling) >= ENGLISH_SHARE:
+            words = LATIN_WORD.findall(text.lower())
+            asking = self._no_subject_en | self._outline_half.keys()
+            by_words = self.halves_by_words(text)
+            # (time words say the half, and no subject: "last year", "will")
+            timeless = ENGLISH_REVIEW.sub(" ", ENGLISH_PLAN.sub(" ", text.lower()))
+            # (a figure or a code is a subject: "pm 2.5 target this year")
+            numbers = [w for w in words if w.isdigit() and not ENGLISH_YEAR.fullmatch(w)]
+            # A tense alone ("how effective was it") says a time, not that the whole year
+            # is asked: a plan or review word, or a year, says that.
+            whole = any(w in self._outline_half for w in words) or any(
+                w == "year" or ENGLISH_YEAR.fullmatch(w) for w in words
+            )
+            if (
+                numbers
+                or not whole
+                or not all(
+                    len(w) <= 2
+                    or w in FUNCTION_WORDS
+                    or w in asking
+                    or w in self._street_words_en
+                    or ENGLISH_YEAR.fullmatch(w)
+                    for w in LATIN_WORD.findall(timeless)
+                )
+            ):
+                return {}, False
+            halves = {self._outline_half[w] for w in words if w in self._outline_half}
+            if not by_words and len(halves) == 1:
+                half = halves.pop()
+                by_words = {r.id: half for r in self.kb.reports.values() if len(r.years) == 2}
+            return by_words, bool(ENGLISH_YEAR.search(text))
+        if self._outline is None:
+            return {}, False
+        # (the spelling drops what only sounds: 什么 is 什 there)
+        own = YEAR_WORD.sub("", self.wording.strip_streets(folded))
+        said = self._outline.findall(own)
+        rest = self._outline.sub("", own)
+        asks_how_it_went = self._no_subject is not None and bool(self._no_subject.search(rest))
+        if self._no_subject is not None:
+            rest = self._no_subject.sub("", rest)
+        if PARTICLES.sub("", ASKING_PART.sub("", rest)).replace("是", ""):
+            return {}, False
+        by_year = self.halves_asked(folded)
+        if by_year:
+            return (by_year, True) if said or asks_how_it_went else ({}, False)
+        halves = {self._outline_half[w] for w in said}
+        if len(halves) != 1:
+            return {}, False
+        half = halves.pop()
+        return {r.id: half for r in self.kb.reports.values() if len(r.years) == 2}, False
 
     def opinion_asked(self, folded: str) -> str | None:
         """The words that ask the bot's opinion or a recommendation (你觉得, do you like);

@@ -116,6 +116,8 @@ class KnowledgeBase:
     no_subject: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     unstated_details: dict[str, list[str]] = field(default_factory=dict)
+    # words that ask for a report's plan or review as a whole, by half ("plan", "review")
+    outline_words: dict[str, list[str]] = field(default_factory=dict)
     # (everyday phrases, the reports' words), by language: "zh" and "en"
     lexicons: Lexicons = field(default_factory=dict)
 
@@ -187,6 +189,7 @@ class _Loader:
         self.no_subject: list[str] = []
         self.requests: list[str] = []
         self.unstated_details: dict[str, list[str]] = {}
+        self.outline_words: dict[str, list[str]] = {}
         self.lexicons: Lexicons = {}
         self.topics: frozenset[str] = frozenset()
 
@@ -476,7 +479,24 @@ class _Loader:
                 self.problem(display, details[LINE], str(label), "must list words")
                 continue
             self.unstated_details[str(label)] = strings
+        self._read_outline_words(display, data)
         self.examples_where = (display, data[LINE])
+
+    def _read_outline_words(self, display: str, data: dict[str, Any]) -> None:
+        outline = data.get("outline") or {}
+        if not isinstance(outline, dict):
+            self.problem(display, data[LINE], None, "'outline' must be a mapping")
+            return
+        for half, words in outline.items():
+            if half == LINE:
+                continue
+            strings = _strings(words)
+            if half not in ("plan", "review") or not strings:
+                self.problem(
+                    display, outline[LINE], str(half), "must be plan or review, listing words"
+                )
+                continue
+            self.outline_words.setdefault(str(half), []).extend(strings)
 
     def _words_no_report_uses(self, display: str, data: dict[str, Any], key: str) -> list[str]:
         """The words listed under ``key``; a word either report contains is a problem:
@@ -607,5 +627,6 @@ def load_knowledge(
         no_subject=loader.no_subject,
         requests=loader.requests,
         unstated_details=loader.unstated_details,
+        outline_words=loader.outline_words,
         lexicons=loader.lexicons,
     )

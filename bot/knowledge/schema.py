@@ -46,6 +46,7 @@ INTENT_FILE_KEYS = frozenset(
         "unstated_details",
         "opinions",
         "no_subject",
+        "outline",
         "requests",
     }
 )

@@ -1,0 +1,136 @@
+"""A plan or review asked for as a whole (the ``outline`` rule): the parts the report tells
+it in, offered by their headings, on the real reports in both modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_conversations import turns
+
+from bot.engine.answering import Engine
+from bot.engine.languages import EN
+from bot.engine.policy import Reason
+from bot.knowledge.loading import load_knowledge
+from bot.knowledge.problems import KnowledgeError
+
+ROOT = Path(__file__).resolve().parents[1]
+PINGSHAN_PLAN = "慎终如始,毫不松懈抓好常态化疫情防控工作"
+GUANHU_PLAN = "狠抓营商环境优化,全力打造高质量发展的智造观湖"
+PINGSHAN_REVIEW = "坚持人民至上、生命至上,同心勠力齐战“疫”"
+GUANHU_REVIEW = "这一年,我们着力优化营商环境,经济发展稳中向好"
+
+
+@pytest.fixture(scope="module")
+def generated() -> Engine:
+    # What a brand-new report gives: the outline needs no hand-written entry.
+    return Engine.load(ROOT, generated_only=True)
+
+
+def labels(reply) -> list[str]:
+    return [s.question for s in reply.suggestions]
+
+
+@pytest.mark.parametrize(
+    ("question", "offered", "left_out"),
+    [
+        ("坪山2021年计划做什么", PINGSHAN_PLAN, GUANHU_PLAN),
+        ("坪山街道2021年工作计划", PINGSHAN_PLAN, GUANHU_PLAN),
+        ("平山明年的工作安排", PINGSHAN_PLAN, GUANHU_PLAN),  # a street by its sound
+        ("观湖2020年工作重点是什么", GUANHU_PLAN, PINGSHAN_PLAN),
+        ("观湖去年做了啥", GUANHU_REVIEW, PINGSHAN_PLAN),
+        # (once a miss asking which programme: the review is what was done)
+        ("坪山街道做了哪些工作", PINGSHAN_REVIEW, PINGSHAN_PLAN),
+        ("what are pingshan's plans for 2021", PINGSHAN_PLAN, GUANHU_PLAN),
+        ("what did guanhu do last year", GUANHU_REVIEW, GUANHU_PLAN),
+    ],
+)
+def test_a_plan_or_review_asked_as_a_whole_offers_its_parts(
+    generated: Engine, question: str, offered: str, left_out: str
+) -> None:
+    # (as a chat asks: a street typed by its sound is read as the street there)
+    (reply,), _ = turns(generated, question)
+    assert reply.outcome == "clarify" and reply.reason is Reason.OUTLINE
+    shown = labels(reply)
+    assert any(offered in label for label in shown)
+    assert not any(left_out in label for label in shown)
+
+
+def test_each_part_is_labelled_as_the_report_writes_it(generated: Engine) -> None:
+    reply = generated.ask("坪山2021年计划做什么")
+    report = generated.kb.reports["pingshan-2020"].text
+    assert len(reply.suggestions) == 5  # 三、(一) to (五)
+    assert all(label in report for label in labels(reply))
+    # where it is told, as every quote is
+    assert "坪山街道" in reply.text and "2021年工作计划" in reply.text
+
+
+def test_no_street_named_offers_each_streets_plan_by_name(generated: Engine) -> None:
+    reply = generated.ask("今年有什么计划")
+    assert reply.reason is Reason.OUTLINE
+    assert any(label.startswith("坪山街道:") for label in labels(reply))
+    assert any(label.startswith("观湖街道:") for label in labels(reply))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "坪山今年要建地铁吗",  # a thing named is a question of its own
+        "pm 2.5 target for guanhu this year",  # so is a figure or a code
+        "坪山2021年",  # a year alone asks nothing
+        "落实得怎么样",  # how something went, of no programme: which one is asked
+        "今年做了什么",  # this year's plan or what was done: which half is not said
+    ],
+)
+def test_a_question_naming_something_is_no_outline(generated: Engine, question: str) -> None:
+    assert generated.ask(question).reason is not Reason.OUTLINE
+
+
+def test_a_year_no_report_plans_is_declined_before(generated: Engine) -> None:
+    reply = generated.ask("坪山街道2023年工作计划是什么")
+    assert reply.outcome == "miss" and reply.reason is Reason.UNCOVERED_YEAR
+
+
+def test_a_part_chosen_by_number_gives_its_text_with_the_sentence_after_a_headline(
+    generated: Engine,
+) -> None:
+    (outline, chosen), _ = turns(generated, "坪山2021年计划做什么", "2")
+    assert outline.reason is Reason.OUTLINE
+    assert chosen.outcome == "answer"
+    # 一是加快拓展城市发展优质空间。 names a line of work; what follows it says what
+    assert chosen.blocks[0].body == "一是加快拓展城市发展优质空间。"
+    assert "征收拆迁" in chosen.blocks[1].body
+
+
+def test_another_street_asked_after_an_outline_gets_that_streets_or_says_it_has_none(
+    generated: Engine,
+) -> None:
+    (_, guanhu), _ = turns(generated, "坪山今年有什么计划", "那观湖呢")
+    assert guanhu.reason is Reason.OUTLINE
+    assert any(GUANHU_PLAN in label for label in labels(guanhu))
+    (_, missing), _ = turns(generated, "坪山街道2021年工作计划", "那观湖呢")
+    assert missing.outcome == "miss"  # 观湖's report plans 2020, not 2021
+
+
+def test_an_english_outline_is_introduced_in_english(generated: Engine) -> None:
+    reply = generated.ask("what are pingshan's plans for 2021")
+    assert reply.language == EN
+    assert "the report tells it in the parts below" in reply.text
+    assert any(PINGSHAN_PLAN in label for label in labels(reply))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_rule_on_and_off(on: bool) -> None:
+    engine = Engine.load(ROOT, generated_only=True, disabled=() if on else ("outline",))
+    reply = engine.ask("坪山2021年计划做什么")
+    assert (reply.reason is Reason.OUTLINE) == on
+
+
+def test_outline_words_must_name_a_half(make_project) -> None:
+    project = make_project("intents")
+    scope = project / "intents" / "scope.yaml"
+    scope.write_text(scope.read_text(encoding="utf-8") + "  someday: [以后]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(project)
+    problems = [str(p) for p in caught.value.problems]
+    assert any("someday" in p and "plan or review" in p for p in problems), problems
