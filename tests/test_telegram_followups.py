@@ -112,3 +112,30 @@ async def test_a_conversation_quiet_for_ten_minutes_starts_afresh(
     store.save_conversation(key, json.dumps(state, ensure_ascii=False))
     after = await fake_api.say("那观湖呢", user_id=RESIDENT)
     assert not after.plain.startswith("观湖街道：")
+
+
+async def test_a_plan_asked_as_a_whole_offers_its_parts_as_buttons(
+    stored_bot: Any, fake_api: FakeBotApi
+) -> None:
+    outline = await fake_api.say("坪山2021年计划做什么", user_id=RESIDENT)
+    labels = [label for label, _ in outline.buttons]
+    assert "2021年工作计划" in outline.plain  # where it is told
+    assert labels[0] == "慎终如始,毫不松懈抓好常态化疫情防控工作"  # as the report heads it
+    mark = fake_api.mark()
+    fake_api.tap(outline.buttons[1][1], fake_api.bot_message(outline), user_id=RESIDENT)
+    part = await fake_api.wait_for("sendMessage", after=mark)
+    # the part's headline, and the sentence after it that says what it is
+    assert "一是加快拓展城市发展优质空间" in part.text and "征收拆迁" in part.text
+
+
+async def test_a_report_passage_offered_by_a_clarify_can_be_tapped(
+    stored_bot: Any, fake_api: FakeBotApi
+) -> None:
+    # Tapping a passage had answered "this button's content has been updated": the button
+    # handler knew only hand-written entries.
+    clarify = await fake_api.say("坪山街道有几个党群服务中心", user_id=RESIDENT)
+    tapped = next(data for _, data in clarify.buttons if data.startswith("a:psg-"))
+    mark = fake_api.mark()
+    fake_api.tap(tapped, fake_api.bot_message(clarify), user_id=RESIDENT)
+    sent = await fake_api.wait_for("sendMessage", after=mark)
+    assert "来源:坪山街道" in sent.plain and "e家党群服务中心" in sent.plain

@@ -66,7 +66,8 @@ async def on_answer(update: Update, context: Context) -> None:
     """A suggested question, candidate or example: its answer."""
     if (tapped := await _tapped(update, context)) is not None:
         entry_id = tapped[1].entry_id or ""
-        known = entry_id in context.bot_data.engine.kb.entries
+        # (a clarify offers report passages as well as entries: 以天虹商圈e家党群服务中心为阵地…)
+        known = known_answer_id(context.bot_data.engine, entry_id)
         await _answer_entry(update, context, entry_id, known, tapped[1].english)
 
 
