@@ -13,7 +13,7 @@ import pytest
 
 from bot.engine.answering import Engine
 from bot.engine.matching import RULES, Match, Matcher, Outcome, Reason
-from bot.engine.policy import QUANTITY, states_a_figure
+from bot.engine.policy import QUANTITY, counted_thing, states_a_figure
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import PRIOR, load_calibration
 from bot.engine.semantic import VectorCache, default_cache_dir, embedder_named
@@ -200,6 +200,13 @@ CASES = [
         "建成了几个综治中心",
         lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_FIGURE,
         lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
+    ),
+    (
+        "counted_thing",
+        # the 237 count sorting points, not 小区
+        "坪山垃圾分类有几个小区",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_FIGURE,
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "ps-garbage",
     ),
     (
         "uncovered_year",
@@ -1162,6 +1169,46 @@ def test_things_counted_are_not_answered_by_a_rank_or_a_date(
     answer: str, question: str, counts: bool, on: bool
 ) -> None:
     assert states_a_figure(answer, question, not_ordinal=on) is (counts or not on)
+
+
+# --- counted_thing ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "counts"),
+    [
+        # the figure's phrase counts something else (found as FAQ-mode answers: a phrasing's
+        # frame 坪山…有多少个 matched and only the counted noun differed)
+        ("实施94个民生微实事项目,深化做优品牌项目。", "坪山有多少个学校", False),
+        ("在全面梳理辖区166个园区企业发展基础上。", "观湖有多少个社区", False),
+        # a list: 小学 is named, but the 21 count 幼儿园
+        ("全力推动观湖小学、澜兴学校以及21所公办幼儿园建成落地。", "观湖有几所小学", False),
+        ("新增公办幼儿园3所。", "观湖有几家养老院", False),
+        # a resident's own words for what the phrase counts
+        ("常态落实好26条主要干道路长制工作。", "观湖有几条主干道搞路长制", True),
+        ("建成观湖V-Park等5个街心花园。", "观湖建了几个街边小花园", True),
+        ("在全面梳理辖区166个园区企业发展基础上。", "观湖有多少个工业园区", True),
+        ("新增公办幼儿园3所。", "观湖新增了几所公办幼儿圆", True),
+        ("整治“散乱污”企业194家。", "坪山整治了多少家散乱污企业", True),
+        # the counted thing before the figure
+        ("辖区规上工业企业增至227家,上市企业增至5家。", "观湖有几家上市公司", True),
+        # no thing named after the counter: any figure of the counter
+        ("完成237个垃圾分类投放点建设。", "投放点建了几个", True),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_a_figure_counts_the_thing_asked_only_in_a_phrase_that_says_it(
+    answer: str, question: str, counts: bool, on: bool
+) -> None:
+    thing = counted_thing(fold(question)) if on else None
+    assert states_a_figure(answer, question, thing=(thing,) if thing else ()) is (counts or not on)
+
+
+def test_the_thing_counted_is_what_follows_the_counter() -> None:
+    assert counted_thing(fold("坪山有多少个社区啊")) == "社区"
+    assert counted_thing(fold("群防群治队伍整合了几支,多少人")) is None
+    # 我们几个老人 counts nobody
+    assert counted_thing(fold("我们几个老人想自己组织起来互相照应")) is None
 
 
 def test_a_how_many_answered_only_by_a_rank_is_a_miss(

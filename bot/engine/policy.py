@@ -143,6 +143,7 @@ RULES = (
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
     "count_not_ordinal",  # things counted (多少个) are not answered by 三级, 2020年, 二期
+    "counted_thing",  # 多少个学校: a figure whose phrase counts no such thing (94个民生微实事)
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
@@ -279,6 +280,16 @@ ENGLISH_THINGS_COUNTED = re.compile(
     r"howmany(?!years?|months?|days?|levels?|tiers?|phases?|stages?|rounds?|kinds?|types?"
     r"|classes|class|grades?)"
 )
+# What a how-many counts, after its counter (多少个社区, 几所小学, 多少家散乱污企业): up to
+# four characters, cut where the question goes on to ask (有, 是, 建…) or ends in a particle.
+COUNTED_THING = re.compile(
+    # (我们几个老人, 这几个, 好几个 count nobody)
+    r"(?:多少|(?<![们这那好])几)(?:个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵)"
+    r"([^的了吗呢啊呀吧么嘛嘞啦有是在搞建要能会和都还被给让把到不没呢哦咯多几哪怎什啥\W0-9A-Za-z]{2,4})"
+)
+# A figure's own phrase: what lies between the separators around it. 、 separates the
+# things of a list (观湖小学、澜兴学校以及21所公办幼儿园: the 21 count 幼儿园, not 小学).
+PHRASE_BREAK = re.compile(r"[,，;；。:：!！?？、]")
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
 CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
@@ -300,6 +311,7 @@ def states_a_figure(
     counted: bool = False,
     english_numbers: bool = True,
     not_ordinal: bool = False,
+    thing: tuple[str, ...] = (),
 ) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
@@ -309,7 +321,9 @@ def states_a_figure(
     ``english_numbers``: an English question holds the figures whose digits it writes
     ("how many stations will line 4 have" holds 4号线; ``number_held``). ``not_ordinal``:
     things counted (多少个, 几家) are not answered by a rank, a date, a stage or a kind (三级
-    综治中心, 2020年, 二期; ``count_not_ordinal``)."""
+    综治中心, 2020年, 二期; ``count_not_ordinal``). ``thing``: what a how-many counts and
+    the lexicon's words for it (``counted_thing``); a figure counts it only in a phrase
+    that says it (``counts_the_thing``)."""
     given = fold(question)
     held = (
         set(ENGLISH_NUMBER.findall(question))
@@ -331,8 +345,35 @@ def states_a_figure(
         # (the unit may follow the figure's own: 5万元)
         and (unit is None or unit.search(answer[found.start() : found.end() + 2]) is not None)
         and (not counters or any(c in answer[found.start() : found.end() + 2] for c in counters))
+        and (not thing or counts_the_thing(answer, found.start(), found.end(), thing))
         for found in DIGIT.finditer(answer)
     )
+
+
+def counted_thing(folded_question: str) -> str | None:
+    """What a Chinese how-many counts, when it names it after its counter (社区 of
+    坪山有多少个社区)."""
+    found = COUNTED_THING.search(folded_question)
+    return found.group(1) if found else None
+
+
+def counts_the_thing(answer: str, start: int, end: int, thing: tuple[str, ...]) -> bool:
+    """Whether the figure at ``answer[start:end]`` counts the thing asked: its phrase says
+    two of the thing's characters, or two of its sounds in a row, or a word the lexicon
+    lends it. A resident counts in words of their own (主干道 for 主要干道, 工业园区 for 园区企业,
+    幼儿圆 for 幼儿园), so no more is asked; 社区 is still no 园区, 学校 no 民生微实事项目."""
+    left = max((m.end() for m in PHRASE_BREAK.finditer(answer, 0, start)), default=0)
+    right = PHRASE_BREAK.search(answer, end)
+    phrase = fold(answer[left : right.start() if right else len(answer)])
+    asked, *lent = thing
+    if any(word and word in phrase for word in lent):
+        return True
+    # two sounds in a row (幼儿 of 幼儿圆 in 公办幼儿园), or two characters anywhere (街边小花园:
+    # 街心花园); not two sounds anywhere: 小学 and 学校 sound alike
+    heard, said = sound_key(asked), sound_key(phrase)
+    if any(heard[i : i + 2] in said for i in range(len(heard) - 1)):
+        return True
+    return len(set(asked) & set(phrase)) >= 2
 
 
 def _leading_digits(figure: str) -> str:
@@ -450,6 +491,7 @@ class Policy:
         asks, of_kind = self._figure_asked(text)
         # A rate asked by name is no other rate (成功的比例 is not 办结率在95%以上).
         rate = RATE_NAMED.search(fold(text)) if of_kind else None
+        thing = self._thing_counted(text)
 
         def states(answer: str) -> bool:
             return states_a_figure(
@@ -458,6 +500,7 @@ class Policy:
                 of_kind,
                 english_numbers=self.rule("number_held"),
                 not_ordinal=self.rule("count_not_ordinal"),
+                thing=thing,
             ) and (rate is None or rate.group(1) in fold(answer))
 
         return asks and not any(
@@ -471,6 +514,15 @@ class Policy:
             )
             for n, i in enumerate(chosen)
         )
+
+    def _thing_counted(self, text: str) -> tuple[str, ...]:
+        """What a how-many counts and the lexicon's words for it, as far as
+        ``counted_thing`` is on; nothing when it names none."""
+        asked = counted_thing(fold(text)) if self.rule("counted_thing") else None
+        if not asked:
+            return ()
+        lent = self.questions.lexicon.official_words(asked, asked) if self.rule("lexicon") else []
+        return (asked, *(fold(w) for w in lent))
 
     def _figure_asked(self, text: str) -> tuple[bool, bool]:
         """Whether a question asks a figure, and whether it names its kind (money, a rate,
@@ -626,6 +678,7 @@ class Policy:
             of_kind,
             counted,
             english_numbers=self.rule("number_held"),
+            thing=self._thing_counted(text),
         )
 
     # --- on the message ----------------------------------------------------------------
