@@ -202,6 +202,13 @@ CASES = [
         lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
     ),
     (
+        "count_by_noun",
+        # things counted by 多少 and a noun, with no counter: 三级 is no number of them
+        "区街道社区建成了多少综治中心",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_FIGURE,
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
+    ),
+    (
         "counted_thing",
         # the 237 count sorting points, not 小区
         "坪山垃圾分类有几个小区",
@@ -1209,6 +1216,26 @@ def test_the_thing_counted_is_what_follows_the_counter() -> None:
     assert counted_thing(fold("群防群治队伍整合了几支,多少人")) is None
     # 我们几个老人 counts nobody
     assert counted_thing(fold("我们几个老人想自己组织起来互相照应")) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "counts"),
+    [
+        # found generated-only: the overview sentence's 一届四次 (a session of a term) and
+        # its year answered how many problems were solved
+        ("2020年,坪山街道紧扣区一届四次党代会确立的目标任务。", "坪山解决了多少问题", False),
+        ("协调解决停车难等民生问题400余宗。", "坪山解决了多少问题", True),
+        # a session counted as such is still a count
+        ("召开党工委理论学习中心组专题学习11次。", "开了多少学习会", True),
+        # years asked: a year answers
+        ("2020年完成城中村综合治理。", "治理了多少年", True),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_things_counted_by_a_noun_are_not_answered_by_a_rank(
+    answer: str, question: str, counts: bool, on: bool
+) -> None:
+    assert states_a_figure(answer, question, not_ordinal=True, thing_words=on) is (counts or not on)
 
 
 def test_a_how_many_answered_only_by_a_rank_is_a_miss(

@@ -143,6 +143,7 @@ RULES = (
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
     "count_not_ordinal",  # things counted (多少个) are not answered by 三级, 2020年, 二期
+    "count_by_noun",  # ... 多少问题 counts things too; 一届四次 is a rank
     "counted_thing",  # 多少个学校: a figure whose phrase counts no such thing (94个民生微实事)
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
@@ -276,6 +277,11 @@ ORDINAL_UNIT = re.compile(r"(?:级|年|月|日|号|期|轮|类)$")
 # English counts things as "how many" (folded) with no counter: "how many cameras were
 # installed" is no more answered by 三级综治中心 than 摄像头装了多少个 is. Not when what is
 # counted is itself years, levels, stages or kinds (how many levels: 三级 answers it).
+# Chinese counts things by 多少 and a noun too, with no counter (解决了多少问题, 多少违建):
+# not when what is counted is itself years, days, levels or stages (多少年, 多少期).
+CHINESE_THINGS_COUNTED = re.compile(r"多少(?=[\u4e00-\u9fff])(?!年|月|日|天|号|级|期|轮|类|届|岁)")
+# A session numbered within a term (区一届四次党代会, 十二届十一次全会) is a rank too.
+SESSION_OF_TERM = "届"
 ENGLISH_THINGS_COUNTED = re.compile(
     r"howmany(?!years?|months?|days?|levels?|tiers?|phases?|stages?|rounds?|kinds?|types?"
     r"|classes|class|grades?)"
@@ -312,6 +318,7 @@ def states_a_figure(
     english_numbers: bool = True,
     not_ordinal: bool = False,
     thing: tuple[str, ...] = (),
+    thing_words: bool = False,
 ) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
@@ -323,7 +330,9 @@ def states_a_figure(
     things counted (多少个, 几家) are not answered by a rank, a date, a stage or a kind (三级
     综治中心, 2020年, 二期; ``count_not_ordinal``). ``thing``: what a how-many counts and
     the lexicon's words for it (``counted_thing``); a figure counts it only in a phrase
-    that says it (``counts_the_thing``)."""
+    that says it (``counts_the_thing``). ``thing_words``: with ``not_ordinal``, things
+    counted by 多少 and a noun (解决了多少问题) are counted too, and a session numbered
+    within a term (一届四次) is a rank (``count_by_noun``)."""
     given = fold(question)
     held = (
         set(ENGLISH_NUMBER.findall(question))
@@ -336,12 +345,20 @@ def states_a_figure(
     if counted and not names_what_is_counted(answer, given):
         return False
     things = not_ordinal and (
-        COUNTER_ASKED.search(given) is not None or ENGLISH_THINGS_COUNTED.search(given) is not None
+        COUNTER_ASKED.search(given) is not None
+        or ENGLISH_THINGS_COUNTED.search(given) is not None
+        or (thing_words and CHINESE_THINGS_COUNTED.search(given) is not None)
     )
     return any(
         fold(found.group(0)) not in given
         and not (held and _leading_digits(found.group(0)) in held)
-        and not (things and ORDINAL_UNIT.search(found.group(0)))
+        and not (
+            things
+            and (
+                ORDINAL_UNIT.search(found.group(0))
+                or (thing_words and answer[found.start() - 1 : found.start()] == SESSION_OF_TERM)
+            )
+        )
         # (the unit may follow the figure's own: 5万元)
         and (unit is None or unit.search(answer[found.start() : found.end() + 2]) is not None)
         and (not counters or any(c in answer[found.start() : found.end() + 2] for c in counters))
@@ -501,6 +518,7 @@ class Policy:
                 english_numbers=self.rule("number_held"),
                 not_ordinal=self.rule("count_not_ordinal"),
                 thing=thing,
+                thing_words=self.rule("count_by_noun"),
             ) and (rate is None or rate.group(1) in fold(answer))
 
         return asks and not any(
