@@ -202,6 +202,13 @@ CASES = [
         lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
     ),
     (
+        "act_stated",
+        # 能开 asks of an act the text says, with its object (开展…宣传督导)
+        "每晚能开展宣传督导提升居民分类意识吗",
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-ps-1",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_DETAIL,
+    ),
+    (
         "count_by_noun",
         # things counted by 多少 and a noun, with no counter: 三级 is no number of them
         "区街道社区建成了多少综治中心",
@@ -1236,6 +1243,32 @@ def test_things_counted_by_a_noun_are_not_answered_by_a_rank(
     answer: str, question: str, counts: bool, on: bool
 ) -> None:
     assert states_a_figure(answer, question, not_ordinal=True, thing_words=on) is (counts or not on)
+
+
+@pytest.mark.parametrize(
+    ("question", "detail", "answer", "stated"),
+    [
+        # found on residents-7 and residents-3: the act (置换) and its object (免费托育)
+        (
+            "坪山家长做志愿者能换孩子免费托管吗",
+            "能换",
+            "以家长志愿服务时间置换婴幼儿免费托育服务。",
+            True,
+        ),
+        # a document the text does not name: the act alone says nothing of it
+        ("退役军人之家能换优待证吗", "能换", "将退役军人服务站建成退役军人之家。", False),
+        ("大厅能办学位吗", "能办", "推出学位申请办证“三部曲”。", True),
+        ("大厅能办出入境证件吗", "能办", "推出学位申请办证“三部曲”。", False),
+        # not an act asked by a modal
+        ("托育中心几点开门", "几点", "以家长志愿服务时间置换婴幼儿免费托育服务。", False),
+    ],
+)
+def test_an_act_asked_by_a_modal_is_stated_by_a_text_saying_it_and_its_object(
+    question: str, detail: str, answer: str, stated: bool
+) -> None:
+    from bot.engine.policy import Policy
+
+    assert Policy._act_stated(fold(question), detail, answer) is stated
 
 
 def test_a_how_many_answered_only_by_a_rank_is_a_miss(

@@ -145,6 +145,7 @@ RULES = (
     "count_not_ordinal",  # things counted (多少个) are not answered by 三级, 2020年, 二期
     "count_by_noun",  # ... 多少问题 counts things too; 一届四次 is a rank
     "counted_thing",  # 多少个学校: a figure whose phrase counts no such thing (94个民生微实事)
+    "act_stated",  # 能换孩子免费托管吗: a text that says the act and its object states it
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
@@ -296,6 +297,10 @@ COUNTED_THING = re.compile(
 # A figure's own phrase: what lies between the separators around it. 、 separates the
 # things of a list (观湖小学、澜兴学校以及21所公办幼儿园: the 21 count 幼儿园, not 小学).
 PHRASE_BREAK = re.compile(r"[,，;；。:：!！?？、]")
+# An office's act asked by a modal (能换, 可以办, 能不能开), and how far after it its object
+# is looked for.
+MODAL_ACT = re.compile(r"(?:能不能|可以|能)([\u4e00-\u9fff])")
+ACT_OBJECT_CHARS = 6
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
 CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
@@ -826,6 +831,10 @@ class Policy:
             return None
         if self.questions.states_detail(self.assessor.answer_text(best.id), detail):
             return None
+        if self.rule("act_stated") and self._act_stated(
+            asked.folded, detail, self.assessor.answer_text(best.id)
+        ):
+            return None
         known = best.anchored and best.confidence >= CLARIFY_P
         if known or best.confidence >= ANSWER_P:
             return Match(
@@ -838,6 +847,22 @@ class Policy:
                 detail=detail,
             )
         return None
+
+    @staticmethod
+    def _act_stated(folded: str, detail: str, answer: str) -> bool:
+        """Whether a text states what an office's act asked by a modal (能换, 可以办, 能开)
+        is done for: it says the act's verb and two characters in a row of what follows it
+        in the question. 家长做志愿者能换孩子免费托管吗 is answered by 以家长志愿服务时间置换
+        婴幼儿免费托育服务; 能换驾照吗 by no text that does not say 驾照. The scope's words
+        are there for a document issued to the asker, which a text saying the act and its
+        object describes."""
+        act = MODAL_ACT.fullmatch(detail)
+        if act is None or detail not in folded:
+            return False
+        said = fold(answer)
+        after = PARTICLES.sub(" ", folded.split(detail, 1)[1][:ACT_OBJECT_CHARS])
+        pairs = (after[i : i + 2] for i in range(len(after) - 1))
+        return act.group(1) in said and any(" " not in pair and pair in said for pair in pairs)
 
     def _request_within(self, asked: Asked) -> Match | None:
         """An act asked for the asker inside a question (楼下油烟太大了 帮我投诉一下, 退役军人
