@@ -13,7 +13,7 @@ import pytest
 
 from bot.engine.answering import Engine
 from bot.engine.matching import RULES, Match, Matcher, Outcome, Reason
-from bot.engine.policy import QUANTITY, states_a_figure
+from bot.engine.policy import QUANTITY, counted_thing, states_a_figure
 from bot.engine.question import QuestionReader
 from bot.engine.scoring import PRIOR, load_calibration
 from bot.engine.semantic import VectorCache, default_cache_dir, embedder_named
@@ -208,6 +208,27 @@ CASES = [
         "建成了几个综治中心",
         lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_FIGURE,
         lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
+    ),
+    (
+        "act_stated",
+        # 能开 asks of an act the text says, with its object (开展…宣传督导)
+        "每晚能开展宣传督导提升居民分类意识吗",
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-ps-1",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_DETAIL,
+    ),
+    (
+        "count_by_noun",
+        # things counted by 多少 and a noun, with no counter: 三级 is no number of them
+        "区街道社区建成了多少综治中心",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_FIGURE,
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
+    ),
+    (
+        "counted_thing",
+        # the 237 count sorting points, not 小区
+        "坪山垃圾分类有几个小区",
+        lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_FIGURE,
+        lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "ps-garbage",
     ),
     (
         "uncovered_year",
@@ -1180,6 +1201,92 @@ def test_things_counted_are_not_answered_by_a_rank_or_a_date(
     answer: str, question: str, counts: bool, on: bool
 ) -> None:
     assert states_a_figure(answer, question, not_ordinal=on) is (counts or not on)
+
+
+# --- counted_thing ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "counts"),
+    [
+        # the figure's phrase counts something else (found as FAQ-mode answers: a phrasing's
+        # frame 坪山…有多少个 matched and only the counted noun differed)
+        ("实施94个民生微实事项目,深化做优品牌项目。", "坪山有多少个学校", False),
+        ("在全面梳理辖区166个园区企业发展基础上。", "观湖有多少个社区", False),
+        # a list: 小学 is named, but the 21 count 幼儿园
+        ("全力推动观湖小学、澜兴学校以及21所公办幼儿园建成落地。", "观湖有几所小学", False),
+        ("新增公办幼儿园3所。", "观湖有几家养老院", False),
+        # a resident's own words for what the phrase counts
+        ("常态落实好26条主要干道路长制工作。", "观湖有几条主干道搞路长制", True),
+        ("建成观湖V-Park等5个街心花园。", "观湖建了几个街边小花园", True),
+        ("在全面梳理辖区166个园区企业发展基础上。", "观湖有多少个工业园区", True),
+        ("新增公办幼儿园3所。", "观湖新增了几所公办幼儿圆", True),
+        ("整治“散乱污”企业194家。", "坪山整治了多少家散乱污企业", True),
+        # the counted thing before the figure
+        ("辖区规上工业企业增至227家,上市企业增至5家。", "观湖有几家上市公司", True),
+        # no thing named after the counter: any figure of the counter
+        ("完成237个垃圾分类投放点建设。", "投放点建了几个", True),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_a_figure_counts_the_thing_asked_only_in_a_phrase_that_says_it(
+    answer: str, question: str, counts: bool, on: bool
+) -> None:
+    thing = counted_thing(fold(question)) if on else None
+    assert states_a_figure(answer, question, thing=(thing,) if thing else ()) is (counts or not on)
+
+
+def test_the_thing_counted_is_what_follows_the_counter() -> None:
+    assert counted_thing(fold("坪山有多少个社区啊")) == "社区"
+    assert counted_thing(fold("群防群治队伍整合了几支,多少人")) is None
+    # 我们几个老人 counts nobody
+    assert counted_thing(fold("我们几个老人想自己组织起来互相照应")) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "counts"),
+    [
+        # found generated-only: the overview sentence's 一届四次 (a session of a term) and
+        # its year answered how many problems were solved
+        ("2020年,坪山街道紧扣区一届四次党代会确立的目标任务。", "坪山解决了多少问题", False),
+        ("协调解决停车难等民生问题400余宗。", "坪山解决了多少问题", True),
+        # a session counted as such is still a count
+        ("召开党工委理论学习中心组专题学习11次。", "开了多少学习会", True),
+        # years asked: a year answers
+        ("2020年完成城中村综合治理。", "治理了多少年", True),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_things_counted_by_a_noun_are_not_answered_by_a_rank(
+    answer: str, question: str, counts: bool, on: bool
+) -> None:
+    assert states_a_figure(answer, question, not_ordinal=True, thing_words=on) is (counts or not on)
+
+
+@pytest.mark.parametrize(
+    ("question", "detail", "answer", "stated"),
+    [
+        # found on residents-7 and residents-3: the act (置换) and its object (免费托育)
+        (
+            "坪山家长做志愿者能换孩子免费托管吗",
+            "能换",
+            "以家长志愿服务时间置换婴幼儿免费托育服务。",
+            True,
+        ),
+        # a document the text does not name: the act alone says nothing of it
+        ("退役军人之家能换优待证吗", "能换", "将退役军人服务站建成退役军人之家。", False),
+        ("大厅能办学位吗", "能办", "推出学位申请办证“三部曲”。", True),
+        ("大厅能办出入境证件吗", "能办", "推出学位申请办证“三部曲”。", False),
+        # not an act asked by a modal
+        ("托育中心几点开门", "几点", "以家长志愿服务时间置换婴幼儿免费托育服务。", False),
+    ],
+)
+def test_an_act_asked_by_a_modal_is_stated_by_a_text_saying_it_and_its_object(
+    question: str, detail: str, answer: str, stated: bool
+) -> None:
+    from bot.engine.policy import Policy
+
+    assert Policy._act_stated(fold(question), detail, answer) is stated
 
 
 def test_a_how_many_answered_only_by_a_rank_is_a_miss(

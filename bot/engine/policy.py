@@ -145,6 +145,9 @@ RULES = (
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
     "count_not_ordinal",  # things counted (多少个) are not answered by 三级, 2020年, 二期
+    "count_by_noun",  # ... 多少问题 counts things too; 一届四次 is a rank
+    "counted_thing",  # 多少个学校: a figure whose phrase counts no such thing (94个民生微实事)
+    "act_stated",  # 能换孩子免费托管吗: a text that says the act and its object states it
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
@@ -280,10 +283,29 @@ ORDINAL_UNIT = re.compile(r"(?:级|年|月|日|号|期|轮|类)$")
 # English counts things as "how many" (folded) with no counter: "how many cameras were
 # installed" is no more answered by 三级综治中心 than 摄像头装了多少个 is. Not when what is
 # counted is itself years, levels, stages or kinds (how many levels: 三级 answers it).
+# Chinese counts things by 多少 and a noun too, with no counter (解决了多少问题, 多少违建):
+# not when what is counted is itself years, days, levels or stages (多少年, 多少期).
+CHINESE_THINGS_COUNTED = re.compile(r"多少(?=[\u4e00-\u9fff])(?!年|月|日|天|号|级|期|轮|类|届|岁)")
+# A session numbered within a term (区一届四次党代会, 十二届十一次全会) is a rank too.
+SESSION_OF_TERM = "届"
 ENGLISH_THINGS_COUNTED = re.compile(
     r"howmany(?!years?|months?|days?|levels?|tiers?|phases?|stages?|rounds?|kinds?|types?"
     r"|classes|class|grades?)"
 )
+# What a how-many counts, after its counter (多少个社区, 几所小学, 多少家散乱污企业): up to
+# four characters, cut where the question goes on to ask (有, 是, 建…) or ends in a particle.
+COUNTED_THING = re.compile(
+    # (我们几个老人, 这几个, 好几个 count nobody)
+    r"(?:多少|(?<![们这那好])几)(?:个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵)"
+    r"([^的了吗呢啊呀吧么嘛嘞啦有是在搞建要能会和都还被给让把到不没呢哦咯多几哪怎什啥\W0-9A-Za-z]{2,4})"
+)
+# A figure's own phrase: what lies between the separators around it. 、 separates the
+# things of a list (观湖小学、澜兴学校以及21所公办幼儿园: the 21 count 幼儿园, not 小学).
+PHRASE_BREAK = re.compile(r"[,，;；。:：!！?？、]")
+# An office's act asked by a modal (能换, 可以办, 能不能开), and how far after it its object
+# is looked for.
+MODAL_ACT = re.compile(r"(?:能不能|可以|能)([\u4e00-\u9fff])")
+ACT_OBJECT_CHARS = 6
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
 CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
@@ -305,6 +327,8 @@ def states_a_figure(
     counted: bool = False,
     english_numbers: bool = True,
     not_ordinal: bool = False,
+    thing: tuple[str, ...] = (),
+    thing_words: bool = False,
 ) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
@@ -314,7 +338,11 @@ def states_a_figure(
     ``english_numbers``: an English question holds the figures whose digits it writes
     ("how many stations will line 4 have" holds 4号线; ``number_held``). ``not_ordinal``:
     things counted (多少个, 几家) are not answered by a rank, a date, a stage or a kind (三级
-    综治中心, 2020年, 二期; ``count_not_ordinal``)."""
+    综治中心, 2020年, 二期; ``count_not_ordinal``). ``thing``: what a how-many counts and
+    the lexicon's words for it (``counted_thing``); a figure counts it only in a phrase
+    that says it (``counts_the_thing``). ``thing_words``: with ``not_ordinal``, things
+    counted by 多少 and a noun (解决了多少问题) are counted too, and a session numbered
+    within a term (一届四次) is a rank (``count_by_noun``)."""
     given = fold(question)
     held = (
         set(ENGLISH_NUMBER.findall(question))
@@ -327,17 +355,52 @@ def states_a_figure(
     if counted and not names_what_is_counted(answer, given):
         return False
     things = not_ordinal and (
-        COUNTER_ASKED.search(given) is not None or ENGLISH_THINGS_COUNTED.search(given) is not None
+        COUNTER_ASKED.search(given) is not None
+        or ENGLISH_THINGS_COUNTED.search(given) is not None
+        or (thing_words and CHINESE_THINGS_COUNTED.search(given) is not None)
     )
     return any(
         fold(found.group(0)) not in given
         and not (held and _leading_digits(found.group(0)) in held)
-        and not (things and ORDINAL_UNIT.search(found.group(0)))
+        and not (
+            things
+            and (
+                ORDINAL_UNIT.search(found.group(0))
+                or (thing_words and answer[found.start() - 1 : found.start()] == SESSION_OF_TERM)
+            )
+        )
         # (the unit may follow the figure's own: 5万元)
         and (unit is None or unit.search(answer[found.start() : found.end() + 2]) is not None)
         and (not counters or any(c in answer[found.start() : found.end() + 2] for c in counters))
+        and (not thing or counts_the_thing(answer, found.start(), found.end(), thing))
         for found in DIGIT.finditer(answer)
     )
+
+
+def counted_thing(folded_question: str) -> str | None:
+    """What a Chinese how-many counts, when it names it after its counter (社区 of
+    坪山有多少个社区)."""
+    found = COUNTED_THING.search(folded_question)
+    return found.group(1) if found else None
+
+
+def counts_the_thing(answer: str, start: int, end: int, thing: tuple[str, ...]) -> bool:
+    """Whether the figure at ``answer[start:end]`` counts the thing asked: its phrase says
+    two of the thing's characters, or two of its sounds in a row, or a word the lexicon
+    lends it. A resident counts in words of their own (主干道 for 主要干道, 工业园区 for 园区企业,
+    幼儿圆 for 幼儿园), so no more is asked; 社区 is still no 园区, 学校 no 民生微实事项目."""
+    left = max((m.end() for m in PHRASE_BREAK.finditer(answer, 0, start)), default=0)
+    right = PHRASE_BREAK.search(answer, end)
+    phrase = fold(answer[left : right.start() if right else len(answer)])
+    asked, *lent = thing
+    if any(word and word in phrase for word in lent):
+        return True
+    # two sounds in a row (幼儿 of 幼儿圆 in 公办幼儿园), or two characters anywhere (街边小花园:
+    # 街心花园); not two sounds anywhere: 小学 and 学校 sound alike
+    heard, said = sound_key(asked), sound_key(phrase)
+    if any(heard[i : i + 2] in said for i in range(len(heard) - 1)):
+        return True
+    return len(set(asked) & set(phrase)) >= 2
 
 
 def _leading_digits(figure: str) -> str:
@@ -458,6 +521,7 @@ class Policy:
         asks, of_kind = self._figure_asked(text)
         # A rate asked by name is no other rate (成功的比例 is not 办结率在95%以上).
         rate = RATE_NAMED.search(fold(text)) if of_kind else None
+        thing = self._thing_counted(text)
 
         def states(answer: str) -> bool:
             return states_a_figure(
@@ -466,6 +530,8 @@ class Policy:
                 of_kind,
                 english_numbers=self.rule("number_held"),
                 not_ordinal=self.rule("count_not_ordinal"),
+                thing=thing,
+                thing_words=self.rule("count_by_noun"),
             ) and (rate is None or rate.group(1) in fold(answer))
 
         return asks and not any(
@@ -479,6 +545,15 @@ class Policy:
             )
             for n, i in enumerate(chosen)
         )
+
+    def _thing_counted(self, text: str) -> tuple[str, ...]:
+        """What a how-many counts and the lexicon's words for it, as far as
+        ``counted_thing`` is on; nothing when it names none."""
+        asked = counted_thing(fold(text)) if self.rule("counted_thing") else None
+        if not asked:
+            return ()
+        lent = self.questions.lexicon.official_words(asked, asked) if self.rule("lexicon") else []
+        return (asked, *(fold(w) for w in lent))
 
     def _figure_asked(self, text: str) -> tuple[bool, bool]:
         """Whether a question asks a figure, and whether it names its kind (money, a rate,
@@ -634,6 +709,7 @@ class Policy:
             of_kind,
             counted,
             english_numbers=self.rule("number_held"),
+            thing=self._thing_counted(text),
         )
 
     # --- on the message ----------------------------------------------------------------
@@ -775,6 +851,10 @@ class Policy:
             return None
         if self.questions.states_detail(self.assessor.answer_text(best.id), detail):
             return None
+        if self.rule("act_stated") and self._act_stated(
+            asked.folded, detail, self.assessor.answer_text(best.id)
+        ):
+            return None
         known = best.anchored and best.confidence >= CLARIFY_P
         if known or best.confidence >= ANSWER_P:
             return Match(
@@ -787,6 +867,22 @@ class Policy:
                 detail=detail,
             )
         return None
+
+    @staticmethod
+    def _act_stated(folded: str, detail: str, answer: str) -> bool:
+        """Whether a text states what an office's act asked by a modal (能换, 可以办, 能开)
+        is done for: it says the act's verb and two characters in a row of what follows it
+        in the question. 家长做志愿者能换孩子免费托管吗 is answered by 以家长志愿服务时间置换
+        婴幼儿免费托育服务; 能换驾照吗 by no text that does not say 驾照. The scope's words
+        are there for a document issued to the asker, which a text saying the act and its
+        object describes."""
+        act = MODAL_ACT.fullmatch(detail)
+        if act is None or detail not in folded:
+            return False
+        said = fold(answer)
+        after = PARTICLES.sub(" ", folded.split(detail, 1)[1][:ACT_OBJECT_CHARS])
+        pairs = (after[i : i + 2] for i in range(len(after) - 1))
+        return act.group(1) in said and any(" " not in pair and pair in said for pair in pairs)
 
     def _request_within(self, asked: Asked) -> Match | None:
         """An act asked for the asker inside a question (楼下油烟太大了 帮我投诉一下, 退役军人
