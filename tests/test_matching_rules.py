@@ -202,6 +202,12 @@ CASES = [
         lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
     ),
     (
+        "batch_no_figure",
+        "how many tennis courts are there",
+        lambda m: True,  # see test_a_batch_is_no_figure and its matcher test below
+        lambda m: True,
+    ),
+    (
         "uncovered_year",
         "2025年坪山的垃圾分类",
         lambda m: m.reason is Reason.UNCOVERED_YEAR and m.detail == "2025",
@@ -835,6 +841,17 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("任务完成率位居全区第一。", "what was the completion rate of land handover", False),
         # "rate" ending another word asks no rate
         ("成立3000余人义警队伍。", "how big is the corporate volunteer team", True),
+        # English people counted by what they are, after a word that says which (english-7:
+        # "how many elderly people live in pingshan" had been answered with the 1+4+N
+        # stations); a count of things for them is no headcount asked
+        ("建立4个社区级养老服务站。", "how many elderly people live in pingshan", False),
+        ("成立3000余人义警队伍。", "how many volunteer police does guanhu have", True),
+        ("建立4个社区级养老服务站。", "how many elderly care stations will there be", True),
+        ("建成12个国际人才公寓。", "how many foreign residents are there", False),
+        # a budget asked, or a sum spent: an amount of money
+        ("加快推动街道图书馆建设,新增藏书2万册。", "whats the budget for the new library", False),
+        ("投入500万元建设街道图书馆。", "what's the budget for the new library", True),
+        ("完成3座市政公厕改造建设。", "how much did guanhu spend on toilets", False),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
@@ -1162,6 +1179,42 @@ def test_things_counted_are_not_answered_by_a_rank_or_a_date(
     answer: str, question: str, counts: bool, on: bool
 ) -> None:
     assert states_a_figure(answer, question, not_ordinal=on) is (counts or not on)
+
+
+# --- batch_no_figure ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "counts"),
+    [
+        # 一批 (a batch of) is no number of anything
+        ("高质量开展一批文体活动,办好网球业余公开赛。", "how many tennis courts are there", False),
+        ("建设一批便民利民的文体设施。", "建了多少个文体设施", False),
+        # a figure beside it still counts
+        ("建设一批文体设施,增设95套健身路径。", "建了多少套健身路径", True),
+        ("组建一支义警队伍300名。", "how many volunteer police", True),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_a_batch_is_no_figure(answer: str, question: str, counts: bool, on: bool) -> None:
+    assert states_a_figure(answer, question, batch_is_none=on) is (counts or not on)
+
+
+def test_a_how_many_answered_only_by_a_batch_is_a_miss(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # english-7: "how many tennis courts are there in guanhu" was answered with the plan's
+    # sports events, whose only figure is the 一批 of its headline.
+    events = Passage(
+        "psg-gh-ev", "guanhu-2020", "1", "高质量开展一批文体活动,办好观湖杯国际网球业余公开赛。"
+    )
+    kb = replace(synthetic, passages=[*synthetic.passages, events])
+    question = "观湖网球业余公开赛有多少个网球场"
+    on = matcher(kb, vectors).match(question)
+    assert on.reason is Reason.UNSTATED_FIGURE and not on.chosen, on
+    off = matcher(kb, vectors, "batch_no_figure").match(question)
+    assert off.outcome in (Outcome.ANSWER, Outcome.CLARIFY), off
+    assert events.id in ids(off)
 
 
 def test_a_how_many_answered_only_by_a_rank_is_a_miss(

@@ -64,6 +64,10 @@ FIGURE_KINDS = (
             r"(?:subsid|allowance|fee|cost|salar|pay|wage|earn|get)"
             # ... or with the thing priced between (how much does a covid test cost)
             r"|howmuch.{0,30}(?:cost|fees|price|charge|subsid|allowance|salar|wage|earn|paid)"
+            # a budget asked, or a sum spent (what's the budget for the library, how much
+            # did they spend on it): an amount of money
+            r"|(?:whats|whatis|whatwas|howmuchis|howmuchwas|howbigis|howbigwas)(?:the|its|their)?budget"
+            r"|howmuch.{0,30}spen[dt]"
         ),
         re.compile(r"元|块钱"),
     ),
@@ -110,7 +114,14 @@ FIGURE_KINDS = (
             r"|消防员|医生|护士|老师|教师|党员|干部|民警|警察|保安|社工|网格员|外国人)"
             # English names of people counted (how many kids are in one class)
             r"|howmany(?:kids|children|students|pupils|residents|members|staff|employees"
-            r"|workers|volunteers|officers|doctors|nurses|teachers|foreigners|families)"
+            r"|workers|volunteers|officers|doctors|nurses|teachers|foreigners|families"
+            r"|seniors|pensioners|expats|babies|infants|toddlers|policemen|firefighters"
+            r"|volunteerpolice|auxiliarypolice)"
+            # ... or people by what they are (how many elderly people live here, how many
+            # foreign residents): a headcount, whatever the word before it
+            r"|howmany(?:elderly|old|older|young|foreign|local|disabled|poor|retired|senior"
+            r"|migrant|ordinary)(?:people|persons|residents|citizens|folks|adults|kids|children"
+            r"|workers)"
         ),
         re.compile(r"人|名|位"),
     ),
@@ -143,6 +154,7 @@ RULES = (
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
     "count_not_ordinal",  # things counted (多少个) are not answered by 三级, 2020年, 二期
+    "batch_no_figure",  # 一批 (a batch of) states no figure: how many tennis courts is no 一批活动
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
@@ -287,6 +299,10 @@ CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
 RATE_NAMED = re.compile(r"(?!多少|多大)([\u4e00-\u9fff]{2})(?:率|的?比例)")
 
 
+# "A batch of" (建设一批文体设施, 开展一批文体活动): a figure's shape, no number of anything.
+NO_FIGURE = frozenset({"一批"})
+
+
 # A number as English writes it, with no counter ("line 4", "in 2019"): the figure of a
 # text with the same digits (4号线) is one the question already holds.
 ENGLISH_NUMBER = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9])")
@@ -300,6 +316,7 @@ def states_a_figure(
     counted: bool = False,
     english_numbers: bool = True,
     not_ordinal: bool = False,
+    batch_is_none: bool = True,
 ) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
@@ -309,7 +326,8 @@ def states_a_figure(
     ``english_numbers``: an English question holds the figures whose digits it writes
     ("how many stations will line 4 have" holds 4号线; ``number_held``). ``not_ordinal``:
     things counted (多少个, 几家) are not answered by a rank, a date, a stage or a kind (三级
-    综治中心, 2020年, 二期; ``count_not_ordinal``)."""
+    综治中心, 2020年, 二期; ``count_not_ordinal``). ``batch_is_none``: 一批 (a batch of)
+    states no figure (``batch_no_figure``)."""
     given = fold(question)
     held = (
         set(ENGLISH_NUMBER.findall(question))
@@ -326,6 +344,7 @@ def states_a_figure(
     )
     return any(
         fold(found.group(0)) not in given
+        and not (batch_is_none and found.group(0) in NO_FIGURE)
         and not (held and _leading_digits(found.group(0)) in held)
         and not (things and ORDINAL_UNIT.search(found.group(0)))
         # (the unit may follow the figure's own: 5万元)
@@ -458,6 +477,7 @@ class Policy:
                 of_kind,
                 english_numbers=self.rule("number_held"),
                 not_ordinal=self.rule("count_not_ordinal"),
+                batch_is_none=self.rule("batch_no_figure"),
             ) and (rate is None or rate.group(1) in fold(answer))
 
         return asks and not any(
@@ -626,6 +646,7 @@ class Policy:
             of_kind,
             counted,
             english_numbers=self.rule("number_held"),
+            batch_is_none=self.rule("batch_no_figure"),
         )
 
     # --- on the message ----------------------------------------------------------------
