@@ -202,6 +202,12 @@ CASES = [
         lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "psg-gh-9",
     ),
     (
+        "english_count_clause",
+        "how many cameras does the sharp eyes project have",
+        lambda m: True,  # see test_an_english_count_is_stated_in_a_clause_saying_it
+        lambda m: True,
+    ),
+    (
         "batch_no_figure",
         "how many tennis courts are there",
         lambda m: True,  # see test_a_batch_is_no_figure and its matcher test below
@@ -1179,6 +1185,33 @@ def test_things_counted_are_not_answered_by_a_rank_or_a_date(
     answer: str, question: str, counts: bool, on: bool
 ) -> None:
     assert states_a_figure(answer, question, not_ordinal=on) is (counts or not on)
+
+
+# --- english_count_clause -------------------------------------------------------------
+
+
+def test_an_english_count_is_stated_in_a_clause_saying_it(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # english-6 and english-7: "how many cameras are in the sharp eyes project in guanhu"
+    # was answered (or offered) with the sentence on 雪亮工程, whose figures count two
+    # neighbourhoods and seven estates, in clauses that say nothing of the question.
+    sharp = Passage(
+        "psg-gh-xl",
+        "guanhu-2020",
+        "1",
+        "全面推进“雪亮工程”“视频门禁”建设,完成老一村、老二村2个管理薄弱片区整治,打造7个星级安全文明小区。",
+    )
+    kb = replace(synthetic, passages=[*synthetic.passages, sharp])
+    question = "how many cameras does the sharp eyes project have"
+    on = matcher(kb, vectors).match(question)
+    assert on.outcome is Outcome.MISS and not on.chosen, on
+    off = matcher(kb, vectors, "english_count_clause").match(question)
+    assert off.outcome in (Outcome.ANSWER, Outcome.CLARIFY), off
+    assert sharp.id in ids(off)
+    # A count whose clause says what the question names still answers it (237 points).
+    sorted_ = matcher(kb, vectors).match("how many garbage sorting points did pingshan build")
+    assert sorted_.outcome is not Outcome.MISS and "ps-garbage" in ids(sorted_), sorted_
 
 
 # --- batch_no_figure ------------------------------------------------------------------

@@ -154,6 +154,7 @@ RULES = (
     "detail_first",  # a detail asked (几点, where): a likely text stating it goes first
     "figure_clause",  # a figure given beside the answer: in a clause naming what is asked
     "count_not_ordinal",  # things counted (多少个) are not answered by 三级, 2020年, 二期
+    "english_count_clause",  # ... in English (how many cameras): in a clause saying a lent word
     "batch_no_figure",  # 一批 (a batch of) states no figure: how many tennis courts is no 一批活动
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
@@ -480,10 +481,22 @@ class Policy:
                 batch_is_none=self.rule("batch_no_figure"),
             ) and (rate is None or rate.group(1) in fold(answer))
 
+        # English counts things with no counter ("how many cameras"): a figure counting
+        # something else (2个片区 beside 雪亮工程) is told only by its clause, which must
+        # say a word the lexicon lends the question, in the first text as in those beside it.
+        things = (
+            self.rule("english_count_clause")
+            and latin_share(text) >= ENGLISH_SHARE
+            and ENGLISH_THINGS_COUNTED.search(fold(text)) is not None
+            and not of_kind
+        )
         return asks and not any(
             states(answer := self.assessor.answer_text(i))
             and (
-                not (beside and self.rule("figure_clause") and n)
+                not (
+                    (beside and self.rule("figure_clause") and n)
+                    or (things and self.questions.names_a_word_of(text, answer))
+                )
                 or any(
                     states(clause) and self.questions.names_a_word_of(text, clause)
                     for clause in CLAUSE.split(answer)
