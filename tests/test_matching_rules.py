@@ -545,6 +545,8 @@ def halves(synthetic: KnowledgeBase) -> KnowledgeBase:
         ("how many public kindergartens did guanhu add", "review"),
         ("how many public kindergartens were added last year", "review"),
         ("how many public kindergartens in 2019", "review"),  # a year written alone
+        # still going on: what the plan continues (继续办好…)
+        ("are they still adding public kindergartens", "plan"),
     ],
 )
 def test_an_english_questions_time_points_to_a_half(

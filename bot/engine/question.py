@@ -52,7 +52,9 @@ CODE = re.compile(
 # "is it done" or "has … been built" asks what is planned as often as what was.
 ENGLISH_PLAN = re.compile(
     r"\b(?:will|gonna|going to be|plan|plans|planned|planning|next year|this year|upcoming"
-    r"|in the future|future|target|targets|aim|aims)\b",
+    r"|in the future|future|target|targets|aim|aims"
+    # still going on, still held: what goes on from the report's year, its plan
+    r"|still)\b",
     re.IGNORECASE,
 )
 ENGLISH_REVIEW = re.compile(
