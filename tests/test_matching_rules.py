@@ -788,6 +788,10 @@ def test_details_no_entry_states_are_declined(
         ("5G基站建了多少", ("5g",)),
         ("when will metro line 16 open", ("16号线",)),
         ("4号线什么时候通车", ("4号线",)),
+        # a hotline by its number is one hotline, as a numbered line is one line
+        ("what is the closure rate of the 12345 hotline in pingshan", ("12345",)),
+        ("12345热线打了没人接", ("12345",)),
+        ("is there a 24 hour hotline", ()),
         # English words are not glued to numbers, and measures are no codes.
         ("what is garbage sorting 3.0 mode", ()),
         ("what is 三小场所", ()),
