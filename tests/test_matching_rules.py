@@ -229,6 +229,16 @@ CASES = [
         "坪山垃圾分类有几个小区",
         lambda m: m.outcome is Outcome.MISS and m.reason is Reason.UNSTATED_FIGURE,
         lambda m: m.outcome is Outcome.ANSWER and m.chosen[0] == "ps-garbage",
+        "english_count_clause",
+        "how many cameras does the sharp eyes project have",
+        lambda m: True,  # see test_an_english_count_is_stated_in_a_clause_saying_it
+        lambda m: True,
+    ),
+    (
+        "batch_no_figure",
+        "how many tennis courts are there",
+        lambda m: True,  # see test_a_batch_is_no_figure and its matcher test below
+        lambda m: True,
     ),
     (
         "uncovered_year",
@@ -572,6 +582,8 @@ def halves(synthetic: KnowledgeBase) -> KnowledgeBase:
         ("how many public kindergartens did guanhu add", "review"),
         ("how many public kindergartens were added last year", "review"),
         ("how many public kindergartens in 2019", "review"),  # a year written alone
+        # still going on: what the plan continues (继续办好…)
+        ("are they still adding public kindergartens", "plan"),
     ],
 )
 def test_an_english_questions_time_points_to_a_half(
@@ -813,6 +825,10 @@ def test_details_no_entry_states_are_declined(
         ("5G基站建了多少", ("5g",)),
         ("when will metro line 16 open", ("16号线",)),
         ("4号线什么时候通车", ("4号线",)),
+        # a hotline by its number is one hotline, as a numbered line is one line
+        ("what is the closure rate of the 12345 hotline in pingshan", ("12345",)),
+        ("12345热线打了没人接", ("12345",)),
+        ("is there a 24 hour hotline", ()),
         # English words are not glued to numbers, and measures are no codes.
         ("what is garbage sorting 3.0 mode", ()),
         ("what is 三小场所", ()),
@@ -874,6 +890,17 @@ def test_numbers_and_symbols_around_no_word_ask_nothing(
         ("任务完成率位居全区第一。", "what was the completion rate of land handover", False),
         # "rate" ending another word asks no rate
         ("成立3000余人义警队伍。", "how big is the corporate volunteer team", True),
+        # English people counted by what they are, after a word that says which (english-7:
+        # "how many elderly people live in pingshan" had been answered with the 1+4+N
+        # stations); a count of things for them is no headcount asked
+        ("建立4个社区级养老服务站。", "how many elderly people live in pingshan", False),
+        ("成立3000余人义警队伍。", "how many volunteer police does guanhu have", True),
+        ("建立4个社区级养老服务站。", "how many elderly care stations will there be", True),
+        ("建成12个国际人才公寓。", "how many foreign residents are there", False),
+        # a budget asked, or a sum spent: an amount of money
+        ("加快推动街道图书馆建设,新增藏书2万册。", "whats the budget for the new library", False),
+        ("投入500万元建设街道图书馆。", "what's the budget for the new library", True),
+        ("完成3座市政公厕改造建设。", "how much did guanhu spend on toilets", False),
     ],
 )
 def test_a_figure_must_be_of_the_kind_asked(answer: str, question: str, stated: bool) -> None:
@@ -1203,6 +1230,33 @@ def test_things_counted_are_not_answered_by_a_rank_or_a_date(
     assert states_a_figure(answer, question, not_ordinal=on) is (counts or not on)
 
 
+# --- english_count_clause -------------------------------------------------------------
+
+
+def test_an_english_count_is_stated_in_a_clause_saying_it(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # english-6 and english-7: "how many cameras are in the sharp eyes project in guanhu"
+    # was answered (or offered) with the sentence on 雪亮工程, whose figures count two
+    # neighbourhoods and seven estates, in clauses that say nothing of the question.
+    sharp = Passage(
+        "psg-gh-xl",
+        "guanhu-2020",
+        "1",
+        "全面推进“雪亮工程”“视频门禁”建设,完成老一村、老二村2个管理薄弱片区整治,打造7个星级安全文明小区。",
+    )
+    kb = replace(synthetic, passages=[*synthetic.passages, sharp])
+    question = "how many cameras does the sharp eyes project have"
+    on = matcher(kb, vectors).match(question)
+    assert on.outcome is Outcome.MISS and not on.chosen, on
+    off = matcher(kb, vectors, "english_count_clause").match(question)
+    assert off.outcome in (Outcome.ANSWER, Outcome.CLARIFY), off
+    assert sharp.id in ids(off)
+    # A count whose clause says what the question names still answers it (237 points).
+    sorted_ = matcher(kb, vectors).match("how many garbage sorting points did pingshan build")
+    assert sorted_.outcome is not Outcome.MISS and "ps-garbage" in ids(sorted_), sorted_
+
+
 # --- counted_thing ----------------------------------------------------------------------
 
 
@@ -1287,6 +1341,42 @@ def test_an_act_asked_by_a_modal_is_stated_by_a_text_saying_it_and_its_object(
     from bot.engine.policy import Policy
 
     assert Policy._act_stated(fold(question), detail, answer) is stated
+
+
+# --- batch_no_figure ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "counts"),
+    [
+        # 一批 (a batch of) is no number of anything
+        ("高质量开展一批文体活动,办好网球业余公开赛。", "how many tennis courts are there", False),
+        ("建设一批便民利民的文体设施。", "建了多少个文体设施", False),
+        # a figure beside it still counts
+        ("建设一批文体设施,增设95套健身路径。", "建了多少套健身路径", True),
+        ("组建一支义警队伍300名。", "how many volunteer police", True),
+    ],
+)
+@pytest.mark.parametrize("on", [True, False])
+def test_a_batch_is_no_figure(answer: str, question: str, counts: bool, on: bool) -> None:
+    assert states_a_figure(answer, question, batch_is_none=on) is (counts or not on)
+
+
+def test_a_how_many_answered_only_by_a_batch_is_a_miss(
+    synthetic: KnowledgeBase, vectors: VectorCache
+) -> None:
+    # english-7: "how many tennis courts are there in guanhu" was answered with the plan's
+    # sports events, whose only figure is the 一批 of its headline.
+    events = Passage(
+        "psg-gh-ev", "guanhu-2020", "1", "高质量开展一批文体活动,办好观湖杯国际网球业余公开赛。"
+    )
+    kb = replace(synthetic, passages=[*synthetic.passages, events])
+    question = "观湖网球业余公开赛有多少个网球场"
+    on = matcher(kb, vectors).match(question)
+    assert on.reason is Reason.UNSTATED_FIGURE and not on.chosen, on
+    off = matcher(kb, vectors, "batch_no_figure").match(question)
+    assert off.outcome in (Outcome.ANSWER, Outcome.CLARIFY), off
+    assert events.id in ids(off)
 
 
 def test_a_how_many_answered_only_by_a_rank_is_a_miss(

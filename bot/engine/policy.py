@@ -65,6 +65,10 @@ FIGURE_KINDS = (
             r"(?:subsid|allowance|fee|cost|salar|pay|wage|earn|get)"
             # ... or with the thing priced between (how much does a covid test cost)
             r"|howmuch.{0,30}(?:cost|fees|price|charge|subsid|allowance|salar|wage|earn|paid)"
+            # a budget asked, or a sum spent (what's the budget for the library, how much
+            # did they spend on it): an amount of money
+            r"|(?:whats|whatis|whatwas|howmuchis|howmuchwas|howbigis|howbigwas)(?:the|its|their)?budget"
+            r"|howmuch.{0,30}spen[dt]"
         ),
         re.compile(r"元|块钱"),
     ),
@@ -111,7 +115,14 @@ FIGURE_KINDS = (
             r"|消防员|医生|护士|老师|教师|党员|干部|民警|警察|保安|社工|网格员|外国人)"
             # English names of people counted (how many kids are in one class)
             r"|howmany(?:kids|children|students|pupils|residents|members|staff|employees"
-            r"|workers|volunteers|officers|doctors|nurses|teachers|foreigners|families)"
+            r"|workers|volunteers|officers|doctors|nurses|teachers|foreigners|families"
+            r"|seniors|pensioners|expats|babies|infants|toddlers|policemen|firefighters"
+            r"|volunteerpolice|auxiliarypolice)"
+            # ... or people by what they are (how many elderly people live here, how many
+            # foreign residents): a headcount, whatever the word before it
+            r"|howmany(?:elderly|old|older|young|foreign|local|disabled|poor|retired|senior"
+            r"|migrant|ordinary)(?:people|persons|residents|citizens|folks|adults|kids|children"
+            r"|workers)"
         ),
         re.compile(r"人|名|位"),
     ),
@@ -148,6 +159,8 @@ RULES = (
     "count_by_noun",  # ... 多少问题 counts things too; 一届四次 is a rank
     "counted_thing",  # 多少个学校: a figure whose phrase counts no such thing (94个民生微实事)
     "act_stated",  # 能换孩子免费托管吗: a text that says the act and its object states it
+    "english_count_clause",  # ... in English (how many cameras): in a clause saying a lent word
+    "batch_no_figure",  # 一批 (a batch of) states no figure: how many tennis courts is no 一批活动
     "detail_aside",  # a detail asked (几点, 电话): the texts ranked on what it is asked of
     "both_streets",  # both streets named: one answer from each, or none
     "companions",  # the other street's answer on the same subject, or a close facet
@@ -314,6 +327,10 @@ CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
 RATE_NAMED = re.compile(r"(?!多少|多大)([\u4e00-\u9fff]{2})(?:率|的?比例)")
 
 
+# "A batch of" (建设一批文体设施, 开展一批文体活动): a figure's shape, no number of anything.
+NO_FIGURE = frozenset({"一批"})
+
+
 # A number as English writes it, with no counter ("line 4", "in 2019"): the figure of a
 # text with the same digits (4号线) is one the question already holds.
 ENGLISH_NUMBER = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9])")
@@ -329,6 +346,7 @@ def states_a_figure(
     not_ordinal: bool = False,
     thing: tuple[str, ...] = (),
     thing_words: bool = False,
+    batch_is_none: bool = True,
 ) -> bool:
     """Whether an answer gives a figure the question does not already hold: "4号线观湖段
     设了几个站" is not answered by "4号线观湖段年内通车". ``of_kind``: and of the kind the
@@ -342,7 +360,8 @@ def states_a_figure(
     the lexicon's words for it (``counted_thing``); a figure counts it only in a phrase
     that says it (``counts_the_thing``). ``thing_words``: with ``not_ordinal``, things
     counted by 多少 and a noun (解决了多少问题) are counted too, and a session numbered
-    within a term (一届四次) is a rank (``count_by_noun``)."""
+    within a term (一届四次) is a rank (``count_by_noun``). ``batch_is_none``: 一批 (a batch of)
+    states no figure (``batch_no_figure``)."""
     given = fold(question)
     held = (
         set(ENGLISH_NUMBER.findall(question))
@@ -361,6 +380,7 @@ def states_a_figure(
     )
     return any(
         fold(found.group(0)) not in given
+        and not (batch_is_none and found.group(0) in NO_FIGURE)
         and not (held and _leading_digits(found.group(0)) in held)
         and not (
             things
@@ -532,12 +552,25 @@ class Policy:
                 not_ordinal=self.rule("count_not_ordinal"),
                 thing=thing,
                 thing_words=self.rule("count_by_noun"),
+                batch_is_none=self.rule("batch_no_figure"),
             ) and (rate is None or rate.group(1) in fold(answer))
 
+        # English counts things with no counter ("how many cameras"): a figure counting
+        # something else (2个片区 beside 雪亮工程) is told only by its clause, which must
+        # say a word the lexicon lends the question, in the first text as in those beside it.
+        things = (
+            self.rule("english_count_clause")
+            and latin_share(text) >= ENGLISH_SHARE
+            and ENGLISH_THINGS_COUNTED.search(fold(text)) is not None
+            and not of_kind
+        )
         return asks and not any(
             states(answer := self.assessor.answer_text(i))
             and (
-                not (beside and self.rule("figure_clause") and n)
+                not (
+                    (beside and self.rule("figure_clause") and n)
+                    or (things and self.questions.names_a_word_of(text, answer))
+                )
                 or any(
                     states(clause) and self.questions.names_a_word_of(text, clause)
                     for clause in CLAUSE.split(answer)
@@ -710,6 +743,7 @@ class Policy:
             counted,
             english_numbers=self.rule("number_held"),
             thing=self._thing_counted(text),
+            batch_is_none=self.rule("batch_no_figure"),
         )
 
     # --- on the message ----------------------------------------------------------------

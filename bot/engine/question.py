@@ -40,6 +40,11 @@ MAY_ASKED_BEFORE = (
 # Words that ask about a thing, just after it (家庭医生怎么签约, 宠物有什么规定).
 ASKED_AFTER = "(?:怎么|怎样|如何|吗|嘛|呢|多少|哪|几|什么|啥|是否|有没有|有哪些|allowed|permitted)"
 LINE_NUMBER = re.compile(r"([0-9]+)\s*号线|\bline\s*(?:no\.?\s*)?([0-9]+)\b")
+# A hotline by its number (the 12345 hotline, 12345热线, hotline 12345): one hotline, as a
+# numbered line is one line, which a text names only by writing the number.
+HOTLINE_NUMBER = re.compile(
+    r"(?<![0-9])([0-9]{3,6})\s*(?:hotline|热线|服务热线)|\bhotline\s*(?:no\.?\s*)?([0-9]{3,6})(?![0-9])"
+)
 # A code: letters then digits (PM10, pm2.5), or digits then capitals (5G); "24h" and "3km"
 # are measures, not codes.
 CODE = re.compile(
@@ -52,7 +57,9 @@ CODE = re.compile(
 # "is it done" or "has … been built" asks what is planned as often as what was.
 ENGLISH_PLAN = re.compile(
     r"\b(?:will|gonna|going to be|plan|plans|planned|planning|next year|this year|upcoming"
-    r"|in the future|future|target|targets|aim|aims)\b",
+    r"|in the future|future|target|targets|aim|aims"
+    # still going on, still held: what goes on from the report's year, its plan
+    r"|still)\b",
     re.IGNORECASE,
 )
 ENGLISH_REVIEW = re.compile(
@@ -924,4 +931,5 @@ class QuestionReader:
         # A numbered line names one line (16号线 is not 4号线), in Chinese or English.
         lines = LINE_NUMBER.findall(written.lower())
         codes += [f"{chinese or english}号线" for chinese, english in lines]
+        codes += [before or after for before, after in HOTLINE_NUMBER.findall(written.lower())]
         return tuple(dict.fromkeys(codes))
