@@ -102,6 +102,10 @@ picks the one option holding 4 as a number of its own); and, from review, ``targ
 ("目标是多少" after an answer that states no target, whose report's plan states none for
 it either, is a figure the report leaves out: not that answer's figure again, nor another
 thing's target found alone).
+
+Rules learnt on the seventh dialog set: ``a_not_a_cue`` (a yes-no question asked as "A not
+A", "那坪山搞不搞", "坪山建没建", is a street follow-up's cue like 有没有: the last question
+of that street, a miss where its report never says it, not a clarify on whatever 搞 finds).
 """
 
 from __future__ import annotations
@@ -189,6 +193,7 @@ FOLLOW_UP_RULES = (
     "kind_after_clarify",
     "figure_after_clarify",
     "target_unstated",
+    "a_not_a_cue",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -242,6 +247,10 @@ STREET_CUES = re.compile(
 # The tail of a yes-no question in chat, asked as 有没有 or 吗 asks it ("那坪山有义警不",
 # "观湖装了没"; folded): at the end only, where it is no part of a word (不文明, 没收).
 ASKING_TAIL = re.compile(r"(?<=[\u4e00-\u9fff])(?:不|没|没有)$")
+# A yes-no question asked as "A not A" ("那坪山搞不搞", "坪山建没建", "是不是也有"; folded):
+# the verb doubled around 不 or 没 asks whether, as 吗 does, and names nothing
+# (``a_not_a_cue``). A verb of one or two characters, the same both times.
+A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})(?:不|没)\1")
 # An English follow-up asking the same of another street in words of asking and pointing
 # back only ("Does Pingshan have them too?", "Is it the same in Guanhu?", "Guanhu too?"),
 # counted as whole words (folded, the English cues above are cut out of any word):
@@ -875,6 +884,9 @@ class FollowUps:
         if street != before.street:
             # "另一个街道呢 坪山有龙舟赛吗": the other street, and then its name.
             rest = OTHER_STREET.sub("", rest)
+        if self.rule("a_not_a_cue"):
+            # "那坪山搞不搞", "坪山建没建": whether, as 有没有 asks it (``a_not_a_cue``).
+            rest = A_NOT_A.sub("", rest)
         if self.rule("asking_tail_cue"):
             # "那坪山有义警不", "观湖装了没": a yes-no question's tail, as 吗 is.
             rest = ASKING_TAIL.sub("", rest)
@@ -1005,7 +1017,11 @@ class FollowUps:
         if not self.rule("unwritten_on_street"):
             return None
         folded = fold(LEADING_CONNECTIVE.sub("", message) or message)
-        rest = STREET_CUES.sub("", OTHER_STREET.sub("", self.without_street_names(folded)))
+        rest = OTHER_STREET.sub("", self.without_street_names(folded))
+        if self.rule("a_not_a_cue"):
+            # 搞不搞 asks whether; its characters are no thing the street's report must write
+            rest = A_NOT_A.sub("", rest)
+        rest = STREET_CUES.sub("", rest)
         written = self._street_text.get(street, "")
         # Chinese words only, not its asking ones ("观湖几个"): English shares no
         # characters with the reports.
