@@ -293,7 +293,8 @@ class Engine:
         before = self.followups.held(conversation or Conversation())
         if before.expired(now):
             before = Conversation()
-        question = clean(question)
+        # a year by its last two digits (21年) is read, and checked, as the year it is
+        question = self.followups.years_written(clean(question))
         # a street named by its sound only (平山) is matched as the street spelled right
         text = self.followups.spelled(self._matched_text(question))
         count = self.followups.options_past(text, before)

@@ -105,7 +105,9 @@ thing's target found alone).
 
 Rules learnt on the seventh dialog set: ``a_not_a_cue`` (a yes-no question asked as "A not
 A", "那坪山搞不搞", "坪山建没建", is a street follow-up's cue like 有没有: the last question
-of that street, a miss where its report never says it, not a clarify on whatever 搞 finds).
+of that street, a miss where its report never says it, not a clarify on whatever 搞 finds);
+``short_year`` (a year by its last two digits, "21年计划那个", "２２年呢", is that year: 2021年
+picks the plan's half, 2022年 is a year no report covers, not a figure of the answer again).
 """
 
 from __future__ import annotations
@@ -144,6 +146,7 @@ from bot.privacy import mask
 if TYPE_CHECKING:
     from bot.engine.answering import Engine, Reply
 
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
 # The rules that resolve a follow-up, tried in this order.
@@ -194,6 +197,7 @@ FOLLOW_UP_RULES = (
     "figure_after_clarify",
     "target_unstated",
     "a_not_a_cue",
+    "short_year",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -266,6 +270,11 @@ OTHER_STREET = re.compile(
     r"(?:另|别|其他|其它|其余)外?的?(?:1|那)?(?:个|边|1个)?(?:街道|边)"
     # in English, folded without spaces: "what about the other subdistrict?"
     r"|(?:the)?other(?:subdistrict|street)"
+)
+# A year written by its last two digits, as residents type it ("21年计划那个", "１９年呢"):
+# 2015-2029, not a span ("近10年", "20年来", "满18年", "第21年"; ``short_year``).
+SHORT_YEAR = re.compile(
+    r"(?<![0-9０-９.．近多几第满这过])((?:[1１][5-9５-９])|(?:[2２][0-9０-９]))年(?![来间内多以左前后])"
 )
 ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
 LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")
@@ -1659,6 +1668,18 @@ class FollowUps:
                     name = self._sound_names[sound]
                     return message[:at] + name + message[at + size :]
         return message
+
+    def years_written(self, message: str) -> str:
+        """A message writing a year by its last two digits ("21年计划那个", "那19年呢") with
+        the year in full: a year is read only as 2021年 (YEAR), so "21年计划那个" had chosen
+        nothing by its half and "21年有啥计划" found the plan's first text, not the plan for
+        the thing in play (``short_year``). A year no report covers ("22年") is then
+        declined as such."""
+        if not self.rule("short_year"):
+            return message
+        return SHORT_YEAR.sub(
+            lambda m: "20" + m.group(1).translate(FULL_WIDTH_DIGITS) + "年", message
+        )
 
     def without_street_names(self, folded: str) -> str:
         """A folded message with the streets' names taken out, mistyped ones too."""
