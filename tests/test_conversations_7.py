@@ -120,3 +120,32 @@ def test_a_year_by_two_digits_is_that_year(courts_and_garbage: Engine, then: str
 )
 def test_short_years_only(courts_and_garbage: Engine, said: str, read: str) -> None:
     assert courts_and_garbage.followups.years_written(said) == read
+
+
+# --- count_of_own_thing --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_count_of_a_thing_the_answer_never_writes_is_no_detail_of_it(
+    courts_and_garbage: Engine, on: bool
+) -> None:
+    # 237个垃圾分类投放点 counts no cameras: asked alone, nothing answers it.
+    ruled = (
+        courts_and_garbage
+        if on
+        else Engine(courts_and_garbage.kb, disabled=("count_of_own_thing",))
+    )
+    (before, after), _ = turns(ruled, "坪山垃圾分类做得怎么样", "摄像头装了多少个")
+    assert before.outcome == "answer"
+    if on:
+        assert after.outcome == "miss" and not after.blocks
+    else:
+        assert after.outcome == "answer" and [b.id for b in after.blocks] == ["ps-garbage"]
+
+
+@pytest.mark.parametrize("then", ["一共几个投放点", "总共多少个", "有几个"])
+def test_a_count_in_words_of_the_answer_or_none_is_still_a_detail(
+    courts_and_garbage: Engine, then: str
+) -> None:
+    (_, after), _ = turns(courts_and_garbage, "坪山垃圾分类做得怎么样", then)
+    assert [b.id for b in after.blocks] == ["ps-garbage"]

@@ -107,7 +107,10 @@ Rules learnt on the seventh dialog set: ``a_not_a_cue`` (a yes-no question asked
 A", "那坪山搞不搞", "坪山建没建", is a street follow-up's cue like 有没有: the last question
 of that street, a miss where its report never says it, not a clarify on whatever 搞 finds);
 ``short_year`` (a year by its last two digits, "21年计划那个", "２２年呢", is that year: 2021年
-picks the plan's half, 2022年 is a year no report covers, not a figure of the answer again).
+picks the plan's half, 2022年 is a year no report covers, not a figure of the answer again);
+``count_of_own_thing`` (a how-many naming what it counts in words neither the last answer nor
+its section write, "摄像头装了多少个", is a question of its own, not a detail answered
+by that answer's figures of something else).
 """
 
 from __future__ import annotations
@@ -198,6 +201,7 @@ FOLLOW_UP_RULES = (
     "target_unstated",
     "a_not_a_cue",
     "short_year",
+    "count_of_own_thing",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -276,6 +280,13 @@ OTHER_STREET = re.compile(
 SHORT_YEAR = re.compile(
     r"(?<![0-9０-９.．近多几第满这过])((?:[1１][5-9５-９])|(?:[2２][0-9０-９]))年(?![来间内多以左前后])"
 )
+# How a how-many asks (多少个, 几条, 多少钱: the figure's word and its counter) and the words
+# saying only how much or when of what is counted (一共, 目前; folded): no thing counted.
+COUNT_ASKED = re.compile(
+    r"(?:多少|几)(?:个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵|片|盏"
+    r"|张|块|元|钱|人|岁|天|年|号)?"
+)
+COUNT_WORDS = re.compile(r"总共|共计|总计|累计|目前|现在|今年|去年|全年|大概|大约|平均|一下|具体")
 ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
 LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")
 FIRST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最前面|前面|上面|第1)(?:那|这)?1?(?:个|条|项)?")
@@ -1158,7 +1169,7 @@ class FollowUps:
             and not self.in_words_of_answer(message, before)
         ):
             return None
-        if self.names_new_thing(message, before):
+        if self.names_new_thing(message, before) or self.counts_own_thing(message, before):
             return None
         if (
             self.stands_alone(alone)
@@ -1319,6 +1330,36 @@ class FollowUps:
             all(thing not in text for text in near)
             and any(thing in text for text in self._street_text.values())
             for thing in named
+        )
+
+    def counts_own_thing(self, message: str, before: Conversation) -> bool:
+        """Whether a how-many names what it counts in words that neither the last answer
+        nor the texts of its section write ("摄像头装了多少个" after an answer on garbage sorting,
+        or on the 雪亮工程 term): it counts a thing of its own, taken alone, not a detail
+        of that answer, whose figures count something else (237个垃圾分类投放点, 2个管理薄弱
+        片区; ``count_of_own_thing``). Unlike ``new_thing_named``, the thing need be written
+        in no report: a figure of the answer is no count of it either way. Words of asking,
+        the count's own words (多少个, 几条) and how much or when (一共, 目前) name nothing."""
+        if not self.rule("count_of_own_thing"):
+            return False
+        folded = fold(message)
+        if QUANTITY.search(folded) is None:
+            return False
+        if self.questions.detail_asked(folded, message):
+            return False  # a phone or hours ("电话多少"): a detail the reports never give
+        said = COUNT_WORDS.sub("|", COUNT_ASKED.sub("|", self.wording.spelling_of(message)))
+        # a thing is named in three characters or more of its own ("摄像头装"); two may be
+        # a verb and a particle left by the count (有几条路搞了: 路搞)
+        runs = re.findall(
+            r"[\u4e00-\u9fff]{3,}", "".join("|" if c in ASKING_CHARS else c for c in said)
+        )
+        if not runs:
+            return False
+        docs = sorted(self.beside(before.answered) | self.neighbours(before.answered))
+        near = [fold(self.answer_text(doc)) for doc in docs]
+        return any(
+            not any(run[i : i + 2] in text for i in range(len(run) - 1) for text in near)
+            for run in runs
         )
 
     def names_own_topic(self, message: str, alone: Match, street: str) -> bool:
