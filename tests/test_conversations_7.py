@@ -149,3 +149,47 @@ def test_a_count_in_words_of_the_answer_or_none_is_still_a_detail(
 ) -> None:
     (_, after), _ = turns(courts_and_garbage, "坪山垃圾分类做得怎么样", then)
     assert [b.id for b in after.blocks] == ["ps-garbage"]
+
+
+# --- results_stated ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crime() -> Engine:
+    """观湖's crackdown on gangs as the year reviewed tells it (section 1 reviews: 工作情况),
+    and 坪山's monitoring system, which states no result."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-gangs",
+            "guanhu",
+            "观湖扫黑除恶做得怎么样?",
+            "社会治安形势持续向好,成功破获涉黑涉恶案件14宗,公共安全指数28周排名全区第一。",
+            keywords=("扫黑除恶", "涉黑涉恶"),
+        ),
+        _entry(
+            "ps-falling",
+            "pingshan",
+            "坪山高空抛物监测系统是什么?",
+            "建设物业小区高空抛物坠物智能监测系统,共同守护“头顶上的安全”。",
+            keywords=("高空抛物",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize("then", ["成效呢", "效果怎么样"])
+def test_results_asked_are_what_the_year_reviewed_did(crime: Engine, then: str, on: bool) -> None:
+    ruled = crime if on else Engine(crime.kb, disabled=("results_stated",))
+    (before, after), _ = turns(ruled, "观湖扫黑除恶做得怎么样", then)
+    assert [b.id for b in before.blocks] == ["gh-gangs"]
+    if on:
+        assert [b.id for b in after.blocks] == ["gh-gangs"]
+    else:
+        assert after.outcome == "miss"
+
+
+def test_results_of_a_text_stating_none_are_left_out(crime: Engine) -> None:
+    (_, after), _ = turns(crime, "坪山高空抛物监测系统是什么", "效果怎么样")
+    assert after.outcome == "miss" and not after.blocks

@@ -110,7 +110,9 @@ of that street, a miss where its report never says it, not a clarify on whatever
 picks the plan's half, 2022年 is a year no report covers, not a figure of the answer again);
 ``count_of_own_thing`` (a how-many naming what it counts in words neither the last answer nor
 its section write, "摄像头装了多少个", is a question of its own, not a detail answered
-by that answer's figures of something else).
+by that answer's figures of something else); ``results_stated`` ("成效呢", "what were the
+results?" after an answer from the year reviewed stating what was done, 成功破获…14宗, is
+that answer, not "a detail the report leaves out").
 """
 
 from __future__ import annotations
@@ -202,6 +204,7 @@ FOLLOW_UP_RULES = (
     "a_not_a_cue",
     "short_year",
     "count_of_own_thing",
+    "results_stated",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -363,6 +366,16 @@ AWARD = (
         r"|(?:什么|啥)(?:奖|荣誉|称号)|评上(?:了)?(?:什么|啥)|whatawards?|anyawards?"
     ),
     re.compile(r"获评|荣获|被评为|评为|授予|表彰|称号|获奖|奖项|[一二三]等奖|优秀奖"),
+)
+# Results asked of the last answer ("成效呢", "效果怎么样", "what were the results?";
+# folded), and a review's text stating some (成功破获涉黑涉恶案件14宗, 完成率达232.4%,
+# 同比下降5.9%): what was done in the year reviewed is its result; a plan states none
+# (``results_stated``).
+RESULTS_ASKED = re.compile(
+    r"成效|效果|成果|成绩|结果|管用|有用吗|results?|outcomes?|achieve(?:d|ments?)|effects?"
+)
+RESULT_STATED = re.compile(
+    r"成功|破获|完成|取得|增至|下降|达标|获评|荣获|被评为|率达|办结|同比|[0-9]+(?:\.[0-9]+)?%"
 )
 # A target asked of what the last answer measured ("目标是多少", "and the target for 2020?";
 # folded), and how a report's plan states one (确保PM2.5年均浓度值低于26.5微克/立方米):
@@ -1510,7 +1523,18 @@ class FollowUps:
             *((AWARD,) if self.rule("award_stated") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
-        return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
+        found = next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
+        if found is None and self.rule("results_stated") and RESULTS_ASKED.search(asked):
+            # 成效 is stated by what the year reviewed did, not by a plan's aims
+            found = next(
+                (
+                    d
+                    for d in docs
+                    if self._half.get(d) == "review" and RESULT_STATED.search(self.answer_text(d))
+                ),
+                None,
+            )
+        return found
 
     def detail_word_stated(self, message: str, docs: Iterable[str]) -> bool:
         """Whether a text among ``docs`` states a detail of a kind reports seldom give (the
