@@ -193,3 +193,47 @@ def test_results_asked_are_what_the_year_reviewed_did(crime: Engine, then: str, 
 def test_results_of_a_text_stating_none_are_left_out(crime: Engine) -> None:
     (_, after), _ = turns(crime, "坪山高空抛物监测系统是什么", "效果怎么样")
     assert after.outcome == "miss" and not after.blocks
+
+
+# --- rate_on_street ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def disputes() -> Engine:
+    """坪山's mediation, stated with its success rate; 观湖's disputes, with none."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-mediation",
+            "pingshan",
+            "坪山劳动纠纷调解成功率是多少?",
+            "整合街道劳动争议调解委员会和人民调解委员会优势资源,调解成功率达96%。",
+            keywords=("调解", "劳动纠纷"),
+        ),
+        _entry(
+            "gh-disputes",
+            "guanhu",
+            "观湖劳动纠纷调解怎么样?",
+            "成功稳控化解威利星劳资纠纷等12宗重大矛盾纠纷,完善人民调解三级机制。",
+            keywords=("调解", "劳动纠纷"),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_rate_another_street_states_none_of_is_a_miss_there(disputes: Engine, on: bool) -> None:
+    ruled = disputes if on else Engine(disputes.kb, disabled=("rate_on_street",))
+    (before, after), _ = turns(ruled, "坪山劳动纠纷调解成功率", "观湖的调解成功率呢")
+    assert [b.id for b in before.blocks] == ["ps-mediation"]
+    if on:
+        assert after.outcome == "miss" and not after.blocks
+    else:
+        assert [b.id for b in after.blocks] == ["gh-disputes"]
+
+
+def test_a_rate_stated_as_its_stem_and_a_percentage_is_stated(disputes: Engine) -> None:
+    followups = disputes.followups
+    assert not followups.unrated("观湖街道调解成功率", ["ps-mediation"])
+    assert followups.unrated("观湖街道调解成功率", ["gh-disputes"])
+    assert not followups.unrated("观湖街道劳动纠纷调解怎么样", ["gh-disputes"])

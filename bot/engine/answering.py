@@ -488,11 +488,13 @@ class Engine:
         same_topic = self.followups.same_topic(before.answered, street)
         if same_topic:
             match = self.matcher.match(asked, frozenset(same_topic))
-            if match.outcome is Outcome.ANSWER:
-                return self._reply_to(question, match, language)
-            counterpart = self._counterpart(match)
-            if counterpart is not None:
-                return self._reply_to(question, counterpart, language)
+            found = match if match.outcome is Outcome.ANSWER else self._counterpart(match)
+            if found is not None:
+                reply = self._reply_to(question, found, language)
+                if self.followups.unrated(asked, found.chosen):
+                    # the curators' counterpart on the topic states no such rate
+                    return self._miss_on_street(question, reply, street, language)
+                return reply
         match = self.matcher.match(asked)
         settled = self.followups.topic_settled_by(before)
         nearest = self._nearest_on_street(asked, match, settled, street)
@@ -500,8 +502,11 @@ class Engine:
             nearest = None
         chosen = nearest or self._counted_on_street(asked, match, street) or match
         reply = self._reply_to(question, chosen, language)
-        if chosen.outcome is Outcome.ANSWER and self.followups.uncounted(asked, chosen.chosen):
-            # 几座 answered by 2.16万平方米 counts something else.
+        if chosen.outcome is Outcome.ANSWER and (
+            self.followups.uncounted(asked, chosen.chosen)
+            or self.followups.unrated(asked, chosen.chosen)
+        ):
+            # 几座 answered by 2.16万平方米 counts something else; 成功率 by no rate at all.
             return self._miss_on_street(question, reply, street, language)
         return self._from_street(question, reply, street, language)
 

@@ -112,7 +112,9 @@ picks the plan's half, 2022年 is a year no report covers, not a figure of the a
 its section write, "摄像头装了多少个", is a question of its own, not a detail answered
 by that answer's figures of something else); ``results_stated`` ("成效呢", "what were the
 results?" after an answer from the year reviewed stating what was done, 成功破获…14宗, is
-that answer, not "a detail the report leaves out").
+that answer, not "a detail the report leaves out"); ``rate_on_street`` (a rate asked of
+another street, "观湖的调解成功率呢", is a figure: a text of that street stating none, even
+the curators' counterpart on the topic, is no answer, but a miss there).
 """
 
 from __future__ import annotations
@@ -205,6 +207,7 @@ FOLLOW_UP_RULES = (
     "short_year",
     "count_of_own_thing",
     "results_stated",
+    "rate_on_street",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -377,6 +380,8 @@ RESULTS_ASKED = re.compile(
 RESULT_STATED = re.compile(
     r"成功|破获|完成|取得|增至|下降|达标|获评|荣获|被评为|率达|办结|同比|[0-9]+(?:\.[0-9]+)?%"
 )
+# A rate named (成功率, 办结率, 覆盖率; folded): a figure asked, with or without 多少.
+RATE_ASKED = re.compile(r"(?<![多大])[\u4e00-\u9fff]{2}率")
 # A target asked of what the last answer measured ("目标是多少", "and the target for 2020?";
 # folded), and how a report's plan states one (确保PM2.5年均浓度值低于26.5微克/立方米):
 # the year planned is the other half of the same report (``target_in_plan``).
@@ -1130,6 +1135,25 @@ class FollowUps:
         return not any(
             states_a_figure(self.answer_text(doc), asked, counted=True) for doc in chosen
         )
+
+    def unrated(self, asked: str, chosen: Iterable[str]) -> bool:
+        """Whether another street's question naming a rate ("观湖的调解成功率呢" after 坪山's
+        调解成功率达96%) gets texts stating no figure of that rate: 观湖's text on disputes
+        resolved (成功稳控化解…12宗重大矛盾纠纷) says nothing of a 成功率, and a rate is a
+        figure asked though no 多少 asks it (``rate_on_street``)."""
+        if not self.rule("rate_on_street"):
+            return False
+        rate = RATE_ASKED.search(fold(self.without_streets(asked)))
+        if rate is None:
+            return False
+        # stated as the rate (成功率达96%) or as its stem and a percentage (同比增长6.2%)
+        stated = re.compile(
+            re.escape(rate.group(0))
+            + r"[^,，。;；]{0,6}[0-9]|"
+            + re.escape(rate.group(0)[:-1])
+            + r"[^,，。;；]{0,4}[0-9.]+%"
+        )
+        return not any(stated.search(fold(self.answer_text(d))) for d in chosen)
 
     def words_of_last_answer(self, rest: str, before: Conversation) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is a
