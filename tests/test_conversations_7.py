@@ -237,3 +237,52 @@ def test_a_rate_stated_as_its_stem_and_a_percentage_is_stated(disputes: Engine) 
     assert not followups.unrated("观湖街道调解成功率", ["ps-mediation"])
     assert followups.unrated("观湖街道调解成功率", ["gh-disputes"])
     assert not followups.unrated("观湖街道劳动纠纷调解怎么样", ["gh-disputes"])
+
+
+# --- kind_is_no_name -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def estates() -> Engine:
+    """Texts writing 物业小区, a kind both streets' reports write, and 招商花园小区, a name."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-falling",
+            "pingshan",
+            "坪山高空抛物监测系统是什么?",
+            "建设物业小区高空抛物坠物智能监测系统,共同守护“头顶上的安全”。",
+            keywords=("高空抛物",),
+        ),
+        _entry(
+            "ps-linjuli",
+            "pingshan",
+            "坪山的邻聚力品牌是什么?",
+            "以招商花园小区为试点打造“邻聚力”基层治理品牌。",
+            keywords=("邻聚力",),
+        ),
+        _entry(
+            "gh-garbage",
+            "guanhu",
+            "观湖垃圾分类做得怎么样?",
+            "实现19个物业小区垃圾分类3.0模式创建全覆盖。",
+            keywords=("垃圾分类",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_kind_every_report_writes_names_none(estates: Engine, on: bool) -> None:
+    ruled = estates if on else Engine(estates.kb, disabled=("kind_is_no_name",))
+    (before, after), _ = turns(ruled, "坪山高空抛物监测系统是什么", "装在哪几个小区")
+    assert [b.id for b in before.blocks] == ["ps-falling"]
+    if on:
+        assert after.outcome == "miss" and not after.blocks
+    else:
+        assert [b.id for b in after.blocks] == ["ps-falling"]
+
+
+def test_a_name_of_one_street_still_names_one(estates: Engine) -> None:
+    (_, after), _ = turns(estates, "坪山的邻聚力品牌是什么", "在哪个小区")
+    assert [b.id for b in after.blocks] == ["ps-linjuli"]

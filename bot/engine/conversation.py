@@ -114,7 +114,9 @@ by that answer's figures of something else); ``results_stated`` ("成效呢", "w
 results?" after an answer from the year reviewed stating what was done, 成功破获…14宗, is
 that answer, not "a detail the report leaves out"); ``rate_on_street`` (a rate asked of
 another street, "观湖的调解成功率呢", is a figure: a text of that street stating none, even
-the curators' counterpart on the topic, is no answer, but a miss there).
+the curators' counterpart on the topic, is no answer, but a miss there); ``kind_is_no_name``
+("装在哪几个小区" after …物业小区高空抛物坠物智能监测系统 is not stated by 物业小区, a kind
+every street's report writes, as it is by a 小区 named, 招商花园小区).
 """
 
 from __future__ import annotations
@@ -208,6 +210,7 @@ FOLLOW_UP_RULES = (
     "count_of_own_thing",
     "results_stated",
     "rate_on_street",
+    "kind_is_no_name",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -1445,7 +1448,7 @@ class FollowUps:
             said[i : i + 2] in answer for i in range(len(said) - 1) if "|" not in said[i : i + 2]
         ):
             return False
-        if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
+        if any(self.names_one(noun, answer) for noun in which):
             return False
         if self.which_named_in_english(message, answer):
             return False
@@ -1465,6 +1468,20 @@ class FollowUps:
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
         )
+
+    def names_one(self, noun: str, text: str) -> bool:
+        """Whether a text names one ``noun`` ("哪几个小区" … 招商花园小区): a word right
+        before it that is no number or measure word, and, with ``kind_is_no_name``, that
+        word and the noun not written by every street's report: those are a kind
+        (物业小区, 城中村), not a name. "装在哪几个小区" after 建设物业小区高空抛物坠物智能监测
+        系统 was answered with that text again, though it names no 小区."""
+        for found in re.finditer(NAMED_BEFORE + re.escape(noun), text):
+            if not self.rule("kind_is_no_name"):
+                return True
+            word = text[max(found.start() - 1, 0) : found.end()]
+            if not all(word in written for written in self._street_text.values()):
+                return True
+        return False
 
     def counted_in_answer(self, message: str, chosen: Iterable[str]) -> bool:
         """Whether a how-many counted in a word of its own ("分几级", "分成几类") is
