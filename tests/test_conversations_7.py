@@ -286,3 +286,46 @@ def test_a_kind_every_report_writes_names_none(estates: Engine, on: bool) -> Non
 def test_a_name_of_one_street_still_names_one(estates: Engine) -> None:
     (_, after), _ = turns(estates, "坪山的邻聚力品牌是什么", "在哪个小区")
     assert [b.id for b in after.blocks] == ["ps-linjuli"]
+
+
+# --- on_time_stated ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def villages() -> Engine:
+    """坪山's paired villages, lifted out of poverty as planned; 坪山's alarms, with no date."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "ps-villages",
+            "pingshan",
+            "坪山对口帮扶了哪些村?",
+            "对口帮扶的汕尾北中村、广西作登乡梅林村、陇祥村如期完成全面脱贫任务。",
+            keywords=("对口帮扶",),
+        ),
+        _entry(
+            "ps-alarms",
+            "pingshan",
+            "坪山防疫装门磁报警器了吗?",
+            "在全市率先安装门磁报警器,防范隔离人员脱控。",
+            keywords=("门磁报警器",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize("then", ["Did they all finish on time?", "were they finished on time"])
+def test_on_time_is_stated_by_as_planned(villages: Engine, then: str, on: bool) -> None:
+    ruled = villages if on else Engine(villages.kb, disabled=("on_time_stated",))
+    (before, after), _ = turns(ruled, "坪山对口帮扶了哪些村", then)
+    assert [b.id for b in before.blocks] == ["ps-villages"]
+    if on:
+        assert [b.id for b in after.blocks] == ["ps-villages"]
+    else:
+        assert after.outcome == "miss"
+
+
+def test_on_time_unstated_is_left_out(villages: Engine) -> None:
+    (_, after), _ = turns(villages, "坪山防疫装门磁报警器了吗", "按时装好了吗")
+    assert after.outcome == "miss" and not after.blocks

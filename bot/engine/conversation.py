@@ -116,7 +116,8 @@ that answer, not "a detail the report leaves out"); ``rate_on_street`` (a rate a
 another street, "观湖的调解成功率呢", is a figure: a text of that street stating none, even
 the curators' counterpart on the topic, is no answer, but a miss there); ``kind_is_no_name``
 ("装在哪几个小区" after …物业小区高空抛物坠物智能监测系统 is not stated by 物业小区, a kind
-every street's report writes, as it is by a 小区 named, 招商花园小区).
+every street's report writes, as it is by a 小区 named, 招商花园小区); ``on_time_stated``
+("Did they all finish on time?", "按时完成了吗" is stated by 如期完成…, 提前4个月完成…).
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ FOLLOW_UP_RULES = (
     "results_stated",
     "rate_on_street",
     "kind_is_no_name",
+    "on_time_stated",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -382,6 +384,12 @@ RESULTS_ASKED = re.compile(
 )
 RESULT_STATED = re.compile(
     r"成功|破获|完成|取得|增至|下降|达标|获评|荣获|被评为|率达|办结|同比|[0-9]+(?:\.[0-9]+)?%"
+)
+# Whether something was done on time ("按时完成了吗", "Did they finish on time?"; folded),
+# stated as reports state it: 如期完成全面脱贫任务, 提前4个月完成… (``on_time_stated``).
+ON_TIME = (
+    re.compile(r"按时|准时|按期|如期|ontime|intime|onschedule|asscheduled|bythedeadline"),
+    re.compile(r"如期|按期|按时|准时|提前[0-9一二三四五六七八九十]*个?(?:月|天|年)?完成"),
 )
 # A rate named (成功率, 办结率, 覆盖率; folded): a figure asked, with or without 多少.
 RATE_ASKED = re.compile(r"(?<![多大])[\u4e00-\u9fff]{2}率")
@@ -1562,6 +1570,7 @@ class FollowUps:
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
             *((PURPOSE,) if self.rule("purpose_of_it") else ()),
             *((AWARD,) if self.rule("award_stated") else ()),
+            *((ON_TIME,) if self.rule("on_time_stated") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         found = next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
