@@ -117,7 +117,9 @@ another street, "观湖的调解成功率呢", is a figure: a text of that stree
 the curators' counterpart on the topic, is no answer, but a miss there); ``kind_is_no_name``
 ("装在哪几个小区" after …物业小区高空抛物坠物智能监测系统 is not stated by 物业小区, a kind
 every street's report writes, as it is by a 小区 named, 招商花园小区); ``on_time_stated``
-("Did they all finish on time?", "按时完成了吗" is stated by 如期完成…, 提前4个月完成…).
+("Did they all finish on time?", "按时完成了吗" is stated by 如期完成…, 提前4个月完成…);
+``year_is_when`` (a year in a follow-up, "what is planned for it in 2021", "2020年计划建
+几所", says when, not what: it does not make the message too long for a detail).
 """
 
 from __future__ import annotations
@@ -213,6 +215,7 @@ FOLLOW_UP_RULES = (
     "rate_on_street",
     "kind_is_no_name",
     "on_time_stated",
+    "year_is_when",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -391,6 +394,8 @@ ON_TIME = (
     re.compile(r"按时|准时|按期|如期|ontime|intime|onschedule|asscheduled|bythedeadline"),
     re.compile(r"如期|按期|按时|准时|提前[0-9一二三四五六七八九十]*个?(?:月|天|年)?完成"),
 )
+# A year as a Chinese message writes it in full (2020年, ２０２０年 as content() leaves it).
+WRITTEN_YEAR = re.compile(r"(?:19|20)[0-9]{2}年")
 # A rate named (成功率, 办结率, 覆盖率; folded): a figure asked, with or without 多少.
 RATE_ASKED = re.compile(r"(?<![多大])[\u4e00-\u9fff]{2}率")
 # A target asked of what the last answer measured ("目标是多少", "and the target for 2020?";
@@ -1709,8 +1714,16 @@ class FollowUps:
             words = [
                 w for w in LATIN_WORD.findall(message.lower()) if w not in ENGLISH_POINTING_BACK
             ]
+            if self.rule("year_is_when"):
+                # "what is planned for it in 2021": a year says when, not what is asked
+                words = [w for w in words if not ENGLISH_YEAR.fullmatch(w)]
             return len(words) > DETAIL_MAX_WORDS
-        return len(self.asked_of_it(message)) > DETAIL_MAX_CHARS
+        asked = self.asked_of_it(message)
+        if self.rule("year_is_when"):
+            # "2020年计划建几所" after 2019's 新增公办幼儿园3所: five characters ask, the
+            # year says when
+            asked = WRITTEN_YEAR.sub("", asked)
+        return len(asked) > DETAIL_MAX_CHARS
 
     def street_named(self, folded: str) -> str | None:
         """The one street a message names: by its characters, else by their sound."""
