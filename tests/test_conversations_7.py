@@ -394,3 +394,40 @@ def test_a_chinese_year_says_when_not_what(talent_block: Engine, on: bool) -> No
     (_, after), _ = turns(ruled, "坪山国际人才街区是什么", "那2021年有啥计划安排")
     asked_of_it = (after.understood or "").startswith("坪山国际人才街区是什么")
     assert asked_of_it == on
+
+
+# --- count_word_names_nothing --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def teams() -> Engine:
+    """观湖's teams (9支…群防群治队伍), and 坪山's 一支队伍 reform, which writes 支队伍."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-teams",
+            "guanhu",
+            "观湖群防群治队伍情况怎么样?",
+            "整合9支1600余人群防群治队伍,成立3000余人义警队伍。",
+            keywords=("群防群治",),
+        ),
+        _entry(
+            "ps-one-team",
+            "pingshan",
+            "坪山的一支队伍改革是什么?",
+            "以六联社区为试点,推进“一支队伍”抓治理改革,践行“一线工作法”。",
+            keywords=("一支队伍",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_counter_and_its_noun_name_no_new_thing(teams: Engine, on: bool) -> None:
+    ruled = teams if on else Engine(teams.kb, disabled=("count_word_names_nothing",))
+    (before, after), _ = turns(ruled, "观湖群防群治队伍情况怎么样", "一共几支队伍")
+    assert [b.id for b in before.blocks] == ["gh-teams"]
+    asked_of_it = (after.understood or "").startswith("观湖群防群治队伍情况怎么样")
+    assert asked_of_it == on
+    if on:
+        assert [b.id for b in after.blocks] == ["gh-teams"]

@@ -119,7 +119,9 @@ the curators' counterpart on the topic, is no answer, but a miss there); ``kind_
 every street's report writes, as it is by a 小区 named, 招商花园小区); ``on_time_stated``
 ("Did they all finish on time?", "按时完成了吗" is stated by 如期完成…, 提前4个月完成…);
 ``year_is_when`` (a year in a follow-up, "what is planned for it in 2021", "2020年计划建
-几所", says when, not what: it does not make the message too long for a detail).
+几所", says when, not what: it does not make the message too long for a detail);
+``count_word_names_nothing`` (the count's own words, 几支 in "一共几支队伍", are no part of a
+new thing named: 支队伍, written in 坪山's "一支队伍", is not named by it).
 """
 
 from __future__ import annotations
@@ -216,6 +218,7 @@ FOLLOW_UP_RULES = (
     "kind_is_no_name",
     "on_time_stated",
     "year_is_when",
+    "count_word_names_nothing",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -1357,6 +1360,9 @@ class FollowUps:
         if not self.rule("new_thing_named"):
             return False
         said = POINTING_BACK.sub("|", self.wording.spelling_of(message))
+        if self.rule("count_word_names_nothing"):
+            # "一共几支队伍": 几支 counts; 支队伍 is no thing (an 一支队伍 elsewhere is not it)
+            said = COUNT_ASKED.sub("|", said)
         if self.rule("year_names_nothing"):
             # "and the target for 2020?" asks the last topic in another of its report's
             # years: a year is when, not a thing (the year rules decide whether one is
