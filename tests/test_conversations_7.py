@@ -431,3 +431,43 @@ def test_a_counter_and_its_noun_name_no_new_thing(teams: Engine, on: bool) -> No
     assert asked_of_it == on
     if on:
         assert [b.id for b in after.blocks] == ["gh-teams"]
+
+
+# --- figure_stated_with_words --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def road_chiefs() -> Engine:
+    """路长制 as 观湖's glossary defines it (no figure), and the text using it (26条)."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-term-road-chief",
+            "guanhu",
+            "路长制是什么?",
+            "路长制:指辖区主次干道由街道、社区班子成员落实“包秩序、包卫生、包立面”责任的制度。",
+            kind="term",
+            term="路长制",
+        ),
+        _entry(
+            "gh-road-chief",
+            "guanhu",
+            "观湖的路长制落实得怎么样?",
+            "常态落实好26条主要干道“路长制”工作,深入开展“环境清洁日”活动。",
+            keywords=("路长制",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_count_is_stated_where_a_figure_is(road_chiefs: Engine, on: bool) -> None:
+    from bot.engine.conversation import Conversation
+
+    ruled = road_chiefs if on else Engine(road_chiefs.kb, disabled=("figure_stated_with_words",))
+    # the answer in play: the definition and the text using the term, the definition first
+    before = Conversation(
+        "路长制是什么", "answer", ("gh-term-road-chief", "gh-road-chief"), "guanhu", None, (), 0.0
+    )
+    stated = ruled.followups.stated_in_last_answer("今年管几条干道", before)
+    assert stated == ("gh-road-chief" if on else "gh-term-road-chief")

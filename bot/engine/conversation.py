@@ -121,7 +121,10 @@ every street's report writes, as it is by a 小区 named, 招商花园小区); `
 ``year_is_when`` (a year in a follow-up, "what is planned for it in 2021", "2020年计划建
 几所", says when, not what: it does not make the message too long for a detail);
 ``count_word_names_nothing`` (the count's own words, 几支 in "一共几支队伍", are no part of a
-new thing named: 支队伍, written in 坪山's "一支队伍", is not named by it).
+new thing named: 支队伍, written in 坪山's "一支队伍", is not named by it);
+``figure_stated_with_words`` (a how-many stated in the last answer needs a figure where its
+words are: "今年管几条干道" after 路长制's definition, which writes 主次干道 and no figure, is
+stated by the text beside it, 26条主要干道, not by the definition).
 """
 
 from __future__ import annotations
@@ -219,6 +222,7 @@ FOLLOW_UP_RULES = (
     "on_time_stated",
     "year_is_when",
     "count_word_names_nothing",
+    "figure_stated_with_words",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -1685,9 +1689,17 @@ class FollowUps:
         state what it asks ("is it free?" after …免费托育服务: English shares no characters
         with the reports, so the pairs never find it)."""
         pairs = self.topic_pairs(message)
+        counts = QUANTITY.search(fold(message)) is not None
         for doc in before.answered:
             text = fold(self.answer_text(doc))
             if pairs and any(pair in text for pair in pairs):
+                if (
+                    counts
+                    and self.rule("figure_stated_with_words")
+                    and not states_a_figure(self.answer_text(doc), message)
+                ):
+                    # "今年管几条干道": 主次干道 in a definition stating no figure is no count
+                    continue
                 return doc
         return self._figure_stated(message, before) or self.stated_in_other_words(
             message, before.answered
