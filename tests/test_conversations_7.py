@@ -471,3 +471,25 @@ def test_a_count_is_stated_where_a_figure_is(road_chiefs: Engine, on: bool) -> N
     )
     stated = ruled.followups.stated_in_last_answer("今年管几条干道", before)
     assert stated == ("gh-road-chief" if on else "gh-term-road-chief")
+
+
+# --- thanks_then_question ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_thanks_then_a_question_asks_it(on: bool) -> None:
+    # Generated texts only: the whole message matched alone found nothing but the thanks.
+    off = () if on else ("thanks_then_question",)
+    ruled = Engine.load(ROOT, generated_only=True, disabled=off)
+    (_, after), _ = turns(ruled, "坪山建了多少个垃圾投放点", "谢谢 另外问下观湖街道图书馆建没建")
+    if on:
+        assert after.outcome == "answer"
+        assert all(ruled.followups.street_of_doc(b.id) == "guanhu" for b in after.blocks)
+    else:
+        assert after.outcome == "intent" and after.intent == "thanks"
+
+
+@pytest.mark.parametrize("then", ["谢谢啦", "谢谢你 再见", "thanks a lot!", "非常感谢!"])
+def test_thanks_alone_stays_thanks(courts_and_garbage: Engine, then: str) -> None:
+    (_, after), _ = turns(courts_and_garbage, "坪山垃圾分类做得怎么样", then)
+    assert after.outcome == "intent"

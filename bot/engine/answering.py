@@ -303,6 +303,16 @@ class Engine:
             said = reply_language(text, language)
             return self._no_such_option(question, before, count, said), replace(before, time=now)
         alone = self.matcher.match(text)
+        after_thanks = self.followups.after_thanks(text, before, alone)
+        if after_thanks is not None:
+            # thanks for the last reply, then the next question: that question is asked
+            asked = self.matcher.match(after_thanks)
+            # it asks when it names a programme or a street ("thanks a lot" names neither)
+            if asked.outcome in (Outcome.ANSWER, Outcome.CLARIFY) or self.followups.street_named(
+                fold(after_thanks)
+            ):
+                question = text = after_thanks
+                alone = asked
         follow = self.followups.resolve(text, before, alone)
         if follow is not None and follow.rule in ("detail", "source_of_answer"):
             # asked of the answer a miss kept behind it, if one did

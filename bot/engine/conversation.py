@@ -124,7 +124,9 @@ every street's report writes, as it is by a 小区 named, 招商花园小区); `
 new thing named: 支队伍, written in 坪山's "一支队伍", is not named by it);
 ``figure_stated_with_words`` (a how-many stated in the last answer needs a figure where its
 words are: "今年管几条干道" after 路长制's definition, which writes 主次干道 and no figure, is
-stated by the text beside it, 26条主要干道, not by the definition).
+stated by the text beside it, 26条主要干道, not by the definition); ``thanks_then_question``
+("谢谢 另外问下观湖街道图书馆建没建" is thanks for the last reply and then a question of its
+own, answered, not thanks only).
 """
 
 from __future__ import annotations
@@ -223,6 +225,7 @@ FOLLOW_UP_RULES = (
     "year_is_when",
     "count_word_names_nothing",
     "figure_stated_with_words",
+    "thanks_then_question",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -401,6 +404,17 @@ ON_TIME = (
     re.compile(r"按时|准时|按期|如期|ontime|intime|onschedule|asscheduled|bythedeadline"),
     re.compile(r"如期|按期|按时|准时|提前[0-9一二三四五六七八九十]*个?(?:月|天|年)?完成"),
 )
+# Thanks opening a message ("谢谢 另外问下观湖街道图书馆建没建", "thanks, and ..."): what
+# follows may be the next question (``thanks_then_question``).
+THANKS_OPENING = re.compile(
+    r"^\s*(?:非常|太)?(?:谢谢你们|谢谢您|谢谢你|谢谢|谢了|谢啦|多谢|感谢)"
+    r"|^\s*(?:thanks|thank you|thx)(?:\s+(?:a lot|so much|very much|a million|again))?",
+    re.IGNORECASE,
+)
+THANKS_TAIL = re.compile(r"^[\s,，、.。!！~～啦了哈呀啊]*")
+# What the rest of such a message must hold to be a question: a few characters at least
+# ("观湖呢"), not a particle or two ("谢谢啦哈").
+THANKS_REST_CHARS = 3
 # A year as a Chinese message writes it in full (2020年, ２０２０年 as content() leaves it).
 WRITTEN_YEAR = re.compile(r"(?:19|20)[0-9]{2}年")
 # A rate named (成功率, 办结率, 覆盖率; folded): a figure asked, with or without 多少.
@@ -1814,6 +1828,22 @@ class FollowUps:
                     name = self._sound_names[sound]
                     return message[:at] + name + message[at + size :]
         return message
+
+    def after_thanks(self, message: str, before: Conversation, alone: Match) -> str | None:
+        """What a message says after thanking for the last reply and going on ("谢谢 另外
+        问下观湖街道图书馆建没建"), when alone it was taken as thanks only; None otherwise. The
+        thanks is for the reply before; the rest asks the next question
+        (``thanks_then_question``). "谢谢啦" alone stays thanks."""
+        if not self.rule("thanks_then_question") or not before.started:
+            return None
+        if alone.outcome is not Outcome.INTENT or alone.intent != "thanks":
+            return None
+        opening = THANKS_OPENING.match(message)
+        if opening is None:
+            return None
+        rest = THANKS_TAIL.sub("", message[opening.end() :])
+        rest = LEADING_CONNECTIVE.sub("", rest) or rest
+        return rest if len(re.sub(r"[\W_]", "", rest)) >= THANKS_REST_CHARS else None
 
     def years_written(self, message: str) -> str:
         """A message writing a year by its last two digits ("21年计划那个", "那19年呢") with
