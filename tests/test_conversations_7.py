@@ -493,3 +493,28 @@ def test_thanks_then_a_question_asks_it(on: bool) -> None:
 def test_thanks_alone_stays_thanks(courts_and_garbage: Engine, then: str) -> None:
     (_, after), _ = turns(courts_and_garbage, "坪山垃圾分类做得怎么样", then)
     assert after.outcome == "intent"
+
+
+# --- name_of_it ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_name_asked_of_it_is_one_named_in_the_answer(villages: Engine, on: bool) -> None:
+    ruled = villages if on else Engine(villages.kb, disabled=("name_of_it",))
+    (before, after), _ = turns(ruled, "坪山对口帮扶了哪些村", "那个村叫什么")
+    assert [b.id for b in before.blocks] == ["ps-villages"]
+    if on:
+        assert [b.id for b in after.blocks] == ["ps-villages"]
+    else:
+        assert after.outcome == "miss"
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_name_asked_with_nothing_in_play_has_no_subject(on: bool) -> None:
+    # Alone, 村 and 叫什么 found 观湖's glossary entry on “三规”确权 (农村城市化…).
+    ruled = Engine.load(ROOT, generated_only=True, disabled=() if on else ("name_of_it",))
+    for reply in (ruled.ask("那个村叫什么"), turns(ruled, "那个村叫什么")[0][0]):
+        if on:
+            assert reply.outcome == "miss" and reply.reason_label == "no subject named"
+        else:
+            assert reply.reason_label != "no subject named"

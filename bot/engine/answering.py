@@ -275,8 +275,13 @@ class Engine:
         when the question is, or ``language`` is "en" (bot.engine.languages)."""
         question = clean(question)
         text = self._matched_text(question)
+        match = (
+            Match(Outcome.MISS, Reason.NO_SUBJECT, 0.0)
+            if self.followups.name_of_nothing(text, Conversation())
+            else self.matcher.match(text)
+        )
         # Read without markup: "<b>" is no English.
-        return self._reply_to(question, self.matcher.match(text), reply_language(text, language))
+        return self._reply_to(question, match, reply_language(text, language))
 
     def reply(
         self,
@@ -303,6 +308,11 @@ class Engine:
             said = reply_language(text, language)
             return self._no_such_option(question, before, count, said), replace(before, time=now)
         alone = self.matcher.match(text)
+        if self.followups.name_of_nothing(text, before):
+            # "那个村叫什么" with nothing in play: which one, the conversation does not say
+            said = reply_language(text, language)
+            reply = self._reply_to(question, Match(Outcome.MISS, Reason.NO_SUBJECT, 0.0), said)
+            return reply, self.followups.after(before, reply, None, now)
         after_thanks = self.followups.after_thanks(text, before, alone)
         if after_thanks is not None:
             # thanks for the last reply, then the next question: that question is asked

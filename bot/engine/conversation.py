@@ -126,7 +126,9 @@ new thing named: 支队伍, written in 坪山's "一支队伍", is not named by 
 words are: "今年管几条干道" after 路长制's definition, which writes 主次干道 and no figure, is
 stated by the text beside it, 26条主要干道, not by the definition); ``thanks_then_question``
 ("谢谢 另外问下观湖街道图书馆建没建" is thanks for the last reply and then a question of its
-own, answered, not thanks only).
+own, answered, not thanks only); ``name_of_it`` ("那个村叫什么" is stated by a 村 the answer
+in play names, 梅林村; with none in play it points at nothing: no subject, not a term found
+by its words).
 """
 
 from __future__ import annotations
@@ -226,6 +228,7 @@ FOLLOW_UP_RULES = (
     "count_word_names_nothing",
     "figure_stated_with_words",
     "thanks_then_question",
+    "name_of_it",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -415,6 +418,13 @@ THANKS_TAIL = re.compile(r"^[\s,，、.。!！~～啦了哈呀啊]*")
 # What the rest of such a message must hold to be a question: a few characters at least
 # ("观湖呢"), not a particle or two ("谢谢啦哈").
 THANKS_REST_CHARS = 3
+# The name asked of a thing pointed back at ("那个村叫什么", "这个公园叫啥名字", "那个社区
+# 叫啥"; folded): the thing (村, 公园), stated by one named in the answer in play, and
+# pointing at nothing where none is (``name_of_it``).
+NAME_ASKED = re.compile(
+    r"(?:那|这)1?(?:个|些|家|所|条|座|位|项)?([县镇村市省区]|[\u4e00-\u9fff]{2})"
+    r"(?:叫|的名字|名字|名称|全称)"
+)
 # A year as a Chinese message writes it in full (2020年, ２０２０年 as content() leaves it).
 WRITTEN_YEAR = re.compile(r"(?:19|20)[0-9]{2}年")
 # A rate named (成功率, 办结率, 覆盖率; folded): a figure asked, with or without 多少.
@@ -1603,6 +1613,13 @@ class FollowUps:
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
         found = next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
+        named = NAME_ASKED.search(asked) if self.rule("name_of_it") else None
+        if found is None and named is not None:
+            # "那个村叫什么" after …汕尾北中村、广西作登乡梅林村…: a 村 named states it
+            found = next(
+                (d for d in docs if self.names_one(named.group(1), fold(self.answer_text(d)))),
+                None,
+            )
         if found is None and self.rule("results_stated") and RESULTS_ASKED.search(asked):
             # 成效 is stated by what the year reviewed did, not by a plan's aims
             found = next(
@@ -1828,6 +1845,19 @@ class FollowUps:
                     name = self._sound_names[sound]
                     return message[:at] + name + message[at + size :]
         return message
+
+    def name_of_nothing(self, message: str, before: Conversation) -> bool:
+        """Whether a message asks the name of a thing it points back at ("那个村叫什么")
+        with no answer in play to point at: alone its words had found a term's definition
+        (“三规”确权: 农村城市化…). It names no subject; the reports cannot say which
+        (``name_of_it``)."""
+        if not self.rule("name_of_it") or not NAME_ASKED.search(fold(message)):
+            return False
+        if self.too_long_for_a_detail(message):
+            return False
+        return before.outcome not in ("answer", "clarify") or not (
+            before.answered or before.offered
+        )
 
     def after_thanks(self, message: str, before: Conversation, alone: Match) -> str | None:
         """What a message says after thanking for the last reply and going on ("谢谢 另外
