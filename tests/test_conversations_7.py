@@ -518,3 +518,56 @@ def test_a_name_asked_with_nothing_in_play_has_no_subject(on: bool) -> None:
             assert reply.outcome == "miss" and reply.reason_label == "no subject named"
         else:
             assert reply.reason_label != "no subject named"
+
+
+# --- english_thing_counted -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sharp_eyes() -> Engine:
+    """雪亮工程 as 观湖's glossary defines it, and the text using it, which counts 片区."""
+    real = load_knowledge(ROOT, generated_only=True)
+    entries = [
+        _entry(
+            "gh-term-sharp-eyes",
+            "guanhu",
+            "雪亮工程是什么?",
+            "雪亮工程:指以公共安全视频监控联网应用为重点的“群众性治安防控工程”。",
+            kind="term",
+            term="雪亮工程",
+        ),
+        _entry(
+            "gh-sharp-eyes",
+            "guanhu",
+            "观湖的雪亮工程建设得怎么样?",
+            "全面推进“雪亮工程”“视频门禁”建设,完成马坜老一村、老二村2个管理薄弱片区整治。",
+            keywords=("雪亮工程",),
+        ),
+    ]
+    return _engine_of(real, entries)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_an_english_count_is_of_the_thing_it_names(
+    sharp_eyes: Engine, road_chiefs: Engine, on: bool
+) -> None:
+    from bot.engine.conversation import Conversation
+    from bot.engine.policy import Match, Outcome, Reason
+
+    unstated = Match(Outcome.MISS, Reason.UNSTATED_FIGURE, 0.0)
+    off = () if on else ("english_thing_counted",)
+    eyes = Engine(sharp_eyes.kb, disabled=off).followups
+    before = Conversation(
+        "雪亮工程是什么", "answer", ("gh-term-sharp-eyes",), "guanhu", None, (), 0.0
+    )
+    used = eyes.figure_where_term_used("how many cameras were installed", unstated, before)
+    # 2个管理薄弱片区 counts no cameras
+    assert used == (None if on else "gh-sharp-eyes")
+    roads = Engine(road_chiefs.kb, disabled=off).followups
+    before = Conversation(
+        "路长制是什么", "answer", ("gh-term-road-chief",), "guanhu", None, (), 0.0
+    )
+    # 26条主要干道 counts roads (道路 lent for roads, 干道 written)
+    assert roads.figure_where_term_used("how many roads does it cover", unstated, before) == (
+        "gh-road-chief"
+    )

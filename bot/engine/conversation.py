@@ -128,7 +128,9 @@ stated by the text beside it, 26条主要干道, not by the definition); ``thank
 ("谢谢 另外问下观湖街道图书馆建没建" is thanks for the last reply and then a question of its
 own, answered, not thanks only); ``name_of_it`` ("那个村叫什么" is stated by a 村 the answer
 in play names, 梅林村; with none in play it points at nothing: no subject, not a term found
-by its words).
+by its words); ``english_thing_counted`` ("how many cameras were installed" after the 雪亮
+工程 term is no count where the term is used unless a figure there counts what the lexicon
+lends for cameras: 2个管理薄弱片区 does not).
 """
 
 from __future__ import annotations
@@ -229,6 +231,7 @@ FOLLOW_UP_RULES = (
     "figure_stated_with_words",
     "thanks_then_question",
     "name_of_it",
+    "english_thing_counted",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -493,6 +496,8 @@ PURPOSE = (
 COUNTED_THING = re.compile(
     r"[0-9]+(?:\.[0-9]+)?(?:万|亿)?(?:个|项|家|所|座|条|宗|名|人|套|片|处|栋|支|场)"
 )
+# What an English how-many counts: the word after "how many" ("how many cameras").
+ENGLISH_COUNTED = re.compile(r"\bhow\s+many\s+([a-z]+)")
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
 ENGLISH_WHICH = re.compile(r"\bwhich\s+([a-z]+)")
@@ -1556,11 +1561,35 @@ class FollowUps:
         done under it ("路长制是什么" … "有几条路" … 26条主要干道"路长制"工作)."""
         if match.reason is not Reason.UNSTATED_FIGURE or QUANTITY.search(fold(message)) is None:
             return None
+        lent = self.english_counted_words(message)
         for doc in before.answered:
             for use in self.uses_of_term(self.kb.entries.get(doc)):
-                if states_a_figure(self.answer_text(use), message, of_kind=True, counted=True):
-                    return use
+                text = self.answer_text(use)
+                if not states_a_figure(text, message, of_kind=True, counted=True):
+                    continue
+                if lent and not any(
+                    set(fold(text)[m.end() : m.end() + 6]) & lent
+                    for m in COUNTED_THING.finditer(fold(text))
+                ):
+                    # "how many cameras": 2个管理薄弱片区 counts no 视频监控 or 摄像头
+                    continue
+                return use
         return None
+
+    def english_counted_words(self, message: str) -> set[str]:
+        """The characters of the reports' words for what an English how-many counts ("how
+        many cameras" … 视频监控, 摄像头): a count of it is a figure followed by some of
+        them (26条主要干道 for "how many roads", 道路); none when the message is no English
+        how-many or the lexicon lends nothing (``english_thing_counted``)."""
+        if not self.rule("english_thing_counted") or latin_share(fold(message)) < ENGLISH_SHARE:
+            return set()
+        counted = ENGLISH_COUNTED.search(message.lower())
+        if counted is None:
+            return set()
+        noun = counted.group(1)
+        groups = self.questions.lexicon.official_groups(noun, fold(noun))
+        # the term itself (雪亮工程, lent for cameras too) is what the use text names anyway
+        return {c for group in groups for word in group for c in fold(word) if c not in "工程"}
 
     def which_where_term_used(self, message: str, match: Match, before: Conversation) -> str | None:
         """After a term's definition, a "which X" it is given again for: the first text of
