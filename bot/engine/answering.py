@@ -281,8 +281,13 @@ class Engine:
         when the question is, or ``language`` is "en" (bot.engine.languages)."""
         question = clean(question)
         text = self._matched_text(question)
+        match = (
+            Match(Outcome.MISS, Reason.NO_SUBJECT, 0.0)
+            if self.followups.name_of_nothing(text, Conversation())
+            else self.matcher.match(text)
+        )
         # Read without markup: "<b>" is no English.
-        return self._reply_to(question, self.matcher.match(text), reply_language(text, language))
+        return self._reply_to(question, match, reply_language(text, language))
 
     def reply(
         self,
@@ -299,7 +304,8 @@ class Engine:
         before = self.followups.held(conversation or Conversation())
         if before.expired(now):
             before = Conversation()
-        question = clean(question)
+        # a year by its last two digits (21年) is read, and checked, as the year it is
+        question = self.followups.years_written(clean(question))
         # a street named by its sound only (平山) is matched as the street spelled right
         text = self.followups.spelled(self._matched_text(question))
         count = self.followups.options_past(text, before)
@@ -308,6 +314,21 @@ class Engine:
             said = reply_language(text, language)
             return self._no_such_option(question, before, count, said), replace(before, time=now)
         alone = self.matcher.match(text)
+        if self.followups.name_of_nothing(text, before):
+            # "那个村叫什么" with nothing in play: which one, the conversation does not say
+            said = reply_language(text, language)
+            reply = self._reply_to(question, Match(Outcome.MISS, Reason.NO_SUBJECT, 0.0), said)
+            return reply, self.followups.after(before, reply, None, now)
+        after_thanks = self.followups.after_thanks(text, before, alone)
+        if after_thanks is not None:
+            # thanks for the last reply, then the next question: that question is asked
+            asked = self.matcher.match(after_thanks)
+            # it asks when it names a programme or a street ("thanks a lot" names neither)
+            if asked.outcome in (Outcome.ANSWER, Outcome.CLARIFY) or self.followups.street_named(
+                fold(after_thanks)
+            ):
+                question = text = after_thanks
+                alone = asked
         follow = self.followups.resolve(text, before, alone)
         if follow is not None and follow.rule in ("detail", "source_of_answer"):
             # asked of the answer a miss kept behind it, if one did
@@ -493,11 +514,13 @@ class Engine:
         same_topic = self.followups.same_topic(before.answered, street)
         if same_topic:
             match = self.matcher.match(asked, frozenset(same_topic))
-            if match.outcome is Outcome.ANSWER:
-                return self._reply_to(question, match, language)
-            counterpart = self._counterpart(match)
-            if counterpart is not None:
-                return self._reply_to(question, counterpart, language)
+            found = match if match.outcome is Outcome.ANSWER else self._counterpart(match)
+            if found is not None:
+                reply = self._reply_to(question, found, language)
+                if self.followups.unrated(asked, found.chosen):
+                    # the curators' counterpart on the topic states no such rate
+                    return self._miss_on_street(question, reply, street, language)
+                return reply
         match = self.matcher.match(asked)
         settled = self.followups.topic_settled_by(before)
         nearest = self._nearest_on_street(asked, match, settled, street)
@@ -505,8 +528,11 @@ class Engine:
             nearest = None
         chosen = nearest or self._counted_on_street(asked, match, street) or match
         reply = self._reply_to(question, chosen, language)
-        if chosen.outcome is Outcome.ANSWER and self.followups.uncounted(asked, chosen.chosen):
-            # 几座 answered by 2.16万平方米 counts something else.
+        if chosen.outcome is Outcome.ANSWER and (
+            self.followups.uncounted(asked, chosen.chosen)
+            or self.followups.unrated(asked, chosen.chosen)
+        ):
+            # 几座 answered by 2.16万平方米 counts something else; 成功率 by no rate at all.
             return self._miss_on_street(question, reply, street, language)
         return self._from_street(question, reply, street, language)
 

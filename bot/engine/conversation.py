@@ -102,6 +102,35 @@ picks the one option holding 4 as a number of its own); and, from review, ``targ
 ("目标是多少" after an answer that states no target, whose report's plan states none for
 it either, is a figure the report leaves out: not that answer's figure again, nor another
 thing's target found alone).
+
+Rules learnt on the seventh dialog set: ``a_not_a_cue`` (a yes-no question asked as "A not
+A", "那坪山搞不搞", "坪山建没建", is a street follow-up's cue like 有没有: the last question
+of that street, a miss where its report never says it, not a clarify on whatever 搞 finds);
+``short_year`` (a year by its last two digits, "21年计划那个", "２２年呢", is that year: 2021年
+picks the plan's half, 2022年 is a year no report covers, not a figure of the answer again);
+``count_of_own_thing`` (a how-many naming what it counts in words neither the last answer nor
+its section write, "摄像头装了多少个", is a question of its own, not a detail answered
+by that answer's figures of something else); ``results_stated`` ("成效呢", "what were the
+results?" after an answer from the year reviewed stating what was done, 成功破获…14宗, is
+that answer, not "a detail the report leaves out"); ``rate_on_street`` (a rate asked of
+another street, "观湖的调解成功率呢", is a figure: a text of that street stating none, even
+the curators' counterpart on the topic, is no answer, but a miss there); ``kind_is_no_name``
+("装在哪几个小区" after …物业小区高空抛物坠物智能监测系统 is not stated by 物业小区, a kind
+every street's report writes, as it is by a 小区 named, 招商花园小区); ``on_time_stated``
+("Did they all finish on time?", "按时完成了吗" is stated by 如期完成…, 提前4个月完成…);
+``year_is_when`` (a year in a follow-up, "what is planned for it in 2021", "2020年计划建
+几所", says when, not what: it does not make the message too long for a detail);
+``count_word_names_nothing`` (the count's own words, 几支 in "一共几支队伍", are no part of a
+new thing named: 支队伍, written in 坪山's "一支队伍", is not named by it);
+``figure_stated_with_words`` (a how-many stated in the last answer needs a figure where its
+words are: "今年管几条干道" after 路长制's definition, which writes 主次干道 and no figure, is
+stated by the text beside it, 26条主要干道, not by the definition); ``thanks_then_question``
+("谢谢 另外问下观湖街道图书馆建没建" is thanks for the last reply and then a question of its
+own, answered, not thanks only); ``name_of_it`` ("那个村叫什么" is stated by a 村 the answer
+in play names, 梅林村; with none in play it points at nothing: no subject, not a term found
+by its words); ``english_thing_counted`` ("how many cameras were installed" after the 雪亮
+工程 term is no count where the term is used unless a figure there counts what the lexicon
+lends for cameras: 2个管理薄弱片区 does not).
 """
 
 from __future__ import annotations
@@ -140,6 +169,7 @@ from bot.privacy import mask
 if TYPE_CHECKING:
     from bot.engine.answering import Engine, Reply
 
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
 # The rules that resolve a follow-up, tried in this order.
@@ -189,6 +219,19 @@ FOLLOW_UP_RULES = (
     "kind_after_clarify",
     "figure_after_clarify",
     "target_unstated",
+    "a_not_a_cue",
+    "short_year",
+    "count_of_own_thing",
+    "results_stated",
+    "rate_on_street",
+    "kind_is_no_name",
+    "on_time_stated",
+    "year_is_when",
+    "count_word_names_nothing",
+    "figure_stated_with_words",
+    "thanks_then_question",
+    "name_of_it",
+    "english_thing_counted",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -242,6 +285,10 @@ STREET_CUES = re.compile(
 # The tail of a yes-no question in chat, asked as 有没有 or 吗 asks it ("那坪山有义警不",
 # "观湖装了没"; folded): at the end only, where it is no part of a word (不文明, 没收).
 ASKING_TAIL = re.compile(r"(?<=[\u4e00-\u9fff])(?:不|没|没有)$")
+# A yes-no question asked as "A not A" ("那坪山搞不搞", "坪山建没建", "是不是也有"; folded):
+# the verb doubled around 不 or 没 asks whether, as 吗 does, and names nothing
+# (``a_not_a_cue``). A verb of one or two characters, the same both times.
+A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})(?:不|没)\1")
 # An English follow-up asking the same of another street in words of asking and pointing
 # back only ("Does Pingshan have them too?", "Is it the same in Guanhu?", "Guanhu too?"),
 # counted as whole words (folded, the English cues above are cut out of any word):
@@ -258,6 +305,18 @@ OTHER_STREET = re.compile(
     # in English, folded without spaces: "what about the other subdistrict?"
     r"|(?:the)?other(?:subdistrict|street)"
 )
+# A year written by its last two digits, as residents type it ("21年计划那个", "１９年呢"):
+# 2015-2029, not a span ("近10年", "20年来", "满18年", "第21年"; ``short_year``).
+SHORT_YEAR = re.compile(
+    r"(?<![0-9０-９.．近多几第满这过])((?:[1１][5-9５-９])|(?:[2２][0-9０-９]))年(?![来间内多以左前后])"
+)
+# How a how-many asks (多少个, 几条, 多少钱: the figure's word and its counter) and the words
+# saying only how much or when of what is counted (一共, 目前; folded): no thing counted.
+COUNT_ASKED = re.compile(
+    r"(?:多少|几)(?:个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵|片|盏"
+    r"|张|块|元|钱|人|岁|天|年|号)?"
+)
+COUNT_WORDS = re.compile(r"总共|共计|总计|累计|目前|现在|今年|去年|全年|大概|大约|平均|一下|具体")
 ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
 LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")
 FIRST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最前面|前面|上面|第1)(?:那|这)?1?(?:个|条|项)?")
@@ -335,6 +394,44 @@ AWARD = (
     ),
     re.compile(r"获评|荣获|被评为|评为|授予|表彰|称号|获奖|奖项|[一二三]等奖|优秀奖"),
 )
+# Results asked of the last answer ("成效呢", "效果怎么样", "what were the results?";
+# folded), and a review's text stating some (成功破获涉黑涉恶案件14宗, 完成率达232.4%,
+# 同比下降5.9%): what was done in the year reviewed is its result; a plan states none
+# (``results_stated``).
+RESULTS_ASKED = re.compile(
+    r"成效|效果|成果|成绩|结果|管用|有用吗|results?|outcomes?|achieve(?:d|ments?)|effects?"
+)
+RESULT_STATED = re.compile(
+    r"成功|破获|完成|取得|增至|下降|达标|获评|荣获|被评为|率达|办结|同比|[0-9]+(?:\.[0-9]+)?%"
+)
+# Whether something was done on time ("按时完成了吗", "Did they finish on time?"; folded),
+# stated as reports state it: 如期完成全面脱贫任务, 提前4个月完成… (``on_time_stated``).
+ON_TIME = (
+    re.compile(r"按时|准时|按期|如期|ontime|intime|onschedule|asscheduled|bythedeadline"),
+    re.compile(r"如期|按期|按时|准时|提前[0-9一二三四五六七八九十]*个?(?:月|天|年)?完成"),
+)
+# Thanks opening a message ("谢谢 另外问下观湖街道图书馆建没建", "thanks, and ..."): what
+# follows may be the next question (``thanks_then_question``).
+THANKS_OPENING = re.compile(
+    r"^\s*(?:非常|太)?(?:谢谢你们|谢谢您|谢谢你|谢谢|谢了|谢啦|多谢|感谢)"
+    r"|^\s*(?:thanks|thank you|thx)(?:\s+(?:a lot|so much|very much|a million|again))?",
+    re.IGNORECASE,
+)
+THANKS_TAIL = re.compile(r"^[\s,，、.。!！~～啦了哈呀啊]*")
+# What the rest of such a message must hold to be a question: a few characters at least
+# ("观湖呢"), not a particle or two ("谢谢啦哈").
+THANKS_REST_CHARS = 3
+# The name asked of a thing pointed back at ("那个村叫什么", "这个公园叫啥名字", "那个社区
+# 叫啥"; folded): the thing (村, 公园), stated by one named in the answer in play, and
+# pointing at nothing where none is (``name_of_it``).
+NAME_ASKED = re.compile(
+    r"(?:那|这)1?(?:个|些|家|所|条|座|位|项)?([县镇村市省区]|[\u4e00-\u9fff]{2})"
+    r"(?:叫|的名字|名字|名称|全称)"
+)
+# A year as a Chinese message writes it in full (2020年, ２０２０年 as content() leaves it).
+WRITTEN_YEAR = re.compile(r"(?:19|20)[0-9]{2}年")
+# A rate named (成功率, 办结率, 覆盖率; folded): a figure asked, with or without 多少.
+RATE_ASKED = re.compile(r"(?<![多大])[\u4e00-\u9fff]{2}率")
 # A target asked of what the last answer measured ("目标是多少", "and the target for 2020?";
 # folded), and how a report's plan states one (确保PM2.5年均浓度值低于26.5微克/立方米):
 # the year planned is the other half of the same report (``target_in_plan``).
@@ -399,6 +496,8 @@ PURPOSE = (
 COUNTED_THING = re.compile(
     r"[0-9]+(?:\.[0-9]+)?(?:万|亿)?(?:个|项|家|所|座|条|宗|名|人|套|片|处|栋|支|场)"
 )
+# What an English how-many counts: the word after "how many" ("how many cameras").
+ENGLISH_COUNTED = re.compile(r"\bhow\s+many\s+([a-z]+)")
 # "Which X" in English (which villages): X as the lexicon lends it a word of the reports (村),
 # stated by a name before that word (梅林村), as WHICH is in Chinese.
 ENGLISH_WHICH = re.compile(r"\bwhich\s+([a-z]+)")
@@ -875,6 +974,9 @@ class FollowUps:
         if street != before.street:
             # "另一个街道呢 坪山有龙舟赛吗": the other street, and then its name.
             rest = OTHER_STREET.sub("", rest)
+        if self.rule("a_not_a_cue"):
+            # "那坪山搞不搞", "坪山建没建": whether, as 有没有 asks it (``a_not_a_cue``).
+            rest = A_NOT_A.sub("", rest)
         if self.rule("asking_tail_cue"):
             # "那坪山有义警不", "观湖装了没": a yes-no question's tail, as 吗 is.
             rest = ASKING_TAIL.sub("", rest)
@@ -1005,7 +1107,11 @@ class FollowUps:
         if not self.rule("unwritten_on_street"):
             return None
         folded = fold(LEADING_CONNECTIVE.sub("", message) or message)
-        rest = STREET_CUES.sub("", OTHER_STREET.sub("", self.without_street_names(folded)))
+        rest = OTHER_STREET.sub("", self.without_street_names(folded))
+        if self.rule("a_not_a_cue"):
+            # 搞不搞 asks whether; its characters are no thing the street's report must write
+            rest = A_NOT_A.sub("", rest)
+        rest = STREET_CUES.sub("", rest)
         written = self._street_text.get(street, "")
         # Chinese words only, not its asking ones ("观湖几个"): English shares no
         # characters with the reports.
@@ -1082,6 +1188,25 @@ class FollowUps:
             states_a_figure(self.answer_text(doc), asked, counted=True) for doc in chosen
         )
 
+    def unrated(self, asked: str, chosen: Iterable[str]) -> bool:
+        """Whether another street's question naming a rate ("观湖的调解成功率呢" after 坪山's
+        调解成功率达96%) gets texts stating no figure of that rate: 观湖's text on disputes
+        resolved (成功稳控化解…12宗重大矛盾纠纷) says nothing of a 成功率, and a rate is a
+        figure asked though no 多少 asks it (``rate_on_street``)."""
+        if not self.rule("rate_on_street"):
+            return False
+        rate = RATE_ASKED.search(fold(self.without_streets(asked)))
+        if rate is None:
+            return False
+        # stated as the rate (成功率达96%) or as its stem and a percentage (同比增长6.2%)
+        stated = re.compile(
+            re.escape(rate.group(0))
+            + r"[^,，。;；]{0,6}[0-9]|"
+            + re.escape(rate.group(0)[:-1])
+            + r"[^,，。;；]{0,4}[0-9.]+%"
+        )
+        return not any(stated.search(fold(self.answer_text(d))) for d in chosen)
+
     def words_of_last_answer(self, rest: str, before: Conversation) -> bool:
         """Whether what a street follow-up says besides the street and its cue words is a
         word of the answer just given (two characters or more): the topic it was about."""
@@ -1133,7 +1258,7 @@ class FollowUps:
             and not self.in_words_of_answer(message, before)
         ):
             return None
-        if self.names_new_thing(message, before):
+        if self.names_new_thing(message, before) or self.counts_own_thing(message, before):
             return None
         if (
             self.stands_alone(alone)
@@ -1268,6 +1393,9 @@ class FollowUps:
         if not self.rule("new_thing_named"):
             return False
         said = POINTING_BACK.sub("|", self.wording.spelling_of(message))
+        if self.rule("count_word_names_nothing"):
+            # "一共几支队伍": 几支 counts; 支队伍 is no thing (an 一支队伍 elsewhere is not it)
+            said = COUNT_ASKED.sub("|", said)
         if self.rule("year_names_nothing"):
             # "and the target for 2020?" asks the last topic in another of its report's
             # years: a year is when, not a thing (the year rules decide whether one is
@@ -1294,6 +1422,36 @@ class FollowUps:
             all(thing not in text for text in near)
             and any(thing in text for text in self._street_text.values())
             for thing in named
+        )
+
+    def counts_own_thing(self, message: str, before: Conversation) -> bool:
+        """Whether a how-many names what it counts in words that neither the last answer
+        nor the texts of its section write ("摄像头装了多少个" after an answer on garbage sorting,
+        or on the 雪亮工程 term): it counts a thing of its own, taken alone, not a detail
+        of that answer, whose figures count something else (237个垃圾分类投放点, 2个管理薄弱
+        片区; ``count_of_own_thing``). Unlike ``new_thing_named``, the thing need be written
+        in no report: a figure of the answer is no count of it either way. Words of asking,
+        the count's own words (多少个, 几条) and how much or when (一共, 目前) name nothing."""
+        if not self.rule("count_of_own_thing"):
+            return False
+        folded = fold(message)
+        if QUANTITY.search(folded) is None:
+            return False
+        if self.questions.detail_asked(folded, message):
+            return False  # a phone or hours ("电话多少"): a detail the reports never give
+        said = COUNT_WORDS.sub("|", COUNT_ASKED.sub("|", self.wording.spelling_of(message)))
+        # a thing is named in three characters or more of its own ("摄像头装"); two may be
+        # a verb and a particle left by the count (有几条路搞了: 路搞)
+        runs = re.findall(
+            r"[\u4e00-\u9fff]{3,}", "".join("|" if c in ASKING_CHARS else c for c in said)
+        )
+        if not runs:
+            return False
+        docs = sorted(self.beside(before.answered) | self.neighbours(before.answered))
+        near = [fold(self.answer_text(doc)) for doc in docs]
+        return any(
+            not any(run[i : i + 2] in text for i in range(len(run) - 1) for text in near)
+            for run in runs
         )
 
     def names_own_topic(self, message: str, alone: Match, street: str) -> bool:
@@ -1342,7 +1500,7 @@ class FollowUps:
             said[i : i + 2] in answer for i in range(len(said) - 1) if "|" not in said[i : i + 2]
         ):
             return False
-        if any(re.search(NAMED_BEFORE + re.escape(noun), answer) for noun in which):
+        if any(self.names_one(noun, answer) for noun in which):
             return False
         if self.which_named_in_english(message, answer):
             return False
@@ -1362,6 +1520,20 @@ class FollowUps:
         return not (
             asks_figure and any(states_a_figure(self.answer_text(d), message) for d in chosen)
         )
+
+    def names_one(self, noun: str, text: str) -> bool:
+        """Whether a text names one ``noun`` ("哪几个小区" … 招商花园小区): a word right
+        before it that is no number or measure word, and, with ``kind_is_no_name``, that
+        word and the noun not written by every street's report: those are a kind
+        (物业小区, 城中村), not a name. "装在哪几个小区" after 建设物业小区高空抛物坠物智能监测
+        系统 was answered with that text again, though it names no 小区."""
+        for found in re.finditer(NAMED_BEFORE + re.escape(noun), text):
+            if not self.rule("kind_is_no_name"):
+                return True
+            word = text[max(found.start() - 1, 0) : found.end()]
+            if not all(word in written for written in self._street_text.values()):
+                return True
+        return False
 
     def counted_in_answer(self, message: str, chosen: Iterable[str]) -> bool:
         """Whether a how-many counted in a word of its own ("分几级", "分成几类") is
@@ -1389,11 +1561,35 @@ class FollowUps:
         done under it ("路长制是什么" … "有几条路" … 26条主要干道"路长制"工作)."""
         if match.reason is not Reason.UNSTATED_FIGURE or QUANTITY.search(fold(message)) is None:
             return None
+        lent = self.english_counted_words(message)
         for doc in before.answered:
             for use in self.uses_of_term(self.kb.entries.get(doc)):
-                if states_a_figure(self.answer_text(use), message, of_kind=True, counted=True):
-                    return use
+                text = self.answer_text(use)
+                if not states_a_figure(text, message, of_kind=True, counted=True):
+                    continue
+                if lent and not any(
+                    set(fold(text)[m.end() : m.end() + 6]) & lent
+                    for m in COUNTED_THING.finditer(fold(text))
+                ):
+                    # "how many cameras": 2个管理薄弱片区 counts no 视频监控 or 摄像头
+                    continue
+                return use
         return None
+
+    def english_counted_words(self, message: str) -> set[str]:
+        """The characters of the reports' words for what an English how-many counts ("how
+        many cameras" … 视频监控, 摄像头): a count of it is a figure followed by some of
+        them (26条主要干道 for "how many roads", 道路); none when the message is no English
+        how-many or the lexicon lends nothing (``english_thing_counted``)."""
+        if not self.rule("english_thing_counted") or latin_share(fold(message)) < ENGLISH_SHARE:
+            return set()
+        counted = ENGLISH_COUNTED.search(message.lower())
+        if counted is None:
+            return set()
+        noun = counted.group(1)
+        groups = self.questions.lexicon.official_groups(noun, fold(noun))
+        # the term itself (雪亮工程, lent for cameras too) is what the use text names anyway
+        return {c for group in groups for word in group for c in fold(word) if c not in "工程"}
 
     def which_where_term_used(self, message: str, match: Match, before: Conversation) -> str | None:
         """After a term's definition, a "which X" it is given again for: the first text of
@@ -1442,9 +1638,28 @@ class FollowUps:
             *((WHO_TAKES_PART,) if self.rule("who_takes_part") else ()),
             *((PURPOSE,) if self.rule("purpose_of_it") else ()),
             *((AWARD,) if self.rule("award_stated") else ()),
+            *((ON_TIME,) if self.rule("on_time_stated") else ()),
         )
         kinds = [stated for asking, stated in ways if asking.search(asked)]
-        return next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
+        found = next((d for d in docs if any(s.search(self.answer_text(d)) for s in kinds)), None)
+        named = NAME_ASKED.search(asked) if self.rule("name_of_it") else None
+        if found is None and named is not None:
+            # "那个村叫什么" after …汕尾北中村、广西作登乡梅林村…: a 村 named states it
+            found = next(
+                (d for d in docs if self.names_one(named.group(1), fold(self.answer_text(d)))),
+                None,
+            )
+        if found is None and self.rule("results_stated") and RESULTS_ASKED.search(asked):
+            # 成效 is stated by what the year reviewed did, not by a plan's aims
+            found = next(
+                (
+                    d
+                    for d in docs
+                    if self._half.get(d) == "review" and RESULT_STATED.search(self.answer_text(d))
+                ),
+                None,
+            )
+        return found
 
     def detail_word_stated(self, message: str, docs: Iterable[str]) -> bool:
         """Whether a text among ``docs`` states a detail of a kind reports seldom give (the
@@ -1534,9 +1749,17 @@ class FollowUps:
         state what it asks ("is it free?" after …免费托育服务: English shares no characters
         with the reports, so the pairs never find it)."""
         pairs = self.topic_pairs(message)
+        counts = QUANTITY.search(fold(message)) is not None
         for doc in before.answered:
             text = fold(self.answer_text(doc))
             if pairs and any(pair in text for pair in pairs):
+                if (
+                    counts
+                    and self.rule("figure_stated_with_words")
+                    and not states_a_figure(self.answer_text(doc), message)
+                ):
+                    # "今年管几条干道": 主次干道 in a definition stating no figure is no count
+                    continue
                 return doc
         return self._figure_stated(message, before) or self.stated_in_other_words(
             message, before.answered
@@ -1569,8 +1792,16 @@ class FollowUps:
             words = [
                 w for w in LATIN_WORD.findall(message.lower()) if w not in ENGLISH_POINTING_BACK
             ]
+            if self.rule("year_is_when"):
+                # "what is planned for it in 2021": a year says when, not what is asked
+                words = [w for w in words if not ENGLISH_YEAR.fullmatch(w)]
             return len(words) > DETAIL_MAX_WORDS
-        return len(self.asked_of_it(message)) > DETAIL_MAX_CHARS
+        asked = self.asked_of_it(message)
+        if self.rule("year_is_when"):
+            # "2020年计划建几所" after 2019's 新增公办幼儿园3所: five characters ask, the
+            # year says when
+            asked = WRITTEN_YEAR.sub("", asked)
+        return len(asked) > DETAIL_MAX_CHARS
 
     def street_named(self, folded: str) -> str | None:
         """The one street a message names: by its characters, else by their sound."""
@@ -1643,6 +1874,47 @@ class FollowUps:
                     name = self._sound_names[sound]
                     return message[:at] + name + message[at + size :]
         return message
+
+    def name_of_nothing(self, message: str, before: Conversation) -> bool:
+        """Whether a message asks the name of a thing it points back at ("那个村叫什么")
+        with no answer in play to point at: alone its words had found a term's definition
+        (“三规”确权: 农村城市化…). It names no subject; the reports cannot say which
+        (``name_of_it``)."""
+        if not self.rule("name_of_it") or not NAME_ASKED.search(fold(message)):
+            return False
+        if self.too_long_for_a_detail(message):
+            return False
+        return before.outcome not in ("answer", "clarify") or not (
+            before.answered or before.offered
+        )
+
+    def after_thanks(self, message: str, before: Conversation, alone: Match) -> str | None:
+        """What a message says after thanking for the last reply and going on ("谢谢 另外
+        问下观湖街道图书馆建没建"), when alone it was taken as thanks only; None otherwise. The
+        thanks is for the reply before; the rest asks the next question
+        (``thanks_then_question``). "谢谢啦" alone stays thanks."""
+        if not self.rule("thanks_then_question") or not before.started:
+            return None
+        if alone.outcome is not Outcome.INTENT or alone.intent != "thanks":
+            return None
+        opening = THANKS_OPENING.match(message)
+        if opening is None:
+            return None
+        rest = THANKS_TAIL.sub("", message[opening.end() :])
+        rest = LEADING_CONNECTIVE.sub("", rest) or rest
+        return rest if len(re.sub(r"[\W_]", "", rest)) >= THANKS_REST_CHARS else None
+
+    def years_written(self, message: str) -> str:
+        """A message writing a year by its last two digits ("21年计划那个", "那19年呢") with
+        the year in full: a year is read only as 2021年 (YEAR), so "21年计划那个" had chosen
+        nothing by its half and "21年有啥计划" found the plan's first text, not the plan for
+        the thing in play (``short_year``). A year no report covers ("22年") is then
+        declined as such."""
+        if not self.rule("short_year"):
+            return message
+        return SHORT_YEAR.sub(
+            lambda m: "20" + m.group(1).translate(FULL_WIDTH_DIGITS) + "年", message
+        )
 
     def without_street_names(self, folded: str) -> str:
         """A folded message with the streets' names taken out, mistyped ones too."""
