@@ -53,6 +53,9 @@ def test_eval_dialogs_prints_the_figures_and_failures(runner: CliRunner) -> None
     assert "turns right: 13 / 14" in done.output
     assert "follow-up turns right (2nd and later): 8 / 8" in done.output
     assert "dialogs fully right: 5 / 6" in done.output
+    # by the kind of follow-up each dialog is (its category)
+    kinds = "follow-up turns by kind: another street 2 / 2, detail 3 / 3, choice 1 / 1"
+    assert kinds in done.output
     # A clarify is no correct miss: the one failure, listed.
     assert "choice-by-number turn 1 '有什么要求'" in done.output
 

@@ -51,6 +51,16 @@ class DialogReport:
     def dialogs(self) -> tuple[int, int]:
         return sum(all(g.right) for g in self.graded), len(self.graded)
 
+    def follow_ups_by_kind(self) -> dict[str, tuple[int, int]]:
+        """(right, total) of the 2nd and later turns, by the dialogs' category, in the
+        order the set first names each."""
+        kinds: dict[str, tuple[int, int]] = {}
+        for graded in self.graded:
+            right, total = kinds.get(graded.dialog.category, (0, 0))
+            marks = graded.right[1:]
+            kinds[graded.dialog.category] = (right + sum(marks), total + len(marks))
+        return kinds
+
 
 def load_dialogs(path: Path) -> list[Dialog]:
     """Read a dialog set; raises ValueError naming the first malformed dialog or turn."""
@@ -118,6 +128,13 @@ def format_dialog_report(report: DialogReport, failures: bool = False) -> str:
     ):
         share = right / total if total else 0.0
         lines.append(f"{label}: {right} / {total} ({share:.1%})")
+    kinds = [
+        f"{kind} {right} / {total}"
+        for kind, (right, total) in report.follow_ups_by_kind().items()
+        if total
+    ]
+    if kinds:
+        lines.append("follow-up turns by kind: " + ", ".join(kinds))
     if failures:
         for graded in report.graded:
             for number, (turn, reply, right) in enumerate(
