@@ -229,7 +229,9 @@ class Engine:
         # A headline tapped (一是…, or the heading of an outline's part) states nothing of
         # its own: the sentence after it comes with it, as when it is answered.
         if self.matcher.rule("headline_body"):
-            body = self.matcher.assessor.body_of_headline(entry_id)
+            body = self.matcher.assessor.body_of_headline(
+                entry_id
+            ) or self.matcher.outlines.body_of(entry_id)
             chosen += [body] if body else []
         reply = self._answer_reply(asked, chosen, 1.0, Reason.CHOSEN, "")
         return self._in_english(reply) if language == EN else reply
