@@ -57,9 +57,7 @@ class Outlines:
             part.passage: outline for outline in self._outlines.values() for part in outline.parts
         }
         self._current = set(current_reports(kb.reports.values()).values())
-        self._next = {
-            p.id: q for p, q in zip(kb.passages, kb.passages[1:], strict=False)
-        }
+        self._next = {p.id: q for p, q in zip(kb.passages, kb.passages[1:], strict=False)}
 
     def parts_of(
         self, halves: dict[str, str], street: str | None, by_year: bool
@@ -107,8 +105,12 @@ class Outlines:
             return None
         passage = next(p for p in self.kb.passages if p.id == passage_id)
         only_headline = passage.text.rstrip(SENTENCE_END) == label
-        same_paragraph = bool(passage.paragraph) and after.paragraph == passage.paragraph
-        return after.id if only_headline and same_paragraph and after.report == passage.report else None
+        same_paragraph = (
+            bool(passage.paragraph)
+            and after.paragraph == passage.paragraph
+            and after.report == passage.report
+        )
+        return after.id if only_headline and same_paragraph else None
 
     def _parts(self, report: str, section: str) -> tuple[Part, ...]:
         passages = [p for p in self.kb.passages if p.report == report]

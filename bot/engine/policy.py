@@ -924,9 +924,8 @@ class Policy:
         for clause in CLAUSE.split(answer):
             said = fold(clause)
             verbs = [i for i, c in enumerate(said) if c == act.group(1)]
-            if any(
-                pair in said[max(0, v - ACT_SPAN) : v + ACT_SPAN + 2] for v in verbs for pair in pairs
-            ):
+            near = [said[max(0, v - ACT_SPAN) : v + ACT_SPAN + 2] for v in verbs]
+            if any(pair in span for span in near for pair in pairs):
                 return True
         return False
 
