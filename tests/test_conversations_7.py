@@ -599,3 +599,21 @@ def test_an_english_count_is_of_the_thing_it_names(
     assert roads.figure_where_term_used("how many roads does it cover", unstated, before) == (
         "gh-road-chief"
     )
+
+
+# --- detail_keeps_street -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_detail_left_out_is_not_the_other_streets_figure(on: bool) -> None:
+    # 坪山's answer in play says nothing of teams; alone, "一共几支队伍" finds 观湖's
+    # 整合9支…群防群治队伍, which read as 坪山's count.
+    ruled = Engine.load(ROOT, disabled=() if on else ("detail_keeps_street",))
+    (before, after), _ = turns(ruled, "坪山的群防群治", "一共几支队伍")
+    assert before.outcome == "answer"
+    assert all(ruled.followups.street_of_doc(b.id) == "pingshan" for b in before.blocks)
+    guanhu = [b for b in after.blocks if ruled.followups.street_of_doc(b.id) == "guanhu"]
+    if on:
+        assert after.outcome == "miss" and not guanhu
+    else:
+        assert after.outcome == "answer" and guanhu

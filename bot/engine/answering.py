@@ -426,7 +426,21 @@ class Engine:
         else:
             detail = self._detail(question, follow, before, language)
             if detail is None:
-                return self._reply_to(question, alone, language)
+                reply = self._reply_to(question, alone, language)
+                street = before.street
+                if (
+                    self.followups.rule("detail_keeps_street")
+                    and street is not None
+                    and reply.outcome == "answer"
+                    and reply.blocks
+                    and not self.followups.street_named(fold(question))
+                    and all(self.followups.street_of_doc(b.id) != street for b in reply.blocks)
+                ):
+                    # A detail asked of one street's answer ("坪山的群防群治" … "一共几支队伍")
+                    # that its texts leave out is not the other street's figure (整合9支…,
+                    # 观湖's): the street in play does not say it.
+                    return self._miss_on_street(question, reply, street, language)
+                return reply
             reply = detail
         understood = self.english.understood(follow) if language == EN else follow.understood
         return replace(reply, understood=understood)

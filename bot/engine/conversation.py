@@ -130,7 +130,9 @@ own, answered, not thanks only); ``name_of_it`` ("那个村叫什么" is stated 
 in play names, 梅林村; with none in play it points at nothing: no subject, not a term found
 by its words); ``english_thing_counted`` ("how many cameras were installed" after the 雪亮
 工程 term is no count where the term is used unless a figure there counts what the lexicon
-lends for cameras: 2个管理薄弱片区 does not).
+lends for cameras: 2个管理薄弱片区 does not); ``detail_keeps_street`` (a detail of one
+street's answer that its texts leave out, "坪山的群防群治" … "一共几支队伍", is a miss on that
+street, not the other street's text found alone, 观湖's 整合9支…队伍).
 """
 
 from __future__ import annotations
@@ -236,6 +238,7 @@ FOLLOW_UP_RULES = (
     "thanks_then_question",
     "name_of_it",
     "english_thing_counted",
+    "detail_keeps_street",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
