@@ -118,6 +118,13 @@ def test_a_year_by_two_digits_is_that_year(courts_and_garbage: Engine, then: str
         ("满18年", "满18年"),
         ("第21年", "第21年"),
         ("12年", "12年"),  # no year of the reports' time
+        ("观湖19年GDP是多少", "观湖2019年GDP是多少"),  # after a street's name
+        ("在21年", "在2021年"),
+        # a span of years after a verb or 了 is no year
+        ("住了20年的老小区能加装电梯吗", "住了20年的老小区能加装电梯吗"),
+        ("交了15年社保能领养老金吗", "交了15年社保能领养老金吗"),
+        ("工作25年有什么补贴", "工作25年有什么补贴"),
+        ("服务期限为20年", "服务期限为20年"),
     ],
 )
 def test_short_years_only(courts_and_garbage: Engine, said: str, read: str) -> None:
@@ -489,7 +496,28 @@ def test_thanks_then_a_question_asks_it(on: bool) -> None:
         assert after.outcome == "intent" and after.intent == "thanks"
 
 
-@pytest.mark.parametrize("then", ["谢谢啦", "谢谢你 再见", "thanks a lot!", "非常感谢!"])
+@pytest.mark.parametrize("then", ["thanks a lot, very helpful", "thank you, that's useful"])
+def test_praise_after_thanks_stays_thanks(then: str) -> None:
+    # On the reports' texts "very helpful" alone finds a text: taken as the next question,
+    # the thanks was answered "the reports do not give that detail".
+    ruled = Engine.load(ROOT, generated_only=True)
+    (_, after), _ = turns(ruled, "坪山垃圾分类做得怎么样", then)
+    assert after.outcome == "intent" and after.intent == "thanks"
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        "谢谢啦",
+        "谢谢你 再见",
+        "thanks a lot!",
+        "非常感谢!",
+        # praise after the thanks asks nothing ("very helpful" alone had found a text)
+        "thanks a lot, very helpful",
+        "thank you, that's useful",
+        "谢谢,很有帮助",
+    ],
+)
 def test_thanks_alone_stays_thanks(courts_and_garbage: Engine, then: str) -> None:
     (_, after), _ = turns(courts_and_garbage, "坪山垃圾分类做得怎么样", then)
     assert after.outcome == "intent"
@@ -571,3 +599,21 @@ def test_an_english_count_is_of_the_thing_it_names(
     assert roads.figure_where_term_used("how many roads does it cover", unstated, before) == (
         "gh-road-chief"
     )
+
+
+# --- detail_keeps_street -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_detail_left_out_is_not_the_other_streets_figure(on: bool) -> None:
+    # 坪山's answer in play says nothing of teams; alone, "一共几支队伍" finds 观湖's
+    # 整合9支…群防群治队伍, which read as 坪山's count.
+    ruled = Engine.load(ROOT, disabled=() if on else ("detail_keeps_street",))
+    (before, after), _ = turns(ruled, "坪山的群防群治", "一共几支队伍")
+    assert before.outcome == "answer"
+    assert all(ruled.followups.street_of_doc(b.id) == "pingshan" for b in before.blocks)
+    guanhu = [b for b in after.blocks if ruled.followups.street_of_doc(b.id) == "guanhu"]
+    if on:
+        assert after.outcome == "miss" and not guanhu
+    else:
+        assert after.outcome == "answer" and guanhu

@@ -41,6 +41,8 @@ def engine() -> Engine:
         ("楼上老往下扔东西怎么办", "高空抛物坠物智能监测系统"),
         # not 境外人员管理服务中心, which also 提供…服务
         ("托育中心提供什么服务", "互助式婴幼儿托育服务"),
+        # what a hall shows, not what to bring (什么资料 had declined it as 办理方式)
+        ("坪山记忆馆有什么资料", "坪山历史文化"),
     ],
 )
 def test_answers_quote_the_report(engine: Engine, question: str, quoted: str) -> None:

@@ -1330,6 +1330,14 @@ def test_things_counted_by_a_noun_are_not_answered_by_a_rank(
         ("退役军人之家能换优待证吗", "能换", "将退役军人服务站建成退役军人之家。", False),
         ("大厅能办学位吗", "能办", "推出学位申请办证“三部曲”。", True),
         ("大厅能办出入境证件吗", "能办", "推出学位申请办证“三部曲”。", False),
+        # the verb inside another word of another clause (开 of 开展), the object's
+        # characters far off: no act 开 of 无犯罪证明 (generated-only had answered by it)
+        (
+            "观湖可以开无犯罪证明吗",
+            "可以开",
+            "持续开展扫黑除恶专项斗争,加大对盗抢、“黄赌毒”等犯罪打击力度。",
+            False,
+        ),
         # not an act asked by a modal
         ("托育中心几点开门", "几点", "以家长志愿服务时间置换婴幼儿免费托育服务。", False),
     ],

@@ -43,6 +43,8 @@ def labels(reply) -> list[str]:
         ("坪山街道做了哪些工作", PINGSHAN_REVIEW, PINGSHAN_PLAN),
         ("what are pingshan's plans for 2021", PINGSHAN_PLAN, GUANHU_PLAN),
         ("what did guanhu do last year", GUANHU_REVIEW, GUANHU_PLAN),
+        # a chat's 那 opening it names nothing (it had found nothing)
+        ("那坪山2020年做了什么", PINGSHAN_REVIEW, PINGSHAN_PLAN),
     ],
 )
 def test_a_plan_or_review_asked_as_a_whole_offers_its_parts(
@@ -100,6 +102,31 @@ def test_a_part_chosen_by_number_gives_its_text_with_the_sentence_after_a_headli
     # 一是加快拓展城市发展优质空间。 names a line of work; what follows it says what
     assert chosen.blocks[0].body == "一是加快拓展城市发展优质空间。"
     assert "征收拆迁" in chosen.blocks[1].body
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_longer_headline_chosen_gives_the_sentence_after_it(on: bool) -> None:
+    # 这一年,我们着力做好“政治体检”,全体党员干部经受一次深刻的思想洗礼。 is a part's
+    # label (up to 40 characters) but longer than the headlines answered with a body (30):
+    # tapped, it had come alone, stating nothing of what was done.
+    engine = Engine.load(ROOT, generated_only=True, disabled=() if on else ("headline_body",))
+    (outline, chosen), _ = turns(engine, "观湖去年做了啥", "2")
+    assert outline.reason is Reason.OUTLINE
+    assert chosen.blocks[0].body.startswith("这一年,我们着力做好“政治体检”")
+    if on:
+        assert len(chosen.blocks) == 2 and "主题教育" in chosen.blocks[1].body
+    else:
+        assert len(chosen.blocks) == 1
+
+
+def test_the_other_half_asked_after_an_outline_is_its_outline(generated: Engine) -> None:
+    # "那去年做了什么" had found 观湖's plan's opening (2020年是全面建成小康社会…之年) as an
+    # answer: with 那 read as pointing back, it is 坪山's review, the street in play.
+    (_, review), _ = turns(generated, "坪山2021年计划做什么", "那去年做了什么")
+    assert review.reason is Reason.OUTLINE
+    shown = labels(review)
+    assert any(PINGSHAN_REVIEW in label for label in shown)
+    assert not any(GUANHU_REVIEW in label for label in shown)
 
 
 def test_another_street_asked_after_an_outline_gets_that_streets_or_says_it_has_none(

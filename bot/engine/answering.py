@@ -229,7 +229,9 @@ class Engine:
         # A headline tapped (一是…, or the heading of an outline's part) states nothing of
         # its own: the sentence after it comes with it, as when it is answered.
         if self.matcher.rule("headline_body"):
-            body = self.matcher.assessor.body_of_headline(entry_id)
+            body = self.matcher.assessor.body_of_headline(
+                entry_id
+            ) or self.matcher.outlines.body_of(entry_id)
             chosen += [body] if body else []
         reply = self._answer_reply(asked, chosen, 1.0, Reason.CHOSEN, "")
         return self._in_english(reply) if language == EN else reply
@@ -424,7 +426,21 @@ class Engine:
         else:
             detail = self._detail(question, follow, before, language)
             if detail is None:
-                return self._reply_to(question, alone, language)
+                reply = self._reply_to(question, alone, language)
+                street = before.street
+                if (
+                    self.followups.rule("detail_keeps_street")
+                    and street is not None
+                    and reply.outcome == "answer"
+                    and reply.blocks
+                    and not self.followups.street_named(fold(question))
+                    and all(self.followups.street_of_doc(b.id) != street for b in reply.blocks)
+                ):
+                    # A detail asked of one street's answer ("坪山的群防群治" … "一共几支队伍")
+                    # that its texts leave out is not the other street's figure (整合9支…,
+                    # 观湖's): the street in play does not say it.
+                    return self._miss_on_street(question, reply, street, language)
+                return reply
             reply = detail
         understood = self.english.understood(follow) if language == EN else follow.understood
         return replace(reply, understood=understood)

@@ -130,7 +130,9 @@ own, answered, not thanks only); ``name_of_it`` ("那个村叫什么" is stated 
 in play names, 梅林村; with none in play it points at nothing: no subject, not a term found
 by its words); ``english_thing_counted`` ("how many cameras were installed" after the 雪亮
 工程 term is no count where the term is used unless a figure there counts what the lexicon
-lends for cameras: 2个管理薄弱片区 does not).
+lends for cameras: 2个管理薄弱片区 does not); ``detail_keeps_street`` (a detail of one
+street's answer that its texts leave out, "坪山的群防群治" … "一共几支队伍", is a miss on that
+street, not the other street's text found alone, 观湖's 整合9支…队伍).
 """
 
 from __future__ import annotations
@@ -170,6 +172,10 @@ if TYPE_CHECKING:
     from bot.engine.answering import Engine, Reply
 
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# What a short year follows where it is a year: the message's start, a break, a word saying
+# when or which (那19年呢, 在21年, 和22年, 坪山的21年), or a street's name (观湖19年GDP). After
+# a verb or 了 it is a span of years (住了20年, 交了15年社保, 工作25年, 期限为20年).
+BEFORE_SHORT_YEAR = re.compile(r"(?:^|[\s\W_]|那|在|于|从|到|至|和|与|跟|及|或|是|的)$")
 QUIET_SECONDS = 600.0  # a conversation quiet for longer starts afresh
 STATE_VERSION = 1
 # The rules that resolve a follow-up, tried in this order.
@@ -232,6 +238,7 @@ FOLLOW_UP_RULES = (
     "thanks_then_question",
     "name_of_it",
     "english_thing_counted",
+    "detail_keeps_street",
 )
 # Particles and breaks left at the start of a message once its street's name is set aside.
 LEADING_PARTICLES = re.compile(r"^[\s,，、。.!！?？的呢吗啊呀吧嘛哈那]+")
@@ -421,6 +428,16 @@ THANKS_TAIL = re.compile(r"^[\s,，、.。!！~～啦了哈呀啊]*")
 # What the rest of such a message must hold to be a question: a few characters at least
 # ("观湖呢"), not a particle or two ("谢谢啦哈").
 THANKS_REST_CHARS = 3
+# ... and to ask: a question mark or a word of asking ("另外问下…建没建", "by the way, what
+# is…"), or an English question opening it ("and is there…"). Praise after the thanks
+# ("thanks a lot, very helpful", "谢谢,很有帮助") asks nothing: it stays thanks.
+THANKS_REST_ASKS = re.compile(
+    r"[?？]|吗|呢|什么|啥|哪|几|多少|怎|如何|是否|有没有|问|请教|([\u4e00-\u9fff])[不没]\1"
+    r"|\b(?:what|whats|how|which|when|where|who|why|whose)\b"
+    r"|^(?:(?:and|also|by the way|btw|one more thing|another question)\W*)*"
+    r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|any)\b",
+    re.IGNORECASE,
+)
 # The name asked of a thing pointed back at ("那个村叫什么", "这个公园叫啥名字", "那个社区
 # 叫啥"; folded): the thing (村, 公园), stated by one named in the answer in play, and
 # pointing at nothing where none is (``name_of_it``).
@@ -1902,7 +1919,9 @@ class FollowUps:
             return None
         rest = THANKS_TAIL.sub("", message[opening.end() :])
         rest = LEADING_CONNECTIVE.sub("", rest) or rest
-        return rest if len(re.sub(r"[\W_]", "", rest)) >= THANKS_REST_CHARS else None
+        if len(re.sub(r"[\W_]", "", rest)) < THANKS_REST_CHARS:
+            return None
+        return rest if THANKS_REST_ASKS.search(rest) else None
 
     def years_written(self, message: str) -> str:
         """A message writing a year by its last two digits ("21年计划那个", "那19年呢") with
@@ -1912,9 +1931,15 @@ class FollowUps:
         declined as such."""
         if not self.rule("short_year"):
             return message
-        return SHORT_YEAR.sub(
-            lambda m: "20" + m.group(1).translate(FULL_WIDTH_DIGITS) + "年", message
-        )
+        names = [n for ns in self.wording.street_names.values() for n in ns]
+
+        def year(m: re.Match[str]) -> str:
+            before = message[: m.start()]
+            if not BEFORE_SHORT_YEAR.search(before) and not before.endswith(tuple(names)):
+                return m.group(0)  # a span of years
+            return "20" + m.group(1).translate(FULL_WIDTH_DIGITS) + "年"
+
+        return SHORT_YEAR.sub(year, message)
 
     def without_street_names(self, folded: str) -> str:
         """A folded message with the streets' names taken out, mistyped ones too."""

@@ -57,6 +57,7 @@ class Outlines:
             part.passage: outline for outline in self._outlines.values() for part in outline.parts
         }
         self._current = set(current_reports(kb.reports.values()).values())
+        self._next = {p.id: q for p, q in zip(kb.passages, kb.passages[1:], strict=False)}
 
     def parts_of(
         self, halves: dict[str, str], street: str | None, by_year: bool
@@ -92,6 +93,24 @@ class Outlines:
     def label(self, passage_id: str) -> str | None:
         """The heading an outline shows for the part opening with ``passage_id``."""
         return self._labels.get(passage_id)
+
+    def body_of(self, passage_id: str) -> str | None:
+        """The passage after a part's headline when the part's first passage is only that
+        headline (这一年,我们着力做好“政治体检”,…思想洗礼。): tapped, it would state nothing.
+        A headline may be longer than the headlines answers are given a body for
+        (bot.engine.candidates), as long as a label here (HEADLINE_MAX_CHARS)."""
+        label = self._labels.get(passage_id)
+        after = self._next.get(passage_id)
+        if label is None or after is None:
+            return None
+        passage = next(p for p in self.kb.passages if p.id == passage_id)
+        only_headline = passage.text.rstrip(SENTENCE_END) == label
+        same_paragraph = (
+            bool(passage.paragraph)
+            and after.paragraph == passage.paragraph
+            and after.report == passage.report
+        )
+        return after.id if only_headline and same_paragraph else None
 
     def _parts(self, report: str, section: str) -> tuple[Part, ...]:
         passages = [p for p in self.kb.passages if p.report == report]

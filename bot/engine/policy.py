@@ -319,6 +319,9 @@ PHRASE_BREAK = re.compile(r"[,，;；。:：!！?？、]")
 # is looked for.
 MODAL_ACT = re.compile(r"(?:能不能|可以|能)([\u4e00-\u9fff])")
 ACT_OBJECT_CHARS = 6
+# How far from the act's verb, in a text's clause, its object is said (置换婴幼儿免费托育,
+# 学位申请办证).
+ACT_SPAN = 8
 # Counters of the same things: 多少件 is answered by 400余宗.
 KINDRED_COUNTERS = (("件", "宗", "起"), ("名", "位", "人"), ("公里", "千米"))
 CLAUSE = re.compile(r"[,，;；。:：!！?？]")  # a sentence's clauses
@@ -913,10 +916,18 @@ class Policy:
         act = MODAL_ACT.fullmatch(detail)
         if act is None or detail not in folded:
             return False
-        said = fold(answer)
         after = PARTICLES.sub(" ", folded.split(detail, 1)[1][:ACT_OBJECT_CHARS])
-        pairs = (after[i : i + 2] for i in range(len(after) - 1))
-        return act.group(1) in said and any(" " not in pair and pair in said for pair in pairs)
+        pairs = [after[i : i + 2] for i in range(len(after) - 1) if " " not in after[i : i + 2]]
+        # The verb and its object in one clause, near each other: a verb of one character
+        # is part of many words (开 of 开展), so 开展扫黑除恶…, …犯罪打击 says no act 开 of
+        # 无犯罪证明 (可以开无犯罪证明吗 had been answered by it).
+        for clause in CLAUSE.split(answer):
+            said = fold(clause)
+            verbs = [i for i, c in enumerate(said) if c == act.group(1)]
+            near = [said[max(0, v - ACT_SPAN) : v + ACT_SPAN + 2] for v in verbs]
+            if any(pair in span for span in near for pair in pairs):
+                return True
+        return False
 
     def _request_within(self, asked: Asked) -> Match | None:
         """An act asked for the asker inside a question (楼下油烟太大了 帮我投诉一下, 退役军人

@@ -39,6 +39,8 @@ MAY_ASKED_BEFORE = (
 )
 # Words that ask about a thing, just after it (家庭医生怎么签约, 宠物有什么规定).
 ASKED_AFTER = "(?:怎么|怎样|如何|吗|嘛|呢|多少|哪|几|什么|啥|是否|有没有|有哪些|allowed|permitted)"
+# 那 (then, so) opening a chat message (folded): it points back, naming nothing.
+POINTING_OPENING = re.compile(r"^那么?(?!个|些|边|里)")
 LINE_NUMBER = re.compile(r"([0-9]+)\s*号线|\bline\s*(?:no\.?\s*)?([0-9]+)\b")
 # A hotline by its number (the 12345 hotline, 12345热线, hotline 12345): one hotline, as a
 # numbered line is one line, which a text names only by writing the number.
@@ -681,6 +683,10 @@ class QuestionReader:
             return {}, False
         # (the spelling drops what only sounds: 什么 is 什 there)
         own = YEAR_WORD.sub("", self.wording.strip_streets(folded))
+        # a chat's 那 opening it points back and names nothing ("那2020年做了什么", "那坪山
+        # 去年做了啥"): without it, "那去年做了什么" had found a text of the plan, and "那坪山
+        # 2020年做了什么" nothing
+        own = POINTING_OPENING.sub("", own)
         said = self._outline.findall(own)
         rest = self._outline.sub("", own)
         asks_how_it_went = self._no_subject is not None and bool(self._no_subject.search(rest))
