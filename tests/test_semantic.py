@@ -272,3 +272,38 @@ def test_shared_rows_give_every_document_the_cosine_of_the_unshared_product() ->
         for owner in set(owners):
             expected[owner] = cosines[np.asarray(owners)[order] == owner].max()
         assert np.array_equal(index.similarity(query), expected)
+
+
+def test_the_cached_vectors_are_mapped_from_the_file_not_read(tmp_path: Path) -> None:
+    """The vector cache keeps every text the knowledge ever had; a process maps the
+    stored rows and copies only those it asks for, the same bytes as reading them."""
+    from bot.engine.semantic import _mapped_member
+
+    texts = ["托育中心", "垃圾分类", "高空抛物"]
+    written = VectorCache(CountingEmbedder(), tmp_path).vectors(texts)
+    cache = VectorCache(CountingEmbedder(), tmp_path)
+    assert cache.path is not None
+    mapped = _mapped_member(cache.path, "vectors.npy")
+    assert mapped is not None and not mapped.flags.owndata and not mapped.flags.writeable
+    with np.load(cache.path) as stored:
+        assert np.array_equal(mapped, stored["vectors"])
+    again = cache.vectors(texts[::-1])
+    assert type(again) is np.ndarray and again.tobytes() == written[::-1].tobytes()
+
+
+def test_a_compressed_cache_file_is_read(tmp_path: Path) -> None:
+    """A cache file whose vectors are compressed (not written by this version) cannot be
+    mapped: it is read as before."""
+    from bot.engine.semantic import _mapped_member
+
+    texts = ["托育中心", "垃圾分类"]
+    written = VectorCache(CountingEmbedder(), tmp_path).vectors(texts)
+    cache = VectorCache(CountingEmbedder(), tmp_path)
+    assert cache.path is not None
+    with np.load(cache.path) as stored:
+        keys, vectors = stored["keys"], stored["vectors"]
+    np.savez_compressed(cache.path, keys=keys, vectors=vectors)
+    assert _mapped_member(cache.path, "vectors.npy") is None
+    counting = CountingEmbedder()
+    assert VectorCache(counting, tmp_path).vectors(texts).tobytes() == written.tobytes()
+    assert counting.encoded == 0

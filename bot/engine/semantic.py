@@ -282,6 +282,42 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
+def _mapped_member(path: Path, member: str) -> np.ndarray | None:
+    """An array stored uncompressed in an ``.npz`` file, mapped from the file rather than
+    read: the vector cache keeps every text any version of the knowledge ever had (some
+    120,000 rows, 250 MB, after a few weeks of edits), of which a process uses a few
+    thousand, so reading them all made every process that much larger (RSS 498 MB against
+    210 MB) and its start slower. Rows are the same bytes either way. None when the member
+    is compressed or not a plain array: then it is read."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+        if info.compress_type != zipfile.ZIP_STORED:
+            return None
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        local = handle.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            return None
+        name_length = int.from_bytes(local[26:28], "little")
+        extra_length = int.from_bytes(local[28:30], "little")
+        handle.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+        else:
+            return None
+        offset = handle.tell()
+    if fortran or dtype.hasobject or len(shape) != 2:
+        return None
+    if offset + dtype.itemsize * shape[0] * shape[1] > path.stat().st_size:
+        return None
+    # A plain array over the mapping: a memmap's every row would be a memmap, made by a
+    # Python hook (0.23 s for 115,000 rows against 0.03 s).
+    return np.asarray(np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape))
+
+
 @dataclass
 class CacheReport:
     texts: int = 0
@@ -307,7 +343,10 @@ class VectorCache:
             return
         try:
             with np.load(self.path, allow_pickle=False) as stored:
-                keys, vectors = stored["keys"], stored["vectors"]
+                keys = stored["keys"]
+                vectors = _mapped_member(self.path, "vectors.npy")
+                if vectors is None or len(vectors) != len(keys):
+                    vectors = stored["vectors"]
                 rows = {str(key): row for key, row in zip(keys, vectors, strict=True)}
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
             return  # a damaged cache is rebuilt, never trusted
