@@ -588,7 +588,10 @@ def test_eval_command_reports_every_set_by_category() -> None:
     figures = json.loads(result.output)
     assert set(figures) == {p.name for p in EVAL.glob("*.yaml") if p.name != "floors.yaml"}
     for summary in figures.values():
-        assert {"paraphrase", "out_of_scope"} <= set(summary["categories"])
+        # questions to decline, and at least one kind to answer (english-7's are all
+        # "english")
+        categories = set(summary["categories"])
+        assert "out_of_scope" in categories and categories - {"out_of_scope"}
         assert 0 <= summary["false_answer_rate"] <= 1
 
 
