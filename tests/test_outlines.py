@@ -161,3 +161,21 @@ def test_outline_words_must_name_a_half(make_project) -> None:
         load_knowledge(project)
     problems = [str(p) for p in caught.value.problems]
     assert any("someday" in p and "plan or review" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("asked", ["坪山2021年计划做什么", "观湖去年做了啥"])
+def test_a_plan_named_by_street_or_year_after_an_answer_is_no_detail_of_it(
+    tg_engine: Engine, asked: str
+) -> None:
+    # Found in a terminal chat: after the 托育 answer, 坪山2021年计划做什么 was asked of
+    # 托育 ("the report gives no such detail"), and the "2" that followed chose nothing.
+    (first, plan, part), _ = turns(tg_engine, "我家孩子两岁,有托育服务吗", asked, "2")
+    assert first.outcome == "answer"
+    assert plan.reason is Reason.OUTLINE and plan.understood is None
+    assert part.outcome == "answer" and part.blocks
+
+
+def test_a_year_alone_after_an_answer_still_asks_it_of_that_answer(tg_engine: Engine) -> None:
+    (_, last_year), _ = turns(tg_engine, "观湖的民生实事", "去年呢")
+    assert last_year.reason is not Reason.OUTLINE
+    assert (last_year.understood or "").startswith("观湖的民生实事")

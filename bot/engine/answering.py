@@ -332,6 +332,15 @@ class Engine:
                 question = text = after_thanks
                 alone = asked
         follow = self.followups.resolve(text, before, alone)
+        if (
+            follow is not None
+            and follow.rule != "choice"
+            and alone.reason is Reason.OUTLINE
+            and self.followups.names_street_or_year(text)
+        ):
+            # 坪山2021年计划做什么 after an answer on 托育 asks the whole plan, not a detail
+            # of 托育 (found in a terminal chat: it was "the report gives no such detail")
+            follow = None
         if follow is not None and follow.rule in ("detail", "source_of_answer"):
             # asked of the answer a miss kept behind it, if one did
             before = self.followups.answer_in_play(before)

@@ -1820,6 +1820,13 @@ class FollowUps:
             asked = WRITTEN_YEAR.sub("", asked)
         return len(asked) > DETAIL_MAX_CHARS
 
+    def names_street_or_year(self, message: str) -> bool:
+        """Whether a message names a street or a year of its own: a plan or review so named
+        (坪山2021年计划做什么) is a question of its own, not a detail of the answer in play;
+        "去年呢", "明年呢" alone may ask the topic's year."""
+        folded = fold(message)
+        return self.street_named(folded) is not None or YEAR.search(folded) is not None
+
     def street_named(self, folded: str) -> str | None:
         """The one street a message names: by its characters, else by their sound."""
         named = self.questions.street_of(folded)
