@@ -149,6 +149,7 @@ from bot.engine import messages
 from bot.engine.policy import (
     COUNTER_ASKED,
     QUANTITY,
+    THING_COUNTERS,
     Match,
     Outcome,
     Reason,
@@ -319,10 +320,7 @@ SHORT_YEAR = re.compile(
 )
 # How a how-many asks (多少个, 几条, 多少钱: the figure's word and its counter) and the words
 # saying only how much or when of what is counted (一共, 目前; folded): no thing counted.
-COUNT_ASKED = re.compile(
-    r"(?:多少|几)(?:个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵|片|盏"
-    r"|张|块|元|钱|人|岁|天|年|号)?"
-)
+COUNT_ASKED = re.compile(rf"(?:多少|几)(?:{THING_COUNTERS}|片|盏|张|块|元|钱|人|岁|天|年|号)?")
 COUNT_WORDS = re.compile(r"总共|共计|总计|累计|目前|现在|今年|去年|全年|大概|大约|平均|一下|具体")
 ORDINAL = re.compile(r"(?:我?(?:选|要|问|看))?第?([0-9]+)(?:个|条|项|号|种)?")
 LAST = re.compile(r"(?:我?(?:选|要|问|看))?(?:最后|后面|后边|最后面|后)(?:那|这)?1?(?:个|条|项)?")

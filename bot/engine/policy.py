@@ -307,9 +307,12 @@ ENGLISH_THINGS_COUNTED = re.compile(
 )
 # What a how-many counts, after its counter (多少个社区, 几所小学, 多少家散乱污企业): up to
 # four characters, cut where the question goes on to ask (有, 是, 建…) or ends in a particle.
+# The counters a how-many counts things in (多少个, 几所); the conversation's count words
+# (bot/engine/conversation.py COUNT_ASKED) add those of money, people, age and time.
+THING_COUNTERS = "个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵"
 COUNTED_THING = re.compile(
     # (我们几个老人, 这几个, 好几个 count nobody)
-    r"(?:多少|(?<![们这那好])几)(?:个|家|所|条|名|位|次|项|件|宗|起|座|台|辆|间|处|户|栋|支|批|场|套|棵)"
+    rf"(?:多少|(?<![们这那好])几)(?:{THING_COUNTERS})"
     r"([^的了吗呢啊呀吧么嘛嘞啦有是在搞建要能会和都还被给让把到不没呢哦咯多几哪怎什啥\W0-9A-Za-z]{2,4})"
 )
 # A figure's own phrase: what lies between the separators around it. 、 separates the
